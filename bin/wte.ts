@@ -1,0 +1,150 @@
+/**
+ * The `wte` command line. Commands whose issue has not landed yet are listed
+ * and say which part of the product brings them.
+ */
+import { parseArgs } from 'node:util';
+import { catalogCommand } from '../cli/catalog-command.ts';
+import { type CliIo, processIo, UsageError } from '../cli/io.ts';
+import { r1Command } from '../cli/r1-command.ts';
+import { validateCommand } from '../cli/validate-command.ts';
+import { systemClock } from '../lambdas/adapters/system-clock.ts';
+
+interface CommandHelp {
+  readonly name: string;
+  readonly summary: string;
+  /** Set while the command is not available yet. */
+  readonly comingWith?: string;
+}
+
+export const COMMANDS: readonly CommandHelp[] = [
+  {
+    name: 'start',
+    summary: 'local mode plus a simulated fleet (what `npm start` runs)',
+    comingWith: 'local mode (#6)',
+  },
+  {
+    name: 'local',
+    summary: 'the whole pipeline on 127.0.0.1 with embedded stores',
+    comingWith: 'local mode (#6)',
+  },
+  {
+    name: 'simulate',
+    summary: 'stream a realistic simulated fleet to a target',
+    comingWith: 'local mode (#6)',
+  },
+  { name: 'query', summary: 'KPIs and series: `wte query kpis|series ...`', comingWith: 'query API (#5)' },
+  {
+    name: 'token',
+    summary: 'gateway tokens: `wte token create|list|revoke`',
+    comingWith: 'processing pipeline (#3)',
+  },
+  { name: 'bench', summary: 'benchmarks against baselines in the same run', comingWith: 'benchmarks (#8)' },
+  {
+    name: 'validate',
+    summary: 'check a telemetry message file against the contract: `wte validate FILE [--plant P]`',
+  },
+  { name: 'catalog', summary: 'the metric catalog with kinds and units: `wte catalog [--json]`' },
+  { name: 'r1', summary: 'EU R1 energy efficiency from annual totals: `wte r1 --help`' },
+];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map(
+    (c) =>
+      `  ${c.name.padEnd(width)}  ${c.summary}${c.comingWith ? ` [not yet available: arrives with ${c.comingWith}]` : ''}`,
+  );
+  return [
+    'Usage: wte <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `wte <command> --help` for its options.',
+  ].join('\n');
+}
+
+const R1_USAGE = `Usage: wte r1 --electricity-mwh N --waste-t N --ncv GJ_PER_T --hdd N --permitted YYYY-MM-DD --year YYYY
+              [--heat-mwh N] [--fuel-gj N] [--imported-gj N] [--in-operation-since YYYY-MM-DD] [--json]
+Annual totals: electricity produced (gross) and heat for commercial use in MWh, auxiliary fuel and
+imported energy in GJ, waste treated in t at its net calorific value in GJ/t, and the 20-year average
+heating degree days for the climate correction factor.`;
+
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      io.out(usage());
+      return command === undefined ? 2 : 0;
+    }
+    const known = COMMANDS.find((c) => c.name === command);
+    if (!known) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    if (known.comingWith) {
+      io.err(`wte ${command}: not available yet; it arrives with ${known.comingWith}.`);
+      return 2;
+    }
+    switch (command) {
+      case 'catalog': {
+        const { values } = parseArgs({
+          args: [...rest],
+          options: { json: { type: 'boolean' } },
+          strict: true,
+        });
+        return catalogCommand(io, values.json === true);
+      }
+      case 'validate': {
+        const { values, positionals } = parseArgs({
+          args: [...rest],
+          options: { plant: { type: 'string' }, help: { type: 'boolean' } },
+          allowPositionals: true,
+          strict: true,
+        });
+        const file = positionals[0];
+        if (values.help || !file) {
+          io.out('Usage: wte validate FILE|- [--plant PLANT_ID]');
+          return values.help ? 0 : 2;
+        }
+        return await validateCommand(io, systemClock, file, values.plant);
+      }
+      case 'r1': {
+        const names = [
+          'electricity-mwh',
+          'heat-mwh',
+          'fuel-gj',
+          'imported-gj',
+          'waste-t',
+          'ncv',
+          'hdd',
+          'permitted',
+          'in-operation-since',
+          'year',
+        ] as const;
+        const { values } = parseArgs({
+          args: [...rest],
+          options: {
+            ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])),
+            json: { type: 'boolean' },
+            help: { type: 'boolean' },
+          },
+          strict: true,
+        });
+        if (values.help) {
+          io.out(R1_USAGE);
+          return 0;
+        }
+        return r1Command(io, values);
+      }
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
+      io.err(`wte: ${error.message}\nRun \`wte --help\` for the commands.`);
+      return 2;
+    }
+    if (error instanceof Error && error.name.endsWith('Error') && error.name !== 'Error') {
+      io.err(`wte: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}

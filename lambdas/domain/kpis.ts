@@ -1,0 +1,198 @@
+/**
+ * Plant KPIs per plant-local hour or day, exactly as CONTRACT.md section 3
+ * defines them. Only GOOD readings count; every movement counts (tickets have
+ * no quality). Pure: the caller passes the data and the current time.
+ */
+import type { MetricName } from './catalog.ts';
+import { type CounterPoint, counterSteps } from './counters.ts';
+import type { Movement, Reading } from './telemetry.ts';
+import { bucketEnd, bucketStart, type KpiInterval } from './time.ts';
+
+/** Name of the versioned diversion definition the KPIs follow (domain.md section 5.3). */
+export const DIVERSION_POLICY = 'diversion.gross.v1';
+
+export const DEFAULT_TIME_ZONE = 'Asia/Almaty';
+
+/** Counters that feed KPIs, and the field each one fills. */
+export const KPI_COUNTERS = {
+  waste_fed: 'fed_t',
+  electricity_generated: 'electricity_generated_mwh',
+  electricity_exported: 'electricity_exported_mwh',
+  heat_exported: 'heat_exported_mwh',
+} as const satisfies Partial<Record<MetricName, string>>;
+
+export type KpiCounterMetric = keyof typeof KPI_COUNTERS;
+
+export const KPI_COUNTER_METRICS = Object.keys(KPI_COUNTERS) as KpiCounterMetric[];
+
+/** Outbound materials that left unburnt: they reduce what the furnace could have fed. */
+const UNBURNT_MATERIALS: ReadonlySet<Movement['material']> = new Set([
+  'mixed_waste',
+  'recyclables',
+  'rejects',
+  'other',
+]);
+
+export interface KpiValues {
+  readonly received_t: number;
+  readonly landfilled_t: number;
+  readonly recycled_t: number;
+  readonly fed_t: number;
+  readonly electricity_generated_mwh: number;
+  readonly electricity_exported_mwh: number;
+  readonly heat_exported_mwh: number;
+  readonly diversion_rate: number | null;
+  readonly recycling_rate: number | null;
+  readonly net_mwh_per_t: number | null;
+  readonly mass_balance_gap: number | null;
+}
+
+export interface KpiPoint extends KpiValues {
+  /** Bucket start, epoch ms (inclusive). */
+  readonly start: number;
+  /** Bucket end, epoch ms (exclusive). */
+  readonly end: number;
+  /** The bucket has ended; late data inside the horizon may still restate it. */
+  readonly complete: boolean;
+}
+
+export type KpiReading = Pick<Reading, 'line' | 'metric' | 'ts' | 'value' | 'quality'>;
+export type KpiMovement = Pick<Movement, 'ts' | 'direction' | 'netTonnes' | 'material' | 'destination'>;
+
+export interface KpiRequest {
+  readonly interval: KpiInterval;
+  readonly timeZone: string;
+  /** Epoch ms; the bucket containing it is the first. */
+  readonly from: number;
+  /** Epoch ms, exclusive; the bucket containing `to - 1` is the last. */
+  readonly to: number;
+  readonly now: number;
+  /**
+   * Counter readings of the plant. For an exact first bucket, include for each
+   * series its last GOOD reading before the first bucket starts: the step from
+   * it into the bucket belongs to the bucket.
+   */
+  readonly readings: Iterable<KpiReading>;
+  readonly movements: Iterable<KpiMovement>;
+}
+
+export interface KpiTotals {
+  received_t: number;
+  landfilled_t: number;
+  recycled_t: number;
+  unburnt_out_t: number;
+  fed_t: number;
+  electricity_generated_mwh: number;
+  electricity_exported_mwh: number;
+  heat_exported_mwh: number;
+}
+
+const emptyTotals = (): KpiTotals => ({
+  received_t: 0,
+  landfilled_t: 0,
+  recycled_t: 0,
+  unburnt_out_t: 0,
+  fed_t: 0,
+  electricity_generated_mwh: 0,
+  electricity_exported_mwh: 0,
+  heat_exported_mwh: 0,
+});
+
+const ratio = (numerator: number, denominator: number): number | null =>
+  denominator > 0 ? numerator / denominator : null;
+
+/** KPI values from bucket totals. */
+export function kpiValues(t: KpiTotals): KpiValues {
+  return {
+    received_t: t.received_t,
+    landfilled_t: t.landfilled_t,
+    recycled_t: t.recycled_t,
+    fed_t: t.fed_t,
+    electricity_generated_mwh: t.electricity_generated_mwh,
+    electricity_exported_mwh: t.electricity_exported_mwh,
+    heat_exported_mwh: t.heat_exported_mwh,
+    diversion_rate: t.received_t > 0 ? 1 - t.landfilled_t / t.received_t : null,
+    recycling_rate: ratio(t.recycled_t, t.received_t),
+    net_mwh_per_t: ratio(t.electricity_exported_mwh, t.fed_t),
+    mass_balance_gap: ratio(t.received_t - t.fed_t - t.unburnt_out_t, t.received_t),
+  };
+}
+
+/** The buckets covering [from, to), in order. */
+export function kpiBuckets(
+  interval: KpiInterval,
+  timeZone: string,
+  from: number,
+  to: number,
+): Array<{ start: number; end: number }> {
+  const buckets: Array<{ start: number; end: number }> = [];
+  if (!(to > from)) return buckets;
+  for (let start = bucketStart(from, interval, timeZone); start < to; ) {
+    const end = bucketEnd(start, interval, timeZone);
+    buckets.push({ start, end });
+    start = end;
+  }
+  return buckets;
+}
+
+function isKpiCounter(metric: string): metric is KpiCounterMetric {
+  return Object.hasOwn(KPI_COUNTERS, metric);
+}
+
+/** Computes one KPI point per bucket in the request's range, empty buckets included. */
+export function computeKpis(request: KpiRequest): KpiPoint[] {
+  const buckets = kpiBuckets(request.interval, request.timeZone, request.from, request.to);
+  const first = buckets[0];
+  const last = buckets.at(-1);
+  if (!first || !last) return [];
+  const totals = buckets.map(emptyTotals);
+  const indexOf = (ts: number): number => {
+    if (ts < first.start || ts >= last.end) return -1;
+    let lo = 0;
+    let hi = buckets.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((buckets[mid] as { start: number }).start <= ts) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+
+  for (const movement of request.movements) {
+    const bucket = totals[indexOf(movement.ts)];
+    if (!bucket) continue;
+    if (movement.direction === 'in') {
+      bucket.received_t += movement.netTonnes;
+      continue;
+    }
+    if (movement.destination === 'landfill') bucket.landfilled_t += movement.netTonnes;
+    if (movement.destination === 'recycling') bucket.recycled_t += movement.netTonnes;
+    if (UNBURNT_MATERIALS.has(movement.material)) bucket.unburnt_out_t += movement.netTonnes;
+  }
+
+  const series = new Map<string, { metric: KpiCounterMetric; points: CounterPoint[] }>();
+  for (const reading of request.readings) {
+    if (!isKpiCounter(reading.metric)) continue;
+    const key = `${reading.line}\u0000${reading.metric}`;
+    let entry = series.get(key);
+    if (!entry) {
+      entry = { metric: reading.metric, points: [] };
+      series.set(key, entry);
+    }
+    entry.points.push(reading);
+  }
+  for (const { metric, points } of series.values()) {
+    const field = KPI_COUNTERS[metric];
+    for (const step of counterSteps(points)) {
+      const bucket = totals[indexOf(step.ts)];
+      if (bucket) bucket[field] += step.increase;
+    }
+  }
+
+  return buckets.map((bucket, i) => ({
+    start: bucket.start,
+    end: bucket.end,
+    ...kpiValues(totals[i] as KpiTotals),
+    complete: request.now >= bucket.end,
+  }));
+}

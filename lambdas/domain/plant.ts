@@ -1,0 +1,35 @@
+/** Per-plant configuration: time zone and the thresholds rules use. */
+import { DEFAULT_TIME_ZONE } from './kpis.ts';
+
+export interface PlantConfig {
+  readonly plantId: string;
+  readonly name: string;
+  /** IANA time zone of the plant; KPI days are plant-local days. */
+  readonly timeZone: string;
+  /** Landfill-diversion target (CONTRACT.md section 6). */
+  readonly diversionTarget: number;
+  /** Minimum tonnes received in a day before diversion is judged. */
+  readonly diversionMinReceivedT: number;
+  /** The rate must recover by this much before a diversion alert resolves. */
+  readonly diversionDeadband: number;
+  /** Minimum 2-second-zone temperature, degC. */
+  readonly combustionMinTempC: number;
+  /** Minutes below the minimum temperature before an alert opens. */
+  readonly combustionOnDelayMinutes: number;
+  /** Minutes without GOOD data before a reporting series is stale. */
+  readonly staleAfterMinutes: number;
+}
+
+export const DEFAULT_PLANT_SETTINGS: Omit<PlantConfig, 'plantId' | 'name'> = {
+  timeZone: DEFAULT_TIME_ZONE,
+  diversionTarget: 0.4,
+  diversionMinReceivedT: 20,
+  diversionDeadband: 0.02,
+  combustionMinTempC: 850,
+  combustionOnDelayMinutes: 5,
+  staleAfterMinutes: 15,
+};
+
+export function defaultPlantConfig(plantId: string): PlantConfig {
+  return { plantId, name: plantId, ...DEFAULT_PLANT_SETTINGS };
+}

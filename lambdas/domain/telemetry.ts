@@ -1,0 +1,141 @@
+/**
+ * Telemetry contract v1 (CONTRACT.md section 1): the wire schemas in zod and
+ * the normalized shapes the rest of the pipeline works on.
+ */
+import { z } from 'zod';
+import type { MetricKind, MetricName } from './catalog.ts';
+import type { Unit } from './units.ts';
+
+export const TELEMETRY_SCHEMA = 'wte.telemetry.v1';
+export const MAX_READINGS = 1000;
+export const MAX_MOVEMENTS = 500;
+export const MAX_BODY_BYTES = 256 * 1024;
+export const MAX_NET_TONNES = 100;
+
+export const QUALITIES = ['GOOD', 'UNCERTAIN', 'BAD'] as const;
+export type Quality = (typeof QUALITIES)[number];
+
+export const MATERIALS = [
+  'mixed_waste',
+  'recyclables',
+  'metals',
+  'bottom_ash',
+  'apc_residue',
+  'rejects',
+  'other',
+] as const;
+export type Material = (typeof MATERIALS)[number];
+
+export const DESTINATIONS = [
+  'landfill',
+  'recycling',
+  'energy_recovery',
+  'composting',
+  'storage',
+  'other',
+] as const;
+export type Destination = (typeof DESTINATIONS)[number];
+
+export const DIRECTIONS = ['in', 'out'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+export const PLANT_ID_PATTERN = /^[a-z0-9-]{1,64}$/;
+export const LINE_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+export const TICKET_ID_PATTERN = /^[A-Za-z0-9._:/-]{1,128}$/;
+export const OPERATION_CODE_PATTERN = /^(R([1-9]|1[0-3])|D([1-9]|1[0-5]))$/;
+
+const timestamp = z.union([z.string().max(64), z.number()], {
+  error: 'must be an RFC 3339 string with an offset or integer epoch milliseconds',
+});
+
+export const envelopeSchema = z.object({
+  schema: z.literal(TELEMETRY_SCHEMA, { error: `must be "${TELEMETRY_SCHEMA}"` }),
+  messageId: z
+    .string()
+    .regex(MESSAGE_ID_PATTERN, { error: 'must be 1 to 128 characters of [A-Za-z0-9._:-]' }),
+  plantId: z
+    .string()
+    .regex(PLANT_ID_PATTERN, { error: 'must be 1 to 64 characters of [a-z0-9-]' })
+    .optional(),
+  sentAt: timestamp.optional(),
+  readings: z
+    .array(z.unknown())
+    .max(MAX_READINGS, { error: `at most ${MAX_READINGS} readings` })
+    .optional(),
+  movements: z
+    .array(z.unknown())
+    .max(MAX_MOVEMENTS, { error: `at most ${MAX_MOVEMENTS} movements` })
+    .optional(),
+});
+
+export const readingSchema = z.object({
+  ts: timestamp,
+  line: z.string().regex(LINE_PATTERN, { error: 'must be 1 to 64 characters of [A-Za-z0-9._:-]' }),
+  metric: z.string().max(64, { error: 'is not in the metric catalog' }),
+  value: z.number({ error: 'must be a finite number' }),
+  unit: z.string().max(16, { error: 'is not a known unit' }).optional(),
+  quality: z.enum(QUALITIES, { error: 'must be GOOD, UNCERTAIN or BAD' }).default('GOOD'),
+  correction: z.boolean({ error: 'must be a boolean' }).default(false),
+});
+
+export const movementSchema = z
+  .object({
+    ticketId: z
+      .string()
+      .regex(TICKET_ID_PATTERN, { error: 'must be 1 to 128 characters of [A-Za-z0-9._:/-]' }),
+    ts: timestamp,
+    direction: z.enum(DIRECTIONS, { error: 'must be "in" or "out"' }),
+    netTonnes: z
+      .number({ error: 'must be a finite number' })
+      .gt(0, { error: 'must be greater than 0' })
+      .max(MAX_NET_TONNES, { error: `must be at most ${MAX_NET_TONNES}` }),
+    material: z.enum(MATERIALS, { error: `must be one of ${MATERIALS.join(', ')}` }),
+    destination: z.enum(DESTINATIONS, { error: `must be one of ${DESTINATIONS.join(', ')}` }).optional(),
+    operationCode: z
+      .string()
+      .regex(OPERATION_CODE_PATTERN, { error: 'must be R1 to R13 or D1 to D15' })
+      .optional(),
+    correction: z.boolean({ error: 'must be a boolean' }).default(false),
+  })
+  .superRefine((movement, ctx) => {
+    if (movement.direction === 'out' && movement.destination === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['destination'], message: 'is required when direction is "out"' });
+    }
+  });
+
+/** A reading after validation: canonical unit, epoch-ms time, plant resolved. */
+export interface Reading {
+  readonly plantId: string;
+  readonly line: string;
+  readonly metric: MetricName;
+  readonly kind: MetricKind;
+  readonly ts: number;
+  /** Value in the metric's canonical unit. */
+  readonly value: number;
+  readonly unit: Unit;
+  readonly quality: Quality;
+  readonly correction: boolean;
+}
+
+/** A weighbridge ticket after validation. */
+export interface Movement {
+  readonly plantId: string;
+  readonly ticketId: string;
+  readonly ts: number;
+  readonly direction: Direction;
+  readonly netTonnes: number;
+  readonly material: Material;
+  readonly destination?: Destination;
+  readonly operationCode?: string;
+  readonly correction: boolean;
+}
+
+export interface TelemetryMessage {
+  readonly schema: typeof TELEMETRY_SCHEMA;
+  readonly messageId: string;
+  readonly plantId: string;
+  readonly sentAt?: number;
+  readonly readings: readonly Reading[];
+  readonly movements: readonly Movement[];
+}
