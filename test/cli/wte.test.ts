@@ -1,0 +1,109 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS, main } from '../../bin/wte.ts';
+import type { CliIo } from '../../cli/io.ts';
+
+function capture(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+}
+
+describe('wte CLI', () => {
+  it('lists every command in --help, marking those that arrive later', async () => {
+    const io = capture();
+    expect(await main(['--help'], io)).toBe(0);
+    const help = io.stdout.join('\n');
+    for (const name of [
+      'start',
+      'local',
+      'simulate',
+      'query',
+      'token',
+      'bench',
+      'validate',
+      'catalog',
+      'r1',
+    ]) {
+      expect(help).toMatch(new RegExp(`^  ${name} `, 'm'));
+    }
+    expect(help).toContain('not yet available');
+  });
+
+  it('refuses an unknown command with exit code 2', async () => {
+    const io = capture();
+    expect(await main(['frobnicate'], io)).toBe(2);
+    expect(io.stderr.join('\n')).toContain('unknown command "frobnicate"');
+  });
+
+  it('says which issue brings a command that is not available yet', async () => {
+    const pending = COMMANDS.filter((c) => c.comingWith);
+    for (const command of pending) {
+      const io = capture();
+      expect(await main([command.name], io)).toBe(2);
+      expect(io.stderr.join('\n')).toContain('not available yet');
+    }
+  });
+
+  it('computes R1 from annual totals (domain.md worked example)', async () => {
+    const io = capture();
+    const args = ['r1', '--electricity-mwh', '120000', '--waste-t', '200000', '--ncv', '10'];
+    const rest = [
+      '--fuel-gj',
+      '20000',
+      '--imported-gj',
+      '30000',
+      '--hdd',
+      '4000',
+      '--permitted',
+      '2020-01-01',
+    ];
+    expect(await main([...args, ...rest, '--year', '2026', '--json'], io)).toBe(0);
+    const result = JSON.parse(io.stdout.join('\n')) as { r1: number; qualifiesAsRecovery: boolean };
+    expect(result.r1).toBeCloseTo(0.548, 3);
+    expect(result.qualifiesAsRecovery).toBe(false);
+  });
+
+  it('explains a missing R1 option', async () => {
+    const io = capture();
+    expect(await main(['r1', '--permitted', '2020-01-01'], io)).toBe(2);
+    expect(io.stderr.join('\n')).toContain('--electricity-mwh is required');
+  });
+
+  it('validates a message file like ingest would, reporting per-item rejections', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wte-cli-'));
+    const file = join(dir, 'message.json');
+    const ts = new Date().toISOString();
+    writeFileSync(
+      file,
+      JSON.stringify({
+        schema: 'wte.telemetry.v1',
+        messageId: 'gw:1',
+        plantId: 'kz-ast-01',
+        readings: [
+          { ts, line: 'boiler-1', metric: 'furnace_temperature', value: 900 },
+          { ts, line: 'boiler-1', metric: 'furnace_temp', value: 900 },
+        ],
+      }),
+    );
+    const io = capture();
+    expect(await main(['validate', file], io)).toBe(1);
+    const report = JSON.parse(io.stdout.join('\n')) as {
+      acceptedReadings: number;
+      rejected: Array<{ pointer: string }>;
+    };
+    expect(report.acceptedReadings).toBe(1);
+    expect(report.rejected.map((r) => r.pointer)).toEqual(['/readings/1/metric']);
+  });
+
+  it('runs as `npx wte` from the package bin', () => {
+    const run = spawnSync('npx', ['--no-install', 'wte', 'catalog', '--json'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const rows = JSON.parse(run.stdout) as Array<{ metric: string; unit: string }>;
+    expect(rows).toContainEqual(expect.objectContaining({ metric: 'heat_exported', unit: 'MWh' }));
+    expect(rows).toHaveLength(23);
+  });
+});
