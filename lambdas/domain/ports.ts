@@ -2,9 +2,13 @@
  * Ports: what the domain needs from the outside world, owned by the domain and
  * implemented by adapters (AWS: Timestream, DynamoDB, SNS, SQS; local:
  * DuckDB, dynalite, JSONL file, in-process queue). No port imports an adapter.
+ *
+ * Every write port is idempotent: the pipeline delivers at least once, so any
+ * call may be repeated, and calls may arrive in any order.
  */
 import type { MetricName } from './catalog.ts';
 import type { PlantConfig } from './plant.ts';
+import type { ProblemTypeUri } from './problem.ts';
 import type { Movement, Reading, TelemetryMessage } from './telemetry.ts';
 
 /** The injected clock. */
@@ -14,13 +18,17 @@ export interface Clock {
 }
 
 /** How a message reached the pipeline. */
-export type IngestSource = 'http' | 'mqtt';
+export type IngestSource = 'http' | 'mqtt' | 'replay';
 
 /** The unit of work on the telemetry queue: one validated message. */
 export interface QueuedTelemetry {
   readonly message: TelemetryMessage;
   readonly source: IngestSource;
-  /** When the ingress accepted it, epoch ms. */
+  /**
+   * When the ingress accepted it, epoch ms. Corrections carry it as their
+   * version, so a later correction always wins and a redelivery rewrites the
+   * identical record.
+   */
   readonly receivedAt: number;
 }
 
@@ -30,49 +38,136 @@ export interface TelemetryQueue {
   enqueue(items: readonly QueuedTelemetry[]): Promise<void>;
 }
 
-/** A reading as stored: the reading plus its version (1, or higher for corrections). */
+/** Version of an item that is not a correction. */
+export const BASE_VERSION = 1;
+
+/** A reading as stored: the reading plus its version (1, or the receive time for corrections). */
 export interface StoredReading extends Reading {
   readonly version: number;
 }
 
-export interface WriteOutcome {
-  /** Items stored, or identical to what was already stored (redelivery). */
+/** A weighbridge ticket as stored, with its version. */
+export interface StoredMovement extends Movement {
+  readonly version: number;
+}
+
+/** Why a store refused an item for good (retrying cannot help). */
+export type RejectionKind =
+  /** Same identity, different content, and no higher version. */
+  | 'conflict'
+  /** Older than the store accepts, or too far in the future. */
+  | 'out-of-window'
+  /** Breaks a store limit (size, names). */
+  | 'invalid';
+
+export interface StoreRejection<T> {
+  readonly item: T;
+  readonly kind: RejectionKind;
+  /** The store's own words, for the quarantine. */
+  readonly reason: string;
+}
+
+export interface WriteResult<T> {
+  /** Items now stored (including identical rewrites and items a higher version already superseded). */
   readonly stored: number;
-  /** Items refused because a different value exists and no correction was asked. */
-  readonly conflicts: ReadonlyArray<{ readonly reading: StoredReading; readonly reason: string }>;
+  /** Items refused for good; the caller quarantines them. */
+  readonly rejected: ReadonlyArray<StoreRejection<T>>;
 }
 
 export interface SeriesQuery {
   readonly plantId: string;
   readonly metric: MetricName;
+  /** Epoch ms, inclusive. */
   readonly from: number;
+  /** Epoch ms, exclusive. */
   readonly to: number;
   readonly line?: string;
 }
 
-/** Metrics store (Timestream on AWS, DuckDB locally). */
+/**
+ * Metrics store (Timestream on AWS, DuckDB locally). Writes retry transient
+ * faults within bounds and then reject with `UnavailableError`; permanent
+ * refusals come back in `rejected`, never thrown.
+ */
 export interface MetricsStore {
-  /** Idempotent: rewriting an identical reading is a no-op. */
-  writeReadings(readings: readonly StoredReading[]): Promise<WriteOutcome>;
-  /** GOOD and non-GOOD readings of one metric in [from, to), in time order. */
+  writeReadings(readings: readonly StoredReading[]): Promise<WriteResult<StoredReading>>;
+  writeMovements(movements: readonly StoredMovement[]): Promise<WriteResult<StoredMovement>>;
+  /** Readings of one metric in [from, to), every quality, latest version only, in time order. */
   readReadings(query: SeriesQuery): Promise<StoredReading[]>;
-  /** The last GOOD reading of each series of `metric` strictly before `before`. */
+  /** The last GOOD reading of each series (line) of `metric` strictly before `before`. */
   readLastBefore(plantId: string, metric: MetricName, before: number): Promise<StoredReading[]>;
+  /** Movements with ts in [from, to), latest version of each ticket. */
+  readMovements(plantId: string, from: number, to: number): Promise<StoredMovement[]>;
 }
 
-export type MovementWrite =
-  | { readonly outcome: 'stored' | 'unchanged' | 'corrected'; readonly movement: Movement }
-  | { readonly outcome: 'conflict'; readonly movement: Movement; readonly existing: Movement };
+/** Outcome of recording a weighbridge ticket in the ledger. */
+export type LedgerOutcome =
+  /** First time this ticket is seen. */
+  | { readonly outcome: 'stored'; readonly movement: StoredMovement }
+  /** Same content as stored: a redelivery. */
+  | { readonly outcome: 'unchanged'; readonly movement: StoredMovement }
+  /** A correction replaced the stored content. */
+  | { readonly outcome: 'corrected'; readonly movement: StoredMovement; readonly previous: StoredMovement }
+  /** A correction older than the stored one arrived late; the stored one stays. */
+  | { readonly outcome: 'superseded'; readonly movement: StoredMovement; readonly current: StoredMovement }
+  /** Different content without `correction`: refused, the stored one stays. */
+  | { readonly outcome: 'conflict'; readonly movement: StoredMovement; readonly current: StoredMovement };
+
+/** A gateway token as stored: never the secret itself, only its hash. */
+export interface GatewayToken {
+  readonly tokenId: string;
+  readonly gatewayId: string;
+  /** Plants this token may write; `*` means every plant (local development only). */
+  readonly plants: readonly string[];
+  /** SHA-256 of the whole token, hex. */
+  readonly secretHash: string;
+  readonly createdAt: number;
+  readonly revokedAt?: number;
+  readonly label?: string;
+}
+
+/** An item the pipeline refused after accepting its message, kept for inspection and replay. */
+export interface QuarantineEntry {
+  /** Deterministic (message, item), so a redelivery does not add a second entry. */
+  readonly quarantineId: string;
+  readonly plantId: string;
+  readonly messageId: string;
+  readonly itemKind: 'reading' | 'movement';
+  /** JSON pointer of the item in the original message. */
+  readonly pointer: string;
+  readonly type: ProblemTypeUri;
+  readonly reason: string;
+  /** The item as received, normalized, for replay. */
+  readonly item: StoredReading | StoredMovement;
+  readonly quarantinedAt: number;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Opaque; absent on the last page. */
+  readonly cursor?: string;
+}
 
 /** Plant state store (DynamoDB on AWS, dynalite locally). */
 export interface StateStore {
   getPlant(plantId: string): Promise<PlantConfig | undefined>;
   putPlant(config: PlantConfig): Promise<void>;
-  /** Stores a weighbridge ticket by (plantId, ticketId) with conditional writes. */
-  putMovement(movement: Movement): Promise<MovementWrite>;
-  listMovements(plantId: string, from: number, to: number): Promise<Movement[]>;
-  /** Marks a queue message processed; `false` when it already was (redelivery). */
-  markProcessed(plantId: string, messageId: string, expiresAt: number): Promise<boolean>;
+  listPlants(): Promise<PlantConfig[]>;
+
+  /** Records a ticket by (plantId, ticketId) with conditional writes; see `LedgerOutcome`. */
+  recordMovement(movement: StoredMovement): Promise<LedgerOutcome>;
+
+  putToken(token: GatewayToken): Promise<void>;
+  getToken(tokenId: string): Promise<GatewayToken | undefined>;
+  listTokens(): Promise<GatewayToken[]>;
+  /** Idempotent; `false` when no such token exists. */
+  revokeToken(tokenId: string, at: number): Promise<boolean>;
+
+  /** Idempotent by `quarantineId`. */
+  putQuarantine(entries: readonly QuarantineEntry[]): Promise<void>;
+  listQuarantine(plantId: string | undefined, limit: number, cursor?: string): Promise<Page<QuarantineEntry>>;
+  getQuarantine(quarantineId: string): Promise<QuarantineEntry | undefined>;
+  deleteQuarantine(quarantineId: string): Promise<void>;
 }
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';
@@ -101,7 +196,7 @@ export interface AlertPublisher {
   publish(transition: AlertTransition): Promise<void>;
 }
 
-/** A dependency is down or throttling: retry later (HTTP 503 with Retry-After). */
+/** A dependency is down or throttling: retry later (HTTP 503 with Retry-After; SQS redelivery). */
 export class UnavailableError extends Error {
   override readonly name = 'UnavailableError';
   constructor(
