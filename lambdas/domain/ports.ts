@@ -8,7 +8,7 @@
  */
 import type { MetricName } from './catalog.ts';
 import type { PlantConfig } from './plant.ts';
-import type { ProblemTypeUri } from './problem.ts';
+import type { Problem, ProblemTypeUri } from './problem.ts';
 import type { Movement, Reading, TelemetryMessage } from './telemetry.ts';
 
 /** The injected clock. */
@@ -20,14 +20,15 @@ export interface Clock {
 /** How a message reached the pipeline. */
 export type IngestSource = 'http' | 'mqtt' | 'replay';
 
-/** The unit of work on the telemetry queue: one validated message. */
+/** The unit of work on the telemetry queue: one validated message (or part of one). */
 export interface QueuedTelemetry {
+  /** Accepted items only, canonical units; a valid wte.telemetry.v1 message itself. */
   readonly message: TelemetryMessage;
   readonly source: IngestSource;
   /**
-   * When the ingress accepted it, epoch ms. Corrections carry it as their
-   * version, so a later correction always wins and a redelivery rewrites the
-   * identical record.
+   * When the ingress accepted it, epoch ms. The processor re-validates against
+   * this instant, so a redelivery normalizes identically; corrections carry it
+   * as their version, so a later correction always wins.
    */
   readonly receivedAt: number;
 }
@@ -194,6 +195,18 @@ export interface AlertTransition {
 export interface AlertPublisher {
   /** Publishes one transition; safe to call again for the same transition. */
   publish(transition: AlertTransition): Promise<void>;
+}
+
+/** A problem-details notice for a gateway on MQTT, about one message or one item of it. */
+export type RejectionNotice = Problem & { readonly messageId?: string };
+
+/**
+ * Tells MQTT gateways what was refused (`wte/v1/{plantId}/rejected`: IoT Core
+ * on AWS, the embedded broker locally). Best effort: a notice is advisory and
+ * never holds up processing.
+ */
+export interface RejectionPublisher {
+  publish(plantId: string, notice: RejectionNotice): Promise<void>;
 }
 
 /** A dependency is down or throttling: retry later (HTTP 503 with Retry-After; SQS redelivery). */

@@ -1,0 +1,120 @@
+/**
+ * POST /v1/plants/{plantId}/telemetry: validate with the contract, enqueue the
+ * accepted items, answer 202 with counts and per-item rejections, or refuse
+ * the whole message with problem details (CONTRACT.md section 4).
+ */
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { tokenAllowsPlant } from '../auth/gateway-tokens.ts';
+import { parseTelemetryBody } from '../domain/parse-telemetry.ts';
+import type { Clock, TelemetryQueue } from '../domain/ports.ts';
+import { ProblemType, problem, quote } from '../domain/problem.ts';
+import { PLANT_ID_PATTERN } from '../domain/telemetry.ts';
+import {
+  bodyBytes,
+  errorResponse,
+  type HttpEvent,
+  header,
+  isJsonContentType,
+  json,
+  problemResponse,
+} from './http.ts';
+
+export interface IngestDeps {
+  readonly queue: TelemetryQueue;
+  readonly clock: Clock;
+  /** Late-data horizon in ms (default 7 days). */
+  readonly lateHorizonMs?: number;
+  /** Receives one line per outcome; Powertools Logger in production. */
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+}
+
+export interface IngestResponseBody {
+  readonly messageId: string;
+  readonly acceptedReadings: number;
+  readonly acceptedMovements: number;
+  readonly rejected: ReadonlyArray<{
+    readonly pointer: string;
+    readonly type: string;
+    readonly detail: string;
+  }>;
+}
+
+/** Plants the authorizer allowed, from its context (`plants`: comma-separated). */
+function authorizedPlants(event: HttpEvent): string[] | undefined {
+  const plants = event.requestContext?.authorizer?.plants;
+  return typeof plants === 'string' ? plants.split(',').filter(Boolean) : undefined;
+}
+
+export function makeIngestHandler(deps: IngestDeps) {
+  const log = deps.log ?? (() => {});
+  return async (event: HttpEvent): Promise<APIGatewayProxyResult> => {
+    try {
+      const plantId = event.pathParameters?.plantId ?? '';
+      if (!PLANT_ID_PATTERN.test(plantId)) {
+        return problemResponse(
+          problem(404, ProblemType.notFound, 'Not found', `No plant route for ${quote(plantId)}.`),
+        );
+      }
+      const plants = authorizedPlants(event);
+      if (plants === undefined) {
+        return problemResponse(
+          problem(401, ProblemType.unauthorized, 'Unauthorized', 'A gateway token is required.'),
+        );
+      }
+      if (!tokenAllowsPlant({ plants }, plantId)) {
+        return problemResponse(
+          problem(
+            403,
+            ProblemType.forbidden,
+            'Forbidden',
+            `This token may not write plant ${quote(plantId)}.`,
+          ),
+        );
+      }
+      if (!isJsonContentType(header(event, 'content-type'))) {
+        return problemResponse(
+          problem(
+            415,
+            ProblemType.unsupportedMediaType,
+            'Unsupported media type',
+            'Send the telemetry message as application/json.',
+          ),
+          { accept: 'application/json' },
+        );
+      }
+      const now = deps.clock.now();
+      const result = parseTelemetryBody(bodyBytes(event), {
+        now,
+        plantId,
+        ...(deps.lateHorizonMs === undefined ? {} : { lateHorizonMs: deps.lateHorizonMs }),
+      });
+      if (!result.ok) {
+        log('info', 'telemetry refused', {
+          plantId,
+          status: result.problem.status,
+          type: result.problem.type,
+        });
+        return problemResponse(result.problem);
+      }
+      const { message, rejected } = result;
+      await deps.queue.enqueue([{ message, source: 'http', receivedAt: now }]);
+      log('info', 'telemetry accepted', {
+        plantId,
+        messageId: message.messageId,
+        readings: message.readings.length,
+        movements: message.movements.length,
+        rejected: rejected.length,
+      });
+      const body: IngestResponseBody = {
+        messageId: message.messageId,
+        acceptedReadings: message.readings.length,
+        acceptedMovements: message.movements.length,
+        rejected,
+      };
+      return json(202, body);
+    } catch (error) {
+      log('error', 'ingest failed', { error: error instanceof Error ? error.name : typeof error });
+      return errorResponse(error);
+    }
+  };
+}

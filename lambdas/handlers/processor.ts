@@ -1,0 +1,232 @@
+/**
+ * SQS batch processor: decode and re-validate each queued message, record
+ * weighbridge tickets in the ledger, write readings and movements to the
+ * metrics store (one combined write per batch, so records pack across
+ * messages), quarantine what the stores refuse for good, and report only the
+ * messages that failed (`ReportBatchItemFailures`).
+ *
+ * Every step is idempotent, so a redelivered message (a retry, a duplicate,
+ * a message whose batch partly failed) changes nothing that was already done.
+ */
+import { createHash } from 'node:crypto';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { movementKey, readingKey } from '../domain/identity.ts';
+import {
+  BASE_VERSION,
+  type MetricsStore,
+  type QuarantineEntry,
+  type RejectionPublisher,
+  type StateStore,
+  type StoredMovement,
+  type StoredReading,
+  type StoreRejection,
+  UnavailableError,
+} from '../domain/ports.ts';
+import { ProblemType, type ProblemTypeUri, pointer } from '../domain/problem.ts';
+import { decodeQueued, type QueueEnvelope } from '../domain/queue-codec.ts';
+import type { TelemetryMessage } from '../domain/telemetry.ts';
+
+export interface ProcessorDeps {
+  readonly metrics: MetricsStore;
+  readonly state: StateStore;
+  readonly rejections: RejectionPublisher;
+  /** Stop taking new messages when less than this remains before the Lambda deadline (default 5 s). */
+  readonly deadlineMarginMs?: number;
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+}
+
+interface Work {
+  readonly record: SQSRecord;
+  readonly envelope: QueueEnvelope;
+  readonly message: TelemetryMessage;
+  readonly readings: StoredReading[];
+  movements: StoredMovement[];
+  quarantine: QuarantineEntry[];
+  failed: boolean;
+}
+
+const REJECTION_TYPES: Record<StoreRejection<unknown>['kind'], ProblemTypeUri> = {
+  conflict: ProblemType.conflict,
+  'out-of-window': ProblemType.timestampOutOfRange,
+  invalid: ProblemType.invalidItem,
+};
+
+/** Deterministic, so the same refusal redelivered is the same quarantine entry. */
+export function quarantineId(messageId: string, itemKey: string, version: number): string {
+  return createHash('sha256')
+    .update(`${messageId}\u0000${itemKey}\u0000${version}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+const versionOf = (correction: boolean, receivedAt: number): number =>
+  correction ? receivedAt : BASE_VERSION;
+
+export function makeProcessorHandler(deps: ProcessorDeps) {
+  const log = deps.log ?? (() => {});
+  const margin = deps.deadlineMarginMs ?? 5_000;
+
+  const notify = async (plantId: string, notice: Parameters<RejectionPublisher['publish']>[1]) => {
+    try {
+      await deps.rejections.publish(plantId, notice);
+    } catch (error) {
+      log('warn', 'rejection notice not published', {
+        plantId,
+        error: error instanceof Error ? error.name : 'unknown',
+      });
+    }
+  };
+
+  return async (event: Pick<SQSEvent, 'Records'>, context?: Pick<Context, 'getRemainingTimeInMillis'>) => {
+    const failures: string[] = [];
+    const works: Work[] = [];
+
+    for (const record of event.Records) {
+      if (context && context.getRemainingTimeInMillis() < margin) {
+        failures.push(record.messageId);
+        continue;
+      }
+      const decoded = decodeQueued(record.body);
+      if (!decoded.ok) {
+        // Cannot succeed on a retry either: fail it so it reaches the DLQ after the queue's max receives.
+        log('error', 'undecodable queue message', { sqsMessageId: record.messageId, reason: decoded.reason });
+        failures.push(record.messageId);
+        continue;
+      }
+      const { envelope, parsed } = decoded;
+      if (!parsed.ok) {
+        if (envelope.source === 'mqtt') await notify(envelope.plantId, parsed.problem);
+        log('info', 'queued message refused', { plantId: envelope.plantId, type: parsed.problem.type });
+        continue;
+      }
+      const { message, rejected } = parsed;
+      if (envelope.source === 'mqtt') {
+        for (const item of rejected) {
+          await notify(envelope.plantId, {
+            type: item.type,
+            title: 'Item rejected',
+            status: 422,
+            detail: item.detail,
+            errors: [{ pointer: item.pointer, detail: item.detail }],
+            messageId: message.messageId,
+          });
+        }
+      }
+      works.push({
+        record,
+        envelope,
+        message,
+        readings: message.readings.map((r) => ({
+          ...r,
+          version: versionOf(r.correction, envelope.receivedAt),
+        })),
+        movements: [],
+        quarantine: [],
+        failed: false,
+      });
+    }
+
+    // Weighbridge tickets: the ledger decides stored, unchanged, corrected, superseded or conflict.
+    for (const work of works) {
+      try {
+        for (const [index, movement] of work.message.movements.entries()) {
+          const stored = { ...movement, version: versionOf(movement.correction, work.envelope.receivedAt) };
+          const outcome = await deps.state.recordMovement(stored);
+          if (outcome.outcome === 'conflict') {
+            work.quarantine.push(
+              entry(work, 'movement', index, stored, ProblemType.conflict, conflictReason(outcome.current)),
+            );
+          } else if (outcome.outcome !== 'superseded') {
+            work.movements.push(outcome.movement);
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof UnavailableError))
+          log('error', 'ledger write failed', { error: String(error) });
+        work.failed = true;
+      }
+    }
+
+    const live = works.filter((w) => !w.failed);
+    try {
+      const readingOwner = new Map<StoredReading, Work>();
+      const movementOwner = new Map<StoredMovement, Work>();
+      for (const work of live) {
+        for (const r of work.readings) readingOwner.set(r, work);
+        for (const m of work.movements) movementOwner.set(m, work);
+      }
+      const readingResult = await deps.metrics.writeReadings([...readingOwner.keys()]);
+      const movementResult = await deps.metrics.writeMovements([...movementOwner.keys()]);
+      for (const rejection of readingResult.rejected) {
+        const work = readingOwner.get(rejection.item) ?? ownerByKey(live, rejection.item);
+        if (!work) continue;
+        const index = work.readings.indexOf(rejection.item);
+        work.quarantine.push(
+          entry(work, 'reading', index, rejection.item, REJECTION_TYPES[rejection.kind], rejection.reason),
+        );
+      }
+      for (const rejection of movementResult.rejected) {
+        const work = movementOwner.get(rejection.item);
+        if (!work) continue;
+        const index = work.message.movements.findIndex((m) => m.ticketId === rejection.item.ticketId);
+        work.quarantine.push(
+          entry(work, 'movement', index, rejection.item, REJECTION_TYPES[rejection.kind], rejection.reason),
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof UnavailableError))
+        log('error', 'metrics write failed', { error: String(error) });
+      for (const work of live) work.failed = true;
+    }
+
+    for (const work of live.filter((w) => !w.failed && w.quarantine.length > 0)) {
+      try {
+        await deps.state.putQuarantine(work.quarantine);
+        log('warn', 'items quarantined', {
+          plantId: work.message.plantId,
+          messageId: work.message.messageId,
+          count: work.quarantine.length,
+        });
+      } catch {
+        work.failed = true;
+      }
+    }
+
+    for (const work of works) if (work.failed) failures.push(work.record.messageId);
+    log('info', 'batch processed', { messages: event.Records.length, failed: failures.length });
+    return {
+      batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })),
+    } satisfies SQSBatchResponse;
+  };
+
+  function entry(
+    work: Work,
+    itemKind: 'reading' | 'movement',
+    index: number,
+    item: StoredReading | StoredMovement,
+    type: ProblemTypeUri,
+    reason: string,
+  ): QuarantineEntry {
+    const key = 'ticketId' in item ? movementKey(item) : readingKey(item);
+    return {
+      quarantineId: quarantineId(work.message.messageId, key, item.version),
+      plantId: work.message.plantId,
+      messageId: work.message.messageId,
+      itemKind,
+      pointer: pointer(itemKind === 'reading' ? 'readings' : 'movements', Math.max(index, 0)),
+      type,
+      reason,
+      item,
+      quarantinedAt: work.envelope.receivedAt,
+    };
+  }
+}
+
+function conflictReason(current: StoredMovement): string {
+  return `ticket already recorded with different content (version ${current.version}); resend with "correction": true to replace it`;
+}
+
+function ownerByKey(works: readonly Work[], reading: StoredReading): Work | undefined {
+  const key = readingKey(reading);
+  return works.find((w) => w.readings.some((r) => readingKey(r) === key && r.version === reading.version));
+}
