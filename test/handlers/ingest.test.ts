@@ -60,7 +60,10 @@ async function setup(): Promise<Setup> {
   const tokens = new MemoryTokens();
   let seed = 1;
   const random = (n: number) =>
-    Uint8Array.from({ length: n }, () => (seed = (seed * 48271) % 2147483647) & 0xff);
+    Uint8Array.from({ length: n }, () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed & 0xff;
+    });
   const mk = async (plants: string[], revoked = false) => {
     const { token, record } = createGatewayToken({ gatewayId: 'gw-1', plants, now: NOW, random });
     await tokens.putToken(revoked ? { ...record, revokedAt: NOW } : record);
