@@ -1,0 +1,19 @@
+/**
+ * Environment of the Lambda entry points, parsed once at cold start: a
+ * missing or malformed variable fails the cold start with a clear message,
+ * never a request.
+ */
+import { z } from 'zod';
+
+export class EnvironmentError extends Error {
+  override readonly name = 'EnvironmentError';
+}
+
+export function readEnv<T extends z.ZodRawShape>(shape: T, source: Record<string, string | undefined>) {
+  const result = z.object(shape).safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new EnvironmentError(`invalid Lambda environment: ${problems}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,18 @@
+/** Lambda entry point of POST /v1/plants/{plantId}/telemetry (composition root). */
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import { SqsTelemetryQueue } from '../adapters/sqs-telemetry-queue.ts';
+import { systemClock } from '../adapters/system-clock.ts';
+import { makeIngestHandler } from '../handlers/ingest.ts';
+import { readEnv } from './env.ts';
+import { observability } from './observability.ts';
+
+const env = readEnv({ TELEMETRY_QUEUE_URL: z.url() }, process.env);
+const { log } = observability('ingest');
+const sqs = new SQSClient({});
+
+export const handler = makeIngestHandler({
+  queue: new SqsTelemetryQueue({ client: sqs, queueUrl: env.TELEMETRY_QUEUE_URL }),
+  clock: systemClock,
+  log,
+});
