@@ -20,12 +20,13 @@ import {
   MAX_BODY_BYTES,
   type Movement,
   movementSchema,
+  PLANT_ID_PATTERN,
   type Reading,
   readingSchema,
   type TelemetryMessage,
 } from './telemetry.ts';
 import { DAY_MS, MINUTE_MS, parseTimestamp } from './time.ts';
-import { isUnit, toCanonical, UNITS, type Unit } from './units.ts';
+import { isUnit, toCanonical, UNITS, type Unit, unitsOf } from './units.ts';
 
 export const DEFAULT_FUTURE_TOLERANCE_MS = 15 * MINUTE_MS;
 export const DEFAULT_LATE_HORIZON_MS = 7 * DAY_MS;
@@ -112,7 +113,11 @@ export function parseTelemetryBody(body: string | Uint8Array, options: ParseOpti
     }
     let text: string;
     try {
-      text = typeof body === 'string' ? body : new TextDecoder('utf-8', { fatal: true }).decode(body);
+      // TextDecoder drops a leading byte-order mark; a string body gets the same treatment.
+      text =
+        typeof body === 'string'
+          ? body.replace(/^\uFEFF/, '')
+          : new TextDecoder('utf-8', { fatal: true }).decode(body);
     } catch {
       return badRequest(ProblemType.invalidJson, 'Invalid JSON', 'The body is not valid UTF-8.');
     }
@@ -168,6 +173,14 @@ function parseUnsafe(input: unknown, options: ParseOptions): ParseResult {
     );
   }
   const env = envelope.data;
+  if (options.plantId !== undefined && !PLANT_ID_PATTERN.test(options.plantId)) {
+    return badRequest(
+      ProblemType.invalidMessage,
+      'Invalid plant',
+      'The plant of the path or topic is not a plant id.',
+      [{ pointer: '/plantId', detail: 'plant ids are 1 to 64 characters of [a-z0-9-]' }],
+    );
+  }
   const plantId = env.plantId ?? options.plantId;
   if (plantId === undefined) {
     return badRequest(
@@ -181,6 +194,7 @@ function parseUnsafe(input: unknown, options: ParseOptions): ParseResult {
     return badRequest(
       ProblemType.plantMismatch,
       'Plant mismatch',
+      // Both are validated plant ids (ASCII, quoted to 48 bytes each), so at most 96 bytes of input.
       `The message is for plant ${quote(plantId)} but was sent to plant ${quote(options.plantId)}.`,
       [{ pointer: '/plantId', detail: 'must equal the plant of the path or topic' }],
     );
@@ -346,7 +360,7 @@ function validateReading(
       rejection: {
         pointer: pointer(...base, 'metric'),
         type: ProblemType.unknownMetric,
-        detail: `${quote(item.metric)} is not in the metric catalog`,
+        detail: 'is not in the metric catalog (see `wte catalog`)',
       },
     };
   }
@@ -363,13 +377,13 @@ function validateReading(
   const canonical = canonicalUnitOf(metric);
   let value = item.value;
   if (item.unit !== undefined) {
-    const unit = UNIT_ALIASES[item.unit] ?? item.unit;
+    const unit = Object.hasOwn(UNIT_ALIASES, item.unit) ? (UNIT_ALIASES[item.unit] as Unit) : item.unit;
     if (!isUnit(unit)) {
       return {
         rejection: {
           pointer: pointer(...base, 'unit'),
           type: ProblemType.invalidUnit,
-          detail: `${quote(item.unit)} is not a known unit`,
+          detail: 'is not a known unit',
         },
       };
     }
@@ -378,7 +392,7 @@ function validateReading(
         rejection: {
           pointer: pointer(...base, 'unit'),
           type: ProblemType.invalidUnit,
-          detail: `${quote(unit)} is not a unit of ${metric} (canonical ${canonical})`,
+          detail: `is not a unit of ${metric}; use ${unitsOf(METRICS[metric].quantity).join(', ')}`,
         },
       };
     }

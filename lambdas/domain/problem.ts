@@ -46,18 +46,26 @@ export interface Problem {
 
 /** At most this many bytes of caller input ever appear in a problem. */
 export const MAX_ECHO_BYTES = 128;
-const MAX_QUOTE_CHARS = 40;
+const MAX_QUOTE_BYTES = 48;
 
 /**
- * Quotes a fragment of caller input for a human-readable detail: short, with
- * control characters escaped, so a problem body can never carry much input.
+ * Quotes a fragment of caller input for a human-readable detail: at most 48
+ * UTF-8 bytes of it, with control characters escaped, so a problem body can
+ * never carry much input.
  */
 export function quote(value: unknown): string {
   let text: string;
   if (typeof value === 'string') text = value;
   else if (typeof value === 'number' || typeof value === 'boolean' || value === null) text = String(value);
   else return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-  const cut = [...text].slice(0, MAX_QUOTE_CHARS).join('');
+  let cut = '';
+  let bytes = 0;
+  for (const char of text) {
+    const size = new TextEncoder().encode(char).byteLength;
+    if (bytes + size > MAX_QUOTE_BYTES) break;
+    cut += char;
+    bytes += size;
+  }
   const safe = JSON.stringify(cut);
   return cut.length < text.length ? `${safe.slice(0, -1)}…"` : safe;
 }
