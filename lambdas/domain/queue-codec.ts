@@ -114,7 +114,12 @@ export function decodeQueued(body: string): DecodedQueued {
   if (!envelope.success)
     return { ok: false, reason: `queue envelope invalid: ${envelope.error.issues[0]?.message}` };
   const { plantId, receivedAt, message, payload } = envelope.data;
-  const options = { now: receivedAt, plantId };
+  // A replay from the quarantine was valid when first received: no late-data horizon applies to it again.
+  const options = {
+    now: receivedAt,
+    plantId,
+    ...(envelope.data.source === 'replay' ? { lateHorizonMs: receivedAt } : {}),
+  };
   if (message !== undefined)
     return { ok: true, envelope: envelope.data, parsed: parseTelemetry(message, options) };
   if (payload !== undefined) {
