@@ -11,6 +11,7 @@ export const MAX_READINGS = 1000;
 export const MAX_MOVEMENTS = 500;
 export const MAX_BODY_BYTES = 256 * 1024;
 export const MAX_NET_TONNES = 100;
+export const MIN_NET_TONNES = 0.000001;
 
 export const QUALITIES = ['GOOD', 'UNCERTAIN', 'BAD'] as const;
 export type Quality = (typeof QUALITIES)[number];
@@ -89,6 +90,8 @@ export const movementSchema = z
     netTonnes: z
       .number({ error: 'must be a finite number' })
       .gt(0, { error: 'must be greater than 0' })
+      // A gram is far below weighbridge resolution; smaller values are noise no store can hold exactly.
+      .min(MIN_NET_TONNES, { error: `must be at least ${MIN_NET_TONNES} t` })
       .max(MAX_NET_TONNES, { error: `must be at most ${MAX_NET_TONNES}` }),
     material: z.enum(MATERIALS, { error: `must be one of ${MATERIALS.join(', ')}` }),
     destination: z.enum(DESTINATIONS, { error: `must be one of ${DESTINATIONS.join(', ')}` }).optional(),

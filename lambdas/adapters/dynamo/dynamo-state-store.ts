@@ -1,0 +1,477 @@
+/**
+ * The state store on DynamoDB (dynalite locally): one table, string keys
+ * `pk`/`sk`, two global secondary indexes, and no transactions (dynalite has
+ * none), so every write that must be idempotent is a single-item conditional
+ * write on a deterministic key.
+ *
+ * | item          | pk                     | sk                 | gsi1pk / gsi1sk (collection)          | gsi2pk / gsi2sk (by plant)                       |
+ * | ------------- | ---------------------- | ------------------ | ------------------------------------- | ------------------------------------------------ |
+ * | plant config  | PLANT#{plantId}        | CONFIG             | PLANT / {plantId}                     | -                                                |
+ * | ledger ticket | PLANT#{plantId}        | TICKET#{ticketId}  | -                                     | -                                                |
+ * | gateway token | TOKEN#{tokenId}        | TOKEN              | TOKEN / {tokenId}                     | -                                                |
+ * | quarantine    | QUARANTINE#{id}        | ENTRY              | QUARANTINE / {at}#{id}                | PLANT#{plantId} / QUARANTINE#{at}#{id}           |
+ *
+ * `{at}` is `quarantinedAt` in epoch ms, zero-padded to 16 digits so string
+ * order is time order. Every item also carries `entity` (plant, movement,
+ * token, quarantine) and the domain object's fields as top-level attributes;
+ * a ledger ticket adds `fingerprint` (identity.ts) for inspection. A
+ * quarantine entry keeps its `item` as JSON text, because a refused reading
+ * may hold a number DynamoDB cannot (magnitude above 1e126 or below 1e-130).
+ *
+ * Why this shape: point reads go to an item of their own (no hot partition
+ * for the authorizer's token reads or the processor's ledger writes), and
+ * lists are Queries on an index that DynamoDB maintains atomically with the
+ * item, which index items written alongside could not be without a
+ * transaction. Index reads are eventually consistent on AWS: a list right
+ * after a write may miss it for a moment; point reads are strongly consistent.
+ */
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { movementFingerprint } from '../../domain/identity.ts';
+import type { PlantConfig } from '../../domain/plant.ts';
+import {
+  type GatewayToken,
+  type LedgerOutcome,
+  type Page,
+  type QuarantineEntry,
+  type StateStore,
+  type StoredMovement,
+  UnavailableError,
+} from '../../domain/ports.ts';
+import { fromItem, type Item, toItem } from './attribute-values.ts';
+import { dynamoCall, isConditionalCheckFailed } from './dynamo-errors.ts';
+import {
+  COLLECTION_INDEX,
+  COLLECTION_PK,
+  COLLECTION_SK,
+  PK,
+  PLANT_INDEX,
+  PLANT_PK,
+  PLANT_SK,
+  SK,
+} from './state-table.ts';
+import { decodeMovement, decodePlant, decodeQuarantine, decodeToken } from './stored-items.ts';
+
+export { createStateTable, StateTableMismatchError, stateTableDefinition } from './state-table.ts';
+export { StoredItemError } from './stored-items.ts';
+
+/** Races on one ticket resolve within two rounds; more means something is wrong, so give up and retry later. */
+const MAX_LEDGER_ATTEMPTS = 4;
+/** Parallel conditional puts per putQuarantine call. */
+const QUARANTINE_CONCURRENCY = 8;
+/** The largest quarantine page; a cursor continues past it. */
+export const MAX_QUARANTINE_PAGE = 1000;
+
+/** A cursor that this store did not hand out for this listing. */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}
+
+/** A new token reuses the id of a different stored token (a different secret). */
+export class TokenIdInUseError extends Error {
+  override readonly name = 'TokenIdInUseError';
+}
+
+export interface DynamoStateStoreProps {
+  /** Created once at module scope by the composition root. */
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}
+
+const plantKey = (plantId: string) => key(`PLANT#${plantId}`, 'CONFIG');
+const ticketKey = (m: Pick<StoredMovement, 'plantId' | 'ticketId'>) =>
+  key(`PLANT#${m.plantId}`, `TICKET#${m.ticketId}`);
+const tokenKey = (tokenId: string) => key(`TOKEN#${tokenId}`, 'TOKEN');
+const quarantineKey = (quarantineId: string) => key(`QUARANTINE#${quarantineId}`, 'ENTRY');
+
+const COLLECTION = { plant: 'PLANT', token: 'TOKEN', quarantine: 'QUARANTINE' } as const;
+const QUARANTINE_PREFIX = 'QUARANTINE#';
+
+export class DynamoStateStore implements StateStore {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+
+  constructor(props: DynamoStateStoreProps) {
+    if (props.tableName.trim() === '') {
+      throw new RangeError(`tableName must not be empty; got ${JSON.stringify(props.tableName)}`);
+    }
+    this.client = props.client;
+    this.tableName = props.tableName;
+  }
+
+  // Plants
+
+  async getPlant(plantId: string): Promise<PlantConfig | undefined> {
+    const item = await this.get('getPlant', plantKey(plantId));
+    return item && decodePlant(fromItem(item));
+  }
+
+  async putPlant(config: PlantConfig): Promise<void> {
+    const item = {
+      ...toItem(config),
+      ...plantKey(config.plantId),
+      [COLLECTION_PK]: { S: COLLECTION.plant },
+      [COLLECTION_SK]: { S: config.plantId },
+      entity: { S: 'plant' },
+    };
+    await dynamoCall('putPlant', () =>
+      this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item })),
+    );
+  }
+
+  async listPlants(): Promise<PlantConfig[]> {
+    const items = await this.queryAll('listPlants', COLLECTION_INDEX, COLLECTION_PK, COLLECTION.plant);
+    return items.map((item) => decodePlant(fromItem(item)));
+  }
+
+  // Movement ledger
+
+  async recordMovement(movement: StoredMovement): Promise<LedgerOutcome> {
+    const fingerprint = movementFingerprint(movement);
+    const item: Item = {
+      ...toItem(movement),
+      ...ticketKey(movement),
+      entity: { S: 'movement' },
+      fingerprint: { S: fingerprint },
+    };
+    // Only a correction may replace a stored ticket, and only one with a higher version;
+    // so the stored version never goes down, and the highest version wins in any order.
+    const condition = movement.correction
+      ? 'attribute_not_exists(pk) OR #version < :version'
+      : 'attribute_not_exists(pk)';
+    for (let attempt = 1; attempt <= MAX_LEDGER_ATTEMPTS; attempt++) {
+      let previous: Item | undefined;
+      try {
+        const out = await dynamoCall('recordMovement', () =>
+          this.client.send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: item,
+              ConditionExpression: condition,
+              ...(movement.correction
+                ? {
+                    ExpressionAttributeNames: { '#version': 'version' },
+                    ExpressionAttributeValues: { ':version': { N: String(movement.version) } },
+                  }
+                : {}),
+              ReturnValues: 'ALL_OLD',
+            }),
+          ),
+        );
+        previous = out.Attributes;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        // Someone stored this ticket first (or a newer correction of it): decide against what is there.
+        const stored = await this.get('recordMovement', ticketKey(movement));
+        if (stored === undefined) continue;
+        const current = decodeMovement(fromItem(stored));
+        const outcome = judgeRefused(movement, fingerprint, current);
+        if (outcome) return outcome;
+        continue;
+      }
+      if (previous === undefined || Object.keys(previous).length === 0) {
+        return { outcome: 'stored', movement };
+      }
+      const replaced = decodeMovement(fromItem(previous));
+      // A correction identical in content only raised the version: the ticket itself did not change.
+      if (movementFingerprint(replaced) === fingerprint) return { outcome: 'unchanged', movement };
+      return { outcome: 'corrected', movement, previous: replaced };
+    }
+    throw new UnavailableError(
+      `ticket ${movement.plantId}/${movement.ticketId} kept changing under concurrent writes; retry later`,
+    );
+  }
+
+  // Gateway tokens
+
+  async putToken(token: GatewayToken): Promise<void> {
+    const item = {
+      ...toItem(token),
+      ...tokenKey(token.tokenId),
+      [COLLECTION_PK]: { S: COLLECTION.token },
+      [COLLECTION_SK]: { S: token.tokenId },
+      entity: { S: 'token' },
+    };
+    try {
+      // A redelivered create must not bring a revoked token back, nor replace another gateway's secret.
+      await dynamoCall('putToken', () =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: item,
+            ConditionExpression:
+              'attribute_not_exists(pk) OR (secretHash = :secretHash AND attribute_not_exists(revokedAt))',
+            ExpressionAttributeValues: { ':secretHash': { S: token.secretHash } },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const stored = await this.getToken(token.tokenId);
+      if (stored?.secretHash === token.secretHash) return;
+      throw new TokenIdInUseError(`token id ${token.tokenId} already belongs to another token`);
+    }
+  }
+
+  async getToken(tokenId: string): Promise<GatewayToken | undefined> {
+    const item = await this.get('getToken', tokenKey(tokenId));
+    return item && decodeToken(fromItem(item));
+  }
+
+  async listTokens(): Promise<GatewayToken[]> {
+    const items = await this.queryAll('listTokens', COLLECTION_INDEX, COLLECTION_PK, COLLECTION.token);
+    return items.map((item) => decodeToken(fromItem(item)));
+  }
+
+  async revokeToken(tokenId: string, at: number): Promise<boolean> {
+    try {
+      await dynamoCall('revokeToken', () =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: tokenKey(tokenId),
+            // The first revocation time stands; revoking again changes nothing.
+            UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':at': { N: String(at) } },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  // Quarantine
+
+  async putQuarantine(entries: readonly QuarantineEntry[]): Promise<void> {
+    await forEachLimited(entries, QUARANTINE_CONCURRENCY, async (entry) => {
+      const at = timeKey(entry.quarantinedAt);
+      const sortKey = `${at}#${entry.quarantineId}`;
+      const item = {
+        ...toItem({ ...entry, item: JSON.stringify(entry.item) }),
+        ...quarantineKey(entry.quarantineId),
+        [COLLECTION_PK]: { S: COLLECTION.quarantine },
+        [COLLECTION_SK]: { S: sortKey },
+        [PLANT_PK]: { S: `PLANT#${entry.plantId}` },
+        [PLANT_SK]: { S: `${QUARANTINE_PREFIX}${sortKey}` },
+        entity: { S: 'quarantine' },
+      };
+      try {
+        // The id is deterministic per (message, item, version): the first entry stays where it was listed.
+        await dynamoCall('putQuarantine', () =>
+          this.client.send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: item,
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          ),
+        );
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+    });
+  }
+
+  async listQuarantine(
+    plantId: string | undefined,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<QuarantineEntry>> {
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RangeError(`limit must be a positive integer; got ${limit}`);
+    }
+    const pageSize = Math.min(limit, MAX_QUARANTINE_PAGE);
+    const listing: Listing =
+      plantId === undefined
+        ? {
+            index: COLLECTION_INDEX,
+            pkName: COLLECTION_PK,
+            skName: COLLECTION_SK,
+            pk: COLLECTION.quarantine,
+            skPrefix: '',
+          }
+        : {
+            index: PLANT_INDEX,
+            pkName: PLANT_PK,
+            skName: PLANT_SK,
+            pk: `PLANT#${plantId}`,
+            skPrefix: QUARANTINE_PREFIX,
+          };
+    const input: QueryCommandInput = {
+      TableName: this.tableName,
+      IndexName: listing.index,
+      KeyConditionExpression:
+        listing.skPrefix === '' ? '#ipk = :ipk' : '#ipk = :ipk AND begins_with(#isk, :prefix)',
+      ExpressionAttributeNames: {
+        '#ipk': listing.pkName,
+        ...(listing.skPrefix === '' ? {} : { '#isk': listing.skName }),
+      },
+      ExpressionAttributeValues: {
+        ':ipk': { S: listing.pk },
+        ...(listing.skPrefix === '' ? {} : { ':prefix': { S: listing.skPrefix } }),
+      },
+      ScanIndexForward: false,
+      // One more than asked tells whether another page exists, so the last page carries no cursor.
+      Limit: pageSize + 1,
+      ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor, listing) }),
+    };
+    const out = await dynamoCall('listQuarantine', () => this.client.send(new QueryCommand(input)));
+    const items = out.Items ?? [];
+    const page = items.slice(0, pageSize);
+    const last = page.at(-1);
+    let next: Item | undefined;
+    if (items.length > pageSize && last) next = last;
+    else if (out.LastEvaluatedKey) next = out.LastEvaluatedKey; // stopped early at 1 MB
+    return {
+      items: page.map((item) => decodeQuarantine(fromItem(item))),
+      ...(next ? { cursor: encodeCursor(next, listing) } : {}),
+    };
+  }
+
+  async getQuarantine(quarantineId: string): Promise<QuarantineEntry | undefined> {
+    const item = await this.get('getQuarantine', quarantineKey(quarantineId));
+    return item && decodeQuarantine(fromItem(item));
+  }
+
+  async deleteQuarantine(quarantineId: string): Promise<void> {
+    await dynamoCall('deleteQuarantine', () =>
+      this.client.send(
+        new DeleteItemCommand({ TableName: this.tableName, Key: quarantineKey(quarantineId) }),
+      ),
+    );
+  }
+
+  // Helpers
+
+  private async get(operation: string, itemKey: Item): Promise<Item | undefined> {
+    const out = await dynamoCall(operation, () =>
+      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true })),
+    );
+    return out.Item;
+  }
+
+  private async queryAll(operation: string, index: string, pkName: string, pk: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const exclusiveStart = start;
+      const out = await dynamoCall(operation, () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: index,
+            KeyConditionExpression: '#ipk = :ipk',
+            ExpressionAttributeNames: { '#ipk': pkName },
+            ExpressionAttributeValues: { ':ipk': { S: pk } },
+            ...(exclusiveStart ? { ExclusiveStartKey: exclusiveStart } : {}),
+          }),
+        ),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}
+
+/**
+ * After a refused write: the outcome, or `undefined` when the stored ticket
+ * changed between the refusal and the read and the write is worth another try.
+ */
+function judgeRefused(
+  movement: StoredMovement,
+  fingerprint: string,
+  current: StoredMovement,
+): LedgerOutcome | undefined {
+  if (movement.correction && movement.version > current.version) return undefined;
+  if (movementFingerprint(current) === fingerprint) return { outcome: 'unchanged', movement: current };
+  // An older version arriving late, be it an earlier correction or the original itself:
+  // at-least-once delivery makes this routine, not a conflict.
+  if (movement.version < current.version) return { outcome: 'superseded', movement, current };
+  return { outcome: 'conflict', movement, current };
+}
+
+function key(pk: string, sk: string): Item {
+  return { [PK]: { S: pk }, [SK]: { S: sk } };
+}
+
+/** Epoch ms, zero-padded so that string order is time order. */
+function timeKey(epochMs: number): string {
+  if (!Number.isSafeInteger(epochMs) || epochMs < 0) {
+    throw new RangeError(`quarantinedAt must be a non-negative integer of epoch ms; got ${epochMs}`);
+  }
+  return String(epochMs).padStart(16, '0');
+}
+
+interface Listing {
+  readonly index: string;
+  readonly pkName: string;
+  readonly skName: string;
+  readonly pk: string;
+  readonly skPrefix: string;
+}
+
+const cursorSchema = z.object({ pk: z.string(), sk: z.string(), ipk: z.string(), isk: z.string() }).strict();
+
+function encodeCursor(item: Item, listing: Listing): string {
+  const cursor: z.infer<typeof cursorSchema> = {
+    pk: item[PK]?.S ?? '',
+    sk: item[SK]?.S ?? '',
+    ipk: item[listing.pkName]?.S ?? '',
+    isk: item[listing.skName]?.S ?? '',
+  };
+  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+}
+
+/** The ExclusiveStartKey a cursor stands for, after checking it belongs to this listing. */
+function decodeCursor(cursor: string, listing: Listing): Record<string, AttributeValue> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const checked = cursorSchema.safeParse(parsed);
+  if (
+    !checked.success ||
+    checked.data.ipk !== listing.pk ||
+    !checked.data.isk.startsWith(listing.skPrefix) ||
+    !checked.data.pk.startsWith(QUARANTINE_PREFIX) ||
+    checked.data.sk !== 'ENTRY'
+  ) {
+    throw new InvalidCursorError('the cursor does not belong to this listing; start again without one');
+  }
+  const { pk, sk, ipk, isk } = checked.data;
+  return {
+    [PK]: { S: pk },
+    [SK]: { S: sk },
+    [listing.pkName]: { S: ipk },
+    [listing.skName]: { S: isk },
+  };
+}
+
+async function forEachLimited<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  // One iterator shared by the workers: each item is taken exactly once.
+  const queue = items.values();
+  const worker = async (): Promise<void> => {
+    for (const item of queue) await work(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}

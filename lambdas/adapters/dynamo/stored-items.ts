@@ -1,0 +1,123 @@
+/**
+ * Schemas for what the state table gives back. An item is read as `unknown`
+ * and checked here before the domain sees it, so a hand-edited or
+ * half-migrated item fails loudly instead of travelling on as a lie.
+ * Key attributes and bookkeeping (pk, sk, gsi*, entity, fingerprint) are
+ * stripped by the object schemas.
+ */
+import { z } from 'zod';
+import { isMetricName, type MetricName } from '../../domain/catalog.ts';
+import type { PlantConfig } from '../../domain/plant.ts';
+import type { GatewayToken, QuarantineEntry, StoredMovement, StoredReading } from '../../domain/ports.ts';
+import { ProblemType, type ProblemTypeUri } from '../../domain/problem.ts';
+import { DESTINATIONS, DIRECTIONS, MATERIALS, QUALITIES } from '../../domain/telemetry.ts';
+import { isUnit, type Unit } from '../../domain/units.ts';
+
+/** The table holds an item this adapter cannot read. Not transient: retrying does not help. */
+export class StoredItemError extends Error {
+  override readonly name = 'StoredItemError';
+}
+
+const PROBLEM_TYPES: ReadonlySet<string> = new Set(Object.values(ProblemType));
+
+const metricName = z.custom<MetricName>((v) => typeof v === 'string' && isMetricName(v), 'unknown metric');
+const unit = z.custom<Unit>((v) => typeof v === 'string' && isUnit(v), 'unknown unit');
+const problemType = z.custom<ProblemTypeUri>(
+  (v) => typeof v === 'string' && PROBLEM_TYPES.has(v),
+  'unknown problem type',
+);
+
+const plantSchema = z.object({
+  plantId: z.string(),
+  name: z.string(),
+  timeZone: z.string(),
+  diversionTarget: z.number(),
+  diversionMinReceivedT: z.number(),
+  diversionDeadband: z.number(),
+  combustionMinTempC: z.number(),
+  combustionOnDelayMinutes: z.number(),
+  staleAfterMinutes: z.number(),
+}) satisfies z.ZodType<PlantConfig>;
+
+const movementSchema = z.object({
+  plantId: z.string(),
+  ticketId: z.string(),
+  ts: z.number(),
+  direction: z.enum(DIRECTIONS),
+  netTonnes: z.number(),
+  material: z.enum(MATERIALS),
+  destination: z.enum(DESTINATIONS).optional(),
+  operationCode: z.string().optional(),
+  correction: z.boolean(),
+  version: z.number(),
+}) satisfies z.ZodType<StoredMovement>;
+
+const readingSchema = z.object({
+  plantId: z.string(),
+  line: z.string(),
+  metric: metricName,
+  kind: z.enum(['gauge', 'counter']),
+  ts: z.number(),
+  value: z.number(),
+  unit,
+  quality: z.enum(QUALITIES),
+  correction: z.boolean(),
+  version: z.number(),
+}) satisfies z.ZodType<StoredReading>;
+
+const tokenSchema = z.object({
+  tokenId: z.string(),
+  gatewayId: z.string(),
+  plants: z.array(z.string()),
+  secretHash: z.string(),
+  createdAt: z.number(),
+  revokedAt: z.number().optional(),
+  label: z.string().optional(),
+}) satisfies z.ZodType<GatewayToken>;
+
+const quarantineCommon = {
+  quarantineId: z.string(),
+  plantId: z.string(),
+  messageId: z.string(),
+  pointer: z.string(),
+  type: problemType,
+  reason: z.string(),
+  quarantinedAt: z.number(),
+};
+
+/** A JSON text holding a value of `schema`. */
+function jsonOf<T>(schema: z.ZodType<T>) {
+  return z
+    .string()
+    .transform((text, ctx): unknown => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+// The quarantined item is kept as JSON text: a refused reading may hold a number
+// outside DynamoDB's range (above 1e126 or below 1e-130 in magnitude), and it must still be kept.
+const quarantineSchema = z.discriminatedUnion('itemKind', [
+  z.object({ ...quarantineCommon, itemKind: z.literal('reading'), item: jsonOf(readingSchema) }),
+  z.object({ ...quarantineCommon, itemKind: z.literal('movement'), item: jsonOf(movementSchema) }),
+]) satisfies z.ZodType<QuarantineEntry>;
+
+function decoder<T>(what: string, schema: z.ZodType<T>): (data: unknown) => T {
+  return (data) => {
+    const parsed = schema.safeParse(data);
+    if (parsed.success) return parsed.data;
+    throw new StoredItemError(`stored ${what} is malformed: ${z.prettifyError(parsed.error)}`, {
+      cause: parsed.error,
+    });
+  };
+}
+
+export const decodePlant = decoder('plant', plantSchema);
+export const decodeMovement = decoder('movement', movementSchema);
+export const decodeToken = decoder('token', tokenSchema);
+export const decodeQuarantine = decoder('quarantine entry', quarantineSchema);
