@@ -18,6 +18,7 @@ import {
   DESTINATIONS,
   DIRECTIONS,
   MATERIALS,
+  MIN_NET_TONNES,
   QUALITIES,
   TELEMETRY_SCHEMA,
 } from '../../lambdas/domain/telemetry.ts';
@@ -145,7 +146,7 @@ const movementArb: fc.Arbitrary<GeneratedMovement> = fc
     ticketId: fc.stringMatching(/^[A-Za-z0-9._:/-]{1,128}$/),
     ts: wireTs,
     direction: fc.constantFrom(...DIRECTIONS),
-    netTonnes: fc.double({ min: 0, max: 100, minExcluded: true, noNaN: true }),
+    netTonnes: fc.double({ min: MIN_NET_TONNES, max: 100, noNaN: true }),
     material: fc.constantFrom(...MATERIALS),
     destination: fc.option(fc.constantFrom(...DESTINATIONS), { nil: undefined }),
     fallbackDestination: fc.constantFrom(...DESTINATIONS),
