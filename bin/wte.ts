@@ -5,7 +5,10 @@
 import { parseArgs } from 'node:util';
 import { catalogCommand } from '../cli/catalog-command.ts';
 import { type CliIo, processIo, UsageError } from '../cli/io.ts';
+import { quarantineCommand } from '../cli/quarantine-command.ts';
 import { r1Command } from '../cli/r1-command.ts';
+import { queueFrom, stateStoreFrom, TARGET_OPTIONS } from '../cli/targets.ts';
+import { tokenCommand } from '../cli/token-command.ts';
 import { validateCommand } from '../cli/validate-command.ts';
 import { systemClock } from '../lambdas/adapters/system-clock.ts';
 
@@ -33,11 +36,8 @@ export const COMMANDS: readonly CommandHelp[] = [
     comingWith: 'local mode (#6)',
   },
   { name: 'query', summary: 'KPIs and series: `wte query kpis|series ...`', comingWith: 'query API (#5)' },
-  {
-    name: 'token',
-    summary: 'gateway tokens: `wte token create|list|revoke`',
-    comingWith: 'processing pipeline (#3)',
-  },
+  { name: 'token', summary: 'gateway tokens: `wte token create|list|revoke` (`wte token --help`)' },
+  { name: 'quarantine', summary: 'refused items: `wte quarantine list|replay` (`wte quarantine --help`)' },
   { name: 'bench', summary: 'benchmarks against baselines in the same run', comingWith: 'benchmarks (#8)' },
   {
     name: 'validate',
@@ -62,6 +62,18 @@ function usage(): string {
     'Run `wte <command> --help` for its options.',
   ].join('\n');
 }
+
+const TARGET_USAGE = `Target: --table NAME (or WTE_STATE_TABLE) of a deployed stack, with the default AWS credential
+chain and --region; or --endpoint URL (or WTE_DYNAMODB_ENDPOINT) for a local DynamoDB endpoint.`;
+
+const TOKEN_USAGE = `Usage: wte token create --gateway GATEWAY_ID --plant PLANT_ID [--plant PLANT_ID ...] [--label TEXT] [--json]
+       wte token list [--json]
+       wte token revoke TOKEN_ID
+${TARGET_USAGE}`;
+
+const QUARANTINE_USAGE = `Usage: wte quarantine list [--plant PLANT_ID] [--limit N] [--json]
+       wte quarantine replay QUARANTINE_ID [--as-correction] --queue-url URL
+${TARGET_USAGE}`;
 
 const R1_USAGE = `Usage: wte r1 --electricity-mwh N --waste-t N --ncv GJ_PER_T --hdd N --permitted YYYY-MM-DD --year YYYY
               [--heat-mwh N] [--fuel-gj N] [--imported-gj N] [--in-operation-since YYYY-MM-DD] [--json]
@@ -104,6 +116,64 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           return values.help ? 0 : 2;
         }
         return await validateCommand(io, systemClock, file, values.plant);
+      }
+      case 'token': {
+        const { values, positionals } = parseArgs({
+          args: [...rest],
+          options: {
+            ...TARGET_OPTIONS,
+            gateway: { type: 'string' },
+            plant: { type: 'string', multiple: true },
+            label: { type: 'string' },
+            json: { type: 'boolean' },
+            help: { type: 'boolean' },
+          },
+          allowPositionals: true,
+          strict: true,
+        });
+        if (values.help || positionals.length === 0) {
+          io.out(TOKEN_USAGE);
+          return values.help ? 0 : 2;
+        }
+        return await tokenCommand(io, stateStoreFrom(values), systemClock, {
+          action: positionals[0],
+          ...(values.gateway ? { gateway: values.gateway } : {}),
+          plants: values.plant ?? [],
+          ...(values.label ? { label: values.label } : {}),
+          ...(positionals[1] ? { tokenId: positionals[1] } : {}),
+          json: values.json === true,
+        });
+      }
+      case 'quarantine': {
+        const { values, positionals } = parseArgs({
+          args: [...rest],
+          options: {
+            ...TARGET_OPTIONS,
+            plant: { type: 'string' },
+            limit: { type: 'string', default: '50' },
+            'as-correction': { type: 'boolean' },
+            json: { type: 'boolean' },
+            help: { type: 'boolean' },
+          },
+          allowPositionals: true,
+          strict: true,
+        });
+        if (values.help || positionals.length === 0) {
+          io.out(QUARANTINE_USAGE);
+          return values.help ? 0 : 2;
+        }
+        const limit = Number(values.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+          throw new UsageError('--limit must be 1 to 1000');
+        const action = positionals[0];
+        return await quarantineCommand(io, stateStoreFrom(values), () => queueFrom(values), systemClock, {
+          action,
+          ...(values.plant ? { plant: values.plant } : {}),
+          limit,
+          ...(positionals[1] ? { id: positionals[1] } : {}),
+          asCorrection: values['as-correction'] === true,
+          json: values.json === true,
+        });
       }
       case 'r1': {
         const names = [

@@ -53,7 +53,8 @@ export function replayMessage(entry: QuarantineEntry, asCorrection: boolean): Te
 export async function quarantineCommand(
   io: CliIo,
   store: QuarantineStore,
-  queue: TelemetryQueue,
+  /** Built only for a replay, the one action that needs the queue. */
+  queue: () => TelemetryQueue,
   clock: Clock,
   args: QuarantineArgs,
 ): Promise<number> {
@@ -80,7 +81,7 @@ export async function quarantineCommand(
         return 1;
       }
       const message = replayMessage(entry, args.asCorrection);
-      await queue.enqueue([{ message, source: 'replay', receivedAt: clock.now() }]);
+      await queue().enqueue([{ message, source: 'replay', receivedAt: clock.now() }]);
       await store.deleteQuarantine(entry.quarantineId);
       io.err(
         `replayed ${entry.itemKind} ${entry.pointer} of ${entry.messageId}${args.asCorrection ? ' as a correction' : ''}`,

@@ -1,0 +1,741 @@
+/**
+ * Timestream for LiveAnalytics records for the metrics store: pure and
+ * deterministic. The same items, in any order and delivered any number of
+ * times, build byte-identical WriteRecords requests, so an at-least-once
+ * redelivery is an identical rewrite (a no-op for Timestream), never a
+ * conflict.
+ *
+ * Readings table: one multi-measure record per (plant, line, ts, version) and
+ * the set of metrics present there.
+ * - Dimensions `plant` and `line`; Time = the reading's ts in milliseconds.
+ * - MeasureName = family code of the record's metrics: `m.` + base36 of a
+ *   bitmask over METRIC_CODES indexes (`m.3` is waste_feed_rate plus
+ *   furnace_temperature). Two messages with different metric sets at the same
+ *   (line, ts) build different record identities, so they never collide.
+ * - One DOUBLE measure per metric under its short code (METRIC_CODES), the
+ *   value rounded to 12 significant digits like `readingFingerprint`, so the
+ *   same quantity converted from different units is the same record.
+ * - `q` (VARCHAR, only when some quality is not GOOD): `<code><U|B>` per
+ *   non-GOOD metric in index order, comma separated (`ftU,o2B`).
+ * - `v` (BIGINT, only when the version is not BASE_VERSION): the record
+ *   version again, because Timestream queries cannot see `Version`; readers
+ *   resolve a metric present in several records by the highest `v`.
+ * - Version = the readings' version: a correction goes into its own record.
+ *
+ * Movements table: one multi-measure record per ticket version.
+ * - Dimensions `plant` and `ticket` (the ticket id is part of the identity, so
+ *   two tickets weighed at the same instant never collide, and a correction
+ *   of the same ticket and ts upserts in place); Time = the ticket's ts.
+ * - MeasureName `wb`; measures `t` (net tonnes, DOUBLE), `dir`, `mat`, `dst`
+ *   (when present), `op` (when present) as VARCHAR, `v` as above. A
+ *   correction that moves the ticket's ts writes a second record; readers keep
+ *   the highest `v` per ticket.
+ *
+ * Records are packed into calls of at most 100 records that share
+ * CommonAttributes (MeasureValueType MULTI, TimeUnit MILLISECONDS, and every
+ * dimension all records of the call have in common), choosing the split that
+ * minimizes billed KiB (see `requestBytes`).
+ */
+import type { _Record, Dimension, MeasureValue } from '@aws-sdk/client-timestream-write';
+import { canonicalUnitOf, isMetricName, METRICS, type MetricName } from '../../domain/catalog.ts';
+import { movementFingerprint, movementKey, readingFingerprint, readingKey } from '../../domain/identity.ts';
+import {
+  BASE_VERSION,
+  type StoredMovement,
+  type StoredReading,
+  type StoreRejection,
+} from '../../domain/ports.ts';
+import {
+  DESTINATIONS,
+  type Destination,
+  DIRECTIONS,
+  type Direction,
+  MATERIALS,
+  type Material,
+  QUALITIES,
+  type Quality,
+} from '../../domain/telemetry.ts';
+
+/** Service limits of WriteRecords (performance.md section 1.1). */
+export const TIMESTREAM_LIMITS = {
+  maxRecordsPerCall: 100,
+  maxRecordBytes: 2048,
+  maxMeasuresPerRecord: 256,
+} as const;
+
+export type RecordLimits = { -readonly [K in keyof typeof TIMESTREAM_LIMITS]: number };
+
+export interface MetricCode {
+  /** Bit of the metric in family codes. Fixed forever: never renumber, only append. */
+  readonly index: number;
+  /** Measure name of the metric's value. Fixed forever. */
+  readonly code: string;
+}
+
+/**
+ * The metric index table. Stored family codes and measure names depend on it:
+ * never change an entry or reuse an index; a new catalog metric takes the
+ * next free index (23) and a new code.
+ */
+export const METRIC_CODES: Readonly<Record<MetricName, MetricCode>> = {
+  waste_feed_rate: { index: 0, code: 'wf' },
+  furnace_temperature: { index: 1, code: 'ft' },
+  steam_flow: { index: 2, code: 'sf' },
+  steam_pressure: { index: 3, code: 'sp' },
+  steam_temperature: { index: 4, code: 'st' },
+  power_gross: { index: 5, code: 'pg' },
+  power_export: { index: 6, code: 'pe' },
+  heat_export: { index: 7, code: 'he' },
+  flue_gas_o2: { index: 8, code: 'o2' },
+  boiler_dp: { index: 9, code: 'dp' },
+  dust: { index: 10, code: 'du' },
+  toc: { index: 11, code: 'toc' },
+  hcl: { index: 12, code: 'hcl' },
+  hf: { index: 13, code: 'hf' },
+  so2: { index: 14, code: 'so2' },
+  nox: { index: 15, code: 'nox' },
+  co: { index: 16, code: 'co' },
+  waste_fed: { index: 17, code: 'wfc' },
+  electricity_generated: { index: 18, code: 'eg' },
+  electricity_exported: { index: 19, code: 'ee' },
+  heat_exported: { index: 20, code: 'hx' },
+  mrf_input: { index: 21, code: 'mi' },
+  mrf_recovered: { index: 22, code: 'mr' },
+};
+
+export const READINGS_DIMENSIONS = ['plant', 'line'] as const;
+export const MOVEMENTS_DIMENSIONS = ['plant', 'ticket'] as const;
+export const FAMILY_PREFIX = 'm.';
+export const QUALITY_MEASURE = 'q';
+export const VERSION_MEASURE = 'v';
+export const MOVEMENT_MEASURE_NAME = 'wb';
+export const MOVEMENT_MEASURES = {
+  netTonnes: 't',
+  direction: 'dir',
+  material: 'mat',
+  destination: 'dst',
+  operationCode: 'op',
+} as const;
+
+const QUALITY_LETTER: Readonly<Record<Exclude<Quality, 'GOOD'>, string>> = { UNCERTAIN: 'U', BAD: 'B' };
+const LETTER_QUALITY: ReadonlyMap<string, Quality> = new Map([
+  ['U', 'UNCERTAIN'],
+  ['B', 'BAD'],
+]);
+
+const METRIC_BY_INDEX = new Map<number, MetricName>();
+const METRIC_BY_CODE = new Map<string, MetricName>();
+for (const [metric, { index, code }] of Object.entries(METRIC_CODES) as Array<[MetricName, MetricCode]>) {
+  if (
+    METRIC_BY_INDEX.has(index) ||
+    METRIC_BY_CODE.has(code) ||
+    code === QUALITY_MEASURE ||
+    code === VERSION_MEASURE
+  )
+    throw new Error(`METRIC_CODES: index ${index} or code ${code} of ${metric} is not unique`);
+  METRIC_BY_INDEX.set(index, metric);
+  METRIC_BY_CODE.set(code, metric);
+}
+
+/** Family code of a set of metrics: `m.` + base36 of the bitmask of their indexes. Order does not matter. */
+export function familyCode(metrics: Iterable<MetricName>): string {
+  let mask = 0n;
+  for (const metric of metrics) mask |= 1n << BigInt(METRIC_CODES[metric].index);
+  return FAMILY_PREFIX + mask.toString(36);
+}
+
+/** The metrics of a family code, in index order; `undefined` when it is not one. */
+export function metricsOfFamily(measureName: string): MetricName[] | undefined {
+  if (!measureName.startsWith(FAMILY_PREFIX)) return undefined;
+  const digits = measureName.slice(FAMILY_PREFIX.length);
+  if (!/^[1-9a-z][0-9a-z]*$/.test(digits)) return undefined;
+  let mask = 0n;
+  for (const digit of digits) mask = mask * 36n + BigInt(Number.parseInt(digit, 36));
+  const metrics: MetricName[] = [];
+  for (let index = 0; mask > 0n; index++, mask >>= 1n) {
+    if ((mask & 1n) === 0n) continue;
+    const metric = METRIC_BY_INDEX.get(index);
+    if (metric === undefined) return undefined;
+    metrics.push(metric);
+  }
+  return metrics;
+}
+
+const byIndex = (a: MetricName, b: MetricName) => METRIC_CODES[a].index - METRIC_CODES[b].index;
+
+/** The `q` measure: non-GOOD qualities only, in index order; `undefined` when all are GOOD. */
+export function encodeQualities(qualities: Iterable<readonly [MetricName, Quality]>): string | undefined {
+  const parts = [...qualities]
+    .filter(([, quality]) => quality !== 'GOOD')
+    .sort(([a], [b]) => byIndex(a, b))
+    .map(
+      ([metric, quality]) => METRIC_CODES[metric].code + QUALITY_LETTER[quality as Exclude<Quality, 'GOOD'>],
+    );
+  return parts.length === 0 ? undefined : parts.join(',');
+}
+
+/** Reads a `q` measure back; metrics it does not name are GOOD. */
+export function decodeQualities(q: string | undefined): Map<MetricName, Quality> {
+  const out = new Map<MetricName, Quality>();
+  if (q === undefined || q === '') return out;
+  for (const part of q.split(',')) {
+    const metric = METRIC_BY_CODE.get(part.slice(0, -1));
+    const quality = LETTER_QUALITY.get(part.slice(-1));
+    if (metric === undefined || quality === undefined) throw new RangeError(`not a quality entry: ${part}`);
+    out.set(metric, quality);
+  }
+  return out;
+}
+
+/**
+ * Value text of a DOUBLE measure: 12 significant digits, as in
+ * `readingFingerprint`, so "the same content" is the same record text.
+ */
+export function doubleText(value: number): string {
+  return String(Number(value.toPrecision(12)));
+}
+
+// ---------------------------------------------------------------------------
+// Metering
+//
+// Billed bytes of one WriteRecords request (performance.md section 1.2, after
+// the AWS page "Writes" of metering and pricing):
+//
+//   bytes = size(CommonAttributes) + sum over records of size(record)
+//   size(x) = 8 B if x carries a Time
+//           + UTF-8 bytes of every dimension name and value
+//           + UTF-8 bytes of MeasureName
+//           + for each measure value: UTF-8 bytes of its name (multi-measure)
+//             + 8 B for DOUBLE, BIGINT or TIMESTAMP, 1 B for BOOLEAN,
+//               UTF-8 bytes of the value for VARCHAR
+//   billed KiB = ceil(bytes / 1024), per request
+//
+// Common attributes are counted once per request. Version, TimeUnit and
+// value types are not metered.
+// ---------------------------------------------------------------------------
+
+/** The part of a WriteRecords request this module builds (the writer adds database and table). */
+export interface WriteRecordsBody {
+  readonly CommonAttributes?: _Record;
+  readonly Records: _Record[];
+}
+
+const utf8 = (text: string | undefined): number => (text === undefined ? 0 : Buffer.byteLength(text, 'utf8'));
+
+function valueBytes(type: string | undefined, value: string | undefined): number {
+  switch (type) {
+    case 'DOUBLE':
+    case 'BIGINT':
+    case 'TIMESTAMP':
+      return 8;
+    case 'BOOLEAN':
+      return 1;
+    default:
+      return utf8(value);
+  }
+}
+
+function dimensionBytes(dimension: Dimension): number {
+  return utf8(dimension.Name) + utf8(dimension.Value);
+}
+
+/** Metered size of a record or of CommonAttributes, as if it stood alone. */
+export function recordBytes(record: _Record, inheritedValueType?: string): number {
+  let bytes = record.Time === undefined ? 0 : 8;
+  for (const dimension of record.Dimensions ?? []) bytes += dimensionBytes(dimension);
+  bytes += utf8(record.MeasureName);
+  if (record.MeasureValue !== undefined)
+    bytes += valueBytes(record.MeasureValueType ?? inheritedValueType, record.MeasureValue);
+  for (const measure of record.MeasureValues ?? [])
+    bytes += utf8(measure.Name) + valueBytes(measure.Type, measure.Value);
+  return bytes;
+}
+
+/** Metered bytes of one WriteRecords request, common attributes counted once. */
+export function requestBytes(body: WriteRecordsBody): number {
+  const common = body.CommonAttributes;
+  let bytes = common === undefined ? 0 : recordBytes(common);
+  for (const record of body.Records) bytes += recordBytes(record, common?.MeasureValueType);
+  return bytes;
+}
+
+/** Billed write units (1 KiB each) of one WriteRecords request. */
+export function billedKiB(body: WriteRecordsBody): number {
+  return Math.ceil(requestBytes(body) / 1024);
+}
+
+/**
+ * The naive design, for comparison: one single-measure record per reading
+ * (dimensions plant, line and quality; the metric's full name as
+ * measure name), one reading per WriteRecords call.
+ */
+export function naiveReadingRequests(readings: readonly StoredReading[]): WriteRecordsBody[] {
+  return readings.map((r) => ({
+    Records: [
+      {
+        Dimensions: [
+          { Name: 'plant', Value: r.plantId },
+          { Name: 'line', Value: r.line },
+          { Name: 'quality', Value: r.quality },
+        ],
+        MeasureName: r.metric,
+        MeasureValue: doubleText(r.value),
+        MeasureValueType: 'DOUBLE',
+        Time: String(r.ts),
+        TimeUnit: 'MILLISECONDS',
+        Version: r.version,
+      },
+    ],
+  }));
+}
+
+/** Billed KiB of the naive design for these readings. */
+export function naiveBilledKiB(readings: readonly StoredReading[]): number {
+  return naiveReadingRequests(readings).reduce((sum, body) => sum + billedKiB(body), 0);
+}
+
+// ---------------------------------------------------------------------------
+// Planning
+// ---------------------------------------------------------------------------
+
+/** One WriteRecords call: the body and, per record index, the items that record carries. */
+export interface PlannedCall<T> {
+  readonly body: WriteRecordsBody;
+  readonly items: ReadonlyArray<readonly T[]>;
+}
+
+/**
+ * Calls grouped in rounds. Rounds run one after the other: when several
+ * versions of the same record identity are written together, lower versions
+ * go in earlier rounds, so the highest ends up stored. Calls of one round may
+ * run concurrently.
+ */
+export interface WritePlan<T> {
+  readonly rounds: ReadonlyArray<ReadonlyArray<PlannedCall<T>>>;
+  /** Items refused before sending (invalid, or in conflict with another item of the same write). */
+  readonly rejected: ReadonlyArray<StoreRejection<T>>;
+}
+
+/** Every call of a plan, in order. */
+export function callsOf<T>(plan: WritePlan<T>): PlannedCall<T>[] {
+  return plan.rounds.flat();
+}
+
+/** Billed KiB of every call of a plan. */
+export function planBilledKiB(plan: WritePlan<unknown>): number {
+  return callsOf(plan).reduce((sum, call) => sum + billedKiB(call.body), 0);
+}
+
+interface BuiltRecord<T> {
+  /** With every dimension, before common attributes are taken out. */
+  readonly record: _Record & { readonly Dimensions: Dimension[]; readonly Version: number };
+  readonly items: readonly T[];
+  /** Dimensions + time + measure name: what Timestream identifies a record by. */
+  readonly identity: string;
+}
+
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function compareBuilt(a: BuiltRecord<unknown>, b: BuiltRecord<unknown>): number {
+  const da = a.record.Dimensions;
+  const db = b.record.Dimensions;
+  for (let i = 0; i < Math.max(da.length, db.length); i++) {
+    const order = compareText(da[i]?.Value ?? '', db[i]?.Value ?? '');
+    if (order !== 0) return order;
+  }
+  return (
+    Number(a.record.Time) - Number(b.record.Time) ||
+    compareText(a.record.MeasureName ?? '', b.record.MeasureName ?? '') ||
+    a.record.Version - b.record.Version
+  );
+}
+
+function identityOf(dimensions: readonly Dimension[], time: string, measureName: string): string {
+  return JSON.stringify([dimensions.map((d) => [d.Name, d.Value]), time, measureName]);
+}
+
+function invalid<T>(item: T, reason: string): StoreRejection<T> {
+  return { item, kind: 'invalid', reason };
+}
+
+function checkCommon(item: { readonly ts: number; readonly version: number }): string | undefined {
+  if (!(Number.isSafeInteger(item.ts) && item.ts >= 0))
+    return `timestamp must be integer epoch milliseconds, got ${item.ts}`;
+  if (!(Number.isSafeInteger(item.version) && item.version >= BASE_VERSION))
+    return `version must be an integer >= ${BASE_VERSION}, got ${item.version}`;
+  return undefined;
+}
+
+const nonEmpty = (text: unknown): boolean => typeof text === 'string' && text.length > 0;
+
+function checkReading(r: StoredReading): string | undefined {
+  if (!nonEmpty(r.plantId) || !nonEmpty(r.line)) return 'plantId and line must be non-empty strings';
+  if (!isMetricName(r.metric)) return `metric ${JSON.stringify(r.metric)} is not in the catalog`;
+  if (r.unit !== canonicalUnitOf(r.metric))
+    return `unit ${JSON.stringify(r.unit)} is not the canonical unit ${canonicalUnitOf(r.metric)} of ${r.metric}`;
+  if (r.kind !== METRICS[r.metric].kind)
+    return `kind ${JSON.stringify(r.kind)} is not the kind of ${r.metric}`;
+  if (!QUALITIES.includes(r.quality)) return `quality ${JSON.stringify(r.quality)} is not known`;
+  if (!Number.isFinite(r.value)) return `measure value must be a finite number, got ${r.value}`;
+  return checkCommon(r);
+}
+
+function checkMovement(m: StoredMovement): string | undefined {
+  if (!nonEmpty(m.plantId) || !nonEmpty(m.ticketId)) return 'plantId and ticketId must be non-empty strings';
+  if (!DIRECTIONS.includes(m.direction)) return `direction ${JSON.stringify(m.direction)} is not known`;
+  if (!MATERIALS.includes(m.material)) return `material ${JSON.stringify(m.material)} is not known`;
+  if (m.destination !== undefined && !DESTINATIONS.includes(m.destination))
+    return `destination ${JSON.stringify(m.destination)} is not known`;
+  if (m.operationCode !== undefined && !nonEmpty(m.operationCode)) return 'operationCode must not be empty';
+  if (!Number.isFinite(m.netTonnes)) return `netTonnes must be a finite number, got ${m.netTonnes}`;
+  return checkCommon(m);
+}
+
+/**
+ * Items of one identity and version must agree on content; when they do not,
+ * one is kept (the smallest fingerprint, so the choice does not depend on
+ * input order) and the others are refused as conflicts. Identical copies
+ * travel with the kept item and share its fate.
+ */
+function settleDuplicates<T extends { readonly version: number }>(
+  items: readonly T[],
+  key: (item: T) => string,
+  fingerprint: (item: T) => string,
+  rejected: StoreRejection<T>[],
+): T[][] {
+  const groups = new Map<string, Map<string, T[]>>();
+  for (const item of items) {
+    const id = `${key(item)}|${item.version}`;
+    const byContent = groups.get(id) ?? new Map<string, T[]>();
+    groups.set(id, byContent);
+    const fp = fingerprint(item);
+    const same = byContent.get(fp);
+    if (same === undefined) byContent.set(fp, [item]);
+    else same.push(item);
+  }
+  const kept: T[][] = [];
+  for (const byContent of groups.values()) {
+    const contents = [...byContent.keys()].sort(compareText);
+    const first = contents[0] as string;
+    kept.push(byContent.get(first) as T[]);
+    for (const other of contents.slice(1)) {
+      for (const item of byContent.get(other) ?? []) {
+        rejected.push({
+          item,
+          kind: 'conflict',
+          reason:
+            `Another item of the same write has the same identity and version ${item.version} ` +
+            `but different content (${first} against ${other}); the store keeps ${first}.`,
+        });
+      }
+    }
+  }
+  return kept;
+}
+
+function readingRecord(copies: ReadonlyArray<readonly StoredReading[]>): BuiltRecord<StoredReading> {
+  const head = copies[0]?.[0] as StoredReading;
+  const metrics = copies.map((group) => (group[0] as StoredReading).metric);
+  const measures: MeasureValue[] = copies.map((group) => {
+    const r = group[0] as StoredReading;
+    return { Name: METRIC_CODES[r.metric].code, Value: doubleText(r.value), Type: 'DOUBLE' };
+  });
+  const q = encodeQualities(
+    copies.map((group) => [(group[0] as StoredReading).metric, (group[0] as StoredReading).quality]),
+  );
+  if (q !== undefined) measures.push({ Name: QUALITY_MEASURE, Value: q, Type: 'VARCHAR' });
+  if (head.version !== BASE_VERSION)
+    measures.push({ Name: VERSION_MEASURE, Value: String(head.version), Type: 'BIGINT' });
+  const Dimensions = [
+    { Name: READINGS_DIMENSIONS[0], Value: head.plantId },
+    { Name: READINGS_DIMENSIONS[1], Value: head.line },
+  ];
+  const Time = String(head.ts);
+  const MeasureName = familyCode(metrics);
+  return {
+    record: { Dimensions, MeasureName, MeasureValues: measures, Time, Version: head.version },
+    items: copies.flat(),
+    identity: identityOf(Dimensions, Time, MeasureName),
+  };
+}
+
+function fits(built: BuiltRecord<unknown>, limits: RecordLimits): boolean {
+  return (
+    recordBytes(built.record) <= limits.maxRecordBytes &&
+    (built.record.MeasureValues?.length ?? 0) <= limits.maxMeasuresPerRecord
+  );
+}
+
+function resolveLimits(limits: Partial<RecordLimits> | undefined): RecordLimits {
+  const out = { ...TIMESTREAM_LIMITS, ...limits };
+  for (const [name, value] of Object.entries(out)) {
+    if (!(Number.isSafeInteger(value) && value >= 1))
+      throw new RangeError(`${name} must be an integer >= 1, got ${value}`);
+  }
+  if (out.maxRecordsPerCall > TIMESTREAM_LIMITS.maxRecordsPerCall)
+    throw new RangeError(`maxRecordsPerCall must be at most 100, got ${out.maxRecordsPerCall}`);
+  return out;
+}
+
+/**
+ * Plans the WriteRecords calls for readings. Deterministic: any permutation
+ * of the same readings (and any number of identical copies) gives the same
+ * requests. `limits` lowers the service limits (tests use it to force splits).
+ */
+export function planReadingWrites(
+  readings: readonly StoredReading[],
+  limits?: Partial<RecordLimits>,
+): WritePlan<StoredReading> {
+  const resolved = resolveLimits(limits);
+  const rejected: StoreRejection<StoredReading>[] = [];
+  const valid: StoredReading[] = [];
+  for (const reading of readings) {
+    const problem = checkReading(reading);
+    if (problem === undefined) valid.push(reading);
+    else rejected.push(invalid(reading, problem));
+  }
+  const unique = settleDuplicates(valid, readingKey, readingFingerprint, rejected);
+
+  const families = new Map<string, StoredReading[][]>();
+  for (const copies of unique) {
+    const r = copies[0] as StoredReading;
+    const family = JSON.stringify([r.plantId, r.line, r.ts, r.version]);
+    const members = families.get(family);
+    if (members === undefined) families.set(family, [copies]);
+    else members.push(copies);
+  }
+
+  const built: BuiltRecord<StoredReading>[] = [];
+  for (const members of families.values()) {
+    members.sort((a, b) => byIndex((a[0] as StoredReading).metric, (b[0] as StoredReading).metric));
+    const whole = readingRecord(members);
+    if (fits(whole, resolved)) {
+      built.push(whole);
+      continue;
+    }
+    // Split in index order where one record would break a limit; the same set always splits the same way.
+    let chunk: StoredReading[][] = [];
+    const close = () => {
+      if (chunk.length === 0) return;
+      const record = readingRecord(chunk);
+      if (fits(record, resolved)) built.push(record);
+      else
+        for (const item of record.items)
+          rejected.push(
+            invalid(item, `a record of this reading alone exceeds ${resolved.maxRecordBytes} bytes`),
+          );
+      chunk = [];
+    };
+    for (const copies of members) {
+      if (chunk.length > 0 && !fits(readingRecord([...chunk, copies]), resolved)) close();
+      chunk.push(copies);
+    }
+    close();
+  }
+  return { rounds: packRounds(built, resolved.maxRecordsPerCall), rejected };
+}
+
+function movementRecord(copies: readonly StoredMovement[]): BuiltRecord<StoredMovement> {
+  const m = copies[0] as StoredMovement;
+  const measures: MeasureValue[] = [
+    { Name: MOVEMENT_MEASURES.netTonnes, Value: doubleText(m.netTonnes), Type: 'DOUBLE' },
+    { Name: MOVEMENT_MEASURES.direction, Value: m.direction, Type: 'VARCHAR' },
+    { Name: MOVEMENT_MEASURES.material, Value: m.material, Type: 'VARCHAR' },
+  ];
+  if (m.destination !== undefined)
+    measures.push({ Name: MOVEMENT_MEASURES.destination, Value: m.destination, Type: 'VARCHAR' });
+  if (m.operationCode !== undefined)
+    measures.push({ Name: MOVEMENT_MEASURES.operationCode, Value: m.operationCode, Type: 'VARCHAR' });
+  if (m.version !== BASE_VERSION)
+    measures.push({ Name: VERSION_MEASURE, Value: String(m.version), Type: 'BIGINT' });
+  const Dimensions = [
+    { Name: MOVEMENTS_DIMENSIONS[0], Value: m.plantId },
+    { Name: MOVEMENTS_DIMENSIONS[1], Value: m.ticketId },
+  ];
+  const Time = String(m.ts);
+  return {
+    record: {
+      Dimensions,
+      MeasureName: MOVEMENT_MEASURE_NAME,
+      MeasureValues: measures,
+      Time,
+      Version: m.version,
+    },
+    items: copies,
+    identity: identityOf(Dimensions, Time, MOVEMENT_MEASURE_NAME),
+  };
+}
+
+/** Plans the WriteRecords calls for weighbridge tickets; deterministic like `planReadingWrites`. */
+export function planMovementWrites(
+  movements: readonly StoredMovement[],
+  limits?: Partial<RecordLimits>,
+): WritePlan<StoredMovement> {
+  const resolved = resolveLimits(limits);
+  const rejected: StoreRejection<StoredMovement>[] = [];
+  const valid: StoredMovement[] = [];
+  for (const movement of movements) {
+    const problem = checkMovement(movement);
+    if (problem === undefined) valid.push(movement);
+    else rejected.push(invalid(movement, problem));
+  }
+  const built: BuiltRecord<StoredMovement>[] = [];
+  for (const copies of settleDuplicates(valid, movementKey, movementFingerprint, rejected)) {
+    const record = movementRecord(copies);
+    if (fits(record, resolved)) built.push(record);
+    else
+      for (const item of copies)
+        rejected.push(invalid(item, `record exceeds ${resolved.maxRecordBytes} bytes`));
+  }
+  return { rounds: packRounds(built, resolved.maxRecordsPerCall), rejected };
+}
+
+/** Versions of one record identity go to successive rounds, lowest first. */
+function packRounds<T>(built: BuiltRecord<T>[], maxRecordsPerCall: number): PlannedCall<T>[][] {
+  built.sort(compareBuilt);
+  const rank = new Map<string, number>();
+  const rounds: BuiltRecord<T>[][] = [];
+  for (const record of built) {
+    const round = rank.get(record.identity) ?? 0;
+    rank.set(record.identity, round + 1);
+    const members = rounds[round] ?? [];
+    members.push(record);
+    rounds[round] = members;
+  }
+  return rounds.map((records) => packCalls(records, maxRecordsPerCall));
+}
+
+/**
+ * Splits sorted records into contiguous calls of at most `maxRecords`,
+ * minimizing total billed KiB and then the number of calls (dynamic
+ * programming over split points; O(records x maxRecords)).
+ */
+function packCalls<T>(records: readonly BuiltRecord<T>[], maxRecords: number): PlannedCall<T>[] {
+  const n = records.length;
+  const dimensionCount = records[0]?.record.Dimensions.length ?? 0;
+  const base = records.map((b) => recordBytes({ ...b.record, Dimensions: [] }));
+  const dims = records.map((b) => b.record.Dimensions.map(dimensionBytes));
+  const cost: Array<{ kib: number; calls: number; from: number }> = [{ kib: 0, calls: 0, from: 0 }];
+  for (let end = 1; end <= n; end++) {
+    const last = records[end - 1] as BuiltRecord<T>;
+    let best: { kib: number; calls: number; from: number } | undefined;
+    let baseSum = 0;
+    const dimSums = new Array<number>(dimensionCount).fill(0);
+    const common = new Array<boolean>(dimensionCount).fill(true);
+    for (let start = end - 1; start >= Math.max(0, end - maxRecords); start--) {
+      const record = records[start] as BuiltRecord<T>;
+      baseSum += base[start] ?? 0;
+      let bytes = baseSum;
+      for (let d = 0; d < dimensionCount; d++) {
+        dimSums[d] = (dimSums[d] ?? 0) + (dims[start]?.[d] ?? 0);
+        common[d] = (common[d] ?? false) && sameDimension(record, last, d);
+        bytes += common[d] ? (dims[end - 1]?.[d] ?? 0) : (dimSums[d] ?? 0);
+      }
+      const before = cost[start] as { kib: number; calls: number };
+      const kib = before.kib + Math.ceil(bytes / 1024);
+      const calls = before.calls + 1;
+      if (best === undefined || kib < best.kib || (kib === best.kib && calls <= best.calls))
+        best = { kib, calls, from: start };
+    }
+    cost[end] = best as { kib: number; calls: number; from: number };
+  }
+  const calls: PlannedCall<T>[] = [];
+  for (let end = n; end > 0; ) {
+    const from = (cost[end] as { from: number }).from;
+    calls.unshift(callOf(records.slice(from, end)));
+    end = from;
+  }
+  return calls;
+}
+
+function sameDimension(a: BuiltRecord<unknown>, b: BuiltRecord<unknown>, d: number): boolean {
+  const x = a.record.Dimensions[d];
+  const y = b.record.Dimensions[d];
+  return x !== undefined && y !== undefined && x.Name === y.Name && x.Value === y.Value;
+}
+
+function callOf<T>(records: readonly BuiltRecord<T>[]): PlannedCall<T> {
+  const first = records[0] as BuiltRecord<T>;
+  const common = first.record.Dimensions.filter((_dim, d) =>
+    records.every((r) => sameDimension(r, first, d)),
+  );
+  const commonNames = new Set(common.map((dim) => dim.Name));
+  const CommonAttributes: _Record = { MeasureValueType: 'MULTI', TimeUnit: 'MILLISECONDS' };
+  if (common.length > 0) CommonAttributes.Dimensions = common;
+  return {
+    body: {
+      CommonAttributes,
+      Records: records.map(({ record }) => {
+        const own = record.Dimensions.filter((dim) => !commonNames.has(dim.Name));
+        const { Dimensions: _all, ...rest } = record;
+        return own.length > 0 ? { Dimensions: own, ...rest } : rest;
+      }),
+    },
+    items: records.map((r) => r.items),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Reading records back (tests, and the shape a query adapter gets per row)
+// ---------------------------------------------------------------------------
+
+/** A stored record, as a query returns it: every value as text. */
+export interface RecordRow {
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly time: number;
+  readonly measureName: string;
+  readonly measures: Readonly<Record<string, string>>;
+}
+
+/** The readings one readings-table record holds. */
+export function readingsOfRow(row: RecordRow): StoredReading[] {
+  const metrics = metricsOfFamily(row.measureName);
+  if (metrics === undefined) throw new RangeError(`not a reading family: ${row.measureName}`);
+  const plantId = row.dimensions[READINGS_DIMENSIONS[0]];
+  const line = row.dimensions[READINGS_DIMENSIONS[1]];
+  if (plantId === undefined || line === undefined)
+    throw new RangeError('reading record without plant or line');
+  const qualities = decodeQualities(row.measures[QUALITY_MEASURE]);
+  const version = Number(row.measures[VERSION_MEASURE] ?? BASE_VERSION);
+  return metrics.map((metric) => {
+    const text = row.measures[METRIC_CODES[metric].code];
+    if (text === undefined) throw new RangeError(`record ${row.measureName} lacks ${metric}`);
+    return {
+      plantId,
+      line,
+      metric,
+      kind: METRICS[metric].kind,
+      ts: row.time,
+      value: Number(text),
+      unit: canonicalUnitOf(metric),
+      quality: qualities.get(metric) ?? 'GOOD',
+      correction: version !== BASE_VERSION,
+      version,
+    };
+  });
+}
+
+/** The ticket one movements-table record holds. */
+export function movementOfRow(row: RecordRow): StoredMovement {
+  const plantId = row.dimensions[MOVEMENTS_DIMENSIONS[0]];
+  const ticketId = row.dimensions[MOVEMENTS_DIMENSIONS[1]];
+  const m = row.measures;
+  const tonnes = m[MOVEMENT_MEASURES.netTonnes];
+  if (plantId === undefined || ticketId === undefined || tonnes === undefined)
+    throw new RangeError('movement record without plant, ticket or tonnes');
+  const version = Number(m[VERSION_MEASURE] ?? BASE_VERSION);
+  const destination = m[MOVEMENT_MEASURES.destination] as Destination | undefined;
+  const operationCode = m[MOVEMENT_MEASURES.operationCode];
+  return {
+    plantId,
+    ticketId,
+    ts: row.time,
+    direction: m[MOVEMENT_MEASURES.direction] as Direction,
+    netTonnes: Number(tonnes),
+    material: m[MOVEMENT_MEASURES.material] as Material,
+    ...(destination === undefined ? {} : { destination }),
+    ...(operationCode === undefined ? {} : { operationCode }),
+    correction: version !== BASE_VERSION,
+    version,
+  };
+}
