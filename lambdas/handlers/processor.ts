@@ -27,7 +27,7 @@ import { decodeQueued, type QueueEnvelope } from '../domain/queue-codec.ts';
 import type { TelemetryMessage } from '../domain/telemetry.ts';
 
 export interface ProcessorDeps {
-  readonly metrics: MetricsStore;
+  readonly metrics: Pick<MetricsStore, 'writeReadings' | 'writeMovements'>;
   readonly state: StateStore;
   readonly rejections: RejectionPublisher;
   /** Stop taking new messages when less than this remains before the Lambda deadline (default 5 s). */

@@ -1,0 +1,636 @@
+/**
+ * Metrics store on an embedded DuckDB file (local mode). Local answers must
+ * equal AWS answers, so it follows Timestream's write rules as the Timestream
+ * adapter reports them: the same identities (identity.ts), an identical
+ * rewrite is a no-op, different content needs a higher version, an older
+ * correction arriving late is superseded (stored, not rejected), and the same
+ * ingestion window (at most 15 minutes ahead of the clock; no retention limit
+ * by default, because local mode keeps everything).
+ *
+ * One connection serves every call, one call at a time, so a call's
+ * transaction never interleaves with another's. Batches go through the
+ * appender into per-connection staging tables: a fixed number of statements
+ * per call (about 170 ms for 10,000 readings), not one per row.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  BIGINT,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBType,
+  type DuckDBValue,
+  type JS,
+  VARCHAR,
+} from '@duckdb/node-api';
+import { canonicalUnitOf, isMetricName, METRICS, type MetricName } from '../../domain/catalog.ts';
+import { movementFingerprint, movementKey, readingFingerprint, readingKey } from '../../domain/identity.ts';
+import {
+  BASE_VERSION,
+  type Clock,
+  type MetricsStore,
+  type RejectionKind,
+  type SeriesQuery,
+  type StoredMovement,
+  type StoredReading,
+  type StoreRejection,
+  UnavailableError,
+  type WriteResult,
+} from '../../domain/ports.ts';
+import { DESTINATIONS, DIRECTIONS, MATERIALS, QUALITIES } from '../../domain/telemetry.ts';
+import { isUnit } from '../../domain/units.ts';
+import { systemClock } from '../system-clock.ts';
+
+/** Timestream refuses records more than 15 minutes ahead of its clock. */
+export const DEFAULT_FUTURE_TOLERANCE_MS = 15 * 60_000;
+
+export interface DuckDbMetricsStoreProps {
+  /** `':memory:'`, or a database file (its directory is created when missing). */
+  readonly path: string;
+  /** @default the system clock */
+  readonly clock?: Clock;
+  /** How far ahead of the clock a timestamp may be. @default 15 minutes, as Timestream */
+  readonly futureToleranceMs?: number;
+  /** How far behind the clock a timestamp may be. @default unlimited (local mode keeps everything) */
+  readonly retentionMs?: number;
+}
+
+/*
+ * Times and versions are BIGINT epoch milliseconds; values DOUBLE in the
+ * metric's canonical unit. `kind` and `correction` are not stored: the
+ * catalog fixes the kind, and a version above BASE_VERSION marks a correction.
+ */
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS readings (
+    plant_id VARCHAR NOT NULL,
+    line VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    ts BIGINT NOT NULL,
+    value DOUBLE NOT NULL,
+    unit VARCHAR NOT NULL,
+    quality VARCHAR NOT NULL CHECK (quality IN ('GOOD', 'UNCERTAIN', 'BAD')),
+    version BIGINT NOT NULL CHECK (version >= 1),
+    PRIMARY KEY (plant_id, line, metric, ts)
+  )`,
+  `CREATE TABLE IF NOT EXISTS movements (
+    plant_id VARCHAR NOT NULL,
+    ticket_id VARCHAR NOT NULL,
+    ts BIGINT NOT NULL,
+    direction VARCHAR NOT NULL CHECK (direction IN ('in', 'out')),
+    net_tonnes DOUBLE NOT NULL,
+    material VARCHAR NOT NULL,
+    destination VARCHAR,
+    operation_code VARCHAR,
+    version BIGINT NOT NULL CHECK (version >= 1),
+    PRIMARY KEY (plant_id, ticket_id)
+  )`,
+  // Staging tables are per connection and never persisted.
+  'CREATE TEMP TABLE staged_reading_keys (plant_id VARCHAR, line VARCHAR, metric VARCHAR, ts BIGINT)',
+  'CREATE TEMP TABLE staged_readings AS SELECT * FROM readings LIMIT 0',
+  'CREATE TEMP TABLE staged_movement_keys (plant_id VARCHAR, ticket_id VARCHAR)',
+  'CREATE TEMP TABLE staged_movements AS SELECT * FROM movements LIMIT 0',
+];
+
+const READING_COLUMNS = 'plant_id, line, metric, ts, value, unit, quality, version';
+const MOVEMENT_COLUMNS =
+  'plant_id, ticket_id, ts, direction, net_tonnes, material, destination, operation_code, version';
+
+const SQL = {
+  existingReadings:
+    'SELECT r.* FROM readings r JOIN staged_reading_keys k USING (plant_id, line, metric, ts)',
+  upsertReadings: `INSERT INTO readings SELECT ${READING_COLUMNS} FROM staged_readings
+    ON CONFLICT (plant_id, line, metric, ts) DO UPDATE SET
+      value = excluded.value, unit = excluded.unit, quality = excluded.quality, version = excluded.version`,
+  existingMovements: 'SELECT m.* FROM movements m JOIN staged_movement_keys k USING (plant_id, ticket_id)',
+  upsertMovements: `INSERT INTO movements SELECT ${MOVEMENT_COLUMNS} FROM staged_movements
+    ON CONFLICT (plant_id, ticket_id) DO UPDATE SET
+      ts = excluded.ts, direction = excluded.direction, net_tonnes = excluded.net_tonnes,
+      material = excluded.material, destination = excluded.destination,
+      operation_code = excluded.operation_code, version = excluded.version`,
+  series: `SELECT ${READING_COLUMNS} FROM readings
+    WHERE plant_id = $plant AND metric = $metric AND ts >= $from AND ts < $to
+    ORDER BY ts, line`,
+  seriesOfLine: `SELECT ${READING_COLUMNS} FROM readings
+    WHERE plant_id = $plant AND metric = $metric AND ts >= $from AND ts < $to AND line = $line
+    ORDER BY ts`,
+  lastGoodBefore: `SELECT ${READING_COLUMNS} FROM readings
+    WHERE plant_id = $plant AND metric = $metric AND quality = 'GOOD' AND ts < $before
+    QUALIFY row_number() OVER (PARTITION BY line ORDER BY ts DESC) = 1
+    ORDER BY line`,
+  movements: `SELECT ${MOVEMENT_COLUMNS} FROM movements
+    WHERE plant_id = $plant AND ts >= $from AND ts < $to
+    ORDER BY ts, ticket_id`,
+} as const;
+
+type Row = Record<string, JS>;
+type Versioned = { readonly ts: number; readonly version: number };
+type Refusal = { readonly kind: RejectionKind; readonly reason: string };
+
+/** What the shared versioned write needs to know about one kind of item. */
+interface VersionedTable<T extends Versioned> {
+  readonly noun: string;
+  readonly identity: string;
+  readonly keysTable: string;
+  readonly rowsTable: string;
+  readonly existingSql: string;
+  readonly upsertSql: string;
+  key(item: T): string;
+  fingerprint(item: T): string;
+  check(item: T): Refusal | undefined;
+  appendKey(appender: DuckDBAppender, item: T): void;
+  appendRow(appender: DuckDBAppender, item: T): void;
+  fromRow(row: Row): T;
+}
+
+export class DuckDbMetricsStore implements MetricsStore {
+  private tail: Promise<unknown> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+  private readonly clock: Clock;
+  private readonly futureToleranceMs: number;
+  private readonly retentionMs: number | undefined;
+  private readonly readingTable: VersionedTable<StoredReading>;
+  private readonly movementTable: VersionedTable<StoredMovement>;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    props: DuckDbMetricsStoreProps,
+  ) {
+    this.clock = props.clock ?? systemClock;
+    this.futureToleranceMs = props.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS;
+    this.retentionMs = props.retentionMs;
+    this.readingTable = {
+      noun: 'reading',
+      identity: 'time, dimensions, measure name',
+      keysTable: 'staged_reading_keys',
+      rowsTable: 'staged_readings',
+      existingSql: SQL.existingReadings,
+      upsertSql: SQL.upsertReadings,
+      key: readingKey,
+      fingerprint: readingFingerprint,
+      check: checkReading,
+      appendKey: (a, r) => {
+        a.appendVarchar(r.plantId);
+        a.appendVarchar(r.line);
+        a.appendVarchar(r.metric);
+        a.appendBigInt(BigInt(r.ts));
+      },
+      appendRow: (a, r) => {
+        a.appendVarchar(r.plantId);
+        a.appendVarchar(r.line);
+        a.appendVarchar(r.metric);
+        a.appendBigInt(BigInt(r.ts));
+        a.appendDouble(storedDouble(r.value));
+        a.appendVarchar(r.unit);
+        a.appendVarchar(r.quality);
+        a.appendBigInt(BigInt(r.version));
+      },
+      fromRow: readingFromRow,
+    };
+    this.movementTable = {
+      noun: 'movement',
+      identity: 'plant and ticket',
+      keysTable: 'staged_movement_keys',
+      rowsTable: 'staged_movements',
+      existingSql: SQL.existingMovements,
+      upsertSql: SQL.upsertMovements,
+      key: movementKey,
+      fingerprint: movementFingerprint,
+      check: checkMovement,
+      appendKey: (a, m) => {
+        a.appendVarchar(m.plantId);
+        a.appendVarchar(m.ticketId);
+      },
+      appendRow: (a, m) => {
+        a.appendVarchar(m.plantId);
+        a.appendVarchar(m.ticketId);
+        a.appendBigInt(BigInt(m.ts));
+        a.appendVarchar(m.direction);
+        a.appendDouble(storedDouble(m.netTonnes));
+        a.appendVarchar(m.material);
+        appendOptional(a, m.destination);
+        appendOptional(a, m.operationCode);
+        a.appendBigInt(BigInt(m.version));
+      },
+      fromRow: movementFromRow,
+    };
+  }
+
+  /** Opens (and creates when new) the store, with extension autoload and autoinstall off. */
+  static async open(props: DuckDbMetricsStoreProps): Promise<DuckDbMetricsStore> {
+    checkProps(props);
+    if (props.path !== ':memory:') mkdirSync(dirname(props.path), { recursive: true });
+    let instance: DuckDBInstance | undefined;
+    let connection: DuckDBConnection | undefined;
+    try {
+      // Local mode never reaches the network: no extension is fetched or loaded behind our back.
+      instance = await DuckDBInstance.create(props.path, {
+        autoinstall_known_extensions: 'false',
+        autoload_known_extensions: 'false',
+      });
+      connection = await instance.connect();
+      for (const statement of SCHEMA) await connection.run(statement);
+      return new DuckDbMetricsStore(instance, connection, props);
+    } catch (error) {
+      connection?.closeSync();
+      instance?.closeSync();
+      throw new Error(`cannot open the DuckDB metrics store at ${props.path}`, { cause: error });
+    }
+  }
+
+  /** Waits for calls already made, then closes; later calls reject with `UnavailableError`. */
+  close(): Promise<void> {
+    this.closing ??= this.tail.then(() => {
+      this.connection.closeSync();
+      this.instance.closeSync();
+    });
+    return this.closing;
+  }
+
+  writeReadings(readings: readonly StoredReading[]): Promise<WriteResult<StoredReading>> {
+    return this.writeVersioned(readings, this.readingTable);
+  }
+
+  writeMovements(movements: readonly StoredMovement[]): Promise<WriteResult<StoredMovement>> {
+    return this.writeVersioned(movements, this.movementTable);
+  }
+
+  readReadings(query: SeriesQuery): Promise<StoredReading[]> {
+    const values: Record<string, DuckDBValue> = {
+      plant: query.plantId,
+      metric: query.metric,
+      from: toBound(query.from),
+      to: toBound(query.to),
+    };
+    const types: Record<string, DuckDBType> = { plant: VARCHAR, metric: VARCHAR, from: BIGINT, to: BIGINT };
+    if (query.line !== undefined) {
+      values.line = query.line;
+      types.line = VARCHAR;
+    }
+    const sql = query.line === undefined ? SQL.series : SQL.seriesOfLine;
+    return this.query(sql, values, types, readingFromRow);
+  }
+
+  readLastBefore(plantId: string, metric: MetricName, before: number): Promise<StoredReading[]> {
+    return this.query(
+      SQL.lastGoodBefore,
+      { plant: plantId, metric, before: toBound(before) },
+      { plant: VARCHAR, metric: VARCHAR, before: BIGINT },
+      readingFromRow,
+    );
+  }
+
+  readMovements(plantId: string, from: number, to: number): Promise<StoredMovement[]> {
+    return this.query(
+      SQL.movements,
+      { plant: plantId, from: toBound(from), to: toBound(to) },
+      { plant: VARCHAR, from: BIGINT, to: BIGINT },
+      movementFromRow,
+    );
+  }
+
+  /**
+   * The Timestream adapter's rules, so both stores answer alike: the window
+   * first, then validity; copies of one identity and version that disagree
+   * keep the smallest content whatever their order (the others are
+   * conflicts); the remaining versions apply lowest first, each against what
+   * is stored, so the highest version ends up stored.
+   */
+  private writeVersioned<T extends Versioned>(
+    items: readonly T[],
+    table: VersionedTable<T>,
+  ): Promise<WriteResult<T>> {
+    return this.serialized(`write ${table.noun}s`, async () => {
+      // The whole call is judged at one instant, as one WriteRecords request is.
+      const now = this.clock.now();
+      // One slot per item given, so rejections come back in the items' order.
+      const rejections: Array<StoreRejection<T> | undefined> = items.map((item) => {
+        const refusal = this.checkWindow(item.ts, now) ?? table.check(item);
+        return refusal && { item, ...refusal };
+      });
+      const versions = settleDuplicates(items, rejections, table);
+      const result = (stored: number): WriteResult<T> => ({
+        stored,
+        rejected: rejections.filter((r): r is StoreRejection<T> => r !== undefined),
+      });
+      if (versions.length === 0) return result(0);
+
+      await this.connection.run('BEGIN TRANSACTION');
+      try {
+        const keys = new Map(versions.map((v) => [v.key, v.item]));
+        await this.stage(table.keysTable, keys.values(), table.appendKey);
+        const existing = await this.connection.runAndReadAll(table.existingSql);
+        const current = new Map<string, { version: number; fingerprint: string }>();
+        for (const row of existing.getRowObjectsJS()) {
+          const stored = table.fromRow(row);
+          current.set(table.key(stored), { version: stored.version, fingerprint: table.fingerprint(stored) });
+        }
+
+        const changed = new Map<string, T>();
+        let stored = 0;
+        for (const { key, item, fingerprint, copies } of versions) {
+          const before = current.get(key);
+          if (before === undefined || item.version > before.version) {
+            current.set(key, { version: item.version, fingerprint });
+            changed.set(key, item);
+            stored += copies.length;
+          } else if (item.version < before.version || fingerprint === before.fingerprint) {
+            // An identical rewrite, or an older version that a newer one already superseded.
+            stored += copies.length;
+          } else {
+            const reason = conflictReason(table.identity, before.version);
+            for (const index of copies)
+              rejections[index] = { item: items[index] as T, kind: 'conflict', reason };
+          }
+        }
+
+        if (changed.size > 0) {
+          await this.stage(table.rowsTable, changed.values(), table.appendRow);
+          await this.connection.run(table.upsertSql);
+        }
+        await this.connection.run('COMMIT');
+        return result(stored);
+      } catch (error) {
+        await this.connection.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /** Replaces the rows of a staging table (inside the caller's transaction). */
+  private async stage<T>(
+    tableName: string,
+    items: Iterable<T>,
+    append: (appender: DuckDBAppender, item: T) => void,
+  ): Promise<void> {
+    await this.connection.run(`DELETE FROM ${tableName}`);
+    const appender = await this.connection.createAppender(tableName, 'main', 'temp');
+    try {
+      for (const item of items) {
+        append(appender, item);
+        appender.endRow();
+      }
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  private query<T>(
+    sql: string,
+    values: Record<string, DuckDBValue>,
+    types: Record<string, DuckDBType>,
+    fromRow: (row: Row) => T,
+  ): Promise<T[]> {
+    return this.serialized('read', async () => {
+      const reader = await this.connection.runAndReadAll(sql, values, types);
+      return reader.getRowObjectsJS().map(fromRow);
+    });
+  }
+
+  /** Runs calls one at a time on the single connection; engine errors become `UnavailableError`. */
+  private serialized<T>(what: string, task: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new UnavailableError('the DuckDB metrics store is closed'));
+    const run = this.tail.then(async () => {
+      try {
+        return await task();
+      } catch (error) {
+        throw new UnavailableError(`DuckDB metrics store: ${what} failed`, 5, { cause: error });
+      }
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private checkWindow(ts: number, now: number): Refusal | undefined {
+    const latest = now + this.futureToleranceMs;
+    const earliest = this.retentionMs === undefined ? Number.NEGATIVE_INFINITY : now - this.retentionMs;
+    if (!(ts > latest || ts < earliest)) return undefined;
+    return {
+      kind: 'out-of-window',
+      reason:
+        `The record timestamp ${describeTime(ts)} is outside the time range ` +
+        `[${describeTime(earliest)}, ${describeTime(latest)}] of the data ingestion window.`,
+    };
+  }
+}
+
+function checkProps(props: DuckDbMetricsStoreProps): void {
+  if (typeof props.path !== 'string' || props.path === '')
+    throw new RangeError(`path must be ':memory:' or a file path, got ${JSON.stringify(props.path)}`);
+  const { futureToleranceMs, retentionMs } = props;
+  if (futureToleranceMs !== undefined && !(Number.isFinite(futureToleranceMs) && futureToleranceMs >= 0))
+    throw new RangeError(`futureToleranceMs must be a finite number >= 0, got ${futureToleranceMs}`);
+  if (retentionMs !== undefined && !(Number.isFinite(retentionMs) && retentionMs > 0))
+    throw new RangeError(`retentionMs must be a finite number > 0, got ${retentionMs}`);
+}
+
+/** Wording after Timestream's RejectedRecords reason for the same case. */
+function conflictReason(identity: string, existingVersion: number): string {
+  return (
+    `A record already exists with the same ${identity}, and record version ${existingVersion}. ` +
+    'A higher record version must be specified in order to update the measure value.'
+  );
+}
+
+/** One version of one identity in a call, with the positions of its identical copies. */
+interface PendingVersion<T> {
+  readonly key: string;
+  readonly item: T;
+  readonly fingerprint: string;
+  readonly copies: readonly number[];
+}
+
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Copies of one identity and version must agree on content; when they do not,
+ * the smallest fingerprint is kept (as the Timestream adapter does, so the
+ * choice does not depend on input order) and the others are conflicts.
+ * Returns the kept versions, lowest version first.
+ */
+function settleDuplicates<T extends Versioned>(
+  items: readonly T[],
+  rejections: Array<StoreRejection<T> | undefined>,
+  table: VersionedTable<T>,
+): PendingVersion<T>[] {
+  const groups = new Map<string, Map<string, number[]>>();
+  for (const [index, item] of items.entries()) {
+    if (rejections[index]) continue;
+    const id = `${table.key(item)}\u0000${item.version}`;
+    const byContent = groups.get(id) ?? new Map<string, number[]>();
+    groups.set(id, byContent);
+    const fingerprint = table.fingerprint(item);
+    const copies = byContent.get(fingerprint);
+    if (copies) copies.push(index);
+    else byContent.set(fingerprint, [index]);
+  }
+  const kept: PendingVersion<T>[] = [];
+  for (const byContent of groups.values()) {
+    const [first, ...others] = [...byContent.keys()].sort(compareText);
+    if (first === undefined) continue;
+    const copies = byContent.get(first) ?? [];
+    const item = items[copies[0] ?? -1] as T;
+    kept.push({ key: table.key(item), item, fingerprint: first, copies });
+    for (const other of others) {
+      for (const index of byContent.get(other) ?? []) {
+        rejections[index] = {
+          item: items[index] as T,
+          kind: 'conflict',
+          reason:
+            `Another item of the same write has the same identity and version ${item.version} ` +
+            `but different content (${first} against ${other}); the store keeps ${first}.`,
+        };
+      }
+    }
+  }
+  return kept.sort((a, b) => a.item.version - b.item.version);
+}
+
+function invalid(reason: string): Refusal {
+  return { kind: 'invalid', reason };
+}
+
+/** A lone surrogate would be stored as U+FFFD, silently merging distinct identities. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+function checkText(field: string, value: string | undefined): Refusal | undefined {
+  if (value !== undefined && LONE_SURROGATE.test(value))
+    return invalid(`${field} must be well-formed Unicode, got ${JSON.stringify(value)}`);
+  return undefined;
+}
+
+function checkCommon(item: { readonly ts: number; readonly version: number }): Refusal | undefined {
+  if (!(Number.isSafeInteger(item.ts) && item.ts >= 0))
+    return invalid(`timestamp must be integer epoch milliseconds, got ${item.ts}`);
+  if (!(Number.isSafeInteger(item.version) && item.version >= BASE_VERSION))
+    return invalid(`version must be an integer >= ${BASE_VERSION}, got ${item.version}`);
+  return undefined;
+}
+
+const nonEmpty = (value: unknown): boolean => typeof value === 'string' && value.length > 0;
+
+/**
+ * The Timestream adapter's validity rules (records.ts), refused per item so
+ * one bad item never fails a batch, plus well-formed Unicode.
+ */
+function checkReading(r: StoredReading): Refusal | undefined {
+  if (!nonEmpty(r.plantId) || !nonEmpty(r.line)) return invalid('plantId and line must be non-empty strings');
+  if (!isMetricName(r.metric)) return invalid(`metric ${JSON.stringify(r.metric)} is not in the catalog`);
+  if (r.unit !== canonicalUnitOf(r.metric))
+    return invalid(
+      `unit ${JSON.stringify(r.unit)} is not the canonical unit ${canonicalUnitOf(r.metric)} of ${r.metric}`,
+    );
+  if (r.kind !== METRICS[r.metric].kind)
+    return invalid(`kind ${JSON.stringify(r.kind)} is not the kind of ${r.metric}`);
+  if (!QUALITIES.includes(r.quality)) return invalid(`quality ${JSON.stringify(r.quality)} is not known`);
+  if (!Number.isFinite(r.value)) return invalid(`measure value must be a finite number, got ${r.value}`);
+  return checkCommon(r) ?? checkText('plantId', r.plantId) ?? checkText('line', r.line);
+}
+
+function checkMovement(m: StoredMovement): Refusal | undefined {
+  if (!nonEmpty(m.plantId) || !nonEmpty(m.ticketId))
+    return invalid('plantId and ticketId must be non-empty strings');
+  if (!DIRECTIONS.includes(m.direction))
+    return invalid(`direction ${JSON.stringify(m.direction)} is not known`);
+  if (!MATERIALS.includes(m.material)) return invalid(`material ${JSON.stringify(m.material)} is not known`);
+  if (m.destination !== undefined && !DESTINATIONS.includes(m.destination))
+    return invalid(`destination ${JSON.stringify(m.destination)} is not known`);
+  if (m.operationCode !== undefined && !nonEmpty(m.operationCode))
+    return invalid('operationCode must not be empty');
+  if (!Number.isFinite(m.netTonnes)) return invalid(`netTonnes must be a finite number, got ${m.netTonnes}`);
+  return (
+    checkCommon(m) ??
+    checkText('plantId', m.plantId) ??
+    checkText('ticketId', m.ticketId) ??
+    checkText('operationCode', m.operationCode)
+  );
+}
+
+function appendOptional(appender: DuckDBAppender, value: string | undefined): void {
+  if (value === undefined) appender.appendNull();
+  else appender.appendVarchar(value);
+}
+
+const MAX_DATE_MS = 8.64e15;
+
+function describeTime(ms: number): string {
+  return Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : String(ms);
+}
+
+/** Timestream stores a DOUBLE measure as its 12-significant-digit text (records.ts `doubleText`). */
+function storedDouble(value: number): number {
+  return Number(value.toPrecision(12));
+}
+
+/**
+ * Stored times are integers, so `ts >= x` is `ts >= ceil(x)` and `ts < x` is
+ * `ts < ceil(x)`; infinite bounds clamp to the widest representable time.
+ */
+function toBound(ms: number): bigint {
+  if (Number.isNaN(ms)) throw new RangeError('a time bound must be a number, got NaN');
+  const clamped = Math.min(Math.max(ms, -Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
+  return BigInt(Math.ceil(clamped));
+}
+
+function text(row: Row, column: string): string {
+  const value = row[column];
+  if (typeof value !== 'string') throw new TypeError(`column ${column} is not text: ${String(value)}`);
+  return value;
+}
+
+function optionalText(row: Row, column: string): string | undefined {
+  return row[column] === null ? undefined : text(row, column);
+}
+
+function member<T extends string>(values: readonly T[], row: Row, column: string): T {
+  const value = text(row, column);
+  const found = values.find((v) => v === value);
+  if (found === undefined) throw new TypeError(`column ${column} holds an unknown value: ${value}`);
+  return found;
+}
+
+function numeric(row: Row, column: string): number {
+  const value = row[column];
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  throw new TypeError(`column ${column} is not numeric: ${String(value)}`);
+}
+
+function readingFromRow(row: Row): StoredReading {
+  const metric = text(row, 'metric');
+  const unit = text(row, 'unit');
+  if (!isMetricName(metric)) throw new TypeError(`stored metric ${metric} is not in the catalog`);
+  if (!isUnit(unit)) throw new TypeError(`stored unit ${unit} is not known`);
+  const version = numeric(row, 'version');
+  return {
+    plantId: text(row, 'plant_id'),
+    line: text(row, 'line'),
+    metric,
+    kind: METRICS[metric].kind,
+    ts: numeric(row, 'ts'),
+    value: numeric(row, 'value'),
+    unit,
+    quality: member(QUALITIES, row, 'quality'),
+    correction: version > BASE_VERSION,
+    version,
+  };
+}
+
+function movementFromRow(row: Row): StoredMovement {
+  const version = numeric(row, 'version');
+  const destination = row.destination === null ? undefined : member(DESTINATIONS, row, 'destination');
+  const operationCode = optionalText(row, 'operation_code');
+  return {
+    plantId: text(row, 'plant_id'),
+    ticketId: text(row, 'ticket_id'),
+    ts: numeric(row, 'ts'),
+    direction: member(DIRECTIONS, row, 'direction'),
+    netTonnes: numeric(row, 'net_tonnes'),
+    material: member(MATERIALS, row, 'material'),
+    ...(destination === undefined ? {} : { destination }),
+    ...(operationCode === undefined ? {} : { operationCode }),
+    correction: version > BASE_VERSION,
+    version,
+  };
+}
