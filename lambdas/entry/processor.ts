@@ -1,0 +1,54 @@
+/** Lambda entry point of the telemetry queue processor (composition root). */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
+import { IotRejectionPublisher } from '../adapters/iot-rejection-publisher.ts';
+import { systemClock } from '../adapters/system-clock.ts';
+import { TimestreamMetricsWriter } from '../adapters/timestream/timestream-metrics-writer.ts';
+import { makeProcessorHandler } from '../handlers/processor.ts';
+import { readEnv } from './env.ts';
+import { observability } from './observability.ts';
+
+const env = readEnv(
+  {
+    STATE_TABLE_NAME: z.string().min(3),
+    TIMESTREAM_DATABASE: z.string().min(3),
+    TIMESTREAM_READINGS_TABLE: z.string().min(3),
+    TIMESTREAM_MOVEMENTS_TABLE: z.string().min(3),
+    IOT_DATA_ENDPOINT: z.url(),
+  },
+  process.env,
+);
+const { log } = observability('processor');
+
+// Retries belong to the adapter (bounded, jittered, deadline-aware), so the SDK makes one attempt.
+const timestream = new TimestreamWriteClient({ maxAttempts: 1 });
+const dynamo = new DynamoDBClient({});
+const iot = new IoTDataPlaneClient({ endpoint: env.IOT_DATA_ENDPOINT });
+
+// The writer is built once; the deadline of the current invocation is read through this.
+let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
+
+const processBatch = makeProcessorHandler({
+  metrics: new TimestreamMetricsWriter({
+    client: timestream,
+    databaseName: env.TIMESTREAM_DATABASE,
+    readingsTableName: env.TIMESTREAM_READINGS_TABLE,
+    movementsTableName: env.TIMESTREAM_MOVEMENTS_TABLE,
+    clock: systemClock,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+    remainingMs: () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY,
+  }),
+  state: new DynamoStateStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
+  rejections: new IotRejectionPublisher(iot),
+  log,
+});
+
+export const handler = async (event: SQSEvent, context: Context) => {
+  currentContext = context;
+  return processBatch(event, context);
+};
