@@ -8,11 +8,14 @@ import { readEnv } from './env.ts';
 import { observability } from './observability.ts';
 
 const env = readEnv({ TELEMETRY_QUEUE_URL: z.url() }, process.env);
-const { log } = observability('ingest');
+const { log, count, instrument } = observability('ingest');
 const sqs = new SQSClient({});
 
-export const handler = makeIngestHandler({
-  queue: new SqsTelemetryQueue({ client: sqs, queueUrl: env.TELEMETRY_QUEUE_URL }),
-  clock: systemClock,
-  log,
-});
+export const handler = instrument(
+  makeIngestHandler({
+    queue: new SqsTelemetryQueue({ client: sqs, queueUrl: env.TELEMETRY_QUEUE_URL }),
+    clock: systemClock,
+    log,
+    count,
+  }),
+);

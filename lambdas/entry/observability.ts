@@ -4,20 +4,47 @@
  * tests pass a recorder instead).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export type LogFn = (
   level: 'info' | 'warn' | 'error',
   message: string,
   fields: Record<string, unknown>,
 ) => void;
+/** Adds to a CloudWatch metric (embedded metric format), flushed at the end of the invocation. */
+export type CountFn = (name: string, value: number) => void;
 
 export const SERVICE_NAME = 'wte-telemetry';
 export const METRICS_NAMESPACE = 'WteTelemetry';
 
-export function observability(functionName: string): { logger: Logger; metrics: Metrics; log: LogFn } {
+export interface Observability {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly log: LogFn;
+  readonly count: CountFn;
+  /** Wraps a handler so its metrics are published after every invocation, even a failed one. */
+  instrument<A extends unknown[], R>(handler: (...args: A) => Promise<R>): (...args: A) => Promise<R>;
+}
+
+export function observability(functionName: string): Observability {
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { function: functionName } });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+  metrics.addDimension('function', functionName);
   const log: LogFn = (level, message, fields) => logger[level](message, fields);
-  return { logger, metrics, log };
+  const count: CountFn = (name, value) => metrics.addMetric(name, MetricUnit.Count, value);
+  return {
+    logger,
+    metrics,
+    log,
+    count,
+    instrument:
+      (handler) =>
+      async (...args) => {
+        try {
+          return await handler(...args);
+        } finally {
+          metrics.publishStoredMetrics();
+        }
+      },
+  };
 }

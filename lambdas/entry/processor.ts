@@ -22,7 +22,7 @@ const env = readEnv(
   },
   process.env,
 );
-const { log } = observability('processor');
+const { log, count, instrument } = observability('processor');
 
 // Retries belong to the adapter (bounded, jittered, deadline-aware), so the SDK makes one attempt.
 const timestream = new TimestreamWriteClient({ maxAttempts: 1 });
@@ -46,9 +46,10 @@ const processBatch = makeProcessorHandler({
   state: new DynamoStateStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
   rejections: new IotRejectionPublisher(iot),
   log,
+  count,
 });
 
-export const handler = async (event: SQSEvent, context: Context) => {
+export const handler = instrument(async (event: SQSEvent, context: Context) => {
   currentContext = context;
   return processBatch(event, context);
-};
+});

@@ -26,6 +26,8 @@ export interface IngestDeps {
   readonly lateHorizonMs?: number;
   /** Receives one line per outcome; Powertools Logger in production. */
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+  /** Adds to a metric (Powertools Metrics in production). */
+  readonly count?: (name: string, value: number) => void;
 }
 
 export interface IngestResponseBody {
@@ -47,6 +49,7 @@ function authorizedPlants(event: HttpEvent): string[] | undefined {
 
 export function makeIngestHandler(deps: IngestDeps) {
   const log = deps.log ?? (() => {});
+  const count = deps.count ?? (() => {});
   return async (event: HttpEvent): Promise<APIGatewayProxyResult> => {
     try {
       const plantId = event.pathParameters?.plantId ?? '';
@@ -98,6 +101,10 @@ export function makeIngestHandler(deps: IngestDeps) {
       }
       const { message, rejected } = result;
       await deps.queue.enqueue([{ message, source: 'http', receivedAt: now }]);
+      count('MessagesAccepted', 1);
+      count('ReadingsAccepted', message.readings.length);
+      count('MovementsAccepted', message.movements.length);
+      count('ItemsRejected', rejected.length);
       log('info', 'telemetry accepted', {
         plantId,
         messageId: message.messageId,
@@ -114,6 +121,7 @@ export function makeIngestHandler(deps: IngestDeps) {
       return json(202, body);
     } catch (error) {
       log('error', 'ingest failed', { error: error instanceof Error ? error.name : typeof error });
+      count('IngestUnavailable', 1);
       return errorResponse(error);
     }
   };

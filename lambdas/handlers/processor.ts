@@ -33,6 +33,8 @@ export interface ProcessorDeps {
   /** Stop taking new messages when less than this remains before the Lambda deadline (default 5 s). */
   readonly deadlineMarginMs?: number;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+  /** Adds to a metric (Powertools Metrics in production). */
+  readonly count?: (name: string, value: number) => void;
 }
 
 interface Work {
@@ -65,6 +67,7 @@ const versionOf = (correction: boolean, receivedAt: number): number =>
 export function makeProcessorHandler(deps: ProcessorDeps) {
   const log = deps.log ?? (() => {});
   const margin = deps.deadlineMarginMs ?? 5_000;
+  const count = deps.count ?? (() => {});
 
   const notify = async (plantId: string, notice: Parameters<RejectionPublisher['publish']>[1]) => {
     try {
@@ -193,6 +196,17 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
     }
 
     for (const work of works) if (work.failed) failures.push(work.record.messageId);
+    const done = works.filter((w) => !w.failed);
+    count('MessagesProcessed', done.length);
+    count('MessagesFailed', failures.length);
+    count(
+      'ReadingsStored',
+      done.reduce((n, w) => n + w.readings.length, 0),
+    );
+    count(
+      'ItemsQuarantined',
+      done.reduce((n, w) => n + w.quarantine.length, 0),
+    );
     log('info', 'batch processed', { messages: event.Records.length, failed: failures.length });
     return {
       batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })),

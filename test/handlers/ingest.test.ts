@@ -266,3 +266,37 @@ describe('queue codec', () => {
     expect(decodeQueued('{"v":2}').ok).toBe(false);
   });
 });
+
+describe('ingest metrics', () => {
+  it('counts accepted messages, readings and rejected items', async () => {
+    const counts = new Map<string, number>();
+    const handler = makeIngestHandler({
+      queue: new MemoryQueue(),
+      clock: new FixedClock(NOW),
+      count: (name, value) => counts.set(name, (counts.get(name) ?? 0) + value),
+    });
+    const body = message({
+      readings: [
+        { ts: NOW, line: 'boiler-1', metric: 'furnace_temperature', value: 900 },
+        { ts: NOW, line: 'boiler-1', metric: 'unknown_metric', value: 1 },
+      ],
+    });
+    const response = await handler({
+      httpMethod: 'POST',
+      path: `/v1/plants/${PLANT}/telemetry`,
+      pathParameters: { plantId: PLANT },
+      queryStringParameters: null,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      isBase64Encoded: false,
+      requestContext: { authorizer: { plants: PLANT } },
+    });
+    expect(response.statusCode).toBe(202);
+    expect(Object.fromEntries(counts)).toEqual({
+      MessagesAccepted: 1,
+      ReadingsAccepted: 1,
+      MovementsAccepted: 1,
+      ItemsRejected: 1,
+    });
+  });
+});
