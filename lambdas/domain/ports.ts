@@ -6,6 +6,7 @@
  * Every write port is idempotent: the pipeline delivers at least once, so any
  * call may be repeated, and calls may arrive in any order.
  */
+import type { Alert, AlertState, AlertTransition, AlertType } from './alerts/model.ts';
 import type { MetricName } from './catalog.ts';
 import type { PlantConfig } from './plant.ts';
 import type { Problem, ProblemTypeUri } from './problem.ts';
@@ -171,30 +172,37 @@ export interface StateStore {
   deleteQuarantine(quarantineId: string): Promise<void>;
 }
 
-export type AlertSeverity = 'info' | 'warning' | 'critical';
-export type AlertState = 'open' | 'acknowledged' | 'resolved';
-
-/** One alert lifecycle transition, as published (CONTRACT.md section 6). */
-export interface AlertTransition {
-  readonly alertId: string;
-  readonly plantId: string;
-  readonly type: string;
-  readonly severity: AlertSeverity;
-  readonly state: AlertState;
-  readonly openedAt: string;
-  readonly updatedAt: string;
-  readonly window: { readonly start: string; readonly end: string };
-  readonly value: number;
-  readonly threshold: number;
-  readonly message: string;
-  /** Short, human-readable subject line (at most 100 characters). */
-  readonly subject: string;
-}
-
 /** Alert publisher (SNS on AWS; console, JSONL file and webhook locally). */
 export interface AlertPublisher {
-  /** Publishes one transition; safe to call again for the same transition. */
+  /** Publishes one transition; throws `UnavailableError` when the channel is throttling or down. */
   publish(transition: AlertTransition): Promise<void>;
+}
+
+/**
+ * Alert lifecycle state and the transition outbox (DynamoDB on AWS, dynalite
+ * locally). Single-item conditional writes only.
+ */
+export interface AlertStore {
+  /** The open or acknowledged alert of (plant, type, subject), if any. */
+  getActive(plantId: string, type: AlertType, subject: string): Promise<Alert | undefined>;
+  getAlert(alertId: string): Promise<Alert | undefined>;
+  /**
+   * Stores `next` as the alert of its (plant, type, subject) only if the stored
+   * one's sequence is still `expectedSequence` (0: none yet), and in the same
+   * single-item write queues `transition` (when given) in the outbox; `false`
+   * when another writer got there first (re-read and decide again).
+   */
+  applyTransition(next: Alert, expectedSequence: number, transition?: AlertTransition): Promise<boolean>;
+  listAlerts(query: {
+    plantId?: string;
+    state?: AlertState;
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<Alert>>;
+  /** Outbox transitions not yet published, oldest first. */
+  pendingTransitions(limit: number): Promise<AlertTransition[]>;
+  /** Idempotent. */
+  markPublished(transitionId: string): Promise<void>;
 }
 
 /** A problem-details notice for a gateway on MQTT, about one message or one item of it. */
