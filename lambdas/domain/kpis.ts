@@ -142,6 +142,19 @@ function isKpiCounter(metric: string): metric is KpiCounterMetric {
 /** Computes one KPI point per bucket in the request's range, empty buckets included. */
 export function computeKpis(request: KpiRequest): KpiPoint[] {
   const buckets = kpiBuckets(request.interval, request.timeZone, request.from, request.to);
+  return computeKpisForBuckets(buckets, request.now, request.readings, request.movements);
+}
+
+/**
+ * KPI points for explicit, ordered, contiguous buckets: calendar buckets, or
+ * one arbitrary window such as the rolling 24 hours.
+ */
+export function computeKpisForBuckets(
+  buckets: ReadonlyArray<{ readonly start: number; readonly end: number }>,
+  now: number,
+  readings: Iterable<KpiReading>,
+  movements: Iterable<KpiMovement>,
+): KpiPoint[] {
   const first = buckets[0];
   const last = buckets.at(-1);
   if (!first || !last) return [];
@@ -158,7 +171,7 @@ export function computeKpis(request: KpiRequest): KpiPoint[] {
     return lo;
   };
 
-  for (const movement of request.movements) {
+  for (const movement of movements) {
     const bucket = totals[indexOf(movement.ts)];
     if (!bucket) continue;
     if (movement.direction === 'in') {
@@ -171,7 +184,7 @@ export function computeKpis(request: KpiRequest): KpiPoint[] {
   }
 
   const series = new Map<string, { metric: KpiCounterMetric; points: CounterPoint[] }>();
-  for (const reading of request.readings) {
+  for (const reading of readings) {
     if (!isKpiCounter(reading.metric)) continue;
     const key = `${reading.line}\u0000${reading.metric}`;
     let entry = series.get(key);
@@ -193,6 +206,6 @@ export function computeKpis(request: KpiRequest): KpiPoint[] {
     start: bucket.start,
     end: bucket.end,
     ...kpiValues(totals[i] as KpiTotals),
-    complete: request.now >= bucket.end,
+    complete: now >= bucket.end,
   }));
 }
