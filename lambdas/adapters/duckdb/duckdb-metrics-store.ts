@@ -292,10 +292,12 @@ export class DuckDbMetricsStore implements MetricsStore {
 
   /**
    * The Timestream adapter's rules, so both stores answer alike: the window
-   * first, then validity; copies of one identity and version that disagree
-   * keep the smallest content whatever their order (the others are
-   * conflicts); the remaining versions apply lowest first, each against what
-   * is stored, so the highest version ends up stored.
+   * first, then validity; then the contents of each identity apply one after
+   * another, lowest version first and, within a version, in fingerprint order
+   * (so the input's order does not matter), each against what is stored at
+   * that moment: the highest version ends up stored, a content identical to
+   * the stored one is an identical rewrite, and only contents that differ
+   * from it at the same version are conflicts.
    */
   private writeVersioned<T extends Versioned>(
     items: readonly T[],
@@ -309,7 +311,7 @@ export class DuckDbMetricsStore implements MetricsStore {
         const refusal = this.checkWindow(item.ts, now) ?? table.check(item);
         return refusal && { item, ...refusal };
       });
-      const versions = settleDuplicates(items, rejections, table);
+      const versions = pendingContents(items, rejections, table);
       const result = (stored: number): WriteResult<T> => ({
         stored,
         rejected: rejections.filter((r): r is StoreRejection<T> => r !== undefined),
@@ -433,7 +435,7 @@ function conflictReason(identity: string, existingVersion: number): string {
   );
 }
 
-/** One version of one identity in a call, with the positions of its identical copies. */
+/** One content of one identity and version in a call, with the positions of its identical copies. */
 interface PendingVersion<T> {
   readonly key: string;
   readonly item: T;
@@ -444,47 +446,29 @@ interface PendingVersion<T> {
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Copies of one identity and version must agree on content; when they do not,
- * the smallest fingerprint is kept (as the Timestream adapter does, so the
- * choice does not depend on input order) and the others are conflicts.
- * Returns the kept versions, lowest version first.
+ * The distinct contents of the call's items not yet refused, identical
+ * copies grouped, in the order they apply: lowest version first, then
+ * fingerprint order (the Timestream adapter's rounds), whatever the input
+ * order. Identities are independent, so one global order serves them all.
  */
-function settleDuplicates<T extends Versioned>(
+function pendingContents<T extends Versioned>(
   items: readonly T[],
-  rejections: Array<StoreRejection<T> | undefined>,
+  rejections: ReadonlyArray<StoreRejection<T> | undefined>,
   table: VersionedTable<T>,
 ): PendingVersion<T>[] {
-  const groups = new Map<string, Map<string, number[]>>();
+  const groups = new Map<string, { key: string; item: T; fingerprint: string; copies: number[] }>();
   for (const [index, item] of items.entries()) {
     if (rejections[index]) continue;
-    const id = `${table.key(item)}\u0000${item.version}`;
-    const byContent = groups.get(id) ?? new Map<string, number[]>();
-    groups.set(id, byContent);
+    const key = table.key(item);
     const fingerprint = table.fingerprint(item);
-    const copies = byContent.get(fingerprint);
-    if (copies) copies.push(index);
-    else byContent.set(fingerprint, [index]);
+    const id = JSON.stringify([key, item.version, fingerprint]);
+    const group = groups.get(id);
+    if (group) group.copies.push(index);
+    else groups.set(id, { key, item, fingerprint, copies: [index] });
   }
-  const kept: PendingVersion<T>[] = [];
-  for (const byContent of groups.values()) {
-    const [first, ...others] = [...byContent.keys()].sort(compareText);
-    if (first === undefined) continue;
-    const copies = byContent.get(first) ?? [];
-    const item = items[copies[0] ?? -1] as T;
-    kept.push({ key: table.key(item), item, fingerprint: first, copies });
-    for (const other of others) {
-      for (const index of byContent.get(other) ?? []) {
-        rejections[index] = {
-          item: items[index] as T,
-          kind: 'conflict',
-          reason:
-            `Another item of the same write has the same identity and version ${item.version} ` +
-            `but different content (${first} against ${other}); the store keeps ${first}.`,
-        };
-      }
-    }
-  }
-  return kept.sort((a, b) => a.item.version - b.item.version);
+  return [...groups.values()].sort(
+    (a, b) => a.item.version - b.item.version || compareText(a.fingerprint, b.fingerprint),
+  );
 }
 
 function invalid(reason: string): Refusal {

@@ -301,18 +301,31 @@ export function naiveBilledKiB(readings: readonly StoredReading[]): number {
 /** One WriteRecords call: the body and, per record index, the items that record carries. */
 export interface PlannedCall<T> {
   readonly body: WriteRecordsBody;
+  /** Per record: the items it carries. Every item sent is carried by exactly one record of the plan. */
   readonly items: ReadonlyArray<readonly T[]>;
+  /**
+   * Per record: items an earlier round carried whose content this record
+   * repeats (the other metrics of a record that carries a later variant of
+   * one metric). When this record is stored, so is their content.
+   */
+  readonly repeats: ReadonlyArray<readonly T[]>;
 }
 
 /**
- * Calls grouped in rounds. Rounds run one after the other: when several
- * versions of the same record identity are written together, lower versions
- * go in earlier rounds, so the highest ends up stored. Calls of one round may
- * run concurrently.
+ * Calls grouped in rounds. Rounds run one after the other: the records of
+ * one record identity go to successive rounds, lowest version first and,
+ * within a version, the contents of one item in fingerprint order, so each is
+ * applied against what the previous rounds left stored: the highest version
+ * ends up stored, a content identical to the stored one is an identical
+ * rewrite, and only contents that differ from it are refused. Calls of one
+ * round may run concurrently.
  */
 export interface WritePlan<T> {
   readonly rounds: ReadonlyArray<ReadonlyArray<PlannedCall<T>>>;
-  /** Items refused before sending (invalid, or in conflict with another item of the same write). */
+  /**
+   * Items refused before sending: invalid, breaking a record limit, or (tickets only) another content of
+   * a ticket and version at another time than the first content's, which Timestream could not compare.
+   */
   readonly rejected: ReadonlyArray<StoreRejection<T>>;
 }
 
@@ -330,8 +343,12 @@ interface BuiltRecord<T> {
   /** With every dimension, before common attributes are taken out. */
   readonly record: _Record & { readonly Dimensions: Dimension[]; readonly Version: number };
   readonly items: readonly T[];
+  /** Items carried by an earlier round whose content this record repeats (see `PlannedCall.repeats`). */
+  readonly repeats: readonly T[];
   /** Dimensions + time + measure name: what Timestream identifies a record by. */
   readonly identity: string;
+  /** Which content of its identity and version it carries, in fingerprint order (0 for the first). */
+  readonly variant: number;
 }
 
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -346,7 +363,8 @@ function compareBuilt(a: BuiltRecord<unknown>, b: BuiltRecord<unknown>): number 
   return (
     Number(a.record.Time) - Number(b.record.Time) ||
     compareText(a.record.MeasureName ?? '', b.record.MeasureName ?? '') ||
-    a.record.Version - b.record.Version
+    a.record.Version - b.record.Version ||
+    a.variant - b.variant
   );
 }
 
@@ -392,17 +410,17 @@ function checkMovement(m: StoredMovement): string | undefined {
 }
 
 /**
- * Items of one identity and version must agree on content; when they do not,
- * one is kept (the smallest fingerprint, so the choice does not depend on
- * input order) and the others are refused as conflicts. Identical copies
- * travel with the kept item and share its fate.
+ * The contents of each identity and version, in fingerprint order (so the
+ * order does not depend on the input's), identical copies grouped: they
+ * travel together and share their fate. Several contents of one identity and
+ * version are not settled here but sent in successive rounds, so Timestream
+ * judges each against what is stored at that moment.
  */
-function settleDuplicates<T extends { readonly version: number }>(
+function variantsOf<T extends { readonly version: number }>(
   items: readonly T[],
   key: (item: T) => string,
   fingerprint: (item: T) => string,
-  rejected: StoreRejection<T>[],
-): T[][] {
+): T[][][] {
   const groups = new Map<string, Map<string, T[]>>();
   for (const item of items) {
     const id = `${key(item)}|${item.version}`;
@@ -413,36 +431,26 @@ function settleDuplicates<T extends { readonly version: number }>(
     if (same === undefined) byContent.set(fp, [item]);
     else same.push(item);
   }
-  const kept: T[][] = [];
-  for (const byContent of groups.values()) {
-    const contents = [...byContent.keys()].sort(compareText);
-    const first = contents[0] as string;
-    kept.push(byContent.get(first) as T[]);
-    for (const other of contents.slice(1)) {
-      for (const item of byContent.get(other) ?? []) {
-        rejected.push({
-          item,
-          kind: 'conflict',
-          reason:
-            `Another item of the same write has the same identity and version ${item.version} ` +
-            `but different content (${first} against ${other}); the store keeps ${first}.`,
-        });
-      }
-    }
-  }
-  return kept;
+  return [...groups.values()].map((byContent) =>
+    [...byContent.keys()].sort(compareText).map((fp) => byContent.get(fp) as T[]),
+  );
 }
 
-function readingRecord(copies: ReadonlyArray<readonly StoredReading[]>): BuiltRecord<StoredReading> {
-  const head = copies[0]?.[0] as StoredReading;
-  const metrics = copies.map((group) => (group[0] as StoredReading).metric);
-  const measures: MeasureValue[] = copies.map((group) => {
-    const r = group[0] as StoredReading;
-    return { Name: METRIC_CODES[r.metric].code, Value: doubleText(r.value), Type: 'DOUBLE' };
-  });
-  const q = encodeQualities(
-    copies.map((group) => [(group[0] as StoredReading).metric, (group[0] as StoredReading).quality]),
-  );
+/** The record of one content (a group of identical copies) per metric; the caller says what it carries. */
+function readingRecord(
+  contents: ReadonlyArray<readonly StoredReading[]>,
+  variant: number,
+  items: readonly StoredReading[],
+  repeats: readonly StoredReading[],
+): BuiltRecord<StoredReading> {
+  const first = contents.map((group) => group[0] as StoredReading);
+  const head = first[0] as StoredReading;
+  const measures: MeasureValue[] = first.map((r) => ({
+    Name: METRIC_CODES[r.metric].code,
+    Value: doubleText(r.value),
+    Type: 'DOUBLE',
+  }));
+  const q = encodeQualities(first.map((r) => [r.metric, r.quality]));
   if (q !== undefined) measures.push({ Name: QUALITY_MEASURE, Value: q, Type: 'VARCHAR' });
   if (head.version !== BASE_VERSION)
     measures.push({ Name: VERSION_MEASURE, Value: String(head.version), Type: 'BIGINT' });
@@ -451,12 +459,40 @@ function readingRecord(copies: ReadonlyArray<readonly StoredReading[]>): BuiltRe
     { Name: READINGS_DIMENSIONS[1], Value: head.line },
   ];
   const Time = String(head.ts);
-  const MeasureName = familyCode(metrics);
+  const MeasureName = familyCode(first.map((r) => r.metric));
   return {
     record: { Dimensions, MeasureName, MeasureValues: measures, Time, Version: head.version },
-    items: copies.flat(),
+    items,
+    repeats,
     identity: identityOf(Dimensions, Time, MeasureName),
+    variant,
   };
+}
+
+/**
+ * The records of one chunk of a family (one entry per metric: its contents in
+ * fingerprint order), one per round: round k holds the k-th content of each
+ * metric, or its last content when it has fewer. Every round thus has the
+ * same record identity (same metrics), so Timestream compares it with what
+ * the previous rounds stored; a repeated content is carried only once.
+ */
+function readingRecords(chunk: ReadonlyArray<ReadonlyArray<readonly StoredReading[]>>) {
+  let rounds = 0;
+  for (const contents of chunk) rounds = Math.max(rounds, contents.length);
+  const records: BuiltRecord<StoredReading>[] = [];
+  for (let k = 0; k < rounds; k++) {
+    const picked: (readonly StoredReading[])[] = [];
+    const items: StoredReading[] = [];
+    const repeats: StoredReading[] = [];
+    for (const contents of chunk) {
+      const own = contents[k];
+      if (own !== undefined) items.push(...own);
+      else repeats.push(...(contents[contents.length - 1] as readonly StoredReading[]));
+      picked.push(own ?? (contents[contents.length - 1] as readonly StoredReading[]));
+    }
+    records.push(readingRecord(picked, k, items, repeats));
+  }
+  return records;
 }
 
 function fits(built: BuiltRecord<unknown>, limits: RecordLimits): boolean {
@@ -494,48 +530,57 @@ export function planReadingWrites(
     if (problem === undefined) valid.push(reading);
     else rejected.push(invalid(reading, problem));
   }
-  const unique = settleDuplicates(valid, readingKey, readingFingerprint, rejected);
-
-  const families = new Map<string, StoredReading[][]>();
-  for (const copies of unique) {
-    const r = copies[0] as StoredReading;
+  const families = new Map<string, StoredReading[][][]>();
+  for (const variants of variantsOf(valid, readingKey, readingFingerprint)) {
+    const r = variants[0]?.[0] as StoredReading;
     const family = JSON.stringify([r.plantId, r.line, r.ts, r.version]);
     const members = families.get(family);
-    if (members === undefined) families.set(family, [copies]);
-    else members.push(copies);
+    if (members === undefined) families.set(family, [variants]);
+    else members.push(variants);
   }
 
   const built: BuiltRecord<StoredReading>[] = [];
+  const allFit = (chunk: StoredReading[][][]) => readingRecords(chunk).every((b) => fits(b, resolved));
+  // Every entry holds at least one content.
+  const metricOf = (contents: StoredReading[][]) =>
+    ((contents[0] as StoredReading[])[0] as StoredReading).metric;
   for (const members of families.values()) {
-    members.sort((a, b) => byIndex((a[0] as StoredReading).metric, (b[0] as StoredReading).metric));
-    const whole = readingRecord(members);
-    if (fits(whole, resolved)) {
-      built.push(whole);
+    members.sort((a, b) => byIndex(metricOf(a), metricOf(b)));
+    const whole = readingRecords(members);
+    if (whole.every((b) => fits(b, resolved))) {
+      built.push(...whole);
       continue;
     }
-    // Split in index order where one record would break a limit; the same set always splits the same way.
-    let chunk: StoredReading[][] = [];
-    const close = () => {
-      if (chunk.length === 0) return;
-      const record = readingRecord(chunk);
-      if (fits(record, resolved)) built.push(record);
-      else
-        for (const item of record.items)
-          rejected.push(
-            invalid(item, `a record of this reading alone exceeds ${resolved.maxRecordBytes} bytes`),
-          );
-      chunk = [];
-    };
-    for (const copies of members) {
-      if (chunk.length > 0 && !fits(readingRecord([...chunk, copies]), resolved)) close();
-      chunk.push(copies);
+    // A content whose record alone breaks a limit can never be stored; the other contents still can.
+    const fitting = members
+      .map((contents) =>
+        contents.filter((copies) => {
+          if (fits(readingRecord([copies], 0, copies, []), resolved)) return true;
+          for (const item of copies)
+            rejected.push(
+              invalid(item, `a record of this reading alone exceeds ${resolved.maxRecordBytes} bytes`),
+            );
+          return false;
+        }),
+      )
+      .filter((contents) => contents.length > 0);
+    // Split in index order where a record of some round would break a limit; the same set always splits
+    // the same way, and every round of a chunk has the chunk's record identity. A chunk of one metric
+    // always fits (its contents were checked alone just above).
+    let chunk: StoredReading[][][] = [];
+    for (const contents of fitting) {
+      if (chunk.length > 0 && !allFit([...chunk, contents])) {
+        built.push(...readingRecords(chunk));
+        chunk = [];
+      }
+      chunk.push(contents);
     }
-    close();
+    if (chunk.length > 0) built.push(...readingRecords(chunk));
   }
   return { rounds: packRounds(built, resolved.maxRecordsPerCall), rejected };
 }
 
-function movementRecord(copies: readonly StoredMovement[]): BuiltRecord<StoredMovement> {
+function movementRecord(copies: readonly StoredMovement[], variant: number): BuiltRecord<StoredMovement> {
   const m = copies[0] as StoredMovement;
   const measures: MeasureValue[] = [
     { Name: MOVEMENT_MEASURES.netTonnes, Value: doubleText(m.netTonnes), Type: 'DOUBLE' },
@@ -562,8 +607,18 @@ function movementRecord(copies: readonly StoredMovement[]): BuiltRecord<StoredMo
       Version: m.version,
     },
     items: copies,
+    repeats: [],
     identity: identityOf(Dimensions, Time, MOVEMENT_MEASURE_NAME),
+    variant,
   };
+}
+
+/** Wording of the DuckDB store for the same refusal (after Timestream's RejectedRecords reason). */
+function ticketConflictReason(version: number): string {
+  return (
+    `A record already exists with the same plant and ticket, and record version ${version}. ` +
+    'A higher record version must be specified in order to update the measure value.'
+  );
 }
 
 /** Plans the WriteRecords calls for weighbridge tickets; deterministic like `planReadingWrites`. */
@@ -580,17 +635,30 @@ export function planMovementWrites(
     else rejected.push(invalid(movement, problem));
   }
   const built: BuiltRecord<StoredMovement>[] = [];
-  for (const copies of settleDuplicates(valid, movementKey, movementFingerprint, rejected)) {
-    const record = movementRecord(copies);
-    if (fits(record, resolved)) built.push(record);
-    else
+  for (const variants of variantsOf(valid, movementKey, movementFingerprint)) {
+    // Time is part of a Timestream record's identity: contents of one ticket and version at another time
+    // than the first content's would land in records of their own, never compared with it. They are
+    // refused here (as DuckDB, keyed by ticket alone, refuses them once the first is stored); contents at
+    // the first one's time go in successive rounds.
+    const ts = variants[0]?.[0]?.ts;
+    const sameTime = variants.filter((copies) => {
+      if (copies[0]?.ts === ts) return true;
       for (const item of copies)
-        rejected.push(invalid(item, `record exceeds ${resolved.maxRecordBytes} bytes`));
+        rejected.push({ item, kind: 'conflict', reason: ticketConflictReason(item.version) });
+      return false;
+    });
+    for (const [variant, copies] of sameTime.entries()) {
+      const record = movementRecord(copies, variant);
+      if (fits(record, resolved)) built.push(record);
+      else
+        for (const item of copies)
+          rejected.push(invalid(item, `record exceeds ${resolved.maxRecordBytes} bytes`));
+    }
   }
   return { rounds: packRounds(built, resolved.maxRecordsPerCall), rejected };
 }
 
-/** Versions of one record identity go to successive rounds, lowest first. */
+/** Records of one record identity go to successive rounds: lowest version first, then fingerprint order. */
 function packRounds<T>(built: BuiltRecord<T>[], maxRecordsPerCall: number): PlannedCall<T>[][] {
   built.sort(compareBuilt);
   const rank = new Map<string, number>();
@@ -672,6 +740,7 @@ function callOf<T>(records: readonly BuiltRecord<T>[]): PlannedCall<T> {
       }),
     },
     items: records.map((r) => r.items),
+    repeats: records.map((r) => r.repeats),
   };
 }
 

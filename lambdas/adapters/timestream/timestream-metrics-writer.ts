@@ -13,6 +13,10 @@
  *   retried. An older version than the stored one is "superseded" (counted as
  *   stored); the rest is reported in `rejected` as conflict, out-of-window or
  *   invalid.
+ * - Several contents of one item and version in one call go in successive
+ *   rounds, in fingerprint order (records.ts), so each is judged against what
+ *   is stored at that moment: one identical to the stored content is stored,
+ *   only those that differ from it are refused.
  * - Any other error (ValidationException, AccessDeniedException,
  *   ResourceNotFoundException, ...) is a configuration bug, not data: it is
  *   thrown as `TimestreamWriteError`.
@@ -178,7 +182,12 @@ function checkProps(props: TimestreamMetricsWriterProps): void {
     throw new RangeError(`retentionMs must be a finite number > 0, got ${props.retentionMs}`);
 }
 
-const describeTime = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
+/** The largest distance from the epoch a `Date` can hold (ECMA-262), in ms. */
+const MAX_DATE_MS = 8.64e15;
+
+/** ISO text when a `Date` can hold the instant, else the number itself (never throws). */
+const describeTime = (ms: number): string =>
+  Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : String(ms);
 
 export class TimestreamMetricsWriter implements Pick<MetricsStore, 'writeReadings' | 'writeMovements'> {
   private readonly concurrency: number;
@@ -238,23 +247,39 @@ export class TimestreamMetricsWriter implements Pick<MetricsStore, 'writeReading
     return { inside, outside };
   }
 
+  /**
+   * Runs the rounds one after the other. An item is stored when the record
+   * carrying it is stored, or when a later record repeating its content is
+   * (Timestream then holds that content); otherwise it is refused with the
+   * reason its own record got.
+   */
   private async execute<T>(
     plan: WritePlan<T>,
     refused: readonly StoreRejection<T>[],
     tableName: string,
   ): Promise<WriteResult<T>> {
     const rejected: StoreRejection<T>[] = [...refused, ...plan.rejected];
-    let stored = 0;
+    const carried: T[] = [];
+    const fate = new Map<T, RecordOutcome>();
     for (const round of plan.rounds) {
       const outcomes = await this.runBounded(round, (call) => this.send(call, tableName));
       for (const [c, call] of round.entries()) {
         const perRecord = outcomes[c] as ReadonlyArray<RecordOutcome>;
         for (const [r, items] of call.items.entries()) {
           const outcome = perRecord[r] ?? { stored: true };
-          if (outcome.stored) stored += items.length;
-          else for (const item of items) rejected.push({ item, kind: outcome.kind, reason: outcome.reason });
+          for (const item of items) {
+            carried.push(item);
+            fate.set(item, outcome);
+          }
+          if (outcome.stored) for (const item of call.repeats[r] ?? []) fate.set(item, outcome);
         }
       }
+    }
+    let stored = 0;
+    for (const item of carried) {
+      const outcome = fate.get(item) ?? { stored: true };
+      if (outcome.stored) stored++;
+      else rejected.push({ item, kind: outcome.kind, reason: outcome.reason });
     }
     return { stored, rejected };
   }

@@ -132,7 +132,7 @@ describe('redelivery and version rules', () => {
     ['smaller first', [1, 2, 1]],
     ['larger first', [2, 1, 1]],
   ])(
-    'keeps the smallest content of disagreeing copies in one call, whatever the order (%s)',
+    'stores the smallest content of disagreeing copies in one call when nothing is stored, whatever the order (%s)',
     async (_order, values) => {
       const batch = values.map((value) => reading({ value }));
       const result = await store.writeReadings(batch);
@@ -142,7 +142,7 @@ describe('redelivery and version rules', () => {
           item: batch[values.indexOf(2)],
           kind: 'conflict',
           reason: expect.stringContaining(
-            'Another item of the same write has the same identity and version 1',
+            'A record already exists with the same time, dimensions, measure name, and record version 1.',
           ),
         },
       ]);
@@ -150,14 +150,46 @@ describe('redelivery and version rules', () => {
     },
   );
 
-  it('refuses both copies when the kept one of a disagreeing pair conflicts with the stored reading, as on AWS', async () => {
+  it.each([
+    ['redelivery first', [2, 1]],
+    ['redelivery last', [1, 2]],
+  ])(
+    'stores a redelivery of the stored content and refuses only the differing copy of the same call (%s)',
+    async (_order, values) => {
+      await store.writeReadings([reading({ value: 2 })]);
+      const batch = values.map((value) => reading({ value }));
+      const result = await store.writeReadings(batch);
+      expect(result.stored).toBe(1);
+      expect(result.rejected).toEqual([
+        {
+          item: batch[values.indexOf(1)],
+          kind: 'conflict',
+          reason: expect.stringContaining('and record version 1. A higher record version must be specified'),
+        },
+      ]);
+      expect((await series()).map((r) => r.value)).toEqual([2]);
+    },
+  );
+
+  it('applies disagreeing copies in fingerprint order, each against what is stored at that moment', async () => {
     await store.writeReadings([reading({ value: 2 })]);
-    const result = await store.writeReadings([reading({ value: 2 }), reading({ value: 1 })]);
-    expect(result.stored).toBe(0);
+    const batch = [3, 2, 1, 2, 3].map((value) => reading({ value }));
+    const result = await store.writeReadings(batch);
+    expect(result.stored).toBe(2);
     expect(result.rejected.map((r) => [r.item.value, r.kind])).toEqual([
-      [2, 'conflict'],
+      [3, 'conflict'],
       [1, 'conflict'],
+      [3, 'conflict'],
     ]);
+    expect((await series()).map((r) => r.value)).toEqual([2]);
+  });
+
+  it('keeps whichever content of one version reached it first across calls: calls are not reordered', async () => {
+    const larger = reading({ value: 2 });
+    const smaller = reading({ value: 1 });
+    expect(await store.writeReadings([larger])).toEqual({ stored: 1, rejected: [] });
+    const later = await store.writeReadings([smaller]);
+    expect(later.rejected.map((r) => [r.item, r.kind])).toEqual([[smaller, 'conflict']]);
     expect((await series()).map((r) => r.value)).toEqual([2]);
   });
 
@@ -416,6 +448,39 @@ describe('movements', () => {
     expect(result.stored).toBe(2);
     expect(result.rejected.map((r) => [r.item, r.kind])).toEqual([[resent, 'conflict']]);
     expect(await store.readMovements(PLANT, 0, NOW)).toStrictEqual([original, other]);
+  });
+  it('stores a redelivered ticket and refuses only the differing copy of the same call, whatever the order', async () => {
+    const original = movement();
+    await store.writeMovements([original]);
+    // 'bottom_ash' sorts before 'mixed_waste': the differing copy comes first in fingerprint order.
+    const differing = movement({ material: 'bottom_ash' });
+    for (const batch of [
+      [original, differing],
+      [differing, original],
+    ]) {
+      const result = await store.writeMovements(batch);
+      expect(result.stored).toBe(1);
+      expect(result.rejected.map((r) => [r.item, r.kind])).toEqual([[differing, 'conflict']]);
+      expect(result.rejected[0]?.reason).toContain('A record already exists with the same plant and ticket');
+    }
+    expect(await store.readMovements(PLANT, 0, NOW)).toStrictEqual([original]);
+  });
+
+  it('refuses a same-version copy of a ticket at another time in one call, as the Timestream adapter does', async () => {
+    const earlier = movement();
+    const later = movement({ ts: earlier.ts + MINUTE });
+    const result = await store.writeMovements([later, earlier]);
+    expect(result.stored).toBe(1);
+    expect(result.rejected).toEqual([
+      {
+        item: later,
+        kind: 'conflict',
+        reason: expect.stringContaining(
+          'A record already exists with the same plant and ticket, and record version 1.',
+        ),
+      },
+    ]);
+    expect(await store.readMovements(PLANT, 0, NOW)).toStrictEqual([earlier]);
   });
 });
 

@@ -128,11 +128,11 @@ describe('planReadingWrites properties', () => {
     );
   });
 
-  it('refuses only conflicting duplicates, and never bills more than the naive design', () => {
+  it('sends every valid reading (several contents of one version go to later rounds), and never bills more than the naive design', () => {
     fc.assert(
       fc.property(fc.array(readingArb, { maxLength: 150 }), (readings) => {
         const plan = planReadingWrites(readings);
-        for (const rejection of plan.rejected) expect(rejection.kind).toBe('conflict');
+        expect(plan.rejected).toEqual([]);
         const kept = callsOf(plan).flatMap((c) => c.items.flat());
         if (kept.length > 0) expect(planBilledKiB(plan)).toBeLessThanOrEqual(naiveBilledKiB(kept));
       }),

@@ -244,19 +244,42 @@ describe('planReadingWrites', () => {
     ]);
   });
 
-  it('refuses two different contents of one identity and version in one write, whatever the order', () => {
+  it('sends different contents of one identity and version in successive rounds, in fingerprint order, whatever the input order', () => {
     const a = reading({ value: 900 });
     const b = reading({ value: 901 });
     for (const input of [
-      [a, b],
-      [b, a],
+      [a, b, a],
+      [b, a, a],
     ]) {
       const plan = planReadingWrites(input);
-      expect(plan.rejected).toEqual([
-        { item: b, kind: 'conflict', reason: expect.stringContaining('version 1') },
-      ]);
-      expect(callsOf(plan)[0]?.items).toEqual([[a]]);
+      expect(plan.rejected).toEqual([]);
+      expect(plan.rounds.map((round) => round.flatMap((c) => c.items))).toEqual([[[a, a]], [[b]]]);
+      expect(
+        plan.rounds.map((round) => round.flatMap((c) => c.body.Records.map((r) => r.MeasureName))),
+      ).toEqual([['m.2'], ['m.2']]);
     }
+  });
+
+  it('repeats the last content of the other metrics of a record in later rounds, so every round has its identity', () => {
+    const ft1 = reading({ value: 900 });
+    const ft2 = reading({ value: 901 });
+    const ft3 = reading({ value: 902 });
+    const o2 = reading({ metric: 'flue_gas_o2', value: 6.2 });
+    const o2b = reading({ metric: 'flue_gas_o2', value: 6.3 });
+    const plan = planReadingWrites([ft3, o2b, ft2, o2, ft1]);
+    expect(plan.rejected).toEqual([]);
+    const rounds = plan.rounds.map((round) => callsOf({ rounds: [round], rejected: [] })[0]);
+    expect(rounds.map((call) => call?.body.Records.map((r) => r.MeasureName))).toEqual([
+      [familyCode(['furnace_temperature', 'flue_gas_o2'])],
+      [familyCode(['furnace_temperature', 'flue_gas_o2'])],
+      [familyCode(['furnace_temperature', 'flue_gas_o2'])],
+    ]);
+    expect(rounds.map((call) => call?.items)).toEqual([[[ft1, o2]], [[ft2, o2b]], [[ft3]]]);
+    expect(rounds.map((call) => call?.repeats)).toEqual([[[]], [[]], [[o2b]]]);
+    expect(rounds[2]?.body.Records[0]?.MeasureValues).toEqual([
+      { Name: 'ft', Value: '902', Type: 'DOUBLE' },
+      { Name: 'o2', Value: '6.3', Type: 'DOUBLE' },
+    ]);
   });
 
   it('refuses invalid readings and keeps the others', () => {

@@ -291,6 +291,98 @@ describe('TimestreamMetricsWriter.writeReadings', () => {
     expect(latestReadings(fake).get(readingKey(original))?.value).toBe(950);
     expect(fake.calls).toBe(3);
   });
+
+  it('stores the smallest content of disagreeing copies when nothing is stored, sending the others in later rounds', async () => {
+    for (const values of [
+      [2, 1, 1],
+      [1, 2, 1],
+    ]) {
+      const { fake, writer } = harness();
+      const batch = values.map((value) => reading({ value }));
+      const result = await writer.writeReadings(batch);
+      expect(result.stored).toBe(2);
+      expect(result.rejected).toEqual([
+        { item: batch[values.indexOf(2)], kind: 'conflict', reason: expect.stringMatching(/already exists/) },
+      ]);
+      expect(fake.calls).toBe(2);
+      expect(storedReadings(fake).map((r) => r.value)).toEqual([1]);
+    }
+  });
+
+  it('stores a redelivery of the stored content and refuses only the differing copy of the same call', async () => {
+    for (const values of [
+      [2, 1],
+      [1, 2],
+    ]) {
+      const { fake, writer } = harness();
+      await writer.writeReadings([reading({ value: 2 })]);
+      const batch = values.map((value) => reading({ value }));
+      const result = await writer.writeReadings(batch);
+      expect(result.stored).toBe(1);
+      expect(result.rejected).toEqual([
+        { item: batch[values.indexOf(1)], kind: 'conflict', reason: expect.stringMatching(/already exists/) },
+      ]);
+      expect(storedReadings(fake).map((r) => r.value)).toEqual([2]);
+    }
+  });
+
+  it('applies disagreeing copies in fingerprint order, each against what is stored at that moment', async () => {
+    const { fake, writer } = harness();
+    await writer.writeReadings([reading({ value: 2 })]);
+    const batch = [3, 2, 1, 2, 3].map((value) => reading({ value }));
+    const result = await writer.writeReadings(batch);
+    expect(result.stored).toBe(2);
+    expect(result.rejected.map((r) => [r.item.value, r.kind]).sort()).toEqual([
+      [1, 'conflict'],
+      [3, 'conflict'],
+      [3, 'conflict'],
+    ]);
+    expect(storedReadings(fake).map((r) => r.value)).toEqual([2]);
+  });
+
+  it('repeats the other metrics of a record in later rounds, so an identical metric counts as stored', async () => {
+    const { fake, writer } = harness();
+    const o2 = reading({ metric: 'flue_gas_o2', value: 6.2 });
+    const stored = [reading({ value: 2 }), o2];
+    await writer.writeReadings(stored);
+    const differing = reading({ value: 1 });
+    const input = [differing, o2, ...stored];
+    const result = await writer.writeReadings(input);
+    expect(result.stored).toBe(3);
+    expect(result.rejected.map((r) => [r.item, r.kind])).toEqual([[differing, 'conflict']]);
+    expect(fake.records('readings')).toHaveLength(1);
+    expect(storedReadings(fake)).toEqual(stored);
+  });
+
+  it('keeps whichever content of one version reached it first across calls: calls are not reordered', async () => {
+    const { fake, writer } = harness();
+    const larger = reading({ value: 2 });
+    const smaller = reading({ value: 1 });
+    expect(await writer.writeReadings([larger])).toEqual({ stored: 1, rejected: [] });
+    const later = await writer.writeReadings([smaller]);
+    expect(later.rejected.map((r) => [r.item, r.kind])).toEqual([[smaller, 'conflict']]);
+    expect(storedReadings(fake).map((r) => r.value)).toEqual([2]);
+  });
+
+  it('refuses a finite timestamp beyond the Date range as out-of-window instead of throwing; the rest is stored', async () => {
+    for (const props of [{}, { retentionMs: HOUR_MS }]) {
+      const { fake, writer } = harness({}, props);
+      const far = [reading({ ts: 1e20 }), reading({ ts: 8.64e15 + 1 })];
+      const farPast = reading({ ts: -1e20 });
+      const fine = reading({ metric: 'flue_gas_o2', value: 6.2 });
+      const result = await writer.writeReadings([...far, farPast, fine]);
+      expectAccounted(result, [...far, farPast, fine]);
+      expect(result.stored).toBe(1);
+      const byItem = new Map(result.rejected.map((r) => [r.item, r]));
+      for (const item of far) {
+        expect(byItem.get(item)?.kind).toBe('out-of-window');
+        expect(byItem.get(item)?.reason).toContain(`timestamp ${String(item.ts)} is outside`);
+      }
+      // Without a retention, a timestamp before 1970 is not out of the window but cannot be stored.
+      expect(byItem.get(farPast)?.kind).toBe(props.retentionMs === undefined ? 'invalid' : 'out-of-window');
+      expect(storedReadings(fake)).toEqual([fine]);
+    }
+  });
 });
 
 describe('TimestreamMetricsWriter.writeMovements', () => {
@@ -327,6 +419,65 @@ describe('TimestreamMetricsWriter.writeMovements', () => {
     const result = await writer.writeMovements([conflicting]);
     expect(result.stored).toBe(0);
     expect(result.rejected).toEqual([{ item: conflicting, kind: 'conflict', reason: expect.any(String) }]);
+  });
+
+  it('stores a redelivered ticket and refuses only the differing copy of the same call, whatever the order', async () => {
+    const original = movement();
+    // 'bottom_ash' sorts before 'mixed_waste': the differing copy comes first in fingerprint order.
+    const differing = movement({ material: 'bottom_ash' });
+    for (const batch of [
+      [original, differing],
+      [differing, original],
+    ]) {
+      const { fake, writer } = harness();
+      await writer.writeMovements([original]);
+      const result = await writer.writeMovements(batch);
+      expect(result.stored).toBe(1);
+      expect(result.rejected).toEqual([
+        { item: differing, kind: 'conflict', reason: expect.stringMatching(/already exists/) },
+      ]);
+      expect(fake.records('movements').map(movementOfRow)).toEqual([original]);
+    }
+  });
+
+  it('refuses a same-version copy of a ticket at another time before sending: Timestream could not compare them', async () => {
+    const earlier = movement();
+    const later = movement({ ts: earlier.ts + MINUTE });
+    for (const batch of [
+      [earlier, later],
+      [later, earlier],
+    ]) {
+      const { fake, writer } = harness();
+      const result = await writer.writeMovements(batch);
+      expect(result.stored).toBe(1);
+      expect(result.rejected).toEqual([
+        {
+          item: later,
+          kind: 'conflict',
+          reason: expect.stringContaining(
+            'A record already exists with the same plant and ticket, and record version 1.',
+          ),
+        },
+      ]);
+      expect(fake.records('movements').map(movementOfRow)).toEqual([earlier]);
+      expect(fake.calls).toBe(1);
+    }
+  });
+
+  it('refuses a ticket with a finite timestamp beyond the Date range as out-of-window; the rest is stored', async () => {
+    const { fake, writer } = harness();
+    const far = movement({ ts: 1e20 });
+    const fine = movement({ ticketId: 'WB-2026-0002' });
+    const result = await writer.writeMovements([far, fine]);
+    expect(result.stored).toBe(1);
+    expect(result.rejected).toEqual([
+      {
+        item: far,
+        kind: 'out-of-window',
+        reason: expect.stringContaining('timestamp 100000000000000000000 is outside'),
+      },
+    ]);
+    expect(fake.records('movements').map(movementOfRow)).toEqual([fine]);
   });
 });
 
