@@ -185,6 +185,8 @@ export interface AlertPublisher {
 export interface AlertStore {
   /** The open or acknowledged alert of (plant, type, subject), if any. */
   getActive(plantId: string, type: AlertType, subject: string): Promise<Alert | undefined>;
+  /** The latest alert of (plant, type, subject), resolved included: the one the lifecycle continues from. */
+  getCurrent(plantId: string, type: AlertType, subject: string): Promise<Alert | undefined>;
   getAlert(alertId: string): Promise<Alert | undefined>;
   /**
    * Stores `next` as the alert of its (plant, type, subject) only if the stored

@@ -1,7 +1,8 @@
 /**
  * The state table's physical shape, in one place, so the CDK stack, local
  * mode and the tests create the same table. The item layout is documented in
- * dynamo-state-store.ts.
+ * dynamo-state-store.ts (plants, tickets, tokens, quarantine) and
+ * dynamo-alert-store.ts (alerts and their outbox).
  */
 import {
   CreateTableCommand,
@@ -15,15 +16,35 @@ import {
 export const PK = 'pk';
 export const SK = 'sk';
 
-/** Lists a whole collection (plants, tokens, quarantine) without a Scan. */
+/** Lists a whole collection (plants, tokens, quarantine, alerts) without a Scan. */
 export const COLLECTION_INDEX = 'gsi1';
 export const COLLECTION_PK = 'gsi1pk';
 export const COLLECTION_SK = 'gsi1sk';
 
-/** Lists one plant's quarantine, newest first. */
+/** Lists one plant's quarantine or alerts, newest first. */
 export const PLANT_INDEX = 'gsi2';
 export const PLANT_PK = 'gsi2pk';
 export const PLANT_SK = 'gsi2sk';
+
+/**
+ * Items by status: alerts in one lifecycle state, newest first, and (sparse)
+ * the alert heads whose outbox holds unpublished transitions, oldest first.
+ */
+export const STATUS_INDEX = 'gsi3';
+export const STATUS_PK = 'gsi3pk';
+export const STATUS_SK = 'gsi3sk';
+
+/** One plant's alerts in one lifecycle state, newest first. */
+export const PLANT_STATUS_INDEX = 'gsi4';
+export const PLANT_STATUS_PK = 'gsi4pk';
+export const PLANT_STATUS_SK = 'gsi4sk';
+
+const INDEXES: ReadonlyArray<readonly [name: string, pk: string, sk: string]> = [
+  [COLLECTION_INDEX, COLLECTION_PK, COLLECTION_SK],
+  [PLANT_INDEX, PLANT_PK, PLANT_SK],
+  [STATUS_INDEX, STATUS_PK, STATUS_SK],
+  [PLANT_STATUS_INDEX, PLANT_STATUS_PK, PLANT_STATUS_SK],
+];
 
 /** The table is there but not in the shape this adapter needs (a stale local data directory, say). */
 export class StateTableMismatchError extends Error {
@@ -39,7 +60,7 @@ export function stateTableDefinition(tableName: string): CreateTableCommandInput
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [PK, SK, COLLECTION_PK, COLLECTION_SK, PLANT_PK, PLANT_SK].map((name) => ({
+    AttributeDefinitions: [PK, SK, ...INDEXES.flatMap(([, pk, sk]) => [pk, sk])].map((name) => ({
       AttributeName: name,
       AttributeType: 'S',
     })),
@@ -47,24 +68,14 @@ export function stateTableDefinition(tableName: string): CreateTableCommandInput
       { AttributeName: PK, KeyType: 'HASH' },
       { AttributeName: SK, KeyType: 'RANGE' },
     ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: COLLECTION_INDEX,
-        KeySchema: [
-          { AttributeName: COLLECTION_PK, KeyType: 'HASH' },
-          { AttributeName: COLLECTION_SK, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-      {
-        IndexName: PLANT_INDEX,
-        KeySchema: [
-          { AttributeName: PLANT_PK, KeyType: 'HASH' },
-          { AttributeName: PLANT_SK, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-    ],
+    GlobalSecondaryIndexes: INDEXES.map(([name, pk, sk]) => ({
+      IndexName: name,
+      KeySchema: [
+        { AttributeName: pk, KeyType: 'HASH' },
+        { AttributeName: sk, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    })),
   };
 }
 

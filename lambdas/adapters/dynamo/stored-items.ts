@@ -86,7 +86,7 @@ const quarantineCommon = {
 };
 
 /** A JSON text holding a value of `schema`. */
-function jsonOf<T>(schema: z.ZodType<T>) {
+export function jsonOf<T>(schema: z.ZodType<T>) {
   return z
     .string()
     .transform((text, ctx): unknown => {
@@ -107,7 +107,8 @@ const quarantineSchema = z.discriminatedUnion('itemKind', [
   z.object({ ...quarantineCommon, itemKind: z.literal('movement'), item: jsonOf(movementSchema) }),
 ]) satisfies z.ZodType<QuarantineEntry>;
 
-function decoder<T>(what: string, schema: z.ZodType<T>): (data: unknown) => T {
+/** Checks stored data against `schema`; a mismatch is a `StoredItemError` naming `what`. */
+export function decoder<T>(what: string, schema: z.ZodType<T>): (data: unknown) => T {
   return (data) => {
     const parsed = schema.safeParse(data);
     if (parsed.success) return parsed.data;

@@ -1,0 +1,688 @@
+/**
+ * Alert lifecycle state and the transition outbox on the state table
+ * (DynamoDB on AWS, dynalite locally). dynalite has no transactions, so an
+ * alert change and its outbox entry go into ONE item in ONE conditional
+ * write, and everything else is derived from that item idempotently.
+ *
+ * | item   | pk                                    | sk    | gsi1pk / gsi1sk        | gsi2pk / gsi2sk                        | gsi3pk / gsi3sk (sparse)          | gsi4pk / gsi4sk                                |
+ * | ------ | ------------------------------------- | ----- | ---------------------- | -------------------------------------- | --------------------------------- | ---------------------------------------------- |
+ * | head   | ALERTHEAD#{plantId}#{type}#{subject}  | HEAD  | -                      | -                                      | OUTBOX / {at}#{pk}, while pending | -                                              |
+ * | record | ALERT#{alertId}                       | ALERT | ALERT / {t}#{alertId}  | PLANT#{plantId} / ALERT#{t}#{alertId}  | ALERT#{state} / {t}#{alertId}     | PLANT#{plantId}#ALERT#{state} / {t}#{alertId}  |
+ *
+ * `{t}` is the alert's updatedAt and `{at}` the updatedAt of the oldest
+ * pending transition, epoch ms zero-padded to 16 digits, so string order is
+ * time order. Plant ids and types hold no `#`, and the subject comes last, so
+ * a head key is unambiguous whatever the subject holds. Both items carry
+ * `entity`, plantId, type, subject, alertId, state, sequence and updatedAt as
+ * attributes, and the alert itself as JSON text in `alert` (any finite double
+ * survives; a DynamoDB number cannot go below 1e-130 in magnitude).
+ *
+ * The head, one per (plant, type, subject), is the source of truth: it holds
+ * the current alert (active, or the last one resolved) and the outbox, a list
+ * attribute of {transitionId, at, transition JSON} in the order the
+ * transitions were queued. `applyTransition` is one conditional UpdateItem on
+ * it that sets the alert, appends the transition to the outbox and sets the
+ * gsi3 key, so the change and its outbox entry are atomic. (A list rather than
+ * a map keyed by transitionId: a map has no order, and a new alert that
+ * replaces a resolved one may queue its `opened` behind the old one's
+ * `resolved`, which must go out first.) The condition:
+ *
+ * - expectedSequence 0: no head yet, or the head's alert is resolved and is a
+ *   different alert (the caller found no active alert and opens a new one);
+ * - otherwise: the head's sequence is the expected one, and the head holds the
+ *   same alert, or a resolved other one that the new alert replaces.
+ *
+ * Reopening under the id of the stored resolved alert is refused: its
+ * transition ids would repeat. Losing the condition answers `false`.
+ *
+ * The record, one per alert, serves `getAlert` and the four listings, and
+ * keeps an alert retrievable and listed after a new alert replaced it in the
+ * head. It is written after the head, by PutItem on a condition that only lets
+ * a newer version in (higher sequence, or the same sequence and a later or
+ * equal updatedAt), so writing it again or late changes nothing. A crash
+ * between the head write and the record write loses nothing:
+ *
+ * - the head already holds the change, and `getAlert` reads through to the
+ *   head while the alert is still the head's current one;
+ * - the transition is in the outbox, and `markPublished` rewrites the record
+ *   from the outbox entry before it removes the entry, so by the time a
+ *   transition has been published its alert state is in the record;
+ * - a head write that replaces another alert returns the replaced one
+ *   (UPDATED_OLD) and records it too; if that record write is lost, the
+ *   replaced alert's `resolved` transition is still in the (carried-over)
+ *   outbox and the previous point applies.
+ *
+ * Until then a listing may show the previous state, or (if the crash came
+ * right after the alert first opened) miss the alert; and `getAlert` finds
+ * the alert only once its record exists.
+ *
+ * `pendingTransitions` finds the heads with pending transitions through the
+ * sparse gsi3 partition `OUTBOX`, oldest first, then reads each head with a
+ * strongly consistent GetItem (the index is eventually consistent on AWS; a
+ * stale index entry must not bring back a transition already published).
+ * `markPublished` removes the entry by position with a condition on the list
+ * size and the entry's id, and clears the gsi3 key in the same write when the
+ * list becomes empty, so a transition queued meanwhile is never left without
+ * an index entry. Reads through an index (listings) are eventually consistent
+ * on AWS; point reads are strongly consistent.
+ */
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import {
+  ALERT_STATES,
+  type Alert,
+  type AlertState,
+  type AlertTransition,
+  type AlertType,
+} from '../../domain/alerts/model.ts';
+import { type AlertStore, type Page, UnavailableError } from '../../domain/ports.ts';
+import { fromItem, type Item } from './attribute-values.ts';
+import { dynamoCall, isConditionalCheckFailed } from './dynamo-errors.ts';
+import { InvalidCursorError } from './dynamo-state-store.ts';
+import {
+  COLLECTION_INDEX,
+  COLLECTION_PK,
+  COLLECTION_SK,
+  PK,
+  PLANT_INDEX,
+  PLANT_PK,
+  PLANT_SK,
+  PLANT_STATUS_INDEX,
+  PLANT_STATUS_PK,
+  PLANT_STATUS_SK,
+  SK,
+  STATUS_INDEX,
+  STATUS_PK,
+  STATUS_SK,
+} from './state-table.ts';
+import {
+  alertSchema,
+  checkedForStore,
+  decodeAlertRecord,
+  decodeHead,
+  type OutboxEntry,
+  type StoredHead,
+  transitionSchema,
+} from './stored-alert-items.ts';
+
+export { InvalidCursorError } from './dynamo-state-store.ts';
+
+/** The largest page of alerts; a cursor continues past it. */
+export const MAX_ALERT_PAGE = 1000;
+/**
+ * Concurrent marks on one head settle one per round (a removal ahead of an
+ * entry moves it); one relay at a time never races, so more means trouble.
+ */
+const MAX_OUTBOX_ATTEMPTS = 16;
+/** Parallel head reads in pendingTransitions. */
+const READ_CONCURRENCY = 8;
+
+const HEAD_PREFIX = 'ALERTHEAD#';
+const HEAD_SK = 'HEAD';
+const RECORD_PREFIX = 'ALERT#';
+const RECORD_SK = 'ALERT';
+const OUTBOX = 'OUTBOX';
+
+export interface DynamoAlertStoreProps {
+  /** Created once at module scope by the composition root. */
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}
+
+const headKey = (a: Pick<Alert, 'plantId' | 'type' | 'subject'>) =>
+  key(`${HEAD_PREFIX}${a.plantId}#${a.type}#${a.subject}`, HEAD_SK);
+const recordKey = (alertId: string) => key(`${RECORD_PREFIX}${alertId}`, RECORD_SK);
+
+/** Attribute names used in expressions; `state`, `type` and `sequence` are reserved words. */
+const NAMES = {
+  '#alertId': 'alertId',
+  '#seq': 'sequence',
+  '#state': 'state',
+  '#updatedAt': 'updatedAt',
+} as const;
+
+export class DynamoAlertStore implements AlertStore {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+
+  constructor(props: DynamoAlertStoreProps) {
+    if (props.tableName.trim() === '') {
+      throw new RangeError(`tableName must not be empty; got ${JSON.stringify(props.tableName)}`);
+    }
+    this.client = props.client;
+    this.tableName = props.tableName;
+  }
+
+  async getActive(plantId: string, type: AlertType, subject: string): Promise<Alert | undefined> {
+    const head = await this.readHead('getActive', headKey({ plantId, type, subject }));
+    return head && head.alert.state !== 'resolved' ? head.alert : undefined;
+  }
+
+  async getCurrent(plantId: string, type: AlertType, subject: string): Promise<Alert | undefined> {
+    return (await this.readHead('getCurrent', headKey({ plantId, type, subject })))?.alert;
+  }
+
+  async getAlert(alertId: string): Promise<Alert | undefined> {
+    const item = await this.get('getAlert', recordKey(alertId));
+    if (item === undefined) return undefined;
+    const recorded = decodeAlertRecord(fromItem(item));
+    // While the alert is the head's current one, the head is the freshest copy (it is written first).
+    const head = await this.readHead('getAlert', headKey(recorded));
+    if (head?.alert.alertId === alertId && !isOlder(head.alert, recorded)) return head.alert;
+    return recorded;
+  }
+
+  async applyTransition(
+    next: Alert,
+    expectedSequence: number,
+    transition?: AlertTransition,
+  ): Promise<boolean> {
+    if (!Number.isSafeInteger(expectedSequence) || expectedSequence < 0) {
+      throw new RangeError(`expectedSequence must be a non-negative integer; got ${expectedSequence}`);
+    }
+    const alert = checkedForStore('alert', alertSchema, next);
+    const queued = transition && checkedForStore('transition', transitionSchema, transition);
+    if (
+      queued &&
+      (queued.alert.alertId !== alert.alertId || !queued.transitionId.startsWith(`${alert.alertId}#`))
+    ) {
+      // markPublished finds the head through the alert id at the front of the transition id.
+      throw new RangeError(
+        `transition ${JSON.stringify(queued.transitionId)} must be {alertId}#{sequence} of alert ${alert.alertId}`,
+      );
+    }
+    const outcome = await this.writeHead(alert, expectedSequence, queued);
+    if (outcome === 'refused') return false;
+    if (outcome.replaced && outcome.replaced.alertId !== alert.alertId) await this.record(outcome.replaced);
+    await this.record(alert);
+    return true;
+  }
+
+  async listAlerts(query: {
+    plantId?: string;
+    state?: AlertState;
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<Alert>> {
+    checkLimit(query.limit);
+    if (query.state !== undefined && !(ALERT_STATES as readonly string[]).includes(query.state)) {
+      throw new RangeError(
+        `state must be one of ${ALERT_STATES.join(', ')}; got ${JSON.stringify(query.state)}`,
+      );
+    }
+    const pageSize = Math.min(query.limit, MAX_ALERT_PAGE);
+    const listing = alertListing(query.plantId, query.state);
+    const input: QueryCommandInput = {
+      TableName: this.tableName,
+      IndexName: listing.index,
+      KeyConditionExpression:
+        listing.skPrefix === '' ? '#ipk = :ipk' : '#ipk = :ipk AND begins_with(#isk, :prefix)',
+      ExpressionAttributeNames: {
+        '#ipk': listing.pkName,
+        ...(listing.skPrefix === '' ? {} : { '#isk': listing.skName }),
+      },
+      ExpressionAttributeValues: {
+        ':ipk': { S: listing.pk },
+        ...(listing.skPrefix === '' ? {} : { ':prefix': { S: listing.skPrefix } }),
+      },
+      ScanIndexForward: false,
+      // One more than asked tells whether another page exists, so the last page carries no cursor.
+      Limit: pageSize + 1,
+      ...(query.cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(query.cursor, listing) }),
+    };
+    const out = await dynamoCall('listAlerts', () => this.client.send(new QueryCommand(input)));
+    const items = out.Items ?? [];
+    const page = items.slice(0, pageSize);
+    const last = page.at(-1);
+    let next: Item | undefined;
+    if (items.length > pageSize && last) next = last;
+    else if (out.LastEvaluatedKey) next = out.LastEvaluatedKey; // stopped early at 1 MB
+    return {
+      items: page.map((item) => decodeAlertRecord(fromItem(item))),
+      ...(next ? { cursor: encodeCursor(next, listing) } : {}),
+    };
+  }
+
+  async pendingTransitions(limit: number): Promise<AlertTransition[]> {
+    checkLimit(limit);
+    // Each head in the index holds at least one pending transition, so `limit` heads are enough.
+    const keys: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const exclusiveStart = start;
+      const out = await dynamoCall('pendingTransitions', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: STATUS_INDEX,
+            KeyConditionExpression: '#ipk = :outbox',
+            ExpressionAttributeNames: { '#ipk': STATUS_PK, '#pk': PK, '#sk': SK },
+            ExpressionAttributeValues: { ':outbox': { S: OUTBOX } },
+            ProjectionExpression: '#pk, #sk',
+            Limit: limit - keys.length,
+            ...(exclusiveStart ? { ExclusiveStartKey: exclusiveStart } : {}),
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) keys.push(key(item[PK]?.S ?? '', item[SK]?.S ?? ''));
+      start = out.LastEvaluatedKey;
+    } while (start && keys.length < limit);
+    const heads = await mapLimited(keys, READ_CONCURRENCY, (k) => this.readHead('pendingTransitions', k));
+    return oldestFirst(
+      heads.map((head) => head?.outbox ?? []),
+      limit,
+    );
+  }
+
+  async markPublished(transitionId: string): Promise<void> {
+    const cut = transitionId.lastIndexOf('#');
+    // applyTransition queues only `{alertId}#…` ids, so anything else was never pending.
+    if (cut <= 0) return;
+    const alertId = transitionId.slice(0, cut);
+    const itemKey = await this.headKeyOf(alertId, transitionId);
+    if (itemKey === undefined) return;
+    const pk = itemKey[PK]?.S ?? '';
+    for (let attempt = 1; attempt <= MAX_OUTBOX_ATTEMPTS; attempt++) {
+      const head = await this.readHead('markPublished', itemKey);
+      const index = head?.outbox.findIndex((entry) => entry.transitionId === transitionId) ?? -1;
+      const entry = head?.outbox[index];
+      if (head === undefined || entry === undefined) return; // already removed: idempotent
+      // The record catches up before the entry goes, so a published transition's state is never missing from it.
+      if (attempt === 1) await this.record(entry.transition.alert, { newerSequenceOnly: true });
+      const front = head.outbox.find((_, i) => i !== index);
+      try {
+        await dynamoCall('markPublished', () =>
+          this.client.send(
+            new UpdateItemCommand({
+              TableName: this.tableName,
+              Key: itemKey,
+              UpdateExpression: front
+                ? `REMOVE #outbox[${index}] SET #osk = :front`
+                : `REMOVE #outbox[${index}], #opk, #osk`,
+              // The entry is still at that position, and the list is still as empty or not after
+              // the removal as the read said; a transition queued meanwhile only lengthens it.
+              ConditionExpression: `#outbox[${index}].#tid = :tid AND size(#outbox) ${front ? '>' : '='} :one`,
+              ExpressionAttributeNames: {
+                '#outbox': 'outbox',
+                '#tid': 'transitionId',
+                '#osk': STATUS_SK,
+                ...(front ? {} : { '#opk': STATUS_PK }),
+              },
+              ExpressionAttributeValues: {
+                ':one': { N: '1' },
+                ':tid': { S: transitionId },
+                ...(front ? { ':front': { S: outboxSortKey(front.at, pk) } } : {}),
+              },
+            }),
+          ),
+        );
+        return;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+    }
+    throw new UnavailableError(
+      `the outbox of alert ${alertId} kept changing under concurrent writes; retry markPublished later`,
+    );
+  }
+
+  // Helpers
+
+  /** The conditional head write; the alert it replaced, if any, or `refused`. */
+  private async writeHead(
+    alert: Alert,
+    expectedSequence: number,
+    queued: AlertTransition | undefined,
+  ): Promise<'refused' | { readonly replaced?: Alert }> {
+    const itemKey = headKey(alert);
+    const names: Record<string, string> = {
+      ...NAMES,
+      '#entity': 'entity',
+      '#plantId': 'plantId',
+      '#type': 'type',
+      '#subject': 'subject',
+      '#alert': 'alert',
+    };
+    const values: Item = {
+      ':entity': { S: 'alert-head' },
+      ':plantId': { S: alert.plantId },
+      ':type': { S: alert.type },
+      ':subject': { S: alert.subject },
+      ':alertId': { S: alert.alertId },
+      ':seq': { N: String(alert.sequence) },
+      ':state': { S: alert.state },
+      ':updatedAt': { N: String(alert.updatedAt) },
+      ':alert': { S: JSON.stringify(alert) },
+      ':resolved': { S: 'resolved' },
+    };
+    const sets = [
+      '#entity = :entity',
+      '#plantId = :plantId',
+      '#type = :type',
+      '#subject = :subject',
+      '#alertId = :alertId',
+      '#seq = :seq',
+      '#state = :state',
+      '#updatedAt = :updatedAt',
+      '#alert = :alert',
+    ];
+    if (queued) {
+      const at = timeKey(queued.alert.updatedAt);
+      Object.assign(names, { '#outbox': 'outbox', '#opk': STATUS_PK, '#osk': STATUS_SK });
+      Object.assign(values, {
+        ':entry': {
+          L: [
+            {
+              M: {
+                transitionId: { S: queued.transitionId },
+                at: { S: at },
+                transition: { S: JSON.stringify(queued) },
+              },
+            },
+          ],
+        },
+        ':empty': { L: [] },
+        ':outbox': { S: OUTBOX },
+        ':front': { S: outboxSortKey(at, itemKey[PK]?.S ?? '') },
+      } satisfies Item);
+      sets.push(
+        '#outbox = list_append(if_not_exists(#outbox, :empty), :entry)',
+        '#opk = :outbox',
+        // The index key follows the oldest pending transition; markPublished moves it on.
+        '#osk = if_not_exists(#osk, :front)',
+      );
+    }
+    const replaceable = '(#state = :resolved AND #alertId <> :alertId)';
+    let condition: string;
+    if (expectedSequence === 0) {
+      condition = `attribute_not_exists(#pk) OR ${replaceable}`;
+      names['#pk'] = PK;
+    } else {
+      condition = `#seq = :expected AND (#alertId = :alertId OR ${replaceable})`;
+      values[':expected'] = { N: String(expectedSequence) };
+    }
+    try {
+      const out = await dynamoCall('applyTransition', () =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: itemKey,
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'UPDATED_OLD',
+          }),
+        ),
+      );
+      const old = out.Attributes?.alert;
+      return old?.S === undefined ? {} : { replaced: decodeAlertRecord({ alert: old.S }) };
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) {
+        // The head already holding exactly this alert is a repeat, not a lost race: the same call
+        // again (the SDK retries a write whose answer was lost), or a twin writer that decided the
+        // same from the same state. Its transition was queued once, by the write that landed.
+        const head = await this.readHead('applyTransition', itemKey);
+        return head !== undefined && JSON.stringify(head.alert) === JSON.stringify(alert) ? {} : 'refused';
+      }
+      if (isItemTooLarge(error)) {
+        // Only a long outage of the publisher lets an outbox grow this far: back off until the relay drains it.
+        throw new UnavailableError(
+          `alert head ${itemKey[PK]?.S} reached DynamoDB's 400 KB item limit with its outbox; ` +
+            'publish the pending transitions, then retry',
+          60,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Writes the alert's record unless the stored one is newer; repeating it or writing it late changes nothing. */
+  private async record(alert: Alert, options: { readonly newerSequenceOnly?: boolean } = {}): Promise<void> {
+    const sortKey = `${timeKey(alert.updatedAt)}#${alert.alertId}`;
+    const item: Item = {
+      ...recordKey(alert.alertId),
+      entity: { S: 'alert' },
+      alertId: { S: alert.alertId },
+      plantId: { S: alert.plantId },
+      type: { S: alert.type },
+      subject: { S: alert.subject },
+      state: { S: alert.state },
+      sequence: { N: String(alert.sequence) },
+      updatedAt: { N: String(alert.updatedAt) },
+      alert: { S: JSON.stringify(alert) },
+      [COLLECTION_PK]: { S: 'ALERT' },
+      [COLLECTION_SK]: { S: sortKey },
+      [PLANT_PK]: { S: `PLANT#${alert.plantId}` },
+      [PLANT_SK]: { S: `ALERT#${sortKey}` },
+      [STATUS_PK]: { S: `ALERT#${alert.state}` },
+      [STATUS_SK]: { S: sortKey },
+      [PLANT_STATUS_PK]: { S: `PLANT#${alert.plantId}#ALERT#${alert.state}` },
+      [PLANT_STATUS_SK]: { S: sortKey },
+    };
+    // Same sequence, later updatedAt: an in-place update (the lifecycle keeps the sequence for those).
+    // The outbox repair passes newerSequenceOnly, so an entry never undoes such an update.
+    const condition = options.newerSequenceOnly
+      ? 'attribute_not_exists(#pk) OR #seq < :seq'
+      : 'attribute_not_exists(#pk) OR #seq < :seq OR (#seq = :seq AND #updatedAt <= :updatedAt)';
+    try {
+      await dynamoCall('recordAlert', () =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: item,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: options.newerSequenceOnly
+              ? { '#pk': PK, '#seq': 'sequence' }
+              : { '#pk': PK, '#seq': 'sequence', '#updatedAt': 'updatedAt' },
+            ExpressionAttributeValues: options.newerSequenceOnly
+              ? { ':seq': { N: String(alert.sequence) } }
+              : { ':seq': { N: String(alert.sequence) }, ':updatedAt': { N: String(alert.updatedAt) } },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  /**
+   * The head that queued `transitionId`: through the alert's record, or, when
+   * the record was never written (a crash right after the alert opened),
+   * through the outbox index, which holds only heads with pending transitions.
+   */
+  private async headKeyOf(alertId: string, transitionId: string): Promise<Item | undefined> {
+    const item = await this.get('markPublished', recordKey(alertId));
+    if (item !== undefined) return headKey(decodeAlertRecord(fromItem(item)));
+    let start: Item | undefined;
+    do {
+      const exclusiveStart = start;
+      const out = await dynamoCall('markPublished', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: STATUS_INDEX,
+            KeyConditionExpression: '#ipk = :outbox',
+            ExpressionAttributeNames: { '#ipk': STATUS_PK },
+            ExpressionAttributeValues: { ':outbox': { S: OUTBOX } },
+            ...(exclusiveStart ? { ExclusiveStartKey: exclusiveStart } : {}),
+          }),
+        ),
+      );
+      for (const head of out.Items ?? []) {
+        if (decodeHead(fromItem(head)).outbox.some((e) => e.transitionId === transitionId)) {
+          return key(head[PK]?.S ?? '', head[SK]?.S ?? '');
+        }
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return undefined;
+  }
+
+  private async readHead(operation: string, itemKey: Item): Promise<StoredHead | undefined> {
+    const item = await this.get(operation, itemKey);
+    return item && decodeHead(fromItem(item));
+  }
+
+  private async get(operation: string, itemKey: Item): Promise<Item | undefined> {
+    const out = await dynamoCall(operation, () =>
+      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true })),
+    );
+    return out.Item;
+  }
+}
+
+/** `a` is an older version of the same alert than `b`. */
+function isOlder(a: Alert, b: Alert): boolean {
+  return a.sequence < b.sequence || (a.sequence === b.sequence && a.updatedAt < b.updatedAt);
+}
+
+/**
+ * Merges the heads' outboxes oldest first by `at`, keeping each head's own
+ * order (an alert's transitions go out in the order they were queued even if
+ * their times are not monotonic); ties go to the head the index listed first.
+ */
+function oldestFirst(outboxes: ReadonlyArray<readonly OutboxEntry[]>, limit: number): AlertTransition[] {
+  const next = outboxes.map(() => 0);
+  const out: AlertTransition[] = [];
+  while (out.length < limit) {
+    let best: { readonly head: number; readonly entry: OutboxEntry } | undefined;
+    for (const [head, entries] of outboxes.entries()) {
+      const entry = entries[next[head] ?? 0];
+      if (entry && (best === undefined || entry.at < best.entry.at)) best = { head, entry };
+    }
+    if (best === undefined) break;
+    out.push(best.entry.transition);
+    next[best.head] = (next[best.head] ?? 0) + 1;
+  }
+  return out;
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new RangeError(`limit must be a positive integer; got ${limit}`);
+  }
+}
+
+function isItemTooLarge(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'ValidationException' &&
+    /item size.*exceeded the maximum allowed size/i.test(error.message)
+  );
+}
+
+function key(pk: string, sk: string): Item {
+  return { [PK]: { S: pk }, [SK]: { S: sk } };
+}
+
+/** Epoch ms, zero-padded so that string order is time order (checked non-negative integer on the way in). */
+function timeKey(epochMs: number): string {
+  return String(epochMs).padStart(16, '0');
+}
+
+function outboxSortKey(at: string, pk: string): string {
+  return `${at}#${pk}`;
+}
+
+interface Listing {
+  readonly index: string;
+  readonly pkName: string;
+  readonly skName: string;
+  readonly pk: string;
+  readonly skPrefix: string;
+}
+
+function alertListing(plantId: string | undefined, state: AlertState | undefined): Listing {
+  if (plantId === undefined && state === undefined) {
+    return {
+      index: COLLECTION_INDEX,
+      pkName: COLLECTION_PK,
+      skName: COLLECTION_SK,
+      pk: 'ALERT',
+      skPrefix: '',
+    };
+  }
+  if (state === undefined) {
+    return {
+      index: PLANT_INDEX,
+      pkName: PLANT_PK,
+      skName: PLANT_SK,
+      pk: `PLANT#${plantId}`,
+      skPrefix: 'ALERT#',
+    };
+  }
+  if (plantId === undefined) {
+    return { index: STATUS_INDEX, pkName: STATUS_PK, skName: STATUS_SK, pk: `ALERT#${state}`, skPrefix: '' };
+  }
+  return {
+    index: PLANT_STATUS_INDEX,
+    pkName: PLANT_STATUS_PK,
+    skName: PLANT_STATUS_SK,
+    pk: `PLANT#${plantId}#ALERT#${state}`,
+    skPrefix: '',
+  };
+}
+
+const cursorSchema = z.object({ pk: z.string(), sk: z.string(), ipk: z.string(), isk: z.string() }).strict();
+
+function encodeCursor(item: Item, listing: Listing): string {
+  const cursor: z.infer<typeof cursorSchema> = {
+    pk: item[PK]?.S ?? '',
+    sk: item[SK]?.S ?? '',
+    ipk: item[listing.pkName]?.S ?? '',
+    isk: item[listing.skName]?.S ?? '',
+  };
+  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+}
+
+/** The ExclusiveStartKey a cursor stands for, after checking it belongs to this listing. */
+function decodeCursor(cursor: string, listing: Listing): Record<string, AttributeValue> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const checked = cursorSchema.safeParse(parsed);
+  if (
+    !checked.success ||
+    checked.data.ipk !== listing.pk ||
+    !checked.data.isk.startsWith(listing.skPrefix) ||
+    !checked.data.pk.startsWith(RECORD_PREFIX) ||
+    checked.data.sk !== RECORD_SK
+  ) {
+    throw new InvalidCursorError('the cursor does not belong to this listing; start again without one');
+  }
+  const { pk, sk, ipk, isk } = checked.data;
+  return {
+    [PK]: { S: pk },
+    [SK]: { S: sk },
+    [listing.pkName]: { S: ipk },
+    [listing.skName]: { S: isk },
+  };
+}
+
+async function mapLimited<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  // One iterator shared by the workers: each item is taken exactly once.
+  const queue = items.entries();
+  const worker = async (): Promise<void> => {
+    for (const [i, item] of queue) results[i] = await work(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}

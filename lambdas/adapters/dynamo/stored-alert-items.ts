@@ -1,0 +1,84 @@
+/**
+ * Schemas for the alert store's items (dynamo-alert-store.ts). Alerts and
+ * transitions are kept as JSON text inside the items, so any finite double
+ * survives (a DynamoDB number cannot hold a magnitude below 1e-130, and a
+ * rule's ratio or standard deviation may be that small); they are checked
+ * here on the way in, so nothing unreadable is ever stored, and on the way out.
+ */
+import { z } from 'zod';
+import {
+  ALERT_SEVERITIES,
+  ALERT_STATES,
+  ALERT_TYPES,
+  type Alert,
+  type AlertTransition,
+  type TransitionKind,
+} from '../../domain/alerts/model.ts';
+import { decoder, jsonOf } from './stored-items.ts';
+
+const TRANSITION_KINDS = [
+  'opened',
+  'acknowledged',
+  'resolved',
+  'reminder',
+  'updated',
+] as const satisfies readonly TransitionKind[];
+
+/** Epoch ms; an integer, because it becomes part of a sort key. */
+const epochMs = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+export const alertSchema = z.object({
+  alertId: z.string().min(1),
+  plantId: z.string().min(1),
+  type: z.enum(ALERT_TYPES),
+  subject: z.string().min(1),
+  severity: z.enum(ALERT_SEVERITIES),
+  state: z.enum(ALERT_STATES),
+  openedAt: z.number(),
+  updatedAt: epochMs,
+  acknowledgedAt: z.number().optional(),
+  acknowledgedBy: z.string().optional(),
+  resolvedAt: z.number().optional(),
+  lastRemindedAt: z.number().optional(),
+  window: z.object({ start: z.number(), end: z.number() }),
+  value: z.number(),
+  threshold: z.number(),
+  message: z.string(),
+  sequence: z.number().int().positive(),
+}) satisfies z.ZodType<Alert>;
+
+export const transitionSchema = z.object({
+  transitionId: z.string().min(1),
+  kind: z.enum(TRANSITION_KINDS),
+  subject: z.string(),
+  alert: alertSchema,
+}) satisfies z.ZodType<AlertTransition>;
+
+const outboxEntrySchema = z.object({
+  transitionId: z.string(),
+  /** Order key: the transition's alert updatedAt, zero-padded. */
+  at: z.string(),
+  transition: jsonOf(transitionSchema),
+});
+export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
+
+const headSchema = z.object({
+  alert: jsonOf(alertSchema),
+  outbox: z.array(outboxEntrySchema).default([]),
+});
+export type StoredHead = z.infer<typeof headSchema>;
+
+const recordSchema = z.object({
+  alert: jsonOf(alertSchema),
+});
+
+export const decodeHead = decoder('alert head', headSchema);
+const decodeRecord = decoder('alert', recordSchema);
+export const decodeAlertRecord = (data: unknown): Alert => decodeRecord(data).alert;
+
+/** A value the store refuses to write: it could not read it back. */
+export function checkedForStore<T>(what: string, schema: z.ZodType<T>, value: T): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new RangeError(`${what} cannot be stored: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+}
