@@ -35,6 +35,16 @@ export interface ProcessorDeps {
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
   /** Adds to a metric (Powertools Metrics in production). */
   readonly count?: (name: string, value: number) => void;
+  /** The alert engine; evaluated after each batch over the data it touched. */
+  readonly alerts?: AlertEvaluator;
+}
+
+/** The part of the alert engine the processor calls (`AlertEngine` in lambdas/app). */
+export interface AlertEvaluator {
+  afterBatch(
+    touched: ReadonlyArray<{ plantId: string; from: number; to: number; furnaceLines: readonly string[] }>,
+    now: number,
+  ): Promise<unknown>;
 }
 
 interface Work {
@@ -195,6 +205,12 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
       }
     }
 
+    if (deps.alerts)
+      await evaluateAlerts(
+        deps.alerts,
+        live.filter((w) => !w.failed),
+      );
+
     for (const work of works) if (work.failed) failures.push(work.record.messageId);
     const done = works.filter((w) => !w.failed);
     count('MessagesProcessed', done.length);
@@ -212,6 +228,47 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
       batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })),
     } satisfies SQSBatchResponse;
   };
+
+  /**
+   * Runs the alert rules over the data the batch touched. Verdicts depend on
+   * stored data only, so a failed evaluation fails the plant's messages and
+   * their redelivery evaluates again; nothing is lost and nothing doubles.
+   */
+  async function evaluateAlerts(alerts: AlertEvaluator, done: Work[]): Promise<void> {
+    const byPlant = new Map<string, Work[]>();
+    for (const w of done) byPlant.set(w.message.plantId, [...(byPlant.get(w.message.plantId) ?? []), w]);
+    for (const [plantId, plantWorks] of byPlant) {
+      const times = plantWorks.flatMap((w) => [
+        ...w.readings.map((r) => r.ts),
+        ...w.message.movements.map((m) => m.ts),
+      ]);
+      if (times.length === 0) continue;
+      const furnaceLines = new Set(
+        plantWorks.flatMap((w) =>
+          w.readings.filter((r) => r.metric === 'furnace_temperature').map((r) => r.line),
+        ),
+      );
+      try {
+        await alerts.afterBatch(
+          [
+            {
+              plantId,
+              from: Math.min(...times),
+              to: Math.max(...times) + 1,
+              furnaceLines: [...furnaceLines],
+            },
+          ],
+          Math.max(...plantWorks.map((w) => w.envelope.receivedAt)),
+        );
+      } catch (error) {
+        log('warn', 'alert evaluation failed; the messages will be redelivered', {
+          plantId,
+          error: error instanceof Error ? error.name : 'unknown',
+        });
+        for (const w of plantWorks) w.failed = true;
+      }
+    }
+  }
 
   function entry(
     work: Work,

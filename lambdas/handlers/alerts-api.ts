@@ -1,0 +1,103 @@
+/**
+ * GET /v1/alerts and POST /v1/alerts/{alertId}/ack (CONTRACT.md sections 4
+ * and 6). Analysts and ops reach them with IAM auth on AWS.
+ */
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { acknowledge } from '../domain/alerts/lifecycle.ts';
+import { ALERT_STATES, type AlertState, alertJson } from '../domain/alerts/model.ts';
+import type { AlertStore, Clock } from '../domain/ports.ts';
+import { type FieldError, ProblemType, problem } from '../domain/problem.ts';
+import { PLANT_ID_PATTERN } from '../domain/telemetry.ts';
+import { errorResponse, type HttpEvent, json, problemResponse } from './http.ts';
+
+export interface AlertsApiDeps {
+  readonly alerts: AlertStore;
+  readonly clock: Clock;
+}
+
+export const MAX_ALERTS_PAGE = 500;
+const ALERT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,2048}$/;
+
+function invalidQuery(errors: FieldError[]): APIGatewayProxyResult {
+  return problemResponse(
+    problem(400, ProblemType.invalidQuery, 'Invalid query', 'Some query parameters are invalid.', errors),
+  );
+}
+
+/** Who acknowledged: the IAM caller on AWS, or `local` in local mode. */
+function callerOf(event: HttpEvent): string {
+  const identity = (
+    event.requestContext as { identity?: { userArn?: string | null; caller?: string | null } }
+  )?.identity;
+  return identity?.userArn ?? identity?.caller ?? 'local';
+}
+
+export function makeListAlertsHandler(deps: AlertsApiDeps) {
+  return async (event: HttpEvent): Promise<APIGatewayProxyResult> => {
+    try {
+      const q = event.queryStringParameters ?? {};
+      const errors: FieldError[] = [];
+      const plantId = q.plantId;
+      if (plantId !== undefined && !PLANT_ID_PATTERN.test(plantId)) {
+        errors.push({
+          pointer: '/query/plantId',
+          detail: 'must be a plant id: 1 to 64 characters of [a-z0-9-]',
+        });
+      }
+      const state = q.state;
+      if (state !== undefined && !(ALERT_STATES as readonly string[]).includes(state)) {
+        errors.push({ pointer: '/query/state', detail: 'must be open, acknowledged or resolved' });
+      }
+      const limit = q.limit === undefined ? 100 : Number(q.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ALERTS_PAGE) {
+        errors.push({ pointer: '/query/limit', detail: `must be an integer from 1 to ${MAX_ALERTS_PAGE}` });
+      }
+      if (q.cursor !== undefined && !CURSOR_PATTERN.test(q.cursor)) {
+        errors.push({ pointer: '/query/cursor', detail: 'is not a cursor this API returned' });
+      }
+      if (errors.length > 0) return invalidQuery(errors);
+      const page = await deps.alerts.listAlerts({
+        ...(plantId === undefined ? {} : { plantId }),
+        ...(state === undefined ? {} : { state: state as AlertState }),
+        limit,
+        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+      });
+      return json(200, {
+        alerts: page.items.map(alertJson),
+        ...(page.cursor === undefined ? {} : { nextCursor: page.cursor }),
+      });
+    } catch (error) {
+      if (error instanceof Error && error.name === 'InvalidCursorError') {
+        return invalidQuery([{ pointer: '/query/cursor', detail: 'is not a cursor this API returned' }]);
+      }
+      return errorResponse(error);
+    }
+  };
+}
+
+export function makeAcknowledgeAlertHandler(deps: AlertsApiDeps) {
+  return async (event: HttpEvent): Promise<APIGatewayProxyResult> => {
+    try {
+      const alertId = event.pathParameters?.alertId ?? '';
+      if (!ALERT_ID_PATTERN.test(alertId)) {
+        return problemResponse(problem(404, ProblemType.notFound, 'Not found', 'No such alert.'));
+      }
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const alert = await deps.alerts.getAlert(alertId);
+        if (!alert) return problemResponse(problem(404, ProblemType.notFound, 'Not found', 'No such alert.'));
+        const change = acknowledge(alert, callerOf(event), deps.clock.now());
+        // Already acknowledged or resolved: acknowledging again changes nothing.
+        if (!change) return json(200, alertJson(alert));
+        if (await deps.alerts.applyTransition(change.next, alert.sequence, change.transition)) {
+          return json(200, alertJson(change.next));
+        }
+      }
+      return problemResponse(problem(503, ProblemType.unavailable, 'Busy', 'The alert is changing; retry.'), {
+        'retry-after': '1',
+      });
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
