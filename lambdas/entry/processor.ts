@@ -1,14 +1,14 @@
 /** Lambda entry point of the telemetry queue processor (composition root). */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
+import { relayOutbox } from '../adapters/alerts/outbox-relay.ts';
 import { IotRejectionPublisher } from '../adapters/iot-rejection-publisher.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { TimestreamMetricsWriter } from '../adapters/timestream/timestream-metrics-writer.ts';
 import { makeProcessorHandler } from '../handlers/processor.ts';
+import { alertEngine, alertPublisher } from './aws-stores.ts';
 import { readEnv } from './env.ts';
 import { observability } from './observability.ts';
 
@@ -26,7 +26,8 @@ const { log, count, instrument } = observability('processor');
 
 // Retries belong to the adapter (bounded, jittered, deadline-aware), so the SDK makes one attempt.
 const timestream = new TimestreamWriteClient({ maxAttempts: 1 });
-const dynamo = new DynamoDBClient({});
+const { state, alerts, engine } = alertEngine(process.env);
+const publisher = alertPublisher(process.env);
 const iot = new IoTDataPlaneClient({ endpoint: env.IOT_DATA_ENDPOINT });
 
 // The writer is built once; the deadline of the current invocation is read through this.
@@ -43,7 +44,8 @@ const processBatch = makeProcessorHandler({
     random: Math.random,
     remainingMs: () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY,
   }),
-  state: new DynamoStateStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
+  state,
+  alerts: engine,
   rejections: new IotRejectionPublisher(iot),
   log,
   count,
@@ -51,5 +53,19 @@ const processBatch = makeProcessorHandler({
 
 export const handler = instrument(async (event: SQSEvent, context: Context) => {
   currentContext = context;
-  return processBatch(event, context);
+  const result = await processBatch(event, context);
+  // Publish the transitions this batch queued now; the scheduled run publishes whatever is left.
+  try {
+    await relayOutbox({
+      store: alerts,
+      publisher,
+      limit: 100,
+      remainingMs: () => context.getRemainingTimeInMillis(),
+    });
+  } catch (error) {
+    log('warn', 'outbox relay failed; the scheduled run retries', {
+      error: error instanceof Error ? error.name : 'unknown',
+    });
+  }
+  return result;
 });

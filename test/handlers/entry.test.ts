@@ -7,6 +7,7 @@ const ENV = {
   TIMESTREAM_READINGS_TABLE: 'readings',
   TIMESTREAM_MOVEMENTS_TABLE: 'movements',
   IOT_DATA_ENDPOINT: 'https://abc-ats.iot.eu-central-1.amazonaws.com',
+  ALERTS_TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:wte-alerts',
   AWS_REGION: 'eu-central-1',
 };
 
@@ -16,19 +17,25 @@ afterEach(() => {
 });
 
 describe('Lambda entry points', () => {
-  it.each(['ingest', 'authorizer', 'processor'])(
-    '%s builds its handler at cold start from the environment',
-    async (name) => {
-      for (const [key, value] of Object.entries(ENV)) vi.stubEnv(key, value);
-      const module = (await import(`../../lambdas/entry/${name}.ts`)) as { handler: unknown };
-      expect(typeof module.handler).toBe('function');
-    },
-  );
+  it.each([
+    ['ingest', 'handler'],
+    ['authorizer', 'handler'],
+    ['processor', 'handler'],
+    ['scheduler', 'handler'],
+    ['alerts-api', 'listHandler'],
+    ['alerts-api', 'ackHandler'],
+  ])('%s builds %s at cold start from the environment', async (name, exported) => {
+    for (const [key, value] of Object.entries(ENV)) vi.stubEnv(key, value);
+    const module = (await import(`../../lambdas/entry/${name}.ts`)) as Record<string, unknown>;
+    expect(typeof module[exported]).toBe('function');
+  });
 
   it.each([
     ['ingest', 'TELEMETRY_QUEUE_URL'],
     ['authorizer', 'STATE_TABLE_NAME'],
     ['processor', 'TIMESTREAM_DATABASE'],
+    ['scheduler', 'ALERTS_TOPIC_ARN'],
+    ['alerts-api', 'STATE_TABLE_NAME'],
   ])('%s fails its cold start, naming the variable, when %s is missing', async (name, variable) => {
     for (const [key, value] of Object.entries(ENV)) vi.stubEnv(key, key === variable ? undefined : value);
     await expect(import(`../../lambdas/entry/${name}.ts`)).rejects.toThrow(variable);

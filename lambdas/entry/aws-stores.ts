@@ -1,0 +1,54 @@
+/**
+ * The AWS adapters shared by several entry points, built once per cold start
+ * from the environment. Only entry points import this module.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { z } from 'zod';
+import { SnsAlertPublisher } from '../adapters/alerts/sns-alert-publisher.ts';
+import { DynamoAlertStore } from '../adapters/dynamo/dynamo-alert-store.ts';
+import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
+import { TimestreamMetricsReader } from '../adapters/timestream-query/timestream-metrics-reader.ts';
+import { AlertEngine } from '../app/alert-engine.ts';
+import { readEnv } from './env.ts';
+
+export function stateStores(source: Record<string, string | undefined>) {
+  const env = readEnv({ STATE_TABLE_NAME: z.string().min(3) }, source);
+  const dynamo = new DynamoDBClient({});
+  return {
+    state: new DynamoStateStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
+    alerts: new DynamoAlertStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
+  };
+}
+
+export function metricsReader(source: Record<string, string | undefined>) {
+  const env = readEnv(
+    {
+      TIMESTREAM_DATABASE: z.string().min(3),
+      TIMESTREAM_READINGS_TABLE: z.string().min(3),
+      TIMESTREAM_MOVEMENTS_TABLE: z.string().min(3),
+    },
+    source,
+  );
+  return new TimestreamMetricsReader({
+    client: new TimestreamQueryClient({}),
+    databaseName: env.TIMESTREAM_DATABASE,
+    readingsTableName: env.TIMESTREAM_READINGS_TABLE,
+    movementsTableName: env.TIMESTREAM_MOVEMENTS_TABLE,
+  });
+}
+
+export function alertPublisher(source: Record<string, string | undefined>) {
+  const env = readEnv({ ALERTS_TOPIC_ARN: z.string().startsWith('arn:') }, source);
+  return new SnsAlertPublisher({ client: new SNSClient({}), topicArn: env.ALERTS_TOPIC_ARN });
+}
+
+export function alertEngine(source: Record<string, string | undefined>) {
+  const { state, alerts } = stateStores(source);
+  return {
+    state,
+    alerts,
+    engine: new AlertEngine({ metrics: metricsReader(source), alerts, plants: state }),
+  };
+}
