@@ -3,6 +3,7 @@
  * and say which part of the product brings them.
  */
 import { parseArgs } from 'node:util';
+import { backtestCommand } from '../cli/backtest-command.ts';
 import { catalogCommand } from '../cli/catalog-command.ts';
 import { type CliIo, processIo, UsageError } from '../cli/io.ts';
 import { quarantineCommand } from '../cli/quarantine-command.ts';
@@ -44,6 +45,11 @@ export const COMMANDS: readonly CommandHelp[] = [
     summary: 'check a telemetry message file against the contract: `wte validate FILE [--plant P]`',
   },
   { name: 'catalog', summary: 'the metric catalog with kinds and units: `wte catalog [--json]`' },
+  {
+    name: 'backtest',
+    summary:
+      'replay recorded telemetry through the alert rules: `wte backtest --input FILE.jsonl [--config plant.json]`',
+  },
   { name: 'r1', summary: 'EU R1 energy efficiency from annual totals: `wte r1 --help`' },
 ];
 
@@ -172,6 +178,35 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           limit,
           ...(positionals[1] ? { id: positionals[1] } : {}),
           asCorrection: values['as-correction'] === true,
+          json: values.json === true,
+        });
+      }
+      case 'backtest': {
+        const { values } = parseArgs({
+          args: [...rest],
+          options: {
+            input: { type: 'string' },
+            config: { type: 'string' },
+            every: { type: 'string', default: '15' },
+            json: { type: 'boolean' },
+            help: { type: 'boolean' },
+          },
+          strict: true,
+        });
+        if (values.help || !values.input) {
+          io.out(
+            'Usage: wte backtest --input telemetry.jsonl [--config plant.json] [--every MINUTES] [--json]\n' +
+              'One wte.telemetry.v1 message a line; --config holds plant settings (diversionTarget, ...).',
+          );
+          return values.help ? 0 : 2;
+        }
+        const every = Number(values.every);
+        if (!Number.isInteger(every) || every < 1)
+          throw new UsageError('--every must be a whole number of minutes');
+        return await backtestCommand(io, {
+          input: values.input,
+          ...(values.config ? { config: values.config } : {}),
+          everyMinutes: every,
           json: values.json === true,
         });
       }
