@@ -26,10 +26,11 @@ import {
   evaluateStuck,
 } from '../domain/alerts/rules.ts';
 import { METRIC_NAMES, type MetricName } from '../domain/catalog.ts';
-import { computeKpis, computeKpisForBuckets, KPI_COUNTER_METRICS, type KpiPoint } from '../domain/kpis.ts';
+import type { KpiPoint } from '../domain/kpis.ts';
 import { defaultPlantConfig, type PlantConfig } from '../domain/plant.ts';
 import type { AlertStore, MetricsStore, StateStore, StoredReading } from '../domain/ports.ts';
 import { bucketEnd, bucketStart, DAY_MS, MINUTE_MS } from '../domain/time.ts';
+import { loadKpis, loadKpisForBuckets } from './kpi-query.ts';
 
 export interface AlertEngineDeps {
   readonly metrics: Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
@@ -80,28 +81,9 @@ export class AlertEngine {
     return (await this.deps.plants.getPlant(plantId)) ?? defaultPlantConfig(plantId);
   }
 
-  /** KPIs of the plant-local days covering [from, to), plus the counters' predecessors. */
-  private async dailyKpis(plant: PlantConfig, from: number, to: number, now: number): Promise<KpiPoint[]> {
-    return this.kpis(plant, '1d', from, to, now);
-  }
-
-  private async kpis(
-    plant: PlantConfig,
-    interval: '1h' | '1d',
-    from: number,
-    to: number,
-    now: number,
-  ): Promise<KpiPoint[]> {
-    const start = bucketStart(from, interval, plant.timeZone);
-    const readings: StoredReading[] = [];
-    for (const metric of KPI_COUNTER_METRICS) {
-      readings.push(...(await this.deps.metrics.readLastBefore(plant.plantId, metric, start)));
-      readings.push(
-        ...(await this.deps.metrics.readReadings({ plantId: plant.plantId, metric, from: start, to })),
-      );
-    }
-    const movements = await this.deps.metrics.readMovements(plant.plantId, start, to);
-    return computeKpis({ interval, timeZone: plant.timeZone, from: start, to, now, readings, movements });
+  /** KPIs of the plant-local days covering [from, to). */
+  private dailyKpis(plant: PlantConfig, from: number, to: number, now: number): Promise<KpiPoint[]> {
+    return loadKpis(this.deps.metrics, plant.plantId, '1d', plant.timeZone, from, to, now);
   }
 
   /** Rules that follow each processed batch. */
@@ -148,17 +130,8 @@ export class AlertEngine {
   }
 
   /** The rolling 24 h ending at `end`, as one KPI point. */
-  private async rolling24h(plant: PlantConfig, end: number, now: number): Promise<KpiPoint[]> {
-    const from = end - DAY_MS;
-    const readings: StoredReading[] = [];
-    for (const metric of KPI_COUNTER_METRICS) {
-      readings.push(...(await this.deps.metrics.readLastBefore(plant.plantId, metric, from)));
-      readings.push(
-        ...(await this.deps.metrics.readReadings({ plantId: plant.plantId, metric, from, to: end })),
-      );
-    }
-    const movements = await this.deps.metrics.readMovements(plant.plantId, from, end);
-    return computeKpisForBuckets([{ start: from, end }], now, readings, movements);
+  private rolling24h(plant: PlantConfig, end: number, now: number): Promise<KpiPoint[]> {
+    return loadKpisForBuckets(this.deps.metrics, plant.plantId, [{ start: end - DAY_MS, end }], now);
   }
 
   /** Scheduled rules for every plant: stale, stuck, reminders and the trailing-history day rules. */
