@@ -101,10 +101,14 @@ export class AlertEngine {
           metric: 'furnace_temperature',
           line,
           from: t.from - lookback,
-          to: t.to + 1,
+          to: t.to + lookback,
         });
-        // Judge the run at every reading the batch brought, so a dip that began and ended inside one batch still counts.
-        const instants = [...new Set(readings.filter((r) => r.ts >= t.from && r.ts < t.to).map((r) => r.ts))];
+        // Judge the run at every reading the batch brought and at every later reading whose verdict it can
+        // change (within the lookback): whichever batch arrives last, each instant is judged on complete data,
+        // so the order of arrival does not change the outcome.
+        const instants = [
+          ...new Set(readings.filter((r) => r.ts >= t.from && r.ts < t.to + lookback).map((r) => r.ts)),
+        ];
         for (const instant of instants.sort((a, b) => a - b)) {
           evaluations.push(...evaluateCombustion(plant.plantId, line, readings, instant, settings));
         }
@@ -219,7 +223,7 @@ export class AlertEngine {
     const ordered = [...evaluations].sort((a, b) => a.window.end - b.window.end);
     for (const evaluation of ordered) {
       for (let attempt = 0; attempt < 5; attempt++) {
-        const current = await this.deps.alerts.getActive(
+        const current = await this.deps.alerts.getCurrent(
           evaluation.plantId,
           evaluation.type,
           evaluation.subject,

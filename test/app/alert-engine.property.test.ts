@@ -1,0 +1,133 @@
+/**
+ * The alert engine over DuckDB and the in-process alert store: whatever order
+ * and duplication the messages arrive in, once the scheduled run has passed,
+ * the current alert of every (type, subject) is in the same state as when the
+ * same messages arrive sorted and de-duplicated.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
+import { MemoryAlertStore } from '../../lambdas/adapters/memory-alert-store.ts';
+import { AlertEngine } from '../../lambdas/app/alert-engine.ts';
+import { parseTelemetry } from '../../lambdas/domain/parse-telemetry.ts';
+import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
+import type { TelemetryMessage } from '../../lambdas/domain/telemetry.ts';
+import { FixedClock } from '../support/memory-ports.ts';
+
+const PLANT = 'kz-ast-01';
+const DAY1 = Date.parse('2026-11-20T00:00:00+05:00');
+const DAY2 = Date.parse('2026-11-21T00:00:00+05:00');
+const END = Date.parse('2026-11-22T00:00:00+05:00');
+const MIN = 60_000;
+
+function messages(): TelemetryMessage[] {
+  const out: TelemetryMessage[] = [];
+  let seq = 0;
+  const add = (readings: object[], movements: object[]) => {
+    const parsed = parseTelemetry(
+      { schema: 'wte.telemetry.v1', messageId: `gw:${++seq}`, plantId: PLANT, readings, movements },
+      { now: END, lateHorizonMs: 30 * 86_400_000 },
+    );
+    if (!parsed.ok) throw new Error(parsed.problem.detail);
+    out.push(parsed.message);
+  };
+  for (const [day, landfilled] of [
+    [DAY1, 7],
+    [DAY2, 2],
+  ] as const) {
+    for (let i = 0; i < 10; i++) {
+      const ts = day + (8 * 60 + i * 30) * MIN;
+      add([], [{ ticketId: `I-${day}-${i}`, ts, direction: 'in', netTonnes: 10, material: 'mixed_waste' }]);
+      if (i < landfilled) {
+        add(
+          [],
+          [
+            {
+              ticketId: `O-${day}-${i}`,
+              ts: day + (20 * 60 + i * 10) * MIN,
+              direction: 'out',
+              netTonnes: 10,
+              material: 'rejects',
+              destination: 'landfill',
+            },
+          ],
+        );
+      }
+    }
+  }
+  const start = DAY2 + 14 * 60 * MIN;
+  for (let m = 0; m < 40; m += 4) {
+    const readings = [0, 1, 2, 3].map((k) => ({
+      ts: start + (m + k) * MIN,
+      line: 'boiler-1',
+      metric: 'furnace_temperature',
+      value: m + k >= 10 && m + k < 20 ? 810 + k : 930 + k,
+    }));
+    add(readings, []);
+  }
+  return out;
+}
+
+async function finalStates(order: readonly TelemetryMessage[]): Promise<string[]> {
+  const clock = new FixedClock(END + 10 * MIN);
+  const metrics = await DuckDbMetricsStore.open({ path: ':memory:', clock });
+  const alerts = new MemoryAlertStore();
+  const plant = defaultPlantConfig(PLANT);
+  const engine = new AlertEngine({
+    metrics,
+    alerts,
+    plants: { getPlant: async () => plant, listPlants: async () => [plant] },
+  });
+  try {
+    for (const message of order) {
+      await metrics.writeReadings(message.readings.map((r) => ({ ...r, version: 1 })));
+      await metrics.writeMovements(message.movements.map((m) => ({ ...m, version: 1 })));
+      const times = [...message.readings.map((r) => r.ts), ...message.movements.map((m) => m.ts)];
+      await engine.afterBatch(
+        [
+          {
+            plantId: PLANT,
+            from: Math.min(...times),
+            to: Math.max(...times) + 1,
+            furnaceLines: message.readings.length > 0 ? ['boiler-1'] : [],
+          },
+        ],
+        Math.max(...times),
+      );
+    }
+    await engine.scheduled(clock.now());
+    const { items } = await alerts.listAlerts({ limit: 1000 });
+    const latest = new Map<string, { state: string; openedAt: number }>();
+    for (const a of items) {
+      if (a.type === 'SENSOR_STALE' || a.type === 'SENSOR_STUCK') continue;
+      const key = `${a.type}/${a.subject}`;
+      const seen = latest.get(key);
+      if (!seen || a.openedAt > seen.openedAt) latest.set(key, a);
+    }
+    return [...latest.entries()].map(([k, a]) => `${k}:${a.state}`).sort();
+  } finally {
+    await metrics.close();
+  }
+}
+
+describe('alert engine', () => {
+  const sent = messages();
+
+  it('reaches the same current alert states for any order and duplication of the messages', async () => {
+    const sorted = await finalStates(sent);
+    expect(sorted).toContain('COMBUSTION_TEMPERATURE_LOW/boiler-1/furnace_temperature:resolved');
+    expect(sorted).toContain('DIVERSION_BELOW_TARGET/day:resolved');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.shuffledSubarray(sent, { minLength: sent.length }),
+        fc.array(fc.nat({ max: sent.length - 1 }), { maxLength: 10 }),
+        async (shuffled, duplicates) => {
+          const delivered = [...shuffled];
+          for (const i of duplicates) delivered.splice(i, 0, shuffled[i] as TelemetryMessage);
+          expect(await finalStates(delivered)).toEqual(sorted);
+        },
+      ),
+      { numRuns: 12, seed: 20261124 },
+    );
+  });
+});
