@@ -3,10 +3,12 @@
  * and say which part of the product brings them.
  */
 import { parseArgs } from 'node:util';
+import { apiClientFrom } from '../cli/api-client.ts';
 import { backtestCommand } from '../cli/backtest-command.ts';
 import { catalogCommand } from '../cli/catalog-command.ts';
 import { type CliIo, processIo, UsageError } from '../cli/io.ts';
 import { quarantineCommand } from '../cli/quarantine-command.ts';
+import { QUERY_OPTIONS, QUERY_USAGE, queryCommand } from '../cli/query-command.ts';
 import { r1Command } from '../cli/r1-command.ts';
 import { queueFrom, stateStoreFrom, TARGET_OPTIONS } from '../cli/targets.ts';
 import { tokenCommand } from '../cli/token-command.ts';
@@ -36,7 +38,7 @@ export const COMMANDS: readonly CommandHelp[] = [
     summary: 'stream a realistic simulated fleet to a target',
     comingWith: 'local mode (#6)',
   },
-  { name: 'query', summary: 'KPIs and series: `wte query kpis|series ...`', comingWith: 'query API (#5)' },
+  { name: 'query', summary: 'KPIs and series from local mode or a deployed API: `wte query --help`' },
   { name: 'token', summary: 'gateway tokens: `wte token create|list|revoke` (`wte token --help`)' },
   { name: 'quarantine', summary: 'refused items: `wte quarantine list|replay` (`wte quarantine --help`)' },
   { name: 'bench', summary: 'benchmarks against baselines in the same run', comingWith: 'benchmarks (#8)' },
@@ -180,6 +182,19 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           asCorrection: values['as-correction'] === true,
           json: values.json === true,
         });
+      }
+      case 'query': {
+        const { values, positionals } = parseArgs({
+          args: [...rest],
+          options: QUERY_OPTIONS,
+          allowPositionals: true,
+          strict: true,
+        });
+        if (values.help || positionals.length === 0) {
+          io.out(QUERY_USAGE);
+          return values.help ? 0 : 2;
+        }
+        return await queryCommand(io, apiClientFrom(values), { ...values, positionals }, systemClock);
       }
       case 'backtest': {
         const { values } = parseArgs({
