@@ -7,7 +7,8 @@
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { AlertTransition } from '../../domain/alerts/model.ts';
-import { type AlertPublisher, UnavailableError } from '../../domain/ports.ts';
+import type { AlertPublisher } from '../../domain/ports.ts';
+import { isTransientAwsError, type TransientRules, unavailableWhenTransient } from '../aws-errors.ts';
 import { alertMessage, snsSubject } from './alert-text.ts';
 
 export interface SnsAlertPublisherProps {
@@ -17,44 +18,21 @@ export interface SnsAlertPublisherProps {
 }
 
 /** Throttling and service faults: publishing again later can succeed. */
-const TRANSIENT_NAMES: ReadonlySet<string> = new Set([
-  'ThrottledException',
-  'ThrottlingException',
-  'KMSThrottlingException',
-  'InternalErrorException',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'RequestTimeout',
-  'TimeoutError',
-]);
+const TRANSIENT: TransientRules = {
+  names: new Set([
+    'ThrottledException',
+    'ThrottlingException',
+    'KMSThrottlingException',
+    'InternalErrorException',
+    'InternalFailure',
+    'ServiceUnavailable',
+    'RequestTimeout',
+    'TimeoutError',
+  ]),
+  tooManyRequests: true,
+};
 
-/** Network failures before SNS answered. */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-]);
-
-interface SdkErrorFields {
-  readonly name?: unknown;
-  readonly code?: unknown;
-  readonly $fault?: unknown;
-  readonly $metadata?: { readonly httpStatusCode?: unknown };
-}
-
-function isTransient(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const fields = error as SdkErrorFields;
-  const status = fields.$metadata?.httpStatusCode;
-  return (
-    (typeof fields.name === 'string' && TRANSIENT_NAMES.has(fields.name)) ||
-    (typeof fields.code === 'string' && TRANSIENT_CODES.has(fields.code)) ||
-    fields.$fault === 'server' ||
-    (typeof status === 'number' && (status >= 500 || status === 429))
-  );
-}
+const isTransient = (error: unknown): boolean => isTransientAwsError(error, TRANSIENT);
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
@@ -90,18 +68,10 @@ export class SnsAlertPublisher implements AlertPublisher {
         transitionId: { DataType: 'String', StringValue: transition.transitionId },
       },
     });
-    try {
-      await this.client.send(command);
-    } catch (error) {
-      if (isTransient(error)) {
-        const name = error instanceof Error ? error.name : 'unknown error';
-        throw new UnavailableError(
-          `alerts topic unavailable: publishing ${transition.transitionId} failed with ${name}`,
-          5,
-          { cause: error },
-        );
-      }
-      throw error;
-    }
+    await unavailableWhenTransient(
+      `alerts topic unavailable: publishing ${transition.transitionId}`,
+      isTransient,
+      () => this.client.send(command),
+    );
   }
 }

@@ -66,16 +66,7 @@
  * an index entry. Reads through an index (listings) are eventually consistent
  * on AWS; point reads are strongly consistent.
  */
-import {
-  type AttributeValue,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import { PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   ALERT_STATES,
   type Alert,
@@ -84,15 +75,21 @@ import {
   type AlertType,
 } from '../../domain/alerts/model.ts';
 import { type AlertStore, type Page, UnavailableError } from '../../domain/ports.ts';
+import { mapLimited } from '../map-limited.ts';
 import { fromItem, type Item } from './attribute-values.ts';
 import { dynamoCall, isConditionalCheckFailed } from './dynamo-errors.ts';
-import { InvalidCursorError } from './dynamo-state-store.ts';
 import {
-  COLLECTION_INDEX,
+  checkLimit,
+  collectionListing,
+  type ListedRecords,
+  type Listing,
+  plantListing,
+  queryPage,
+} from './listing.ts';
+import {
   COLLECTION_PK,
   COLLECTION_SK,
   PK,
-  PLANT_INDEX,
   PLANT_PK,
   PLANT_SK,
   PLANT_STATUS_INDEX,
@@ -103,6 +100,7 @@ import {
   STATUS_PK,
   STATUS_SK,
 } from './state-table.ts';
+import { key, type StateTableProps, StateTableStore } from './state-table-store.ts';
 import {
   alertSchema,
   checkedForStore,
@@ -113,7 +111,7 @@ import {
   transitionSchema,
 } from './stored-alert-items.ts';
 
-export { InvalidCursorError } from './dynamo-state-store.ts';
+export { InvalidCursorError } from './listing.ts';
 
 /** The largest page of alerts; a cursor continues past it. */
 export const MAX_ALERT_PAGE = 1000;
@@ -129,13 +127,11 @@ const HEAD_PREFIX = 'ALERTHEAD#';
 const HEAD_SK = 'HEAD';
 const RECORD_PREFIX = 'ALERT#';
 const RECORD_SK = 'ALERT';
+/** What the alert listings return. */
+const RECORDS: ListedRecords = { pkPrefix: RECORD_PREFIX, sk: RECORD_SK };
 const OUTBOX = 'OUTBOX';
 
-export interface DynamoAlertStoreProps {
-  /** Created once at module scope by the composition root. */
-  readonly client: DynamoDBClient;
-  readonly tableName: string;
-}
+export type DynamoAlertStoreProps = StateTableProps;
 
 const headKey = (a: Pick<Alert, 'plantId' | 'type' | 'subject'>) =>
   key(`${HEAD_PREFIX}${a.plantId}#${a.type}#${a.subject}`, HEAD_SK);
@@ -149,18 +145,7 @@ const NAMES = {
   '#updatedAt': 'updatedAt',
 } as const;
 
-export class DynamoAlertStore implements AlertStore {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
-
-  constructor(props: DynamoAlertStoreProps) {
-    if (props.tableName.trim() === '') {
-      throw new RangeError(`tableName must not be empty; got ${JSON.stringify(props.tableName)}`);
-    }
-    this.client = props.client;
-    this.tableName = props.tableName;
-  }
-
+export class DynamoAlertStore extends StateTableStore implements AlertStore {
   async getActive(plantId: string, type: AlertType, subject: string): Promise<Alert | undefined> {
     const head = await this.readHead('getActive', headKey({ plantId, type, subject }));
     return head && head.alert.state !== 'resolved' ? head.alert : undefined;
@@ -220,35 +205,13 @@ export class DynamoAlertStore implements AlertStore {
     }
     const pageSize = Math.min(query.limit, MAX_ALERT_PAGE);
     const listing = alertListing(query.plantId, query.state);
-    const input: QueryCommandInput = {
-      TableName: this.tableName,
-      IndexName: listing.index,
-      KeyConditionExpression:
-        listing.skPrefix === '' ? '#ipk = :ipk' : '#ipk = :ipk AND begins_with(#isk, :prefix)',
-      ExpressionAttributeNames: {
-        '#ipk': listing.pkName,
-        ...(listing.skPrefix === '' ? {} : { '#isk': listing.skName }),
-      },
-      ExpressionAttributeValues: {
-        ':ipk': { S: listing.pk },
-        ...(listing.skPrefix === '' ? {} : { ':prefix': { S: listing.skPrefix } }),
-      },
-      ScanIndexForward: false,
-      // One more than asked tells whether another page exists, so the last page carries no cursor.
-      Limit: pageSize + 1,
-      ...(query.cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(query.cursor, listing) }),
-    };
-    const out = await dynamoCall('listAlerts', () => this.client.send(new QueryCommand(input)));
-    const items = out.Items ?? [];
-    const page = items.slice(0, pageSize);
-    const last = page.at(-1);
-    let next: Item | undefined;
-    if (items.length > pageSize && last) next = last;
-    else if (out.LastEvaluatedKey) next = out.LastEvaluatedKey; // stopped early at 1 MB
-    return {
-      items: page.map((item) => decodeAlertRecord(fromItem(item))),
-      ...(next ? { cursor: encodeCursor(next, listing) } : {}),
-    };
+    return queryPage(this.client, this.tableName, {
+      operation: 'listAlerts',
+      listing,
+      pageSize,
+      cursor: query.cursor,
+      decode: (item) => decodeAlertRecord(fromItem(item)),
+    });
   }
 
   async pendingTransitions(limit: number): Promise<AlertTransition[]> {
@@ -532,13 +495,6 @@ export class DynamoAlertStore implements AlertStore {
     const item = await this.get(operation, itemKey);
     return item && decodeHead(fromItem(item));
   }
-
-  private async get(operation: string, itemKey: Item): Promise<Item | undefined> {
-    const out = await dynamoCall(operation, () =>
-      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true })),
-    );
-    return out.Item;
-  }
 }
 
 /** `a` is an older version of the same alert than `b`. */
@@ -567,22 +523,12 @@ function oldestFirst(outboxes: ReadonlyArray<readonly OutboxEntry[]>, limit: num
   return out;
 }
 
-function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new RangeError(`limit must be a positive integer; got ${limit}`);
-  }
-}
-
 function isItemTooLarge(error: unknown): boolean {
   return (
     error instanceof Error &&
     error.name === 'ValidationException' &&
     /item size.*exceeded the maximum allowed size/i.test(error.message)
   );
-}
-
-function key(pk: string, sk: string): Item {
-  return { [PK]: { S: pk }, [SK]: { S: sk } };
 }
 
 /** Epoch ms, zero-padded so that string order is time order (checked non-negative integer on the way in). */
@@ -594,35 +540,21 @@ function outboxSortKey(at: string, pk: string): string {
   return `${at}#${pk}`;
 }
 
-interface Listing {
-  readonly index: string;
-  readonly pkName: string;
-  readonly skName: string;
-  readonly pk: string;
-  readonly skPrefix: string;
-}
-
 function alertListing(plantId: string | undefined, state: AlertState | undefined): Listing {
-  if (plantId === undefined && state === undefined) {
-    return {
-      index: COLLECTION_INDEX,
-      pkName: COLLECTION_PK,
-      skName: COLLECTION_SK,
-      pk: 'ALERT',
-      skPrefix: '',
-    };
-  }
   if (state === undefined) {
-    return {
-      index: PLANT_INDEX,
-      pkName: PLANT_PK,
-      skName: PLANT_SK,
-      pk: `PLANT#${plantId}`,
-      skPrefix: 'ALERT#',
-    };
+    return plantId === undefined
+      ? collectionListing('ALERT', RECORDS)
+      : plantListing(plantId, 'ALERT#', RECORDS);
   }
   if (plantId === undefined) {
-    return { index: STATUS_INDEX, pkName: STATUS_PK, skName: STATUS_SK, pk: `ALERT#${state}`, skPrefix: '' };
+    return {
+      index: STATUS_INDEX,
+      pkName: STATUS_PK,
+      skName: STATUS_SK,
+      pk: `ALERT#${state}`,
+      skPrefix: '',
+      records: RECORDS,
+    };
   }
   return {
     index: PLANT_STATUS_INDEX,
@@ -630,59 +562,6 @@ function alertListing(plantId: string | undefined, state: AlertState | undefined
     skName: PLANT_STATUS_SK,
     pk: `PLANT#${plantId}#ALERT#${state}`,
     skPrefix: '',
+    records: RECORDS,
   };
-}
-
-const cursorSchema = z.object({ pk: z.string(), sk: z.string(), ipk: z.string(), isk: z.string() }).strict();
-
-function encodeCursor(item: Item, listing: Listing): string {
-  const cursor: z.infer<typeof cursorSchema> = {
-    pk: item[PK]?.S ?? '',
-    sk: item[SK]?.S ?? '',
-    ipk: item[listing.pkName]?.S ?? '',
-    isk: item[listing.skName]?.S ?? '',
-  };
-  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
-}
-
-/** The ExclusiveStartKey a cursor stands for, after checking it belongs to this listing. */
-function decodeCursor(cursor: string, listing: Listing): Record<string, AttributeValue> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  const checked = cursorSchema.safeParse(parsed);
-  if (
-    !checked.success ||
-    checked.data.ipk !== listing.pk ||
-    !checked.data.isk.startsWith(listing.skPrefix) ||
-    !checked.data.pk.startsWith(RECORD_PREFIX) ||
-    checked.data.sk !== RECORD_SK
-  ) {
-    throw new InvalidCursorError('the cursor does not belong to this listing; start again without one');
-  }
-  const { pk, sk, ipk, isk } = checked.data;
-  return {
-    [PK]: { S: pk },
-    [SK]: { S: sk },
-    [listing.pkName]: { S: ipk },
-    [listing.skName]: { S: isk },
-  };
-}
-
-async function mapLimited<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  // One iterator shared by the workers: each item is taken exactly once.
-  const queue = items.entries();
-  const worker = async (): Promise<void> => {
-    for (const [i, item] of queue) results[i] = await work(item);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
 }

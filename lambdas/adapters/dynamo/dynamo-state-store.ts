@@ -25,17 +25,7 @@
  * transaction. Index reads are eventually consistent on AWS: a list right
  * after a write may miss it for a moment; point reads are strongly consistent.
  */
-import {
-  type AttributeValue,
-  DeleteItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import { DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { movementFingerprint } from '../../domain/identity.ts';
 import type { PlantConfig } from '../../domain/plant.ts';
 import {
@@ -47,20 +37,15 @@ import {
   type StoredMovement,
   UnavailableError,
 } from '../../domain/ports.ts';
+import { mapLimited } from '../map-limited.ts';
 import { fromItem, type Item, toItem } from './attribute-values.ts';
 import { dynamoCall, isConditionalCheckFailed } from './dynamo-errors.ts';
-import {
-  COLLECTION_INDEX,
-  COLLECTION_PK,
-  COLLECTION_SK,
-  PK,
-  PLANT_INDEX,
-  PLANT_PK,
-  PLANT_SK,
-  SK,
-} from './state-table.ts';
+import { checkLimit, collectionListing, type ListedRecords, plantListing, queryPage } from './listing.ts';
+import { COLLECTION_INDEX, COLLECTION_PK, COLLECTION_SK, PLANT_PK, PLANT_SK } from './state-table.ts';
+import { key, type StateTableProps, StateTableStore } from './state-table-store.ts';
 import { decodeMovement, decodePlant, decodeQuarantine, decodeToken } from './stored-items.ts';
 
+export { InvalidCursorError } from './listing.ts';
 export { createStateTable, StateTableMismatchError, stateTableDefinition } from './state-table.ts';
 export { StoredItemError } from './stored-items.ts';
 
@@ -71,21 +56,12 @@ const QUARANTINE_CONCURRENCY = 8;
 /** The largest quarantine page; a cursor continues past it. */
 export const MAX_QUARANTINE_PAGE = 1000;
 
-/** A cursor that this store did not hand out for this listing. */
-export class InvalidCursorError extends Error {
-  override readonly name = 'InvalidCursorError';
-}
-
 /** A new token reuses the id of a different stored token (a different secret). */
 export class TokenIdInUseError extends Error {
   override readonly name = 'TokenIdInUseError';
 }
 
-export interface DynamoStateStoreProps {
-  /** Created once at module scope by the composition root. */
-  readonly client: DynamoDBClient;
-  readonly tableName: string;
-}
+export type DynamoStateStoreProps = StateTableProps;
 
 const plantKey = (plantId: string) => key(`PLANT#${plantId}`, 'CONFIG');
 const ticketKey = (m: Pick<StoredMovement, 'plantId' | 'ticketId'>) =>
@@ -95,19 +71,10 @@ const quarantineKey = (quarantineId: string) => key(`QUARANTINE#${quarantineId}`
 
 const COLLECTION = { plant: 'PLANT', token: 'TOKEN', quarantine: 'QUARANTINE' } as const;
 const QUARANTINE_PREFIX = 'QUARANTINE#';
+/** What the quarantine listings return. */
+const QUARANTINE_RECORDS: ListedRecords = { pkPrefix: QUARANTINE_PREFIX, sk: 'ENTRY' };
 
-export class DynamoStateStore implements StateStore {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
-
-  constructor(props: DynamoStateStoreProps) {
-    if (props.tableName.trim() === '') {
-      throw new RangeError(`tableName must not be empty; got ${JSON.stringify(props.tableName)}`);
-    }
-    this.client = props.client;
-    this.tableName = props.tableName;
-  }
-
+export class DynamoStateStore extends StateTableStore implements StateStore {
   // Plants
 
   async getPlant(plantId: string): Promise<PlantConfig | undefined> {
@@ -256,7 +223,7 @@ export class DynamoStateStore implements StateStore {
   // Quarantine
 
   async putQuarantine(entries: readonly QuarantineEntry[]): Promise<void> {
-    await forEachLimited(entries, QUARANTINE_CONCURRENCY, async (entry) => {
+    await mapLimited(entries, QUARANTINE_CONCURRENCY, async (entry) => {
       const at = timeKey(entry.quarantinedAt);
       const sortKey = `${at}#${entry.quarantineId}`;
       const item = {
@@ -290,55 +257,19 @@ export class DynamoStateStore implements StateStore {
     limit: number,
     cursor?: string,
   ): Promise<Page<QuarantineEntry>> {
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new RangeError(`limit must be a positive integer; got ${limit}`);
-    }
+    checkLimit(limit);
     const pageSize = Math.min(limit, MAX_QUARANTINE_PAGE);
-    const listing: Listing =
+    const listing =
       plantId === undefined
-        ? {
-            index: COLLECTION_INDEX,
-            pkName: COLLECTION_PK,
-            skName: COLLECTION_SK,
-            pk: COLLECTION.quarantine,
-            skPrefix: '',
-          }
-        : {
-            index: PLANT_INDEX,
-            pkName: PLANT_PK,
-            skName: PLANT_SK,
-            pk: `PLANT#${plantId}`,
-            skPrefix: QUARANTINE_PREFIX,
-          };
-    const input: QueryCommandInput = {
-      TableName: this.tableName,
-      IndexName: listing.index,
-      KeyConditionExpression:
-        listing.skPrefix === '' ? '#ipk = :ipk' : '#ipk = :ipk AND begins_with(#isk, :prefix)',
-      ExpressionAttributeNames: {
-        '#ipk': listing.pkName,
-        ...(listing.skPrefix === '' ? {} : { '#isk': listing.skName }),
-      },
-      ExpressionAttributeValues: {
-        ':ipk': { S: listing.pk },
-        ...(listing.skPrefix === '' ? {} : { ':prefix': { S: listing.skPrefix } }),
-      },
-      ScanIndexForward: false,
-      // One more than asked tells whether another page exists, so the last page carries no cursor.
-      Limit: pageSize + 1,
-      ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor, listing) }),
-    };
-    const out = await dynamoCall('listQuarantine', () => this.client.send(new QueryCommand(input)));
-    const items = out.Items ?? [];
-    const page = items.slice(0, pageSize);
-    const last = page.at(-1);
-    let next: Item | undefined;
-    if (items.length > pageSize && last) next = last;
-    else if (out.LastEvaluatedKey) next = out.LastEvaluatedKey; // stopped early at 1 MB
-    return {
-      items: page.map((item) => decodeQuarantine(fromItem(item))),
-      ...(next ? { cursor: encodeCursor(next, listing) } : {}),
-    };
+        ? collectionListing(COLLECTION.quarantine, QUARANTINE_RECORDS)
+        : plantListing(plantId, QUARANTINE_PREFIX, QUARANTINE_RECORDS);
+    return queryPage(this.client, this.tableName, {
+      operation: 'listQuarantine',
+      listing,
+      pageSize,
+      cursor,
+      decode: (item) => decodeQuarantine(fromItem(item)),
+    });
   }
 
   async getQuarantine(quarantineId: string): Promise<QuarantineEntry | undefined> {
@@ -355,13 +286,6 @@ export class DynamoStateStore implements StateStore {
   }
 
   // Helpers
-
-  private async get(operation: string, itemKey: Item): Promise<Item | undefined> {
-    const out = await dynamoCall(operation, () =>
-      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true })),
-    );
-    return out.Item;
-  }
 
   private async queryAll(operation: string, index: string, pkName: string, pk: string): Promise<Item[]> {
     const items: Item[] = [];
@@ -404,74 +328,10 @@ function judgeRefused(
   return { outcome: 'conflict', movement, current };
 }
 
-function key(pk: string, sk: string): Item {
-  return { [PK]: { S: pk }, [SK]: { S: sk } };
-}
-
 /** Epoch ms, zero-padded so that string order is time order. */
 function timeKey(epochMs: number): string {
   if (!Number.isSafeInteger(epochMs) || epochMs < 0) {
     throw new RangeError(`quarantinedAt must be a non-negative integer of epoch ms; got ${epochMs}`);
   }
   return String(epochMs).padStart(16, '0');
-}
-
-interface Listing {
-  readonly index: string;
-  readonly pkName: string;
-  readonly skName: string;
-  readonly pk: string;
-  readonly skPrefix: string;
-}
-
-const cursorSchema = z.object({ pk: z.string(), sk: z.string(), ipk: z.string(), isk: z.string() }).strict();
-
-function encodeCursor(item: Item, listing: Listing): string {
-  const cursor: z.infer<typeof cursorSchema> = {
-    pk: item[PK]?.S ?? '',
-    sk: item[SK]?.S ?? '',
-    ipk: item[listing.pkName]?.S ?? '',
-    isk: item[listing.skName]?.S ?? '',
-  };
-  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
-}
-
-/** The ExclusiveStartKey a cursor stands for, after checking it belongs to this listing. */
-function decodeCursor(cursor: string, listing: Listing): Record<string, AttributeValue> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  const checked = cursorSchema.safeParse(parsed);
-  if (
-    !checked.success ||
-    checked.data.ipk !== listing.pk ||
-    !checked.data.isk.startsWith(listing.skPrefix) ||
-    !checked.data.pk.startsWith(QUARANTINE_PREFIX) ||
-    checked.data.sk !== 'ENTRY'
-  ) {
-    throw new InvalidCursorError('the cursor does not belong to this listing; start again without one');
-  }
-  const { pk, sk, ipk, isk } = checked.data;
-  return {
-    [PK]: { S: pk },
-    [SK]: { S: sk },
-    [listing.pkName]: { S: ipk },
-    [listing.skName]: { S: isk },
-  };
-}
-
-async function forEachLimited<T>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  // One iterator shared by the workers: each item is taken exactly once.
-  const queue = items.values();
-  const worker = async (): Promise<void> => {
-    for (const item of queue) await work(item);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
