@@ -8,13 +8,9 @@ import {
   TimestreamMetricsReader,
   type TimestreamMetricsReaderProps,
 } from '../../../lambdas/adapters/timestream-query/timestream-metrics-reader.ts';
-import { canonicalUnitOf, METRICS, type MetricName } from '../../../lambdas/domain/catalog.ts';
-import { BASE_VERSION, type StoredMovement, type StoredReading } from '../../../lambdas/domain/ports.ts';
 
-export const NOW = Date.parse('2026-11-24T12:00:00.000Z');
-export const MINUTE = 60_000;
+export { MINUTE, movement, NOW, PLANT, reading } from '../../support/stored-items.ts';
 export const DAY = 86_400_000;
-export const PLANT = 'kz-ast-01';
 
 export function queryClient(): TimestreamQueryClient {
   return new TimestreamQueryClient({
@@ -35,37 +31,6 @@ export function makeReader(
     movementsTableName: 'movements',
     ...props,
   });
-}
-
-export function reading(overrides: Partial<StoredReading> & { metric?: MetricName } = {}): StoredReading {
-  const metric = overrides.metric ?? 'furnace_temperature';
-  return {
-    plantId: PLANT,
-    line: 'boiler-1',
-    metric,
-    kind: METRICS[metric].kind,
-    ts: NOW - MINUTE,
-    value: 912.5,
-    unit: canonicalUnitOf(metric),
-    quality: 'GOOD',
-    correction: false,
-    version: BASE_VERSION,
-    ...overrides,
-  };
-}
-
-export function movement(overrides: Partial<StoredMovement> = {}): StoredMovement {
-  return {
-    plantId: PLANT,
-    ticketId: 'WB-2026-0001',
-    ts: NOW - 60 * MINUTE,
-    direction: 'in',
-    netTonnes: 12.34,
-    material: 'mixed_waste',
-    correction: false,
-    version: BASE_VERSION,
-    ...overrides,
-  };
 }
 
 /** Timestream's TIMESTAMP text for an epoch-ms instant: `2026-11-24 11:59:00.000000000`. */

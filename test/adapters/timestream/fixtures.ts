@@ -2,45 +2,13 @@ import {
   TimestreamMetricsWriter,
   type TimestreamMetricsWriterProps,
 } from '../../../lambdas/adapters/timestream/timestream-metrics-writer.ts';
-import { canonicalUnitOf, METRICS, type MetricName } from '../../../lambdas/domain/catalog.ts';
-import { BASE_VERSION, type StoredMovement, type StoredReading } from '../../../lambdas/domain/ports.ts';
+import type { MetricName } from '../../../lambdas/domain/catalog.ts';
+import type { StoredReading } from '../../../lambdas/domain/ports.ts';
 import { FixedClock } from '../../support/memory-ports.ts';
+import { NOW, reading } from '../../support/stored-items.ts';
 import { seededRandom, TimestreamFake, type TimestreamFakeOptions } from './timestream-fake.ts';
 
-export const NOW = Date.parse('2026-11-24T12:00:00.000Z');
-export const MINUTE = 60_000;
-export const PLANT = 'kz-ast-01';
-
-export function reading(overrides: Partial<StoredReading> & { metric?: MetricName } = {}): StoredReading {
-  const metric = overrides.metric ?? 'furnace_temperature';
-  return {
-    plantId: PLANT,
-    line: 'boiler-1',
-    metric,
-    kind: METRICS[metric].kind,
-    ts: NOW - MINUTE,
-    value: 912.5,
-    unit: canonicalUnitOf(metric),
-    quality: 'GOOD',
-    correction: false,
-    version: BASE_VERSION,
-    ...overrides,
-  };
-}
-
-export function movement(overrides: Partial<StoredMovement> = {}): StoredMovement {
-  return {
-    plantId: PLANT,
-    ticketId: 'WB-2026-0001',
-    ts: NOW - 60 * MINUTE,
-    direction: 'in',
-    netTonnes: 12.34,
-    material: 'mixed_waste',
-    correction: false,
-    version: BASE_VERSION,
-    ...overrides,
-  };
-}
+export { MINUTE, movement, NOW, PLANT, reading } from '../../support/stored-items.ts';
 
 /** A correction of `r`, received at `receivedAt` (its version). */
 export function correction(r: StoredReading, value: number, receivedAt: number): StoredReading {
