@@ -4,6 +4,7 @@
  * remind, resolve, and a new alert replacing a resolved one.
  */
 import type { Alert, AlertTransition, TransitionKind } from '../../../lambdas/domain/alerts/model.ts';
+import { prng as seededRandom } from '../../../lambdas/sim/fleet.ts';
 
 export const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
 export const MINUTE = 60_000;
@@ -114,14 +115,5 @@ export function reopen(resolved: Alert, at: number, alertId: string, continueSeq
   };
 }
 
-/** mulberry32: a small seeded generator, so a failing run can be repeated. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the fleet simulator's seeded generator: the same "random" data on every run. */
+export { seededRandom };

@@ -32,6 +32,7 @@ import {
 } from '@aws-sdk/client-timestream-query';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { callsOf, type RecordRow, type WritePlan } from '../../../lambdas/adapters/timestream/records.ts';
+import { prng as seededRandom } from '../../../lambdas/sim/fleet.ts';
 import { column, page, timestampText, type Value } from './fixtures.ts';
 
 /** A record as stored: the decoded row plus each measure's type. */
@@ -48,17 +49,6 @@ export interface QueryFakeOptions {
   readonly permuteColumns?: boolean;
   /** @default 1 */
   readonly seed?: number;
-}
-
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffle<T>(items: readonly T[], random: () => number): T[] {

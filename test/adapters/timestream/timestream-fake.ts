@@ -36,6 +36,7 @@ import {
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import type { RecordRow } from '../../../lambdas/adapters/timestream/records.ts';
 import type { Clock } from '../../../lambdas/domain/ports.ts';
+import { prng as seededRandom } from '../../../lambdas/sim/fleet.ts';
 
 export const HOUR_MS = 3_600_000;
 
@@ -58,18 +59,6 @@ export interface TimestreamFakeOptions {
 export interface FakeRecord extends RecordRow {
   readonly version: number;
   readonly types: Readonly<Record<string, string>>;
-}
-
-/** Deterministic PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const FUTURE_MS = 15 * 60_000;
@@ -366,3 +355,6 @@ export class TimestreamFake {
     return undefined;
   }
 }
+
+/** mulberry32, the fleet simulator's seeded generator: the same "random" data on every run. */
+export { seededRandom };

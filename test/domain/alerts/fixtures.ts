@@ -15,6 +15,7 @@ import type { RuleReading } from '../../../lambdas/domain/alerts/rules.ts';
 import { type KpiPoint, kpiValues } from '../../../lambdas/domain/kpis.ts';
 import type { Quality } from '../../../lambdas/domain/telemetry.ts';
 import { MINUTE_MS, zonedTimeToEpoch } from '../../../lambdas/domain/time.ts';
+import { prng as seeded } from '../../../lambdas/sim/fleet.ts';
 
 export const TZ = 'Asia/Almaty';
 export const PLANT = 'kz-ast-01';
@@ -54,18 +55,6 @@ export function kpiDay(i: number, t: DayTotals, complete = true): KpiPoint {
 /** A KPI day with fields set directly (for exact boundary values). */
 export function kpiPoint(i: number, fields: Partial<KpiPoint>): KpiPoint {
   return { ...kpiDay(i, { received: 100, fed: 100, exported: 55 }), ...fields };
-}
-
-/** mulberry32: a small seeded generator, so "random" days are the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /**
@@ -141,3 +130,6 @@ export function furnaceReadings(samples: readonly FurnaceSample[], line = 'boile
 /** One sample a minute: `values[i]` at minute `i`. */
 export const perMinute = (values: readonly number[]): FurnaceSample[] =>
   values.map((value, minute) => ({ minute, value }));
+
+/** mulberry32, the fleet simulator's seeded generator: the same "random" data on every run. */
+export { seeded };
