@@ -11,9 +11,10 @@ import { readingKey } from '../../lambdas/domain/identity.ts';
 import { parseTelemetry } from '../../lambdas/domain/parse-telemetry.ts';
 import { encodeQueued } from '../../lambdas/domain/queue-codec.ts';
 import { makeProcessorHandler } from '../../lambdas/handlers/processor.ts';
-import { prng, simulateFleet } from '../../lambdas/sim/fleet.ts';
+import { prng } from '../../lambdas/sim/fleet.ts';
 import { seededRandom, TimestreamFake } from '../adapters/timestream/timestream-fake.ts';
 import { type RunningDynalite, startDynalite } from '../support/dynalite.ts';
+import { fleetQueueBodies } from '../support/fleet-queue.ts';
 import { FixedClock, MemoryRejections } from '../support/memory-ports.ts';
 
 const START = Date.parse('2026-11-24T00:00:00Z');
@@ -29,23 +30,8 @@ afterAll(async () => {
   await dynalite.close();
 });
 
-function fleetBodies(): string[] {
-  const bodies: string[] = [];
-  const fleet = simulateFleet({
-    plants: 2,
-    start: START,
-    durationMs: HOURS * 3_600_000,
-    intervalMs: 300_000,
-    seed: 3,
-  });
-  for (const { body } of fleet) {
-    const receivedAt = body.sentAt + 5_000;
-    const parsed = parseTelemetry(body, { now: receivedAt, plantId: body.plantId });
-    if (!parsed.ok) throw new Error(parsed.problem.detail);
-    bodies.push(...encodeQueued({ message: parsed.message, source: 'http', receivedAt }));
-  }
-  return bodies;
-}
+const fleetBodies = (): string[] =>
+  fleetQueueBodies({ plants: 2, start: START, durationMs: HOURS * 3_600_000, intervalMs: 300_000, seed: 3 });
 
 async function pipeline(faults: { throttleRate?: number; serverErrorRate?: number }) {
   const clock = new FixedClock(END + 60_000);

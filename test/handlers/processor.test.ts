@@ -4,18 +4,16 @@ import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics
 import { createStateTable, DynamoStateStore } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
 import { METRIC_NAMES } from '../../lambdas/domain/catalog.ts';
 import { computeKpis, KPI_COUNTER_METRICS } from '../../lambdas/domain/kpis.ts';
-import { parseTelemetry } from '../../lambdas/domain/parse-telemetry.ts';
 import {
   type MetricsStore,
-  type QueuedTelemetry,
   type StoredMovement,
   type StoredReading,
   UnavailableError,
 } from '../../lambdas/domain/ports.ts';
-import { encodeQueued } from '../../lambdas/domain/queue-codec.ts';
 import { makeProcessorHandler } from '../../lambdas/handlers/processor.ts';
-import { prng, simulateFleet } from '../../lambdas/sim/fleet.ts';
+import { prng } from '../../lambdas/sim/fleet.ts';
 import { type RunningDynalite, startDynalite } from '../support/dynalite.ts';
+import { fleetQueueBodies } from '../support/fleet-queue.ts';
 import { FixedClock, MemoryRejections } from '../support/memory-ports.ts';
 
 const START = Date.parse('2026-11-23T19:00:00Z'); // plant-local midnight in Asia/Almaty
@@ -53,24 +51,8 @@ async function pipeline(metricsOverride?: (m: MetricsStore) => MetricsStore): Pr
   return { metrics, state, rejections, process };
 }
 
-/** What ingest would enqueue for the simulated fleet, as SQS message bodies. */
-function fleetBodies(): string[] {
-  const bodies: string[] = [];
-  for (const { body } of simulateFleet({
-    plants: 2,
-    start: START,
-    durationMs: HOURS * 3_600_000,
-    intervalMs: 300_000,
-    seed: 7,
-  })) {
-    const receivedAt = (body.sentAt as number) + 5_000;
-    const parsed = parseTelemetry(body, { now: receivedAt, plantId: body.plantId });
-    if (!parsed.ok) throw new Error(parsed.problem.detail);
-    const item: QueuedTelemetry = { message: parsed.message, source: 'http', receivedAt };
-    bodies.push(...encodeQueued(item));
-  }
-  return bodies;
-}
+const fleetBodies = (): string[] =>
+  fleetQueueBodies({ plants: 2, start: START, durationMs: HOURS * 3_600_000, intervalMs: 300_000, seed: 7 });
 
 let sqsCounter = 0;
 function sqsRecord(body: string): SQSRecord {
