@@ -7,6 +7,7 @@ import { apiClientFrom } from '../cli/api-client.ts';
 import { backtestCommand } from '../cli/backtest-command.ts';
 import { catalogCommand } from '../cli/catalog-command.ts';
 import { type CliIo, processIo, UsageError } from '../cli/io.ts';
+import { LOCAL_OPTIONS, LOCAL_USAGE, localCommand } from '../cli/local-command.ts';
 import { quarantineCommand } from '../cli/quarantine-command.ts';
 import { QUERY_OPTIONS, QUERY_USAGE, queryCommand } from '../cli/query-command.ts';
 import { r1Command } from '../cli/r1-command.ts';
@@ -28,11 +29,7 @@ export const COMMANDS: readonly CommandHelp[] = [
     summary: 'local mode plus a simulated fleet (what `npm start` runs)',
     comingWith: 'local mode (#6)',
   },
-  {
-    name: 'local',
-    summary: 'the whole pipeline on 127.0.0.1 with embedded stores',
-    comingWith: 'local mode (#6)',
-  },
+  { name: 'local', summary: 'the whole pipeline on 127.0.0.1 with embedded stores: `wte local --help`' },
   {
     name: 'simulate',
     summary: 'stream a realistic simulated fleet to a target',
@@ -182,6 +179,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           asCorrection: values['as-correction'] === true,
           json: values.json === true,
         });
+      }
+      case 'local': {
+        const { values } = parseArgs({ args: [...rest], options: LOCAL_OPTIONS, strict: true });
+        if (values.help) {
+          io.out(LOCAL_USAGE);
+          return 0;
+        }
+        return await localCommand(io, values, process.env);
       }
       case 'query': {
         const { values, positionals } = parseArgs({

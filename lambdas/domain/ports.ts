@@ -154,6 +154,8 @@ export interface Page<T> {
 export interface StateStore {
   getPlant(plantId: string): Promise<PlantConfig | undefined>;
   putPlant(config: PlantConfig): Promise<void>;
+  /** Stores `config` unless the plant is already registered; `true` when it was new. Idempotent. */
+  registerPlant(config: PlantConfig): Promise<boolean>;
   listPlants(): Promise<PlantConfig[]>;
 
   /** Records a ticket by (plantId, ticketId) with conditional writes; see `LedgerOutcome`. */

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { movementKey, readingKey } from '../domain/identity.ts';
+import { defaultPlantConfig } from '../domain/plant.ts';
 import {
   BASE_VERSION,
   type MetricsStore,
@@ -78,6 +79,8 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
   const log = deps.log ?? (() => {});
   const margin = deps.deadlineMarginMs ?? 5_000;
   const count = deps.count ?? (() => {});
+  /** Plants known to be registered, so a warm processor asks once per plant. */
+  const registered = new Set<string>();
 
   const notify = async (plantId: string, notice: Parameters<RejectionPublisher['publish']>[1]) => {
     try {
@@ -138,6 +141,8 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
         failed: false,
       });
     }
+
+    await registerPlants(works);
 
     // Weighbridge tickets: the ledger decides stored, unchanged, corrected, superseded or conflict.
     for (const work of works) {
@@ -228,6 +233,29 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
       batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })),
     } satisfies SQSBatchResponse;
   };
+
+  /**
+   * Registers each plant the first time its data arrives, with the default
+   * settings (the scheduled rules run for registered plants). A plant already
+   * registered keeps its configuration. A failure only delays the
+   * registration to a later batch.
+   */
+  async function registerPlants(works: readonly Work[]): Promise<void> {
+    for (const plantId of new Set(works.map((w) => w.message.plantId))) {
+      if (registered.has(plantId)) continue;
+      try {
+        if (await deps.state.registerPlant(defaultPlantConfig(plantId))) {
+          log('info', 'plant registered with default settings', { plantId });
+        }
+        registered.add(plantId);
+      } catch (error) {
+        log('warn', 'plant registration failed; a later batch retries', {
+          plantId,
+          error: error instanceof Error ? error.name : 'unknown',
+        });
+      }
+    }
+  }
 
   /**
    * Runs the alert rules over the data the batch touched. Verdicts depend on

@@ -1,48 +1,6 @@
-/**
- * dynalite (the DynamoDB wire protocol over LevelDB) in-process on a free
- * loopback port, with a client pointed at it. In memory unless `path` names a
- * data directory.
- */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
-
-export interface StartDynaliteOptions {
-  /** LevelDB data directory, for a store that outlives the process. */
-  readonly path?: string;
-}
-
-export interface RunningDynalite {
-  /** `http://127.0.0.1:<port>` */
-  readonly endpoint: string;
-  readonly client: DynamoDBClient;
-  close(): Promise<void>;
-}
-
-export async function startDynalite(options: StartDynaliteOptions = {}): Promise<RunningDynalite> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...options });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error(`dynalite is not on TCP: ${address}`);
-  const endpoint = `http://127.0.0.1:${address.port}`;
-  const client = new DynamoDBClient({
-    region: 'local',
-    endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  return {
-    endpoint,
-    client,
-    close: async () => {
-      client.destroy();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
-    },
-  };
-}
+/** The adapter tests use local mode's dynalite server. */
+export {
+  type RunningDynalite,
+  type StartDynaliteOptions,
+  startDynalite,
+} from '../../lambdas/local/dynalite-server.ts';

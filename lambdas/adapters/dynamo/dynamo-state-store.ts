@@ -41,7 +41,7 @@ import { mapLimited } from '../map-limited.ts';
 import { fromItem, type Item, toItem } from './attribute-values.ts';
 import { dynamoCall, isConditionalCheckFailed } from './dynamo-errors.ts';
 import { checkLimit, collectionListing, type ListedRecords, plantListing, queryPage } from './listing.ts';
-import { COLLECTION_INDEX, COLLECTION_PK, COLLECTION_SK, PLANT_PK, PLANT_SK } from './state-table.ts';
+import { COLLECTION_INDEX, COLLECTION_PK, COLLECTION_SK, PK, PLANT_PK, PLANT_SK } from './state-table.ts';
 import { key, type StateTableProps, StateTableStore } from './state-table-store.ts';
 import { decodeMovement, decodePlant, decodeQuarantine, decodeToken } from './stored-items.ts';
 
@@ -83,16 +83,28 @@ export class DynamoStateStore extends StateTableStore implements StateStore {
   }
 
   async putPlant(config: PlantConfig): Promise<void> {
-    const item = {
-      ...toItem(config),
-      ...plantKey(config.plantId),
-      [COLLECTION_PK]: { S: COLLECTION.plant },
-      [COLLECTION_SK]: { S: config.plantId },
-      entity: { S: 'plant' },
-    };
     await dynamoCall('putPlant', () =>
-      this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item })),
+      this.client.send(new PutItemCommand({ TableName: this.tableName, Item: plantItem(config) })),
     );
+  }
+
+  async registerPlant(config: PlantConfig): Promise<boolean> {
+    try {
+      await dynamoCall('registerPlant', () =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: plantItem(config),
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PK },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   async listPlants(): Promise<PlantConfig[]> {
@@ -334,4 +346,14 @@ function timeKey(epochMs: number): string {
     throw new RangeError(`quarantinedAt must be a non-negative integer of epoch ms; got ${epochMs}`);
   }
   return String(epochMs).padStart(16, '0');
+}
+
+function plantItem(config: PlantConfig): Item {
+  return {
+    ...toItem(config),
+    ...plantKey(config.plantId),
+    [COLLECTION_PK]: { S: COLLECTION.plant },
+    [COLLECTION_SK]: { S: config.plantId },
+    entity: { S: 'plant' },
+  };
 }

@@ -1,4 +1,4 @@
-/** dynalite ships no types; this is the part of its API the tests use. */
+/** dynalite ships no types; this is the part of its API local mode and the tests use. */
 declare module 'dynalite' {
   import type { Server } from 'node:http';
 

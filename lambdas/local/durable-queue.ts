@@ -1,0 +1,456 @@
+/**
+ * The local telemetry queue: SQS semantics in-process, durable on disk.
+ *
+ * - A send resolves only after its journal line is written and fsynced, so an
+ *   accepted message (the 202, the MQTT PUBACK) survives SIGKILL and restarts.
+ *   Concurrent sends share one write and one fsync (group commit).
+ * - Receives hand out batches of up to `batchSize` visible messages, waiting up
+ *   to `batchingWindowMs` to fill one, and hide them for `visibilityTimeoutMs`.
+ * - The consumer reports failures as the Lambda event source mapping does
+ *   (`batchItemFailures`): those come back after the visibility timeout; a
+ *   thrown error returns the whole batch. Successes are deleted.
+ * - A message received more than `maxReceiveCount` times moves to the DLQ
+ *   (`dlq.jsonl`, one message a line) instead of being delivered again.
+ *
+ * The journal (`journal.jsonl`) holds one operation a line: send, receive,
+ * delete, dead-letter. It is compacted to the live messages at every start
+ * and whenever it grows past `compactAfterLines`, so a torn last line from a
+ * crash never survives a restart. Deletes and receive counts are not fsynced
+ * one by one: losing one in a crash only means a redelivery, which every
+ * effect of the pipeline tolerates.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { type FileHandle, mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { type Clock, type QueuedTelemetry, type TelemetryQueue, UnavailableError } from '../domain/ports.ts';
+import { encodeQueued } from '../domain/queue-codec.ts';
+
+export const JOURNAL_FILE = 'journal.jsonl';
+export const DLQ_FILE = 'dlq.jsonl';
+export const LOCAL_QUEUE_ARN = 'arn:aws:sqs:local:000000000000:wte-telemetry';
+
+export interface DurableQueueProps {
+  /** Directory of the journal and the DLQ file; created if missing. */
+  readonly dir: string;
+  /** @default the system clock */
+  readonly clock?: Clock;
+  /** @default 30 000 (the local processor is fast; AWS uses 6 × the function timeout) */
+  readonly visibilityTimeoutMs?: number;
+  /** @default 5, as the deployed redrive policy */
+  readonly maxReceiveCount?: number;
+  /** @default 10, as the deployed event source */
+  readonly batchSize?: number;
+  /** @default 100 */
+  readonly batchingWindowMs?: number;
+  /** @default 10 000 */
+  readonly compactAfterLines?: number;
+}
+
+interface Message {
+  readonly id: string;
+  readonly body: string;
+  readonly sentAt: number;
+  receiveCount: number;
+  firstReceivedAt: number | undefined;
+  visibleAt: number;
+}
+
+type JournalLine =
+  | { op: 'send'; id: string; body: string; at: number; n?: number }
+  | { op: 'recv'; id: string; at: number }
+  | { op: 'del'; id: string }
+  | { op: 'dlq'; id: string };
+
+export type BatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+
+export interface QueueStats {
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly deadLettered: number;
+}
+
+interface PendingWrite {
+  readonly lines: string[];
+  readonly done: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+export class DurableQueue implements TelemetryQueue {
+  private readonly messages = new Map<string, Message>();
+  private readonly clock: Clock;
+  private readonly visibilityMs: number;
+  private readonly maxReceives: number;
+  private readonly batchSize: number;
+  private readonly windowMs: number;
+  private readonly compactAfter: number;
+  private journal: FileHandle | undefined;
+  private journalLines = 0;
+  private pending: PendingWrite | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private deadLettered = 0;
+  private wake: (() => void) | undefined;
+  private closed = false;
+  private consumer: Promise<void> | undefined;
+
+  private constructor(private readonly props: DurableQueueProps) {
+    this.clock = props.clock ?? { now: () => Date.now() };
+    this.visibilityMs = positive('visibilityTimeoutMs', props.visibilityTimeoutMs ?? 30_000);
+    this.maxReceives = positive('maxReceiveCount', props.maxReceiveCount ?? 5);
+    this.batchSize = positive('batchSize', props.batchSize ?? 10);
+    this.windowMs = props.batchingWindowMs ?? 100;
+    this.compactAfter = positive('compactAfterLines', props.compactAfterLines ?? 10_000);
+  }
+
+  /** Opens the queue in `dir`, recovering every message sent and not deleted before a stop or crash. */
+  static async open(props: DurableQueueProps): Promise<DurableQueue> {
+    const queue = new DurableQueue(props);
+    await mkdir(props.dir, { recursive: true });
+    await queue.recover();
+    return queue;
+  }
+
+  private get journalPath(): string {
+    return join(this.props.dir, JOURNAL_FILE);
+  }
+
+  private async recover(): Promise<void> {
+    let text = '';
+    try {
+      text = await readFile(this.journalPath, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    for (const raw of text.split('\n')) {
+      const line = parseLine(raw);
+      if (!line) continue; // an empty line, or the torn tail of a crash
+      switch (line.op) {
+        case 'send':
+          this.messages.set(line.id, {
+            id: line.id,
+            body: line.body,
+            sentAt: line.at,
+            receiveCount: line.n ?? 0,
+            firstReceivedAt: undefined,
+            visibleAt: 0,
+          });
+          break;
+        case 'recv': {
+          const message = this.messages.get(line.id);
+          if (message) {
+            message.receiveCount++;
+            message.firstReceivedAt ??= line.at;
+          }
+          break;
+        }
+        case 'del':
+        case 'dlq':
+          this.messages.delete(line.id);
+          break;
+      }
+    }
+    // What was in flight at the stop is visible again at once: its consumer is gone.
+    await this.compact();
+  }
+
+  /** Rewrites the journal as the live messages only, atomically (write, fsync, rename). */
+  private async compact(): Promise<void> {
+    await this.journal?.close();
+    this.journal = undefined;
+    const temporary = `${this.journalPath}.tmp`;
+    const handle = await open(temporary, 'w');
+    try {
+      const lines = [...this.messages.values()].map((m) =>
+        serialize({ op: 'send', id: m.id, body: m.body, at: m.sentAt, n: m.receiveCount }),
+      );
+      await handle.write(lines.join(''));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, this.journalPath);
+    await syncDirectory(this.props.dir);
+    this.journal = await open(this.journalPath, 'a');
+    this.journalLines = this.messages.size;
+  }
+
+  /** Appends lines through one writer; resolves once they are on disk. */
+  private append(lines: readonly string[]): Promise<void> {
+    if (this.closed) return Promise.reject(new UnavailableError('the local queue is closed'));
+    if (!this.pending) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      const batch: PendingWrite = { lines: [], done, resolve, reject };
+      this.pending = batch;
+      this.writing = this.writing.then(() => this.flush(batch));
+    }
+    this.pending.lines.push(...lines);
+    return this.pending.done;
+  }
+
+  private async flush(batch: PendingWrite): Promise<void> {
+    if (this.pending === batch) this.pending = undefined;
+    try {
+      const journal = this.journal;
+      if (!journal) throw new UnavailableError('the local queue journal is not open');
+      await journal.write(batch.lines.join(''));
+      await journal.datasync();
+      this.journalLines += batch.lines.length;
+      batch.resolve();
+    } catch (error) {
+      batch.reject(
+        error instanceof UnavailableError
+          ? error
+          : new UnavailableError('local queue write failed', 1, { cause: error }),
+      );
+      return;
+    }
+    if (this.journalLines > this.compactAfter && this.journalLines > 4 * this.messages.size) {
+      await this.compact().catch(() => undefined);
+    }
+  }
+
+  /** TelemetryQueue: the HTTP ingest path (split into parts as on SQS). */
+  async enqueue(items: readonly QueuedTelemetry[]): Promise<void> {
+    await this.send(items.flatMap((item) => encodeQueued(item)));
+  }
+
+  /** Sends raw message bodies (the MQTT topic rule's envelopes); resolves once they are durable. */
+  async send(bodies: readonly string[]): Promise<string[]> {
+    if (bodies.length === 0) return [];
+    const at = this.clock.now();
+    const fresh = bodies.map((body) => ({ id: randomUUID(), body }));
+    await this.append(fresh.map(({ id, body }) => serialize({ op: 'send', id, body, at })));
+    for (const { id, body } of fresh) {
+      this.messages.set(id, {
+        id,
+        body,
+        sentAt: at,
+        receiveCount: 0,
+        firstReceivedAt: undefined,
+        visibleAt: 0,
+      });
+    }
+    this.wake?.();
+    return fresh.map((m) => m.id);
+  }
+
+  stats(): QueueStats {
+    const now = this.clock.now();
+    let visible = 0;
+    for (const m of this.messages.values()) if (m.visibleAt <= now) visible++;
+    return { visible, inFlight: this.messages.size - visible, deadLettered: this.deadLettered };
+  }
+
+  /** Takes the next batch, waiting up to `waitMs` for a first visible message; moves over-received ones to the DLQ. */
+  async receive(waitMs: number): Promise<SQSRecord[]> {
+    const deadline = Date.now() + waitMs;
+    while (!this.closed) {
+      if (this.visibleCount() > 0) {
+        if (this.visibleCount() < this.batchSize && this.windowMs > 0) await this.sleep(this.windowMs);
+        const records = await this.take();
+        if (records.length > 0) return records;
+        continue;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return [];
+      await this.sleep(Math.min(left, this.untilNextVisible()));
+    }
+    return [];
+  }
+
+  private visibleCount(): number {
+    const now = this.clock.now();
+    let n = 0;
+    for (const m of this.messages.values()) if (m.visibleAt <= now) n++;
+    return n;
+  }
+
+  private untilNextVisible(): number {
+    const now = this.clock.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const m of this.messages.values()) next = Math.min(next, m.visibleAt - now);
+    return Math.max(1, next);
+  }
+
+  private async take(): Promise<SQSRecord[]> {
+    const now = this.clock.now();
+    const records: SQSRecord[] = [];
+    const lines: string[] = [];
+    const dead: Message[] = [];
+    for (const m of this.messages.values()) {
+      if (records.length >= this.batchSize) break;
+      if (m.visibleAt > now) continue;
+      if (m.receiveCount >= this.maxReceives) {
+        dead.push(m);
+        continue;
+      }
+      m.receiveCount++;
+      m.firstReceivedAt ??= now;
+      m.visibleAt = now + this.visibilityMs;
+      lines.push(serialize({ op: 'recv', id: m.id, at: now }));
+      records.push(toRecord(m));
+    }
+    if (dead.length > 0) await this.deadLetter(dead);
+    if (lines.length > 0) void this.append(lines).catch(() => undefined);
+    return records;
+  }
+
+  private async deadLetter(messages: readonly Message[]): Promise<void> {
+    const dlq = await open(join(this.props.dir, DLQ_FILE), 'a');
+    try {
+      const at = this.clock.now();
+      await dlq.write(
+        messages
+          .map((m) =>
+            serialize({
+              messageId: m.id,
+              sentAt: m.sentAt,
+              deadLetteredAt: at,
+              receiveCount: m.receiveCount,
+              body: m.body,
+            }),
+          )
+          .join(''),
+      );
+      await dlq.sync();
+    } finally {
+      await dlq.close();
+    }
+    for (const m of messages) this.messages.delete(m.id);
+    this.deadLettered += messages.length;
+    await this.append(messages.map((m) => serialize({ op: 'dlq', id: m.id }))).catch(() => undefined);
+  }
+
+  /** Settles a delivered batch as the event source mapping does. */
+  private settle(records: readonly SQSRecord[], response: SQSBatchResponse | undefined): void {
+    const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    const deleted: string[] = [];
+    for (const record of records) {
+      if (failed.has(record.messageId)) continue;
+      if (this.messages.delete(record.messageId))
+        deleted.push(serialize({ op: 'del', id: record.messageId }));
+    }
+    if (deleted.length > 0) void this.append(deleted).catch(() => undefined);
+  }
+
+  /**
+   * Runs `handler` over batches until `close()`, one batch at a time (the
+   * local stores take one writer). `onError` hears of batches that threw.
+   */
+  startConsumer(handler: BatchHandler, onError: (error: unknown) => void = () => {}): void {
+    if (this.consumer) throw new Error('the local queue already has a consumer');
+    this.consumer = (async () => {
+      while (!this.closed) {
+        const records = await this.receive(1_000);
+        if (records.length === 0) continue;
+        let response: SQSBatchResponse | undefined;
+        try {
+          response = await handler({ Records: records });
+        } catch (error) {
+          onError(error);
+          continue; // the whole batch comes back after the visibility timeout
+        }
+        this.settle(records, response);
+      }
+    })();
+  }
+
+  /** Resolves once nothing is visible or in flight (or `timeoutMs` passed); for tests and shutdown. */
+  async drained(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.messages.size > 0) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return true;
+  }
+
+  /** Stops the consumer after its current batch and closes the journal. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wake?.();
+    await this.consumer;
+    await this.writing;
+    await this.journal?.close();
+    this.journal = undefined;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+}
+
+function toRecord(m: Message): SQSRecord {
+  return {
+    messageId: m.id,
+    receiptHandle: `${m.id}#${m.receiveCount}`,
+    body: m.body,
+    attributes: {
+      ApproximateReceiveCount: String(m.receiveCount),
+      SentTimestamp: String(m.sentAt),
+      SenderId: 'wte-local',
+      ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt ?? m.sentAt),
+    },
+    messageAttributes: {},
+    md5OfBody: createHash('md5').update(m.body, 'utf8').digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: LOCAL_QUEUE_ARN,
+    awsRegion: 'local',
+  };
+}
+
+function serialize(value: object): string {
+  return `${JSON.stringify(value)}\n`;
+}
+
+function parseLine(raw: string): JournalLine | undefined {
+  if (raw.trim() === '') return undefined;
+  try {
+    const value = JSON.parse(raw) as Partial<JournalLine> | null;
+    if (!value || typeof value !== 'object' || typeof value.id !== 'string') return undefined;
+    if (value.op === 'send' && typeof value.body === 'string' && typeof value.at === 'number') {
+      return value as JournalLine;
+    }
+    if (value.op === 'recv' || value.op === 'del' || value.op === 'dlq') return value as JournalLine;
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Some platforms cannot fsync a directory; the rename is still atomic.
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer; got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

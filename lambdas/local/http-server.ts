@@ -1,0 +1,217 @@
+/**
+ * The HTTP side of local mode: a Node server on loopback that does what API
+ * Gateway does on AWS. Each request becomes a REST proxy event (path
+ * parameters, single- and multi-value query strings, headers, the body as
+ * base64 so the handler sees the exact bytes) and goes to the same handler
+ * as on AWS; the gateway's token authorizer runs in front of ingest. Routes
+ * and refusals follow CONTRACT.md section 4: unknown routes 404 and known
+ * routes with another method 405, as problem details; `GET /healthz` answers
+ * 200 once the pipeline is ready.
+ *
+ * The analyst and ops routes use IAM auth on AWS; locally they are open, as
+ * the server listens on 127.0.0.1 only.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { ProblemType, problem } from '../domain/problem.ts';
+import { type HttpEvent, problemResponse } from '../handlers/http.ts';
+import type { QueryEvent } from '../handlers/query-api.ts';
+import { type ApiHandler, type Authorizer, invokeAuthorized } from './gateway-emulation.ts';
+
+/** API Gateway's payload limit; the ingest handler itself refuses anything over 256 KiB with 413. */
+export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+export interface LocalApi {
+  readonly authorizer: Authorizer;
+  readonly ingest: ApiHandler;
+  readonly kpis: (event: QueryEvent) => Promise<APIGatewayProxyResult>;
+  readonly series: (event: QueryEvent) => Promise<APIGatewayProxyResult>;
+  readonly listAlerts: ApiHandler;
+  readonly ackAlert: ApiHandler;
+  /** Whether `/healthz` reports ready. */
+  readonly ready: () => boolean;
+  readonly log: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+}
+
+interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly pattern: RegExp;
+  readonly params: readonly string[];
+  readonly run: (api: LocalApi, event: QueryEvent) => Promise<APIGatewayProxyResult>;
+}
+
+const ROUTES: readonly Route[] = [
+  {
+    method: 'POST',
+    pattern: /^\/v1\/plants\/([^/]+)\/telemetry$/,
+    params: ['plantId'],
+    run: (api, event) => invokeAuthorized(api.authorizer, api.ingest, event),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/v1\/plants\/([^/]+)\/kpis$/,
+    params: ['plantId'],
+    run: (api, event) => api.kpis(event),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/v1\/plants\/([^/]+)\/series$/,
+    params: ['plantId'],
+    run: (api, event) => api.series(event),
+  },
+  { method: 'GET', pattern: /^\/v1\/alerts$/, params: [], run: (api, event) => api.listAlerts(event) },
+  {
+    method: 'POST',
+    pattern: /^\/v1\/alerts\/([^/]+)\/ack$/,
+    params: ['alertId'],
+    run: (api, event) => api.ackAlert(event),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/healthz$/,
+    params: [],
+    run: async (api) =>
+      api.ready()
+        ? { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' }
+        : problemResponse(problem(503, ProblemType.unavailable, 'Starting', 'Local mode is starting.'), {
+            'retry-after': '1',
+          }),
+  },
+];
+
+export interface RunningHttpServer {
+  readonly port: number;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startHttpServer(api: LocalApi, port: number): Promise<RunningHttpServer> {
+  const server: Server = createServer((request, response) => {
+    serve(api, request, response).catch((error: unknown) => {
+      api.log('error', 'local HTTP request failed', {
+        error: error instanceof Error ? error.name : 'unknown',
+      });
+      if (!response.headersSent) {
+        send(
+          response,
+          problemResponse(problem(503, ProblemType.unavailable, 'Service unavailable', 'Retry later.'), {
+            'retry-after': '5',
+          }),
+        );
+      } else {
+        response.destroy();
+      }
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the HTTP server is not on TCP');
+  return {
+    port: address.port,
+    url: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function serve(api: LocalApi, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+  const method = (request.method ?? 'GET').toUpperCase();
+  const matching = ROUTES.filter((r) => r.pattern.test(url.pathname));
+  if (matching.length === 0) {
+    request.resume();
+    return send(response, problemResponse(problem(404, ProblemType.notFound, 'Not found', 'No such route.')));
+  }
+  const route = matching.find((r) => r.method === method);
+  if (!route) {
+    request.resume();
+    const allow = [...new Set(matching.map((r) => r.method))].join(', ');
+    return send(
+      response,
+      problemResponse(
+        problem(405, ProblemType.notFound, 'Method not allowed', `This route answers ${allow}.`),
+        { allow },
+      ),
+    );
+  }
+  const body = await readBody(request);
+  if (body === undefined) {
+    return send(
+      response,
+      problemResponse(
+        problem(413, ProblemType.payloadTooLarge, 'Payload too large', 'The request body is too large.'),
+      ),
+    );
+  }
+  const match = route.pattern.exec(url.pathname);
+  const pathParameters: Record<string, string> = {};
+  for (const [i, name] of route.params.entries()) {
+    const raw = match?.[i + 1] ?? '';
+    try {
+      pathParameters[name] = decodeURIComponent(raw);
+    } catch {
+      return send(
+        response,
+        problemResponse(problem(404, ProblemType.notFound, 'Not found', 'No such route.')),
+      );
+    }
+  }
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const [key, value] of url.searchParams) {
+    single[key] = value;
+    multi[key] = [...(multi[key] ?? []), value];
+  }
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const event: QueryEvent & HttpEvent = {
+    httpMethod: method,
+    path: url.pathname,
+    headers,
+    pathParameters: route.params.length > 0 ? pathParameters : null,
+    queryStringParameters: url.searchParams.size > 0 ? single : null,
+    multiValueQueryStringParameters: url.searchParams.size > 0 ? multi : null,
+    body: body.byteLength > 0 ? body.toString('base64') : null,
+    isBase64Encoded: body.byteLength > 0,
+    requestContext: { requestId: randomUUID() },
+  };
+  send(response, await route.run(api, event));
+}
+
+/** The body, or `undefined` when it is over MAX_REQUEST_BYTES. */
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > MAX_REQUEST_BYTES) tooLarge = true;
+      if (!tooLarge) chunks.push(chunk);
+    });
+    request.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function send(response: ServerResponse, result: APIGatewayProxyResult): void {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(result.headers ?? {})) headers[key] = String(value);
+  const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body, 'utf8');
+  headers['content-length'] = String(body.byteLength);
+  response.writeHead(result.statusCode, headers);
+  response.end(body);
+}

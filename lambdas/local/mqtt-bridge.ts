@@ -1,0 +1,171 @@
+/**
+ * The MQTT side of local mode: an aedes broker on loopback that does what IoT
+ * Core and the topic rule do on AWS.
+ *
+ * - CONNECT: username = gateway id, password = its token (verified like the
+ *   HTTP authorizer does; the dev token is accepted for every plant).
+ * - PUBLISH to `wte/v1/{plantId}/telemetry`: allowed only for plants the
+ *   token allows; the payload is enqueued in the topic rule's envelope
+ *   (`source: "mqtt"`, plant from the topic, base64 payload) and the PUBACK
+ *   goes out only once it is durable. Anything else is refused, and, as IoT
+ *   Core does on a policy violation, the client is disconnected.
+ * - SUBSCRIBE: only `wte/v1/{plantId}/rejected` of allowed plants.
+ * - Rejection notices of the processor are published to
+ *   `wte/v1/{plantId}/rejected` at QoS 1 (the RejectionPublisher port).
+ */
+import { createServer, type Server } from 'node:net';
+import { Aedes, type Client } from 'aedes';
+import { rejectedTopic } from '../adapters/iot-rejection-publisher.ts';
+import type { Clock, RejectionNotice, RejectionPublisher } from '../domain/ports.ts';
+import { ProblemType, problem } from '../domain/problem.ts';
+import { PLANT_ID_PATTERN } from '../domain/telemetry.ts';
+import { type GatewayIdentity, identityAllowsPlant } from './local-auth.ts';
+
+/** IoT Core's MQTT payload limit. */
+export const MQTT_PAYLOAD_LIMIT_BYTES = 128 * 1024;
+
+const TELEMETRY_TOPIC = /^wte\/v1\/([^/]+)\/telemetry$/;
+const REJECTED_TOPIC = /^wte\/v1\/([^/]+)\/rejected$/;
+
+export interface MqttBridgeProps {
+  /** Checks username (gateway id) and password (token); `undefined` refuses the connection. */
+  readonly authenticate: (username: string, token: string) => Promise<GatewayIdentity | undefined>;
+  /** Durably queues topic-rule envelopes; rejects when the queue is unavailable. */
+  readonly send: (bodies: readonly string[]) => Promise<unknown>;
+  readonly clock: Clock;
+  readonly log: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+}
+
+export interface RunningMqttBridge extends RejectionPublisher {
+  readonly port: number;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+class RefusedError extends Error {
+  override readonly name = 'RefusedError';
+}
+
+export async function startMqttBridge(props: MqttBridgeProps, port: number): Promise<RunningMqttBridge> {
+  const identities = new WeakMap<Client, GatewayIdentity>();
+  const broker = await Aedes.createBroker({ maxClientsIdLength: 128, drainTimeout: 10_000 });
+
+  broker.authenticate = (client, username, password, done) => {
+    const token = password?.toString('utf8') ?? '';
+    props
+      .authenticate(username ?? '', token)
+      .then((identity) => {
+        if (!identity) {
+          props.log('info', 'MQTT connection refused: bad gateway id or token', { clientId: client.id });
+          const error = Object.assign(new Error('bad gateway id or token'), { returnCode: 4 as const });
+          done(error, false);
+          return;
+        }
+        identities.set(client, identity);
+        done(null, true);
+      })
+      .catch((error: unknown) => {
+        props.log('warn', 'MQTT authentication unavailable', { error: errorName(error) });
+        done(Object.assign(new Error('server unavailable'), { returnCode: 3 as const }), false);
+      });
+  };
+
+  broker.authorizePublish = (client, packet, done) => {
+    if (client === null) return done(null);
+    const identity = identities.get(client);
+    const plantId = TELEMETRY_TOPIC.exec(packet.topic)?.[1];
+    if (!identity || plantId === undefined || !PLANT_ID_PATTERN.test(plantId)) {
+      props.log('info', 'MQTT publish refused: not a telemetry topic', { topic: packet.topic.slice(0, 128) });
+      return done(new RefusedError(`publishing to ${packet.topic.slice(0, 128)} is not allowed`));
+    }
+    if (!identityAllowsPlant(identity, plantId)) {
+      props.log('info', 'MQTT publish refused: plant not allowed for this token', {
+        gatewayId: identity.gatewayId,
+        plantId,
+      });
+      return done(new RefusedError(`gateway ${identity.gatewayId} may not publish for plant ${plantId}`));
+    }
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    if (payload.byteLength > MQTT_PAYLOAD_LIMIT_BYTES) {
+      void publishNotice(
+        plantId,
+        problem(
+          413,
+          ProblemType.payloadTooLarge,
+          'Payload too large',
+          `An MQTT payload may be at most ${MQTT_PAYLOAD_LIMIT_BYTES} bytes; this one has ${payload.byteLength}.`,
+        ),
+      );
+      // Not enqueued, but acknowledged: resending it cannot help.
+      return done(null);
+    }
+    const envelope = JSON.stringify({
+      v: 1,
+      source: 'mqtt',
+      plantId,
+      receivedAt: props.clock.now(),
+      payload: payload.toString('base64'),
+    });
+    props
+      .send([envelope])
+      .then(() => done(null))
+      .catch((error: unknown) => {
+        // No PUBACK: the client keeps the message and resends it after reconnecting.
+        props.log('warn', 'MQTT publish not queued; the client will resend', { error: errorName(error) });
+        done(new RefusedError('the telemetry queue is unavailable'));
+      });
+  };
+
+  broker.authorizeSubscribe = (client, subscription, done) => {
+    const identity = identities.get(client);
+    const plantId = REJECTED_TOPIC.exec(subscription.topic)?.[1];
+    if (!identity || plantId === undefined || !identityAllowsPlant(identity, plantId)) {
+      props.log('info', 'MQTT subscription refused', { topic: subscription.topic.slice(0, 128) });
+      return done(new RefusedError(`subscribing to ${subscription.topic.slice(0, 128)} is not allowed`));
+    }
+    done(null, subscription);
+  };
+
+  // Telemetry is consumed by the topic rule above, never forwarded to other clients.
+  broker.authorizeForward = (_client, packet) => (TELEMETRY_TOPIC.test(packet.topic) ? null : packet);
+
+  function publishNotice(plantId: string, notice: RejectionNotice): Promise<void> {
+    return new Promise((resolve, reject) =>
+      broker.publish(
+        {
+          cmd: 'publish',
+          topic: rejectedTopic(plantId),
+          payload: Buffer.from(JSON.stringify(notice)),
+          qos: 1,
+          retain: false,
+          dup: false,
+        },
+        (error) => (error ? reject(error) : resolve()),
+      ),
+    );
+  }
+
+  const server: Server = createServer(broker.handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the MQTT server is not on TCP');
+  return {
+    port: address.port,
+    url: `mqtt://127.0.0.1:${address.port}`,
+    publish: publishNotice,
+    close: async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'unknown';
+}

@@ -1,0 +1,264 @@
+/**
+ * Local mode's composition root: the whole pipeline on 127.0.0.1 with
+ * embedded engines over real protocols, wired exactly as the AWS entry
+ * points wire the same handlers.
+ *
+ * | AWS                               | local                                         |
+ * | --------------------------------- | --------------------------------------------- |
+ * | API Gateway + token authorizer    | Node HTTP server + the same authorizer        |
+ * | IoT Core + topic rule             | aedes broker + topic-rule emulation           |
+ * | SQS + event source mapping + DLQ  | DurableQueue (journal under the data dir)     |
+ * | Timestream                        | DuckDB file                                   |
+ * | DynamoDB                          | dynalite (LevelDB under the data dir)         |
+ * | SNS                               | console + alerts.jsonl (+ optional webhook)   |
+ * | EventBridge schedule              | a timer running the scheduler handler         |
+ *
+ * Data dir layout: `dynamo/` (state table), `metrics.duckdb`, `queue/`
+ * (journal, dlq.jsonl), `alerts.jsonl`, `dev-token`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { LocalAlertPublisher } from '../adapters/alerts/local-alert-publisher.ts';
+import { relayOutbox } from '../adapters/alerts/outbox-relay.ts';
+import { DuckDbMetricsStore } from '../adapters/duckdb/duckdb-metrics-store.ts';
+import { DynamoAlertStore } from '../adapters/dynamo/dynamo-alert-store.ts';
+import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
+import { createStateTable, StateTableMismatchError } from '../adapters/dynamo/state-table.ts';
+import { systemClock } from '../adapters/system-clock.ts';
+import { AlertEngine } from '../app/alert-engine.ts';
+import type { Clock } from '../domain/ports.ts';
+import { makeAcknowledgeAlertHandler, makeListAlertsHandler } from '../handlers/alerts-api.ts';
+import { makeIngestHandler } from '../handlers/ingest.ts';
+import { makeProcessorHandler } from '../handlers/processor.ts';
+import { makeKpisHandler, makeSeriesHandler } from '../handlers/query-api.ts';
+import { makeSchedulerHandler } from '../handlers/scheduler.ts';
+import { DurableQueue } from './durable-queue.ts';
+import { type RunningDynalite, startDynalite } from './dynalite-server.ts';
+import { startHttpServer } from './http-server.ts';
+import { authenticateGateway, localAuthorizer } from './local-auth.ts';
+import { startMqttBridge } from './mqtt-bridge.ts';
+
+export const LOCAL_STATE_TABLE = 'wte-local-state';
+export const DEFAULT_HTTP_PORT = 8787;
+export const DEFAULT_MQTT_PORT = 1883;
+export const DEFAULT_DATA_DIR = '.wte';
+export const DEV_TOKEN_FILE = 'dev-token';
+
+export type LogLevel = 'info' | 'warn' | 'error';
+export type LocalLog = (level: LogLevel, message: string, fields: Record<string, unknown>) => void;
+
+export interface LocalModeOptions {
+  readonly dataDir: string;
+  /** 0 picks a free port. @default DEFAULT_HTTP_PORT */
+  readonly httpPort?: number;
+  /** 0 picks a free port. @default DEFAULT_MQTT_PORT */
+  readonly mqttPort?: number;
+  /** Accepted for every plant. @default the one saved in `<dataDir>/dev-token`, or a new random one */
+  readonly devToken?: string;
+  /** Each transition is also POSTed here. */
+  readonly webhookUrl?: string;
+  /** How often the scheduled run (stale and stuck sensors, day rules, reminders, relay) runs. @default 60 000 */
+  readonly schedulerIntervalMs?: number;
+  readonly queue?: {
+    readonly visibilityTimeoutMs?: number;
+    readonly maxReceiveCount?: number;
+    readonly batchSize?: number;
+    readonly batchingWindowMs?: number;
+  };
+  /** @default the system clock */
+  readonly clock?: Clock;
+  /** Structured log lines. @default none */
+  readonly log?: LocalLog;
+  /** Where each alert transition's console line goes. @default none */
+  readonly alertLine?: (line: string) => void;
+}
+
+export interface LocalMode {
+  readonly httpUrl: string;
+  readonly mqttUrl: string;
+  readonly httpPort: number;
+  readonly mqttPort: number;
+  readonly dataDir: string;
+  readonly devToken: string;
+  readonly alertsFile: string;
+  /** The DynamoDB endpoint of the state store (for `wte token --endpoint`). */
+  readonly dynamoEndpoint: string;
+  readonly stateTable: string;
+  /** Runs the scheduled handler now (what the timer does). */
+  runScheduler(): Promise<void>;
+  /** Resolves once the queue is empty (or `timeoutMs` passed), then relays the outbox. */
+  settle(timeoutMs?: number): Promise<boolean>;
+  queueStats(): { visible: number; inFlight: number; deadLettered: number };
+  close(): Promise<void>;
+}
+
+export class LocalModeError extends Error {
+  override readonly name = 'LocalModeError';
+}
+
+export async function startLocalMode(options: LocalModeOptions): Promise<LocalMode> {
+  const dataDir = resolve(options.dataDir);
+  const clock = options.clock ?? systemClock;
+  const log: LocalLog = options.log ?? (() => {});
+  await mkdir(dataDir, { recursive: true });
+  const devToken = await devTokenOf(dataDir, options.devToken);
+
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    closers.length = 0;
+  };
+
+  try {
+    const dynamo: RunningDynalite = await startDynalite({ path: join(dataDir, 'dynamo') });
+    closers.push(dynamo.close);
+    try {
+      await createStateTable(dynamo.client, LOCAL_STATE_TABLE);
+    } catch (error) {
+      if (error instanceof StateTableMismatchError) {
+        throw new LocalModeError(
+          `the state table in ${join(dataDir, 'dynamo')} was made by an older version (${error.message}); ` +
+            'stop local mode and delete that directory, or use another --data-dir',
+        );
+      }
+      throw error;
+    }
+    const tableProps = { client: dynamo.client, tableName: LOCAL_STATE_TABLE };
+    const state = new DynamoStateStore(tableProps);
+    const alerts = new DynamoAlertStore(tableProps);
+
+    const metrics = await DuckDbMetricsStore.open({ path: join(dataDir, 'metrics.duckdb'), clock });
+    closers.push(() => metrics.close());
+
+    const queue = await DurableQueue.open({ dir: join(dataDir, 'queue'), clock, ...options.queue });
+    closers.push(() => queue.close());
+
+    const publisher = new LocalAlertPublisher({
+      dataDir,
+      write: options.alertLine ?? (() => {}),
+      ...(options.webhookUrl === undefined ? {} : { webhookUrl: options.webhookUrl }),
+    });
+    const relay = () => relayOutbox({ store: alerts, publisher, limit: 500 });
+    const engine = new AlertEngine({ metrics, alerts, plants: state });
+
+    const mqtt = await startMqttBridge(
+      {
+        authenticate: (username, token) => authenticateGateway(state, devToken, username, token),
+        send: (bodies) => queue.send(bodies),
+        clock,
+        log,
+      },
+      options.mqttPort ?? DEFAULT_MQTT_PORT,
+    );
+    closers.push(mqtt.close);
+
+    const processBatch = makeProcessorHandler({
+      metrics,
+      state,
+      alerts: engine,
+      rejections: mqtt,
+      log,
+    });
+    queue.startConsumer(
+      async (event) => {
+        const response = await processBatch(event);
+        const report = await relay().catch(() => undefined);
+        if (report && report.stoppedBy !== 'done') {
+          log('warn', 'alert outbox relay stopped; the scheduled run retries', {
+            stoppedBy: report.stoppedBy,
+          });
+        }
+        return response;
+      },
+      (error) => log('error', 'processor batch failed; it will be redelivered', { error: errorName(error) }),
+    );
+
+    const scheduled = makeSchedulerHandler({ engine, relay, clock, log });
+    let schedulerRun: Promise<void> = Promise.resolve();
+    const runScheduler = () => {
+      schedulerRun = schedulerRun.then(() =>
+        scheduled().then(
+          () => undefined,
+          (error: unknown) => log('error', 'scheduled run failed', { error: errorName(error) }),
+        ),
+      );
+      return schedulerRun;
+    };
+    const interval = options.schedulerIntervalMs ?? 60_000;
+    const timer = setInterval(() => void runScheduler(), interval);
+    timer.unref();
+    closers.push(async () => {
+      clearInterval(timer);
+      await schedulerRun;
+    });
+
+    let ready = false;
+    const http = await startHttpServer(
+      {
+        authorizer: localAuthorizer(state, devToken),
+        ingest: makeIngestHandler({ queue, clock, log }),
+        kpis: makeKpisHandler({ metrics, plants: state, clock }),
+        series: makeSeriesHandler({ metrics, plants: state, clock }),
+        listAlerts: makeListAlertsHandler({ alerts, clock }),
+        ackAlert: makeAcknowledgeAlertHandler({ alerts, clock }),
+        ready: () => ready,
+        log,
+      },
+      options.httpPort ?? DEFAULT_HTTP_PORT,
+    );
+    // The HTTP server stops first, so nothing is accepted that cannot be queued.
+    closers.push(http.close);
+    ready = true;
+
+    return {
+      httpUrl: http.url,
+      mqttUrl: mqtt.url,
+      httpPort: http.port,
+      mqttPort: mqtt.port,
+      dataDir,
+      devToken,
+      alertsFile: publisher.filePath,
+      dynamoEndpoint: dynamo.endpoint,
+      stateTable: LOCAL_STATE_TABLE,
+      runScheduler,
+      settle: async (timeoutMs = 30_000) => {
+        const drained = await queue.drained(timeoutMs);
+        await relay();
+        return drained;
+      },
+      queueStats: () => queue.stats(),
+      close: async () => {
+        ready = false;
+        await closeAll();
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** The dev token: given, or saved in the data dir by an earlier start, or new (and saved). */
+async function devTokenOf(dataDir: string, given: string | undefined): Promise<string> {
+  if (given !== undefined) {
+    if (!/^\S{8,512}$/.test(given)) {
+      throw new LocalModeError('WTE_DEV_TOKEN must be 8 to 512 characters without spaces');
+    }
+    return given;
+  }
+  const file = join(dataDir, DEV_TOKEN_FILE);
+  try {
+    const saved = (await readFile(file, 'utf8')).trim();
+    if (saved !== '') return saved;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const token = `wte_dev_${randomBytes(24).toString('base64url')}`;
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'unknown';
+}
