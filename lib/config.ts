@@ -1,26 +1,375 @@
 /**
  * Typed deployment configuration, read once from CDK context in bin/app.ts and
- * validated here; constructs never read the environment.
+ * validated here; constructs never read the environment. Context values given
+ * with `cdk deploy -c key=value` arrive as strings, so numbers, booleans and
+ * lists are also accepted in their text form (`-c apiRateLimit=50`,
+ * `-c opsEmails=a@example.com,b@example.com`, `-c plants='[{"plantId":"kz-ast-01"}]'`).
  */
+import type { Node } from 'constructs';
+import { DEFAULT_PLANT_SETTINGS, type PlantConfig } from '../lambdas/domain/plant.ts';
+import { PLANT_ID_PATTERN } from '../lambdas/domain/telemetry.ts';
+
+export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+/** An e-mail subscription to the alerts topic, optionally filtered (SNS filter policy). */
+export interface AlertSubscription {
+  readonly email: string;
+  /** Only alerts of these plants. @default every plant */
+  readonly plantIds?: readonly string[];
+  /** Only alerts of these severities. @default every severity */
+  readonly severities?: readonly AlertSeverity[];
+}
+
+export interface ApiConfig {
+  /** Stage-wide steady request rate (requests per second). */
+  readonly rateLimit: number;
+  /** Stage-wide burst (token bucket size). */
+  readonly burstLimit: number;
+  /** Steady rate of each query route (KPIs, series): they scan Timestream. */
+  readonly queryRateLimit: number;
+  readonly queryBurstLimit: number;
+  /** WAF rate-based rule: requests per client IP per 5 minutes. */
+  readonly wafRateLimit: number;
+  /**
+   * How long API Gateway caches the token authorizer's answer per token. A
+   * revoked token keeps working for at most this long; 0 disables the cache.
+   */
+  readonly authorizerCacheTtlSeconds: number;
+  /**
+   * Create the account-wide role API Gateway needs to write execution logs
+   * (`AWS::ApiGateway::Account`). Turn off when the account already has one.
+   */
+  readonly manageAccountLoggingRole: boolean;
+}
+
+export interface ProcessorConfig {
+  /** Queue messages per invocation. */
+  readonly batchSize: number;
+  /** How long the event source gathers a batch. */
+  readonly maxBatchingWindowSeconds: number;
+  /** Function timeout; the queue's visibility timeout is six times this. */
+  readonly timeoutSeconds: number;
+  /** Concurrent processor invocations the event source may run (protects Timestream and DynamoDB). */
+  readonly maxConcurrency: number;
+}
+
+export interface RetentionConfig {
+  /** Timestream memory store retention (1 to 8766 hours). */
+  readonly memoryStoreHours: number;
+  /** Timestream magnetic store retention (days); at least the 7-day late-data horizon. */
+  readonly magneticStoreDays: number;
+}
 
 export interface WteConfig {
   /** Deployment stage, part of every stack name (`dev`, `prod`, ...). */
   readonly stage: string;
+  /** Plants registered at deploy time (the scheduled rules run over registered plants). */
+  readonly plants: readonly PlantConfig[];
+  readonly retention: RetentionConfig;
+  /** E-mail subscriptions to alert transitions. */
+  readonly alertSubscriptions: readonly AlertSubscription[];
+  /** E-mail addresses that receive operational alarms. */
+  readonly opsEmails: readonly string[];
+  readonly api: ApiConfig;
+  readonly processor: ProcessorConfig;
+  /** Minutes between scheduled runs (staleness, daily rules, outbox relay). */
+  readonly schedulerIntervalMinutes: number;
+  /** Retention of every log group, in days (a CloudWatch Logs retention value). */
+  readonly logRetentionDays: number;
+  /** Keep tables, Timestream, buckets and keys when the stacks are deleted. */
+  readonly retainData: boolean;
 }
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
+/** The context keys this app reads; `cdk.json` or `-c key=value`. */
+export const CONTEXT_KEYS = [
+  'stage',
+  'plants',
+  'memoryStoreRetentionHours',
+  'magneticStoreRetentionDays',
+  'alertEmails',
+  'opsEmails',
+  'apiRateLimit',
+  'apiBurstLimit',
+  'queryRateLimit',
+  'queryBurstLimit',
+  'wafRateLimit',
+  'authorizerCacheTtlSeconds',
+  'manageApiGatewayAccountRole',
+  'processorBatchSize',
+  'processorBatchingWindowSeconds',
+  'processorTimeoutSeconds',
+  'processorMaxConcurrency',
+  'schedulerIntervalMinutes',
+  'logRetentionDays',
+  'retainData',
+] as const;
 
-/** Validates raw context values; every message shows the bad value. */
-export function parseConfig(context: { readonly stage?: unknown }): WteConfig {
-  const stage = context.stage ?? 'dev';
+export type ContextKey = (typeof CONTEXT_KEYS)[number];
+export type RawContext = { readonly [K in ContextKey]?: unknown };
+
+/** CloudWatch Logs accepts only these retention periods. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Items older than this are refused at ingest (CONTRACT.md section 1); Timestream must still accept them. */
+const LATE_DATA_HORIZON_DAYS = 7;
+const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
+const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+export const DEFAULTS = {
+  stage: 'dev',
+  memoryStoreRetentionHours: 24,
+  magneticStoreRetentionDays: 1825,
+  apiRateLimit: 50,
+  apiBurstLimit: 100,
+  queryRateLimit: 10,
+  queryBurstLimit: 20,
+  wafRateLimit: 2000,
+  authorizerCacheTtlSeconds: 60,
+  manageApiGatewayAccountRole: true,
+  processorBatchSize: 25,
+  processorBatchingWindowSeconds: 2,
+  processorTimeoutSeconds: 60,
+  processorMaxConcurrency: 5,
+  schedulerIntervalMinutes: 5,
+  logRetentionDays: 30,
+  retainData: true,
+} as const;
+
+/** Reads the keys this app knows from the CDK context of `node` (the app). */
+export function readContext(node: Node): RawContext {
+  const raw: Record<string, unknown> = {};
+  for (const key of CONTEXT_KEYS) {
+    const value = node.tryGetContext(key);
+    if (value !== undefined) raw[key] = value;
+  }
+  return raw;
+}
+
+function fail(key: string, expectation: string, value: unknown): never {
+  throw new ConfigError(`context "${key}" must be ${expectation}; got ${JSON.stringify(value)}`);
+}
+
+function integer(context: RawContext, key: ContextKey & keyof typeof DEFAULTS, min: number, max: number) {
+  const value = context[key] ?? DEFAULTS[key];
+  const number =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d+$/.test(value)
+        ? Number(value)
+        : NaN;
+  if (!Number.isSafeInteger(number) || number < min || number > max) {
+    fail(key, `an integer from ${min} to ${max}`, value);
+  }
+  return number;
+}
+
+function boolean(context: RawContext, key: ContextKey & keyof typeof DEFAULTS): boolean {
+  const value = context[key] ?? DEFAULTS[key];
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  return fail(key, 'true or false', value);
+}
+
+/** A list given as an array, JSON text of an array, or comma-separated text. */
+function list(context: RawContext, key: ContextKey): unknown[] {
+  const value = context[key];
+  if (value === undefined) return [];
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (text === '') return [];
+    if (text.startsWith('[')) {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (Array.isArray(parsed)) return parsed;
+      } catch {
+        // Reported below with the value.
+      }
+      return fail(key, 'a JSON array', value);
+    }
+    return text.split(',').map((part) => part.trim());
+  }
+  return fail(key, 'a list (array, JSON array text or comma-separated text)', value);
+}
+
+function email(key: string, value: unknown): string {
+  if (typeof value !== 'string' || !EMAIL_PATTERN.test(value)) fail(key, 'an e-mail address', value);
+  return value;
+}
+
+function plantId(key: string, value: unknown): string {
+  if (typeof value !== 'string' || !PLANT_ID_PATTERN.test(value)) {
+    fail(key, 'a plant id (1 to 64 characters of [a-z0-9-])', value);
+  }
+  return value;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type PlantSetting = keyof typeof DEFAULT_PLANT_SETTINGS;
+const NUMERIC_PLANT_SETTINGS: ReadonlyArray<readonly [PlantSetting, number, number]> = [
+  ['diversionTarget', 0, 1],
+  ['diversionMinReceivedT', 0, 100_000],
+  ['diversionDeadband', 0, 1],
+  ['combustionMinTempC', 0, 2000],
+  ['combustionOnDelayMinutes', 1, 1440],
+  ['staleAfterMinutes', 1, 10_080],
+];
+const PLANT_KEYS = new Set(['plantId', 'name', 'timeZone', ...NUMERIC_PLANT_SETTINGS.map(([k]) => k)]);
+
+function plant(index: number, value: unknown): PlantConfig {
+  const at = `plants[${index}]`;
+  if (typeof value === 'string') return plant(index, { plantId: value });
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(at, 'a plant id or an object with plantId', value);
+  }
+  const entry = value as Record<string, unknown>;
+  for (const key of Object.keys(entry)) {
+    if (!PLANT_KEYS.has(key)) fail(`${at}.${key}`, `one of ${[...PLANT_KEYS].join(', ')}`, key);
+  }
+  const id = plantId(`${at}.plantId`, entry.plantId);
+  const name = entry.name ?? id;
+  if (typeof name !== 'string' || name.length === 0 || name.length > 128) {
+    fail(`${at}.name`, 'a name of 1 to 128 characters', name);
+  }
+  const timeZone = entry.timeZone ?? DEFAULT_PLANT_SETTINGS.timeZone;
+  if (typeof timeZone !== 'string' || !isTimeZone(timeZone))
+    fail(`${at}.timeZone`, 'an IANA time zone', timeZone);
+  const settings: Record<string, number> = {};
+  for (const [key, min, max] of NUMERIC_PLANT_SETTINGS) {
+    const setting = entry[key] ?? DEFAULT_PLANT_SETTINGS[key];
+    if (typeof setting !== 'number' || !Number.isFinite(setting) || setting < min || setting > max) {
+      fail(`${at}.${key}`, `a number from ${min} to ${max}`, setting);
+    }
+    settings[key] = setting;
+  }
+  return { ...DEFAULT_PLANT_SETTINGS, ...settings, plantId: id, name, timeZone } as PlantConfig;
+}
+
+function alertSubscription(index: number, value: unknown): AlertSubscription {
+  const at = `alertEmails[${index}]`;
+  if (typeof value === 'string') return { email: email(at, value) };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(at, 'an e-mail address or { email, plantIds?, severities? }', value);
+  }
+  const entry = value as Record<string, unknown>;
+  for (const key of Object.keys(entry)) {
+    if (!['email', 'plantIds', 'severities'].includes(key))
+      fail(`${at}.${key}`, 'email, plantIds or severities', key);
+  }
+  const subscription: { email: string; plantIds?: string[]; severities?: AlertSeverity[] } = {
+    email: email(`${at}.email`, entry.email),
+  };
+  if (entry.plantIds !== undefined) {
+    if (!Array.isArray(entry.plantIds) || entry.plantIds.length === 0) {
+      fail(`${at}.plantIds`, 'a non-empty array of plant ids', entry.plantIds);
+    }
+    subscription.plantIds = entry.plantIds.map((id, i) => plantId(`${at}.plantIds[${i}]`, id));
+  }
+  if (entry.severities !== undefined) {
+    const severities = entry.severities;
+    if (
+      !Array.isArray(severities) ||
+      severities.length === 0 ||
+      !severities.every((s) => (ALERT_SEVERITIES as readonly unknown[]).includes(s))
+    ) {
+      fail(`${at}.severities`, `a non-empty array of ${ALERT_SEVERITIES.join(', ')}`, severities);
+    }
+    subscription.severities = severities as AlertSeverity[];
+  }
+  return subscription;
+}
+
+function unique<T>(key: string, values: readonly T[], by: (value: T) => string): readonly T[] {
+  const seen = new Set<string>();
+  for (const value of values) {
+    const id = by(value);
+    if (seen.has(id)) fail(key, 'a list without repeats', id);
+    seen.add(id);
+  }
+  return values;
+}
+
+/** Validates raw context values; every message names the key and shows the bad value. */
+export function parseConfig(context: RawContext): WteConfig {
+  const stage = context.stage ?? DEFAULTS.stage;
   if (typeof stage !== 'string' || !STAGE_PATTERN.test(stage)) {
     throw new ConfigError(
       `context "stage" must match ${STAGE_PATTERN} (lowercase, starts with a letter, at most 16 characters); got ${JSON.stringify(stage)}`,
     );
   }
-  return { stage };
+
+  const logRetentionDays = integer(context, 'logRetentionDays', 1, 3653);
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+    fail('logRetentionDays', `one of ${LOG_RETENTION_DAYS.join(', ')}`, context.logRetentionDays);
+  }
+
+  const processor: ProcessorConfig = {
+    batchSize: integer(context, 'processorBatchSize', 1, 10_000),
+    maxBatchingWindowSeconds: integer(context, 'processorBatchingWindowSeconds', 0, 300),
+    timeoutSeconds: integer(context, 'processorTimeoutSeconds', 10, 900),
+    maxConcurrency: integer(context, 'processorMaxConcurrency', 2, 1000),
+  };
+  if (processor.batchSize > 10 && processor.maxBatchingWindowSeconds < 1) {
+    fail(
+      'processorBatchingWindowSeconds',
+      `at least 1 when processorBatchSize is above 10 (it is ${processor.batchSize})`,
+      processor.maxBatchingWindowSeconds,
+    );
+  }
+
+  const api: ApiConfig = {
+    rateLimit: integer(context, 'apiRateLimit', 1, 10_000),
+    burstLimit: integer(context, 'apiBurstLimit', 1, 5000),
+    queryRateLimit: integer(context, 'queryRateLimit', 1, 10_000),
+    queryBurstLimit: integer(context, 'queryBurstLimit', 1, 5000),
+    wafRateLimit: integer(context, 'wafRateLimit', 10, 2_000_000_000),
+    authorizerCacheTtlSeconds: integer(context, 'authorizerCacheTtlSeconds', 0, 3600),
+    manageAccountLoggingRole: boolean(context, 'manageApiGatewayAccountRole'),
+  };
+  if (api.queryRateLimit > api.rateLimit) {
+    fail('queryRateLimit', `at most apiRateLimit (${api.rateLimit})`, context.queryRateLimit);
+  }
+
+  return {
+    stage,
+    plants: unique(
+      'plants',
+      list(context, 'plants').map((value, index) => plant(index, value)),
+      (p) => p.plantId,
+    ),
+    retention: {
+      memoryStoreHours: integer(context, 'memoryStoreRetentionHours', 1, 8766),
+      magneticStoreDays: integer(context, 'magneticStoreRetentionDays', LATE_DATA_HORIZON_DAYS, 73_000),
+    },
+    alertSubscriptions: unique(
+      'alertEmails',
+      list(context, 'alertEmails').map((value, index) => alertSubscription(index, value)),
+      (s) => s.email,
+    ),
+    opsEmails: unique(
+      'opsEmails',
+      list(context, 'opsEmails').map((value, index) => email(`opsEmails[${index}]`, value)),
+      (e) => e,
+    ),
+    api,
+    processor,
+    schedulerIntervalMinutes: integer(context, 'schedulerIntervalMinutes', 1, 60),
+    logRetentionDays,
+    retainData: boolean(context, 'retainData'),
+  };
 }

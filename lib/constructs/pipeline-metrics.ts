@@ -1,0 +1,58 @@
+/**
+ * The CloudWatch metrics the functions publish through Powertools (embedded
+ * metric format, lambdas/entry/observability.ts): names from the handlers'
+ * `count(...)` calls, namespace and service from the observability module.
+ */
+import type { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/entry/observability.ts';
+
+/** Metrics of lambdas/handlers/ingest.ts. */
+export const INGEST_METRICS = [
+  'MessagesAccepted',
+  'ReadingsAccepted',
+  'MovementsAccepted',
+  'ItemsRejected',
+  'IngestUnavailable',
+] as const;
+/** Metrics of lambdas/handlers/processor.ts. */
+export const PROCESSOR_METRICS = [
+  'MessagesProcessed',
+  'MessagesFailed',
+  'ReadingsStored',
+  'ItemsQuarantined',
+] as const;
+
+export type PipelineMetricName = (typeof INGEST_METRICS)[number] | (typeof PROCESSOR_METRICS)[number];
+
+/**
+ * The sum of one pipeline metric over the two dimension sets it is
+ * published with: Powertools clears dimensions added with `addDimension`
+ * after each flush, so the `function` dimension is only on the first flush
+ * of an execution environment and later flushes carry `service` alone.
+ */
+export function pipelineMetric(
+  name: PipelineMetricName,
+  functionName: 'ingest' | 'processor',
+  period: Duration,
+): cloudwatch.MathExpression {
+  const metric = (dimensionsMap: Record<string, string>) =>
+    new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: name,
+      dimensionsMap,
+      statistic: cloudwatch.Stats.SUM,
+      period,
+    });
+  // Ids are unique per metric name, so several pipeline metrics fit in one graph.
+  const id = name.charAt(0).toLowerCase() + name.slice(1);
+  return new cloudwatch.MathExpression({
+    expression: `FILL(${id}Service, 0) + FILL(${id}Function, 0)`,
+    usingMetrics: {
+      [`${id}Service`]: metric({ service: SERVICE_NAME }),
+      [`${id}Function`]: metric({ service: SERVICE_NAME, function: functionName }),
+    },
+    label: name,
+    period,
+  });
+}

@@ -1,0 +1,186 @@
+import { fileURLToPath } from 'node:url';
+import { Aws, type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledge } from '../checks/acknowledge.ts';
+
+/** The runtime of every function: the latest Node.js LTS that Lambda runs, on Graviton. */
+export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+export const FUNCTION_ARCHITECTURE = lambda.Architecture.ARM_64;
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ENTRY_DIR = fileURLToPath(new URL('../../lambdas/entry/', import.meta.url));
+
+/**
+ * ESM bundles still meet CommonJS dependencies that call `require` for Node
+ * built-ins; esbuild's ESM output has no `require`, so give it one.
+ */
+const REQUIRE_BANNER =
+  "import { createRequire as __wteCreateRequire } from 'node:module'; const require = __wteCreateRequire(import.meta.url);";
+
+/**
+ * How the function is invoked, which decides what a Lambda DLQ could add:
+ * - `api`: synchronously by API Gateway; the caller gets the error.
+ * - `authorizer`: synchronously by API Gateway's token authorizer.
+ * - `queue`: by an SQS event source mapping; the queue's redrive policy is the DLQ.
+ * - `async`: asynchronously (EventBridge, CloudFormation): pass `deadLetterQueue`.
+ */
+export type Invocation = 'api' | 'authorizer' | 'queue' | 'async';
+
+const NO_DLQ_REASON: Record<Exclude<Invocation, 'async'>, string> = {
+  api: 'Invoked synchronously by API Gateway: the caller receives the error response and retries; a Lambda DLQ only applies to asynchronous invocations.',
+  authorizer:
+    'Invoked synchronously by API Gateway as the token authorizer: a failure answers the request with 401/503; a Lambda DLQ only applies to asynchronous invocations.',
+  queue:
+    'Invoked synchronously by the SQS event source mapping: failed messages return to the telemetry queue and its redrive policy moves them to the telemetry DLQ after 5 receives.',
+};
+
+export interface WteFunctionProps {
+  /** File in lambdas/entry without extension (`ingest`, `processor`, ...). */
+  readonly entry: string;
+  /** Exported handler name. @default 'handler' */
+  readonly handler?: string;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly logRetentionDays: number;
+  readonly invocation: Invocation;
+  /** Required for `async` functions: where failed events go after Lambda's retries. */
+  readonly deadLetterQueue?: { readonly queue: sqs.IQueue; readonly keyArn: string };
+}
+
+/**
+ * One Lambda function of the pipeline with the project's defaults in one
+ * place: an esbuild bundle (minified ESM with source maps, AWS SDK bundled),
+ * Node.js on arm64, X-Ray tracing, JSON logs into its own log group with a
+ * retention, and its own role that starts with no permissions. Callers add
+ * exactly the statements the function needs with `allow`.
+ */
+export class WteFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  /** The composition root (lambdas/entry/<entry>.ts) and its exported handler. */
+  readonly entry: string;
+  readonly handlerName: string;
+  private accessPolicy?: iam.Policy;
+
+  constructor(scope: Construct, id: string, props: WteFunctionProps) {
+    super(scope, id);
+    this.entry = props.entry;
+    this.handlerName = props.handler ?? 'handler';
+    if (props.invocation === 'async' && !props.deadLetterQueue) {
+      throw new Error(`function ${id} is invoked asynchronously and needs a deadLetterQueue`);
+    }
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `wte-telemetry ${id}: ${props.description}`,
+    });
+    // Only the two write actions Lambda needs, on this function's log group only.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: `${ENTRY_DIR}${props.entry}.ts`,
+      handler: this.handlerName,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      description: props.description,
+      runtime: FUNCTION_RUNTIME,
+      architecture: FUNCTION_ARCHITECTURE,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      tracing: lambda.Tracing.ACTIVE,
+      // Stack traces point into lambdas/ rather than the minified bundle.
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundled SDK clients start faster than the runtime's copy and are the versions we test.
+        externalModules: [],
+        banner: REQUIRE_BANNER,
+        logLevel: nodejs.LogLevel.WARNING,
+      },
+    });
+
+    if (props.deadLetterQueue) {
+      // Set the DLQ on the L1 and grant exactly SendMessage plus the two KMS
+      // actions SQS needs: the L2 `deadLetterQueue` grant adds kms:ReEncrypt* and kms:GenerateDataKey*.
+      const cfn = this.function.node.defaultChild as lambda.CfnFunction;
+      cfn.deadLetterConfig = { targetArn: props.deadLetterQueue.queue.queueArn };
+      this.allow(
+        new iam.PolicyStatement({
+          actions: ['sqs:SendMessage'],
+          resources: [props.deadLetterQueue.queue.queueArn],
+        }),
+        ...kmsForService(props.deadLetterQueue.keyArn, 'sqs', ['kms:GenerateDataKey', 'kms:Decrypt']),
+      );
+    } else if (props.invocation !== 'async') {
+      acknowledge(this.function, 'Serverless-LambdaDLQ', NO_DLQ_REASON[props.invocation]);
+    }
+    const defaultPolicy = this.role.node.tryFindChild('DefaultPolicy');
+    if (defaultPolicy) {
+      acknowledge(
+        defaultPolicy,
+        'AwsSolutions-IAM5[Resource::*]',
+        'X-Ray tracing (Tracing.ACTIVE) adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html). Data access lives in the separate Access policy, which has no wildcard.',
+      );
+    }
+  }
+
+  /** Adds statements to the function's own access policy (kept apart from CDK's default policy). */
+  allow(...statements: iam.PolicyStatement[]): this {
+    if (!this.accessPolicy) {
+      this.accessPolicy = new iam.Policy(this, 'Access', { roles: [this.role] });
+    }
+    this.accessPolicy.addStatements(...statements);
+    return this;
+  }
+
+  /** The access policy, once `allow` was called (for acknowledgments scoped to it). */
+  get access(): iam.Policy | undefined {
+    return this.accessPolicy;
+  }
+}
+
+/**
+ * KMS actions a data-plane call needs on `keyArn`, only when `service`
+ * (sqs, sns, dynamodb) calls KMS on the function's behalf.
+ */
+export function kmsForService(
+  keyArn: string,
+  service: 'sqs' | 'sns' | 'dynamodb',
+  actions: readonly string[],
+): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      actions: [...actions],
+      resources: [keyArn],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `${service}.${Aws.REGION}.amazonaws.com` },
+      },
+    }),
+  ];
+}
