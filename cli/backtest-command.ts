@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { DuckDbMetricsStore } from '../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
 import { MemoryAlertStore } from '../lambdas/adapters/memory-alert-store.ts';
 import { AlertEngine } from '../lambdas/app/alert-engine.ts';
-import { alertJson } from '../lambdas/domain/alerts/model.ts';
+import { alertJson, DEFAULT_ALERT_RULES } from '../lambdas/domain/alerts/model.ts';
 import { parseTelemetry } from '../lambdas/domain/parse-telemetry.ts';
 import { defaultPlantConfig, type PlantConfig } from '../lambdas/domain/plant.ts';
 import { BASE_VERSION, type Clock, type StateStore } from '../lambdas/domain/ports.ts';
-import { isTimeZone, MINUTE_MS, toIso } from '../lambdas/domain/time.ts';
+import { bucketEnd, isTimeZone, MINUTE_MS, toIso } from '../lambdas/domain/time.ts';
 import { type CliIo, UsageError } from './io.ts';
 
 export interface BacktestArgs {
@@ -133,8 +133,16 @@ export async function backtestCommand(io: CliIo, args: BacktestArgs): Promise<nu
       );
     }
     if (nextScheduled !== Number.POSITIVE_INFINITY) {
-      clock.current = nextScheduled;
-      await engine.scheduled(nextScheduled);
+      // Run on through the end of the recording's last plant-local day, so that day is judged complete.
+      const lastLatest = messages.at(-1)?.latest ?? 0;
+      const settle = DEFAULT_ALERT_RULES.settleMinutes * MINUTE_MS;
+      const end =
+        Math.max(...[...plants.values()].map((p) => bucketEnd(lastLatest, '1d', p.timeZone))) + settle;
+      do {
+        clock.current = nextScheduled;
+        await engine.scheduled(nextScheduled);
+        nextScheduled += every;
+      } while (nextScheduled - every < end);
     }
   } finally {
     await metrics.close();

@@ -8,17 +8,20 @@
  *
  * When it runs:
  * - after each processed batch, for the plants and data times the batch
- *   touched: DIVERSION_BELOW_TARGET (the touched plant-local days and the
- *   rolling 24 h) and COMBUSTION_TEMPERATURE_LOW (the touched lines);
- * - on the schedule: SENSOR_STALE, SENSOR_STUCK, reminders, and the day rules
- *   that need trailing history (LANDFILL_SPIKE, MASS_BALANCE_GAP,
- *   ENERGY_RECOVERY_DROP) for the last complete plant-local day.
+ *   touched: DIVERSION_BELOW_TARGET (the ticket instants of the touched
+ *   plant-local days that are older than the settle delay, so late tickets
+ *   are judged at once) and COMBUSTION_TEMPERATURE_LOW (the touched lines);
+ * - on the schedule: DIVERSION_BELOW_TARGET for yesterday and today up to
+ *   the settle delay (how real-time tickets get judged), SENSOR_STALE,
+ *   SENSOR_STUCK, reminders, and the day rules that need trailing history
+ *   (LANDFILL_SPIKE, MASS_BALANCE_GAP, ENERGY_RECOVERY_DROP) for the last
+ *   complete plant-local day.
  */
 import { advance, remind } from '../domain/alerts/lifecycle.ts';
 import { type AlertRuleSettings, DEFAULT_ALERT_RULES, type Evaluation } from '../domain/alerts/model.ts';
 import {
   evaluateCombustion,
-  evaluateDiversion,
+  evaluateDiversionCheckpoints,
   evaluateEnergyDrop,
   evaluateLandfillSpike,
   evaluateMassBalance,
@@ -26,11 +29,14 @@ import {
   evaluateStuck,
 } from '../domain/alerts/rules.ts';
 import { METRIC_NAMES, type MetricName } from '../domain/catalog.ts';
-import type { KpiPoint } from '../domain/kpis.ts';
+import { type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
 import { defaultPlantConfig, type PlantConfig } from '../domain/plant.ts';
 import type { AlertStore, MetricsStore, StateStore, StoredReading } from '../domain/ports.ts';
 import { bucketEnd, bucketStart, DAY_MS, MINUTE_MS } from '../domain/time.ts';
-import { loadKpis, loadKpisForBuckets } from './kpi-query.ts';
+import { loadKpis } from './kpi-query.ts';
+
+/** The scheduled run re-judges this much settled data time: more than any schedule interval. */
+const CATCH_UP_MS = 60 * MINUTE_MS;
 
 export interface AlertEngineDeps {
   readonly metrics: Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
@@ -57,6 +63,7 @@ export function settingsFromPlant(plant: PlantConfig): AlertRuleSettings {
   return {
     ...DEFAULT_ALERT_RULES,
     diversion: {
+      ...DEFAULT_ALERT_RULES.diversion,
       target: plant.diversionTarget,
       minReceivedT: plant.diversionMinReceivedT,
       deadband: plant.diversionDeadband,
@@ -93,31 +100,51 @@ export class AlertEngine {
       const plant = await this.plant(t.plantId);
       const settings = this.settingsFor(plant);
       evaluations.push(...(await this.diversion(plant, settings, t.from, t.to, now)));
-      const lookback =
-        (settings.combustion.onDelayMinutes + settings.combustion.offDelayMinutes + 5) * MINUTE_MS;
       for (const line of t.furnaceLines) {
-        const readings = await this.deps.metrics.readReadings({
-          plantId: plant.plantId,
-          metric: 'furnace_temperature',
-          line,
-          from: t.from - lookback,
-          to: t.to + lookback,
-        });
-        // Judge the run at every reading the batch brought and at every later reading whose verdict it can
-        // change (within the lookback): whichever batch arrives last, each instant is judged on complete data,
-        // so the order of arrival does not change the outcome.
-        const instants = [
-          ...new Set(readings.filter((r) => r.ts >= t.from && r.ts < t.to + lookback).map((r) => r.ts)),
-        ];
-        for (const instant of instants.sort((a, b) => a - b)) {
-          evaluations.push(...evaluateCombustion(plant.plantId, line, readings, instant, settings));
-        }
+        evaluations.push(...(await this.combustion(plant, settings, line, t.from, t.to, now)));
       }
     }
     return this.apply(evaluations, now);
   }
 
-  /** DIVERSION_BELOW_TARGET for the plant-local days covering [from, to) and the rolling 24 h ending with each. */
+  /**
+   * COMBUSTION_TEMPERATURE_LOW of one line at every reading in [from, to) and
+   * every later reading whose verdict those can change (within the on- and
+   * off-delays), up to `now - settleMinutes`. An instant is judged on the
+   * readings around it, all of which have arrived once it is settled, so the
+   * order of arrival does not change the outcome.
+   */
+  private async combustion(
+    plant: PlantConfig,
+    settings: AlertRuleSettings,
+    line: string,
+    from: number,
+    to: number,
+    now: number,
+  ): Promise<Evaluation[]> {
+    const upTo = now - settings.settleMinutes * MINUTE_MS;
+    const lookback =
+      (settings.combustion.onDelayMinutes + settings.combustion.offDelayMinutes + 5) * MINUTE_MS;
+    const last = Math.min(to + lookback - 1, upTo);
+    if (from > last) return [];
+    const readings = await this.deps.metrics.readReadings({
+      plantId: plant.plantId,
+      metric: 'furnace_temperature',
+      line,
+      from: from - lookback,
+      to: last + 1,
+    });
+    const instants = [...new Set(readings.filter((r) => r.ts >= from && r.ts <= last).map((r) => r.ts))];
+    return instants
+      .sort((a, b) => a - b)
+      .flatMap((instant) => evaluateCombustion(plant.plantId, line, readings, instant, settings));
+  }
+
+  /**
+   * DIVERSION_BELOW_TARGET at the ticket instants in [from, to) and every
+   * later instant of the same plant-local days (the day so far includes the
+   * earlier tickets), up to `now - settleMinutes`.
+   */
   private async diversion(
     plant: PlantConfig,
     settings: AlertRuleSettings,
@@ -125,17 +152,23 @@ export class AlertEngine {
     to: number,
     now: number,
   ): Promise<Evaluation[]> {
+    const upTo = now - settings.settleMinutes * MINUTE_MS;
+    if (from > upTo) return [];
     const evaluations: Evaluation[] = [];
-    for (const day of await this.dailyKpis(plant, from, to, now)) {
-      const [rolling] = await this.rolling24h(plant, Math.min(day.end, now), now);
-      evaluations.push(...evaluateDiversion(plant.plantId, day, rolling, settings, plant.timeZone));
+    for (const day of kpiBuckets('1d', plant.timeZone, from, Math.min(to, upTo + 1))) {
+      const movements = await this.deps.metrics.readMovements(plant.plantId, day.start, day.end);
+      evaluations.push(
+        ...evaluateDiversionCheckpoints(
+          plant.plantId,
+          day,
+          movements,
+          { from, upTo },
+          settings,
+          plant.timeZone,
+        ),
+      );
     }
     return evaluations;
-  }
-
-  /** The rolling 24 h ending at `end`, as one KPI point. */
-  private rolling24h(plant: PlantConfig, end: number, now: number): Promise<KpiPoint[]> {
-    return loadKpisForBuckets(this.deps.metrics, plant.plantId, [{ start: end - DAY_MS, end }], now);
   }
 
   /** Scheduled rules for every plant: stale, stuck, reminders and the trailing-history day rules. */
@@ -146,6 +179,7 @@ export class AlertEngine {
       const settings = this.settingsFor(plant);
       const seriesSince = now - DAY_MS;
       const series: Array<{ line: string; metric: MetricName; lastGoodTs: number; firstSeenTs: number }> = [];
+      const furnaceLines: string[] = [];
       for (const metric of METRIC_NAMES) {
         const recent = await this.deps.metrics.readReadings({
           plantId: plant.plantId,
@@ -156,6 +190,7 @@ export class AlertEngine {
         const byLine = new Map<string, StoredReading[]>();
         for (const r of recent) byLine.set(r.line, [...(byLine.get(r.line) ?? []), r]);
         for (const [line, readings] of byLine) {
+          if (metric === 'furnace_temperature') furnaceLines.push(line);
           const good = readings.filter((r) => r.quality === 'GOOD');
           const last = good.at(-1);
           const first = readings[0];
@@ -174,6 +209,13 @@ export class AlertEngine {
         }
       }
       evaluations.push(...evaluateStale(plant.plantId, series, now, settings));
+      // Furnace readings that have settled since the last runs (real-time data is judged here).
+      const settled = now - settings.settleMinutes * MINUTE_MS;
+      for (const line of furnaceLines) {
+        evaluations.push(
+          ...(await this.combustion(plant, settings, line, settled - CATCH_UP_MS, now + 1, now)),
+        );
+      }
 
       const today = bucketStart(now, '1d', plant.timeZone);
       // Yesterday and today again: late or reordered data converges on the same alerts by the next run.
@@ -217,26 +259,58 @@ export class AlertEngine {
     return { evaluations: applied.evaluations, transitions: applied.transitions + transitions };
   }
 
-  /** Moves each alert through its lifecycle; a lost race re-reads and decides again. */
+  /**
+   * Moves each alert through its lifecycle. The verdicts about one (plant,
+   * type, subject) are folded in data-time order over its current alert, read
+   * once: every transition is one conditional write (with its outbox entry),
+   * in-place updates are written once at the end. A lost race (another writer
+   * moved the alert) re-reads and folds the same verdicts again; verdicts
+   * already applied change nothing the second time.
+   */
   async apply(evaluations: readonly Evaluation[], _now: number): Promise<EngineResult> {
+    const groups = new Map<string, Evaluation[]>();
+    for (const evaluation of evaluations) {
+      const key = JSON.stringify([evaluation.plantId, evaluation.type, evaluation.subject]);
+      groups.set(key, [...(groups.get(key) ?? []), evaluation]);
+    }
     let transitions = 0;
-    const ordered = [...evaluations].sort((a, b) => a.window.end - b.window.end);
-    for (const evaluation of ordered) {
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const current = await this.deps.alerts.getCurrent(
-          evaluation.plantId,
-          evaluation.type,
-          evaluation.subject,
-        );
-        const settings = this.settingsFor(await this.plant(evaluation.plantId));
-        const change = advance(current, evaluation, settings);
-        if (!change) break;
-        if (await this.deps.alerts.applyTransition(change.next, current?.sequence ?? 0, change.transition)) {
-          if (change.transition) transitions++;
-          break;
-        }
-      }
+    for (const group of groups.values()) {
+      transitions += await this.applyGroup(group.sort((a, b) => a.window.end - b.window.end));
     }
     return { evaluations: evaluations.length, transitions };
+  }
+
+  private async applyGroup(group: readonly Evaluation[]): Promise<number> {
+    const [first] = group;
+    if (!first) return 0;
+    const settings = this.settingsFor(await this.plant(first.plantId));
+    let transitions = 0;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const stored = await this.deps.alerts.getCurrent(first.plantId, first.type, first.subject);
+      let sequence = stored?.sequence ?? 0;
+      let current = stored;
+      let unwritten = false;
+      let lost = false;
+      for (const evaluation of group) {
+        const change = advance(current, evaluation, settings);
+        if (!change) continue;
+        if (!change.transition) {
+          current = change.next;
+          unwritten = true;
+          continue;
+        }
+        if (!(await this.deps.alerts.applyTransition(change.next, sequence, change.transition))) {
+          lost = true;
+          break;
+        }
+        transitions++;
+        current = change.next;
+        sequence = change.next.sequence;
+        unwritten = false;
+      }
+      if (!lost && unwritten && current) lost = !(await this.deps.alerts.applyTransition(current, sequence));
+      if (!lost) break;
+    }
+    return transitions;
   }
 }

@@ -133,7 +133,11 @@ export function alertJson(alert: Alert): AlertJson {
 
 /** Per-plant rule settings; CONTRACT.md section 6 gives the defaults of the first three groups. */
 export interface AlertRuleSettings {
-  readonly diversion: { readonly target: number; readonly minReceivedT: number; readonly deadband: number };
+  readonly diversion: {
+    readonly target: number;
+    readonly minReceivedT: number;
+    readonly deadband: number;
+  };
   readonly combustion: {
     readonly minTempC: number;
     readonly onDelayMinutes: number;
@@ -165,6 +169,14 @@ export interface AlertRuleSettings {
   };
   /** Re-notify a critical alert still open after this many minutes (0: never). */
   readonly criticalReminderMinutes: number;
+  /**
+   * How late data may arrive and still count as on time. The rules judged at
+   * data instants (diversion at each ticket, combustion at each reading) judge
+   * an instant only once it is this old, so data reordered or redelivered
+   * within it changes no transition; later data converges on the same alert
+   * states. Alerts come this much later than the data shows them.
+   */
+  readonly settleMinutes: number;
 }
 
 export const DEFAULT_ALERT_RULES: AlertRuleSettings = {
@@ -176,4 +188,5 @@ export const DEFAULT_ALERT_RULES: AlertRuleSettings = {
   massBalance: { tolerance: 0.1, deadband: 0.02 },
   energyDrop: { lambda: 0.3, sigmas: 3, warmupDays: 7 },
   criticalReminderMinutes: 60,
+  settleMinutes: 2,
 };

@@ -11,7 +11,7 @@
  */
 import { isMetricName, METRICS } from '../catalog.ts';
 import { counterSteps } from '../counters.ts';
-import { DEFAULT_TIME_ZONE, type KpiPoint } from '../kpis.ts';
+import { computeKpisForBuckets, DEFAULT_TIME_ZONE, type KpiMovement, type KpiPoint } from '../kpis.ts';
 import type { Reading } from '../telemetry.ts';
 import { DAY_MS, localDate, MINUTE_MS } from '../time.ts';
 import type { AlertRuleSettings, AlertSeverity, AlertType, Evaluation, TimeWindow } from './model.ts';
@@ -113,6 +113,14 @@ function judgeDiversion(point: KpiPoint, when: string, settings: AlertRuleSettin
     };
   }
   if (isAtLeast(rate, target + deadband)) {
+    // A running rate swings with every truck: only a complete day clears, so one bad day is one alert.
+    if (!point.complete) {
+      return {
+        ...base,
+        status: 'holding',
+        message: `Landfill diversion ${pct(rate)} ${when} so far is above the ${pct(target)} target; a complete day decides`,
+      };
+    }
     return {
       ...base,
       status: 'clear',
@@ -129,43 +137,62 @@ function judgeDiversion(point: KpiPoint, when: string, settings: AlertRuleSettin
 /**
  * Diversion rate against the target, with a deadband above it: firing below
  * `target`, clear at `target + deadband` or more, holding in between and while
- * fewer than `minReceivedT` tonnes were received. Two subjects: `day` (the
- * plant-local day so far; it need not be complete, CONTRACT.md section 6) and
- * `rolling-24h` (when a rolling point is given). Severity warning.
+ * fewer than `minReceivedT` tonnes were received. One subject, `day`: the
+ * plant-local day so far (it need not be complete, CONTRACT.md section 6), so
+ * a drop that lasts several days stays one alert. A day so far may fire but
+ * only a complete day clears: the running rate of a day swings with each
+ * truck, and an alert must not resolve and reopen with it. Severity warning.
  */
 export function evaluateDiversion(
   plantId: string,
   day: KpiPoint,
-  rolling24h: KpiPoint | undefined,
+  settings: AlertRuleSettings,
+  timeZone: string = DEFAULT_TIME_ZONE,
+): Evaluation {
+  return evaluation(
+    plantId,
+    'DIVERSION_BELOW_TARGET',
+    'day',
+    'warning',
+    day,
+    judgeDiversion(day, `on ${localDate(day.start, timeZone)}`, settings),
+  );
+}
+
+/**
+ * DIVERSION_BELOW_TARGET judged at every ticket instant of a plant-local day
+ * in [`from`, `upTo`]: the day so far, tickets up to and including that
+ * instant. The verdict only changes at a ticket, so these instants are all
+ * the checkpoints there are; a verdict about instant t depends only on the
+ * tickets at or before t, so once every ticket of the settle delay has
+ * arrived (the engine judges instants no later than `now - settleMinutes`),
+ * the verdicts, and the transitions they cause, do not depend on the order
+ * tickets arrived in. `day` is the day's calendar bucket; `movements` its
+ * tickets (any order). Once the day is over (and settled), the complete day
+ * is judged too, at its end.
+ */
+export function evaluateDiversionCheckpoints(
+  plantId: string,
+  day: TimeWindow,
+  movements: readonly KpiMovement[],
+  judged: { readonly from: number; readonly upTo: number },
   settings: AlertRuleSettings,
   timeZone: string = DEFAULT_TIME_ZONE,
 ): Evaluation[] {
-  const type = 'DIVERSION_BELOW_TARGET';
-  const out = [
-    evaluation(
-      plantId,
-      type,
-      'day',
-      'warning',
-      day,
-      judgeDiversion(day, `on ${localDate(day.start, timeZone)}`, settings),
-    ),
-  ];
-  if (rolling24h) {
-    // The window says which 24 h; a timestamp here would push subject lines past 100 characters.
-    const when = 'over the last 24 h';
-    out.push(
-      evaluation(
-        plantId,
-        type,
-        'rolling-24h',
-        'warning',
-        rolling24h,
-        judgeDiversion(rolling24h, when, settings),
-      ),
-    );
+  const first = Math.max(day.start, judged.from);
+  const last = Math.min(day.end - 1, judged.upTo);
+  const instants = [...new Set(movements.map((m) => m.ts).filter((ts) => ts >= first && ts <= last))].sort(
+    (a, b) => a - b,
+  );
+  const checkpoints = instants.map((instant) => ({ start: day.start, end: instant + 1, complete: false }));
+  // The whole day, once it is over and settled: the verdict that may clear.
+  if (day.end - 1 <= judged.upTo && day.end > judged.from) {
+    checkpoints.push({ start: day.start, end: day.end, complete: true });
   }
-  return out;
+  return checkpoints.flatMap(({ start, end, complete }) => {
+    const [point] = computeKpisForBuckets([{ start, end }], end, [], movements);
+    return point ? [evaluateDiversion(plantId, { ...point, complete }, settings, timeZone)] : [];
+  });
 }
 
 // ---------------------------------------------------------------------------

@@ -40,7 +40,7 @@ function dailyEvaluations(days: readonly KpiPoint[], i: number, rules: readonly 
   const day = days[i] as KpiPoint;
   const trailing = days.slice(0, i);
   const out: Evaluation[] = [];
-  if (rules.includes('diversion')) out.push(...evaluateDiversion(PLANT, day, undefined, RULES, TZ));
+  if (rules.includes('diversion')) out.push(evaluateDiversion(PLANT, day, RULES, TZ));
   if (rules.includes('spike')) out.push(...evaluateLandfillSpike(PLANT, day, trailing, RULES, TZ));
   if (rules.includes('massBalance')) out.push(...evaluateMassBalance(PLANT, day, RULES, TZ));
   if (rules.includes('energy')) out.push(...evaluateEnergyDrop(PLANT, day, trailing, RULES, TZ));
