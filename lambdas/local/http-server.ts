@@ -31,6 +31,8 @@ export interface LocalApi {
   readonly ackAlert: ApiHandler;
   /** Whether `/healthz` reports ready. */
   readonly ready: () => boolean;
+  /** More for the `/healthz` body (queue depth and the like). */
+  readonly status?: () => Record<string, unknown>;
   readonly log: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
 
@@ -73,7 +75,11 @@ const ROUTES: readonly Route[] = [
     params: [],
     run: async (api) =>
       api.ready()
-        ? { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' }
+        ? {
+            statusCode: 200,
+            headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+            body: JSON.stringify({ status: 'ok', ...api.status?.() }),
+          }
         : problemResponse(problem(503, ProblemType.unavailable, 'Starting', 'Local mode is starting.'), {
             'retry-after': '1',
           }),

@@ -203,6 +203,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         listAlerts: makeListAlertsHandler({ alerts, clock }),
         ackAlert: makeAcknowledgeAlertHandler({ alerts, clock }),
         ready: () => ready,
+        status: () => ({ queue: queue.stats() }),
         log,
       },
       options.httpPort ?? DEFAULT_HTTP_PORT,
