@@ -327,14 +327,17 @@ export class DurableQueue implements TelemetryQueue {
     await this.append(messages.map((m) => serialize({ op: 'dlq', id: m.id }))).catch(() => undefined);
   }
 
-  /** Settles a delivered batch as the event source mapping does. */
+  /** Settles a delivered batch as the event source mapping does: deletes all but the reported failures. */
   private settle(records: readonly SQSRecord[], response: SQSBatchResponse | undefined): void {
     const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    this.acknowledge(records.map((r) => r.messageId).filter((id) => !failed.has(id)));
+  }
+
+  /** Deletes received messages (DeleteMessage). Unknown ids are ignored. */
+  acknowledge(messageIds: readonly string[]): void {
     const deleted: string[] = [];
-    for (const record of records) {
-      if (failed.has(record.messageId)) continue;
-      if (this.messages.delete(record.messageId))
-        deleted.push(serialize({ op: 'del', id: record.messageId }));
+    for (const id of messageIds) {
+      if (this.messages.delete(id)) deleted.push(serialize({ op: 'del', id }));
     }
     if (deleted.length > 0) void this.append(deleted).catch(() => undefined);
   }
