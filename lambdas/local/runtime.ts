@@ -211,6 +211,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     // The HTTP server stops first, so nothing is accepted that cannot be queued.
     closers.push(http.close);
     ready = true;
+    // Catch up at once (stale sensors, yesterday's day rules, a pending outbox), then on the timer.
+    void runScheduler();
 
     return {
       httpUrl: http.url,
