@@ -177,7 +177,7 @@ export class IotIngress extends Construct {
       logRetentionDays: props.logRetentionDays,
     });
     acknowledge(
-      lookup,
+      lookup.node.tryFindChild('CustomResourcePolicy') ?? lookup,
       'AwsSolutions-IAM5[Resource::*]',
       'iot:DescribeEndpoint supports no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsiot.html); the lookup finds where the processor publishes rejection notices.',
     );
