@@ -284,6 +284,10 @@ export class StatelessStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the REST API' });
+    new CfnOutput(this, 'ApiId', {
+      value: this.api.api.restApiId,
+      description: 'For execute-api:Invoke policies of analysts and ops (IAM-authorized routes)',
+    });
     new CfnOutput(this, 'StateTableName', {
       value: table.tableName,
       description: 'For `npx wte token create --table <name>`',

@@ -232,6 +232,7 @@ const ACCESS_LOG_FORMAT = apigateway.AccessLogFormat.custom(
 export class TelemetryApi extends Construct {
   readonly api: apigateway.RestApi;
   readonly accessLogs: logs.LogGroup;
+  readonly executionLogs: logs.LogGroup;
   readonly authorizer: apigateway.RequestAuthorizer;
   readonly firewall: ApiFirewall;
   readonly methods: {
@@ -275,6 +276,14 @@ export class TelemetryApi extends Construct {
         },
       },
     });
+
+    // API Gateway would create the execution log group itself, without a retention; create it first.
+    this.executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${props.stage}`,
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.api.deploymentStage.node.addDependency(this.executionLogs);
 
     const loggingRole = this.api.node.tryFindChild('CloudWatchRole');
     if (loggingRole) {
