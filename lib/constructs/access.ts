@@ -4,7 +4,7 @@
  * needs it. CDK's `grant*` helpers are avoided on purpose: on KMS-encrypted
  * resources they add `kms:ReEncrypt*` and `kms:GenerateDataKey*`.
  */
-import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -12,7 +12,24 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as timestream from 'aws-cdk-lib/aws-timestream';
 import type { IConstruct } from 'constructs';
-import { kmsForService } from './wte-function.ts';
+
+/**
+ * KMS actions a data-plane call needs on `keyArn`, only when `service`
+ * (sqs, sns, dynamodb) calls KMS on the caller's behalf.
+ */
+export function kmsForService(
+  keyArn: string,
+  service: 'sqs' | 'sns' | 'dynamodb',
+  actions: readonly string[],
+): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      actions: [...actions],
+      resources: [keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `${service}.${Aws.REGION}.amazonaws.com` } },
+    }),
+  ];
+}
 
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'Query';
 

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Aws, type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../checks/acknowledge.ts';
+import { kmsForService } from './access.ts';
 
 /** The runtime of every function: the latest Node.js LTS that Lambda runs, on Graviton. */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -163,24 +164,4 @@ export class WteFunction extends Construct {
   get access(): iam.Policy | undefined {
     return this.accessPolicy;
   }
-}
-
-/**
- * KMS actions a data-plane call needs on `keyArn`, only when `service`
- * (sqs, sns, dynamodb) calls KMS on the function's behalf.
- */
-export function kmsForService(
-  keyArn: string,
-  service: 'sqs' | 'sns' | 'dynamodb',
-  actions: readonly string[],
-): iam.PolicyStatement[] {
-  return [
-    new iam.PolicyStatement({
-      actions: [...actions],
-      resources: [keyArn],
-      conditions: {
-        StringEquals: { 'kms:ViaService': `${service}.${Aws.REGION}.amazonaws.com` },
-      },
-    }),
-  ];
 }

@@ -82,13 +82,23 @@ describe('queues and dead-letter queues', () => {
     }
   });
 
-  it('encrypts every queue with a customer-managed key and refuses plain HTTP', () => {
-    for (const [, template] of templates) {
+  it.each(templates)(
+    'encrypts every %s queue with a customer-managed key and refuses plain HTTP',
+    (_name, template) => {
+      const tlsOnly = new Set(
+        resourcesOf(template, 'AWS::SQS::QueuePolicy')
+          .filter(([, policy]) =>
+            JSON.stringify(props(policy).PolicyDocument).includes('"aws:SecureTransport":"false"'),
+          )
+          .flatMap(([, policy]) => (props(policy).Queues as unknown[]).map(referencedId)),
+      );
       for (const [id, queue] of resourcesOf(template, 'AWS::SQS::Queue')) {
-        expect(props(queue).KmsMasterKeyId, id).toBeDefined();
+        // A key of this stack (GetAtt) or of the stateful stack (a cross-stack reference).
+        expect(JSON.stringify(props(queue).KmsMasterKeyId), id).toMatch(/(DataKey|MessagingKey)/);
+        expect(tlsOnly.has(id), id).toBe(true);
       }
-    }
-  });
+    },
+  );
 });
 
 describe('visibility timeout', () => {
