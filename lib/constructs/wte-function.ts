@@ -40,6 +40,17 @@ const NO_DLQ_REASON: Record<Exclude<Invocation, 'async'>, string> = {
     'Invoked synchronously by the SQS event source mapping: failed messages return to the telemetry queue and its redrive policy moves them to the telemetry DLQ after 5 receives.',
 };
 
+/**
+ * What a function needs to use one resource: the environment variables its
+ * composition root reads and the statements that allow exactly that use, so
+ * that granting access and setting the variable happen in one place.
+ */
+export interface Binding {
+  readonly environment: Readonly<Record<string, string>>;
+  readonly statements: readonly iam.PolicyStatement[];
+  readonly managedPolicies?: readonly iam.IManagedPolicy[];
+}
+
 export interface WteFunctionProps {
   /** File in lambdas/entry without extension (`ingest`, `processor`, ...). */
   readonly entry: string;
@@ -48,7 +59,8 @@ export interface WteFunctionProps {
   readonly description: string;
   readonly memorySize: number;
   readonly timeout: Duration;
-  readonly environment: Readonly<Record<string, string>>;
+  /** Variables besides those of `bind`. @default none */
+  readonly environment?: Readonly<Record<string, string>>;
   readonly logRetentionDays: number;
   readonly invocation: Invocation;
   /** Required for `async` functions: where failed events go after Lambda's retries. */
@@ -111,7 +123,7 @@ export class WteFunction extends Construct {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       tracing: lambda.Tracing.ACTIVE,
       // Stack traces point into lambdas/ rather than the minified bundle.
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...(props.environment ?? {}) },
       bundling: {
         format: nodejs.OutputFormat.ESM,
         target: 'node22',
@@ -149,6 +161,17 @@ export class WteFunction extends Construct {
         'X-Ray tracing (Tracing.ACTIVE) adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html). Data access lives in the separate Access policy, which has no wildcard.',
       );
     }
+  }
+
+  /** Sets the environment and grants the access of each binding. */
+  bind(...bindings: readonly Binding[]): this {
+    for (const binding of bindings) {
+      for (const [name, value] of Object.entries(binding.environment))
+        this.function.addEnvironment(name, value);
+      if (binding.statements.length > 0) this.allow(...binding.statements);
+      for (const policy of binding.managedPolicies ?? []) this.role.addManagedPolicy(policy);
+    }
+    return this;
   }
 
   /** Adds statements to the function's own access policy (kept apart from CDK's default policy). */

@@ -1,0 +1,103 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { rejectedTopic } from '../../lambdas/adapters/iot-rejection-publisher.ts';
+import { acknowledge } from '../checks/acknowledge.ts';
+import type { StatefulStack } from '../stateful-stack.ts';
+import {
+  iotArn,
+  queueSendAccess,
+  type TableAction,
+  tableAccess,
+  timestreamSelectAccess,
+  timestreamWriteAccess,
+  topicPublishAccess,
+} from './access.ts';
+import { STATE_TABLE_INDEXES } from './state-table.ts';
+import type { Binding } from './wte-function.ts';
+
+/**
+ * The ways the functions use the stateful stack, each as a binding: the
+ * variables lambdas/entry reads (env.ts, aws-stores.ts) and the least
+ * privilege that use needs.
+ */
+export class DataAccess extends Construct {
+  /** Timestream's endpoint discovery, the one action that takes no resource. */
+  readonly timestreamDiscovery: iam.ManagedPolicy;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly stateful: StatefulStack,
+  ) {
+    super(scope, id);
+    this.timestreamDiscovery = new iam.ManagedPolicy(this, 'TimestreamEndpointDiscovery', {
+      description: 'Timestream endpoint discovery (DescribeEndpoints supports only Resource "*")',
+      statements: [new iam.PolicyStatement({ actions: ['timestream:DescribeEndpoints'], resources: ['*'] })],
+    });
+    acknowledge(
+      this.timestreamDiscovery,
+      'AwsSolutions-IAM5[Resource::*]',
+      'timestream:DescribeEndpoints supports only Resource "*" (https://docs.aws.amazon.com/timestream/latest/developerguide/Using-API.endpoint-discovery.html, cdk-nag issue #833); this policy holds that one action only.',
+    );
+  }
+
+  /** The state table with exactly `actions` (Query also on its indexes). */
+  stateTable(actions: readonly TableAction[]): Binding {
+    const { table } = this.stateful.stateTable;
+    return {
+      environment: { STATE_TABLE_NAME: table.tableName },
+      statements: tableAccess(
+        table,
+        this.stateful.dataKey,
+        actions,
+        actions.includes('Query') ? STATE_TABLE_INDEXES : [],
+      ),
+    };
+  }
+
+  /** The Timestream tables: queries, and writes when `write` is set. */
+  metrics(options: { readonly write: boolean }): Binding {
+    const store = this.stateful.timestream;
+    const tables = [store.readingsTable, store.movementsTable];
+    return {
+      environment: {
+        TIMESTREAM_DATABASE: store.databaseName,
+        TIMESTREAM_READINGS_TABLE: store.readingsTable.attrName,
+        TIMESTREAM_MOVEMENTS_TABLE: store.movementsTable.attrName,
+      },
+      statements: [timestreamSelectAccess(tables), ...(options.write ? [timestreamWriteAccess(tables)] : [])],
+      managedPolicies: [this.timestreamDiscovery],
+    };
+  }
+
+  /** Publishing alert transitions. */
+  alertsTopic(): Binding {
+    const topic = this.stateful.notifications.alertsTopic;
+    return {
+      environment: { ALERTS_TOPIC_ARN: topic.topicArn },
+      statements: topicPublishAccess(topic, this.stateful.messagingKey),
+    };
+  }
+
+  /** Enqueueing telemetry. */
+  telemetryQueue(): Binding {
+    const queue = this.stateful.telemetryQueue;
+    return {
+      environment: { TELEMETRY_QUEUE_URL: queue.queueUrl },
+      statements: queueSendAccess(queue, this.stateful.dataKey),
+    };
+  }
+
+  /** Publishing rejection notices to gateways through the IoT data endpoint. */
+  rejectionNotices(dataEndpoint: string): Binding {
+    return {
+      environment: { IOT_DATA_ENDPOINT: dataEndpoint },
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['iot:Publish'],
+          resources: [iotArn(this, 'topic', rejectedTopic('*'))],
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,120 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import { acknowledge } from '../checks/acknowledge.ts';
+import type { ProcessorConfig } from '../config.ts';
+import { type StatefulStack, VISIBILITY_TIMEOUT_FACTOR } from '../stateful-stack.ts';
+import type { DataAccess } from './data-access.ts';
+import { DeadLetterQueue } from './dead-letter-queue.ts';
+import { WteFunction } from './wte-function.ts';
+
+export interface TelemetryProcessingProps {
+  readonly stateful: StatefulStack;
+  readonly access: DataAccess;
+  readonly processor: ProcessorConfig;
+  readonly schedulerIntervalMinutes: number;
+  /** Where the processor publishes rejection notices (IotIngress.dataEndpoint). */
+  readonly iotDataEndpoint: string;
+  readonly logRetentionDays: number;
+}
+
+/**
+ * Everything downstream of the telemetry queue: the processor on an SQS
+ * event source (partial batch failures, bounded concurrency, visibility
+ * timeout at least six function timeouts) and the scheduled run
+ * (staleness, day rules, outbox relay) on an EventBridge rate.
+ */
+export class TelemetryProcessing extends Construct {
+  readonly processor: WteFunction;
+  readonly scheduler: WteFunction;
+  readonly schedulerDlq: DeadLetterQueue;
+  readonly schedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: TelemetryProcessingProps) {
+    super(scope, id);
+    const { stateful, access } = props;
+
+    const timeout = Duration.seconds(props.processor.timeoutSeconds);
+    const minimumVisibility = timeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR;
+    const visibility = stateful.telemetryVisibilityTimeout.toSeconds();
+    if (visibility < minimumVisibility) {
+      throw new Error(
+        `telemetry queue visibility timeout (${visibility} s) must be at least ${VISIBILITY_TIMEOUT_FACTOR} times the processor timeout (${minimumVisibility} s)`,
+      );
+    }
+    this.processor = new WteFunction(this, 'Processor', {
+      entry: 'processor',
+      description: 'Telemetry queue processor: Timestream, state, alert rules, rejection notices',
+      memorySize: 1024,
+      timeout,
+      logRetentionDays: props.logRetentionDays,
+      invocation: 'queue',
+    }).bind(
+      access.stateTable(['GetItem', 'PutItem', 'UpdateItem', 'Query']),
+      access.metrics({ write: true }),
+      access.alertsTopic(),
+      access.rejectionNotices(props.iotDataEndpoint),
+    );
+    if (this.processor.access) {
+      acknowledge(
+        this.processor.access,
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/wte/v1/*/rejected]',
+        'The processor answers gateways of any plant on wte/v1/{plantId}/rejected; plant ids are data, not known at deploy time. The wildcard is one topic level of that one topic family.',
+      );
+    }
+    this.processor.function.addEventSource(
+      new SqsEventSource(stateful.telemetryQueue, {
+        batchSize: props.processor.batchSize,
+        maxBatchingWindow: Duration.seconds(props.processor.maxBatchingWindowSeconds),
+        maxConcurrency: props.processor.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    for (const child of this.processor.function.node.children) {
+      if (child instanceof lambda.EventSourceMapping) {
+        acknowledge(
+          child,
+          'Serverless-LambdaEventSourceMappingDestination',
+          'SQS event source mappings support no on-failure destination; the telemetry queue redrives a message to its DLQ after 5 receives (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).',
+        );
+      }
+    }
+
+    const interval = Duration.minutes(props.schedulerIntervalMinutes);
+    this.schedulerDlq = new DeadLetterQueue(this, 'SchedulerDlq', {
+      encryptionKey: stateful.dataKey,
+      opsTopic: stateful.notifications.opsTopic,
+      purpose:
+        'A scheduled run failed after Lambda retried it twice. Nothing to redrive: the next run evaluates the same stored data; see the scheduler logs.',
+    });
+    this.scheduler = new WteFunction(this, 'Scheduler', {
+      entry: 'scheduler',
+      description: 'Scheduled alert rules (staleness, daily close) and alert outbox relay',
+      memorySize: 512,
+      // Done before the next run starts.
+      timeout: Duration.seconds(Math.min(900, Math.floor(interval.toSeconds() * 0.9))),
+      logRetentionDays: props.logRetentionDays,
+      invocation: 'async',
+      deadLetterQueue: { queue: this.schedulerDlq.queue, keyArn: stateful.dataKey.keyArn },
+    }).bind(
+      access.stateTable(['GetItem', 'PutItem', 'UpdateItem', 'Query']),
+      access.metrics({ write: false }),
+      access.alertsTopic(),
+    );
+    this.schedule = new events.Rule(this, 'Schedule', {
+      description: 'Runs the scheduled alert rules and the outbox relay',
+      schedule: events.Schedule.rate(interval),
+      targets: [
+        new targets.LambdaFunction(this.scheduler.function, { retryAttempts: 2, maxEventAge: interval }),
+      ],
+    });
+    acknowledge(
+      this.schedule,
+      'Serverless-EventBusDLQ',
+      'A scheduled run that EventBridge cannot deliver is superseded by the next run a few minutes later, which evaluates the same stored data; failed deliveries raise the ScheduleFailedInvocations alarm.',
+    );
+  }
+}
