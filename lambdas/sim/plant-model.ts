@@ -62,8 +62,10 @@ export const LANDFILL_SHARE_CAP = 0.3;
 export const EPISODE_LANDFILL_SHARE = 0.78;
 /** The diversion-drop haul starts once this share of the day's planned deliveries is in... */
 export const EPISODE_START_SHARE = 0.12;
-/** ...and lasts this long. */
+/** ...and lasts this long... */
 export const EPISODE_HAUL_MS = 3 * HOUR_MS;
+/** ...hauling at most this share of the day's planned deliveries, so the complete day ends back above the target. */
+export const EPISODE_BUDGET_SHARE = 0.3;
 /** Boiler heat (so steam and net MWh per tonne) falls by this share per day of fouling... */
 export const FOULING_LOSS_PER_DAY = 0.09;
 /** ...up to this much. */
@@ -155,7 +157,7 @@ export class PlantModel {
   private outLabel = '';
   private nextOutFree = 0;
   private episodeHaul: TimeSpan | undefined;
-  private episodeHauled = 0;
+  private episodeBudget = 0;
   private previous: number;
   private readonly designGrossMw: number;
 
@@ -341,6 +343,7 @@ export class PlantModel {
           return cumulative >= Math.max(EPISODE_START_SHARE * total, 40);
         });
         if (startAt) this.episodeHaul = { from: startAt.ts, to: startAt.ts + EPISODE_HAUL_MS };
+        this.episodeBudget = EPISODE_BUDGET_SHARE * total;
       }
     }
   }
@@ -459,13 +462,14 @@ export class PlantModel {
   /** The diversion-drop haul: stored ash to landfill, regardless of the cap, while the day stays above ~22 %. */
   private episodeLoad(ts: number): SimTicket | undefined {
     const haul = this.episodeHaul;
-    if (!haul || ts < haul.from || ts >= haul.to || this.episodeHauled > 600) return undefined;
+    if (!haul || ts < haul.from || ts >= haul.to) return undefined;
     const tonnes = roundTonnes(between(this.haulRandom, 20, 26));
+    if (tonnes > this.episodeBudget) return undefined;
     const dayFrom = Math.max(this.run.start, bucketStart(ts, '1d', this.run.timeZone));
     const day = this.flowsBetween(dayFrom, ts);
     if (day.received < 25 || day.landfilled + tonnes > EPISODE_LANDFILL_SHARE * day.received)
       return undefined;
-    this.episodeHauled += tonnes;
+    this.episodeBudget -= tonnes;
     return this.outTicket(ts, 'ash', tonnes, 'landfill', true);
   }
 

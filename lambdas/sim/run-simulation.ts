@@ -95,6 +95,11 @@ export class SimulationOptionsError extends Error {
   override readonly name = 'SimulationOptionsError';
 }
 
+/** The target refused the token (HTTP 401): no message can succeed, so the run stops. */
+export class SimulationAuthError extends Error {
+  override readonly name = 'SimulationAuthError';
+}
+
 function checkOptions(options: SimulationOptions, start: number, wallStart: number): void {
   const fail = (message: string) => {
     throw new SimulationOptionsError(message);
@@ -185,7 +190,12 @@ export async function runSimulation(
     ...(options.timeZone ? { timeZone: options.timeZone } : {}),
     ...(options.affected ? { affected: options.affected } : {}),
   };
-  const signal = hooks.signal ?? new AbortController().signal;
+  // Stops on the caller's signal, or on a refusal that no further message can escape (401).
+  const controller = new AbortController();
+  const onCallerAbort = () => controller.abort(hooks.signal?.reason);
+  if (hooks.signal?.aborted) controller.abort(hooks.signal.reason);
+  const signal = controller.signal;
+  let fatal: Error | undefined;
   const log = hooks.onLog ?? (() => {});
   const stats: MutableStats = {
     phase: 'catching-up',
@@ -232,6 +242,10 @@ export async function runSimulation(
     stats.retries += outcome.retries;
     if (outcome.kind === 'refused') {
       stats.refusedMessages++;
+      if (outcome.status === 401 && !fatal) {
+        fatal = new SimulationAuthError(`the target refused the gateway token: ${outcome.title}`);
+        controller.abort(fatal);
+      }
       note(
         `refused ${message.body.messageId}: ${outcome.status} ${outcome.title}${outcome.detail ? `: ${outcome.detail}` : ''}`,
       );
@@ -275,6 +289,7 @@ export async function runSimulation(
   };
   const pace = { start, wallStart, speed: options.speed };
   const depth = options.laneDepth ?? 64;
+  hooks.signal?.addEventListener('abort', onCallerAbort, { once: true });
   const stopped = aborted(signal);
   try {
     for (const message of simulate(plan)) {
@@ -296,8 +311,10 @@ export async function runSimulation(
     }
     await Promise.race([Promise.all([...lanes.values()].map((l) => l.idle())), stopped]);
   } finally {
+    hooks.signal?.removeEventListener('abort', onCallerAbort);
     await transport.close().catch(() => {});
   }
+  if (fatal) throw fatal;
   stats.phase = signal.aborted ? 'stopped' : 'done';
   progress(true);
   return { ...stats };

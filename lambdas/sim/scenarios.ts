@@ -123,10 +123,15 @@ export function episodePlan(scenario: ScenarioName, run: RunWindow): EpisodePlan
     case 'duplicates':
       return { duplicates: true };
     case 'diversion-drop': {
+      // Prefer a day the run holds to its end (the alert resolves only on a complete day), with most of its deliveries.
       const segments = daySegments(run);
       const shares = segments.map((s) => segmentShare(s, run.timeZone));
-      const firstBig = shares.findIndex((share) => share >= 0.4);
-      const best = firstBig >= 0 ? firstBig : shares.indexOf(Math.max(...shares));
+      const big = (i: number) => (shares[i] ?? 0) >= 0.4;
+      const whole = (s: TimeSpan) =>
+        s.to === bucketEnd(bucketStart(s.from, '1d', run.timeZone), '1d', run.timeZone);
+      let best = segments.findIndex((s, i) => big(i) && whole(s));
+      if (best < 0) best = segments.findIndex((_, i) => big(i));
+      if (best < 0) best = shares.indexOf(Math.max(...shares));
       const day = segments[best];
       return day ? { diversionDay: day } : {};
     }
