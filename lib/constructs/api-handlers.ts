@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { DataAccess } from './data-access.ts';
-import { WteFunction } from './wte-function.ts';
+import { type Invocation, WteFunction } from './wte-function.ts';
 
 export interface ApiHandlersProps {
   readonly access: DataAccess;
@@ -25,55 +25,59 @@ export class ApiHandlers extends Construct {
     const { access, logRetentionDays } = props;
     const handler = (
       handlerId: string,
-      entry: string,
-      exported: string,
-      description: string,
-      memorySize = 512,
-      // API Gateway gives up after 29 s.
-      timeout = Duration.seconds(28),
+      options: {
+        readonly entry: string;
+        readonly exported: string;
+        readonly description: string;
+        readonly memorySize?: number;
+        readonly timeout?: Duration;
+        readonly invocation?: Invocation;
+      },
     ) =>
       new WteFunction(this, handlerId, {
-        entry,
-        handler: exported,
-        description,
-        memorySize,
-        timeout,
+        entry: options.entry,
+        handler: options.exported,
+        description: options.description,
+        memorySize: options.memorySize ?? 512,
+        // API Gateway gives up after 29 s.
+        timeout: options.timeout ?? Duration.seconds(28),
         logRetentionDays,
-        invocation: handlerId === 'Authorizer' ? 'authorizer' : 'api',
+        invocation: options.invocation ?? 'api',
       });
 
-    this.ingest = handler(
-      'Ingest',
-      'ingest',
-      'handler',
-      'POST /v1/plants/{plantId}/telemetry: validate and enqueue',
-      512,
-      Duration.seconds(10),
-    ).bind(access.telemetryQueue());
-    this.authorizer = handler(
-      'Authorizer',
-      'authorizer',
-      'handler',
-      'Gateway bearer-token REQUEST authorizer',
-      256,
-      Duration.seconds(5),
-    ).bind(access.stateTable(['GetItem']));
-    this.kpis = handler('Kpis', 'query-api', 'kpisHandler', 'GET /v1/plants/{plantId}/kpis').bind(
-      access.stateTable(['GetItem']),
-      access.metrics({ write: false }),
-    );
-    this.series = handler('Series', 'query-api', 'seriesHandler', 'GET /v1/plants/{plantId}/series').bind(
-      access.stateTable(['GetItem']),
-      access.metrics({ write: false }),
-    );
-    this.listAlerts = handler('ListAlerts', 'alerts-api', 'listHandler', 'GET /v1/alerts').bind(
-      access.stateTable(['GetItem', 'Query']),
-    );
-    this.acknowledgeAlert = handler(
-      'AcknowledgeAlert',
-      'alerts-api',
-      'ackHandler',
-      'POST /v1/alerts/{alertId}/ack',
-    ).bind(access.stateTable(['GetItem', 'PutItem', 'UpdateItem']));
+    this.ingest = handler('Ingest', {
+      entry: 'ingest',
+      exported: 'handler',
+      description: 'POST /v1/plants/{plantId}/telemetry: validate and enqueue',
+      timeout: Duration.seconds(10),
+    }).bind(access.telemetryQueue());
+    this.authorizer = handler('Authorizer', {
+      entry: 'authorizer',
+      exported: 'handler',
+      description: 'Gateway bearer-token REQUEST authorizer',
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+      invocation: 'authorizer',
+    }).bind(access.stateTable(['GetItem']));
+    this.kpis = handler('Kpis', {
+      entry: 'query-api',
+      exported: 'kpisHandler',
+      description: 'GET /v1/plants/{plantId}/kpis',
+    }).bind(access.stateTable(['GetItem']), access.metrics({ write: false }));
+    this.series = handler('Series', {
+      entry: 'query-api',
+      exported: 'seriesHandler',
+      description: 'GET /v1/plants/{plantId}/series',
+    }).bind(access.stateTable(['GetItem']), access.metrics({ write: false }));
+    this.listAlerts = handler('ListAlerts', {
+      entry: 'alerts-api',
+      exported: 'listHandler',
+      description: 'GET /v1/alerts',
+    }).bind(access.stateTable(['GetItem', 'Query']));
+    this.acknowledgeAlert = handler('AcknowledgeAlert', {
+      entry: 'alerts-api',
+      exported: 'ackHandler',
+      description: 'POST /v1/alerts/{alertId}/ack',
+    }).bind(access.stateTable(['GetItem', 'PutItem', 'UpdateItem']));
   }
 }
