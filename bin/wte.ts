@@ -11,6 +11,8 @@ import { LOCAL_OPTIONS, LOCAL_USAGE, localCommand } from '../cli/local-command.t
 import { quarantineCommand } from '../cli/quarantine-command.ts';
 import { QUERY_OPTIONS, QUERY_USAGE, queryCommand } from '../cli/query-command.ts';
 import { r1Command } from '../cli/r1-command.ts';
+import { SIMULATE_OPTIONS, SIMULATE_USAGE, simulateCommand } from '../cli/simulate-command.ts';
+import { START_OPTIONS, START_USAGE, startCommand } from '../cli/start-command.ts';
 import { queueFrom, stateStoreFrom, TARGET_OPTIONS } from '../cli/targets.ts';
 import { tokenCommand } from '../cli/token-command.ts';
 import { validateCommand } from '../cli/validate-command.ts';
@@ -24,17 +26,9 @@ interface CommandHelp {
 }
 
 export const COMMANDS: readonly CommandHelp[] = [
-  {
-    name: 'start',
-    summary: 'local mode plus a simulated fleet (what `npm start` runs)',
-    comingWith: 'local mode (#6)',
-  },
+  { name: 'start', summary: 'local mode plus a simulated fleet (what `npm start` runs): `wte start --help`' },
   { name: 'local', summary: 'the whole pipeline on 127.0.0.1 with embedded stores: `wte local --help`' },
-  {
-    name: 'simulate',
-    summary: 'stream a realistic simulated fleet to a target',
-    comingWith: 'local mode (#6)',
-  },
+  { name: 'simulate', summary: 'stream a realistic simulated fleet to a target: `wte simulate --help`' },
   { name: 'query', summary: 'KPIs and series from local mode or a deployed API: `wte query --help`' },
   { name: 'token', summary: 'gateway tokens: `wte token create|list|revoke` (`wte token --help`)' },
   { name: 'quarantine', summary: 'refused items: `wte quarantine list|replay` (`wte quarantine --help`)' },
@@ -179,6 +173,22 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           asCorrection: values['as-correction'] === true,
           json: values.json === true,
         });
+      }
+      case 'start': {
+        const { values } = parseArgs({ args: [...rest], options: START_OPTIONS, strict: true });
+        if (values.help) {
+          io.out(START_USAGE);
+          return 0;
+        }
+        return await startCommand(io, values, process.env);
+      }
+      case 'simulate': {
+        const { values } = parseArgs({ args: [...rest], options: SIMULATE_OPTIONS, strict: true });
+        if (values.help) {
+          io.out(SIMULATE_USAGE);
+          return 0;
+        }
+        return await simulateCommand(io, values, process.env);
       }
       case 'local': {
         const { values } = parseArgs({ args: [...rest], options: LOCAL_OPTIONS, strict: true });

@@ -587,7 +587,13 @@ export function evaluateCombustion(
  * otherwise: fresh data is the recovery, there is no band to wait out. One
  * evaluation per `{line}/{metric}` (duplicates merged: latest GOOD, earliest
  * sighting), sorted by subject; warning; value = minutes without GOOD data.
+ * With two or more series, a plant-wide verdict (subject `all-series`) comes
+ * first: when every series is silent that is one alert, and the series
+ * verdicts hold, so an outage never floods ops with one alert per sensor.
  */
+/** Subject of the SENSOR_STALE alert for a plant whose every series went silent. */
+export const PLANT_WIDE_SUBJECT = 'all-series';
+
 export function evaluateStale(
   plantId: string,
   series: readonly SeriesActivity[],
@@ -611,7 +617,7 @@ export function evaluateStale(
     });
   }
   const subjects = [...merged.keys()].sort();
-  return subjects.map((subject) => {
+  const perSeries = subjects.map((subject) => {
     const s = merged.get(subject) as SeriesActivity;
     const since = s.lastGoodTs ?? s.firstSeenTs;
     const ageMs = now - since;
@@ -632,6 +638,37 @@ export function evaluateStale(
           };
     return evaluation(plantId, 'SENSOR_STALE', subject, 'warning', window, verdict);
   });
+  if (perSeries.length < 2) return perSeries;
+  // Every series silent is one fault (the gateway or its link), not one alert per series.
+  const allSilent = perSeries.every((e) => e.status === 'firing');
+  const newest = Math.max(...[...merged.values()].map((s) => s.lastGoodTs ?? s.firstSeenTs));
+  const ageMs = Math.max(now - newest, 0);
+  const plantVerdict: Verdict = allSilent
+    ? {
+        status: 'firing',
+        value: ageMs / MINUTE_MS,
+        threshold: afterMinutes,
+        message: `No GOOD data from any of ${perSeries.length} series for ${minutes(ageMs)}: gateway or link down?`,
+      }
+    : {
+        status: 'clear',
+        value: ageMs / MINUTE_MS,
+        threshold: afterMinutes,
+        message: `GOOD data from the plant again, last ${minutes(ageMs)} ago`,
+      };
+  const plantWide = evaluation(
+    plantId,
+    'SENSOR_STALE',
+    PLANT_WIDE_SUBJECT,
+    'warning',
+    { start: Math.min(newest, now), end: now },
+    plantVerdict,
+  );
+  return [
+    plantWide,
+    // While the whole plant is silent, series alerts neither open nor resolve.
+    ...(allSilent ? perSeries.map((e) => ({ ...e, status: 'holding' as const })) : perSeries),
+  ];
 }
 
 // ---------------------------------------------------------------------------

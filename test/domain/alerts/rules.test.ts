@@ -395,7 +395,11 @@ describe('evaluateStale', () => {
       now,
       RULES,
     );
-    expect(out.map((e) => e.status)).toEqual(['firing', 'clear']);
+    expect(out.map((e) => [e.subject, e.status])).toEqual([
+      ['all-series', 'clear'],
+      ['l/dust', 'firing'],
+      ['l/hcl', 'clear'],
+    ]);
   });
 
   it('merges duplicate series (latest GOOD wins) and sorts by subject', () => {
@@ -410,10 +414,40 @@ describe('evaluateStale', () => {
       RULES,
     );
     expect(out.map((e) => [e.subject, e.status, e.value])).toEqual([
+      ['all-series', 'clear', 2],
       ['a/co', 'firing', 30],
       ['b/co', 'clear', 2],
     ]);
-    expect(out[0]?.message).toBe('No GOOD data from a/co for 30 min');
+    expect(out[1]?.message).toBe('No GOOD data from a/co for 30 min');
+  });
+
+  it('raises one plant-wide alert, not one per series, when every series is silent', () => {
+    const series = ['co', 'nox', 'dust', 'so2'].map((metric, i) => ({
+      line: 'stack',
+      metric,
+      lastGoodTs: ago(40 + i),
+      firstSeenTs: ago(600),
+    }));
+    const out = evaluateStale(PLANT, series, now, RULES);
+    expect(out.filter((e) => e.status === 'firing').map((e) => [e.subject, e.value])).toEqual([
+      ['all-series', 40],
+    ]);
+    expect(out.filter((e) => e.subject !== 'all-series').every((e) => e.status === 'holding')).toBe(true);
+    expect(out[0]?.message).toBe('No GOOD data from any of 4 series for 40 min: gateway or link down?');
+    // One series back: the plant-wide alert clears and the silent ones are judged one by one.
+    const partly = evaluateStale(
+      PLANT,
+      [{ ...series[0], lastGoodTs: ago(1) } as (typeof series)[number], ...series.slice(1)],
+      now,
+      RULES,
+    );
+    expect(partly.map((e) => [e.subject, e.status])).toEqual([
+      ['all-series', 'clear'],
+      ['stack/co', 'clear'],
+      ['stack/dust', 'firing'],
+      ['stack/nox', 'firing'],
+      ['stack/so2', 'firing'],
+    ]);
   });
 });
 
