@@ -28,8 +28,12 @@ export interface Observability {
 
 export function observability(functionName: string): Observability {
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { function: functionName } });
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
-  metrics.addDimension('function', functionName);
+  // A default dimension survives every flush; one added with addDimension is cleared after the first.
+  const metrics = new Metrics({
+    namespace: METRICS_NAMESPACE,
+    serviceName: SERVICE_NAME,
+    defaultDimensions: { function: functionName },
+  });
   const log: LogFn = (level, message, fields) => logger[level](message, fields);
   const count: CountFn = (name, value) => metrics.addMetric(name, MetricUnit.Count, value);
   return {

@@ -2,26 +2,12 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { toItem } from '../../lambdas/adapters/dynamo/attribute-values.ts';
-import { COLLECTION_PK, COLLECTION_SK, PK, SK } from '../../lambdas/adapters/dynamo/state-table.ts';
+import { plantItem } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
 import type { PlantConfig } from '../../lambdas/domain/plant.ts';
 import { tableAccess } from './access.ts';
 import { deployTimeCall } from './deploy-time-call.ts';
 
-/**
- * The state table item of a plant, as DynamoStateStore.putPlant writes it
- * (test/infra proves the store reads it back through getPlant and listPlants).
- */
-export function plantItem(plant: PlantConfig) {
-  return {
-    ...toItem(plant),
-    [PK]: { S: `PLANT#${plant.plantId}` },
-    [SK]: { S: 'CONFIG' },
-    [COLLECTION_PK]: { S: 'PLANT' },
-    [COLLECTION_SK]: { S: plant.plantId },
-    entity: { S: 'plant' },
-  };
-}
+export { plantItem };
 
 export interface PlantRegistryProps {
   readonly plants: readonly PlantConfig[];

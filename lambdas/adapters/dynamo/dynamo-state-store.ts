@@ -348,7 +348,8 @@ function timeKey(epochMs: number): string {
   return String(epochMs).padStart(16, '0');
 }
 
-function plantItem(config: PlantConfig): Item {
+/** The state table item of a plant (also written at deploy time by lib/constructs/plant-registry.ts). */
+export function plantItem(config: PlantConfig): Item {
   return {
     ...toItem(config),
     ...plantKey(config.plantId),
