@@ -278,6 +278,8 @@ export interface SimulateDeps {
   readonly now?: () => number;
   /** Plain progress lines (not a terminal) at most this often, ms (default 10 s). */
   readonly plainEveryMs?: number;
+  /** Also told every progress update (e.g. local mode waiting for `phase: 'live'`). */
+  readonly onProgress?: (stats: SimulationStats) => void;
 }
 
 export async function simulateCommand(
@@ -303,6 +305,7 @@ export async function simulateCommand(
   let lastPlain = Number.NEGATIVE_INFINITY;
   let onLine = false;
   const show = (stats: SimulationStats) => {
+    deps.onProgress?.(stats);
     const line = progressLine(stats);
     if (terminal.isTTY) {
       terminal.write(`\r\x1b[2K${line}`);

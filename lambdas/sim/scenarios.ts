@@ -56,7 +56,8 @@ export const SCENARIOS: Readonly<Record<ScenarioName, ScenarioInfo>> = {
     summary:
       'the gateway loses its uplink for an hour, buffers, then uploads the backlog late and out of order (tickets keep their order)',
     raises: ['SENSOR_STALE'],
-    needs: 'a run of 3 h or more; the stale alerts resolve when the backlog arrives',
+    needs:
+      'a run of 3 h or more; the plant-wide stale alert (subject all-series) resolves when the backlog arrives',
   },
   duplicates: {
     summary: 'the gateway re-sends about 8 % of its messages (lost acknowledgements) and replays bursts',

@@ -122,12 +122,17 @@ export function httpTransport(options: HttpTransportOptions): Transport {
       for (;;) {
         signal.throwIfAborted();
         let wait: number;
+        // One signal per request: fetch keeps its abort listener until the request is garbage collected,
+        // and thousands of requests on the run's signal would pile up listeners on it.
+        const request = new AbortController();
+        const abort = () => request.abort(signal.reason);
+        signal.addEventListener('abort', abort, { once: true });
         try {
           const response = await doFetch(url, {
             method: 'POST',
             headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
             body,
-            signal,
+            signal: request.signal,
           });
           if (response.status >= 200 && response.status < 300) {
             const answer = await jsonOf(response);
@@ -161,6 +166,8 @@ export function httpTransport(options: HttpTransportOptions): Transport {
           if (signal.aborted) throw signal.reason ?? error;
           // Connection refused or reset, DNS, timeout: the message may or may not have arrived; send it again.
           wait = backoffMs(retries, policy);
+        } finally {
+          signal.removeEventListener('abort', abort);
         }
         retries++;
         await sleep(wait, undefined, { signal });
