@@ -198,7 +198,7 @@ export async function runSimulation(
   let fatal: Error | undefined;
   const log = hooks.onLog ?? (() => {});
   const stats: MutableStats = {
-    phase: 'catching-up',
+    phase: start >= wallStart ? 'live' : 'catching-up',
     start,
     end: plan.end,
     sent: 0,
