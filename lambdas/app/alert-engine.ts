@@ -188,7 +188,11 @@ export class AlertEngine {
           to: now + 1,
         });
         const byLine = new Map<string, StoredReading[]>();
-        for (const r of recent) byLine.set(r.line, [...(byLine.get(r.line) ?? []), r]);
+        for (const r of recent) {
+          const list = byLine.get(r.line);
+          if (list) list.push(r);
+          else byLine.set(r.line, [r]);
+        }
         for (const [line, readings] of byLine) {
           if (metric === 'furnace_temperature') furnaceLines.push(line);
           const good = readings.filter((r) => r.quality === 'GOOD');

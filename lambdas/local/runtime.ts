@@ -60,6 +60,12 @@ export interface LocalModeOptions {
   readonly webhookUrl?: string;
   /** How often the scheduled run (stale and stuck sensors, day rules, reminders, relay) runs. @default 60 000 */
   readonly schedulerIntervalMs?: number;
+  /**
+   * Start with the timer held until `resumeScheduler()`: while a backfill
+   * catches up, the wall-clock checks would judge half-loaded days and
+   * silent-looking sensors. @default false
+   */
+  readonly schedulerPaused?: boolean;
   readonly queue?: {
     readonly visibilityTimeoutMs?: number;
     readonly maxReceiveCount?: number;
@@ -87,6 +93,8 @@ export interface LocalMode {
   readonly stateTable: string;
   /** Runs the scheduled handler now (what the timer does). */
   runScheduler(): Promise<void>;
+  /** Starts a timer held by `schedulerPaused` (runs once at once). Idempotent. */
+  resumeScheduler(): void;
   /** Resolves once the queue is empty (or `timeoutMs` passed), then relays the outbox. */
   settle(timeoutMs?: number): Promise<boolean>;
   queueStats(): { visible: number; inFlight: number; deadLettered: number };
@@ -186,8 +194,14 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       return schedulerRun;
     };
     const interval = options.schedulerIntervalMs ?? 60_000;
-    const timer = setInterval(() => void runScheduler(), interval);
-    timer.unref();
+    let timer: NodeJS.Timeout | undefined;
+    const resumeScheduler = () => {
+      if (timer) return;
+      timer = setInterval(() => void runScheduler(), interval);
+      timer.unref();
+      // Catch up at once (stale sensors, yesterday's day rules, a pending outbox), then on the timer.
+      void runScheduler();
+    };
     closers.push(async () => {
       clearInterval(timer);
       await schedulerRun;
@@ -211,8 +225,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     // The HTTP server stops first, so nothing is accepted that cannot be queued.
     closers.push(http.close);
     ready = true;
-    // Catch up at once (stale sensors, yesterday's day rules, a pending outbox), then on the timer.
-    void runScheduler();
+    if (!options.schedulerPaused) resumeScheduler();
 
     return {
       httpUrl: http.url,
@@ -225,6 +238,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       dynamoEndpoint: dynamo.endpoint,
       stateTable: LOCAL_STATE_TABLE,
       runScheduler,
+      resumeScheduler,
       settle: async (timeoutMs = 30_000) => {
         const drained = await queue.drained(timeoutMs);
         await relay();

@@ -20,7 +20,15 @@
  */
 import { canonicalUnitOf, type MetricName } from '../domain/catalog.ts';
 import type { Destination, Material } from '../domain/telemetry.ts';
-import { bucketEnd, bucketStart, DAY_MS, HOUR_MS, localDate, MINUTE_MS } from '../domain/time.ts';
+import {
+  bucketEnd,
+  bucketStart,
+  DAY_MS,
+  HOUR_MS,
+  localDate,
+  MINUTE_MS,
+  zoneOffsetMs,
+} from '../domain/time.ts';
 import type { Unit } from '../domain/units.ts';
 import { HAUL_FROM_MS, HAUL_TO_MS, type PlannedDelivery, planDeliveries, roundTonnes } from './deliveries.ts';
 import { type PlantProfile, STEAM_ENTHALPY_GJ_PER_T } from './plant-profile.ts';
@@ -126,6 +134,19 @@ export interface PlantModelOptions {
 /** First tick of a run: the first multiple of the interval at or after the start. */
 export function firstTick(start: number, intervalMs: number): number {
   return Math.ceil(start / intervalMs) * intervalMs;
+}
+
+/**
+ * A ticket number from its plant-local weighing time (`20261124-083512`) plus
+ * a counter within that second: the same truck gets the same number in any
+ * run, and a run that starts later never reuses a number for another truck.
+ */
+function ticketLabel(ts: number, timeZone: string): string {
+  const local = new Date(ts + zoneOffsetMs(ts, timeZone));
+  const hhmmss = [local.getUTCHours(), local.getUTCMinutes(), local.getUTCSeconds()]
+    .map((n) => String(n).padStart(2, '0'))
+    .join('');
+  return `${localDate(ts, timeZone).replaceAll('-', '')}-${hhmmss}`;
 }
 
 export class PlantModel {
@@ -364,14 +385,14 @@ export class PlantModel {
     const tickets: SimTicket[] = [];
     while (this.pending.length > 0 && (this.pending[0] as PlannedDelivery).ts <= t) {
       const d = this.pending.shift() as PlannedDelivery;
-      const day = localDate(d.ts, this.run.timeZone).replaceAll('-', '');
-      if (day !== this.inLabel) {
-        this.inLabel = day;
+      const label = ticketLabel(d.ts, this.run.timeZone);
+      if (label !== this.inLabel) {
+        this.inLabel = label;
         this.inSeq = 0;
       }
       this.inSeq += 1;
       tickets.push({
-        ticketId: `WB-IN-${day}-${String(this.inSeq).padStart(4, '0')}`,
+        ticketId: `WB-IN-${label}-${this.inSeq}`,
         ts: d.ts,
         direction: 'in',
         netTonnes: d.netTonnes,
@@ -438,15 +459,15 @@ export class PlantModel {
     destination: Destination,
     episode = false,
   ) {
-    const day = localDate(ts, this.run.timeZone).replaceAll('-', '');
-    if (day !== this.outLabel) {
-      this.outLabel = day;
+    const label = ticketLabel(ts, this.run.timeZone);
+    if (label !== this.outLabel) {
+      this.outLabel = label;
       this.outSeq = 0;
     }
     this.outSeq += 1;
     const op = OPERATION[pile];
     const ticket: SimTicket = {
-      ticketId: `WB-OUT-${day}-${String(this.outSeq).padStart(4, '0')}`,
+      ticketId: `WB-OUT-${label}-${this.outSeq}`,
       ts,
       direction: 'out',
       netTonnes: tonnes,
