@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { listenOnLoopback } from './listen.ts';
 
 export interface StartDynaliteOptions {
   /** LevelDB data directory, for a store that outlives the process. */
@@ -27,16 +28,8 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
     updateTableMs: 0,
     ...(options.path === undefined ? {} : { path: options.path }),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error(`dynalite is not on TCP: ${address}`);
-  const endpoint = `http://127.0.0.1:${address.port}`;
+  const port = await listenOnLoopback(server, options.port ?? 0);
+  const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
     region: 'local',
     endpoint,

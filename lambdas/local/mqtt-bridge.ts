@@ -19,6 +19,7 @@ import { rejectedTopic } from '../adapters/iot-rejection-publisher.ts';
 import type { Clock, RejectionNotice, RejectionPublisher } from '../domain/ports.ts';
 import { ProblemType, problem } from '../domain/problem.ts';
 import { PLANT_ID_PATTERN } from '../domain/telemetry.ts';
+import { listenOnLoopback } from './listen.ts';
 import { type GatewayIdentity, identityAllowsPlant } from './local-auth.ts';
 
 /** IoT Core's MQTT payload limit. */
@@ -146,18 +147,10 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
   }
 
   const server: Server = createServer(broker.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the MQTT server is not on TCP');
+  const boundPort = await listenOnLoopback(server, port);
   return {
-    port: address.port,
-    url: `mqtt://127.0.0.1:${address.port}`,
+    port: boundPort,
+    url: `mqtt://127.0.0.1:${boundPort}`,
     publish: publishNotice,
     close: async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
