@@ -12,6 +12,7 @@ import { AlertEngine } from '../../lambdas/app/alert-engine.ts';
 import { parseTelemetry } from '../../lambdas/domain/parse-telemetry.ts';
 import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
 import type { TelemetryMessage } from '../../lambdas/domain/telemetry.ts';
+import { deliverToEngine } from '../support/alert-delivery.ts';
 import { FixedClock } from '../support/memory-ports.ts';
 
 const PLANT = 'kz-ast-01';
@@ -80,21 +81,8 @@ async function finalStates(order: readonly TelemetryMessage[]): Promise<string[]
   });
   try {
     for (const message of order) {
-      await metrics.writeReadings(message.readings.map((r) => ({ ...r, version: 1 })));
-      await metrics.writeMovements(message.movements.map((m) => ({ ...m, version: 1 })));
-      const times = [...message.readings.map((r) => r.ts), ...message.movements.map((m) => m.ts)];
-      await engine.afterBatch(
-        [
-          {
-            plantId: PLANT,
-            from: Math.min(...times),
-            to: Math.max(...times) + 1,
-            furnaceLines: message.readings.length > 0 ? ['boiler-1'] : [],
-          },
-        ],
-        // Delivered as a backfill, later than the settle delay: every instant is judged on arrival.
-        END,
-      );
+      // Delivered as a backfill, later than the settle delay: every instant is judged on arrival.
+      await deliverToEngine(engine, metrics, message, END);
     }
     await engine.scheduled(clock.now());
     const { items } = await alerts.listAlerts({ limit: 1000 });

@@ -17,6 +17,7 @@ import { AlertEngine, settingsFromPlant } from '../../lambdas/app/alert-engine.t
 import { parseTelemetry } from '../../lambdas/domain/parse-telemetry.ts';
 import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
 import type { TelemetryMessage } from '../../lambdas/domain/telemetry.ts';
+import { deliverToEngine } from '../support/alert-delivery.ts';
 import { FixedClock } from '../support/memory-ports.ts';
 
 const PLANT = 'kz-ast-01';
@@ -126,20 +127,7 @@ async function transitionsOf(deliveries: readonly Delivery[], settleMinutes: num
     for (const { message, at } of ordered) {
       while ((schedule[0] ?? Number.POSITIVE_INFINITY) <= at)
         await engine.scheduled(schedule.shift() as number);
-      await metrics.writeReadings(message.readings.map((r) => ({ ...r, version: 1 })));
-      await metrics.writeMovements(message.movements.map((m) => ({ ...m, version: 1 })));
-      const times = [...message.readings.map((r) => r.ts), ...message.movements.map((m) => m.ts)];
-      await engine.afterBatch(
-        [
-          {
-            plantId: PLANT,
-            from: Math.min(...times),
-            to: Math.max(...times) + 1,
-            furnaceLines: message.readings.length > 0 ? ['boiler-1'] : [],
-          },
-        ],
-        at,
-      );
+      await deliverToEngine(engine, metrics, message, at);
     }
     for (const at of schedule) await engine.scheduled(at);
     return alerts.history
