@@ -1,14 +1,37 @@
 /**
- * KPIs from the metrics store: loads the counters (with each series' last
- * reading before the range, so the first bucket's first step counts) and the
- * tickets, and computes with the domain core. The query API, the alert engine
- * and backtests share it, so every path computes KPIs the same way.
+ * KPIs from the metrics store, and the scheduled KPI rollup that keeps long
+ * KPI queries cheap (docs/kpi-rollup.md). The query API, the alert engine
+ * and backtests share `loadKpis`, so every path computes KPIs the same way.
+ *
+ * This is the one place that decides how counters are read:
+ * - from slot summaries, when the store keeps the KPI rollup
+ *   (`readKpiCounterSlots`, Timestream on AWS) and the buckets are unions of
+ *   15-minute slots (every IANA zone since 1979);
+ * - otherwise from the raw readings: each counter's readings in the range
+ *   plus its last reading before it, so the first bucket's first step counts
+ *   (DuckDB in local mode, which scans cheaply).
+ * Both give identical KPIs for the same stored data: the summaries hold
+ * exactly the steps of the raw readings, and counter fields are exact sums
+ * (lambdas/domain/kpi-rollup.ts).
  */
+import {
+  bucketsAlignWithSlots,
+  computeKpisFromSlots,
+  type KpiRollupWriter,
+  type KpiSlotMarker,
+  type PendingSlot,
+  SLOT_MS,
+  slotStartsIn,
+  summarizeSlots,
+} from '../domain/kpi-rollup.ts';
 import { computeKpisForBuckets, KPI_COUNTER_METRICS, type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
-import type { MetricsStore, StoredReading } from '../domain/ports.ts';
+import type { Clock, MetricsStore, StoredReading } from '../domain/ports.ts';
 import type { KpiInterval } from '../domain/time.ts';
 
-export type KpiSource = Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
+export type KpiSource = Pick<
+  MetricsStore,
+  'readReadings' | 'readLastBefore' | 'readMovements' | 'readKpiCounterSlots'
+>;
 
 /** KPI points for explicit buckets (calendar buckets or one arbitrary window). */
 export async function loadKpisForBuckets(
@@ -20,6 +43,11 @@ export async function loadKpisForBuckets(
   const first = buckets[0];
   const last = buckets.at(-1);
   if (!first || !last) return [];
+  if (metrics.readKpiCounterSlots !== undefined && bucketsAlignWithSlots(buckets)) {
+    const counters = await metrics.readKpiCounterSlots(plantId, first.start, last.end);
+    const movements = await metrics.readMovements(plantId, first.start, last.end);
+    return computeKpisFromSlots(buckets, now, counters, movements);
+  }
   const readings: StoredReading[] = [];
   for (const metric of KPI_COUNTER_METRICS) {
     readings.push(...(await metrics.readLastBefore(plantId, metric, first.start)));
@@ -40,4 +68,123 @@ export function loadKpis(
   now: number,
 ): Promise<KpiPoint[]> {
   return loadKpisForBuckets(metrics, plantId, kpiBuckets(interval, timeZone, from, to), now);
+}
+
+// ---------------------------------------------------------------------------
+// The scheduled rollup
+// ---------------------------------------------------------------------------
+
+/** Raw KPI counter readings of a range (every quality, latest version of each). */
+export interface CounterReadingSource {
+  readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]>;
+}
+
+/** A counter reading source over any metrics store: one `readReadings` per KPI counter. */
+export function counterReadingsOf(store: Pick<MetricsStore, 'readReadings'>): CounterReadingSource {
+  return {
+    async readCounterReadings(plantId, from, to) {
+      const readings: StoredReading[] = [];
+      for (const metric of KPI_COUNTER_METRICS)
+        readings.push(...(await store.readReadings({ plantId, metric, from, to })));
+      return readings;
+    },
+  };
+}
+
+export interface KpiRollupJobDeps {
+  readonly rollup: KpiRollupWriter;
+  readonly readings: CounterReadingSource;
+  readonly clock: Clock;
+  /** Pending slots taken per run. @default 2000 */
+  readonly limit?: number;
+  /** Pending slots of one plant at most this many slots apart are read in one query. @default 4 (1 hour) */
+  readonly mergeGapSlots?: number;
+  /** Milliseconds left before the deadline; the run stops taking new ranges below `deadlineMarginMs`. */
+  readonly remainingMs?: () => number;
+  /** @default 10000 */
+  readonly deadlineMarginMs?: number;
+}
+
+export interface KpiRollupRun {
+  /** Settled pending slots found. */
+  readonly pending: number;
+  /** Slots whose summary is now stored and current. */
+  readonly rolled: number;
+  /** Slots marked again while they were being rolled up: still pending, the next run takes them. */
+  readonly superseded: number;
+  /** Raw reads (one query each on Timestream). */
+  readonly reads: number;
+  /** Slots left for the next run because the deadline came near. */
+  readonly deferred: number;
+}
+
+/** Pending slots of one plant, grouped into ranges read with one query each. */
+function rangesOf(slots: readonly PendingSlot[], mergeGapSlots: number): PendingSlot[][] {
+  const sorted = [...slots].sort((a, b) => a.start - b.start);
+  const ranges: PendingSlot[][] = [];
+  for (const slot of sorted) {
+    const range = ranges.at(-1);
+    const previous = range?.at(-1);
+    if (range && previous && slot.start - previous.start <= (mergeGapSlots + 1) * SLOT_MS) range.push(slot);
+    else ranges.push([slot]);
+  }
+  return ranges;
+}
+
+/**
+ * Re-rolls the settled pending slots: reads their raw counter readings (a
+ * few queries per plant, never a slot at a time), summarizes each slot and
+ * stores the summary for the generation it was read at. A slot marked again
+ * in the meantime keeps pending (the store refuses the stale summary), so a
+ * late write is never lost to a concurrent run.
+ */
+export async function rollUpPendingSlots(deps: KpiRollupJobDeps): Promise<KpiRollupRun> {
+  const limit = deps.limit ?? 2000;
+  const mergeGap = deps.mergeGapSlots ?? 4;
+  const margin = deps.deadlineMarginMs ?? 10_000;
+  const remaining = deps.remainingMs ?? (() => Number.POSITIVE_INFINITY);
+  const pending = await deps.rollup.pendingSlots(deps.clock.now(), limit);
+  const byPlant = new Map<string, PendingSlot[]>();
+  for (const slot of pending) byPlant.set(slot.plantId, [...(byPlant.get(slot.plantId) ?? []), slot]);
+
+  let rolled = 0;
+  let superseded = 0;
+  let reads = 0;
+  let deferred = 0;
+  for (const [plantId, slots] of byPlant) {
+    for (const range of rangesOf(slots, mergeGap)) {
+      const from = (range[0] as PendingSlot).start;
+      const to = (range.at(-1) as PendingSlot).start + SLOT_MS;
+      if (remaining() < margin) {
+        deferred += range.length;
+        continue;
+      }
+      const readings = await deps.readings.readCounterReadings(plantId, from, to);
+      reads++;
+      const summaries = new Map(summarizeSlots(readings).map((slot) => [slot.start, slot.series]));
+      for (const slot of range) {
+        if (await deps.rollup.saveSlot(slot, summaries.get(slot.start) ?? [])) rolled++;
+        else superseded++;
+      }
+    }
+  }
+  return { pending: pending.length, rolled, superseded, reads, deferred };
+}
+
+/**
+ * Marks every slot of [from, to) of a plant, so the scheduled rollup rolls
+ * them up: for data written before the rollup existed (slots older than the
+ * rollup's start are read raw until then).
+ */
+export async function backfillKpiSlots(
+  marker: KpiSlotMarker,
+  plantId: string,
+  from: number,
+  to: number,
+): Promise<number> {
+  const first = Math.floor(from / SLOT_MS) * SLOT_MS;
+  const starts = slotStartsIn(first, to);
+  for (let i = 0; i < starts.length; i += 500)
+    await marker.markTouched([{ plantId, slotStarts: starts.slice(i, i + 500) }]);
+  return starts.length;
 }

@@ -2,9 +2,15 @@
  * Plant KPIs per plant-local hour or day, exactly as CONTRACT.md section 3
  * defines them. Only GOOD readings count; every movement counts (tickets have
  * no quality). Pure: the caller passes the data and the current time.
+ *
+ * Counter fields are exact sums of their steps, rounded once (exact-sum.ts):
+ * the answer does not depend on the order readings come in, and the KPI
+ * rollup (kpi-rollup.ts), which adds pre-summed 15-minute slots, gives the
+ * identical double.
  */
 import type { MetricName } from './catalog.ts';
 import { type CounterPoint, counterSteps } from './counters.ts';
+import { ExactSum } from './exact-sum.ts';
 import type { Movement, Reading } from './telemetry.ts';
 import { bucketEnd, bucketStart, type KpiInterval } from './time.ts';
 
@@ -135,8 +141,43 @@ export function kpiBuckets(
   return buckets;
 }
 
-function isKpiCounter(metric: string): metric is KpiCounterMetric {
+export function isKpiCounter(metric: string): metric is KpiCounterMetric {
   return Object.hasOwn(KPI_COUNTERS, metric);
+}
+
+/**
+ * A counter's increase attributed to the instant `ts` (its bucket counts it):
+ * one step between readings, or the exact partials of several steps summed
+ * ahead of time (a rolled-up 15-minute slot, kpi-rollup.ts).
+ */
+export interface CounterIncrement {
+  readonly metric: KpiCounterMetric;
+  readonly ts: number;
+  /** Terms whose exact sum is the increase. */
+  readonly parts: readonly number[];
+}
+
+/**
+ * The steps of every counter series (line and metric) in `readings`, as
+ * increments. Readings of other metrics are ignored.
+ */
+export function counterIncrements(readings: Iterable<KpiReading>): CounterIncrement[] {
+  const series = new Map<string, { metric: KpiCounterMetric; points: CounterPoint[] }>();
+  for (const reading of readings) {
+    if (!isKpiCounter(reading.metric)) continue;
+    const key = `${reading.line}\u0000${reading.metric}`;
+    let entry = series.get(key);
+    if (!entry) {
+      entry = { metric: reading.metric, points: [] };
+      series.set(key, entry);
+    }
+    entry.points.push(reading);
+  }
+  const increments: CounterIncrement[] = [];
+  for (const { metric, points } of series.values()) {
+    for (const step of counterSteps(points)) increments.push({ metric, ts: step.ts, parts: [step.increase] });
+  }
+  return increments;
 }
 
 /** Computes one KPI point per bucket in the request's range, empty buckets included. */
@@ -153,6 +194,20 @@ export function computeKpisForBuckets(
   buckets: ReadonlyArray<{ readonly start: number; readonly end: number }>,
   now: number,
   readings: Iterable<KpiReading>,
+  movements: Iterable<KpiMovement>,
+): KpiPoint[] {
+  return computeKpisFromIncrements(buckets, now, counterIncrements(readings), movements);
+}
+
+/**
+ * KPI points from counter increments instead of readings. A bucket's counter
+ * field is the exact sum of its increments, rounded once (exact-sum.ts), so
+ * the same steps give the same double however they were grouped.
+ */
+export function computeKpisFromIncrements(
+  buckets: ReadonlyArray<{ readonly start: number; readonly end: number }>,
+  now: number,
+  increments: Iterable<CounterIncrement>,
   movements: Iterable<KpiMovement>,
 ): KpiPoint[] {
   const first = buckets[0];
@@ -183,23 +238,20 @@ export function computeKpisForBuckets(
     if (UNBURNT_MATERIALS.has(movement.material)) bucket.unburnt_out_t += movement.netTonnes;
   }
 
-  const series = new Map<string, { metric: KpiCounterMetric; points: CounterPoint[] }>();
-  for (const reading of readings) {
-    if (!isKpiCounter(reading.metric)) continue;
-    const key = `${reading.line}\u0000${reading.metric}`;
-    let entry = series.get(key);
-    if (!entry) {
-      entry = { metric: reading.metric, points: [] };
-      series.set(key, entry);
+  const sums = buckets.map(() => new Map<KpiCounterMetric, ExactSum>());
+  for (const increment of increments) {
+    const bucket = sums[indexOf(increment.ts)];
+    if (!bucket) continue;
+    let sum = bucket.get(increment.metric);
+    if (!sum) {
+      sum = new ExactSum();
+      bucket.set(increment.metric, sum);
     }
-    entry.points.push(reading);
+    sum.addAll(increment.parts);
   }
-  for (const { metric, points } of series.values()) {
-    const field = KPI_COUNTERS[metric];
-    for (const step of counterSteps(points)) {
-      const bucket = totals[indexOf(step.ts)];
-      if (bucket) bucket[field] += step.increase;
-    }
+  for (const [i, bucket] of sums.entries()) {
+    const total = totals[i] as KpiTotals;
+    for (const [metric, sum] of bucket) total[KPI_COUNTERS[metric]] = sum.value();
   }
 
   return buckets.map((bucket, i) => ({

@@ -8,6 +8,7 @@
  */
 import type { Alert, AlertState, AlertTransition, AlertType } from './alerts/model.ts';
 import type { MetricName } from './catalog.ts';
+import type { KpiCounterSlots } from './kpi-rollup.ts';
 import type { PlantConfig } from './plant.ts';
 import type { Problem, ProblemTypeUri } from './problem.ts';
 import type { Movement, Reading, TelemetryMessage } from './telemetry.ts';
@@ -100,6 +101,15 @@ export interface MetricsStore {
   readLastBefore(plantId: string, metric: MetricName, before: number): Promise<StoredReading[]>;
   /** Movements with ts in [from, to), latest version of each ticket. */
   readMovements(plantId: string, from: number, to: number): Promise<StoredMovement[]>;
+  /**
+   * Optional, for stores that keep the KPI rollup (kpi-rollup.ts): the KPI
+   * counters of [from, to), both multiples of SLOT_MS, as summaries of every
+   * slot with GOOD counter readings plus the readings `readLastBefore(from)`
+   * would give. Must describe exactly the readings `readReadings` and
+   * `readLastBefore` return, so KPIs come out identical either way; stores
+   * without it are read raw (lambdas/app/kpi-query.ts decides).
+   */
+  readKpiCounterSlots?(plantId: string, from: number, to: number): Promise<KpiCounterSlots>;
 }
 
 /** Outcome of recording a weighbridge ticket in the ledger. */
