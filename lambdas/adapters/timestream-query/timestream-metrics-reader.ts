@@ -41,10 +41,45 @@
  *   per line in SQL;
  * - readMovements scans the small movements table `ticketShiftHorizonMs`
  *   around the range (see below).
- * KPIs and series over long ranges (weeks, months) should not be computed
- * from raw readings at all: they belong to a rollup table that a Timestream
- * scheduled query fills (hourly/daily aggregates per plant, line and metric).
- * Not built yet.
+ *
+ * KPI rollup (docs/kpi-rollup.md). KPIs over weeks or months are not
+ * computed from raw readings: with `rollup` set, `readKpiCounterSlots` reads
+ * per-slot counter summaries (15 minutes, lambdas/domain/kpi-rollup.ts) from
+ * the rollup table (DynamoDB), and only the slots that are not current there
+ * (the open slot, slots written in the last ~20 minutes or, for late data in
+ * the magnetic store, the last ~6 hours, slots older than the rollup) from
+ * raw readings, in one query per range of such slots (`readCounterReadings`,
+ * all four counters at once, at most `maxRawRanges` queries). The lookback
+ * of the first bucket's predecessor comes from the same summaries. Not a
+ * Timestream scheduled query: one cannot reproduce counterSteps exactly
+ * (version resolution, exact sums, resets across its window) and handles late
+ * data only by re-running fixed windows ("catch-up" runs or manual
+ * executions, per the Timestream guide on late-arriving data); here the
+ * processor marks the slots a write touches and the scheduled job re-rolls
+ * exactly those, after they settle (Timestream reads are eventually
+ * consistent; magnetic-store writes become queryable within 6 hours).
+ *
+ * What a 30-day daily KPI request of one plant costs (the fleet of
+ * performance.md section 9: 500 sensors per plant in 10 lines at 10 s, so
+ * 86,400 readings records per plant and day; a scanned record costs about
+ * 31 B for one counter column with time, line and measure_name, about 55 B
+ * with all four counters; [model]: Timestream does not document its scan
+ * layout):
+ * - raw: 9 queries (4 counters over 30 days, 4 predecessors over the 7-day
+ *   lookback, the movements): 4 x 2.59 M records x 31 B + 4 x 0.60 M x 31 B
+ *   = about 0.40 GB scanned;
+ * - rollup: 2 queries (the unsettled tail, 2 to 3 slots: about 2,700
+ *   records, 0.15 MB; the movements, about 0.3 MB) plus one DynamoDB query
+ *   of 37 x 96 = 3,552 slot items of about 0.5 KB (1.8 MB, about 440 read
+ *   units, $0.00006 at $0.125 per million);
+ * - under TCU pricing each query occupies at least 4 TCUs, billed per second
+ *   with a 30 s minimum: one request is at least 4 TCU x 30 s = 120
+ *   TCU-seconds either way; beyond that minimum TCU time grows with the
+ *   data processed [model], and the raw path processes about 900 times as
+ *   much (0.40 GB against 0.45 MB), which is what counts under load (the
+ *   alert engine computes daily KPIs after every batch); under the older
+ *   per-byte pricing ($0.01 per GB, 10 MB minimum per query) the request
+ *   costs $0.0041 against $0.0002.
  *
  * Where the answer can differ from DuckDB's, by design:
  * - arguments outside the contract (plant id, line, metric, NaN times) throw
@@ -71,6 +106,18 @@
 import { QueryCommand, type TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { canonicalUnitOf, isMetricName, METRICS, type MetricName } from '../../domain/catalog.ts';
 import { movementFingerprint } from '../../domain/identity.ts';
+import {
+  isSlotAligned,
+  type KpiCounterSlots,
+  type KpiRollupReader,
+  type KpiSlot,
+  lastReadingsBefore,
+  SLOT_MS,
+  seriesOf,
+  slotStartsIn,
+  summarizeSlots,
+} from '../../domain/kpi-rollup.ts';
+import { KPI_COUNTER_METRICS, type KpiCounterMetric } from '../../domain/kpis.ts';
 import {
   BASE_VERSION,
   type MetricsStore,
@@ -119,6 +166,8 @@ export const DEFAULT_LAST_BEFORE_LOOKBACK_MS = 7 * DAY_MS;
 export const DEFAULT_TICKET_SHIFT_HORIZON_MS = 7 * DAY_MS;
 /** Pages of one query before the reader gives up (a 1 MB page each: far beyond any answer here). */
 export const DEFAULT_MAX_PAGES = 1000;
+/** Raw queries one KPI counter read makes at most. */
+export const DEFAULT_MAX_RAW_RANGES = 4;
 
 export interface TimestreamMetricsReaderProps {
   /** Created once by the composition root. */
@@ -133,6 +182,15 @@ export interface TimestreamMetricsReaderProps {
   readonly ticketShiftHorizonMs?: number;
   /** @default 1000 */
   readonly maxPages?: number;
+  /**
+   * The KPI rollup (kpi-rollup.ts). With it the reader offers
+   * `readKpiCounterSlots`: current slots from the rollup, the others from raw
+   * readings. `lastBeforeLookbackMs` must then be a multiple of 15 minutes.
+   * @default none: KPIs are computed from raw readings
+   */
+  readonly rollup?: KpiRollupReader;
+  /** Raw reads (queries) one `readKpiCounterSlots` may make at most; nearby slot ranges merge. @default 4 */
+  readonly maxRawRanges?: number;
 }
 
 const [PLANT_DIMENSION, LINE_DIMENSION] = READINGS_DIMENSIONS;
@@ -148,12 +206,14 @@ const Q = identifier(QUALITY_MEASURE);
 const V = identifier(VERSION_MEASURE);
 const FAMILY_PATTERN = textConstant(`${FAMILY_PREFIX}%`);
 const MOVEMENT_NAME = textConstant(MOVEMENT_MEASURE_NAME);
+const COUNTER_CODES: readonly string[] = KPI_COUNTER_METRICS.map((metric) => METRIC_CODES[metric].code);
 const BASE = integerLiteral(BASE_VERSION);
 
-type NullableType = 'VARCHAR' | 'BIGINT';
+type NullableType = 'VARCHAR' | 'BIGINT' | 'DOUBLE';
 const TYPED_NULL: Readonly<Record<NullableType, Sql>> = {
   VARCHAR: sql`CAST(NULL AS VARCHAR)`,
   BIGINT: sql`CAST(NULL AS BIGINT)`,
+  DOUBLE: sql`CAST(NULL AS DOUBLE)`,
 };
 
 /** A measure column as an expression: the column, or a typed NULL while the table does not have it. */
@@ -260,6 +320,30 @@ export function latestMovements(movements: readonly StoredMovement[]): StoredMov
 }
 
 /**
+ * Slot starts as [from, to) ranges: contiguous slots form one range, and the
+ * closest ranges merge until at most `max` remain (one query each).
+ */
+export function rawRanges(starts: readonly number[], max: number): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  for (const start of [...new Set(starts)].sort((a, b) => a - b)) {
+    const last = ranges.at(-1);
+    if (last && last[1] === start) last[1] = start + SLOT_MS;
+    else ranges.push([start, start + SLOT_MS]);
+  }
+  while (ranges.length > Math.max(1, max)) {
+    let closest = 0;
+    for (let i = 1; i < ranges.length - 1; i++) {
+      const gap = (ranges[i + 1] as [number, number])[0] - (ranges[i] as [number, number])[1];
+      const best = (ranges[closest + 1] as [number, number])[0] - (ranges[closest] as [number, number])[1];
+      if (gap < best) closest = i;
+    }
+    const [merged] = ranges.splice(closest + 1, 1) as [[number, number]];
+    (ranges[closest] as [number, number])[1] = merged[1];
+  }
+  return ranges;
+}
+
+/**
  * An epoch-ms bound as the integer bound that selects the same stored
  * (integer) times: `ts >= x` is `ts >= ceil(x)` and `ts < x` is
  * `ts < ceil(x)`; bounds beyond the representable times clamp.
@@ -313,6 +397,8 @@ interface ColumnRoles {
   readonly required: readonly string[];
   /** Some records lack them: while one is missing from the table, it is read as NULL. */
   readonly optional: readonly string[];
+  /** At least one must exist: while all are missing, there is nothing to find. */
+  readonly anyOf?: readonly string[];
 }
 
 const READING_DIMENSIONS = [PLANT_DIMENSION, LINE_DIMENSION];
@@ -327,13 +413,16 @@ const MOVEMENT_ROLES: ColumnRoles = {
 };
 
 export class TimestreamMetricsReader
-  implements Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>
+  implements Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements' | 'readKpiCounterSlots'>
 {
+  /** Present only with a rollup (see the header): kpi-query.ts reads raw readings otherwise. */
+  readonly readKpiCounterSlots?: (plantId: string, from: number, to: number) => Promise<KpiCounterSlots>;
   private readonly readings: Sql;
   private readonly movements: Sql;
   private readonly lookbackMs: number;
   private readonly horizonMs: number;
   private readonly maxPages: number;
+  private readonly maxRawRanges: number;
 
   constructor(private readonly props: TimestreamMetricsReaderProps) {
     checkResourceName('databaseName', props.databaseName);
@@ -352,6 +441,108 @@ export class TimestreamMetricsReader
       DEFAULT_TICKET_SHIFT_HORIZON_MS,
     );
     this.maxPages = positiveInteger('maxPages', props.maxPages, DEFAULT_MAX_PAGES);
+    this.maxRawRanges = positiveInteger('maxRawRanges', props.maxRawRanges, DEFAULT_MAX_RAW_RANGES);
+    const rollup = props.rollup;
+    if (rollup !== undefined) {
+      if (this.lookbackMs % SLOT_MS !== 0)
+        throw new RangeError(
+          `lastBeforeLookbackMs must be a multiple of ${SLOT_MS} ms with a rollup, got ${this.lookbackMs}`,
+        );
+      this.readKpiCounterSlots = (plantId, from, to) => this.counterSlots(rollup, plantId, from, to);
+    }
+  }
+
+  /**
+   * Every reading of the KPI counters in [from, to) (every quality, latest
+   * version of each), in one query: the raw side of the KPI rollup.
+   */
+  async readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]> {
+    const plant = plantIdLiteral(plantId);
+    const lo = bound('from', from);
+    const hi = bound('to', to);
+    if (lo >= hi) return [];
+    const rows = await this.select(
+      this.props.readingsTableName,
+      { required: READING_DIMENSIONS, optional: [QUALITY_MEASURE, VERSION_MEASURE], anyOf: COUNTER_CODES },
+      (absent) => {
+        const present = COUNTER_CODES.filter((code) => !absent.has(code));
+        const columns = joinSql(
+          [
+            LINE,
+            sql`measure_name`,
+            sql`time`,
+            ...COUNTER_CODES.map((code) => measureColumn(code, 'DOUBLE', absent)),
+            measureColumn(QUALITY_MEASURE, 'VARCHAR', absent),
+            measureColumn(VERSION_MEASURE, 'BIGINT', absent),
+          ],
+          COMMA,
+        );
+        const anyCounter = joinSql(
+          present.map((code) => sql`${identifier(code)} IS NOT NULL`),
+          sql` OR `,
+        );
+        return sql`SELECT ${columns} FROM ${this.readings} WHERE ${timeFilter(epochMsLiteral('from', lo), epochMsLiteral('to', hi))} AND ${PLANT} = ${plant} AND measure_name LIKE ${FAMILY_PATTERN} AND (${anyCounter})`;
+      },
+    );
+    const perMetric = new Map<KpiCounterMetric, StoredReading[]>(KPI_COUNTER_METRICS.map((m) => [m, []]));
+    for (const reading of this.convert(rows, (row) => counterReadingsOfRow(row, plantId)).flat())
+      perMetric.get(reading.metric as KpiCounterMetric)?.push(reading);
+    return [...perMetric.values()].flatMap(latestReadings);
+  }
+
+  /**
+   * The KPI counters of [from, to) as slot summaries: current slots from the
+   * rollup, every other slot (not rolled up yet, marked since, or older than
+   * the rollup) from raw readings, in at most `maxRawRanges` queries; and the
+   * last GOOD reading of each series before `from` within the lookback, as
+   * readLastBefore finds it, from the same slots.
+   */
+  private async counterSlots(
+    rollup: KpiRollupReader,
+    plantId: string,
+    from: number,
+    to: number,
+  ): Promise<KpiCounterSlots> {
+    plantIdLiteral(plantId);
+    for (const [field, value] of [
+      ['from', from],
+      ['to', to],
+    ] as const) {
+      if (!isSlotAligned(value) || value < 0 || value > MAX_QUERY_TIME_MS)
+        throw new InvalidMetricsQueryError(
+          field,
+          value,
+          `must be epoch milliseconds on a ${SLOT_MS} ms slot boundary`,
+        );
+    }
+    if (from >= to) return { before: [], slots: [] };
+    const windowStart = Math.max(0, from - this.lookbackMs);
+    const slots = new Map(await rollup.readRolledSlots(plantId, windowStart, to));
+    const range = slotStartsIn(from, to);
+    await this.summarizeRaw(
+      plantId,
+      slots,
+      range.filter((start) => !slots.has(start)),
+    );
+    const inRange = range.map((start) => slots.get(start)).filter((slot) => slot !== undefined);
+    const needed = seriesOf(inRange);
+    let walk = lastReadingsBefore(slots, needed, from, windowStart);
+    if (walk.unknown.length > 0) {
+      await this.summarizeRaw(plantId, slots, walk.unknown);
+      walk = lastReadingsBefore(slots, needed, from, windowStart);
+    }
+    return { before: walk.before, slots: inRange.filter((slot) => slot.series.length > 0) };
+  }
+
+  /** Summarizes the slots `starts` from raw readings into `slots`, leaving slots already there alone. */
+  private async summarizeRaw(plantId: string, slots: Map<number, KpiSlot>, starts: readonly number[]) {
+    for (const [from, to] of rawRanges(starts, this.maxRawRanges)) {
+      const summaries = new Map(
+        summarizeSlots(await this.readCounterReadings(plantId, from, to)).map((slot) => [slot.start, slot]),
+      );
+      for (const start of slotStartsIn(from, to))
+        if (!slots.has(start)) slots.set(start, summaries.get(start) ?? { start, series: [] });
+    }
   }
 
   async readReadings(query: SeriesQuery): Promise<StoredReading[]> {
@@ -458,12 +649,15 @@ export class TimestreamMetricsReader
     const absent = new Set<string>();
     for (;;) {
       if (roles.required.some((column) => absent.has(column))) return [];
+      if (roles.anyOf?.every((column) => absent.has(column))) return [];
       const query = build(absent);
       try {
         return await this.pages(query);
       } catch (error) {
         const column = missingColumnOf(error);
-        const known = column !== undefined && [...roles.required, ...roles.optional].includes(column);
+        const known =
+          column !== undefined &&
+          [...roles.required, ...roles.optional, ...(roles.anyOf ?? [])].includes(column);
         if (column === undefined || !known || absent.has(column))
           throw this.translate(error, query, tableName);
         absent.add(column);
@@ -548,6 +742,36 @@ function readingOf(row: ResultRow, plantId: string, metric: MetricName): StoredR
     correction: version > BASE_VERSION,
     version,
   };
+}
+
+/** The KPI counter readings one record holds (the counters its family has). */
+function counterReadingsOfRow(row: ResultRow, plantId: string): StoredReading[] {
+  const measureName = row.text(MEASURE_NAME_COLUMN);
+  const family = metricsOfFamily(measureName);
+  if (!measureName.startsWith(FAMILY_PREFIX))
+    throw new TimestreamQueryError(`record ${measureName} is not a readings record`);
+  const q = row.optionalText(QUALITY_MEASURE);
+  const readings: StoredReading[] = [];
+  for (const metric of KPI_COUNTER_METRICS) {
+    const value = row.optionalNumber(METRIC_CODES[metric].code);
+    if (value === undefined) continue;
+    if (family !== undefined && !family.includes(metric))
+      throw new TimestreamQueryError(`record ${measureName} does not hold ${metric}`);
+    const version = versionOf(row);
+    readings.push({
+      plantId,
+      line: row.text(LINE_DIMENSION),
+      metric,
+      kind: METRICS[metric].kind,
+      ts: row.timeMs(TIME_COLUMN),
+      value,
+      unit: canonicalUnitOf(metric),
+      quality: qualityIn(q, metric),
+      correction: version > BASE_VERSION,
+      version,
+    });
+  }
+  return readings;
 }
 
 function movementOf(row: ResultRow, plantId: string): StoredMovement {

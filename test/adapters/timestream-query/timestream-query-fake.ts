@@ -6,7 +6,8 @@
  * - the table of the first `FROM "db"."table"` (unknown: ValidationException);
  * - the first `time >= from_milliseconds(a) AND time < from_milliseconds(b)`,
  *   every `"dimension" = '...'`, `measure_name LIKE 'prefix%'`,
- *   `measure_name = '...'` and `"column" IS NOT NULL`, and
+ *   `measure_name = '...'`, `"column" IS NOT NULL`, a parenthesized
+ *   disjunction `("a" IS NOT NULL OR "b" IS NOT NULL ...)`, and
  *   `"ticket" IN (SELECT "ticket" ... second time range ...)`;
  * - a quoted column the table has never stored (and that the query does not
  *   define as an alias) is a ValidationException "Column 'x' does not exist",
@@ -19,7 +20,10 @@
  * - rows come in a seeded random order, optionally with the columns
  *   permuted, in pages of `pageSize` rows after an empty first page (a query
  *   still running), linked by NextToken; a NextToken is only valid with the
- *   same query text, as in Timestream.
+ *   same query text, as in Timestream;
+ * - `scannedRecords` counts, per query run, the records of its table in its
+ *   first time range and plant: what Timestream reads whatever the other
+ *   predicates (a stand-in for bytes scanned).
  */
 import {
   type ColumnInfo,
@@ -116,6 +120,8 @@ export class TimestreamQueryFake {
   readonly mock: AwsClientStub<TimestreamQueryClient>;
   /** Every request, in order. */
   readonly requests: QueryCommandInput[] = [];
+  /** Records in the time range and plant of each query run, summed (see the header). */
+  scannedRecords = 0;
   private readonly runs = new Map<string, Run>();
   private readonly random: () => number;
   private runCount = 0;
@@ -190,7 +196,13 @@ export class TimestreamQueryFake {
     ]);
     const like = /measure_name LIKE '([^'%]*)%'/.exec(query)?.[1];
     const measureName = /measure_name = '([^']*)'/.exec(query)?.[1];
-    const notNull = [...query.matchAll(/"([A-Za-z0-9_]+)" IS NOT NULL/g)].map((m) => m[1] as string);
+    const disjunction = /\(((?:"[A-Za-z0-9_]+" IS NOT NULL OR )*"[A-Za-z0-9_]+" IS NOT NULL)\)/;
+    const anyOf = disjunction.exec(query)?.[1];
+    const anyNotNull =
+      anyOf === undefined ? undefined : [...anyOf.matchAll(/"([A-Za-z0-9_]+)"/g)].map((m) => m[1] as string);
+    const notNull = [...query.replace(disjunction, '').matchAll(/"([A-Za-z0-9_]+)" IS NOT NULL/g)].map(
+      (m) => m[1] as string,
+    );
     const cellOf = (record: StoredRecord, name: string): string | undefined =>
       name === 'measure_name' ? record.measureName : (record.dimensions[name] ?? record.measures[name]);
 
@@ -201,7 +213,14 @@ export class TimestreamQueryFake {
       equalities.every(([name, value]) => cellOf(record, name) === value) &&
       (like === undefined || record.measureName.startsWith(like)) &&
       (measureName === undefined || record.measureName === measureName) &&
-      notNull.every((name) => cellOf(record, name) !== undefined);
+      notNull.every((name) => cellOf(record, name) !== undefined) &&
+      (anyNotNull === undefined || anyNotNull.some((name) => cellOf(record, name) !== undefined));
+
+    const plant = equalities.find(([name]) => name === 'plant')?.[1];
+    const [scanFrom, scanTo] = ranges[0] ?? [0, 0];
+    this.scannedRecords += records.filter(
+      (r) => r.time >= scanFrom && r.time < scanTo && (plant === undefined || r.dimensions.plant === plant),
+    ).length;
 
     let selected = records.filter((record) => matches(record, ranges[0]));
     if (/"ticket" IN \(SELECT "ticket" /.test(query)) {
