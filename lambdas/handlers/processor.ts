@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { movementKey, readingKey } from '../domain/identity.ts';
+import { type KpiSlotMarker, touchedKpiSlots } from '../domain/kpi-rollup.ts';
 import { defaultPlantConfig } from '../domain/plant.ts';
 import {
   BASE_VERSION,
@@ -38,6 +39,12 @@ export interface ProcessorDeps {
   readonly count?: (name: string, value: number) => void;
   /** The alert engine; evaluated after each batch over the data it touched. */
   readonly alerts?: AlertEvaluator;
+  /**
+   * The KPI rollup's marker: the 15-minute slots of the batch's KPI counter
+   * readings are marked before they are written, so the rollup re-rolls them
+   * (docs/kpi-rollup.md). A failed mark fails the batch like a failed write.
+   */
+  readonly kpiSlots?: KpiSlotMarker;
 }
 
 /** The part of the alert engine the processor calls (`AlertEngine` in lambdas/app). */
@@ -172,6 +179,10 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
       for (const work of live) {
         for (const r of work.readings) readingOwner.set(r, work);
         for (const m of work.movements) movementOwner.set(m, work);
+      }
+      if (deps.kpiSlots) {
+        const touched = touchedKpiSlots(readingOwner.keys());
+        if (touched.length > 0) await deps.kpiSlots.markTouched(touched);
       }
       const readingResult = await deps.metrics.writeReadings([...readingOwner.keys()]);
       const movementResult = await deps.metrics.writeMovements([...movementOwner.keys()]);

@@ -1,0 +1,342 @@
+/**
+ * The KPI rollup table on DynamoDB (docs/kpi-rollup.md): per plant and
+ * 15-minute slot, the counter summaries of lambdas/domain/kpi-rollup.ts and
+ * whether they are current. Implements the three rollup ports: the
+ * processor marks slots (KpiSlotMarker), the scheduled job re-rolls them
+ * (KpiRollupWriter), the Timestream reader uses current ones
+ * (KpiRollupReader). Single-item writes only.
+ *
+ * One item per (plant, slot):
+ * - `plant` (S, partition key), `slot` (N, sort key: slot start, epoch ms);
+ * - `gen` (N): marks so far, `ADD 1` per mark (not idempotent, and need not
+ *   be: any mark makes the slot pending);
+ * - `rolled` (N): the `gen` the summary was made for; the summary is current
+ *   while `rolled = gen`;
+ * - `settleAt` (N): the slot is not rolled up before this (SettlePolicy);
+ * - `pend` (S, always "p"): present while a roll is due; with `settleAt` the
+ *   key of the sparse index `pending`, which the job reads oldest first
+ *   (one index partition: marks are a few writes per second at most);
+ * - `s` (S): the summaries as JSON, `[{ l, m, f: [ts, value], z: [ts, value],
+ *   i: [partials] }]`, numbers in JSON's shortest round-trip form, so the
+ *   doubles come back bit for bit;
+ * - `rolledAt` (N).
+ *
+ * A slot with no item was never written (every write marks its slots first),
+ * so it is known to be empty, from `rollupSince` on: data written before the
+ * rollup existed left no marks, and such slots read raw until backfilled.
+ *
+ * Marks are cheap but frequent (every batch touches the open slot), so a warm
+ * writer reuses its own mark of a slot for `markReuseMs`: no roll can happen
+ * before that mark's settle time, which lies beyond the end of any write
+ * started within the reuse window (SettlePolicy.settleMs >= reuse + the
+ * writer's deadline + read consistency).
+ */
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+  QueryCommand,
+  type QueryCommandOutput,
+  UpdateItemCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import {
+  DEFAULT_SETTLE_POLICY,
+  type KpiRollupReader,
+  type KpiRollupWriter,
+  type KpiSlot,
+  type KpiSlotMarker,
+  type PendingSlot,
+  type SeriesSlot,
+  type SettlePolicy,
+  SLOT_MS,
+  settleTime,
+  slotStartsIn,
+  type TouchedSlots,
+} from '../../domain/kpi-rollup.ts';
+import { KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
+import type { Clock } from '../../domain/ports.ts';
+import { mapLimited } from '../map-limited.ts';
+import type { Item } from './attribute-values.ts';
+import { dynamoCall, isConditionalCheckFailed } from './dynamo-errors.ts';
+
+export const ROLLUP_PK = 'plant';
+export const ROLLUP_SK = 'slot';
+export const PENDING_INDEX = 'pending';
+const PENDING = 'p';
+
+/** The table's shape, for the CDK construct, local tools and tests alike. */
+export function kpiRollupTableDefinition(tableName: string): CreateTableCommandInput {
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName))
+    throw new RangeError(
+      `table name must be 3 to 255 characters of [A-Za-z0-9_.-]; got ${JSON.stringify(tableName)}`,
+    );
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: ROLLUP_PK, AttributeType: 'S' },
+      { AttributeName: ROLLUP_SK, AttributeType: 'N' },
+      { AttributeName: 'pend', AttributeType: 'S' },
+      { AttributeName: 'settleAt', AttributeType: 'N' },
+    ],
+    KeySchema: [
+      { AttributeName: ROLLUP_PK, KeyType: 'HASH' },
+      { AttributeName: ROLLUP_SK, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: PENDING_INDEX,
+        KeySchema: [
+          { AttributeName: 'pend', KeyType: 'HASH' },
+          { AttributeName: 'settleAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['gen'] },
+      },
+    ],
+  };
+}
+
+/** Creates the table (local tools and tests; CDK creates it on AWS) and waits until it is ACTIVE. */
+export async function createKpiRollupTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(kpiRollupTableDefinition(tableName)));
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
+  }
+  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: tableName });
+}
+
+export interface DynamoKpiRollupStoreProps {
+  /** Created once at module scope by the composition root. */
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly clock: Clock;
+  /**
+   * Epoch ms from which every write has marked its slots (the rollup's
+   * deployment, plus the 15 minutes ahead a reading may be). Slots before it
+   * without an item are read raw. @default 0: the rollup existed from the start
+   */
+  readonly rollupSince?: number;
+  /** @default DEFAULT_SETTLE_POLICY (no memory retention: every slot waits the magnetic settle time) */
+  readonly settle?: SettlePolicy;
+  /** How long a writer reuses its own mark of a slot. @default 2 minutes */
+  readonly markReuseMs?: number;
+  /** UpdateItem calls in flight. @default 8 */
+  readonly concurrency?: number;
+  /** Items per Query page (tests; DynamoDB pages at 1 MB anyway). @default none */
+  readonly pageSize?: number;
+}
+
+const NON_FINITE = z.enum(['Infinity', '-Infinity', 'NaN']).transform(Number);
+const NUMBER = z.union([z.number(), NON_FINITE]);
+const EDGE = z.tuple([z.number(), z.number()]);
+const SERIES = z.array(
+  z.object({
+    l: z.string().min(1),
+    m: z.enum(KPI_COUNTER_METRICS as [string, ...string[]]),
+    f: EDGE,
+    z: EDGE,
+    i: z.array(NUMBER),
+  }),
+);
+
+/** JSON of the summaries; partials that overflowed (never from real counters) are kept as text. */
+export function encodeSeries(series: readonly SeriesSlot[]): string {
+  return JSON.stringify(
+    series.map((s) => ({
+      l: s.line,
+      m: s.metric,
+      f: [s.first.ts, s.first.value],
+      z: [s.last.ts, s.last.value],
+      i: s.inner.map((p) => (Number.isFinite(p) ? p : String(p))),
+    })),
+  );
+}
+
+export function decodeSeries(text: string): SeriesSlot[] {
+  return SERIES.parse(JSON.parse(text)).map((s) => ({
+    line: s.l,
+    metric: s.m as SeriesSlot['metric'],
+    first: { ts: s.f[0], value: s.f[1] },
+    last: { ts: s.z[0], value: s.z[1] },
+    inner: s.i,
+  }));
+}
+
+const slotKey = (plantId: string, start: number): Item => ({
+  [ROLLUP_PK]: { S: plantId },
+  [ROLLUP_SK]: { N: String(start) },
+});
+
+function numberOf(item: Item, name: string): number | undefined {
+  const text = item[name]?.N;
+  return text === undefined ? undefined : Number(text);
+}
+
+export class DynamoKpiRollupStore implements KpiSlotMarker, KpiRollupWriter, KpiRollupReader {
+  private readonly settle: SettlePolicy;
+  private readonly reuseMs: number;
+  private readonly concurrency: number;
+  private readonly rollupSince: number;
+  /** This writer's own recent marks: slot key to mark time. */
+  private readonly recentMarks = new Map<string, number>();
+
+  constructor(private readonly props: DynamoKpiRollupStoreProps) {
+    kpiRollupTableDefinition(props.tableName);
+    this.settle = props.settle ?? DEFAULT_SETTLE_POLICY;
+    this.reuseMs = props.markReuseMs ?? 2 * 60_000;
+    this.concurrency = props.concurrency ?? 8;
+    this.rollupSince = props.rollupSince ?? 0;
+    if (!(Number.isFinite(this.rollupSince) && this.rollupSince >= 0))
+      throw new RangeError(`rollupSince must be epoch milliseconds >= 0, got ${props.rollupSince}`);
+    if (!(this.reuseMs >= 0 && this.reuseMs < this.settle.settleMs))
+      throw new RangeError(
+        `markReuseMs must be in [0, settleMs ${this.settle.settleMs}), got ${this.reuseMs}`,
+      );
+  }
+
+  async markTouched(touched: readonly TouchedSlots[]): Promise<void> {
+    const now = this.props.clock.now();
+    for (const [key, at] of this.recentMarks) if (now - at > this.reuseMs) this.recentMarks.delete(key);
+    const due = touched.flatMap(({ plantId, slotStarts }) =>
+      slotStarts
+        .filter((start) => !this.recentMarks.has(`${plantId}\u0000${start}`))
+        .map((start) => ({ plantId, start })),
+    );
+    await mapLimited(due, this.concurrency, async ({ plantId, start }) => {
+      await dynamoCall('mark KPI slot', () =>
+        this.props.client.send(
+          new UpdateItemCommand({
+            TableName: this.props.tableName,
+            Key: slotKey(plantId, start),
+            UpdateExpression: 'ADD #gen :one SET #settleAt = :settleAt, #pend = :pend',
+            ExpressionAttributeNames: { '#gen': 'gen', '#settleAt': 'settleAt', '#pend': 'pend' },
+            ExpressionAttributeValues: {
+              ':one': { N: '1' },
+              ':settleAt': { N: String(settleTime(start, now, this.settle)) },
+              ':pend': { S: PENDING },
+            },
+          }),
+        ),
+      );
+      this.recentMarks.set(`${plantId}\u0000${start}`, now);
+    });
+  }
+
+  async pendingSlots(settledBy: number, limit: number): Promise<PendingSlot[]> {
+    const slots: PendingSlot[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page: QueryCommandOutput = await dynamoCall('list pending KPI slots', () =>
+        this.props.client.send(
+          new QueryCommand({
+            TableName: this.props.tableName,
+            IndexName: PENDING_INDEX,
+            KeyConditionExpression: '#pend = :pend AND #settleAt <= :by',
+            ExpressionAttributeNames: { '#pend': 'pend', '#settleAt': 'settleAt' },
+            ExpressionAttributeValues: { ':pend': { S: PENDING }, ':by': { N: String(settledBy) } },
+            Limit: Math.min(limit - slots.length, this.props.pageSize ?? 1000),
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const plantId = item[ROLLUP_PK]?.S;
+        const start = numberOf(item, ROLLUP_SK);
+        const generation = numberOf(item, 'gen');
+        const settleAt = numberOf(item, 'settleAt');
+        if (
+          plantId === undefined ||
+          start === undefined ||
+          generation === undefined ||
+          settleAt === undefined
+        )
+          throw new Error(
+            `KPI rollup index item without plant, slot, gen or settleAt: ${JSON.stringify(item)}`,
+          );
+        slots.push({ plantId, start, generation, settleAt });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined && slots.length < limit);
+    return slots;
+  }
+
+  async saveSlot(slot: PendingSlot, series: readonly SeriesSlot[]): Promise<boolean> {
+    try {
+      await dynamoCall('save KPI slot', () =>
+        this.props.client.send(
+          new UpdateItemCommand({
+            TableName: this.props.tableName,
+            Key: slotKey(slot.plantId, slot.start),
+            UpdateExpression: 'SET #rolled = :gen, #s = :s, #rolledAt = :now REMOVE #pend',
+            ConditionExpression: '#gen = :gen',
+            ExpressionAttributeNames: {
+              '#rolled': 'rolled',
+              '#s': 's',
+              '#rolledAt': 'rolledAt',
+              '#pend': 'pend',
+              '#gen': 'gen',
+            },
+            ExpressionAttributeValues: {
+              ':gen': { N: String(slot.generation) },
+              ':s': { S: encodeSeries(series) },
+              ':now': { N: String(this.props.clock.now()) },
+            },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async readRolledSlots(plantId: string, from: number, to: number): Promise<ReadonlyMap<number, KpiSlot>> {
+    const slots = new Map<number, KpiSlot>();
+    if (!(to > from)) return slots;
+    const seen = new Set<number>();
+    let startKey: Item | undefined;
+    do {
+      const page: QueryCommandOutput = await dynamoCall('read KPI slots', () =>
+        this.props.client.send(
+          new QueryCommand({
+            TableName: this.props.tableName,
+            KeyConditionExpression: '#plant = :plant AND #slot BETWEEN :from AND :last',
+            ExpressionAttributeNames: {
+              '#plant': ROLLUP_PK,
+              '#slot': ROLLUP_SK,
+              '#gen': 'gen',
+              '#rolled': 'rolled',
+              '#s': 's',
+            },
+            ExpressionAttributeValues: {
+              ':plant': { S: plantId },
+              ':from': { N: String(from) },
+              ':last': { N: String(to - SLOT_MS) },
+            },
+            ProjectionExpression: '#slot, #gen, #rolled, #s',
+            ConsistentRead: true,
+            ...(this.props.pageSize ? { Limit: this.props.pageSize } : {}),
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const start = numberOf(item, ROLLUP_SK);
+        if (start === undefined) continue;
+        seen.add(start);
+        const rolled = numberOf(item, 'rolled');
+        const text = item.s?.S;
+        if (rolled === undefined || rolled !== numberOf(item, 'gen') || text === undefined) continue;
+        slots.set(start, { start, series: decodeSeries(text) });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    for (const start of slotStartsIn(from, to))
+      if (!seen.has(start) && start >= this.rollupSince) slots.set(start, { start, series: [] });
+    return slots;
+  }
+}
