@@ -8,6 +8,10 @@
  * routes with another method 405, as problem details; `GET /healthz` answers
  * 200 once the pipeline is ready.
  *
+ * Beyond the contract: `GET /v1/plants` lists the registered plants, and
+ * `GET /` serves the operator page (`/index.html`, `/assets/*`; see
+ * static-assets.ts and docs/dashboards.md).
+ *
  * The analyst and ops routes use IAM auth on AWS; locally they are open, as
  * the server listens on 127.0.0.1 only.
  */
@@ -29,6 +33,9 @@ export interface LocalApi {
   readonly series: (event: QueryEvent) => Promise<APIGatewayProxyResult>;
   readonly listAlerts: ApiHandler;
   readonly ackAlert: ApiHandler;
+  readonly listPlants: ApiHandler;
+  /** The operator page and its assets; without it `/` is 404. */
+  readonly page?: ApiHandler;
   /** Whether `/healthz` reports ready. */
   readonly ready: () => boolean;
   /** More for the `/healthz` body (queue depth and the like). */
@@ -62,12 +69,22 @@ const ROUTES: readonly Route[] = [
     params: ['plantId'],
     run: (api, event) => api.series(event),
   },
+  { method: 'GET', pattern: /^\/v1\/plants$/, params: [], run: (api, event) => api.listPlants(event) },
   { method: 'GET', pattern: /^\/v1\/alerts$/, params: [], run: (api, event) => api.listAlerts(event) },
   {
     method: 'POST',
     pattern: /^\/v1\/alerts\/([^/]+)\/ack$/,
     params: ['alertId'],
     run: (api, event) => api.ackAlert(event),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/(?:index\.html|assets\/[A-Za-z0-9_.-]+)?$/,
+    params: [],
+    run: async (api, event) =>
+      api.page
+        ? api.page(event)
+        : problemResponse(problem(404, ProblemType.notFound, 'Not found', 'No such route.')),
   },
   {
     method: 'GET',

@@ -12,6 +12,7 @@
  * | DynamoDB                          | dynalite (LevelDB under the data dir)         |
  * | SNS                               | console + alerts.jsonl (+ optional webhook)   |
  * | EventBridge schedule              | a timer running the scheduler handler         |
+ * | S3 + CloudFront (operator page)   | `/` built from web/ on first request          |
  *
  * Data dir layout: `dynamo/` (state table), `metrics.duckdb`, `queue/`
  * (journal, dlq.jsonl), `alerts.jsonl`, `dev-token`.
@@ -30,6 +31,7 @@ import { AlertEngine } from '../app/alert-engine.ts';
 import type { Clock } from '../domain/ports.ts';
 import { makeAcknowledgeAlertHandler, makeListAlertsHandler } from '../handlers/alerts-api.ts';
 import { makeIngestHandler } from '../handlers/ingest.ts';
+import { makeListPlantsHandler } from '../handlers/plants-api.ts';
 import { makeProcessorHandler } from '../handlers/processor.ts';
 import { makeKpisHandler, makeSeriesHandler } from '../handlers/query-api.ts';
 import { makeSchedulerHandler } from '../handlers/scheduler.ts';
@@ -38,6 +40,7 @@ import { type RunningDynalite, startDynalite } from './dynalite-server.ts';
 import { startHttpServer } from './http-server.ts';
 import { authenticateGateway, localAuthorizer } from './local-auth.ts';
 import { startMqttBridge } from './mqtt-bridge.ts';
+import { makeOperatorPageHandler } from './static-assets.ts';
 
 export const LOCAL_STATE_TABLE = 'wte-local-state';
 export const DEFAULT_HTTP_PORT = 8787;
@@ -216,6 +219,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         series: makeSeriesHandler({ metrics, plants: state, clock }),
         listAlerts: makeListAlertsHandler({ alerts, clock }),
         ackAlert: makeAcknowledgeAlertHandler({ alerts, clock }),
+        listPlants: makeListPlantsHandler({ plants: state }),
+        page: makeOperatorPageHandler({ log }),
         ready: () => ready,
         status: () => ({ queue: queue.stats() }),
         log,

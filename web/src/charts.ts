@@ -1,0 +1,182 @@
+/**
+ * Time charts on uPlot: plant-local time axis, an optional dashed threshold
+ * line (target, minimum temperature) drawn across the plot and kept inside
+ * the y range, and what was drawn exposed as data attributes on the figure
+ * (`data-points`: x values; `data-values`: non-null values per series;
+ * `data-threshold`) for tests and for anyone inspecting the page.
+ */
+import uPlot from 'uplot';
+
+export interface ChartSeries {
+  readonly label: string;
+  readonly color: string;
+  readonly values: ReadonlyArray<number | null>;
+  readonly dash?: number[];
+  /** Draw a marker at every point (daily charts have few). */
+  readonly points?: boolean;
+}
+
+export interface ChartSpec {
+  /** Epoch seconds. */
+  readonly x: readonly number[];
+  readonly series: readonly ChartSeries[];
+  readonly timeZone: string;
+  /** Epoch seconds shown on the x axis. */
+  readonly xRange: readonly [number, number];
+  /** Daily buckets: ticks on whole days only. */
+  readonly daily?: boolean;
+  readonly yLabel: string;
+  readonly yRange?: readonly [number, number];
+  readonly threshold?: { readonly value: number; readonly label: string; readonly color: string };
+  readonly format: (value: number) => string;
+  /** Shown after the caption. */
+  readonly note?: string;
+}
+
+const HEIGHT = 230;
+const DAY_S = 86_400;
+const DAY_INCREMENTS = [1, 2, 3, 7, 14, 30, 60, 90, 180, 365].map((days) => days * DAY_S);
+
+/** Plant-local tick labels: `21 Nov` on midnight, `06:00` within a day. */
+function tickLabel(timeZone: string): (seconds: number) => string {
+  const day = new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short' });
+  const time = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
+  return (seconds) => {
+    const clock = time.format(seconds * 1000);
+    return clock === '00:00' ? day.format(seconds * 1000) : clock;
+  };
+}
+
+export class Chart {
+  private plot: uPlot | undefined;
+  private readonly plotArea: HTMLElement;
+  private readonly empty: HTMLElement;
+  private readonly note: HTMLElement;
+  private readonly resize: ResizeObserver;
+
+  constructor(private readonly figure: HTMLElement) {
+    this.plotArea = figure.querySelector<HTMLElement>('.plot') ?? figure;
+    this.empty = document.createElement('p');
+    this.empty.className = 'empty';
+    this.empty.textContent = 'No data in this range';
+    this.empty.hidden = true;
+    this.plotArea.after(this.empty);
+    this.note = document.createElement('small');
+    figure.querySelector('figcaption')?.append(' ', this.note);
+    this.resize = new ResizeObserver(() => {
+      this.plot?.setSize({ width: this.width(), height: HEIGHT });
+    });
+    this.resize.observe(this.plotArea);
+  }
+
+  render(spec: ChartSpec): void {
+    this.plot?.destroy();
+    const counts = Object.fromEntries(
+      spec.series.map((s) => [s.label, s.values.filter((v) => v !== null && Number.isFinite(v)).length]),
+    );
+    this.figure.dataset.points = String(spec.x.length);
+    this.figure.dataset.values = JSON.stringify(counts);
+    if (spec.threshold) this.figure.dataset.threshold = String(spec.threshold.value);
+    else delete this.figure.dataset.threshold;
+    this.figure.dataset.state = 'ready';
+    this.empty.hidden = spec.x.length > 0;
+    this.note.textContent = spec.note ?? '';
+
+    const threshold = spec.threshold;
+    const options: uPlot.Options = {
+      width: this.width(),
+      height: HEIGHT,
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), spec.timeZone),
+      cursor: { drag: { x: false, y: false } },
+      scales: {
+        x: { time: true, range: () => [spec.xRange[0], spec.xRange[1]] },
+        y: {
+          range: (_u, min, max) => {
+            if (spec.yRange) return [spec.yRange[0], spec.yRange[1]];
+            return paddedRange(min, max, threshold?.value);
+          },
+        },
+      },
+      axes: [
+        {
+          stroke: '#5b6570',
+          grid: { stroke: '#eef1f4' },
+          ...(spec.daily ? { incrs: DAY_INCREMENTS } : {}),
+          values: (_u, ticks) => ticks.map(tickLabel(spec.timeZone)),
+        },
+        {
+          label: spec.yLabel,
+          stroke: '#5b6570',
+          grid: { stroke: '#eef1f4' },
+          size: 60,
+          values: (_u, ticks) => ticks.map((t) => spec.format(t)),
+        },
+      ],
+      series: [
+        {},
+        ...spec.series.map(
+          (s): uPlot.Series => ({
+            label: s.label,
+            stroke: s.color,
+            width: 2,
+            ...(s.dash ? { dash: s.dash } : {}),
+            spanGaps: false,
+            points: s.points ? { show: true, size: 7, fill: s.color } : { show: false },
+            value: (_u, v) => (v === null || v === undefined ? '–' : spec.format(v)),
+          }),
+        ),
+      ],
+      plugins: threshold ? [thresholdLine(threshold)] : [],
+    };
+    const data = [spec.x, ...spec.series.map((s) => s.values)] as unknown as uPlot.AlignedData;
+    this.plot = new uPlot(options, data, this.plotArea);
+  }
+
+  private width(): number {
+    return Math.max(280, Math.floor(this.plotArea.clientWidth));
+  }
+}
+
+/** The data's range widened to hold the threshold, with some air above and below. */
+function paddedRange(min: number | null, max: number | null, threshold?: number): uPlot.Range.MinMax {
+  const values = [min, max, threshold].filter((v): v is number => v !== null && v !== undefined);
+  if (values.length === 0) return [0, 1];
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const pad = (hi - lo) * 0.12 || Math.abs(hi) * 0.1 || 1;
+  return [lo >= 0 && lo - pad < 0 ? 0 : lo - pad, hi + pad];
+}
+
+function thresholdLine(threshold: NonNullable<ChartSpec['threshold']>): uPlot.Plugin {
+  return {
+    hooks: {
+      draw: [
+        (u) => {
+          const y = u.valToPos(threshold.value, 'y', true);
+          const { left, top, width, height } = u.bbox;
+          if (!(y >= top && y <= top + height)) return;
+          const ratio = window.devicePixelRatio || 1;
+          const ctx = u.ctx;
+          ctx.save();
+          ctx.strokeStyle = threshold.color;
+          ctx.fillStyle = threshold.color;
+          ctx.lineWidth = 1.5 * ratio;
+          ctx.setLineDash([6 * ratio, 4 * ratio]);
+          ctx.beginPath();
+          ctx.moveTo(left, y);
+          ctx.lineTo(left + width, y);
+          ctx.stroke();
+          ctx.font = `${11 * ratio}px system-ui, sans-serif`;
+          ctx.textAlign = 'right';
+          ctx.fillText(threshold.label, left + width - 4 * ratio, y - 4 * ratio);
+          ctx.restore();
+        },
+      ],
+    },
+  };
+}
