@@ -8,9 +8,12 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { z } from 'zod';
 import { SnsAlertPublisher } from '../adapters/alerts/sns-alert-publisher.ts';
 import { DynamoAlertStore } from '../adapters/dynamo/dynamo-alert-store.ts';
+import { DynamoKpiRollupStore } from '../adapters/dynamo/dynamo-kpi-rollup-store.ts';
 import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
+import { systemClock } from '../adapters/system-clock.ts';
 import { TimestreamMetricsReader } from '../adapters/timestream-query/timestream-metrics-reader.ts';
 import { AlertEngine } from '../app/alert-engine.ts';
+import { DEFAULT_SETTLE_POLICY } from '../domain/kpi-rollup.ts';
 import { readEnv } from './env.ts';
 
 export function stateStores(source: Record<string, string | undefined>) {
@@ -22,6 +25,34 @@ export function stateStores(source: Record<string, string | undefined>) {
   };
 }
 
+/**
+ * The KPI rollup table (docs/kpi-rollup.md) when the function is bound to it
+ * (KPI_ROLLUP_TABLE set by lib/constructs/kpi-rollup.ts), else `undefined`:
+ * KPIs are then computed from raw readings.
+ */
+export function kpiRollupStore(source: Record<string, string | undefined>) {
+  const env = readEnv(
+    {
+      KPI_ROLLUP_TABLE: z.string().min(3).optional(),
+      KPI_ROLLUP_SINCE: z.coerce.number().int().nonnegative().optional(),
+      KPI_ROLLUP_MEMORY_RETENTION_HOURS: z.coerce.number().int().positive().optional(),
+    },
+    source,
+  );
+  if (env.KPI_ROLLUP_TABLE === undefined) return undefined;
+  const retentionHours = env.KPI_ROLLUP_MEMORY_RETENTION_HOURS;
+  return new DynamoKpiRollupStore({
+    client: new DynamoDBClient({}),
+    tableName: env.KPI_ROLLUP_TABLE,
+    clock: systemClock,
+    rollupSince: env.KPI_ROLLUP_SINCE ?? 0,
+    settle: {
+      ...DEFAULT_SETTLE_POLICY,
+      ...(retentionHours === undefined ? {} : { memoryRetentionMs: retentionHours * 3_600_000 }),
+    },
+  });
+}
+
 export function metricsReader(source: Record<string, string | undefined>) {
   const env = readEnv(
     {
@@ -31,11 +62,13 @@ export function metricsReader(source: Record<string, string | undefined>) {
     },
     source,
   );
+  const rollup = kpiRollupStore(source);
   return new TimestreamMetricsReader({
     client: new TimestreamQueryClient({}),
     databaseName: env.TIMESTREAM_DATABASE,
     readingsTableName: env.TIMESTREAM_READINGS_TABLE,
     movementsTableName: env.TIMESTREAM_MOVEMENTS_TABLE,
+    ...(rollup === undefined ? {} : { rollup }),
   });
 }
 

@@ -8,7 +8,7 @@ import { IotRejectionPublisher } from '../adapters/iot-rejection-publisher.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { TimestreamMetricsWriter } from '../adapters/timestream/timestream-metrics-writer.ts';
 import { makeProcessorHandler } from '../handlers/processor.ts';
-import { alertEngine, alertPublisher } from './aws-stores.ts';
+import { alertEngine, alertPublisher, kpiRollupStore } from './aws-stores.ts';
 import { readEnv } from './env.ts';
 import { observability } from './observability.ts';
 
@@ -29,6 +29,7 @@ const timestream = new TimestreamWriteClient({ maxAttempts: 1 });
 const { state, alerts, engine } = alertEngine(process.env);
 const publisher = alertPublisher(process.env);
 const iot = new IoTDataPlaneClient({ endpoint: env.IOT_DATA_ENDPOINT });
+const kpiSlots = kpiRollupStore(process.env);
 
 // The writer is built once; the deadline of the current invocation is read through this.
 let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
@@ -47,6 +48,7 @@ const processBatch = makeProcessorHandler({
   state,
   alerts: engine,
   rejections: new IotRejectionPublisher(iot),
+  ...(kpiSlots === undefined ? {} : { kpiSlots }),
   log,
   count,
 });
