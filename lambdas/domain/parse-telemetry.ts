@@ -229,7 +229,8 @@ function parseUnsafe(input: unknown, options: ParseOptions): ParseResult {
   };
   const rejected: Rejection[] = [];
   const readings: Reading[] = [];
-  const readingSeen = new Map<string, string>();
+  // The first reading of each identity; fingerprints are compared only when an identity repeats.
+  const readingSeen = new Map<string, Reading>();
   rawReadings.forEach((raw, index) => {
     const result = validateReading(raw, index, plantId, window);
     if ('rejection' in result) {
@@ -237,12 +238,11 @@ function parseUnsafe(input: unknown, options: ParseOptions): ParseResult {
       return;
     }
     const key = readingKey(result.reading);
-    const fingerprint = readingFingerprint(result.reading);
     const earlier = readingSeen.get(key);
     if (earlier === undefined) {
-      readingSeen.set(key, fingerprint);
+      readingSeen.set(key, result.reading);
       readings.push(result.reading);
-    } else if (earlier !== fingerprint) {
+    } else if (readingFingerprint(earlier) !== readingFingerprint(result.reading)) {
       rejected.push({
         pointer: pointer('readings', index),
         type: ProblemType.conflict,
@@ -251,7 +251,7 @@ function parseUnsafe(input: unknown, options: ParseOptions): ParseResult {
     }
   });
   const movements: Movement[] = [];
-  const movementSeen = new Map<string, string>();
+  const movementSeen = new Map<string, Movement>();
   rawMovements.forEach((raw, index) => {
     const result = validateMovement(raw, index, plantId, window);
     if ('rejection' in result) {
@@ -259,12 +259,11 @@ function parseUnsafe(input: unknown, options: ParseOptions): ParseResult {
       return;
     }
     const key = movementKey(result.movement);
-    const fingerprint = movementFingerprint(result.movement);
     const earlier = movementSeen.get(key);
     if (earlier === undefined) {
-      movementSeen.set(key, fingerprint);
+      movementSeen.set(key, result.movement);
       movements.push(result.movement);
-    } else if (earlier !== fingerprint) {
+    } else if (movementFingerprint(earlier) !== movementFingerprint(result.movement)) {
       rejected.push({
         pointer: pointer('movements', index),
         type: ProblemType.conflict,
@@ -303,12 +302,13 @@ function checkTime(
   window: TimeWindow,
 ): { epochMs: number } | { rejection: Rejection } {
   const ts = parseTimestamp(value);
-  const at = pointer(...base, 'ts');
-  if (!ts.ok) return { rejection: { pointer: at, type: ProblemType.invalidItem, detail: ts.reason } };
+  // Built only for a rejection: most items pass, and the pointer is a measurable share of parsing.
+  const at = () => pointer(...base, 'ts');
+  if (!ts.ok) return { rejection: { pointer: at(), type: ProblemType.invalidItem, detail: ts.reason } };
   if (ts.epochMs > window.latest) {
     return {
       rejection: {
-        pointer: at,
+        pointer: at(),
         type: ProblemType.timestampOutOfRange,
         detail: 'is more than 15 minutes in the future; check the gateway clock',
       },
@@ -319,7 +319,7 @@ function checkTime(
       typeof value === 'number' && value < 1e11 ? ' (it looks like epoch seconds, not milliseconds)' : '';
     return {
       rejection: {
-        pointer: at,
+        pointer: at(),
         type: ProblemType.timestampOutOfRange,
         detail: `is older than the late-data horizon${hint}`,
       },

@@ -26,7 +26,7 @@ import {
 } from '../domain/ports.ts';
 import { ProblemType, type ProblemTypeUri, pointer } from '../domain/problem.ts';
 import { decodeQueued, type QueueEnvelope } from '../domain/queue-codec.ts';
-import type { TelemetryMessage } from '../domain/telemetry.ts';
+import type { Reading, TelemetryMessage } from '../domain/telemetry.ts';
 
 export interface ProcessorDeps {
   readonly metrics: Pick<MetricsStore, 'writeReadings' | 'writeMovements'>;
@@ -81,6 +81,24 @@ export function quarantineId(messageId: string, itemKey: string, version: number
 
 const versionOf = (correction: boolean, receivedAt: number): number =>
   correction ? receivedAt : BASE_VERSION;
+
+/**
+ * Field by field rather than `{ ...reading, version }`: V8 gives an object
+ * spread plus one more property a dictionary layout, about 500 bytes a
+ * reading instead of about 150, which a large batch feels.
+ */
+const storedReading = (r: Reading, version: number): StoredReading => ({
+  plantId: r.plantId,
+  line: r.line,
+  metric: r.metric,
+  kind: r.kind,
+  ts: r.ts,
+  value: r.value,
+  unit: r.unit,
+  quality: r.quality,
+  correction: r.correction,
+  version,
+});
 
 export function makeProcessorHandler(deps: ProcessorDeps) {
   const log = deps.log ?? (() => {});
@@ -139,10 +157,7 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
         record,
         envelope,
         message,
-        readings: message.readings.map((r) => ({
-          ...r,
-          version: versionOf(r.correction, envelope.receivedAt),
-        })),
+        readings: message.readings.map((r) => storedReading(r, versionOf(r.correction, envelope.receivedAt))),
         movements: [],
         quarantine: [],
         failed: false,
@@ -174,18 +189,16 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
 
     const live = works.filter((w) => !w.failed);
     try {
-      const readingOwner = new Map<StoredReading, Work>();
-      const movementOwner = new Map<StoredMovement, Work>();
-      for (const work of live) {
-        for (const r of work.readings) readingOwner.set(r, work);
-        for (const m of work.movements) movementOwner.set(m, work);
-      }
+      const readings = live.flatMap((w) => w.readings);
       if (deps.kpiSlots) {
-        const touched = touchedKpiSlots(readingOwner.keys());
+        const touched = touchedKpiSlots(readings);
         if (touched.length > 0) await deps.kpiSlots.markTouched(touched);
       }
-      const readingResult = await deps.metrics.writeReadings([...readingOwner.keys()]);
-      const movementResult = await deps.metrics.writeMovements([...movementOwner.keys()]);
+      const readingResult = await deps.metrics.writeReadings(readings);
+      const movementResult = await deps.metrics.writeMovements(live.flatMap((w) => w.movements));
+      // Who owns a refused item is looked up only when something was refused (rare).
+      const readingOwner = ownersOf(readingResult.rejected, live, (w) => w.readings);
+      const movementOwner = ownersOf(movementResult.rejected, live, (w) => w.movements);
       for (const rejection of readingResult.rejected) {
         const work = readingOwner.get(rejection.item) ?? ownerByKey(live, rejection.item);
         if (!work) continue;
@@ -334,6 +347,18 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
 
 function conflictReason(current: StoredMovement): string {
   return `ticket already recorded with different content (version ${current.version}); resend with "correction": true to replace it`;
+}
+
+/** The work each item belongs to; empty when nothing was refused. */
+function ownersOf<T>(
+  rejected: readonly unknown[],
+  works: readonly Work[],
+  itemsOf: (work: Work) => readonly T[],
+): Map<T, Work> {
+  const owners = new Map<T, Work>();
+  if (rejected.length === 0) return owners;
+  for (const work of works) for (const item of itemsOf(work)) owners.set(item, work);
+  return owners;
 }
 
 function ownerByKey(works: readonly Work[], reading: StoredReading): Work | undefined {

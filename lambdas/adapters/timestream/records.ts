@@ -192,6 +192,10 @@ export function decodeQualities(q: string | undefined): Map<MetricName, Quality>
  * `readingFingerprint`, so "the same content" is the same record text.
  */
 export function doubleText(value: number): string {
+  const text = String(value);
+  // Fast path: at most 12 significant digits already (the shortest round-trip text has no more
+  // digits than characters), so rounding to 12 digits gives the same number and the same text.
+  if (text.length <= 12 && !text.includes('e')) return text;
   return String(Number(value.toPrecision(12)));
 }
 
@@ -421,19 +425,30 @@ function variantsOf<T extends { readonly version: number }>(
   key: (item: T) => string,
   fingerprint: (item: T) => string,
 ): T[][][] {
-  const groups = new Map<string, Map<string, T[]>>();
+  const groups = new Map<string, T[]>();
   for (const item of items) {
     const id = `${key(item)}|${item.version}`;
-    const byContent = groups.get(id) ?? new Map<string, T[]>();
-    groups.set(id, byContent);
-    const fp = fingerprint(item);
-    const same = byContent.get(fp);
-    if (same === undefined) byContent.set(fp, [item]);
-    else same.push(item);
+    const group = groups.get(id);
+    if (group === undefined) groups.set(id, [item]);
+    else group.push(item);
   }
-  return [...groups.values()].map((byContent) =>
-    [...byContent.keys()].sort(compareText).map((fp) => byContent.get(fp) as T[]),
-  );
+  const out: T[][][] = [];
+  for (const group of groups.values()) {
+    // Most identities arrive once: fingerprints only matter when one repeats.
+    if (group.length === 1) {
+      out.push([group]);
+      continue;
+    }
+    const byContent = new Map<string, T[]>();
+    for (const item of group) {
+      const fp = fingerprint(item);
+      const same = byContent.get(fp);
+      if (same === undefined) byContent.set(fp, [item]);
+      else same.push(item);
+    }
+    out.push([...byContent.keys()].sort(compareText).map((fp) => byContent.get(fp) as T[]));
+  }
+  return out;
 }
 
 /** The record of one content (a group of identical copies) per metric; the caller says what it carries. */
@@ -533,7 +548,8 @@ export function planReadingWrites(
   const families = new Map<string, StoredReading[][][]>();
   for (const variants of variantsOf(valid, readingKey, readingFingerprint)) {
     const r = variants[0]?.[0] as StoredReading;
-    const family = JSON.stringify([r.plantId, r.line, r.ts, r.version]);
+    // Unambiguous without JSON: two numbers, then the plant id's length before the plant id and the line.
+    const family = `${r.ts}|${r.version}|${r.plantId.length}|${r.plantId}|${r.line}`;
     const members = families.get(family);
     if (members === undefined) families.set(family, [variants]);
     else members.push(variants);
