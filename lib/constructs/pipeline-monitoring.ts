@@ -18,14 +18,20 @@ export interface PipelineMonitoringProps {
   readonly stateful: StatefulStack;
   readonly opsTopic: sns.ITopic;
   readonly schedule: events.IRule;
+  /**
+   * The plant KPI row (PlantKpiWidget): KPIs live in Timestream, which
+   * CloudWatch cannot read. @default a note pointing at the other views
+   */
+  readonly plantKpis?: cloudwatch.IWidget;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
 
 /**
  * Alarms on the functions and the pipeline's own metrics (to the ops
- * topic), and one dashboard that answers "is telemetry flowing, how fast,
- * what is refused, what alerts went out". Alarms on DLQs, queue age and
+ * topic), and one dashboard that answers "how are the plants doing" (the
+ * plant KPI row, when given) and "is telemetry flowing, how fast, what is
+ * refused, what alerts went out". Alarms on DLQs, queue age and
  * Timestream magnetic-store rejections sit with those resources in the
  * stateful stack.
  */
@@ -128,11 +134,16 @@ export class PipelineMonitoring extends Construct {
       widgets: [
         [
           new cloudwatch.TextWidget({
-            markdown: `# wte-telemetry ${props.stage}\nTelemetry in (HTTP and MQTT), processing, refusals and alerts. Plant KPIs (diversion, recycling, net MWh/t) are in Timestream: \`npx wte query kpis\`.`,
+            markdown: `# wte-telemetry ${props.stage}\n${
+              props.plantKpis
+                ? 'Plant KPIs first (computed from Timestream for the dashboard range), then telemetry in (HTTP and MQTT), processing, refusals and alerts.'
+                : 'Telemetry in (HTTP and MQTT), processing, refusals and alerts. Plant KPIs (diversion, recycling, net MWh/t) are in Timestream: `npx wte query kpis`, the Grafana dashboard or the operator page (docs/dashboards.md).'
+            }`,
             width: 24,
             height: 2,
           }),
         ],
+        ...(props.plantKpis ? [[props.plantKpis]] : []),
         [
           new cloudwatch.SingleValueWidget({
             title: 'Last 5 minutes',
