@@ -1,0 +1,193 @@
+/**
+ * The KPI rollup (docs/kpi-rollup.md), in two constructs because it spans
+ * both stacks:
+ * - `KpiRollupTable` (stateful): the DynamoDB table of 15-minute slot
+ *   summaries, in the shape lambdas/adapters/dynamo/dynamo-kpi-rollup-store.ts
+ *   defines.
+ * - `KpiRollup` (stateless): the scheduled function that re-rolls pending
+ *   slots, its schedule and dead-letter queue, and the bindings other
+ *   functions take to use the table: `markerBinding()` for the processor
+ *   (marks slots before writing, reads KPIs for the alert rules),
+ *   `readerBinding()` for KPI readers (the query API, the scheduler).
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import {
+  kpiRollupTableDefinition,
+  PENDING_INDEX,
+} from '../../lambdas/adapters/dynamo/dynamo-kpi-rollup-store.ts';
+import { acknowledge } from '../checks/acknowledge.ts';
+import { type TableAction, tableAccess } from './access.ts';
+import { DeadLetterQueue } from './dead-letter-queue.ts';
+import { type Binding, WteFunction } from './wte-function.ts';
+
+/** The table's keys and index, taken from the adapter's own definition. */
+const DEFINITION = kpiRollupTableDefinition('shape-only');
+
+function attribute(name: string | undefined): dynamodb.Attribute {
+  const type = DEFINITION.AttributeDefinitions?.find((a) => a.AttributeName === name)?.AttributeType;
+  if (name === undefined || (type !== 'S' && type !== 'N'))
+    throw new Error(`KPI rollup table definition has no S or N attribute ${JSON.stringify(name)}`);
+  return { name, type: type === 'S' ? dynamodb.AttributeType.STRING : dynamodb.AttributeType.NUMBER };
+}
+
+function keysOf(schema: ReadonlyArray<{ AttributeName?: string; KeyType?: string }> | undefined) {
+  return {
+    partitionKey: attribute(schema?.find((k) => k.KeyType === 'HASH')?.AttributeName),
+    sortKey: attribute(schema?.find((k) => k.KeyType === 'RANGE')?.AttributeName),
+  };
+}
+
+export interface KpiRollupTableProps {
+  readonly encryptionKey: kms.IKey;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The rollup table: on-demand, encrypted with the data key, point-in-time
+ * recovery on, and the sparse `pending` index of slots to re-roll. Its
+ * contents can always be rebuilt from the readings (a backfill request to
+ * the rollup function), but losing them makes every KPI query read raw.
+ */
+export class KpiRollupTable extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: KpiRollupTableProps) {
+    super(scope, id);
+    this.table = new dynamodb.Table(this, 'Table', {
+      ...keysOf(DEFINITION.KeySchema),
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: props.encryptionKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy,
+    });
+    for (const index of DEFINITION.GlobalSecondaryIndexes ?? []) {
+      const projection = index.Projection;
+      if (index.IndexName === undefined || projection?.ProjectionType !== 'INCLUDE')
+        throw new Error(`KPI rollup index ${JSON.stringify(index.IndexName)} must project INCLUDE`);
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.IndexName,
+        ...keysOf(index.KeySchema),
+        projectionType: dynamodb.ProjectionType.INCLUDE,
+        nonKeyAttributes: [...(projection.NonKeyAttributes ?? [])],
+      });
+    }
+  }
+}
+
+export interface KpiRollupProps {
+  /** `KpiRollupTable.table` of the stateful stack. */
+  readonly table: dynamodb.ITable;
+  /** The key the table is encrypted with (the data key); also encrypts the dead-letter queue. */
+  readonly dataKey: kms.IKey;
+  /** Read access to the Timestream tables, for the raw readings (`DataAccess.metrics({ write: false })`). */
+  readonly metrics: Binding;
+  /** Receives the dead-letter queue's alarm. */
+  readonly opsTopic: sns.ITopic;
+  /**
+   * From when every write marks its slots: the first deployment of the
+   * rollup plus 15 minutes (how far ahead a reading may be). Older slots are
+   * read raw until backfilled. A fixed value from the configuration, never
+   * the time of synthesis (that would change on every deploy).
+   */
+  readonly rollupSince: Date;
+  /**
+   * Memory-store retention of the readings table, hours. Slots it still holds
+   * settle after 20 minutes; without it every slot waits 6 h 20 min, the
+   * magnetic store's visibility delay. @default unknown
+   */
+  readonly memoryStoreRetentionHours?: number;
+  /** How often the rollup runs. @default 5 */
+  readonly intervalMinutes?: number;
+  readonly logRetentionDays: number;
+}
+
+/**
+ * The scheduled rollup: every `intervalMinutes`, a function reads the
+ * settled pending slots from the table, their raw counter readings from
+ * Timestream (one query per group of nearby slots), and stores the slot
+ * summaries. Failed runs go to a dead-letter queue with an alarm (nothing to
+ * redrive: the next run takes the same pending slots).
+ */
+export class KpiRollup extends Construct {
+  readonly function: WteFunction;
+  readonly schedule: events.Rule;
+  readonly deadLetterQueue: DeadLetterQueue;
+  private readonly environment: Readonly<Record<string, string>>;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: KpiRollupProps,
+  ) {
+    super(scope, id);
+    const since = props.rollupSince.getTime();
+    if (!(Number.isSafeInteger(since) && since >= 0))
+      throw new Error(`rollupSince must be a valid date after 1970, got ${String(props.rollupSince)}`);
+    const minutes = props.intervalMinutes ?? 5;
+    if (!(Number.isInteger(minutes) && minutes >= 1 && minutes <= 60))
+      throw new Error(`intervalMinutes must be an integer from 1 to 60, got ${minutes}`);
+    const retention = props.memoryStoreRetentionHours;
+    if (retention !== undefined && !(Number.isInteger(retention) && retention >= 1))
+      throw new Error(`memoryStoreRetentionHours must be an integer >= 1, got ${retention}`);
+    this.environment = {
+      KPI_ROLLUP_TABLE: props.table.tableName,
+      KPI_ROLLUP_SINCE: String(since),
+      ...(retention === undefined ? {} : { KPI_ROLLUP_MEMORY_RETENTION_HOURS: String(retention) }),
+    };
+
+    const interval = Duration.minutes(minutes);
+    this.deadLetterQueue = new DeadLetterQueue(this, 'Dlq', {
+      encryptionKey: props.dataKey,
+      opsTopic: props.opsTopic,
+      purpose:
+        'A KPI rollup run failed after Lambda retried it twice. Nothing to redrive: pending slots stay pending and KPI queries read them raw until a run succeeds; see the kpi-rollup logs.',
+    });
+    this.function = new WteFunction(this, 'Function', {
+      entry: 'kpi-rollup',
+      description: 'KPI rollup: re-rolls the 15-minute counter slots marked by writes, once settled',
+      memorySize: 512,
+      // Done before the next run starts.
+      timeout: Duration.seconds(Math.floor(interval.toSeconds() * 0.9)),
+      logRetentionDays: props.logRetentionDays,
+      invocation: 'async',
+      deadLetterQueue: { queue: this.deadLetterQueue.queue, keyArn: props.dataKey.keyArn },
+    }).bind(this.binding(['UpdateItem', 'Query'], [PENDING_INDEX]), props.metrics);
+    this.schedule = new events.Rule(this, 'Schedule', {
+      description: 'Runs the KPI rollup',
+      schedule: events.Schedule.rate(interval),
+      targets: [
+        new targets.LambdaFunction(this.function.function, { retryAttempts: 2, maxEventAge: interval }),
+      ],
+    });
+    acknowledge(
+      this.schedule,
+      'Serverless-EventBusDLQ',
+      'A rollup run EventBridge cannot deliver is superseded by the next run minutes later, which takes the same pending slots; until then KPI queries read those slots raw.',
+    );
+  }
+
+  /** For functions that write readings (the processor): marks slots, and reads KPIs for the alert rules. */
+  markerBinding(): Binding {
+    return this.binding(['UpdateItem', 'Query']);
+  }
+
+  /** For functions that read KPIs (the query API's kpis, the scheduler). */
+  readerBinding(): Binding {
+    return this.binding(['Query']);
+  }
+
+  private binding(actions: readonly TableAction[], indexes: readonly string[] = []): Binding {
+    return {
+      environment: this.environment,
+      statements: tableAccess(this.props.table, this.props.dataKey, actions, indexes),
+    };
+  }
+}
