@@ -73,6 +73,7 @@ describe('the Grafana dashboard (Timestream)', () => {
       ]),
     );
     for (const panel of dashboard.panels.filter((p) => p.targets?.some((t) => t.rawQuery))) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a template
       expect(panel.datasource).toEqual({ type: TIMESTREAM, uid: '${datasource}' });
     }
     expect(queries.length).toBeGreaterThanOrEqual(5);
@@ -116,6 +117,7 @@ describe('the Grafana dashboard (Timestream)', () => {
 
     const ft = METRIC_CODES.furnace_temperature.code;
     expect(byTitle('Furnace')).toContain(`max_by(${ft}, `);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a template
     for (const { panel, sql } of queries.filter((q) => q.sql.includes('"${readings}"'))) {
       expect(sql, panel).toContain(`measure_name LIKE '${FAMILY_PREFIX}%'`);
       expect(sql, panel).toContain(`GROUP BY ${READINGS_DIMENSIONS[1]}`);
@@ -155,6 +157,7 @@ describe('the Grafana dashboard (Timestream)', () => {
   it('cuts days at plant-local midnight and shows them in the plants default zone', () => {
     expect(dashboard.timezone).toBe('Asia/Almaty');
     expect(variable('utc_offset')?.query).toBe('5h');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a template
     expect(byTitle('Landfill diversion')).toContain('bin(time + ${utc_offset:raw}, 1d) - ${utc_offset:raw}');
   });
 });

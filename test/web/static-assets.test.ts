@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HttpEvent } from '../../lambdas/handlers/http.ts';
 import {
@@ -8,6 +11,7 @@ import {
   PAGE_CSP,
   type PageFiles,
 } from '../../lambdas/local/static-assets.ts';
+import { WebBuildError, writeOperatorPage } from '../../web/build.ts';
 
 const get = (path: string, headers: Record<string, string> = {}): HttpEvent => ({
   httpMethod: 'GET',
@@ -52,6 +56,28 @@ describe('the operator page build', () => {
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
+});
+
+describe('the static-site build (web/build.ts)', () => {
+  it('writes the page and its assets, pointing the page at the API base it is given', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'wte-site-'));
+    try {
+      const written = await writeOperatorPage(out, { apiBase: 'https://ops.example.com/api' });
+      expect(written.map((w) => w.file).sort()).toEqual(['assets/app.css', 'assets/app.js', 'index.html']);
+      const html = readFileSync(join(out, 'index.html'), 'utf8');
+      expect(html).toContain('<meta name="wte-api-base" content="https://ops.example.com/api" />');
+      expect(readFileSync(join(out, 'assets/app.js'), 'utf8').length).toBeGreaterThan(10_000);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it.each(['http://ops.example.com', 'https://ops.example.com/?x=1', 'javascript:alert(1)', '"><script>'])(
+    'refuses the API base %j',
+    async (apiBase) => {
+      await expect(writeOperatorPage(tmpdir(), { apiBase })).rejects.toBeInstanceOf(WebBuildError);
+    },
+  );
 });
 
 describe('serving the operator page', () => {
