@@ -121,20 +121,20 @@ describe('KpiRollupTable', () => {
 });
 
 describe('KpiRollup', () => {
-  it('runs the kpi-rollup entry every 5 minutes, retried twice, failures to an alarmed DLQ', () => {
+  it('runs the kpi-rollup entry every 15 minutes, retried twice, failures to an alarmed DLQ', () => {
     built.stateless.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(5 minutes)',
+      ScheduleExpression: 'rate(15 minutes)',
       Targets: [
         Match.objectLike({
           Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('KpiRollupFunction'), 'Arn'] },
-          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 900 },
         }),
       ],
     });
     expect(built.rollup.function.entry).toBe('kpi-rollup');
     built.stateless.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('^KPI rollup'),
-      Timeout: 270,
+      Timeout: 810,
       DeadLetterConfig: { TargetArn: Match.anyValue() },
       Environment: {
         Variables: Match.objectLike({

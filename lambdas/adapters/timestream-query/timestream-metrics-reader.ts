@@ -46,10 +46,11 @@
  * computed from raw readings: with `rollup` set, `readKpiCounterSlots` reads
  * per-slot counter summaries (15 minutes, lambdas/domain/kpi-rollup.ts) from
  * the rollup table (DynamoDB), and only the slots that are not current there
- * (the open slot, slots written in the last ~20 minutes or, for late data in
- * the magnetic store, the last ~6 hours, slots older than the rollup) from
- * raw readings, in one query per range of such slots (`readCounterReadings`,
- * all four counters at once, at most `maxRawRanges` queries). The lookback
+ * (the open slot and the unsettled ones, 20 to 35 minutes back; slots of
+ * late data until they settle, 6 h 20 min for the magnetic store; slots
+ * older than the rollup) from raw readings, in one query per range of such
+ * slots (`readCounterReadings`, all four counters at once, at most
+ * `maxRawRanges` queries). The lookback
  * of the first bucket's predecessor comes from the same summaries. Not a
  * Timestream scheduled query: one cannot reproduce counterSteps exactly
  * (version resolution, exact sums, resets across its window) and handles late
@@ -68,15 +69,15 @@
  * - raw: 9 queries (4 counters over 30 days, 4 predecessors over the 7-day
  *   lookback, the movements): 4 x 2.59 M records x 31 B + 4 x 0.60 M x 31 B
  *   = about 0.40 GB scanned;
- * - rollup: 2 queries (the unsettled tail, 2 to 3 slots: about 2,700
- *   records, 0.15 MB; the movements, about 0.3 MB) plus one DynamoDB query
+ * - rollup: 2 queries (the unsettled tail, 2 to 4 slots: at most 3,600
+ *   records, 0.2 MB; the movements, about 0.3 MB) plus one DynamoDB query
  *   of 37 x 96 = 3,552 slot items of about 0.5 KB (1.8 MB, about 440 read
  *   units, $0.00006 at $0.125 per million);
  * - under TCU pricing each query occupies at least 4 TCUs, billed per second
  *   with a 30 s minimum: one request is at least 4 TCU x 30 s = 120
  *   TCU-seconds either way; beyond that minimum TCU time grows with the
- *   data processed [model], and the raw path processes about 900 times as
- *   much (0.40 GB against 0.45 MB), which is what counts under load (the
+ *   data processed [model], and the raw path processes about 800 times as
+ *   much (0.40 GB against 0.5 MB), which is what counts under load (the
  *   alert engine computes daily KPIs after every batch); under the older
  *   per-byte pricing ($0.01 per GB, 10 MB minimum per query) the request
  *   costs $0.0041 against $0.0002.
