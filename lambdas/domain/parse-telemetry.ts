@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { canonicalUnitOf, isMetricName, METRICS, type MetricName } from './catalog.ts';
-import { movementFingerprint, movementKey, readingFingerprint, readingKey } from './identity.ts';
+import { movementFingerprint, movementKey, readingFingerprint } from './identity.ts';
 import {
   type FieldError,
   type Problem,
@@ -17,10 +17,13 @@ import {
 } from './problem.ts';
 import {
   envelopeSchema,
+  LINE_PATTERN,
   MAX_BODY_BYTES,
   type Movement,
   movementSchema,
   PLANT_ID_PATTERN,
+  QUALITIES,
+  type Quality,
   type Reading,
   readingSchema,
   type TelemetryMessage,
@@ -237,7 +240,10 @@ function parseUnsafe(input: unknown, options: ParseOptions): ParseResult {
       rejected.push(result.rejection);
       return;
     }
-    const key = readingKey(result.reading);
+    // Within one message the plant is fixed: (line, metric, ts) is the identity. Neither a line
+    // (LINE_PATTERN) nor a catalog metric contains '|', so the text is unambiguous.
+    const { line, metric, ts } = result.reading;
+    const key = `${line}|${metric}|${ts}`;
     const earlier = readingSeen.get(key);
     if (earlier === undefined) {
       readingSeen.set(key, result.reading);
@@ -340,6 +346,36 @@ function firstIssue(
   return { pointer: first.pointer, type, detail: `${first.detail}${more}` };
 }
 
+type ReadingFields = z.infer<typeof readingSchema>;
+
+/**
+ * `readingSchema`'s rules checked by hand, for the common case of a reading
+ * that follows them (about a fifth of the processor's time went to zod here):
+ * the fields zod would return, or `undefined` to let zod judge and word the
+ * problem. It accepts nothing zod refuses and returns what zod would
+ * (test/bench/fast-paths.test.ts keeps both in step).
+ */
+export function wellFormedReading(raw: Record<string, unknown>): ReadingFields | undefined {
+  const { ts, line, metric, value, unit, quality, correction } = raw;
+  if (typeof ts === 'number' ? !Number.isFinite(ts) : !(typeof ts === 'string' && ts.length <= 64))
+    return undefined;
+  if (typeof line !== 'string' || !LINE_PATTERN.test(line)) return undefined;
+  if (typeof metric !== 'string' || metric.length > 64) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+  if (unit !== undefined && !(typeof unit === 'string' && unit.length <= 16)) return undefined;
+  if (quality !== undefined && !(QUALITIES as readonly unknown[]).includes(quality)) return undefined;
+  if (correction !== undefined && typeof correction !== 'boolean') return undefined;
+  return {
+    ts: ts as string | number,
+    line,
+    metric,
+    value,
+    ...(unit === undefined ? {} : { unit }),
+    quality: (quality ?? 'GOOD') as Quality,
+    correction: correction ?? false,
+  };
+}
+
 function validateReading(
   raw: unknown,
   index: number,
@@ -352,9 +388,12 @@ function validateReading(
       rejection: { pointer: pointer(...base), type: ProblemType.invalidItem, detail: 'must be an object' },
     };
   }
-  const parsed = readingSchema.safeParse(raw);
-  if (!parsed.success) return { rejection: firstIssue(parsed.error, base) };
-  const item = parsed.data;
+  let item = wellFormedReading(raw);
+  if (item === undefined) {
+    const parsed = readingSchema.safeParse(raw);
+    if (!parsed.success) return { rejection: firstIssue(parsed.error, base) };
+    item = parsed.data;
+  }
   if (!isMetricName(item.metric)) {
     return {
       rejection: {

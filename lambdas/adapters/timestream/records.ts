@@ -38,7 +38,7 @@
  */
 import type { _Record, Dimension, MeasureValue } from '@aws-sdk/client-timestream-write';
 import { canonicalUnitOf, isMetricName, METRICS, type MetricName } from '../../domain/catalog.ts';
-import { movementFingerprint, movementKey, readingFingerprint, readingKey } from '../../domain/identity.ts';
+import { movementFingerprint, movementKey, readingFingerprint } from '../../domain/identity.ts';
 import {
   BASE_VERSION,
   type StoredMovement,
@@ -414,20 +414,31 @@ function checkMovement(m: StoredMovement): string | undefined {
 }
 
 /**
+ * Identity and version of a valid reading as one text (faster than
+ * `readingKey`, which the profile showed): ts and version are integers and
+ * a catalog metric has no '|', and the plant id's length comes before it, so
+ * two different readings never share a text.
+ */
+const readingVersionKey = (r: StoredReading): string =>
+  `${r.ts}|${r.version}|${r.metric}|${r.plantId.length}|${r.plantId}|${r.line}`;
+
+const movementVersionKey = (m: StoredMovement): string => `${movementKey(m)}|${m.version}`;
+
+/**
  * The contents of each identity and version, in fingerprint order (so the
  * order does not depend on the input's), identical copies grouped: they
  * travel together and share their fate. Several contents of one identity and
  * version are not settled here but sent in successive rounds, so Timestream
  * judges each against what is stored at that moment.
  */
-function variantsOf<T extends { readonly version: number }>(
+function variantsOf<T>(
   items: readonly T[],
-  key: (item: T) => string,
+  versionKey: (item: T) => string,
   fingerprint: (item: T) => string,
 ): T[][][] {
   const groups = new Map<string, T[]>();
   for (const item of items) {
-    const id = `${key(item)}|${item.version}`;
+    const id = versionKey(item);
     const group = groups.get(id);
     if (group === undefined) groups.set(id, [item]);
     else group.push(item);
@@ -546,7 +557,7 @@ export function planReadingWrites(
     else rejected.push(invalid(reading, problem));
   }
   const families = new Map<string, StoredReading[][][]>();
-  for (const variants of variantsOf(valid, readingKey, readingFingerprint)) {
+  for (const variants of variantsOf(valid, readingVersionKey, readingFingerprint)) {
     const r = variants[0]?.[0] as StoredReading;
     // Unambiguous without JSON: two numbers, then the plant id's length before the plant id and the line.
     const family = `${r.ts}|${r.version}|${r.plantId.length}|${r.plantId}|${r.line}`;
@@ -651,7 +662,7 @@ export function planMovementWrites(
     else rejected.push(invalid(movement, problem));
   }
   const built: BuiltRecord<StoredMovement>[] = [];
-  for (const variants of variantsOf(valid, movementKey, movementFingerprint)) {
+  for (const variants of variantsOf(valid, movementVersionKey, movementFingerprint)) {
     // Time is part of a Timestream record's identity: contents of one ticket and version at another time
     // than the first content's would land in records of their own, never compared with it. They are
     // refused here (as DuckDB, keyed by ticket alone, refuses them once the first is stored); contents at
