@@ -13,7 +13,8 @@
  * static-assets.ts and docs/dashboards.md).
  *
  * The analyst and ops routes use IAM auth on AWS; locally they are open, as
- * the server listens on 127.0.0.1 only.
+ * the server listens on 127.0.0.1 only; a browser may acknowledge an alert
+ * only from this server's own page (no cross-site request forgery).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -47,6 +48,13 @@ interface Route {
   readonly method: 'GET' | 'POST';
   readonly pattern: RegExp;
   readonly params: readonly string[];
+  /**
+   * A state-changing route without a token: a browser may call it only from
+   * this server's own page, so that another site open in the same browser
+   * cannot post to loopback (cross-site request forgery). Requests without
+   * an `Origin` header (the CLI, curl) pass.
+   */
+  readonly sameOriginOnly?: true;
   readonly run: (api: LocalApi, event: QueryEvent) => Promise<APIGatewayProxyResult>;
 }
 
@@ -75,6 +83,7 @@ const ROUTES: readonly Route[] = [
     method: 'POST',
     pattern: /^\/v1\/alerts\/([^/]+)\/ack$/,
     params: ['alertId'],
+    sameOriginOnly: true,
     run: (api, event) => api.ackAlert(event),
   },
   {
@@ -110,8 +119,9 @@ export interface RunningHttpServer {
 }
 
 export async function startHttpServer(api: LocalApi, port: number): Promise<RunningHttpServer> {
+  let ownOrigins: ReadonlySet<string> = new Set();
   const server: Server = createServer((request, response) => {
-    serve(api, request, response).catch((error: unknown) => {
+    serve(api, request, response, ownOrigins).catch((error: unknown) => {
       api.log('error', 'local HTTP request failed', {
         error: error instanceof Error ? error.name : 'unknown',
       });
@@ -137,6 +147,7 @@ export async function startHttpServer(api: LocalApi, port: number): Promise<Runn
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the HTTP server is not on TCP');
+  ownOrigins = new Set([`http://127.0.0.1:${address.port}`, `http://localhost:${address.port}`]);
   return {
     port: address.port,
     url: `http://127.0.0.1:${address.port}`,
@@ -148,7 +159,12 @@ export async function startHttpServer(api: LocalApi, port: number): Promise<Runn
   };
 }
 
-async function serve(api: LocalApi, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function serve(
+  api: LocalApi,
+  request: IncomingMessage,
+  response: ServerResponse,
+  ownOrigins: ReadonlySet<string>,
+): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
   const method = (request.method ?? 'GET').toUpperCase();
   const matching = ROUTES.filter((r) => r.pattern.test(url.pathname));
@@ -165,6 +181,16 @@ async function serve(api: LocalApi, request: IncomingMessage, response: ServerRe
       problemResponse(
         problem(405, ProblemType.notFound, 'Method not allowed', `This route answers ${allow}.`),
         { allow },
+      ),
+    );
+  }
+  const origin = request.headers.origin;
+  if (route.sameOriginOnly && origin !== undefined && !ownOrigins.has(origin)) {
+    request.resume();
+    return send(
+      response,
+      problemResponse(
+        problem(403, ProblemType.forbidden, 'Forbidden', 'Cross-origin requests may not change state here.'),
       ),
     );
   }

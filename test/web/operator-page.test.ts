@@ -152,6 +152,17 @@ describe('local mode serves the operator page', () => {
     expect(plants[0]).toMatchObject({ timeZone: TZ, diversionTarget: 0.4, combustionMinTempC: 850 });
   });
 
+  it('refuses an acknowledgement posted from another site, and lets its own page and the CLI through', async () => {
+    const ack = (headers: Record<string, string>) =>
+      fetch(`${local.httpUrl}/v1/alerts/no-such-alert/ack`, { method: 'POST', headers });
+    const forged = await ack({ origin: 'https://evil.example' });
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get('content-type')).toBe('application/problem+json');
+    // Past the origin check, an unknown alert is 404.
+    expect((await ack({ origin: local.httpUrl })).status).toBe(404);
+    expect((await ack({})).status).toBe(404);
+  });
+
   it('has the simulated data: an open diversion alert at kz-ast-01 for yesterday', async () => {
     const { alerts } = await getJson<{ alerts: AlertJson[] }>(`/v1/alerts?plantId=${AST}&state=open`);
     expect(alerts.filter((a) => a.type === 'DIVERSION_BELOW_TARGET')).toHaveLength(1);
