@@ -99,6 +99,8 @@ export interface KpiRollupJobDeps {
   readonly limit?: number;
   /** Pending slots of one plant at most this many slots apart are read in one query. @default 4 (1 hour) */
   readonly mergeGapSlots?: number;
+  /** Slots one query covers at most, so a backfill never reads a year at once. @default 96 (1 day) */
+  readonly maxRangeSlots?: number;
   /** Milliseconds left before the deadline; the run stops taking new ranges below `deadlineMarginMs`. */
   readonly remainingMs?: () => number;
   /** @default 10000 */
@@ -119,13 +121,25 @@ export interface KpiRollupRun {
 }
 
 /** Pending slots of one plant, grouped into ranges read with one query each. */
-function rangesOf(slots: readonly PendingSlot[], mergeGapSlots: number): PendingSlot[][] {
+function rangesOf(
+  slots: readonly PendingSlot[],
+  mergeGapSlots: number,
+  maxRangeSlots: number,
+): PendingSlot[][] {
   const sorted = [...slots].sort((a, b) => a.start - b.start);
   const ranges: PendingSlot[][] = [];
   for (const slot of sorted) {
     const range = ranges.at(-1);
+    const first = range?.[0];
     const previous = range?.at(-1);
-    if (range && previous && slot.start - previous.start <= (mergeGapSlots + 1) * SLOT_MS) range.push(slot);
+    if (
+      range &&
+      first &&
+      previous &&
+      slot.start - previous.start <= (mergeGapSlots + 1) * SLOT_MS &&
+      slot.start - first.start < maxRangeSlots * SLOT_MS
+    )
+      range.push(slot);
     else ranges.push([slot]);
   }
   return ranges;
@@ -141,6 +155,7 @@ function rangesOf(slots: readonly PendingSlot[], mergeGapSlots: number): Pending
 export async function rollUpPendingSlots(deps: KpiRollupJobDeps): Promise<KpiRollupRun> {
   const limit = deps.limit ?? 2000;
   const mergeGap = deps.mergeGapSlots ?? 4;
+  const maxRange = deps.maxRangeSlots ?? 96;
   const margin = deps.deadlineMarginMs ?? 10_000;
   const remaining = deps.remainingMs ?? (() => Number.POSITIVE_INFINITY);
   const pending = await deps.rollup.pendingSlots(deps.clock.now(), limit);
@@ -152,7 +167,7 @@ export async function rollUpPendingSlots(deps: KpiRollupJobDeps): Promise<KpiRol
   let reads = 0;
   let deferred = 0;
   for (const [plantId, slots] of byPlant) {
-    for (const range of rangesOf(slots, mergeGap)) {
+    for (const range of rangesOf(slots, mergeGap, maxRange)) {
       const from = (range[0] as PendingSlot).start;
       const to = (range.at(-1) as PendingSlot).start + SLOT_MS;
       if (remaining() < margin) {

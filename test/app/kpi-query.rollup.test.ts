@@ -147,8 +147,30 @@ describe('rollUpPendingSlots', () => {
     });
 
     clock.current = NOW + 7 * HOUR;
+    // smaller ranges on request: at most 10 slots per query
+    const spans: number[] = [];
+    const recording = {
+      readCounterReadings: (plantId: string, from: number, to: number) => {
+        spans.push(to - from);
+        return raw.readCounterReadings(plantId, from, to);
+      },
+    };
+    const small = await rollUpPendingSlots({
+      rollup: store,
+      readings: recording,
+      clock,
+      maxRangeSlots: 10,
+      limit: 40,
+    });
+    expect(small).toMatchObject({ pending: 40, rolled: 40 });
+    expect(spans.length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...spans)).toBeLessThanOrEqual(10 * SLOT_MS);
+    // marked again (new writes everywhere): all pending once more
+    await backfillKpiSlots(store, PLANT, NOW - 2 * DAY, NOW);
+    clock.current = NOW + 14 * HOUR;
     const run = await rollUpPendingSlots({ rollup: store, readings: raw, clock });
-    expect(run).toEqual({ pending: 192, rolled: 192, superseded: 0, reads: 1, deferred: 0 });
+    // 48 hours of slots: read a day at a time at most
+    expect(run).toEqual({ pending: 192, rolled: 192, superseded: 0, reads: 2, deferred: 0 });
     const stored = await store.readRolledSlots(PLANT, NOW - 2 * DAY, NOW);
     const expected = summarizeSlots(readings.map((r) => ({ ...r, value: Number(r.value.toPrecision(12)) })));
     expect([...stored.values()].filter((s) => s.series.length > 0)).toEqual(expected);
