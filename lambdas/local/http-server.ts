@@ -23,6 +23,7 @@ import { ProblemType, problem } from '../domain/problem.ts';
 import { type HttpEvent, problemResponse } from '../handlers/http.ts';
 import type { QueryEvent } from '../handlers/query-api.ts';
 import { type ApiHandler, type Authorizer, invokeAuthorized } from './gateway-emulation.ts';
+import { listenOnLoopback } from './listen.ts';
 
 /** API Gateway's payload limit; the ingest handler itself refuses anything over 256 KiB with 413. */
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -138,19 +139,11 @@ export async function startHttpServer(api: LocalApi, port: number): Promise<Runn
     });
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the HTTP server is not on TCP');
-  ownOrigins = new Set([`http://127.0.0.1:${address.port}`, `http://localhost:${address.port}`]);
+  const boundPort = await listenOnLoopback(server, port);
+  ownOrigins = new Set([`http://127.0.0.1:${boundPort}`, `http://localhost:${boundPort}`]);
   return {
-    port: address.port,
-    url: `http://127.0.0.1:${address.port}`,
+    port: boundPort,
+    url: `http://127.0.0.1:${boundPort}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
