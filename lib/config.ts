@@ -79,6 +79,12 @@ export interface WteConfig {
   readonly logRetentionDays: number;
   /** Keep tables, Timestream, buckets and keys when the stacks are deleted. */
   readonly retainData: boolean;
+  /**
+   * ISO time from which every write marks its KPI rollup slots (docs/kpi-rollup.md):
+   * a fixed value, before the stage's first data or the rollup's first deployment
+   * plus 15 minutes; older slots are read raw until backfilled.
+   */
+  readonly kpiRollupSince: string;
 }
 
 export class ConfigError extends Error {
@@ -107,6 +113,7 @@ export const CONTEXT_KEYS = [
   'schedulerIntervalMinutes',
   'logRetentionDays',
   'retainData',
+  'kpiRollupSince',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -140,6 +147,7 @@ export const DEFAULTS = {
   schedulerIntervalMinutes: 5,
   logRetentionDays: 30,
   retainData: true,
+  kpiRollupSince: '2026-01-01T00:00:00Z',
 } as const;
 
 /** Reads the keys this app knows from the CDK context of `node` (the app). */
@@ -175,6 +183,16 @@ function boolean(context: RawContext, key: ContextKey & keyof typeof DEFAULTS): 
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   return fail(key, 'true or false', value);
+}
+
+/** An RFC 3339 UTC or offset time such as `2026-01-01T00:00:00Z`, after 1970. */
+function isoTime(context: RawContext, key: ContextKey & keyof typeof DEFAULTS): string {
+  const value = context[key] ?? DEFAULTS[key];
+  const pattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+  const ms = typeof value === 'string' && pattern.test(value) ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms) || ms < 0)
+    return fail(key, 'an RFC 3339 time such as 2026-01-01T00:00:00Z', value);
+  return new Date(ms).toISOString();
 }
 
 /** A list given as an array, JSON text of an array, or comma-separated text. */
@@ -371,5 +389,6 @@ export function parseConfig(context: RawContext): WteConfig {
     schedulerIntervalMinutes: integer(context, 'schedulerIntervalMinutes', 1, 60),
     logRetentionDays,
     retainData: boolean(context, 'retainData'),
+    kpiRollupSince: isoTime(context, 'kpiRollupSince'),
   };
 }

@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import type { WteConfig } from './config.ts';
 import { notifyOps } from './constructs/alarms.ts';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.ts';
+import { KpiRollupTable } from './constructs/kpi-rollup.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { StateTable } from './constructs/state-table.ts';
 import { TimestreamStore } from './constructs/timestream-store.ts';
@@ -38,6 +39,7 @@ export class StatefulStack extends Stack {
   readonly telemetryVisibilityTimeout: Duration;
   readonly stateTable: StateTable;
   readonly timestream: TimestreamStore;
+  readonly kpiRollupTable: KpiRollupTable;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -95,6 +97,10 @@ export class StatefulStack extends Stack {
     );
 
     this.stateTable = new StateTable(this, 'State', { encryptionKey: this.dataKey, removalPolicy });
+    this.kpiRollupTable = new KpiRollupTable(this, 'KpiRollupTable', {
+      encryptionKey: this.dataKey,
+      removalPolicy,
+    });
     this.timestream = new TimestreamStore(this, 'Metrics', {
       encryptionKey: this.dataKey,
       retention: config.retention,

@@ -4,7 +4,9 @@ import type { WteConfig } from './config.ts';
 import { ApiHandlers } from './constructs/api-handlers.ts';
 import { DataAccess } from './constructs/data-access.ts';
 import { IotIngress } from './constructs/iot-ingress.ts';
+import { KpiRollup } from './constructs/kpi-rollup.ts';
 import { PipelineMonitoring } from './constructs/pipeline-monitoring.ts';
+import { PlantKpiWidget } from './constructs/plant-kpi-widget.ts';
 import { PlantRegistry } from './constructs/plant-registry.ts';
 import { TelemetryApi } from './constructs/telemetry-api.ts';
 import { TelemetryProcessing } from './constructs/telemetry-processing.ts';
@@ -25,6 +27,9 @@ export interface PipelineFunctions {
   readonly series: WteFunction;
   readonly listAlerts: WteFunction;
   readonly acknowledgeAlert: WteFunction;
+  readonly plants: WteFunction;
+  readonly kpiRollup: WteFunction;
+  readonly kpiWidget: WteFunction;
 }
 
 /**
@@ -39,6 +44,7 @@ export class StatelessStack extends Stack {
   readonly iot: IotIngress;
   readonly processing: TelemetryProcessing;
   readonly monitoring: PipelineMonitoring;
+  readonly kpiRollup: KpiRollup;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -64,6 +70,27 @@ export class StatelessStack extends Stack {
       logRetentionDays,
     });
     const { processor, scheduler } = this.processing;
+
+    this.kpiRollup = new KpiRollup(this, 'KpiRollup', {
+      table: stateful.kpiRollupTable.table,
+      dataKey: stateful.dataKey,
+      metrics: access.metrics({ write: false }),
+      opsTopic,
+      rollupSince: new Date(config.kpiRollupSince),
+      memoryStoreRetentionHours: config.retention.memoryStoreHours,
+      logRetentionDays,
+    });
+    processor.bind(this.kpiRollup.markerBinding());
+    scheduler.bind(this.kpiRollup.readerBinding());
+    // Both query routes share one entry module (and so its environment); only the KPI route reads the rollup.
+    handlers.kpis.bind(this.kpiRollup.readerBinding());
+    handlers.series.bind(this.kpiRollup.readerBinding());
+    const kpiWidget = new PlantKpiWidget(this, 'PlantKpis', {
+      access,
+      logRetentionDays,
+      bindings: [this.kpiRollup.readerBinding()],
+    });
+
     this.functions = {
       ingest: handlers.ingest,
       authorizer: handlers.authorizer,
@@ -73,6 +100,9 @@ export class StatelessStack extends Stack {
       series: handlers.series,
       listAlerts: handlers.listAlerts,
       acknowledgeAlert: handlers.acknowledgeAlert,
+      plants: handlers.plants,
+      kpiRollup: this.kpiRollup.function,
+      kpiWidget: kpiWidget.function,
     };
 
     this.api = new TelemetryApi(this, 'Api', {
@@ -86,6 +116,7 @@ export class StatelessStack extends Stack {
         series: handlers.series.function,
         listAlerts: handlers.listAlerts.function,
         acknowledgeAlert: handlers.acknowledgeAlert.function,
+        plants: handlers.plants.function,
       },
     });
 
@@ -104,6 +135,7 @@ export class StatelessStack extends Stack {
       stateful,
       opsTopic,
       schedule: this.processing.schedule,
+      plantKpis: kpiWidget.widget,
     });
 
     const outputs: Record<string, [value: string, description: string]> = {

@@ -19,6 +19,7 @@ export class ApiHandlers extends Construct {
   readonly series: WteFunction;
   readonly listAlerts: WteFunction;
   readonly acknowledgeAlert: WteFunction;
+  readonly plants: WteFunction;
 
   constructor(scope: Construct, id: string, props: ApiHandlersProps) {
     super(scope, id);
@@ -69,6 +70,11 @@ export class ApiHandlers extends Construct {
       exported: 'seriesHandler',
       description: 'GET /v1/plants/{plantId}/series',
     }).bind(access.stateTable(['GetItem']), access.metrics({ write: false }));
+    this.plants = handler('Plants', {
+      entry: 'plants-api',
+      exported: 'handler',
+      description: 'GET /v1/plants',
+    }).bind(access.stateTable(['Query']));
     this.listAlerts = handler('ListAlerts', {
       entry: 'alerts-api',
       exported: 'listHandler',

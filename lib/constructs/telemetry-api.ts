@@ -14,6 +14,7 @@ export interface TelemetryApiHandlers {
   readonly kpis: lambda.IFunction;
   readonly series: lambda.IFunction;
   readonly listAlerts: lambda.IFunction;
+  readonly plants: lambda.IFunction;
   readonly acknowledgeAlert: lambda.IFunction;
 }
 
@@ -240,6 +241,7 @@ export class TelemetryApi extends Construct {
     readonly kpis: apigateway.Method;
     readonly series: apigateway.Method;
     readonly listAlerts: apigateway.Method;
+    readonly plants: apigateway.Method;
     readonly acknowledgeAlert: apigateway.Method;
   };
 
@@ -329,7 +331,12 @@ export class TelemetryApi extends Construct {
     const iamAuth: apigateway.MethodOptions = { authorizationType: apigateway.AuthorizationType.IAM };
 
     const v1 = this.api.root.addResource('v1');
-    const plant = v1.addResource('plants').addResource('{plantId}');
+    const plantsResource = v1.addResource('plants');
+    const plants = plantsResource.addMethod('GET', integration(handlers.plants), {
+      ...iamAuth,
+      requestValidator: validator,
+    });
+    const plant = plantsResource.addResource('{plantId}');
     const plantParameter = { 'method.request.path.plantId': true };
     const ingest = plant.addResource('telemetry').addMethod('POST', integration(handlers.ingest), {
       authorizationType: apigateway.AuthorizationType.CUSTOM,
@@ -362,14 +369,14 @@ export class TelemetryApi extends Construct {
         requestValidator: validator,
         requestParameters: { 'method.request.path.alertId': true },
       });
-    this.methods = { ingest, kpis, series, listAlerts, acknowledgeAlert };
+    this.methods = { ingest, kpis, series, listAlerts, acknowledgeAlert, plants };
 
     acknowledge(
       ingest,
       'AwsSolutions-COG4',
       'Gateways are devices, not Cognito users: they authenticate with per-gateway bearer tokens checked by the REQUEST authorizer (ARCHITECTURE.md, reliability.md decision 3).',
     );
-    for (const method of [kpis, series, listAlerts, acknowledgeAlert]) {
+    for (const method of [kpis, series, listAlerts, acknowledgeAlert, plants]) {
       acknowledge(
         method,
         'AwsSolutions-COG4',

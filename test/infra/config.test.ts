@@ -27,7 +27,15 @@ describe('parseConfig', () => {
       schedulerIntervalMinutes: 5,
       logRetentionDays: 30,
       retainData: true,
+      kpiRollupSince: '2026-01-01T00:00:00.000Z',
     });
+  });
+
+  it('refuses a KPI rollup start that is not an RFC 3339 time, naming the value', () => {
+    expect(() => parseConfig({ kpiRollupSince: 'yesterday' })).toThrow(/kpiRollupSince.*"yesterday"/);
+    expect(parseConfig({ kpiRollupSince: '2026-11-24T05:00:00+05:00' }).kpiRollupSince).toBe(
+      '2026-11-24T00:00:00.000Z',
+    );
   });
 
   it('reads the text form that `cdk deploy -c key=value` passes', () => {

@@ -116,6 +116,9 @@ describe('functions', () => {
       'alerts-api.listHandler',
       'authorizer.handler',
       'ingest.handler',
+      'kpi-rollup.handler',
+      'kpi-widget.handler',
+      'plants-api.handler',
       'processor.handler',
       'query-api.kpisHandler',
       'query-api.seriesHandler',
@@ -197,7 +200,13 @@ describe('composition roots boot with the deployed environment', () => {
       }
       for (const key of Object.keys(process.env)) delete process.env[key];
       Object.assign(process.env, { AWS_REGION: 'eu-central-1', PATH: saved.PATH ?? '' });
-      for (const name of variables) process.env[name] = fake(name);
+      const literal = (props(resource ?? { Type: '' }).Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      // Literal values as the template has them (numbers, ISO times); references get a plausible fake.
+      for (const name of variables) {
+        const value = literal[name];
+        process.env[name] = typeof value === 'string' ? value : fake(name);
+      }
       const module = (await import(`../../lambdas/entry/${fn.entry}.ts`)) as Record<string, unknown>;
       expect(typeof module[fn.handlerName]).toBe('function');
       booted.set(fn.entry, variables);

@@ -37,6 +37,7 @@ describe('REST API routes', () => {
   it('serves exactly the routes of the contract', () => {
     expect([...byRoute.keys()].sort()).toEqual([
       'GET /v1/alerts',
+      'GET /v1/plants',
       'GET /v1/plants/{plantId}/kpis',
       'GET /v1/plants/{plantId}/series',
       'POST /v1/alerts/{alertId}/ack',

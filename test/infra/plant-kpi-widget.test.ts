@@ -79,10 +79,10 @@ describe('the plant KPI widget', () => {
     expect(monitoring.dashboard).toBeDefined();
   });
 
-  it('leaves the stage’s own dashboard pointing at the KPI views while it is not wired', () => {
+  it('is wired into the stage’s own dashboard, as its first row', () => {
     const body = dashboardBody(stack1);
-    expect(body).not.toContain('\\"type\\":\\"custom\\"');
-    expect(body).toContain('docs/dashboards.md');
+    expect(body).toContain('\\"type\\":\\"custom\\"');
+    expect(body.indexOf('\\"type\\":\\"custom\\"')).toBeLessThan(body.indexOf('Ingest rate'));
   });
 
   it('passes the rule packs (cdk-nag AwsSolutions and Serverless, the project checks) at synthesis', () => {
