@@ -79,6 +79,9 @@ export function quarantineId(messageId: string, itemKey: string, version: number
     .slice(0, 32);
 }
 
+/** Plants whose alert rules are evaluated at once after a batch. */
+const ALERT_CONCURRENCY = 4;
+
 const versionOf = (correction: boolean, receivedAt: number): number =>
   correction ? receivedAt : BASE_VERSION;
 
@@ -288,30 +291,32 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
    */
   async function evaluateAlerts(alerts: AlertEvaluator, done: Work[]): Promise<void> {
     const byPlant = new Map<string, Work[]>();
-    for (const w of done) byPlant.set(w.message.plantId, [...(byPlant.get(w.message.plantId) ?? []), w]);
-    for (const [plantId, plantWorks] of byPlant) {
-      const times = plantWorks.flatMap((w) => [
-        ...w.readings.map((r) => r.ts),
-        ...w.message.movements.map((m) => m.ts),
-      ]);
-      if (times.length === 0) continue;
-      const furnaceLines = new Set(
-        plantWorks.flatMap((w) =>
-          w.readings.filter((r) => r.metric === 'furnace_temperature').map((r) => r.line),
-        ),
-      );
+    for (const w of done) {
+      const plantWorks = byPlant.get(w.message.plantId);
+      if (plantWorks) plantWorks.push(w);
+      else byPlant.set(w.message.plantId, [w]);
+    }
+    const evaluate = async ([plantId, plantWorks]: [string, Work[]]): Promise<void> => {
+      // Loops rather than Math.min(...times): a batch of thousands of messages has more times than a call takes arguments.
+      let from = Number.POSITIVE_INFINITY;
+      let to = Number.NEGATIVE_INFINITY;
+      let now = Number.NEGATIVE_INFINITY;
+      const furnaceLines = new Set<string>();
+      for (const w of plantWorks) {
+        now = Math.max(now, w.envelope.receivedAt);
+        for (const r of w.readings) {
+          from = Math.min(from, r.ts);
+          to = Math.max(to, r.ts);
+          if (r.metric === 'furnace_temperature') furnaceLines.add(r.line);
+        }
+        for (const m of w.message.movements) {
+          from = Math.min(from, m.ts);
+          to = Math.max(to, m.ts);
+        }
+      }
+      if (from > to) return;
       try {
-        await alerts.afterBatch(
-          [
-            {
-              plantId,
-              from: Math.min(...times),
-              to: Math.max(...times) + 1,
-              furnaceLines: [...furnaceLines],
-            },
-          ],
-          Math.max(...plantWorks.map((w) => w.envelope.receivedAt)),
-        );
+        await alerts.afterBatch([{ plantId, from, to: to + 1, furnaceLines: [...furnaceLines] }], now);
       } catch (error) {
         log('warn', 'alert evaluation failed; the messages will be redelivered', {
           plantId,
@@ -319,7 +324,14 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
         });
         for (const w of plantWorks) w.failed = true;
       }
-    }
+    };
+    // Plants are independent (their alerts are separate items, written with conditional writes, as
+    // concurrent processors already do), so their evaluations overlap their store round trips.
+    const queue = byPlant.entries();
+    const worker = async (): Promise<void> => {
+      for (const plant of queue) await evaluate(plant);
+    };
+    await Promise.all(Array.from({ length: Math.min(ALERT_CONCURRENCY, byPlant.size) }, worker));
   }
 
   function entry(
