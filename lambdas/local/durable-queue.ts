@@ -29,6 +29,8 @@ import { encodeQueued } from '../domain/queue-codec.ts';
 export const JOURNAL_FILE = 'journal.jsonl';
 export const DLQ_FILE = 'dlq.jsonl';
 export const LOCAL_QUEUE_ARN = 'arn:aws:sqs:local:000000000000:wte-telemetry';
+/** Messages per delivered batch unless told otherwise: the deployed event source's batch size. */
+export const DEFAULT_BATCH_SIZE = 25;
 
 export interface DurableQueueProps {
   /** Directory of the journal and the DLQ file; created if missing. */
@@ -39,7 +41,10 @@ export interface DurableQueueProps {
   readonly visibilityTimeoutMs?: number;
   /** @default 5, as the deployed redrive policy */
   readonly maxReceiveCount?: number;
-  /** @default 10, as the deployed event source */
+  /**
+   * @default 25, as the deployed event source (lib/config.ts processorBatchSize); the
+   * alert rules run once per plant and batch, so larger batches process faster
+   */
   readonly batchSize?: number;
   /** @default 100 */
   readonly batchingWindowMs?: number;
@@ -98,7 +103,7 @@ export class DurableQueue implements TelemetryQueue {
     this.clock = props.clock ?? { now: () => Date.now() };
     this.visibilityMs = positive('visibilityTimeoutMs', props.visibilityTimeoutMs ?? 30_000);
     this.maxReceives = positive('maxReceiveCount', props.maxReceiveCount ?? 5);
-    this.batchSize = positive('batchSize', props.batchSize ?? 10);
+    this.batchSize = positive('batchSize', props.batchSize ?? DEFAULT_BATCH_SIZE);
     this.windowMs = props.batchingWindowMs ?? 100;
     this.compactAfter = positive('compactAfterLines', props.compactAfterLines ?? 10_000);
   }

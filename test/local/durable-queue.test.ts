@@ -10,6 +10,7 @@ import type { SQSEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  DEFAULT_BATCH_SIZE,
   DLQ_FILE,
   DurableQueue,
   type DurableQueueProps,
@@ -60,6 +61,24 @@ describe('DurableQueue', () => {
     expect(Math.max(...sizes)).toBeLessThanOrEqual(4);
     expect(seen.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`).sort());
     expect(await queue.drained(1_000)).toBe(true);
+  });
+
+  it('delivers batches of up to DEFAULT_BATCH_SIZE (25, as deployed) unless told otherwise', async () => {
+    const queue = await queueIn(freshDir());
+    await queue.send(Array.from({ length: 60 }, (_, i) => `m${i}`));
+    const sizes: number[] = [];
+    await consume(
+      queue,
+      async (event) => {
+        sizes.push(event.Records.length);
+        return { batchItemFailures: [] };
+      },
+      () => sizes.reduce((a, b) => a + b, 0) >= 60,
+    );
+    expect(DEFAULT_BATCH_SIZE).toBe(25);
+    expect(sizes[0]).toBe(DEFAULT_BATCH_SIZE);
+    expect(Math.max(...sizes)).toBe(DEFAULT_BATCH_SIZE);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(60);
   });
 
   it('redelivers reported failures after the visibility timeout with a higher receive count', async () => {
