@@ -32,7 +32,11 @@ export const COMMANDS: readonly CommandHelp[] = [
   { name: 'query', summary: 'KPIs and series from local mode or a deployed API: `wte query --help`' },
   { name: 'token', summary: 'gateway tokens: `wte token create|list|revoke` (`wte token --help`)' },
   { name: 'quarantine', summary: 'refused items: `wte quarantine list|replay` (`wte quarantine --help`)' },
-  { name: 'bench', summary: 'benchmarks against baselines in the same run', comingWith: 'benchmarks (#8)' },
+  {
+    name: 'bench',
+    summary:
+      'benchmarks on seeded data against baselines in the same run (`npm run bench`): `wte bench --help`',
+  },
   {
     name: 'validate',
     summary: 'check a telemetry message file against the contract: `wte validate FILE [--plant P]`',
@@ -239,6 +243,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           everyMinutes: every,
           json: values.json === true,
         });
+      }
+      case 'bench': {
+        // Loaded on demand: the benchmarks pull in esbuild (a dev dependency) that no other command needs.
+        const { benchCommand } = await import('../bench/bench-command.ts');
+        return await benchCommand(io, rest);
       }
       case 'r1': {
         const names = [

@@ -13,7 +13,7 @@ function capture(): CliIo & { stdout: string[]; stderr: string[] } {
 }
 
 describe('wte CLI', () => {
-  it('lists every command in --help, marking those that arrive later', async () => {
+  it('lists every command in --help, all of them available', async () => {
     const io = capture();
     expect(await main(['--help'], io)).toBe(0);
     const help = io.stdout.join('\n');
@@ -30,7 +30,16 @@ describe('wte CLI', () => {
     ]) {
       expect(help).toMatch(new RegExp(`^  ${name} `, 'm'));
     }
-    expect(help).toContain('not yet available');
+    expect(help).not.toContain('not yet available');
+  });
+
+  it('dispatches bench: its usage on --help, exit code 2 for an unknown suite', async () => {
+    const help = capture();
+    expect(await main(['bench', '--help'], help)).toBe(0);
+    expect(help.stdout.join('\n')).toContain('Usage: wte bench');
+    const refused = capture();
+    expect(await main(['bench', '--only', 'warp-drive'], refused)).toBe(2);
+    expect(refused.stderr.join('\n')).toContain('unknown suite warp-drive');
   });
 
   it('refuses an unknown command with exit code 2', async () => {

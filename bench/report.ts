@@ -1,0 +1,202 @@
+/** The goals of issue #8 checked against a run, and the run as a readable table. */
+import type { BenchResults, Goal } from './results.ts';
+import type { Spread } from './stats.ts';
+
+type Sections = Pick<BenchResults, 'processor' | 'timestream' | 'bundles' | 'memory' | 'local'>;
+
+export const GOALS = {
+  costVsParse: 3,
+  callsVsNaive: 50,
+  iotRuleVsOurs: 3.5,
+  oursVsFloor: 1.15,
+  bundleBytes: 300 * 1024,
+  initVsBaseline: 1.3,
+  peakRssMB: 256,
+  localReadingsPerSec: 5_000,
+  localP99Ms: 2_000,
+} as const;
+
+const fixed = (value: number, digits = 1) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const whole = (value: number) => Math.round(value).toLocaleString('en-US');
+const kib = (bytes: number) => `${fixed(bytes / 1024, 0)} KiB`;
+
+export function goalsOf(s: Sections): Goal[] {
+  const goals: Goal[] = [];
+  const add = (id: string, description: string, target: string, value: string, met: boolean) =>
+    goals.push({ id, description, target, value, met });
+  if (s.processor)
+    add(
+      'processor.costVsParse',
+      'processor time per reading over JSON.parse time per reading',
+      `<= ${GOALS.costVsParse}`,
+      fixed(s.processor.costVsParse, 2),
+      s.processor.costVsParse <= GOALS.costVsParse,
+    );
+  if (s.timestream) {
+    const t = s.timestream;
+    add(
+      'timestream.callsVsNaive',
+      'WriteRecords calls, naive over ours',
+      `>= ${GOALS.callsVsNaive}x`,
+      `${fixed(t.callsVsNaive)}x`,
+      t.callsVsNaive >= GOALS.callsVsNaive,
+    );
+    add(
+      'timestream.iotRuleVsOurs',
+      'billed KiB, IoT rule action over ours',
+      `>= ${GOALS.iotRuleVsOurs}x`,
+      `${fixed(t.iotRuleVsOurs, 2)}x`,
+      t.iotRuleVsOurs >= GOALS.iotRuleVsOurs,
+    );
+    add(
+      'timestream.oursVsFloor',
+      'billed KiB, ours over the floor',
+      `<= ${GOALS.oursVsFloor}x`,
+      `${fixed(t.oursVsFloor, 2)}x`,
+      t.oursVsFloor <= GOALS.oursVsFloor,
+    );
+  }
+  for (const b of s.bundles ?? []) {
+    add(
+      `bundles.${b.name}.bytes`,
+      `${b.name} bundle size`,
+      `<= ${kib(GOALS.bundleBytes)}`,
+      kib(b.bytes),
+      b.bytes <= GOALS.bundleBytes,
+    );
+    add(
+      `bundles.${b.name}.init`,
+      `${b.name} init over its SDK-only baseline`,
+      `<= ${GOALS.initVsBaseline}x`,
+      `${fixed(b.initVsBaseline, 2)}x`,
+      b.initVsBaseline <= GOALS.initVsBaseline,
+    );
+  }
+  if (s.memory)
+    add(
+      'memory.peakRssMB',
+      `peak RSS, processor with a batch of ${whole(s.memory.batchMessages)} messages`,
+      `<= ${GOALS.peakRssMB} MB`,
+      `${whole(s.memory.peakRssMB)} MB`,
+      s.memory.peakRssMB <= GOALS.peakRssMB,
+    );
+  if (s.local) {
+    add(
+      'local.readingsPerSec',
+      `local mode, accepted readings/s, ${s.local.concurrency} gateways back to back`,
+      `>= ${whole(GOALS.localReadingsPerSec)}`,
+      whole(s.local.readingsPerSec),
+      s.local.readingsPerSec >= GOALS.localReadingsPerSec,
+    );
+    add(
+      'local.p99IngestToQueryableMs',
+      `local mode, p99 from 202 to queryable at ${whole(Number(s.local.paced.offeredReadingsPerSec))} readings/s offered`,
+      `<= ${whole(GOALS.localP99Ms)} ms`,
+      `${whole(s.local.p99IngestToQueryableMs)} ms`,
+      s.local.p99IngestToQueryableMs <= GOALS.localP99Ms,
+    );
+  }
+  return goals;
+}
+
+type Row = [string, string, string, string, string];
+
+function table(header: Row, rows: readonly Row[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (r: Row) =>
+    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const spreadRow = (label: string, s: Spread, format: (v: number) => string): Row => [
+  label,
+  format(s.min),
+  format(s.median),
+  format(s.max),
+  '',
+];
+const single = (label: string, value: string): Row => [label, '', value, '', ''];
+
+export function formatResults(r: BenchResults): string {
+  const rows: Row[] = [];
+  if (r.processor) {
+    const p = r.processor;
+    rows.push(spreadRow('processor, readings/s (one core, CPU time)', p.readingsPerSecSpread, whole));
+    rows.push(spreadRow('JSON.parse alone, readings/s', p.jsonParseReadingsPerSecSpread, whole));
+    rows.push(spreadRow('costVsParse', p.costVsParseSpread, (v) => fixed(v, 2)));
+  }
+  if (r.timestream) {
+    const t = r.timestream;
+    rows.push(single(`timestream: ${t.plants} plants, ${t.hours} h, ${whole(t.readings)} readings`, ''));
+    rows.push(single('  ours: calls / billed KiB', `${whole(t.calls)} / ${whole(t.billedKiB)}`));
+    rows.push(single('  naive: calls / billed KiB', `${whole(t.naiveCalls)} / ${whole(t.naiveBilledKiB)}`));
+    rows.push(
+      single(
+        '  IoT rule action: calls / billed KiB',
+        `${whole(t.iotRuleCalls)} / ${whole(t.iotRuleBilledKiB)}`,
+      ),
+    );
+    rows.push(single('  floor: billed KiB', whole(t.floorBilledKiB)));
+    rows.push(
+      single(
+        '  write cost / month: ours, naive, IoT rule, floor',
+        `$${fixed(t.monthlyWriteCostUsd.ours, 2)}, $${fixed(t.monthlyWriteCostUsd.naive, 2)}, $${fixed(t.monthlyWriteCostUsd.iotRule, 2)}, $${fixed(t.monthlyWriteCostUsd.floor, 2)}`,
+      ),
+    );
+  }
+  for (const b of r.bundles ?? []) {
+    rows.push(single(`bundle ${b.name}: size (gzip)`, `${kib(b.bytes)} (${kib(b.gzipBytes)})`));
+    rows.push(spreadRow(`  init ms`, b.initSpread, (v) => fixed(v)));
+    rows.push(
+      spreadRow(`  baseline init ms (${b.sdkClients.length} SDK clients)`, b.baselineInitSpread, (v) =>
+        fixed(v),
+      ),
+    );
+  }
+  if (r.memory) {
+    const m = r.memory;
+    rows.push(
+      spreadRow(
+        `peak RSS MB, batch of ${whole(m.batchMessages)} messages (${whole(m.readings)} readings)`,
+        m.peakRssSpread,
+        whole,
+      ),
+    );
+  }
+  if (r.local) {
+    for (const [name, phase] of [
+      ['saturated', r.local.saturated],
+      ['paced', r.local.paced],
+    ] as const) {
+      const offered =
+        phase.offeredReadingsPerSec === 'max'
+          ? 'back to back'
+          : `${whole(phase.offeredReadingsPerSec)} readings/s offered`;
+      rows.push(
+        single(`local ${name} (${r.local.concurrency} gateways, ${offered}, ${phase.durationS} s)`, ''),
+      );
+      rows.push(single('  accepted readings/s', whole(phase.readingsPerSec)));
+      rows.push(single('  queryable readings/s (within the window)', whole(phase.queryableReadingsPerSec)));
+      rows.push(
+        single(
+          '  202 to queryable p50 / p99 ms',
+          `${whole(phase.p50IngestToQueryableMs)} / ${whole(phase.p99IngestToQueryableMs)}${phase.notQueryable > 0 ? ` (${whole(phase.notQueryable)} never)` : ''}`,
+        ),
+      );
+    }
+  }
+  const goals = table(
+    ['Goal', 'target', 'reached', 'met', ''],
+    r.goals.map((g): Row => [g.description, g.target, g.value, g.met ? 'yes' : 'NO', '']),
+  );
+  const errors = Object.entries(r.errors).map(([suite, message]) => `${suite} failed: ${message}`);
+  return [
+    `wte bench (${r.mode}) ${r.generatedAt}, node ${r.machine.node}, ${r.machine.cpus} x ${r.machine.cpuModel}, load ${r.machine.loadAverage.start} -> ${r.machine.loadAverage.end}`,
+    '',
+    table(['Figure', 'min', 'median', 'max', ''], rows),
+    '',
+    goals,
+    ...(errors.length > 0 ? ['', ...errors] : []),
+  ].join('\n');
+}

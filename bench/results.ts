@@ -1,0 +1,181 @@
+/**
+ * The shape of bench/results.json: the fields issue #8 asks for, plus the
+ * spreads, the inputs and what limits each figure. `resultsProblems` checks a
+ * parsed file against it (the smoke test uses it).
+ */
+import type { Spread } from './stats.ts';
+
+export interface ProcessorResult {
+  /** Median over repeats, readings per CPU second, the process pinned to one core. */
+  readonly readingsPerSec: number;
+  readonly jsonParseReadingsPerSec: number;
+  /** Median over repeats of processor time per reading / JSON.parse time per reading. */
+  readonly costVsParse: number;
+  readonly readingsPerSecSpread: Spread;
+  readonly jsonParseReadingsPerSecSpread: Spread;
+  readonly costVsParseSpread: Spread;
+  readonly wallReadingsPerSec: number;
+  readonly messages: number;
+  readonly readings: number;
+  readonly batches: number;
+  readonly repeats: number;
+  readonly pinnedToOneCore: boolean;
+}
+
+export interface TimestreamResult {
+  readonly plants: number;
+  readonly hours: number;
+  readonly messages: number;
+  readonly readings: number;
+  readonly calls: number;
+  readonly records: number;
+  readonly billedKiB: number;
+  readonly bytes: number;
+  readonly naiveCalls: number;
+  readonly naiveBilledKiB: number;
+  readonly iotRuleCalls: number;
+  readonly iotRuleBilledKiB: number;
+  readonly floorBytes: number;
+  readonly floorBilledKiB: number;
+  readonly movementCalls: number;
+  readonly movementBilledKiB: number;
+  readonly callsVsNaive: number;
+  readonly billedKiBVsNaive: number;
+  readonly iotRuleVsOurs: number;
+  readonly oursVsFloor: number;
+  /** Dollars a month at $0.50 per million KiB, this day repeated 30 times. */
+  readonly monthlyWriteCostUsd: {
+    readonly ours: number;
+    readonly naive: number;
+    readonly iotRule: number;
+    readonly floor: number;
+  };
+}
+
+export interface BundleResult {
+  readonly name: string;
+  readonly bytes: number;
+  readonly initMs: number;
+  readonly baselineInitMs: number;
+  readonly initVsBaseline: number;
+  readonly initSpread: Spread;
+  readonly baselineInitSpread: Spread;
+  readonly gzipBytes: number;
+  readonly sourceMapBytes: number;
+  readonly baselineBytes: number;
+  readonly sdkClients: readonly string[];
+  readonly topPackages: ReadonlyArray<{ readonly name: string; readonly bytes: number }>;
+}
+
+export interface MemoryResult {
+  readonly batchMessages: number;
+  /** Median over fresh processes. */
+  readonly peakRssMB: number;
+  readonly peakRssSpread: Spread;
+  readonly readings: number;
+  readonly inputMB: number;
+  readonly rssBeforeMB: number;
+  readonly handlerMs: number;
+}
+
+export interface LocalPhase {
+  readonly offeredReadingsPerSec: number | 'max';
+  readonly durationS: number;
+  readonly messagesAccepted: number;
+  readonly readingsAccepted: number;
+  readonly readingsPerSec: number;
+  readonly queryableReadingsPerSec: number;
+  readonly p50IngestToQueryableMs: number;
+  readonly p99IngestToQueryableMs: number;
+  readonly maxIngestToQueryableMs: number;
+  readonly notQueryable: number;
+  readonly p50PostMs: number;
+  readonly p99PostMs: number;
+  readonly refused: number;
+}
+
+export interface LocalResult {
+  /** Accepted readings per second with every gateway sending back to back. */
+  readonly readingsPerSec: number;
+  /** p99 from 202 to queryable at the goal's offered load (`paced`). */
+  readonly p99IngestToQueryableMs: number;
+  readonly concurrency: number;
+  readonly saturated: LocalPhase;
+  readonly paced: LocalPhase;
+}
+
+export interface Goal {
+  readonly id: string;
+  readonly description: string;
+  readonly target: string;
+  readonly value: string;
+  readonly met: boolean;
+}
+
+export interface BenchResults {
+  readonly generatedAt: string;
+  readonly mode: 'full' | 'quick';
+  readonly machine: {
+    readonly node: string;
+    readonly platform: string;
+    readonly arch: string;
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly memoryMB: number;
+    /** 1-minute load average at the start and the end: other work on the machine skews every figure. */
+    readonly loadAverage: { readonly start: number; readonly end: number };
+  };
+  readonly processor?: ProcessorResult;
+  readonly timestream?: TimestreamResult;
+  readonly bundles?: readonly BundleResult[];
+  readonly memory?: MemoryResult;
+  readonly local?: LocalResult;
+  readonly goals: readonly Goal[];
+  readonly errors: Readonly<Record<string, string>>;
+}
+
+const REQUIRED: Readonly<Record<string, readonly string[]>> = {
+  processor: ['readingsPerSec', 'jsonParseReadingsPerSec', 'costVsParse'],
+  timestream: [
+    'readings',
+    'calls',
+    'billedKiB',
+    'naiveCalls',
+    'naiveBilledKiB',
+    'iotRuleBilledKiB',
+    'floorBilledKiB',
+  ],
+  memory: ['batchMessages', 'peakRssMB'],
+  local: ['readingsPerSec', 'p99IngestToQueryableMs', 'concurrency'],
+};
+const BUNDLE_FIELDS = ['bytes', 'initMs', 'baselineInitMs'] as const;
+
+const isNumber = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value);
+
+/** What a results file lacks against the issue's list of fields; empty when complete. */
+export function resultsProblems(value: unknown): string[] {
+  const problems: string[] = [];
+  if (typeof value !== 'object' || value === null) return ['not an object'];
+  const results = value as Record<string, unknown>;
+  for (const [section, fields] of Object.entries(REQUIRED)) {
+    const part = results[section];
+    if (typeof part !== 'object' || part === null) {
+      problems.push(`${section} is missing`);
+      continue;
+    }
+    for (const field of fields)
+      if (!isNumber((part as Record<string, unknown>)[field]))
+        problems.push(`${section}.${field} is not a number`);
+  }
+  const bundles = results.bundles;
+  if (!Array.isArray(bundles) || bundles.length === 0) problems.push('bundles is not a non-empty list');
+  else
+    for (const [i, bundle] of bundles.entries()) {
+      const b = bundle as Record<string, unknown>;
+      if (typeof b.name !== 'string') problems.push(`bundles[${i}].name is not a string`);
+      for (const field of BUNDLE_FIELDS)
+        if (!isNumber(b[field])) problems.push(`bundles[${i}].${field} is not a number`);
+    }
+  if (!Array.isArray(results.goals)) problems.push('goals is not a list');
+  return problems;
+}
