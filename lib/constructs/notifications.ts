@@ -33,11 +33,13 @@ export class Notifications extends Construct {
     // CloudWatch alarms publish to the encrypted ops topic; AWS documents this
     // key policy statement without conditions (CloudWatch sets no source keys).
     // https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns
+    // The page grants kms:GenerateDataKey*; publishing needs only the exact
+    // action, so no wildcard (which would also allow GenerateDataKeyPair*).
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
       }),
     );

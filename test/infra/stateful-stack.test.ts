@@ -36,7 +36,7 @@ describe('keys', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
           }),
         ]),
       },
