@@ -79,6 +79,54 @@ export function quarantineId(messageId: string, itemKey: string, version: number
     .slice(0, 32);
 }
 
+/**
+ * Readings per chunk of a batch, at most (a message is never split, so one
+ * larger message is a chunk of its own). The deployed batch of 25 messages
+ * is one chunk; a batch of 10,000 simulated messages is about 25.
+ */
+export const WRITE_CHUNK_READINGS = 5_000;
+
+/** What the alert step and the batch metrics need of a processed message, once its chunk is done. */
+interface Outcome {
+  readonly messageId: string;
+  readonly plantId: string;
+  readonly receivedAt: number;
+  /** Span of its readings' and movements' times; from > to when it has none. */
+  readonly from: number;
+  readonly to: number;
+  readonly furnaceLines: ReadonlySet<string>;
+  readonly readings: number;
+  readonly quarantined: number;
+  failed: boolean;
+}
+
+function outcomeOf(work: Work): Outcome {
+  // Loops rather than Math.min(...times): a message may hold more times than a call takes arguments.
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  const furnaceLines = new Set<string>();
+  for (const r of work.readings) {
+    from = Math.min(from, r.ts);
+    to = Math.max(to, r.ts);
+    if (r.metric === 'furnace_temperature') furnaceLines.add(r.line);
+  }
+  for (const m of work.message.movements) {
+    from = Math.min(from, m.ts);
+    to = Math.max(to, m.ts);
+  }
+  return {
+    messageId: work.record.messageId,
+    plantId: work.message.plantId,
+    receivedAt: work.envelope.receivedAt,
+    from,
+    to,
+    furnaceLines,
+    readings: work.readings.length,
+    quarantined: work.quarantine.length,
+    failed: work.failed,
+  };
+}
+
 /** Plants whose alert rules are evaluated at once after a batch. */
 const ALERT_CONCURRENCY = 4;
 
@@ -123,7 +171,20 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
 
   return async (event: Pick<SQSEvent, 'Records'>, context?: Pick<Context, 'getRemainingTimeInMillis'>) => {
     const failures: string[] = [];
-    const works: Work[] = [];
+    const outcomes: Outcome[] = [];
+    // Messages go through in chunks of about WRITE_CHUNK_READINGS readings: records still pack across
+    // the messages of a chunk (the deployed batch of 25 is one chunk), and a batch of thousands of
+    // messages never holds the readings, records and calls of all of them at once.
+    let chunk: Work[] = [];
+    let chunkReadings = 0;
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      const works = chunk;
+      chunk = [];
+      chunkReadings = 0;
+      await processChunk(works);
+      for (const work of works) outcomes.push(outcomeOf(work));
+    };
 
     for (const record of event.Records) {
       if (context && context.getRemainingTimeInMillis() < margin) {
@@ -156,7 +217,8 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
           });
         }
       }
-      works.push({
+      if (chunk.length > 0 && chunkReadings + message.readings.length > WRITE_CHUNK_READINGS) await flush();
+      chunk.push({
         record,
         envelope,
         message,
@@ -165,8 +227,36 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
         quarantine: [],
         failed: false,
       });
+      chunkReadings += message.readings.length;
     }
+    await flush();
 
+    if (deps.alerts)
+      await evaluateAlerts(
+        deps.alerts,
+        outcomes.filter((o) => !o.failed),
+      );
+
+    for (const outcome of outcomes) if (outcome.failed) failures.push(outcome.messageId);
+    const done = outcomes.filter((o) => !o.failed);
+    count('MessagesProcessed', done.length);
+    count('MessagesFailed', failures.length);
+    count(
+      'ReadingsStored',
+      done.reduce((n, o) => n + o.readings, 0),
+    );
+    count(
+      'ItemsQuarantined',
+      done.reduce((n, o) => n + o.quarantined, 0),
+    );
+    log('info', 'batch processed', { messages: event.Records.length, failed: failures.length });
+    return {
+      batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })),
+    } satisfies SQSBatchResponse;
+  };
+
+  /** Ledger, metrics writes and quarantine for the works of one chunk; marks the works that failed. */
+  async function processChunk(works: Work[]): Promise<void> {
     await registerPlants(works);
 
     // Weighbridge tickets: the ledger decides stored, unchanged, corrected, superseded or conflict.
@@ -236,30 +326,7 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
         work.failed = true;
       }
     }
-
-    if (deps.alerts)
-      await evaluateAlerts(
-        deps.alerts,
-        live.filter((w) => !w.failed),
-      );
-
-    for (const work of works) if (work.failed) failures.push(work.record.messageId);
-    const done = works.filter((w) => !w.failed);
-    count('MessagesProcessed', done.length);
-    count('MessagesFailed', failures.length);
-    count(
-      'ReadingsStored',
-      done.reduce((n, w) => n + w.readings.length, 0),
-    );
-    count(
-      'ItemsQuarantined',
-      done.reduce((n, w) => n + w.quarantine.length, 0),
-    );
-    log('info', 'batch processed', { messages: event.Records.length, failed: failures.length });
-    return {
-      batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })),
-    } satisfies SQSBatchResponse;
-  };
+  }
 
   /**
    * Registers each plant the first time its data arrives, with the default
@@ -289,30 +356,23 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
    * stored data only, so a failed evaluation fails the plant's messages and
    * their redelivery evaluates again; nothing is lost and nothing doubles.
    */
-  async function evaluateAlerts(alerts: AlertEvaluator, done: Work[]): Promise<void> {
-    const byPlant = new Map<string, Work[]>();
-    for (const w of done) {
-      const plantWorks = byPlant.get(w.message.plantId);
-      if (plantWorks) plantWorks.push(w);
-      else byPlant.set(w.message.plantId, [w]);
+  async function evaluateAlerts(alerts: AlertEvaluator, done: readonly Outcome[]): Promise<void> {
+    const byPlant = new Map<string, Outcome[]>();
+    for (const o of done) {
+      const plantOutcomes = byPlant.get(o.plantId);
+      if (plantOutcomes) plantOutcomes.push(o);
+      else byPlant.set(o.plantId, [o]);
     }
-    const evaluate = async ([plantId, plantWorks]: [string, Work[]]): Promise<void> => {
-      // Loops rather than Math.min(...times): a batch of thousands of messages has more times than a call takes arguments.
+    const evaluate = async ([plantId, plantOutcomes]: [string, Outcome[]]): Promise<void> => {
       let from = Number.POSITIVE_INFINITY;
       let to = Number.NEGATIVE_INFINITY;
       let now = Number.NEGATIVE_INFINITY;
       const furnaceLines = new Set<string>();
-      for (const w of plantWorks) {
-        now = Math.max(now, w.envelope.receivedAt);
-        for (const r of w.readings) {
-          from = Math.min(from, r.ts);
-          to = Math.max(to, r.ts);
-          if (r.metric === 'furnace_temperature') furnaceLines.add(r.line);
-        }
-        for (const m of w.message.movements) {
-          from = Math.min(from, m.ts);
-          to = Math.max(to, m.ts);
-        }
+      for (const o of plantOutcomes) {
+        now = Math.max(now, o.receivedAt);
+        from = Math.min(from, o.from);
+        to = Math.max(to, o.to);
+        for (const line of o.furnaceLines) furnaceLines.add(line);
       }
       if (from > to) return;
       try {
@@ -322,7 +382,7 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
           plantId,
           error: error instanceof Error ? error.name : 'unknown',
         });
-        for (const w of plantWorks) w.failed = true;
+        for (const o of plantOutcomes) o.failed = true;
       }
     };
     // Plants are independent (their alerts are separate items, written with conditional writes, as

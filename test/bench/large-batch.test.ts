@@ -1,19 +1,24 @@
 /**
  * Large batches, as the memory benchmark sends them (the deployed batch size
  * may be raised up to 10,000): the processor handles one plant's thousands of
- * messages in one invocation, alert evaluation included.
+ * messages in one invocation, alert evaluation included, writing them in
+ * chunks of whole messages so memory does not grow with the batch.
  */
 import { describe, expect, it } from 'vitest';
 import { BENCH_START, fleetQueue, HOUR_MS, sqsEvents } from '../../bench/fleet-data.ts';
 import { MemoryStateStore, NullRejections } from '../../bench/memory-sinks.ts';
-import type { StoredReading } from '../../lambdas/domain/ports.ts';
-import type { AlertEvaluator } from '../../lambdas/handlers/processor.ts';
-import { makeProcessorHandler } from '../../lambdas/handlers/processor.ts';
+import { type StoredReading, UnavailableError } from '../../lambdas/domain/ports.ts';
+import {
+  type AlertEvaluator,
+  makeProcessorHandler,
+  WRITE_CHUNK_READINGS,
+} from '../../lambdas/handlers/processor.ts';
+
+const bodies = fleetQueue({ plants: 1, hours: 9 }).slice(0, 3_000);
+const readings = bodies.reduce((n, b) => n + b.readings.length, 0);
 
 describe('a batch of 3,000 messages of one plant', () => {
   it('is processed and evaluated once for the plant over its whole time range', async () => {
-    const bodies = fleetQueue({ plants: 1, hours: 9 }).slice(0, 3_000);
-    const readings = bodies.reduce((n, b) => n + b.readings.length, 0);
     expect(readings).toBeGreaterThan(130_000); // more than Math.min(...times) takes as arguments
     const stored: StoredReading[] = [];
     const calls: Array<Parameters<AlertEvaluator['afterBatch']>> = [];
@@ -46,5 +51,69 @@ describe('a batch of 3,000 messages of one plant', () => {
     ]);
     expect(now).toBe(bodies.reduce((a, b) => Math.max(a, b.receivedAt), 0));
     expect(now).toBeLessThan(BENCH_START + 10 * HOUR_MS);
+  });
+
+  it('writes the readings in chunks of whole messages, each reading once, in message order', async () => {
+    const writes: StoredReading[][] = [];
+    const handle = makeProcessorHandler({
+      metrics: {
+        writeReadings: async (items) => {
+          writes.push([...items]);
+          return { stored: items.length, rejected: [] };
+        },
+        writeMovements: async (items) => ({ stored: items.length, rejected: [] }),
+      },
+      state: new MemoryStateStore(),
+      rejections: new NullRejections(),
+    });
+    const [event] = sqsEvents([bodies]);
+    expect((await handle(event as NonNullable<typeof event>)).batchItemFailures).toEqual([]);
+    expect(writes.length).toBeGreaterThanOrEqual(Math.ceil(readings / WRITE_CHUNK_READINGS));
+    // Chunk boundaries fall between messages: each write is a run of whole consecutive messages.
+    let next = 0;
+    for (const write of writes) {
+      expect(write.length).toBeLessThanOrEqual(WRITE_CHUNK_READINGS);
+      let taken = 0;
+      while (taken < write.length) {
+        const body = bodies[next++];
+        if (!body) throw new Error('a write holds more readings than the messages left');
+        expect(write.slice(taken, taken + body.readings.length).map((r) => [r.metric, r.line, r.ts])).toEqual(
+          body.readings.map((r) => [r.metric, r.line, r.ts]),
+        );
+        taken += body.readings.length;
+      }
+    }
+    expect(next).toBe(bodies.length);
+  });
+
+  it('fails only the messages of a chunk whose write failed', async () => {
+    let call = 0;
+    const sizes: number[] = [];
+    const handle = makeProcessorHandler({
+      metrics: {
+        writeReadings: async (items) => {
+          sizes.push(items.length);
+          if (++call === 2) throw new UnavailableError('Timestream throttled');
+          return { stored: items.length, rejected: [] };
+        },
+        writeMovements: async (items) => ({ stored: items.length, rejected: [] }),
+      },
+      state: new MemoryStateStore(),
+      rejections: new NullRejections(),
+    });
+    const [event] = sqsEvents([bodies]);
+    const records = (event as NonNullable<typeof event>).Records;
+    const failed = (await handle({ Records: records })).batchItemFailures.map((f) => f.itemIdentifier);
+    // The messages of the second write: those whose readings follow the first write's.
+    const expected: string[] = [];
+    let offset = 0;
+    for (const [i, body] of bodies.entries()) {
+      if (offset >= (sizes[0] as number) && offset < (sizes[0] as number) + (sizes[1] as number))
+        expected.push(records[i]?.messageId as string);
+      offset += body.readings.length;
+    }
+    expect(expected.length).toBeGreaterThan(0);
+    expect(failed).toEqual(expected);
+    expect(sizes.length).toBeGreaterThan(2);
   });
 });
