@@ -137,7 +137,8 @@ export function formatResults(r: BenchResults): string {
         `${whole(t.iotRuleCalls)} / ${whole(t.iotRuleBilledKiB)}`,
       ),
     );
-    rows.push(single('  floor: billed KiB', whole(t.floorBilledKiB)));
+    rows.push(single('  floor (measure names and values only): billed KiB', whole(t.floorBilledKiB)));
+    rows.push(single('  our records packed ideally: billed KiB', whole(t.recordsPackedBilledKiB)));
     rows.push(
       single(
         '  write cost / month: ours, naive, IoT rule, floor',
@@ -163,6 +164,7 @@ export function formatResults(r: BenchResults): string {
         whole,
       ),
     );
+    rows.push(spreadRow(`  same, node ${m.cappedHeap.nodeFlag}`, m.cappedHeap.peakRssSpread, whole));
   }
   if (r.local) {
     for (const [name, phase] of [

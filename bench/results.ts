@@ -37,12 +37,16 @@ export interface TimestreamResult {
   readonly iotRuleBilledKiB: number;
   readonly floorBytes: number;
   readonly floorBilledKiB: number;
+  /** Our records' bytes over the whole run, rounded up once: what ideal packing into calls would bill. */
+  readonly recordsPackedBilledKiB: number;
   readonly movementCalls: number;
   readonly movementBilledKiB: number;
   readonly callsVsNaive: number;
   readonly billedKiBVsNaive: number;
   readonly iotRuleVsOurs: number;
   readonly oursVsFloor: number;
+  /** Billed KiB over recordsPackedBilledKiB: what per-call rounding and per-call attributes add. */
+  readonly oursVsRecordsPacked: number;
   /** Dollars a month at $0.50 per million KiB, this day repeated 30 times. */
   readonly monthlyWriteCostUsd: {
     readonly ours: number;
@@ -72,6 +76,14 @@ export interface MemoryResult {
   /** Median over fresh processes. */
   readonly peakRssMB: number;
   readonly peakRssSpread: Spread;
+  readonly heapUsedAfterMB: number;
+  /** The same runs with V8's old space capped (`nodeFlag`). */
+  readonly cappedHeap: {
+    readonly nodeFlag: string;
+    readonly peakRssMB: number;
+    readonly peakRssSpread: Spread;
+    readonly handlerMs: number;
+  };
   readonly readings: number;
   readonly inputMB: number;
   readonly rssBeforeMB: number;
