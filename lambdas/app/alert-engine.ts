@@ -31,7 +31,13 @@ import {
 import { METRIC_NAMES, type MetricName } from '../domain/catalog.ts';
 import { type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
 import { defaultPlantConfig, type PlantConfig } from '../domain/plant.ts';
-import type { AlertStore, MetricsStore, StateStore, StoredReading } from '../domain/ports.ts';
+import {
+  type AlertStore,
+  type MetricsStore,
+  type StateStore,
+  type StoredReading,
+  UnavailableError,
+} from '../domain/ports.ts';
 import { bucketEnd, bucketStart, DAY_MS, MINUTE_MS } from '../domain/time.ts';
 import { loadKpis } from './kpi-query.ts';
 
@@ -275,19 +281,49 @@ export class AlertEngine {
     const groups = new Map<string, Evaluation[]>();
     for (const evaluation of evaluations) {
       const key = JSON.stringify([evaluation.plantId, evaluation.type, evaluation.subject]);
-      groups.set(key, [...(groups.get(key) ?? []), evaluation]);
+      const group = groups.get(key);
+      if (group) group.push(evaluation);
+      else groups.set(key, [evaluation]);
     }
+    // One configuration read per plant and run, not one per alert subject.
+    const settings = new Map<string, Promise<AlertRuleSettings>>();
+    const settingsOf = (plantId: string): Promise<AlertRuleSettings> => {
+      let pending = settings.get(plantId);
+      if (!pending) {
+        pending = this.plant(plantId).then((plant) => this.settingsFor(plant));
+        settings.set(plantId, pending);
+        // A failed read is not kept: the next group asks again.
+        pending.catch(() => settings.delete(plantId));
+      }
+      return pending;
+    };
     let transitions = 0;
+    let unavailable: UnavailableError | undefined;
     for (const group of groups.values()) {
-      transitions += await this.applyGroup(group.sort((a, b) => a.window.end - b.window.end));
+      // A store outage for one subject does not stop the others: under throttling every run then
+      // makes progress (each subject is independent and idempotent), and the caller still hears
+      // of the failure, so a batch is redelivered and a scheduled run counts as failed.
+      try {
+        transitions += await this.applyGroup(
+          group.sort((a, b) => a.window.end - b.window.end),
+          settingsOf,
+        );
+      } catch (error) {
+        if (!(error instanceof UnavailableError)) throw error;
+        unavailable ??= error;
+      }
     }
+    if (unavailable) throw unavailable;
     return { evaluations: evaluations.length, transitions };
   }
 
-  private async applyGroup(group: readonly Evaluation[]): Promise<number> {
+  private async applyGroup(
+    group: readonly Evaluation[],
+    settingsOf: (plantId: string) => Promise<AlertRuleSettings>,
+  ): Promise<number> {
     const [first] = group;
     if (!first) return 0;
-    const settings = this.settingsFor(await this.plant(first.plantId));
+    const settings = await settingsOf(first.plantId);
     let transitions = 0;
     for (let attempt = 0; attempt < 5; attempt++) {
       const stored = await this.deps.alerts.getCurrent(first.plantId, first.type, first.subject);
