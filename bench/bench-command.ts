@@ -352,6 +352,8 @@ function localPhase(f: LocalFigures): LocalPhase {
   return {
     offeredReadingsPerSec: f.offeredReadingsPerSec,
     durationS: f.durationS,
+    sendingS: round(f.sendingS),
+    exhaustedGateways: f.exhaustedGateways,
     messagesAccepted: f.messagesAccepted,
     readingsAccepted: f.readingsAccepted,
     readingsPerSec: round(f.readingsPerSec),

@@ -39,6 +39,9 @@ export interface LocalFigures {
   readonly durationS: number;
   readonly messagesAccepted: number;
   readonly readingsAccepted: number;
+  /** Seconds the gateways were sending: the window, or less when all of them ran out of messages. */
+  readonly sendingS: number;
+  /** Accepted readings per second of sending. */
   readonly readingsPerSec: number;
   /** Readings queryable by the end of the load window, per second of it. */
   readonly queryableReadingsPerSec: number;
@@ -228,8 +231,10 @@ export async function runLocalPhase(scratch: Scratch, params: LocalParams): Prom
         gateway.pending.set(body.tick, { tick: body.tick, readings: accepted, acceptedAt: at });
       }
       exhausted++;
+      lastExhaustedAt = Math.max(lastExhaustedAt, performance.now());
     };
 
+    let lastExhaustedAt = 0;
     let probing = true;
     const probe = async () => {
       while (probing) {
@@ -274,6 +279,12 @@ export async function runLocalPhase(scratch: Scratch, params: LocalParams): Prom
     await prober;
 
     const durationS = params.durationMs / 1000;
+    // When every gateway ran out of prepared messages before the window closed, the rate is over the
+    // time they were sending, not the whole window.
+    const sendingS =
+      exhausted === gateways.length
+        ? Math.min(loadEnd, lastExhaustedAt) / 1000 - loadStart / 1000
+        : durationS;
     const done = gateways.flatMap((g) => g.done);
     const missing = gateways.flatMap((g) => [...g.pending.values()]);
     const latencies = [
@@ -289,7 +300,8 @@ export async function runLocalPhase(scratch: Scratch, params: LocalParams): Prom
       durationS,
       messagesAccepted: done.length + missing.length,
       readingsAccepted,
-      readingsPerSec: readingsAccepted / durationS,
+      sendingS,
+      readingsPerSec: readingsAccepted / sendingS,
       queryableReadingsPerSec: queryableInWindow / durationS,
       p50IngestToQueryableMs: percentile(latencies, 50),
       p99IngestToQueryableMs: percentile(latencies, 99),

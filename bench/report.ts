@@ -178,7 +178,14 @@ export function formatResults(r: BenchResults): string {
       rows.push(
         single(`local ${name} (${r.local.concurrency} gateways, ${offered}, ${phase.durationS} s)`, ''),
       );
-      rows.push(single('  accepted readings/s', whole(phase.readingsPerSec)));
+      rows.push(
+        single(
+          phase.sendingS < phase.durationS
+            ? `  accepted readings/s (all messages sent in ${fixed(phase.sendingS)} s)`
+            : '  accepted readings/s',
+          whole(phase.readingsPerSec),
+        ),
+      );
       rows.push(single('  queryable readings/s (within the window)', whole(phase.queryableReadingsPerSec)));
       rows.push(
         single(

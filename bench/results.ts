@@ -93,6 +93,9 @@ export interface MemoryResult {
 export interface LocalPhase {
   readonly offeredReadingsPerSec: number | 'max';
   readonly durationS: number;
+  /** Seconds the gateways were sending (less than durationS when every gateway ran out of messages). */
+  readonly sendingS: number;
+  readonly exhaustedGateways: number;
   readonly messagesAccepted: number;
   readonly readingsAccepted: number;
   readonly readingsPerSec: number;
