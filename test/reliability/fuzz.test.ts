@@ -219,7 +219,11 @@ describe('fuzz', () => {
       (o) => o.defect === undefined && o.status === o.request.expectedStatus,
     );
 
-    figures.add('HTTP requests (categories)', `${outcomes.length} (${FUZZ_CATEGORIES.length})`, '10,000');
+    figures.add(
+      'HTTP requests (categories)',
+      `${outcomes.length} (${FUZZ_CATEGORIES.length})`,
+      bySize('10,000 in the soak run', '10,000'),
+    );
     figures.add('HTTP statuses', tally(outcomes));
     figures.add('HTTP 5xx', serverErrors.length, '0');
     figures.add(
@@ -348,7 +352,7 @@ describe('fuzz', () => {
     const expectedCount = (status: number) => cases.filter((c) => c.expectedStatus === status).length;
     const noticeCount = (status: number) => notices.filter((n) => n.status === status).length;
 
-    figures.add('MQTT publishes', cases.length, '2,000');
+    figures.add('MQTT publishes', cases.length, bySize('2,000 in the soak run', '2,000'));
     figures.add(
       'MQTT notices 400 / 413 (expected)',
       `${noticeCount(400)} / ${noticeCount(413)} (${expectedCount(400)} / ${expectedCount(413)})`,
