@@ -214,6 +214,8 @@ describe('template security', () => {
       maxBuffer: 64 * 2 ** 20,
     });
     let report: {
+      /** npm's own answer when the audit endpoint refused the request (e.g. "405 Method Not Allowed - POST ..."). */
+      message?: string;
       error?: { code?: string; summary?: string };
       metadata?: { vulnerabilities?: Record<string, number>; dependencies?: { prod?: number } };
       vulnerabilities?: Record<string, { severity: string; via: unknown[] }>;
@@ -230,7 +232,8 @@ describe('template security', () => {
     }
     const counts = report.metadata?.vulnerabilities;
     if (counts === undefined) {
-      const reason = `npm audit could not reach the registry (${report.error?.code ?? 'unknown'}: ${(report.error?.summary ?? '').split('\n')[0]})`;
+      const detail = report.error?.summary || report.message || '';
+      const reason = `npm audit could not reach the registry's audit endpoint (${report.error?.code ?? 'no code'}: ${detail.split('\n')[0]})`;
       console.log(`template security: audit skipped: ${reason}`);
       figures.add('npm audit --omit=dev', `skipped: ${reason}`);
       ctx.skip();
