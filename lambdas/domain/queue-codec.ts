@@ -12,7 +12,7 @@
  * The processor validates either form with the same parser, against
  * `receivedAt` as "now", so a redelivery yields exactly the same items.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ParseResult, parseTelemetry, parseTelemetryBody } from './parse-telemetry.ts';
 import type { QueuedTelemetry } from './ports.ts';
 import { ProblemType, problem } from './problem.ts';

@@ -2,7 +2,7 @@
  * Telemetry contract v1 (CONTRACT.md section 1): the wire schemas in zod and
  * the normalized shapes the rest of the pipeline works on.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MetricKind, MetricName } from './catalog.ts';
 import type { Unit } from './units.ts';
 

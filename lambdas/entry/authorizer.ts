@@ -1,6 +1,6 @@
 /** Lambda entry point of the gateway-token REQUEST authorizer (composition root). */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
 import { makeAuthorizerHandler } from '../handlers/authorizer.ts';
 import { readEnv } from './env.ts';

@@ -5,7 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SnsAlertPublisher } from '../adapters/alerts/sns-alert-publisher.ts';
 import { DynamoAlertStore } from '../adapters/dynamo/dynamo-alert-store.ts';
 import { DynamoKpiRollupStore } from '../adapters/dynamo/dynamo-kpi-rollup-store.ts';

@@ -3,7 +3,7 @@
  * missing or malformed variable fails the cold start with a clear message,
  * never a request.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export class EnvironmentError extends Error {
   override readonly name = 'EnvironmentError';

@@ -5,7 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoKpiRollupStore } from '../adapters/dynamo/dynamo-kpi-rollup-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { TimestreamMetricsReader } from '../adapters/timestream-query/timestream-metrics-reader.ts';

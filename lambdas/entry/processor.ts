@@ -2,7 +2,7 @@
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { relayOutbox } from '../adapters/alerts/outbox-relay.ts';
 import { IotRejectionPublisher } from '../adapters/iot-rejection-publisher.ts';
 import { systemClock } from '../adapters/system-clock.ts';

@@ -6,7 +6,7 @@
  * written before the rollup existed; scheduled events carry no `backfill`.
  */
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   backfillKpiSlots,
   type KpiRollupJobDeps,

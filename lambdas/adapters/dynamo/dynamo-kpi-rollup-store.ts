@@ -40,7 +40,7 @@ import {
   UpdateItemCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DEFAULT_SETTLE_POLICY,
   type KpiRollupReader,

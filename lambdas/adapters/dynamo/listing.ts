@@ -11,7 +11,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Page } from '../../domain/ports.ts';
 import type { Item } from './attribute-values.ts';
 import { dynamoCall } from './dynamo-errors.ts';

@@ -5,7 +5,7 @@
  * rule's ratio or standard deviation may be that small); they are checked
  * here on the way in, so nothing unreadable is ever stored, and on the way out.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ALERT_SEVERITIES,
   ALERT_STATES,

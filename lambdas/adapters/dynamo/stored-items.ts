@@ -5,7 +5,7 @@
  * Key attributes and bookkeeping (pk, sk, gsi*, entity, fingerprint) are
  * stripped by the object schemas.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isMetricName, type MetricName } from '../../domain/catalog.ts';
 import type { PlantConfig } from '../../domain/plant.ts';
 import type { GatewayToken, QuarantineEntry, StoredMovement, StoredReading } from '../../domain/ports.ts';
