@@ -14,14 +14,16 @@
  *   the backoff sleeps left out;
  * - SNS Publish: aws-sdk-client-mock, 30 % throttled (ThrottledException).
  *
- * A fake SQS drives it: a data day in 30-minute ticks, each tick's messages
+ * A fake SQS drives it: simulated data (12 hours of 2 plants in CI, 24 of 4
+ * in the soak run) in 30-minute ticks, each tick's messages
  * (received 5 s after they were sent) delivered in batches of 10, failed ones
  * (batchItemFailures) delivered again until done or received 5 times (then
  * the DLQ), the relay after each batch as the entry point runs it, and the
  * scheduled run (with its relay) at the end of each tick. Every 10th
- * invocation is killed at a seeded SDK call (the call never returns, the
- * invocation never answers), so its whole batch comes back after the
- * visibility timeout into a new process, after a partial write.
+ * invocation is armed to die at a seeded SDK call, its 1st to 15th (the call
+ * never returns, the invocation never answers), so its whole batch comes
+ * back after the visibility timeout into a new process, after a partial
+ * write.
  *
  * The same input also runs without faults. Pass: the DLQ empty; the stored
  * Timestream readings and tickets, the quarantine and the current alert
