@@ -270,24 +270,10 @@ function processorResult(runs: ProcessorRuns, pinned: boolean): ProcessorResult 
 const usdPerMonth = (kib: number, hours: number) => round(((kib * (24 / hours) * 30) / 1e6) * 0.5, 4);
 
 function timestreamResult(f: MeteringFigures): TimestreamResult {
+  const { batches: _batches, ...measured } = f;
   return {
-    plants: f.plants,
-    hours: f.hours,
-    messages: f.messages,
-    readings: f.readings,
-    calls: f.calls,
-    records: f.records,
-    billedKiB: f.billedKiB,
-    bytes: f.bytes,
-    naiveCalls: f.naiveCalls,
-    naiveBilledKiB: f.naiveBilledKiB,
-    iotRuleCalls: f.iotRuleCalls,
-    iotRuleBilledKiB: f.iotRuleBilledKiB,
-    floorBytes: f.floorBytes,
-    floorBilledKiB: f.floorBilledKiB,
+    ...measured,
     recordsPackedBilledKiB: Math.ceil(f.bytes / 1024),
-    movementCalls: f.movementCalls,
-    movementBilledKiB: f.movementBilledKiB,
     callsVsNaive: round(f.naiveCalls / f.calls),
     billedKiBVsNaive: round(f.naiveBilledKiB / f.billedKiB),
     iotRuleVsOurs: round(f.iotRuleBilledKiB / f.billedKiB),
@@ -349,21 +335,16 @@ function memoryResult(runs: readonly MemoryRun[], capped: readonly MemoryRun[]):
 }
 
 function localPhase(f: LocalFigures): LocalPhase {
+  const { concurrency: _concurrency, probeQueries: _probeQueries, ...phase } = f;
   return {
-    offeredReadingsPerSec: f.offeredReadingsPerSec,
-    durationS: f.durationS,
+    ...phase,
     sendingS: round(f.sendingS),
-    exhaustedGateways: f.exhaustedGateways,
-    messagesAccepted: f.messagesAccepted,
-    readingsAccepted: f.readingsAccepted,
     readingsPerSec: round(f.readingsPerSec),
     queryableReadingsPerSec: round(f.queryableReadingsPerSec),
     p50IngestToQueryableMs: round(f.p50IngestToQueryableMs),
     p99IngestToQueryableMs: round(f.p99IngestToQueryableMs),
     maxIngestToQueryableMs: round(f.maxIngestToQueryableMs),
-    notQueryable: f.notQueryable,
     p50PostMs: round(f.p50PostMs),
     p99PostMs: round(f.p99PostMs),
-    refused: f.refused,
   };
 }

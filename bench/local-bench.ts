@@ -20,6 +20,7 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { fleetMessages } from './fleet-data.ts';
 import { REPO_ROOT, type Scratch } from './processes.ts';
+import type { LocalPhase } from './results.ts';
 import { percentile } from './stats.ts';
 
 export interface LocalParams {
@@ -33,28 +34,10 @@ export interface LocalParams {
   readonly messagesPerGateway: number;
 }
 
-export interface LocalFigures {
+/** One phase as measured (results.ts LocalPhase, unrounded), with the run's concurrency and probe count. */
+export interface LocalFigures extends LocalPhase {
   readonly concurrency: number;
-  readonly offeredReadingsPerSec: number | 'max';
-  readonly durationS: number;
-  readonly messagesAccepted: number;
-  readonly readingsAccepted: number;
-  /** Seconds the gateways were sending: the window, or less when all of them ran out of messages. */
-  readonly sendingS: number;
-  /** Accepted readings per second of sending. */
-  readonly readingsPerSec: number;
-  /** Readings queryable by the end of the load window, per second of it. */
-  readonly queryableReadingsPerSec: number;
-  readonly p50IngestToQueryableMs: number;
-  readonly p99IngestToQueryableMs: number;
-  readonly maxIngestToQueryableMs: number;
-  /** Accepted messages still not queryable when the drain timeout ran out (counted at the timeout). */
-  readonly notQueryable: number;
-  readonly p50PostMs: number;
-  readonly p99PostMs: number;
-  readonly refused: number;
   readonly probeQueries: number;
-  readonly exhaustedGateways: number;
 }
 
 const MINUTE_MS = 60_000;

@@ -3,6 +3,7 @@
  * spreads, the inputs and what limits each figure. `resultsProblems` checks a
  * parsed file against it (the smoke test uses it).
  */
+import type { MeteringFigures } from './metering.ts';
 import type { Spread } from './stats.ts';
 
 export interface ProcessorResult {
@@ -22,21 +23,8 @@ export interface ProcessorResult {
   readonly pinnedToOneCore: boolean;
 }
 
-export interface TimestreamResult {
-  readonly plants: number;
-  readonly hours: number;
-  readonly messages: number;
-  readonly readings: number;
-  readonly calls: number;
-  readonly records: number;
-  readonly billedKiB: number;
-  readonly bytes: number;
-  readonly naiveCalls: number;
-  readonly naiveBilledKiB: number;
-  readonly iotRuleCalls: number;
-  readonly iotRuleBilledKiB: number;
-  readonly floorBytes: number;
-  readonly floorBilledKiB: number;
+/** The metering figures as measured (less the batch count), then the ratios and costs. */
+export interface TimestreamResult extends Omit<MeteringFigures, 'batches'> {
   /** Our records' bytes over the whole run, rounded up once: what ideal packing into calls would bill. */
   readonly recordsPackedBilledKiB: number;
   readonly movementCalls: number;
@@ -93,16 +81,19 @@ export interface MemoryResult {
 export interface LocalPhase {
   readonly offeredReadingsPerSec: number | 'max';
   readonly durationS: number;
-  /** Seconds the gateways were sending (less than durationS when every gateway ran out of messages). */
+  /** Seconds the gateways were sending: the window, or less when all of them ran out of messages. */
   readonly sendingS: number;
   readonly exhaustedGateways: number;
   readonly messagesAccepted: number;
   readonly readingsAccepted: number;
+  /** Accepted readings per second of sending. */
   readonly readingsPerSec: number;
+  /** Readings queryable by the end of the load window, per second of it. */
   readonly queryableReadingsPerSec: number;
   readonly p50IngestToQueryableMs: number;
   readonly p99IngestToQueryableMs: number;
   readonly maxIngestToQueryableMs: number;
+  /** Accepted messages still not queryable when the drain timeout ran out (counted at the timeout). */
   readonly notQueryable: number;
   readonly p50PostMs: number;
   readonly p99PostMs: number;

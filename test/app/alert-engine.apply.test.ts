@@ -35,7 +35,7 @@ function firing(subject: string): Evaluation {
     type: 'COMBUSTION_TEMPERATURE_LOW',
     subject,
     status: 'firing',
-    severity: 'CRITICAL',
+    severity: 'critical',
     window: { start: T0, end: T0 + 60_000 },
     value: 812,
     threshold: 850,
