@@ -97,10 +97,8 @@ const MOVEMENT_COLUMNS =
   'plant_id, ticket_id, ts, direction, net_tonnes, material, destination, operation_code, version';
 
 const SQL = {
-  // The join alone scans the whole table (DuckDB hash-joins, it does not probe the key index), so a
-  // write got slower with every row stored; the time range lets zone maps skip all but the batch's span.
-  existingReadings: `SELECT r.* FROM readings r JOIN staged_reading_keys k USING (plant_id, line, metric, ts)
-    WHERE r.ts BETWEEN (SELECT min(ts) FROM staged_reading_keys) AND (SELECT max(ts) FROM staged_reading_keys)`,
+  existingReadings:
+    'SELECT r.* FROM readings r JOIN staged_reading_keys k USING (plant_id, line, metric, ts)',
   upsertReadings: `INSERT INTO readings SELECT ${READING_COLUMNS} FROM staged_readings
     ON CONFLICT (plant_id, line, metric, ts) DO UPDATE SET
       value = excluded.value, unit = excluded.unit, quality = excluded.quality, version = excluded.version`,
