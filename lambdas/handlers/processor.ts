@@ -1,9 +1,10 @@
 /**
  * SQS batch processor: decode and re-validate each queued message, record
  * weighbridge tickets in the ledger, write readings and movements to the
- * metrics store (one combined write per batch, so records pack across
- * messages), quarantine what the stores refuse for good, and report only the
- * messages that failed (`ReportBatchItemFailures`).
+ * metrics store (one combined write per chunk of about 5,000 readings, whole
+ * messages, so records pack across messages; a deployed batch is one chunk),
+ * quarantine what the stores refuse for good, and report only the messages
+ * that failed (`ReportBatchItemFailures`).
  *
  * Every step is idempotent, so a redelivered message (a retry, a duplicate,
  * a message whose batch partly failed) changes nothing that was already done.
@@ -42,7 +43,7 @@ export interface ProcessorDeps {
   /**
    * The KPI rollup's marker: the 15-minute slots of the batch's KPI counter
    * readings are marked before they are written, so the rollup re-rolls them
-   * (docs/kpi-rollup.md). A failed mark fails the batch like a failed write.
+   * (docs/kpi-rollup.md). A failed mark fails its chunk's messages like a failed write.
    */
   readonly kpiSlots?: KpiSlotMarker;
 }

@@ -280,7 +280,12 @@ async function runMqtt(
   const closed = new Promise<'disconnected'>((resolve) =>
     client.once('close', () => resolve('disconnected')),
   );
-  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5_000));
+  // A broker that neither answers nor disconnects fails the case; the bound is generous so that a
+  // slow, loaded machine never turns a late acknowledgement into a failure.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), 30_000);
+  });
   try {
     if (kase.route === 'subscribe-rejected') {
       const granted = await Promise.race([
@@ -310,6 +315,7 @@ async function runMqtt(
     ]);
     return { kase, allowed, outcome, writes: outcome === 'puback' && kase.route === 'canonical' };
   } finally {
+    clearTimeout(timer);
     await client.endAsync(true).catch(() => undefined);
   }
 }
