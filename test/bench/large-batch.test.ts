@@ -116,4 +116,45 @@ describe('a batch of 3,000 messages of one plant', () => {
     expect(failed).toEqual(expected);
     expect(sizes.length).toBeGreaterThan(2);
   });
+  it('evaluates alerts over the messages that were stored, not those of a failed chunk', async () => {
+    let call = 0;
+    const stored: StoredReading[] = [];
+    const calls: Array<Parameters<AlertEvaluator['afterBatch']>> = [];
+    const handle = makeProcessorHandler({
+      metrics: {
+        writeReadings: async (items) => {
+          if (++call === 1) throw new UnavailableError('Timestream throttled');
+          for (const item of items) stored.push(item);
+          return { stored: items.length, rejected: [] };
+        },
+        writeMovements: async (items) => ({ stored: items.length, rejected: [] }),
+      },
+      state: new MemoryStateStore(),
+      rejections: new NullRejections(),
+      alerts: { afterBatch: async (...args) => void calls.push(args) },
+    });
+    const [event] = sqsEvents([bodies]);
+    const records = (event as NonNullable<typeof event>).Records;
+    const failed = new Set(
+      (await handle({ Records: records })).batchItemFailures.map((f) => f.itemIdentifier),
+    );
+    expect(failed.size).toBeGreaterThan(0);
+    expect(stored.length).toBeGreaterThan(0);
+    const kept = bodies.filter((_, i) => !failed.has(records[i]?.messageId as string));
+    const times = stored.map((r) => r.ts);
+    const earliestOfAll = bodies.reduce((a, b) => Math.min(a, ...b.readings.map((r) => r.ts)), Infinity);
+    expect(calls).toHaveLength(1);
+    const [touched, now] = calls[0] as Parameters<AlertEvaluator['afterBatch']>;
+    expect(touched).toEqual([
+      {
+        plantId: bodies[0]?.plantId,
+        from: times.reduce((a, b) => Math.min(a, b)),
+        to: times.reduce((a, b) => Math.max(a, b)) + 1,
+        furnaceLines: expect.arrayContaining(['boiler-1']),
+      },
+    ]);
+    // The failed first chunk held the earliest readings: the evaluated range starts after them.
+    expect(touched[0]?.from).toBeGreaterThan(earliestOfAll);
+    expect(now).toBe(kept.reduce((a, b) => Math.max(a, b.receivedAt), 0));
+  });
 });
