@@ -5,8 +5,10 @@
  * Delivery guarantee: at least once, from the outbox. A transition leaves the
  * outbox only through markPublished, which runs only after publish resolved,
  * so none is lost: a failed publish leaves it (and everything after it)
- * pending for the next run. A duplicate happens only when the process stops,
- * or markPublished fails, between a successful publish and its markPublished:
+ * pending for the next run. A markPublished that finds the store unavailable
+ * is tried again (MARK_RETRY_DELAYS_MS, while time allows), because giving up
+ * means publishing again. A duplicate happens only when the process stops,
+ * or markPublished keeps failing, between a successful publish and its markPublished:
  * the next run publishes that transition again, with the same `transitionId`
  * (an SNS message attribute and a field of the JSON), by which subscribers
  * drop the repeat. (SNS itself also delivers at least once.)
@@ -29,6 +31,13 @@ import { type AlertPublisher, type AlertStore, UnavailableError } from '../../do
 /** Time left below which the relay starts no further publish, by default. */
 export const DEFAULT_RESERVE_MS = 1000;
 
+/**
+ * Pauses before each further markPublished after an UnavailableError (the SDK
+ * has already retried the call itself): a transition given up on is published
+ * again by the next run, so a few more tries here save subscribers a repeat.
+ */
+export const MARK_RETRY_DELAYS_MS: readonly number[] = [100, 400];
+
 export interface RelayOutboxOptions {
   readonly store: Pick<AlertStore, 'pendingTransitions' | 'markPublished'>;
   readonly publisher: AlertPublisher;
@@ -38,7 +47,11 @@ export interface RelayOutboxOptions {
   readonly remainingMs?: () => number;
   /** No new publish starts with less than this left. Default DEFAULT_RESERVE_MS. */
   readonly reserveMs?: number;
+  /** Waits before retrying a markPublished; default setTimeout. Tests pass one that returns at once. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export type RelayStop =
   /** Every transition taken was published and marked. */
@@ -71,6 +84,23 @@ export async function relayOutbox(options: RelayOutboxOptions): Promise<RelayRep
   }
   const reserveMs = options.reserveMs ?? DEFAULT_RESERVE_MS;
   const outOfTime = () => options.remainingMs !== undefined && options.remainingMs() < reserveMs;
+  const sleep = options.sleep ?? realSleep;
+
+  /** markPublished, tried again after an UnavailableError while time allows; the last error is thrown. */
+  const mark = async (transitionId: string): Promise<void> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await store.markPublished(transitionId);
+      } catch (error) {
+        const delay = MARK_RETRY_DELAYS_MS[attempt];
+        const timeLeft = options.remainingMs?.() ?? Number.POSITIVE_INFINITY;
+        if (!(error instanceof UnavailableError) || delay === undefined || timeLeft < reserveMs + delay) {
+          throw error;
+        }
+        await sleep(delay);
+      }
+    }
+  };
 
   let pending: AlertTransition[];
   try {
@@ -103,7 +133,7 @@ export async function relayOutbox(options: RelayOutboxOptions): Promise<RelayRep
       throw error;
     }
     try {
-      await store.markPublished(transition.transitionId);
+      await mark(transition.transitionId);
     } catch (error) {
       if (error instanceof UnavailableError) {
         unmarked += 1;

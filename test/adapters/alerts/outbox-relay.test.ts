@@ -6,7 +6,11 @@
 import { PublishCommand, type PublishCommandInput, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { relayOutbox } from '../../../lambdas/adapters/alerts/outbox-relay.ts';
+import {
+  DEFAULT_RESERVE_MS,
+  MARK_RETRY_DELAYS_MS,
+  relayOutbox,
+} from '../../../lambdas/adapters/alerts/outbox-relay.ts';
 import { SnsAlertPublisher } from '../../../lambdas/adapters/alerts/sns-alert-publisher.ts';
 import { DynamoAlertStore } from '../../../lambdas/adapters/dynamo/dynamo-alert-store.ts';
 import { createStateTable } from '../../../lambdas/adapters/dynamo/state-table.ts';
@@ -281,13 +285,47 @@ describe('relayOutbox', () => {
     expect(ids(await store.pendingTransitions(10))).toEqual(ids(queued.slice(2)));
   });
 
-  it('counts a transition whose markPublished failed as unmarked, and publishes it again next time', async () => {
+  it('tries an unavailable markPublished again, so a short throttle causes no repeat', async () => {
+    const queued = await queueMany(3);
+    const publisher = new ScriptedPublisher();
+    const pauses: number[] = [];
+    const { watched } = watchedStore((call) =>
+      call === 2 || call === 3 ? new UnavailableError('store throttled') : undefined,
+    );
+    const sleep = async (ms: number) => void pauses.push(ms);
+    const report = await relayOutbox({ store: watched, publisher, limit: 10, sleep });
+    expect(report).toMatchObject({ published: 3, unmarked: 0, left: 0, stoppedBy: 'done' });
+    expect(pauses).toEqual([...MARK_RETRY_DELAYS_MS]);
+    expect(publisher.published).toEqual(ids(queued));
+    expect(await store.pendingTransitions(10)).toEqual([]);
+  });
+
+  it('does not wait to retry a markPublished past the reserve of time', async () => {
+    await queueMany(1);
+    const pauses: number[] = [];
+    const { watched } = watchedStore((call) =>
+      call === 1 ? new UnavailableError('store throttled') : undefined,
+    );
+    const report = await relayOutbox({
+      store: watched,
+      publisher: new ScriptedPublisher(),
+      limit: 10,
+      remainingMs: () => DEFAULT_RESERVE_MS + 50,
+      sleep: async (ms) => void pauses.push(ms),
+    });
+    expect(report).toMatchObject({ published: 0, unmarked: 1, stoppedBy: 'unavailable' });
+    expect(pauses).toEqual([]);
+  });
+
+  it('counts a transition whose markPublished kept failing as unmarked, and publishes it again next time', async () => {
     const queued = await queueMany(3);
     const publisher = new ScriptedPublisher();
     const { watched } = watchedStore((call) =>
-      call === 2 ? new UnavailableError('store throttled') : undefined,
+      call >= 2 && call <= 2 + MARK_RETRY_DELAYS_MS.length
+        ? new UnavailableError('store throttled')
+        : undefined,
     );
-    const report = await relayOutbox({ store: watched, publisher, limit: 10 });
+    const report = await relayOutbox({ store: watched, publisher, limit: 10, sleep: async () => {} });
     expect(report).toMatchObject({ published: 1, unmarked: 1, left: 1, stoppedBy: 'unavailable' });
     await relayOutbox({ store, publisher, limit: 10 });
     const [first, second, third] = ids(queued);
