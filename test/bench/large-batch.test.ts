@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { BENCH_START, fleetQueue, HOUR_MS, sqsEvents } from '../../bench/fleet-data.ts';
 import { MemoryStateStore, NullRejections } from '../../bench/memory-sinks.ts';
-import { type StoredReading, UnavailableError } from '../../lambdas/domain/ports.ts';
+import { type MetricsStore, type StoredReading, UnavailableError } from '../../lambdas/domain/ports.ts';
 import {
   type AlertEvaluator,
   makeProcessorHandler,
@@ -17,24 +17,29 @@ import {
 const bodies = fleetQueue({ plants: 1, hours: 9 }).slice(0, 3_000);
 const readings = bodies.reduce((n, b) => n + b.readings.length, 0);
 
+/** The processor over in-memory state, a readings sink and, when given, an alert evaluator. */
+function processorWith(writeReadings: MetricsStore['writeReadings'], alerts?: AlertEvaluator) {
+  return makeProcessorHandler({
+    metrics: { writeReadings, writeMovements: async (items) => ({ stored: items.length, rejected: [] }) },
+    state: new MemoryStateStore(),
+    rejections: new NullRejections(),
+    ...(alerts ? { alerts } : {}),
+  });
+}
+
 describe('a batch of 3,000 messages of one plant', () => {
   it('is processed and evaluated once for the plant over its whole time range', async () => {
     expect(readings).toBeGreaterThan(130_000); // more than Math.min(...times) takes as arguments
     const stored: StoredReading[] = [];
     const calls: Array<Parameters<AlertEvaluator['afterBatch']>> = [];
-    const handle = makeProcessorHandler({
-      metrics: {
-        writeReadings: async (items) => {
-          // A loop: push(...items) with this many arguments overflows the stack, as Math.min(...times) did.
-          for (const item of items) stored.push(item);
-          return { stored: items.length, rejected: [] };
-        },
-        writeMovements: async (items) => ({ stored: items.length, rejected: [] }),
+    const handle = processorWith(
+      async (items) => {
+        // A loop: push(...items) with this many arguments overflows the stack, as Math.min(...times) did.
+        for (const item of items) stored.push(item);
+        return { stored: items.length, rejected: [] };
       },
-      state: new MemoryStateStore(),
-      rejections: new NullRejections(),
-      alerts: { afterBatch: async (...args) => void calls.push(args) },
-    });
+      { afterBatch: async (...args) => void calls.push(args) },
+    );
     const [event] = sqsEvents([bodies]);
     expect((await handle(event as NonNullable<typeof event>)).batchItemFailures).toEqual([]);
     expect(stored).toHaveLength(readings);
@@ -55,16 +60,9 @@ describe('a batch of 3,000 messages of one plant', () => {
 
   it('writes the readings in chunks of whole messages, each reading once, in message order', async () => {
     const writes: StoredReading[][] = [];
-    const handle = makeProcessorHandler({
-      metrics: {
-        writeReadings: async (items) => {
-          writes.push([...items]);
-          return { stored: items.length, rejected: [] };
-        },
-        writeMovements: async (items) => ({ stored: items.length, rejected: [] }),
-      },
-      state: new MemoryStateStore(),
-      rejections: new NullRejections(),
+    const handle = processorWith(async (items) => {
+      writes.push([...items]);
+      return { stored: items.length, rejected: [] };
     });
     const [event] = sqsEvents([bodies]);
     expect((await handle(event as NonNullable<typeof event>)).batchItemFailures).toEqual([]);
@@ -89,17 +87,10 @@ describe('a batch of 3,000 messages of one plant', () => {
   it('fails only the messages of a chunk whose write failed', async () => {
     let call = 0;
     const sizes: number[] = [];
-    const handle = makeProcessorHandler({
-      metrics: {
-        writeReadings: async (items) => {
-          sizes.push(items.length);
-          if (++call === 2) throw new UnavailableError('Timestream throttled');
-          return { stored: items.length, rejected: [] };
-        },
-        writeMovements: async (items) => ({ stored: items.length, rejected: [] }),
-      },
-      state: new MemoryStateStore(),
-      rejections: new NullRejections(),
+    const handle = processorWith(async (items) => {
+      sizes.push(items.length);
+      if (++call === 2) throw new UnavailableError('Timestream throttled');
+      return { stored: items.length, rejected: [] };
     });
     const [event] = sqsEvents([bodies]);
     const records = (event as NonNullable<typeof event>).Records;
@@ -120,19 +111,14 @@ describe('a batch of 3,000 messages of one plant', () => {
     let call = 0;
     const stored: StoredReading[] = [];
     const calls: Array<Parameters<AlertEvaluator['afterBatch']>> = [];
-    const handle = makeProcessorHandler({
-      metrics: {
-        writeReadings: async (items) => {
-          if (++call === 1) throw new UnavailableError('Timestream throttled');
-          for (const item of items) stored.push(item);
-          return { stored: items.length, rejected: [] };
-        },
-        writeMovements: async (items) => ({ stored: items.length, rejected: [] }),
+    const handle = processorWith(
+      async (items) => {
+        if (++call === 1) throw new UnavailableError('Timestream throttled');
+        for (const item of items) stored.push(item);
+        return { stored: items.length, rejected: [] };
       },
-      state: new MemoryStateStore(),
-      rejections: new NullRejections(),
-      alerts: { afterBatch: async (...args) => void calls.push(args) },
-    });
+      { afterBatch: async (...args) => void calls.push(args) },
+    );
     const [event] = sqsEvents([bodies]);
     const records = (event as NonNullable<typeof event>).Records;
     const failed = new Set(

@@ -5,66 +5,25 @@
  * restart (the queue journal is fsynced before the 202; every effect is
  * idempotent, so redelivering what was in flight doubles nothing).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bucketStart, DAY_MS } from '../../lambdas/domain/time.ts';
+import { killChildren, spawnLocal, waitForEmptyQueue } from '../support/local-mode.ts';
 
 const TOKEN = 'crash-test-token-0123456789';
 const PLANT = 'kz-crash-01';
 const MIN = 60_000;
 const DAY = bucketStart(Date.now(), '1d', 'Asia/Almaty') - DAY_MS;
 const dataDir = mkdtempSync(join(tmpdir(), 'wte-crash-'));
-const children: ChildProcess[] = [];
+afterAll(killChildren);
 
-afterAll(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-/** Starts `wte local` and resolves with its HTTP URL once it prints it. */
-function startLocal(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      'bin/wte.mjs',
-      'local',
-      '--port',
-      '0',
-      '--mqtt-port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--scheduler-interval',
-      '3600',
-    ],
-    { env: { ...process.env, WTE_DEV_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(
-      () => reject(new Error(`local mode did not start: ${err.slice(-2000)}`)),
-      30_000,
-    );
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      const match = /HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1] });
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      err += chunk.toString('utf8');
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`local mode exited with ${code}: ${err.slice(-2000)}`));
-    });
-  });
+/** Starts `wte local` on this test's data dir. */
+async function startLocal(): Promise<{ child: ChildProcess; url: string }> {
+  const local = await spawnLocal({ dataDir, devToken: TOKEN });
+  return { child: local.child, url: local.httpUrl };
 }
 
 /** Message i: one reading at its own minute and one 10 t inbound ticket. */
@@ -90,17 +49,6 @@ async function send(url: string, i: number): Promise<boolean> {
   } catch {
     return false; // the process died before answering: not accepted
   }
-}
-
-async function waitForEmptyQueue(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const health = (await (await fetch(`${url}/healthz`)).json()) as {
-      queue: { visible: number; inFlight: number; deadLettered: number };
-    };
-    if (health.queue.visible === 0 && health.queue.inFlight === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the queue did not drain');
 }
 
 describe('local mode crash safety', () => {
