@@ -10,8 +10,8 @@
  *   (marks slots before writing, reads KPIs for the alert rules),
  *   `readerBinding()` for KPI readers (the query API, the scheduler).
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -24,24 +24,11 @@ import {
 import { acknowledge } from '../checks/acknowledge.ts';
 import { type TableAction, tableAccess } from './access.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
+import { tableFromDefinition } from './definition-table.ts';
 import { type Binding, WteFunction } from './wte-function.ts';
 
 /** The table's keys and index, taken from the adapter's own definition. */
 const DEFINITION = kpiRollupTableDefinition('shape-only');
-
-function attribute(name: string | undefined): dynamodb.Attribute {
-  const type = DEFINITION.AttributeDefinitions?.find((a) => a.AttributeName === name)?.AttributeType;
-  if (name === undefined || (type !== 'S' && type !== 'N'))
-    throw new Error(`KPI rollup table definition has no S or N attribute ${JSON.stringify(name)}`);
-  return { name, type: type === 'S' ? dynamodb.AttributeType.STRING : dynamodb.AttributeType.NUMBER };
-}
-
-function keysOf(schema: ReadonlyArray<{ AttributeName?: string; KeyType?: string }> | undefined) {
-  return {
-    partitionKey: attribute(schema?.find((k) => k.KeyType === 'HASH')?.AttributeName),
-    sortKey: attribute(schema?.find((k) => k.KeyType === 'RANGE')?.AttributeName),
-  };
-}
 
 export interface KpiRollupTableProps {
   readonly encryptionKey: kms.IKey;
@@ -59,26 +46,12 @@ export class KpiRollupTable extends Construct {
 
   constructor(scope: Construct, id: string, props: KpiRollupTableProps) {
     super(scope, id);
-    this.table = new dynamodb.Table(this, 'Table', {
-      ...keysOf(DEFINITION.KeySchema),
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: props.encryptionKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
-      removalPolicy: props.removalPolicy,
+    this.table = tableFromDefinition(this, 'Table', {
+      label: 'KPI rollup table',
+      definition: DEFINITION,
+      projection: 'INCLUDE',
+      ...props,
     });
-    for (const index of DEFINITION.GlobalSecondaryIndexes ?? []) {
-      const projection = index.Projection;
-      if (index.IndexName === undefined || projection?.ProjectionType !== 'INCLUDE')
-        throw new Error(`KPI rollup index ${JSON.stringify(index.IndexName)} must project INCLUDE`);
-      this.table.addGlobalSecondaryIndex({
-        indexName: index.IndexName,
-        ...keysOf(index.KeySchema),
-        projectionType: dynamodb.ProjectionType.INCLUDE,
-        nonKeyAttributes: [...(projection.NonKeyAttributes ?? [])],
-      });
-    }
   }
 }
 
