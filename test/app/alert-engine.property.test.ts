@@ -9,10 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
 import { MemoryAlertStore } from '../../lambdas/adapters/memory-alert-store.ts';
 import { AlertEngine } from '../../lambdas/app/alert-engine.ts';
-import { parseTelemetry } from '../../lambdas/domain/parse-telemetry.ts';
 import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
 import type { TelemetryMessage } from '../../lambdas/domain/telemetry.ts';
-import { deliverToEngine } from '../support/alert-delivery.ts';
+import { deliverToEngine, messageCollector } from '../support/alert-delivery.ts';
 import { FixedClock } from '../support/memory-ports.ts';
 
 const PLANT = 'kz-ast-01';
@@ -22,16 +21,7 @@ const END = Date.parse('2026-11-22T00:00:00+05:00');
 const MIN = 60_000;
 
 function messages(): TelemetryMessage[] {
-  const out: TelemetryMessage[] = [];
-  let seq = 0;
-  const add = (readings: object[], movements: object[]) => {
-    const parsed = parseTelemetry(
-      { schema: 'wte.telemetry.v1', messageId: `gw:${++seq}`, plantId: PLANT, readings, movements },
-      { now: END, lateHorizonMs: 30 * 86_400_000 },
-    );
-    if (!parsed.ok) throw new Error(parsed.problem.detail);
-    out.push(parsed.message);
-  };
+  const { messages: out, add } = messageCollector(PLANT, END);
   for (const [day, landfilled] of [
     [DAY1, 7],
     [DAY2, 2],

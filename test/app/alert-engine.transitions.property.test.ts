@@ -14,10 +14,9 @@ import { describe, expect, it } from 'vitest';
 import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
 import { MemoryAlertStore } from '../../lambdas/adapters/memory-alert-store.ts';
 import { AlertEngine, settingsFromPlant } from '../../lambdas/app/alert-engine.ts';
-import { parseTelemetry } from '../../lambdas/domain/parse-telemetry.ts';
 import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
 import type { TelemetryMessage } from '../../lambdas/domain/telemetry.ts';
-import { deliverToEngine } from '../support/alert-delivery.ts';
+import { deliverToEngine, messageCollector } from '../support/alert-delivery.ts';
 import { FixedClock } from '../support/memory-ports.ts';
 
 const PLANT = 'kz-ast-01';
@@ -27,16 +26,7 @@ const SETTLE_MIN = 5;
 
 /** Tickets every 3 minutes from 08:00: in 10 t, and an out ticket to landfill whose size makes the rate swing around 40 %. */
 function messages(): TelemetryMessage[] {
-  const out: TelemetryMessage[] = [];
-  let seq = 0;
-  const add = (readings: object[], movements: object[]) => {
-    const parsed = parseTelemetry(
-      { schema: 'wte.telemetry.v1', messageId: `gw:${++seq}`, plantId: PLANT, readings, movements },
-      { now: DAY + 2 * 86_400_000, lateHorizonMs: 30 * 86_400_000 },
-    );
-    if (!parsed.ok) throw new Error(parsed.problem.detail);
-    out.push(parsed.message);
-  };
+  const { messages: out, add } = messageCollector(PLANT, DAY + 2 * 86_400_000);
   const landfill = [9, 3, 8, 4, 7, 5, 9, 2, 6, 8, 3, 7];
   for (let i = 0; i < 40; i++) {
     const ts = DAY + (8 * 60 + i * 3) * MIN;

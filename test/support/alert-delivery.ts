@@ -4,6 +4,7 @@
  * span it touched, at arrival time `now`.
  */
 import type { AlertEngine } from '../../lambdas/app/alert-engine.ts';
+import { parseTelemetry } from '../../lambdas/domain/parse-telemetry.ts';
 import type { MetricsStore } from '../../lambdas/domain/ports.ts';
 import type { TelemetryMessage } from '../../lambdas/domain/telemetry.ts';
 
@@ -24,4 +25,22 @@ export async function deliverToEngine(
     [{ plantId: message.plantId, from: Math.min(...times), to: Math.max(...times) + 1, furnaceLines }],
     now,
   );
+}
+
+/**
+ * Collects messages of one plant as a gateway sends them: `add(readings, movements)`
+ * validates each against `now` (a 30-day late horizon) and keeps the parsed message.
+ */
+export function messageCollector(plantId: string, now: number) {
+  const messages: TelemetryMessage[] = [];
+  let seq = 0;
+  const add = (readings: object[], movements: object[]): void => {
+    const parsed = parseTelemetry(
+      { schema: 'wte.telemetry.v1', messageId: `gw:${++seq}`, plantId, readings, movements },
+      { now, lateHorizonMs: 30 * 86_400_000 },
+    );
+    if (!parsed.ok) throw new Error(parsed.problem.detail);
+    messages.push(parsed.message);
+  };
+  return { messages, add };
 }
