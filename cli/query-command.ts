@@ -334,19 +334,24 @@ function render(request: Request, body: JsonObject, target: string | undefined):
   );
 }
 
+/** Why hourly ratio cells are `-`: the API answers those ratios per day only (docs/kpis.md). */
+export const HOURLY_RATIOS_NOTE = 'diversion, recycling and mass_gap are answered for days only';
+
 function summary(request: Request, body: JsonObject): string {
   const count = Array.isArray(body.points) ? body.points.length : 0;
   const facts =
     request.resource === 'kpis'
       ? [`interval ${text(body.interval)}`, `time zone ${text(body.timezone)}`, `policy ${text(body.policy)}`]
       : [`metric ${text(body.metric)}`, `unit ${text(body.unit)}`];
-  return `${count} point${count === 1 ? '' : 's'} for ${text(body.plantId)}, ${facts.join(', ')}`;
+  const note = request.resource === 'kpis' && body.interval === '1h' ? `; ${HOURLY_RATIOS_NOTE}` : '';
+  return `${count} point${count === 1 ? '' : 's'} for ${text(body.plantId)}, ${facts.join(', ')}${note}`;
 }
 
 /**
  * Runs a query. Exit codes: 0 ok, 1 the API refused (problem details) or
  * could not be reached, 2 usage (message and usage on stderr). Table output
- * adds a summary line (count, time zone, policy) on stderr.
+ * adds a summary line (count, time zone, policy; for hours, why the ratio
+ * cells are `-`) on stderr.
  */
 export async function queryCommand(
   io: CliIo,

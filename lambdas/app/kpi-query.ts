@@ -12,7 +12,8 @@
  *   (DuckDB in local mode, which scans cheaply).
  * Both give identical KPIs for the same stored data: the summaries hold
  * exactly the steps of the raw readings, and counter fields are exact sums
- * (lambdas/domain/kpi-rollup.ts).
+ * (lambdas/domain/kpi-rollup.ts). Hourly answers leave out the movement
+ * ratios on either path (docs/kpis.md).
  */
 import {
   bucketsAlignWithSlots,
@@ -24,7 +25,13 @@ import {
   slotStartsIn,
   summarizeSlots,
 } from '../domain/kpi-rollup.ts';
-import { computeKpisForBuckets, KPI_COUNTER_METRICS, type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
+import {
+  computeKpisForBuckets,
+  KPI_COUNTER_METRICS,
+  type KpiPoint,
+  kpiBuckets,
+  withRatiosFor,
+} from '../domain/kpis.ts';
 import type { Clock, MetricsStore, StoredReading } from '../domain/ports.ts';
 import type { KpiInterval } from '../domain/time.ts';
 
@@ -33,7 +40,10 @@ export type KpiSource = Pick<
   'readReadings' | 'readLastBefore' | 'readMovements' | 'readKpiCounterSlots'
 >;
 
-/** KPI points for explicit buckets (calendar buckets or one arbitrary window). */
+/**
+ * KPI points for explicit buckets (calendar buckets or one arbitrary window),
+ * every ratio computed: for callers that judge windows themselves (alerts).
+ */
 export async function loadKpisForBuckets(
   metrics: KpiSource,
   plantId: string,
@@ -57,7 +67,23 @@ export async function loadKpisForBuckets(
   return computeKpisForBuckets(buckets, now, readings, movements);
 }
 
-/** KPI points of the plant-local hours or days covering [from, to). */
+/**
+ * KPI points of calendar buckets of `interval` (a page of kpiBuckets), as the
+ * API answers them: hourly points carry the movement ratios as `null`
+ * (withRatiosFor). Every KPI answer goes through here or `loadKpis`.
+ */
+export async function loadKpisOfInterval(
+  metrics: KpiSource,
+  plantId: string,
+  interval: KpiInterval,
+  buckets: ReadonlyArray<{ readonly start: number; readonly end: number }>,
+  now: number,
+): Promise<KpiPoint[]> {
+  const points = await loadKpisForBuckets(metrics, plantId, buckets, now);
+  return points.map((point) => withRatiosFor(interval, point));
+}
+
+/** KPI points of the plant-local hours or days covering [from, to), as the API answers them. */
 export function loadKpis(
   metrics: KpiSource,
   plantId: string,
@@ -67,7 +93,7 @@ export function loadKpis(
   to: number,
   now: number,
 ): Promise<KpiPoint[]> {
-  return loadKpisForBuckets(metrics, plantId, kpiBuckets(interval, timeZone, from, to), now);
+  return loadKpisOfInterval(metrics, plantId, interval, kpiBuckets(interval, timeZone, from, to), now);
 }
 
 // ---------------------------------------------------------------------------

@@ -124,6 +124,32 @@ export function kpiValues(t: KpiTotals): KpiValues {
   };
 }
 
+/**
+ * The ratios of weighbridge tonnages. They mean something over a day or
+ * longer only: within an hour trucks leave in batches and the bunker stock is
+ * not metered, so an hour shows gaps like -618 % (CONTRACT.md section 3 note).
+ * `net_mwh_per_t` is not among them: both of its terms are continuous meters.
+ */
+export const MOVEMENT_RATIOS = ['diversion_rate', 'recycling_rate', 'mass_balance_gap'] as const;
+
+/** Whether points of an interval answer the movement ratios; a Record so a new interval must decide. */
+const ANSWERS_MOVEMENT_RATIOS: Readonly<Record<KpiInterval, boolean>> = { '1h': false, '1d': true };
+
+export function answersMovementRatios(interval: KpiInterval): boolean {
+  return ANSWERS_MOVEMENT_RATIOS[interval];
+}
+
+/**
+ * The point as answered for buckets of `interval`: unchanged for days, the
+ * movement ratios `null` for hours (tonnages and energies kept). Applied by
+ * the query layer, not by computeKpis*, whose arbitrary windows (an alert's
+ * day so far) need the ratios.
+ */
+export function withRatiosFor<P extends KpiValues>(interval: KpiInterval, point: P): P {
+  if (answersMovementRatios(interval)) return point;
+  return { ...point, diversion_rate: null, recycling_rate: null, mass_balance_gap: null };
+}
+
 /** The buckets covering [from, to), in order. */
 export function kpiBuckets(
   interval: KpiInterval,

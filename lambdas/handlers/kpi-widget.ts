@@ -14,7 +14,7 @@
  * failing the widget. Every text from the store is HTML-escaped.
  */
 import { mapLimited } from '../adapters/map-limited.ts';
-import { type KpiSource, loadKpisForBuckets } from '../app/kpi-query.ts';
+import { type KpiSource, loadKpisOfInterval } from '../app/kpi-query.ts';
 import { type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
 import type { PlantConfig } from '../domain/plant.ts';
 import type { Clock, StateStore } from '../domain/ports.ts';
@@ -66,8 +66,9 @@ export function makeKpiWidgetHandler(deps: KpiWidgetDeps) {
       .slice(0, MAX_WIDGET_PLANTS);
     const rows = await mapLimited(plants, CONCURRENCY, async (plant): Promise<PlantRow> => {
       try {
+        // Days: the widget's ratios are daily ones, answered as the API answers them.
         const buckets = kpiBuckets('1d', plant.timeZone, from, to);
-        return { plant, points: await loadKpisForBuckets(deps.metrics, plant.plantId, buckets, now) };
+        return { plant, points: await loadKpisOfInterval(deps.metrics, plant.plantId, '1d', buckets, now) };
       } catch (error) {
         deps.log?.('warn', 'plant KPIs unavailable for the dashboard widget', {
           plantId: plant.plantId,

@@ -22,13 +22,17 @@
  * points, so KPI cursors only appear with a smaller page size; they work the
  * same way.
  *
+ * Hourly KPI points answer `diversion_rate`, `recycling_rate` and
+ * `mass_balance_gap` as null: those ratios of truck tonnages mean something
+ * per day, not per hour (docs/kpis.md).
+ *
  * Beyond the contract: series take an optional `line` (one line of the
  * metric instead of all lines pooled) and answer `interval`, `agg`,
  * `timezone` (and `line`) next to `plantId`, `metric`, `unit`, `points`.
  */
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { loadKpisForBuckets } from '../app/kpi-query.ts';
+import { loadKpisOfInterval } from '../app/kpi-query.ts';
 import { canonicalUnitOf, isMetricName, type MetricName } from '../domain/catalog.ts';
 import { DIVERSION_POLICY, type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
 import { defaultPlantConfig, type PlantConfig } from '../domain/plant.ts';
@@ -293,7 +297,7 @@ export function makeKpisHandler(deps: QueryApiDeps): QueryHandler {
       const buckets = kpiBuckets(interval, plant.timeZone, from, to).filter((b) => b.start >= resumeAt);
       const page = buckets.slice(0, pageSize);
       const following = buckets[pageSize];
-      const points = await loadKpisForBuckets(deps.metrics, plantId, page, deps.clock.now());
+      const points = await loadKpisOfInterval(deps.metrics, plantId, interval, page, deps.clock.now());
       return json(200, {
         plantId,
         interval,

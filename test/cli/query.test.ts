@@ -78,6 +78,21 @@ const KPI_POINTS = [
     complete: false,
   },
 ];
+/** An hour as the API answers it: tonnages and energies, the movement ratios null. */
+const HOURLY_POINTS = [
+  {
+    ...KPI_POINTS[0],
+    start: '2026-11-22T10:00:00+05:00',
+    end: '2026-11-22T11:00:00+05:00',
+    received_t: 61.2,
+    fed_t: 17.5,
+    electricity_exported_mwh: 8.75,
+    diversion_rate: null,
+    recycling_rate: null,
+    net_mwh_per_t: 0.5,
+    mass_balance_gap: null,
+  },
+];
 const KPI_HEAD = {
   plantId: 'kz-ast-01',
   interval: '1d',
@@ -124,6 +139,11 @@ function answer(path: string, query: URLSearchParams): { status: number; body: u
       return { status: 200, body: { ...SERIES_HEAD, points: SERIES_POINTS.slice(0, 2), nextCursor: 'p/2+' } };
     if (cursor === 'p/2+') return { status: 200, body: { ...SERIES_HEAD, points: SERIES_POINTS.slice(2) } };
   }
+  if (path === '/v1/plants/kz-hourly-01/kpis')
+    return {
+      status: 200,
+      body: { ...KPI_HEAD, plantId: 'kz-hourly-01', interval: '1h', points: HOURLY_POINTS },
+    };
   if (path === '/v1/plants/kz-flaky-01/kpis') {
     if (cursor === null)
       return { status: 200, body: { ...KPI_HEAD, points: KPI_POINTS.slice(0, 1), nextCursor: 'next' } };
@@ -230,6 +250,30 @@ describe('wte query kpis against a local API with two cursor pages', () => {
       expect(JSON.parse(out)).toStrictEqual({ ...KPI_HEAD, points: KPI_POINTS });
       expect(out).toContain('\n  "plantId": "kz-ast-01",\n');
     }
+  });
+
+  it('prints hourly ratio cells as - with a note why, empty in CSV, null in JSON', async () => {
+    const hourly = ['kpis', '--plant', 'kz-hourly-01', '--from=-1d', '--interval', '1h', '--target', target];
+    const table = await run(hourly);
+    expect(table.code).toBe(0);
+    expect(table.err).toBe(
+      '1 point for kz-hourly-01, interval 1h, time zone Asia/Almaty, policy diversion.gross.v1; diversion, recycling and mass_gap are answered for days only',
+    );
+    const [header, row] = table.out.split('\n').map((line) => line.trim().split(/\s+/));
+    const cell = (name: string) => row?.[header?.indexOf(name) ?? -1];
+    expect([cell('diversion'), cell('recycling'), cell('mass_gap')]).toEqual(['-', '-', '-']);
+    expect([cell('received_t'), cell('mwh_per_t')]).toEqual(['61.2', '0.500']);
+    const csv = await run([...hourly, '--format', 'csv']);
+    expect(csv.out.split('\n')[1]).toBe(
+      '2026-11-22T10:00:00+05:00,2026-11-22T11:00:00+05:00,61.2,120.06,61.5,17.5,231.456,8.75,410,,,0.5,,true',
+    );
+    const json = await run([...hourly, '--json']);
+    expect(JSON.parse(json.out).points[0]).toMatchObject({
+      diversion_rate: null,
+      recycling_rate: null,
+      mass_balance_gap: null,
+      net_mwh_per_t: 0.5,
+    });
   });
 
   it('reads the target from WTE_API_URL', async () => {
