@@ -1,13 +1,17 @@
 /**
  * POST /v1/plants/{plantId}/telemetry: validate with the contract, enqueue the
  * accepted items, answer 202 with counts and per-item rejections, or refuse
- * the whole message with problem details (CONTRACT.md section 4).
+ * the whole message with problem details (CONTRACT.md section 4). When the
+ * queue fails the answer is 503: Retry-After 5 s for an outage, 60 s (and
+ * the `IngestQueueRefused` metric) when it refused the message for good
+ * (docs/telemetry-queue.md).
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { tokenAllowsPlant } from '../auth/gateway-tokens.ts';
 import { parseTelemetryBody } from '../domain/parse-telemetry.ts';
 import type { Clock, TelemetryQueue } from '../domain/ports.ts';
 import { ProblemType, problem, quote } from '../domain/problem.ts';
+import { QueueRefusedError } from '../domain/queue-errors.ts';
 import { PLANT_ID_PATTERN } from '../domain/telemetry.ts';
 import {
   bodyBytes,
@@ -45,6 +49,23 @@ export interface IngestResponseBody {
 function authorizedPlants(event: HttpEvent): string[] | undefined {
   const plants = event.requestContext?.authorizer?.plants;
   return typeof plants === 'string' ? plants.split(',').filter(Boolean) : undefined;
+}
+
+/**
+ * 503 for a message the queue refused for good: the fault is ours (queued
+ * bodies are rebuilt from validated fields), so the gateway must keep the
+ * message and send it again, later than after an outage.
+ */
+function queueRefused(error: QueueRefusedError): APIGatewayProxyResult {
+  return problemResponse(
+    problem(
+      503,
+      ProblemType.unavailable,
+      'Service unavailable',
+      'The telemetry queue refused the message for a reason on our side that retrying soon cannot fix; operators are alerted. Keep the message and send it again later.',
+    ),
+    { 'retry-after': String(error.retryAfterSeconds) },
+  );
 }
 
 export function makeIngestHandler(deps: IngestDeps) {
@@ -120,8 +141,14 @@ export function makeIngestHandler(deps: IngestDeps) {
       };
       return json(202, body);
     } catch (error) {
-      log('error', 'ingest failed', { error: error instanceof Error ? error.name : typeof error });
       count('IngestUnavailable', 1);
+      if (error instanceof QueueRefusedError) {
+        // Not an outage: someone has to fix a permission, key or the queue; its own metric alarms.
+        log('error', 'telemetry queue refused the message', { code: error.code, detail: error.message });
+        count('IngestQueueRefused', 1);
+        return queueRefused(error);
+      }
+      log('error', 'ingest failed', { error: error instanceof Error ? error.name : typeof error });
       return errorResponse(error);
     }
   };
