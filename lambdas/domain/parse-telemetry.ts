@@ -3,9 +3,9 @@
  * the accepted items with per-item rejections, or one message-level problem.
  * It never throws.
  */
-import type { z } from 'zod';
-import { canonicalUnitOf, isMetricName, METRICS, type MetricName } from './catalog.ts';
 import { movementFingerprint, movementKey, readingFingerprint } from './identity.ts';
+import { issueProblems } from './issue-problems.ts';
+import { type Rejection, validateMovement, validateReading } from './parse-items.ts';
 import {
   type FieldError,
   type Problem,
@@ -17,29 +17,21 @@ import {
 } from './problem.ts';
 import {
   envelopeSchema,
-  LINE_PATTERN,
   MAX_BODY_BYTES,
+  MAX_MOVEMENTS,
+  MAX_READINGS,
+  MESSAGE_ID_PATTERN,
   type Movement,
-  movementSchema,
   PLANT_ID_PATTERN,
-  QUALITIES,
-  type Quality,
   type Reading,
-  readingSchema,
   type TelemetryMessage,
 } from './telemetry.ts';
 import { DAY_MS, MINUTE_MS, parseTimestamp } from './time.ts';
-import { isUnit, toCanonical, UNITS, type Unit, unitsOf } from './units.ts';
+
+export { type Rejection, wellFormedReading } from './parse-items.ts';
 
 export const DEFAULT_FUTURE_TOLERANCE_MS = 15 * MINUTE_MS;
 export const DEFAULT_LATE_HORIZON_MS = 7 * DAY_MS;
-
-/** Common spellings mapped to the contract's unit names. */
-const UNIT_ALIASES: Readonly<Record<string, Unit>> = {
-  '°C': 'degC',
-  '°F': 'degF',
-  'mg/Nm³': 'mg/Nm3',
-};
 
 export interface ParseOptions {
   /** Current time in epoch milliseconds (the injected clock). */
@@ -48,13 +40,6 @@ export interface ParseOptions {
   readonly plantId?: string;
   readonly futureToleranceMs?: number;
   readonly lateHorizonMs?: number;
-}
-
-/** One refused item inside an otherwise accepted message. */
-export interface Rejection {
-  readonly pointer: string;
-  readonly type: ProblemTypeUri;
-  readonly detail: string;
 }
 
 export type ParseResult =
@@ -70,14 +55,13 @@ function badRequest(type: ProblemTypeUri, title: string, detail: string, errors:
   };
 }
 
-function issuesToErrors(
-  issues: readonly z.core.$ZodIssue[],
-  base: ReadonlyArray<string | number>,
-): FieldError[] {
-  return issues.map((issue) => ({
-    pointer: pointer(...base, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p.description) : p))),
-    detail: issue.message,
-  }));
+/**
+ * The message's own messageId when it is well formed, so a refusal of the
+ * whole message can still say which message it refuses.
+ */
+export function readableMessageId(input: unknown): string | undefined {
+  const id = isPlainObject(input) && Object.hasOwn(input, 'messageId') ? input.messageId : undefined;
+  return typeof id === 'string' && MESSAGE_ID_PATTERN.test(id) ? id : undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -163,16 +147,26 @@ function parseUnsafe(input: unknown, options: ParseOptions): ParseResult {
       [{ pointer: '', detail: 'must be a JSON object' }],
     );
   }
+  const result = parseObject(input, options);
+  const messageId = result.ok ? undefined : readableMessageId(input);
+  return messageId === undefined || result.ok
+    ? result
+    : { ok: false, problem: { ...result.problem, messageId } };
+}
+
+function parseObject(input: Record<string, unknown>, options: ParseOptions): ParseResult {
   const envelope = envelopeSchema.safeParse(input);
   if (!envelope.success) {
-    const tooMany = envelope.error.issues.some((i) => i.code === 'too_big');
+    const errors = issueProblems(envelope.error.issues, input, []);
+    // Only an over-long readings or movements array makes the message "too many items".
+    const tooMany = errors.some((e) => e.type === ProblemType.tooManyItems);
     return badRequest(
       tooMany ? ProblemType.tooManyItems : ProblemType.invalidMessage,
       tooMany ? 'Too many items' : 'Invalid telemetry message',
       tooMany
-        ? 'A message carries at most 1000 readings and 500 movements.'
+        ? `A message carries at most ${MAX_READINGS} readings and ${MAX_MOVEMENTS} movements.`
         : 'The message envelope does not follow wte.telemetry.v1.',
-      issuesToErrors(envelope.error.issues, []),
+      errors.map(({ pointer: p, detail }) => ({ pointer: p, detail })),
     );
   }
   const env = envelope.data;
@@ -295,211 +289,4 @@ function parseUnsafe(input: unknown, options: ParseOptions): ParseResult {
     movements,
   };
   return { ok: true, message, rejected };
-}
-
-interface TimeWindow {
-  readonly earliest: number;
-  readonly latest: number;
-}
-
-function checkTime(
-  value: string | number,
-  base: ReadonlyArray<string | number>,
-  window: TimeWindow,
-): { epochMs: number } | { rejection: Rejection } {
-  const ts = parseTimestamp(value);
-  // Built only for a rejection: most items pass, and the pointer is a measurable share of parsing.
-  const at = () => pointer(...base, 'ts');
-  if (!ts.ok) return { rejection: { pointer: at(), type: ProblemType.invalidItem, detail: ts.reason } };
-  if (ts.epochMs > window.latest) {
-    return {
-      rejection: {
-        pointer: at(),
-        type: ProblemType.timestampOutOfRange,
-        detail: 'is more than 15 minutes in the future; check the gateway clock',
-      },
-    };
-  }
-  if (ts.epochMs < window.earliest) {
-    const hint =
-      typeof value === 'number' && value < 1e11 ? ' (it looks like epoch seconds, not milliseconds)' : '';
-    return {
-      rejection: {
-        pointer: at(),
-        type: ProblemType.timestampOutOfRange,
-        detail: `is older than the late-data horizon${hint}`,
-      },
-    };
-  }
-  return { epochMs: ts.epochMs };
-}
-
-function firstIssue(
-  error: z.ZodError,
-  base: ReadonlyArray<string | number>,
-  type: ProblemTypeUri = ProblemType.invalidItem,
-): Rejection {
-  const errors = issuesToErrors(error.issues, base);
-  const first = errors[0] ?? { pointer: pointer(...base), detail: 'is invalid' };
-  const more =
-    errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})` : '';
-  return { pointer: first.pointer, type, detail: `${first.detail}${more}` };
-}
-
-type ReadingFields = z.infer<typeof readingSchema>;
-
-/**
- * `readingSchema`'s rules checked by hand, for the common case of a reading
- * that follows them (about a fifth of the processor's time went to zod here):
- * the fields zod would return, or `undefined` to let zod judge and word the
- * problem. It accepts nothing zod refuses and returns what zod would
- * (test/bench/fast-paths.test.ts keeps both in step).
- */
-export function wellFormedReading(raw: Record<string, unknown>): ReadingFields | undefined {
-  const { ts, line, metric, value, unit, quality, correction } = raw;
-  if (typeof ts === 'number' ? !Number.isFinite(ts) : !(typeof ts === 'string' && ts.length <= 64))
-    return undefined;
-  if (typeof line !== 'string' || !LINE_PATTERN.test(line)) return undefined;
-  if (typeof metric !== 'string' || metric.length > 64) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
-  if (unit !== undefined && !(typeof unit === 'string' && unit.length <= 16)) return undefined;
-  if (quality !== undefined && !(QUALITIES as readonly unknown[]).includes(quality)) return undefined;
-  if (correction !== undefined && typeof correction !== 'boolean') return undefined;
-  return {
-    ts: ts as string | number,
-    line,
-    metric,
-    value,
-    ...(unit === undefined ? {} : { unit }),
-    quality: (quality ?? 'GOOD') as Quality,
-    correction: correction ?? false,
-  };
-}
-
-function validateReading(
-  raw: unknown,
-  index: number,
-  plantId: string,
-  window: TimeWindow,
-): { reading: Reading } | { rejection: Rejection } {
-  const base = ['readings', index] as const;
-  if (!isPlainObject(raw)) {
-    return {
-      rejection: { pointer: pointer(...base), type: ProblemType.invalidItem, detail: 'must be an object' },
-    };
-  }
-  let item = wellFormedReading(raw);
-  if (item === undefined) {
-    const parsed = readingSchema.safeParse(raw);
-    if (!parsed.success) return { rejection: firstIssue(parsed.error, base) };
-    item = parsed.data;
-  }
-  if (!isMetricName(item.metric)) {
-    return {
-      rejection: {
-        pointer: pointer(...base, 'metric'),
-        type: ProblemType.unknownMetric,
-        detail: 'is not in the metric catalog (see `wte catalog`)',
-      },
-    };
-  }
-  const metric: MetricName = item.metric;
-  if (!Number.isFinite(item.value)) {
-    return {
-      rejection: {
-        pointer: pointer(...base, 'value'),
-        type: ProblemType.invalidItem,
-        detail: 'must be finite',
-      },
-    };
-  }
-  const canonical = canonicalUnitOf(metric);
-  let value = item.value;
-  if (item.unit !== undefined) {
-    const unit = Object.hasOwn(UNIT_ALIASES, item.unit) ? (UNIT_ALIASES[item.unit] as Unit) : item.unit;
-    if (!isUnit(unit)) {
-      return {
-        rejection: {
-          pointer: pointer(...base, 'unit'),
-          type: ProblemType.invalidUnit,
-          detail: 'is not a known unit',
-        },
-      };
-    }
-    if (UNITS[unit].quantity !== METRICS[metric].quantity) {
-      return {
-        rejection: {
-          pointer: pointer(...base, 'unit'),
-          type: ProblemType.invalidUnit,
-          detail: `is not a unit of ${metric}; use ${unitsOf(METRICS[metric].quantity).join(', ')}`,
-        },
-      };
-    }
-    value = toCanonical(item.value, unit);
-    if (!Number.isFinite(value)) {
-      return {
-        rejection: {
-          pointer: pointer(...base, 'value'),
-          type: ProblemType.invalidItem,
-          detail: 'overflows on conversion',
-        },
-      };
-    }
-  }
-  if (METRICS[metric].kind === 'counter' && value < 0) {
-    return {
-      rejection: {
-        pointer: pointer(...base, 'value'),
-        type: ProblemType.invalidItem,
-        detail: `${metric} is a counter and cannot be negative`,
-      },
-    };
-  }
-  const time = checkTime(item.ts, base, window);
-  if ('rejection' in time) return time;
-  return {
-    reading: {
-      plantId,
-      line: item.line,
-      metric,
-      kind: METRICS[metric].kind,
-      ts: time.epochMs,
-      value,
-      unit: canonical,
-      quality: item.quality,
-      correction: item.correction,
-    },
-  };
-}
-
-function validateMovement(
-  raw: unknown,
-  index: number,
-  plantId: string,
-  window: TimeWindow,
-): { movement: Movement } | { rejection: Rejection } {
-  const base = ['movements', index] as const;
-  if (!isPlainObject(raw)) {
-    return {
-      rejection: { pointer: pointer(...base), type: ProblemType.invalidItem, detail: 'must be an object' },
-    };
-  }
-  const parsed = movementSchema.safeParse(raw);
-  if (!parsed.success) return { rejection: firstIssue(parsed.error, base) };
-  const item = parsed.data;
-  const time = checkTime(item.ts, base, window);
-  if ('rejection' in time) return time;
-  return {
-    movement: {
-      plantId,
-      ticketId: item.ticketId,
-      ts: time.epochMs,
-      direction: item.direction,
-      netTonnes: item.netTonnes,
-      material: item.material,
-      ...(item.destination === undefined ? {} : { destination: item.destination }),
-      ...(item.operationCode === undefined ? {} : { operationCode: item.operationCode }),
-      correction: item.correction,
-    },
-  };
 }

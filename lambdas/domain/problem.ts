@@ -5,7 +5,7 @@
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** Problem type URIs; each is documented in the README. */
+/** Problem type URIs; each is documented in the README and docs/validation.md. */
 export const ProblemType = {
   invalidJson: 'urn:wte:problem:invalid-json',
   invalidMessage: 'urn:wte:problem:invalid-message',
@@ -13,6 +13,12 @@ export const ProblemType = {
   noValidItems: 'urn:wte:problem:no-valid-items',
   tooManyItems: 'urn:wte:problem:too-many-items',
   invalidItem: 'urn:wte:problem:invalid-item',
+  missingMember: 'urn:wte:problem:missing-member',
+  wrongType: 'urn:wte:problem:wrong-type',
+  invalidFormat: 'urn:wte:problem:invalid-format',
+  valueTooLong: 'urn:wte:problem:value-too-long',
+  valueOutOfRange: 'urn:wte:problem:value-out-of-range',
+  invalidChoice: 'urn:wte:problem:invalid-choice',
   unknownMetric: 'urn:wte:problem:unknown-metric',
   invalidUnit: 'urn:wte:problem:invalid-unit',
   timestampOutOfRange: 'urn:wte:problem:timestamp-out-of-range',
@@ -42,6 +48,11 @@ export interface Problem {
   readonly detail: string;
   readonly errors: readonly FieldError[];
   readonly instance?: string;
+  /**
+   * The refused message's id, when its payload had a well-formed one, so a
+   * gateway on MQTT can tell which message a notice is about.
+   */
+  readonly messageId?: string;
 }
 
 /** At most this many bytes of caller input ever appear in a problem. */

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import type { MetricKind, MetricName } from './catalog.ts';
+import { ProblemType } from './problem.ts';
 import type { Unit } from './units.ts';
 
 export const TELEMETRY_SCHEMA = 'wte.telemetry.v1';
@@ -46,9 +47,17 @@ export const LINE_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 export const TICKET_ID_PATTERN = /^[A-Za-z0-9._:/-]{1,128}$/;
 export const OPERATION_CODE_PATTERN = /^(R([1-9]|1[0-3])|D([1-9]|1[0-5]))$/;
 
-const timestamp = z.union([z.string().max(64), z.number()], {
-  error: 'must be an RFC 3339 string with an offset or integer epoch milliseconds',
-});
+export const MAX_TIMESTAMP_CHARS = 64;
+
+const timestamp = z.union(
+  [
+    z.string().max(MAX_TIMESTAMP_CHARS, { error: `must be at most ${MAX_TIMESTAMP_CHARS} characters` }),
+    z.number(),
+  ],
+  {
+    error: 'must be an RFC 3339 string with an offset or integer epoch milliseconds',
+  },
+);
 
 export const envelopeSchema = z.object({
   schema: z.literal(TELEMETRY_SCHEMA, { error: `must be "${TELEMETRY_SCHEMA}"` }),
@@ -73,9 +82,19 @@ export const envelopeSchema = z.object({
 export const readingSchema = z.object({
   ts: timestamp,
   line: z.string().regex(LINE_PATTERN, { error: 'must be 1 to 64 characters of [A-Za-z0-9._:-]' }),
-  metric: z.string().max(64, { error: 'is not in the metric catalog' }),
+  // Longer names cannot be in the catalog or the unit list: refused as such, without a lookup.
+  metric: z.string({ error: 'must be a string' }).refine((metric) => metric.length <= 64, {
+    error: 'is not in the metric catalog',
+    params: { type: ProblemType.unknownMetric },
+  }),
   value: z.number({ error: 'must be a finite number' }),
-  unit: z.string().max(16, { error: 'is not a known unit' }).optional(),
+  unit: z
+    .string({ error: 'must be a string' })
+    .refine((unit) => unit.length <= 16, {
+      error: 'is not a known unit',
+      params: { type: ProblemType.invalidUnit },
+    })
+    .optional(),
   quality: z.enum(QUALITIES, { error: 'must be GOOD, UNCERTAIN or BAD' }).default('GOOD'),
   correction: z.boolean({ error: 'must be a boolean' }).default(false),
 });
@@ -103,7 +122,12 @@ export const movementSchema = z
   })
   .superRefine((movement, ctx) => {
     if (movement.direction === 'out' && movement.destination === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['destination'], message: 'is required when direction is "out"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['destination'],
+        message: 'is required when direction is "out"',
+        params: { type: ProblemType.missingMember },
+      });
     }
   });
 

@@ -16,6 +16,7 @@
 import { createServer, type Server } from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import { rejectedTopic } from '../adapters/iot-rejection-publisher.ts';
+import { readableMessageId } from '../domain/parse-telemetry.ts';
 import type { Clock, RejectionNotice, RejectionPublisher } from '../domain/ports.ts';
 import { ProblemType, problem } from '../domain/problem.ts';
 import { PLANT_ID_PATTERN } from '../domain/telemetry.ts';
@@ -24,6 +25,18 @@ import { type GatewayIdentity, identityAllowsPlant } from './local-auth.ts';
 
 /** IoT Core's MQTT payload limit. */
 export const MQTT_PAYLOAD_LIMIT_BYTES = 128 * 1024;
+/** An oversized payload up to this size is still read for its messageId; a larger one is not parsed at all. */
+const MESSAGE_ID_SCAN_LIMIT_BYTES = 1024 * 1024;
+
+/** The payload's messageId, when it is JSON of bounded size with a well-formed one. */
+function payloadMessageId(payload: Buffer): string | undefined {
+  if (payload.byteLength > MESSAGE_ID_SCAN_LIMIT_BYTES) return undefined;
+  try {
+    return readableMessageId(JSON.parse(payload.toString('utf8')));
+  } catch {
+    return undefined;
+  }
+}
 
 const TELEMETRY_TOPIC = /^wte\/v1\/([^/]+)\/telemetry$/;
 const REJECTED_TOPIC = /^wte\/v1\/([^/]+)\/rejected$/;
@@ -88,15 +101,16 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
     }
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     if (payload.byteLength > MQTT_PAYLOAD_LIMIT_BYTES) {
-      void publishNotice(
-        plantId,
-        problem(
+      const messageId = payloadMessageId(payload);
+      void publishNotice(plantId, {
+        ...problem(
           413,
           ProblemType.payloadTooLarge,
           'Payload too large',
           `An MQTT payload may be at most ${MQTT_PAYLOAD_LIMIT_BYTES} bytes; this one has ${payload.byteLength}.`,
         ),
-      );
+        ...(messageId === undefined ? {} : { messageId }),
+      });
       // Not enqueued, but acknowledged: resending it cannot help.
       return done(null);
     }

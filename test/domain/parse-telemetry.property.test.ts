@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { METRIC_NAMES, METRICS, type MetricName } from '../../lambdas/domain/catalog.ts';
+import { canonicalUnitOf, METRIC_NAMES, METRICS, type MetricName } from '../../lambdas/domain/catalog.ts';
 import { movementKey, readingKey } from '../../lambdas/domain/identity.ts';
 import {
   type ParseOptions,
@@ -108,18 +108,20 @@ const readingArb: fc.Arbitrary<GeneratedReading> = fc
     ts: wireTs,
     line: lineArb,
     metric: fc.constantFrom(...METRIC_NAMES),
-    magnitude: fc.double({ min: 0, max: 1e6, noNaN: true }),
-    negative: fc.boolean(),
+    // Where in the metric's physical bounds: the limits themselves often, anywhere between otherwise.
+    share: fc.oneof(fc.constantFrom(0, 1), fc.double({ min: 0, max: 1, noNaN: true })),
     unitIndex: fc.option(fc.nat(), { nil: undefined }),
     quality: fc.option(fc.constantFrom(...QUALITIES), { nil: undefined }),
     correction: fc.option(fc.boolean(), { nil: undefined }),
   })
-  .map(({ ts, line, metric, magnitude, negative, unitIndex, quality, correction }) => {
+  .map(({ ts, line, metric, share, unitIndex, quality, correction }) => {
     const definition = METRICS[metric];
     const units = unitsOf(definition.quantity);
     const unit = unitIndex === undefined ? undefined : units[unitIndex % units.length];
+    const { min, max } = definition.bounds;
+    const sent = fromCanonical(min + share * (max - min), unit ?? canonicalUnitOf(metric));
     // No -0: JSON cannot carry it, and the string-body comparison below would differ on it.
-    const value = definition.kind === 'gauge' && negative && magnitude !== 0 ? -magnitude : magnitude;
+    const value = sent === 0 ? 0 : sent;
     return {
       ms: ts.ms,
       line,

@@ -100,12 +100,12 @@ const POINTER = /^(\/([^~/]|~[01])*)*$/;
 function expectProblem(result: ParseResult, status: number, type: ProblemTypeUri): Problem {
   if (result.ok) throw new Error(`expected a problem, got an accepted message ${JSON.stringify(result)}`);
   const { problem } = result;
-  // RFC 9457 members of the contract; `instance` is the only other member allowed.
+  // RFC 9457 members of the contract; `instance` and `messageId` are the only other members allowed.
   expect(Object.keys(problem)).toEqual(
     expect.arrayContaining(['type', 'title', 'status', 'detail', 'errors']),
   );
   for (const key of Object.keys(problem)) {
-    expect(['type', 'title', 'status', 'detail', 'errors', 'instance']).toContain(key);
+    expect(['type', 'title', 'status', 'detail', 'errors', 'instance', 'messageId']).toContain(key);
   }
   expect(problem.status).toBe(status);
   expect(problem.type).toBe(type);
@@ -269,7 +269,7 @@ const ITEM_CASES: readonly ItemCase[] = [
     name: 'a metric that is not a string',
     extra: { reading: reading({ metric: 42 }) },
     pointer: '/readings/2/metric',
-    type: ProblemType.invalidItem,
+    type: ProblemType.wrongType,
   },
   {
     name: 'an unknown unit',
@@ -299,50 +299,50 @@ const ITEM_CASES: readonly ItemCase[] = [
     name: 'a value given as a string',
     extra: { reading: reading({ value: '912.4' }) },
     pointer: '/readings/2/value',
-    type: ProblemType.invalidItem,
+    type: ProblemType.wrongType,
   },
   {
     name: 'a value given as the string "1e309"',
     extra: { reading: reading({ value: '1e309' }) },
     pointer: '/readings/2/value',
-    type: ProblemType.invalidItem,
+    type: ProblemType.wrongType,
   },
   {
     name: 'a null value',
     extra: { reading: reading({ value: null }) },
     pointer: '/readings/2/value',
-    type: ProblemType.invalidItem,
+    type: ProblemType.wrongType,
   },
   {
     name: 'a NaN value',
     extra: { reading: reading({ value: Number.NaN }) },
     pointer: '/readings/2/value',
-    type: ProblemType.invalidItem,
+    type: ProblemType.wrongType,
   },
   {
     name: 'an infinite value',
     extra: { reading: reading({ value: Number.POSITIVE_INFINITY }) },
     pointer: '/readings/2/value',
-    type: ProblemType.invalidItem,
+    type: ProblemType.wrongType,
   },
   {
     name: 'a value that overflows when converted (1e308 kg/s)',
     extra: { reading: reading({ metric: 'steam_flow', value: 1e308, unit: 'kg/s' }) },
     pointer: '/readings/2/value',
-    type: ProblemType.invalidItem,
+    type: ProblemType.valueOutOfRange,
   },
   {
     name: 'a negative counter value',
     extra: { reading: reading({ metric: 'electricity_exported', value: -1, unit: 'MWh' }) },
     pointer: '/readings/2/value',
-    type: ProblemType.invalidItem,
+    type: ProblemType.valueOutOfRange,
     detail: /counter/,
   },
   {
     name: 'a negative counter value in a non-canonical unit',
     extra: { reading: reading({ metric: 'waste_fed', value: -500, unit: 'kg' }) },
     pointer: '/readings/2/value',
-    type: ProblemType.invalidItem,
+    type: ProblemType.valueOutOfRange,
   },
   {
     name: 'a ts more than 15 minutes in the future (epoch ms)',
@@ -375,105 +375,105 @@ const ITEM_CASES: readonly ItemCase[] = [
     name: 'a ts without an offset',
     extra: { reading: reading({ ts: '2026-11-24T09:59:50' }) },
     pointer: '/readings/2/ts',
-    type: ProblemType.invalidItem,
+    type: ProblemType.invalidFormat,
   },
   {
     name: 'a ts on a date that does not exist',
     extra: { reading: reading({ ts: '2026-02-30T09:59:50Z' }) },
     pointer: '/readings/2/ts',
-    type: ProblemType.invalidItem,
+    type: ProblemType.invalidFormat,
   },
   {
     name: 'a fractional epoch-ms ts',
     extra: { reading: reading({ ts: 1795514390000.5 }) },
     pointer: '/readings/2/ts',
-    type: ProblemType.invalidItem,
+    type: ProblemType.invalidFormat,
   },
   {
     name: 'a missing line',
     extra: { reading: { ts: '2026-11-24T09:59:50Z', metric: 'co', value: 3 } },
     pointer: '/readings/2/line',
-    type: ProblemType.invalidItem,
+    type: ProblemType.missingMember,
   },
   {
     name: 'a lower-case quality',
     extra: { reading: reading({ quality: 'good' }) },
     pointer: '/readings/2/quality',
-    type: ProblemType.invalidItem,
+    type: ProblemType.invalidChoice,
   },
   {
     name: 'a correction flag that is not a boolean',
     extra: { reading: reading({ correction: 'yes' }) },
     pointer: '/readings/2/correction',
-    type: ProblemType.invalidItem,
+    type: ProblemType.wrongType,
   },
   {
     name: 'a reading that is not an object',
     extra: { reading: 42 },
     pointer: '/readings/2',
-    type: ProblemType.invalidItem,
+    type: ProblemType.wrongType,
   },
   {
     name: 'a movement out without destination',
     extra: { movement: movement({ direction: 'out' }) },
     pointer: '/movements/1/destination',
-    type: ProblemType.invalidItem,
+    type: ProblemType.missingMember,
   },
   {
     name: 'netTonnes 0',
     extra: { movement: movement({ netTonnes: 0 }) },
     pointer: '/movements/1/netTonnes',
-    type: ProblemType.invalidItem,
+    type: ProblemType.valueOutOfRange,
   },
   {
     name: 'negative netTonnes',
     extra: { movement: movement({ netTonnes: -3 }) },
     pointer: '/movements/1/netTonnes',
-    type: ProblemType.invalidItem,
+    type: ProblemType.valueOutOfRange,
   },
   {
     name: 'netTonnes over 100',
     extra: { movement: movement({ netTonnes: 100.001 }) },
     pointer: '/movements/1/netTonnes',
-    type: ProblemType.invalidItem,
+    type: ProblemType.valueOutOfRange,
   },
   {
     name: 'netTonnes as a string',
     extra: { movement: movement({ netTonnes: '18.2' }) },
     pointer: '/movements/1/netTonnes',
-    type: ProblemType.invalidItem,
+    type: ProblemType.wrongType,
   },
   ...['R0', 'R14', 'D0', 'D16', 'r1', 'D01', 'X1', 'R1 '].map(
     (code): ItemCase => ({
       name: `operationCode ${JSON.stringify(code)}`,
       extra: { movement: movement({ operationCode: code }) },
       pointer: '/movements/1/operationCode',
-      type: ProblemType.invalidItem,
+      type: ProblemType.invalidFormat,
     }),
   ),
   {
     name: 'an unknown direction',
     extra: { movement: movement({ direction: 'sideways' }) },
     pointer: '/movements/1/direction',
-    type: ProblemType.invalidItem,
+    type: ProblemType.invalidChoice,
   },
   {
     name: 'an unknown material',
     extra: { movement: movement({ material: 'plastic' }) },
     pointer: '/movements/1/material',
-    type: ProblemType.invalidItem,
+    type: ProblemType.invalidChoice,
   },
   {
     name: 'an unknown destination',
     extra: { movement: movement({ direction: 'out', destination: 'river' }) },
     pointer: '/movements/1/destination',
-    type: ProblemType.invalidItem,
+    type: ProblemType.invalidChoice,
   },
   {
     name: 'a ticketId with a space',
     extra: { movement: movement({ ticketId: 'WB 1' }) },
     pointer: '/movements/1/ticketId',
-    type: ProblemType.invalidItem,
+    type: ProblemType.invalidFormat,
   },
   {
     name: 'a movement ts in the future',
@@ -491,7 +491,7 @@ const ITEM_CASES: readonly ItemCase[] = [
     name: 'a movement that is an array',
     extra: { movement: [] },
     pointer: '/movements/1',
-    type: ProblemType.invalidItem,
+    type: ProblemType.wrongType,
   },
 ];
 
@@ -831,7 +831,7 @@ describe('parseTelemetry de-duplicates identities within one message', () => {
           readings: [
             reading(),
             reading({ line: 'boiler-2' }),
-            reading({ metric: 'steam_temperature' }),
+            reading({ metric: 'steam_temperature', value: 420 }),
             reading({ ts: '2026-11-24T09:59:50.001Z' }),
           ],
         }),
