@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { DuckDbMetricsStore } from '../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
 import { MemoryAlertStore } from '../lambdas/adapters/memory-alert-store.ts';
+import { MemoryDayProgressStore } from '../lambdas/adapters/memory-day-progress-store.ts';
 import { AlertEngine } from '../lambdas/app/alert-engine.ts';
 import { alertJson, DEFAULT_ALERT_RULES } from '../lambdas/domain/alerts/model.ts';
 import { parseTelemetry } from '../lambdas/domain/parse-telemetry.ts';
@@ -29,6 +30,7 @@ function plantSettings(raw: unknown): Partial<PlantConfig> {
     'combustionMinTempC',
     'combustionOnDelayMinutes',
     'staleAfterMinutes',
+    'dayCompleteAfterMinutes',
   ] as const;
   const out: Record<string, unknown> = {};
   for (const name of numbers) {
@@ -92,7 +94,7 @@ export async function backtestCommand(io: CliIo, args: BacktestArgs): Promise<nu
     getPlant: async (id) => plants.get(id),
     listPlants: async () => [...plants.values()],
   };
-  const engine = new AlertEngine({ metrics, alerts, plants: plantStore });
+  const engine = new AlertEngine({ metrics, alerts, plants: plantStore, days: new MemoryDayProgressStore() });
   const every = args.everyMinutes * MINUTE_MS;
   let nextScheduled = Number.POSITIVE_INFINITY;
   try {
@@ -135,7 +137,11 @@ export async function backtestCommand(io: CliIo, args: BacktestArgs): Promise<nu
     if (nextScheduled !== Number.POSITIVE_INFINITY) {
       // Run on through the end of the recording's last plant-local day, so that day is judged complete.
       const lastLatest = messages.at(-1)?.latest ?? 0;
-      const settle = DEFAULT_ALERT_RULES.settleMinutes * MINUTE_MS;
+      // Long enough after its end for the quiet period to call the day complete (completeness.ts).
+      const settle =
+        (DEFAULT_ALERT_RULES.settleMinutes +
+          (overrides.dayCompleteAfterMinutes ?? DEFAULT_ALERT_RULES.dayCompleteAfterMinutes)) *
+        MINUTE_MS;
       const end =
         Math.max(...[...plants.values()].map((p) => bucketEnd(lastLatest, '1d', p.timeZone))) + settle;
       do {

@@ -1,26 +1,31 @@
 /**
  * The alert engine: loads what each rule needs from the stores, evaluates the
- * rules, and moves each alert through its lifecycle with conditional writes.
- * Every verdict is a function of stored data (never of the message that
- * triggered the evaluation), so redelivered, duplicated or reordered input
- * converges on the same alerts; transitions go to the outbox in the same
- * item write as the alert change and are published by the outbox relay.
+ * rules, and moves each alert through its lifecycle (alert-apply.ts). Every
+ * verdict is a function of stored data (never of the message that triggered
+ * the evaluation), so redelivered, duplicated or reordered input converges on
+ * the same alerts; transitions go to the outbox in the same item write as the
+ * alert change and are published by the outbox relay.
  *
- * When it runs:
- * - after each processed batch, for the plants and data times the batch
- *   touched: DIVERSION_BELOW_TARGET (the ticket instants of the touched
- *   plant-local days that are older than the settle delay, so late tickets
- *   are judged at once) and COMBUSTION_TEMPERATURE_LOW (the touched lines);
- * - on the schedule: DIVERSION_BELOW_TARGET for yesterday and today up to
- *   the settle delay (how real-time tickets get judged), SENSOR_STALE,
- *   SENSOR_STUCK, reminders, and the day rules that need trailing history
- *   (LANDFILL_SPIKE, MASS_BALANCE_GAP, ENERGY_RECOVERY_DROP) for the last
- *   complete plant-local day.
+ * Days are judged on complete data (docs/alert-completeness.md): each batch
+ * records which plant-local days its data belongs to, when it arrived and the
+ * plant's data frontier (DayProgressStore).
+ * - after each processed batch: DIVERSION_BELOW_TARGET at the ticket instants
+ *   of days still live (the day so far, older than the settle delay) and
+ *   COMBUSTION_TEMPERATURE_LOW on the touched lines. Days whose data came
+ *   after they ended (a backfill) get no day-so-far verdicts at all.
+ * - on the schedule: the day-so-far verdicts of live days again (so late or
+ *   reordered data converges), every day that has become complete judged as
+ *   a whole (diversion, and for the last plant-local day the trailing-history
+ *   rules LANDFILL_SPIKE, MASS_BALANCE_GAP, ENERGY_RECOVERY_DROP), the days a
+ *   failed batch evaluation left owed, SENSOR_STALE, SENSOR_STUCK, reminders.
  */
-import { advance, remind } from '../domain/alerts/lifecycle.ts';
+
+import { type CompletenessSettings, isComplete, isLive } from '../domain/alerts/completeness.ts';
+import { remind } from '../domain/alerts/lifecycle.ts';
 import { type AlertRuleSettings, DEFAULT_ALERT_RULES, type Evaluation } from '../domain/alerts/model.ts';
 import {
   evaluateCombustion,
+  evaluateDiversion,
   evaluateDiversionCheckpoints,
   evaluateEnergyDrop,
   evaluateLandfillSpike,
@@ -29,16 +34,19 @@ import {
   evaluateStuck,
 } from '../domain/alerts/rules.ts';
 import { METRIC_NAMES, type MetricName } from '../domain/catalog.ts';
-import { type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
+import { computeKpisForBuckets, type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
 import { defaultPlantConfig, type PlantConfig } from '../domain/plant.ts';
 import {
   type AlertStore,
+  type DayArrival,
+  type DayProgressStore,
   type MetricsStore,
   type StateStore,
   type StoredReading,
   UnavailableError,
 } from '../domain/ports.ts';
-import { bucketEnd, bucketStart, DAY_MS, MINUTE_MS } from '../domain/time.ts';
+import { bucketStart, DAY_MS, MINUTE_MS } from '../domain/time.ts';
+import { type ApplyResult, applyEvaluations } from './alert-apply.ts';
 import { loadKpis } from './kpi-query.ts';
 
 /** The scheduled run re-judges this much settled data time: more than any schedule interval. */
@@ -48,6 +56,8 @@ export interface AlertEngineDeps {
   readonly metrics: Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
   readonly alerts: AlertStore;
   readonly plants: Pick<StateStore, 'getPlant' | 'listPlants'>;
+  /** What has arrived of each plant-local day, and the plant's data frontier. */
+  readonly days: DayProgressStore;
   /** Per-plant rule settings; defaults from CONTRACT.md section 6, diversion and combustion from the plant config. */
   readonly settingsFor?: (plant: PlantConfig) => AlertRuleSettings;
 }
@@ -60,9 +70,9 @@ export interface TouchedPlant {
   readonly furnaceLines: readonly string[];
 }
 
-export interface EngineResult {
-  readonly evaluations: number;
-  readonly transitions: number;
+export interface EngineResult extends ApplyResult {
+  /** Plants whose evaluation failed after their data's arrival was recorded: owed to the scheduled run. */
+  readonly deferred?: readonly string[];
 }
 
 export function settingsFromPlant(plant: PlantConfig): AlertRuleSettings {
@@ -80,8 +90,14 @@ export function settingsFromPlant(plant: PlantConfig): AlertRuleSettings {
       onDelayMinutes: plant.combustionOnDelayMinutes,
     },
     stale: { afterMinutes: plant.staleAfterMinutes },
+    dayCompleteAfterMinutes: plant.dayCompleteAfterMinutes ?? DEFAULT_ALERT_RULES.dayCompleteAfterMinutes,
   };
 }
+
+const completeness = (settings: AlertRuleSettings): CompletenessSettings => ({
+  settleMinutes: settings.settleMinutes,
+  quietMinutes: settings.dayCompleteAfterMinutes,
+});
 
 export class AlertEngine {
   private readonly settingsFor: (plant: PlantConfig) => AlertRuleSettings;
@@ -99,18 +115,46 @@ export class AlertEngine {
     return loadKpis(this.deps.metrics, plant.plantId, '1d', plant.timeZone, from, to, now);
   }
 
-  /** Rules that follow each processed batch. */
+  /**
+   * Rules that follow each processed batch; `now` is the batch's latest
+   * receive time. The days the data belongs to are recorded first (a failure
+   * there is thrown: the batch is redelivered). A failure while evaluating
+   * leaves those days owed to the scheduled run and is not thrown, because
+   * the data is stored: the plant is reported in `deferred`.
+   */
   async afterBatch(touched: readonly TouchedPlant[], now: number): Promise<EngineResult> {
-    const evaluations: Evaluation[] = [];
+    let evaluations = 0;
+    let transitions = 0;
+    const deferred: string[] = [];
     for (const t of touched) {
       const plant = await this.plant(t.plantId);
       const settings = this.settingsFor(plant);
-      evaluations.push(...(await this.diversion(plant, settings, t.from, t.to, now)));
-      for (const line of t.furnaceLines) {
-        evaluations.push(...(await this.combustion(plant, settings, line, t.from, t.to, now)));
+      const days = kpiBuckets('1d', plant.timeZone, t.from, t.to).map((day) => ({
+        start: day.start,
+        end: day.end,
+        late: !isLive(day, now, completeness(settings)),
+      }));
+      const frontier = t.to - 1;
+      const live = now - frontier <= settings.settleMinutes * MINUTE_MS;
+      await this.deps.days.recordArrival(t.plantId, days, now, frontier, live);
+      try {
+        const found: Evaluation[] = [];
+        for (const day of days.filter((d) => !d.late)) {
+          found.push(...(await this.diversion(plant, settings, day, t.from, now)));
+        }
+        for (const line of t.furnaceLines) {
+          found.push(...(await this.combustion(plant, settings, line, t.from, t.to, now)));
+        }
+        const applied = await this.apply(found, now);
+        evaluations += applied.evaluations;
+        transitions += applied.transitions;
+      } catch (error) {
+        if (!(error instanceof UnavailableError)) throw error;
+        await this.deps.days.owe(t.plantId, days);
+        deferred.push(t.plantId);
       }
     }
-    return this.apply(evaluations, now);
+    return { evaluations, transitions, ...(deferred.length > 0 ? { deferred } : {}) };
   }
 
   /**
@@ -146,116 +190,203 @@ export class AlertEngine {
       .flatMap((instant) => evaluateCombustion(plant.plantId, line, readings, instant, settings));
   }
 
-  /**
-   * DIVERSION_BELOW_TARGET at the ticket instants in [from, to) and every
-   * later instant of the same plant-local days (the day so far includes the
-   * earlier tickets), up to `now - settleMinutes`.
-   */
-  private async diversion(
+  /** COMBUSTION_TEMPERATURE_LOW on every furnace line with readings in the day: what a failed batch left owed. */
+  private async combustionOfDay(
     plant: PlantConfig,
     settings: AlertRuleSettings,
-    from: number,
-    to: number,
+    day: DayArrival,
     now: number,
   ): Promise<Evaluation[]> {
-    const upTo = now - settings.settleMinutes * MINUTE_MS;
-    if (from > upTo) return [];
+    const readings = await this.deps.metrics.readReadings({
+      plantId: plant.plantId,
+      metric: 'furnace_temperature',
+      from: day.start,
+      to: day.end,
+    });
     const evaluations: Evaluation[] = [];
-    for (const day of kpiBuckets('1d', plant.timeZone, from, Math.min(to, upTo + 1))) {
-      const movements = await this.deps.metrics.readMovements(plant.plantId, day.start, day.end);
-      evaluations.push(
-        ...evaluateDiversionCheckpoints(
-          plant.plantId,
-          day,
-          movements,
-          { from, upTo },
-          settings,
-          plant.timeZone,
-        ),
-      );
+    for (const line of new Set(readings.map((r) => r.line))) {
+      evaluations.push(...(await this.combustion(plant, settings, line, day.start, day.end, now)));
     }
     return evaluations;
   }
 
-  /** Scheduled rules for every plant: stale, stuck, reminders and the trailing-history day rules. */
-  async scheduled(now: number): Promise<EngineResult> {
+  /**
+   * DIVERSION_BELOW_TARGET on a live day: the day so far at each of its
+   * ticket instants from `from`, up to `now - settleMinutes`.
+   */
+  private async diversion(
+    plant: PlantConfig,
+    settings: AlertRuleSettings,
+    day: { readonly start: number; readonly end: number },
+    from: number,
+    now: number,
+  ): Promise<Evaluation[]> {
+    const upTo = now - settings.settleMinutes * MINUTE_MS;
+    if (Math.max(from, day.start) > upTo) return [];
+    const movements = await this.deps.metrics.readMovements(plant.plantId, day.start, day.end);
+    return evaluateDiversionCheckpoints(
+      plant.plantId,
+      day,
+      movements,
+      { from, upTo },
+      settings,
+      plant.timeZone,
+    );
+  }
+
+  /**
+   * A complete day judged as a whole: its diversion, and, when it is the
+   * plant's last plant-local day, the rules that compare it with its
+   * trailing history.
+   */
+  private async completeDay(
+    plant: PlantConfig,
+    settings: AlertRuleSettings,
+    day: DayArrival,
+    now: number,
+  ): Promise<Evaluation[]> {
+    const movements = await this.deps.metrics.readMovements(plant.plantId, day.start, day.end);
+    const [point] = computeKpisForBuckets([{ start: day.start, end: day.end }], now, [], movements);
+    const evaluations: Evaluation[] = point
+      ? [evaluateDiversion(plant.plantId, { ...point, complete: true }, settings, plant.timeZone)]
+      : [];
+    const today = bucketStart(now, '1d', plant.timeZone);
+    if (day.end !== today) return evaluations;
+    const history = await this.dailyKpis(
+      plant,
+      today - (settings.landfillSpike.trailingDays + 1) * DAY_MS,
+      today,
+      now,
+    );
+    // Days before the plant's first activity are not history: they would make any first tonnage a spike.
+    const firstActive = history.findIndex((d) => d.received_t > 0 || d.fed_t > 0 || d.landfilled_t > 0);
+    const active = firstActive < 0 ? [] : history.slice(firstActive);
+    const last = active.at(-1);
+    if (!last || last.start !== day.start) return evaluations;
+    const judged = { ...last, complete: true };
+    const trailing = active.slice(0, -1).filter((d) => d.complete);
+    evaluations.push(...evaluateLandfillSpike(plant.plantId, judged, trailing, settings, plant.timeZone));
+    // Without a feed totalizer (a sorting plant, or a gateway not sending waste_fed) the gap cannot be judged.
+    if (judged.fed_t > 0) {
+      evaluations.push(...evaluateMassBalance(plant.plantId, judged, settings, plant.timeZone));
+    }
+    evaluations.push(...evaluateEnergyDrop(plant.plantId, judged, trailing, settings, plant.timeZone));
+    return evaluations;
+  }
+
+  /** Stale and stuck sensors of one plant over the last day of data; the furnace lines seen. */
+  private async sensors(
+    plant: PlantConfig,
+    settings: AlertRuleSettings,
+    liveFrontier: number | undefined,
+    now: number,
+  ): Promise<{ evaluations: Evaluation[]; furnaceLines: string[] }> {
     const evaluations: Evaluation[] = [];
-    let transitions = 0;
-    for (const plant of await this.deps.plants.listPlants()) {
-      const settings = this.settingsFor(plant);
-      const seriesSince = now - DAY_MS;
-      const series: Array<{ line: string; metric: MetricName; lastGoodTs: number; firstSeenTs: number }> = [];
-      const furnaceLines: string[] = [];
-      for (const metric of METRIC_NAMES) {
-        const recent = await this.deps.metrics.readReadings({
-          plantId: plant.plantId,
-          metric,
-          from: seriesSince,
-          to: now + 1,
-        });
-        const byLine = new Map<string, StoredReading[]>();
-        for (const r of recent) {
-          const list = byLine.get(r.line);
-          if (list) list.push(r);
-          else byLine.set(r.line, [r]);
-        }
-        for (const [line, readings] of byLine) {
-          if (metric === 'furnace_temperature') furnaceLines.push(line);
-          const good = readings.filter((r) => r.quality === 'GOOD');
-          const last = good.at(-1);
-          const first = readings[0];
-          if (last && first) series.push({ line, metric, lastGoodTs: last.ts, firstSeenTs: first.ts });
-          const windowStart = now - settings.stuck.windowMinutes * MINUTE_MS;
-          evaluations.push(
-            ...evaluateStuck(
-              plant.plantId,
-              line,
-              metric,
-              readings.filter((r) => r.ts >= windowStart),
-              readings.filter((r) => r.ts < windowStart),
-              settings,
-            ),
-          );
-        }
+    const seriesSince = now - DAY_MS;
+    const series: Array<{ line: string; metric: MetricName; lastGoodTs: number; firstSeenTs: number }> = [];
+    const furnaceLines: string[] = [];
+    for (const metric of METRIC_NAMES) {
+      const recent = await this.deps.metrics.readReadings({
+        plantId: plant.plantId,
+        metric,
+        from: seriesSince,
+        to: now + 1,
+      });
+      const byLine = new Map<string, StoredReading[]>();
+      for (const r of recent) {
+        const list = byLine.get(r.line);
+        if (list) list.push(r);
+        else byLine.set(r.line, [r]);
       }
+      for (const [line, readings] of byLine) {
+        if (metric === 'furnace_temperature') furnaceLines.push(line);
+        const good = readings.filter((r) => r.quality === 'GOOD');
+        const last = good.at(-1);
+        const first = readings[0];
+        if (last && first) series.push({ line, metric, lastGoodTs: last.ts, firstSeenTs: first.ts });
+        const windowStart = now - settings.stuck.windowMinutes * MINUTE_MS;
+        evaluations.push(
+          ...evaluateStuck(
+            plant.plantId,
+            line,
+            metric,
+            readings.filter((r) => r.ts >= windowStart),
+            readings.filter((r) => r.ts < windowStart),
+            settings,
+          ),
+        );
+      }
+    }
+    // A series "was reporting" only if the plant streamed live in that day: a backfill alone is not a stream that stopped.
+    if (liveFrontier !== undefined && liveFrontier >= seriesSince) {
       evaluations.push(...evaluateStale(plant.plantId, series, now, settings));
-      // Furnace readings that have settled since the last runs (real-time data is judged here).
-      const settled = now - settings.settleMinutes * MINUTE_MS;
-      for (const line of furnaceLines) {
-        evaluations.push(
-          ...(await this.combustion(plant, settings, line, settled - CATCH_UP_MS, now + 1, now)),
-        );
-      }
+    }
+    return { evaluations, furnaceLines };
+  }
 
-      const today = bucketStart(now, '1d', plant.timeZone);
-      // Yesterday and today again: late or reordered data converges on the same alerts by the next run.
-      evaluations.push(...(await this.diversion(plant, settings, today - DAY_MS, now + 1, now)));
-      const history = await this.dailyKpis(
-        plant,
-        today - (settings.landfillSpike.trailingDays + 1) * DAY_MS,
-        today,
-        now,
+  /** Scheduled rules for every plant; a plant whose store is unavailable does not stop the others. */
+  async scheduled(now: number): Promise<EngineResult> {
+    let evaluations = 0;
+    let transitions = 0;
+    let failure: UnavailableError | undefined;
+    for (const plant of await this.deps.plants.listPlants()) {
+      try {
+        const result = await this.scheduledFor(plant, now);
+        evaluations += result.evaluations;
+        transitions += result.transitions;
+      } catch (error) {
+        if (!(error instanceof UnavailableError)) throw error;
+        failure ??= error;
+      }
+    }
+    if (failure) throw failure;
+    return { evaluations, transitions };
+  }
+
+  private async scheduledFor(plant: PlantConfig, now: number): Promise<ApplyResult> {
+    const settings = this.settingsFor(plant);
+    const progress = await this.deps.days.progress(plant.plantId);
+    const { evaluations, furnaceLines } = await this.sensors(plant, settings, progress.liveFrontier, now);
+    // Furnace readings that have settled since the last runs (real-time data is judged here).
+    const settled = now - settings.settleMinutes * MINUTE_MS;
+    for (const line of furnaceLines) {
+      evaluations.push(
+        ...(await this.combustion(plant, settings, line, settled - CATCH_UP_MS, now + 1, now)),
       );
-      // Days before the plant's first activity are not history: they would make any first tonnage a spike.
-      const firstActive = history.findIndex((d) => d.received_t > 0 || d.fed_t > 0 || d.landfilled_t > 0);
-      const active = firstActive < 0 ? [] : history.slice(firstActive);
-      const lastComplete = active.at(-1);
-      const trailing = active.slice(0, -1).filter((d) => d.complete);
-      if (lastComplete && bucketEnd(lastComplete.start, '1d', plant.timeZone) === today) {
-        evaluations.push(
-          ...evaluateLandfillSpike(plant.plantId, lastComplete, trailing, settings, plant.timeZone),
-        );
-        // Without a feed totalizer (a sorting plant, or a gateway not sending waste_fed) the gap cannot be judged.
-        if (lastComplete.fed_t > 0) {
-          evaluations.push(...evaluateMassBalance(plant.plantId, lastComplete, settings, plant.timeZone));
-        }
-        evaluations.push(
-          ...evaluateEnergyDrop(plant.plantId, lastComplete, trailing, settings, plant.timeZone),
-        );
+    }
+    const complete: DayArrival[] = [];
+    for (const day of progress.days) {
+      if (!day.late) evaluations.push(...(await this.diversion(plant, settings, day, day.start, now)));
+      if (day.owed > 0) evaluations.push(...(await this.combustionOfDay(plant, settings, day, now)));
+      if (isComplete(day, progress.frontier, now, completeness(settings))) {
+        evaluations.push(...(await this.completeDay(plant, settings, day, now)));
+        complete.push(day);
       }
+    }
+    const applied = await this.apply(evaluations, now);
+    // Only once every verdict about them is stored are the days forgotten (or their debt cleared).
+    for (const day of progress.days) {
+      if (complete.includes(day)) await this.deps.days.settle(day);
+      else if (day.owed > 0) await this.deps.days.paid(day);
+    }
+    return {
+      evaluations: applied.evaluations,
+      transitions: applied.transitions + (await this.remind(plant, settings, now)),
+    };
+  }
 
-      const open = await this.deps.alerts.listAlerts({ plantId: plant.plantId, state: 'open', limit: 500 });
-      for (const alert of open.items) {
+  /** Reminders for every open alert of the plant, paged to the end. */
+  private async remind(plant: PlantConfig, settings: AlertRuleSettings, now: number): Promise<number> {
+    let transitions = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.alerts.listAlerts({
+        plantId: plant.plantId,
+        state: 'open',
+        limit: 500,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      for (const alert of page.items) {
         const reminder = remind(alert, now, settings);
         if (
           reminder &&
@@ -264,28 +395,13 @@ export class AlertEngine {
           transitions++;
         }
       }
-    }
-    const applied = await this.apply(evaluations, now);
-    return { evaluations: applied.evaluations, transitions: applied.transitions + transitions };
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    return transitions;
   }
 
-  /**
-   * Moves each alert through its lifecycle. The verdicts about one (plant,
-   * type, subject) are folded in data-time order over its current alert, read
-   * once: every transition is one conditional write (with its outbox entry),
-   * in-place updates are written once at the end. A lost race (another writer
-   * moved the alert) re-reads and folds the same verdicts again; verdicts
-   * already applied change nothing the second time.
-   */
-  async apply(evaluations: readonly Evaluation[], _now: number): Promise<EngineResult> {
-    const groups = new Map<string, Evaluation[]>();
-    for (const evaluation of evaluations) {
-      const key = JSON.stringify([evaluation.plantId, evaluation.type, evaluation.subject]);
-      const group = groups.get(key);
-      if (group) group.push(evaluation);
-      else groups.set(key, [evaluation]);
-    }
-    // One configuration read per plant and run, not one per alert subject.
+  /** Applies verdicts (alert-apply.ts), reading each plant's configuration once per call. */
+  async apply(evaluations: readonly Evaluation[], _now: number): Promise<ApplyResult> {
     const settings = new Map<string, Promise<AlertRuleSettings>>();
     const settingsOf = (plantId: string): Promise<AlertRuleSettings> => {
       let pending = settings.get(plantId);
@@ -297,60 +413,6 @@ export class AlertEngine {
       }
       return pending;
     };
-    let transitions = 0;
-    let unavailable: UnavailableError | undefined;
-    for (const group of groups.values()) {
-      // A store outage for one subject does not stop the others: under throttling every run then
-      // makes progress (each subject is independent and idempotent), and the caller still hears
-      // of the failure, so a batch is redelivered and a scheduled run counts as failed.
-      try {
-        transitions += await this.applyGroup(
-          group.sort((a, b) => a.window.end - b.window.end),
-          settingsOf,
-        );
-      } catch (error) {
-        if (!(error instanceof UnavailableError)) throw error;
-        unavailable ??= error;
-      }
-    }
-    if (unavailable) throw unavailable;
-    return { evaluations: evaluations.length, transitions };
-  }
-
-  private async applyGroup(
-    group: readonly Evaluation[],
-    settingsOf: (plantId: string) => Promise<AlertRuleSettings>,
-  ): Promise<number> {
-    const [first] = group;
-    if (!first) return 0;
-    const settings = await settingsOf(first.plantId);
-    let transitions = 0;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const stored = await this.deps.alerts.getCurrent(first.plantId, first.type, first.subject);
-      let sequence = stored?.sequence ?? 0;
-      let current = stored;
-      let unwritten = false;
-      let lost = false;
-      for (const evaluation of group) {
-        const change = advance(current, evaluation, settings);
-        if (!change) continue;
-        if (!change.transition) {
-          current = change.next;
-          unwritten = true;
-          continue;
-        }
-        if (!(await this.deps.alerts.applyTransition(change.next, sequence, change.transition))) {
-          lost = true;
-          break;
-        }
-        transitions++;
-        current = change.next;
-        sequence = change.next.sequence;
-        unwritten = false;
-      }
-      if (!lost && unwritten && current) lost = !(await this.deps.alerts.applyTransition(current, sequence));
-      if (!lost) break;
-    }
-    return transitions;
+    return applyEvaluations(this.deps.alerts, evaluations, settingsOf);
   }
 }

@@ -18,6 +18,8 @@ export interface PlantConfig {
   readonly combustionOnDelayMinutes: number;
   /** Minutes without GOOD data before a reporting series is stale. */
   readonly staleAfterMinutes: number;
+  /** Minutes without new data after which a past day counts as complete (default DEFAULT_ALERT_RULES.dayCompleteAfterMinutes). */
+  readonly dayCompleteAfterMinutes?: number;
 }
 
 export const DEFAULT_PLANT_SETTINGS: Omit<PlantConfig, 'plantId' | 'name'> = {

@@ -48,7 +48,12 @@ export interface ProcessorDeps {
   readonly kpiSlots?: KpiSlotMarker;
 }
 
-/** The part of the alert engine the processor calls (`AlertEngine` in lambdas/app). */
+/**
+ * The part of the alert engine the processor calls (`AlertEngine` in
+ * lambdas/app). It throws only when it could not record what arrived; a
+ * failed evaluation after that is owed to the scheduled run and reported in
+ * `deferred`, because the data is stored.
+ */
 export interface AlertEvaluator {
   afterBatch(
     touched: ReadonlyArray<{ plantId: string; from: number; to: number; furnaceLines: readonly string[] }>,
@@ -295,15 +300,29 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
       const movementOwner = ownersOf(movementResult.rejected, live, (w) => w.movements);
       for (const rejection of readingResult.rejected) {
         const work = readingOwner.get(rejection.item) ?? ownerByKey(live, rejection.item);
-        if (!work) continue;
+        if (!work) {
+          // A refusal nobody owns would vanish: fail the chunk so it is redelivered and seen again.
+          log('error', 'refused reading matches no message of the chunk', {
+            key: readingKey(rejection.item),
+          });
+          for (const w of live) w.failed = true;
+          break;
+        }
         const index = work.readings.indexOf(rejection.item);
         work.quarantine.push(
           entry(work, 'reading', index, rejection.item, REJECTION_TYPES[rejection.kind], rejection.reason),
         );
       }
       for (const rejection of movementResult.rejected) {
-        const work = movementOwner.get(rejection.item);
-        if (!work) continue;
+        const work = movementOwner.get(rejection.item) ?? movementOwnerByKey(live, rejection.item);
+        if (!work) {
+          // A refusal nobody owns would vanish: fail the chunk so it is redelivered and seen again.
+          log('error', 'refused movement matches no message of the chunk', {
+            ticketId: rejection.item.ticketId,
+          });
+          for (const w of live) w.failed = true;
+          break;
+        }
         const index = work.message.movements.findIndex((m) => m.ticketId === rejection.item.ticketId);
         work.quarantine.push(
           entry(work, 'movement', index, rejection.item, REJECTION_TYPES[rejection.kind], rejection.reason),
@@ -354,8 +373,10 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
 
   /**
    * Runs the alert rules over the data the batch touched. Verdicts depend on
-   * stored data only, so a failed evaluation fails the plant's messages and
-   * their redelivery evaluates again; nothing is lost and nothing doubles.
+   * stored data only. When the engine could not even record what arrived, the
+   * plant's messages fail and their redelivery evaluates again; a failed
+   * evaluation after that is owed to the scheduled run (the data is stored,
+   * so the messages are done).
    */
   async function evaluateAlerts(alerts: AlertEvaluator, done: readonly Outcome[]): Promise<void> {
     const byPlant = new Map<string, Outcome[]>();
@@ -377,7 +398,14 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
       }
       if (from > to) return;
       try {
-        await alerts.afterBatch([{ plantId, from, to: to + 1, furnaceLines: [...furnaceLines] }], now);
+        const result = await alerts.afterBatch(
+          [{ plantId, from, to: to + 1, furnaceLines: [...furnaceLines] }],
+          now,
+        );
+        if (isDeferred(result)) {
+          log('warn', 'alert evaluation failed; the scheduled run evaluates the plant', { plantId });
+          count('AlertEvaluationsDeferred', 1);
+        }
       } catch (error) {
         log('warn', 'alert evaluation failed; the messages will be redelivered', {
           plantId,
@@ -432,6 +460,17 @@ function ownersOf<T>(
   if (rejected.length === 0) return owners;
   for (const work of works) for (const item of itemsOf(work)) owners.set(item, work);
   return owners;
+}
+
+/** The engine's result says the evaluation was left to the scheduled run. */
+function isDeferred(result: unknown): boolean {
+  if (typeof result !== 'object' || result === null || !('deferred' in result)) return false;
+  return Array.isArray(result.deferred) && result.deferred.length > 0;
+}
+
+function movementOwnerByKey(works: readonly Work[], movement: StoredMovement): Work | undefined {
+  const key = movementKey(movement);
+  return works.find((w) => w.movements.some((m) => movementKey(m) === key && m.version === movement.version));
 }
 
 function ownerByKey(works: readonly Work[], reading: StoredReading): Work | undefined {

@@ -5,9 +5,11 @@
  * failure (so a batch is redelivered and a scheduled run counts as failed),
  * and each plant's configuration is read once per run.
  */
+
 import { describe, expect, it } from 'vitest';
 import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
 import { MemoryAlertStore } from '../../lambdas/adapters/memory-alert-store.ts';
+import { MemoryDayProgressStore } from '../../lambdas/adapters/memory-day-progress-store.ts';
 import { AlertEngine } from '../../lambdas/app/alert-engine.ts';
 import type { AlertType, Evaluation } from '../../lambdas/domain/alerts/model.ts';
 import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
@@ -57,6 +59,7 @@ async function engineOver(alerts: MemoryAlertStore) {
       },
       listPlants: async () => [plant],
     },
+    days: new MemoryDayProgressStore(),
   });
   return { engine, plantReads: () => plantReads, close: () => metrics.close() };
 }

@@ -4,10 +4,12 @@
  * the current alert of every (type, subject) is in the same state as when the
  * same messages arrive sorted and de-duplicated.
  */
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
 import { MemoryAlertStore } from '../../lambdas/adapters/memory-alert-store.ts';
+import { MemoryDayProgressStore } from '../../lambdas/adapters/memory-day-progress-store.ts';
 import { AlertEngine } from '../../lambdas/app/alert-engine.ts';
 import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
 import type { TelemetryMessage } from '../../lambdas/domain/telemetry.ts';
@@ -68,6 +70,7 @@ async function finalStates(order: readonly TelemetryMessage[]): Promise<string[]
     metrics,
     alerts,
     plants: { getPlant: async () => plant, listPlants: async () => [plant] },
+    days: new MemoryDayProgressStore(),
   });
   try {
     for (const message of order) {

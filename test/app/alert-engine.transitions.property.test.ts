@@ -9,10 +9,12 @@
  * diversion target, so judging a day on whatever had arrived (settle delay 0)
  * does change transitions: the last test shows this input would catch it.
  */
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
 import { MemoryAlertStore } from '../../lambdas/adapters/memory-alert-store.ts';
+import { MemoryDayProgressStore } from '../../lambdas/adapters/memory-day-progress-store.ts';
 import { AlertEngine, settingsFromPlant } from '../../lambdas/app/alert-engine.ts';
 import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
 import type { TelemetryMessage } from '../../lambdas/domain/telemetry.ts';
@@ -106,6 +108,7 @@ async function transitionsOf(deliveries: readonly Delivery[], settleMinutes: num
     metrics,
     alerts,
     plants: { getPlant: async () => plant, listPlants: async () => [plant] },
+    days: new MemoryDayProgressStore(),
     settingsFor: (p) => {
       const settings = settingsFromPlant(p);
       return { ...settings, settleMinutes };

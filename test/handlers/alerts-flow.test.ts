@@ -2,6 +2,7 @@
  * Alerts end to end on the local engines: processor → alert engine → alert
  * store outbox → relay → local publisher (alerts.jsonl), plus the alerts API.
  */
+
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { LocalAlertPublisher } from '../../lambdas/adapters/alerts/local-alert-p
 import { relayOutbox } from '../../lambdas/adapters/alerts/outbox-relay.ts';
 import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
 import { DynamoAlertStore } from '../../lambdas/adapters/dynamo/dynamo-alert-store.ts';
+import { DynamoDayProgressStore } from '../../lambdas/adapters/dynamo/dynamo-day-progress-store.ts';
 import { createStateTable, DynamoStateStore } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
 import { AlertEngine } from '../../lambdas/app/alert-engine.ts';
 import type { Alert } from '../../lambdas/domain/alerts/model.ts';
@@ -104,7 +106,12 @@ async function setup() {
   await createStateTable(dynalite.client, tableName);
   const state = new DynamoStateStore({ client: dynalite.client, tableName });
   const alerts = new DynamoAlertStore({ client: dynalite.client, tableName });
-  const engine = new AlertEngine({ metrics, alerts, plants: state });
+  const engine = new AlertEngine({
+    metrics,
+    alerts,
+    plants: state,
+    days: new DynamoDayProgressStore({ client: dynalite.client, tableName }),
+  });
   const dataDir = mkdtempSync(join(tmpdir(), 'wte-alerts-'));
   const console: string[] = [];
   const publisher = new LocalAlertPublisher({ dataDir, write: (line) => console.push(line) });

@@ -37,6 +37,7 @@
  * quarantined with their reasons, and their messages not failed back to the
  * queue in the fault-free run.
  */
+
 import {
   DynamoDBClient,
   ProvisionedThroughputExceededException,
@@ -49,6 +50,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relayOutbox } from '../../lambdas/adapters/alerts/outbox-relay.ts';
 import { SnsAlertPublisher } from '../../lambdas/adapters/alerts/sns-alert-publisher.ts';
 import { DynamoAlertStore } from '../../lambdas/adapters/dynamo/dynamo-alert-store.ts';
+import { DynamoDayProgressStore } from '../../lambdas/adapters/dynamo/dynamo-day-progress-store.ts';
 import { createStateTable, DynamoStateStore } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
 import { readingsOfRow } from '../../lambdas/adapters/timestream/records.ts';
 import { TimestreamMetricsWriter } from '../../lambdas/adapters/timestream/timestream-metrics-writer.ts';
@@ -272,6 +274,7 @@ async function pipeline(faulty: boolean, killer: Killer) {
     }),
     alerts,
     plants: state,
+    days: new DynamoDayProgressStore({ client: dynamo.client, tableName }),
   });
   const writerRandom = prng(SEED + 7);
   /** A new process: what the Lambda service starts after one died. */

@@ -25,6 +25,7 @@
  * and current alert states as the events in order (50 permutations in CI,
  * 1,000 in the soak run).
  */
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SQSRecord } from 'aws-lambda';
@@ -34,6 +35,7 @@ import { relayOutbox } from '../../lambdas/adapters/alerts/outbox-relay.ts';
 import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
 import { DynamoAlertStore } from '../../lambdas/adapters/dynamo/dynamo-alert-store.ts';
 import { createStateTable, DynamoStateStore } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
+import { MemoryDayProgressStore } from '../../lambdas/adapters/memory-day-progress-store.ts';
 import { AlertEngine } from '../../lambdas/app/alert-engine.ts';
 import type { AlertTransition } from '../../lambdas/domain/alerts/model.ts';
 import { METRIC_NAMES } from '../../lambdas/domain/catalog.ts';
@@ -413,6 +415,7 @@ describe('redelivery and order', () => {
           metrics,
           alerts,
           plants: { getPlant: async () => plant, listPlants: async () => [plant] },
+          days: new MemoryDayProgressStore(),
         });
         const process = makeProcessorHandler({
           metrics,

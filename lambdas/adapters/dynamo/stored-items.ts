@@ -37,6 +37,7 @@ const plantSchema = z.object({
   combustionMinTempC: z.number(),
   combustionOnDelayMinutes: z.number(),
   staleAfterMinutes: z.number(),
+  dayCompleteAfterMinutes: z.number().optional(),
 }) satisfies z.ZodType<PlantConfig>;
 
 const movementSchema = z.object({

@@ -109,7 +109,9 @@ function judgeDiversion(point: KpiPoint, when: string, settings: AlertRuleSettin
     return {
       ...base,
       status: 'firing',
-      message: `Landfill diversion ${pct(rate)} ${when} is below the ${pct(target)} target`,
+      message: point.complete
+        ? `Landfill diversion ${pct(rate)} ${when} is below the ${pct(target)} target`
+        : `Landfill diversion ${pct(rate)} ${when} so far (day not complete) is below the ${pct(target)} target`,
     };
   }
   if (isAtLeast(rate, target + deadband)) {
@@ -168,8 +170,8 @@ export function evaluateDiversion(
  * arrived (the engine judges instants no later than `now - settleMinutes`),
  * the verdicts, and the transitions they cause, do not depend on the order
  * tickets arrived in. `day` is the day's calendar bucket; `movements` its
- * tickets (any order). Once the day is over (and settled), the complete day
- * is judged too, at its end.
+ * tickets (any order). For live days only: the complete day is judged by
+ * `evaluateDiversion` once complete (completeness.ts), a backfilled day only so.
  */
 export function evaluateDiversionCheckpoints(
   plantId: string,
@@ -184,14 +186,14 @@ export function evaluateDiversionCheckpoints(
   const instants = [...new Set(movements.map((m) => m.ts).filter((ts) => ts >= first && ts <= last))].sort(
     (a, b) => a - b,
   );
-  const checkpoints = instants.map((instant) => ({ start: day.start, end: instant + 1, complete: false }));
-  // The whole day, once it is over and settled: the verdict that may clear.
-  if (day.end - 1 <= judged.upTo && day.end > judged.from) {
-    checkpoints.push({ start: day.start, end: day.end, complete: true });
-  }
-  return checkpoints.flatMap(({ start, end, complete }) => {
-    const [point] = computeKpisForBuckets([{ start, end }], end, [], movements);
-    return point ? [evaluateDiversion(plantId, { ...point, complete }, settings, timeZone)] : [];
+  return instants.flatMap((instant) => {
+    const [point] = computeKpisForBuckets(
+      [{ start: day.start, end: instant + 1 }],
+      instant + 1,
+      [],
+      movements,
+    );
+    return point ? [evaluateDiversion(plantId, { ...point, complete: false }, settings, timeZone)] : [];
   });
 }
 

@@ -7,6 +7,7 @@
  * store is a small in-memory one with the port's read semantics, so a day of
  * a plant replays in well under a second.
  */
+
 import { MemoryAlertStore } from '../../../lambdas/adapters/memory-alert-store.ts';
 import { AlertEngine } from '../../../lambdas/app/alert-engine.ts';
 import type { AlertTransition, AlertType } from '../../../lambdas/domain/alerts/model.ts';
@@ -30,6 +31,7 @@ import {
 import type { Movement, Reading } from '../../../lambdas/domain/telemetry.ts';
 import { MINUTE_MS } from '../../../lambdas/domain/time.ts';
 import type { OutgoingMessage } from '../../../lambdas/sim/simulator.ts';
+import { MemoryDayProgressStore } from '../../../lambdas/adapters/memory-day-progress-store.ts';
 
 type ReadPorts = Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
 
@@ -172,6 +174,7 @@ export async function replay(
     metrics,
     alerts,
     plants: { getPlant: async (id) => plants.get(id), listPlants: async () => [...plants.values()] },
+    days: new MemoryDayProgressStore(),
   });
   let next = Number.POSITIVE_INFINITY;
   let count = 0;
