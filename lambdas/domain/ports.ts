@@ -184,6 +184,57 @@ export interface StateStore {
   deleteQuarantine(quarantineId: string): Promise<void>;
 }
 
+/**
+ * What has arrived of each plant-local day, so a day is judged once it is
+ * complete (docs/alert-completeness.md). One record per (plant, day) that has
+ * data not yet judged complete, plus the plant's data frontier.
+ */
+export interface DayArrival {
+  readonly plantId: string;
+  /** The plant-local day, epoch ms [start, end). */
+  readonly start: number;
+  readonly end: number;
+  /** Latest receive time of data for this day. */
+  readonly lastArrivalAt: number;
+  /** Some of its data arrived after the day had ended (and settled): the day is judged complete only. */
+  readonly late: boolean;
+  /** Alert evaluations of this day that failed since it was last settled; the scheduled run owes them. */
+  readonly owed: number;
+}
+
+export interface PlantProgress {
+  /** The latest data time received. */
+  readonly frontier?: number;
+  /** The latest data time received on time (live, not a backfill): how the stale rule knows a series was reporting. */
+  readonly liveFrontier?: number;
+  readonly days: readonly DayArrival[];
+}
+
+/** Day arrivals and the data frontier (DynamoDB on AWS, dynalite locally). */
+export interface DayProgressStore {
+  /**
+   * Records that data of `days` arrived at `receivedAt` (the latest arrival
+   * wins, `late` sticks) and moves the plant's frontier, the latest data time
+   * received, to `frontier` when that is later; when `frontier` arrived on
+   * time (`live`), the live frontier too. Idempotent.
+   */
+  recordArrival(
+    plantId: string,
+    days: ReadonlyArray<{ readonly start: number; readonly end: number; readonly late: boolean }>,
+    receivedAt: number,
+    frontier: number,
+    live: boolean,
+  ): Promise<void>;
+  /** Asks the scheduled run to evaluate these days again: the alert step failed after their data was stored. */
+  owe(plantId: string, days: ReadonlyArray<{ readonly start: number; readonly end: number }>): Promise<void>;
+  /** The plant's frontiers (undefined before any such data) and its days not yet settled, oldest first. */
+  progress(plantId: string): Promise<PlantProgress>;
+  /** Forgets the day if nothing arrived and nothing was owed since `seen` was read; `false` otherwise. */
+  settle(seen: DayArrival): Promise<boolean>;
+  /** Clears what the day owed if nothing more was owed since `seen` was read; `false` otherwise. */
+  paid(seen: DayArrival): Promise<boolean>;
+}
+
 /** Alert publisher (SNS on AWS; console, JSONL file and webhook locally). */
 export interface AlertPublisher {
   /** Publishes one transition; throws `UnavailableError` when the channel is throttling or down. */
@@ -217,6 +268,31 @@ export interface AlertStore {
   pendingTransitions(limit: number): Promise<AlertTransition[]>;
   /** Idempotent. */
   markPublished(transitionId: string): Promise<void>;
+}
+
+/** A held relay lease: who holds it, which grant (a counter raised at every acquire), until when (epoch ms). */
+export interface LeaseGrant {
+  readonly owner: string;
+  readonly token: number;
+  readonly expiresAt: number;
+}
+
+/**
+ * The outbox relay's lease (docs/alert-delivery.md): at most one relay
+ * publishes at a time, so each alert's transitions leave in order. Times
+ * come from the caller's clock; every change is one conditional write.
+ */
+export interface RelayLease {
+  /** Takes the lease until `now + ttlMs` if nobody holds it or the holder's expired; else who holds it until when. */
+  acquire(
+    owner: string,
+    now: number,
+    ttlMs: number,
+  ): Promise<{ readonly granted: LeaseGrant } | { readonly heldUntil: number }>;
+  /** Extends a grant that is still this one (same owner and token); `undefined` once it is not. */
+  renew(grant: LeaseGrant, now: number, ttlMs: number): Promise<LeaseGrant | undefined>;
+  /** Gives the grant up; nothing happens when it is no longer this one. */
+  release(grant: LeaseGrant): Promise<void>;
 }
 
 /** A problem-details notice for a gateway on MQTT, about one message or one item of it. */

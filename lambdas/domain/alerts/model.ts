@@ -177,6 +177,12 @@ export interface AlertRuleSettings {
    * states. Alerts come this much later than the data shows them.
    */
   readonly settleMinutes: number;
+  /**
+   * A day over with no new data for this long is complete, whatever the data
+   * frontier says (completeness.ts). Below 5 minutes so a past day uploaded
+   * as a backfill is judged within 5 minutes of its last message.
+   */
+  readonly dayCompleteAfterMinutes: number;
 }
 
 export const DEFAULT_ALERT_RULES: AlertRuleSettings = {
@@ -189,4 +195,5 @@ export const DEFAULT_ALERT_RULES: AlertRuleSettings = {
   energyDrop: { lambda: 0.3, sigmas: 3, warmupDays: 7 },
   criticalReminderMinutes: 60,
   settleMinutes: 2,
+  dayCompleteAfterMinutes: 4,
 };
