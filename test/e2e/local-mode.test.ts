@@ -11,7 +11,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStateStore } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
 import { createGatewayToken } from '../../lambdas/auth/gateway-tokens.ts';
-import { computeKpis, KPI_COUNTER_METRICS } from '../../lambdas/domain/kpis.ts';
+import { computeKpis, KPI_COUNTER_METRICS, withRatiosFor } from '../../lambdas/domain/kpis.ts';
 import { parseTelemetry } from '../../lambdas/domain/parse-telemetry.ts';
 import type { Movement, Reading } from '../../lambdas/domain/telemetry.ts';
 import { bucketStart, DAY_MS } from '../../lambdas/domain/time.ts';
@@ -83,10 +83,9 @@ function expectedKpis(bodies: readonly object[], interval: '1h' | '1d', from: nu
   }).map((p) =>
     // Unit conversions and summation order differ by ulps between the two paths.
     Object.fromEntries(
-      Object.entries({ ...p, start: iso(p.start), end: iso(p.end) }).map(([k, v]) => [
-        k,
-        typeof v === 'number' ? expect.closeTo(v, 6) : v,
-      ]),
+      Object.entries({ ...withRatiosFor(interval, p), start: iso(p.start), end: iso(p.end) }).map(
+        ([k, v]) => [k, typeof v === 'number' ? expect.closeTo(v, 6) : v],
+      ),
     ),
   );
 }
