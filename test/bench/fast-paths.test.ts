@@ -5,8 +5,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { doubleText } from '../../lambdas/adapters/timestream/records.ts';
-import { wellFormedReading } from '../../lambdas/domain/parse-telemetry.ts';
+import { canonicalUnitOf, METRIC_NAMES, METRICS } from '../../lambdas/domain/catalog.ts';
+import { parseTelemetry, wellFormedReading } from '../../lambdas/domain/parse-telemetry.ts';
+import { ProblemType } from '../../lambdas/domain/problem.ts';
 import { readingSchema } from '../../lambdas/domain/telemetry.ts';
+import { fromCanonical, toCanonical, type Unit, unitsOf } from '../../lambdas/domain/units.ts';
 
 const reference = (value: number): string => String(Number(value.toPrecision(12)));
 
@@ -127,6 +130,60 @@ describe('wellFormedReading (the parser skips zod for well-formed readings)', ()
           expect(wellFormedReading(raw)).toEqual(readingSchema.parse(raw));
         },
       ),
+    );
+  });
+});
+
+/** Readings of every metric in every unit, values inside, on and far outside the physical bounds. */
+const boundedReading = fc
+  .record({
+    metric: fc.constantFrom(...METRIC_NAMES),
+    unitIndex: fc.option(fc.nat(), { nil: undefined }),
+    canonical: fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.double({ min: -1e4, max: 1e4, noNaN: true }),
+      fc.constantFrom(1e308, -1e308, -0, -5000, 250, 2000.5, -273.16, 1e9 + 1, -1),
+    ),
+  })
+  .map(({ metric, unitIndex, canonical }) => {
+    const units = unitsOf(METRICS[metric].quantity);
+    const unit = unitIndex === undefined ? undefined : (units[unitIndex % units.length] as Unit);
+    const value = fromCanonical(canonical, unit ?? canonicalUnitOf(metric));
+    return { ts: 1_795_514_390_000, line: 'boiler-1', metric, value, ...(unit ? { unit } : {}) };
+  });
+
+describe('physical bounds hold on the fast path as after zod', () => {
+  it('refuses out-of-bounds values of readings the fast path takes, by pointer, and keeps the rest', () => {
+    fc.assert(
+      fc.property(boundedReading, (raw) => {
+        fc.pre(Number.isFinite(raw.value));
+        // Both paths take the reading as well formed: bounds are judged after either one.
+        expect(wellFormedReading(raw)).toEqual(readingSchema.parse(raw));
+        const { min, max } = METRICS[raw.metric].bounds;
+        const canonical = toCanonical(
+          raw.value,
+          (raw.unit as Unit | undefined) ?? canonicalUnitOf(raw.metric),
+        );
+        const near = (limit: number) => Math.abs(canonical - limit) <= 1e-10 * Math.max(1, Math.abs(limit));
+        fc.pre(!near(min) && !near(max));
+        const result = parseTelemetry(
+          { schema: 'wte.telemetry.v1', messageId: 'fast:1', readings: [raw] },
+          { now: 1_795_514_400_000, plantId: 'kz-ast-01' },
+        );
+        if (canonical >= min && canonical <= max) {
+          expect(result.ok).toBe(true);
+          if (result.ok) expect(result.message.readings[0]?.value).toBe(canonical + 0);
+        } else {
+          expect(result.ok).toBe(false);
+          if (!result.ok) {
+            expect(result.problem.type).toBe(ProblemType.noValidItems);
+            expect(result.problem.errors).toEqual([
+              { pointer: '/readings/0/value', detail: expect.stringMatching(/physical (minimum|maximum)/) },
+            ]);
+          }
+        }
+      }),
+      { numRuns: 20_000 },
     );
   });
 });
