@@ -1,11 +1,15 @@
 /**
  * Time charts on uPlot: plant-local time axis, an optional dashed threshold
  * line (target, minimum temperature) drawn across the plot and kept inside
- * the y range, and what was drawn exposed as data attributes on the figure
+ * the y range, a y scale one outlier cannot flatten (scale.ts: values far
+ * from the rest are drawn on the axis edge, marked and counted in the
+ * caption), and what was drawn exposed as data attributes on the figure
  * (`data-points`: x values; `data-values`: non-null values per series;
- * `data-threshold`) for tests and for anyone inspecting the page.
+ * `data-threshold`; `data-off-scale`: values clipped) for tests and for
+ * anyone inspecting the page.
  */
 import uPlot from 'uplot';
+import { clip, offScaleNote, type RobustScale, robustScale } from './scale.ts';
 
 export interface ChartSeries {
   readonly label: string;
@@ -34,6 +38,7 @@ export interface ChartSpec {
 }
 
 const HEIGHT = 230;
+const OFF_SCALE_COLOR = '#b42318';
 const DAY_S = 86_400;
 const DAY_INCREMENTS = [1, 2, 3, 7, 14, 30, 60, 90, 180, 365].map((days) => days * DAY_S);
 
@@ -85,7 +90,11 @@ export class Chart {
     else delete this.figure.dataset.threshold;
     this.figure.dataset.state = 'ready';
     this.empty.hidden = spec.x.length > 0;
-    this.note.textContent = spec.note ?? '';
+    // A fixed range (diversion, 0 to 100 %) needs no robust scale.
+    const scale = spec.yRange ? undefined : robustScale(spec.series.flatMap((s) => s.values));
+    const offScale = scale ? offScaleNote(scale, spec.format) : '';
+    this.figure.dataset.offScale = String(scale ? scale.above + scale.below : 0);
+    this.note.textContent = [spec.note, offScale].filter(Boolean).join(' · ');
 
     const threshold = spec.threshold;
     const options: uPlot.Options = {
@@ -98,7 +107,9 @@ export class Chart {
         y: {
           range: (_u, min, max) => {
             if (spec.yRange) return [spec.yRange[0], spec.yRange[1]];
-            return paddedRange(min, max, threshold?.value);
+            return scale
+              ? paddedRange(scale.lo, scale.hi, threshold?.value)
+              : paddedRange(min, max, threshold?.value);
           },
         },
       },
@@ -127,13 +138,21 @@ export class Chart {
             ...(s.dash ? { dash: s.dash } : {}),
             spanGaps: false,
             points: s.points ? { show: true, size: 7, fill: s.color } : { show: false },
-            value: (_u, v) => (v === null || v === undefined ? '–' : spec.format(v)),
+            // The legend shows the value as measured, not where it is drawn.
+            value: (_u, v, _series, index) => {
+              const measured = index === null ? v : (s.values[index] ?? null);
+              return measured === null || measured === undefined ? '–' : spec.format(measured);
+            },
           }),
         ),
       ],
-      plugins: threshold ? [thresholdLine(threshold)] : [],
+      plugins: [
+        ...(threshold ? [thresholdLine(threshold)] : []),
+        ...(scale && offScale ? [offScaleMarks(spec.series, scale)] : []),
+      ],
     };
-    const data = [spec.x, ...spec.series.map((s) => s.values)] as unknown as uPlot.AlignedData;
+    const drawn = spec.series.map((s) => (scale ? s.values.map((v) => clip(v, scale)) : s.values));
+    const data = [spec.x, ...drawn] as unknown as uPlot.AlignedData;
     this.plot = new uPlot(options, data, this.plotArea);
   }
 
@@ -150,6 +169,39 @@ function paddedRange(min: number | null, max: number | null, threshold?: number)
   const hi = Math.max(...values);
   const pad = (hi - lo) * 0.12 || Math.abs(hi) * 0.1 || 1;
   return [lo >= 0 && lo - pad < 0 ? 0 : lo - pad, hi + pad];
+}
+
+/** A red triangle on the axis edge, pointing outwards, at every value drawn there instead of where it lies. */
+function offScaleMarks(series: readonly ChartSeries[], scale: RobustScale): uPlot.Plugin {
+  return {
+    hooks: {
+      draw: [
+        (u) => {
+          const ratio = window.devicePixelRatio || 1;
+          const size = 5 * ratio;
+          const ctx = u.ctx;
+          ctx.save();
+          ctx.fillStyle = OFF_SCALE_COLOR;
+          for (const s of series) {
+            s.values.forEach((v, i) => {
+              if (v === null || !Number.isFinite(v) || clip(v, scale) === v) return;
+              const x = u.valToPos(u.data[0][i] as number, 'x', true);
+              const up = v > scale.hi;
+              const y = u.valToPos(up ? scale.hi : scale.lo, 'y', true);
+              const tip = up ? y - 2 * size : y + 2 * size;
+              ctx.beginPath();
+              ctx.moveTo(x - size, y);
+              ctx.lineTo(x + size, y);
+              ctx.lineTo(x, tip);
+              ctx.closePath();
+              ctx.fill();
+            });
+          }
+          ctx.restore();
+        },
+      ],
+    },
+  };
 }
 
 function thresholdLine(threshold: NonNullable<ChartSpec['threshold']>): uPlot.Plugin {
