@@ -72,7 +72,7 @@ const BOUNDS = {
   heat: {
     min: 0,
     max: 1000,
-    basis: 'exported heat is not negative; 1,000 MW is over three times the largest',
+    basis: 'exported heat is not negative; 1,000 MW is over three times the largest WtE heat output',
   },
   percent: { min: 0, max: 100, basis: 'a volume fraction: 0 to 100 %' },
   // Signed: the transmitter reads the difference either way round; flue-gas ducts hold tens of mbar.
