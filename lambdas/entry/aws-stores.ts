@@ -8,7 +8,9 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import * as z from 'zod';
 import { SnsAlertPublisher } from '../adapters/alerts/sns-alert-publisher.ts';
 import { DynamoAlertStore } from '../adapters/dynamo/dynamo-alert-store.ts';
+import { DynamoDayProgressStore } from '../adapters/dynamo/dynamo-day-progress-store.ts';
 import { DynamoKpiRollupStore } from '../adapters/dynamo/dynamo-kpi-rollup-store.ts';
+import { DynamoRelayLease } from '../adapters/dynamo/dynamo-relay-lease.ts';
 import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { TimestreamMetricsReader } from '../adapters/timestream-query/timestream-metrics-reader.ts';
@@ -22,6 +24,9 @@ export function stateStores(source: Record<string, string | undefined>) {
   return {
     state: new DynamoStateStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
     alerts: new DynamoAlertStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
+    days: new DynamoDayProgressStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
+    /** One outbox relay at a time (docs/alert-delivery.md). */
+    relayLease: new DynamoRelayLease({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
   };
 }
 
@@ -78,10 +83,11 @@ export function alertPublisher(source: Record<string, string | undefined>) {
 }
 
 export function alertEngine(source: Record<string, string | undefined>) {
-  const { state, alerts } = stateStores(source);
+  const { state, alerts, relayLease, days } = stateStores(source);
   return {
     state,
     alerts,
-    engine: new AlertEngine({ metrics: metricsReader(source), alerts, plants: state }),
+    relayLease,
+    engine: new AlertEngine({ metrics: metricsReader(source), alerts, plants: state, days }),
   };
 }

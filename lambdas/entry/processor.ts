@@ -3,7 +3,7 @@ import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { Context, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
-import { relayOutbox } from '../adapters/alerts/outbox-relay.ts';
+import { relayWithLease } from '../adapters/alerts/leased-relay.ts';
 import { IotRejectionPublisher } from '../adapters/iot-rejection-publisher.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { TimestreamMetricsWriter } from '../adapters/timestream/timestream-metrics-writer.ts';
@@ -26,10 +26,13 @@ const { log, count, instrument } = observability('processor');
 
 // Retries belong to the adapter (bounded, jittered, deadline-aware), so the SDK makes one attempt.
 const timestream = new TimestreamWriteClient({ maxAttempts: 1 });
-const { state, alerts, engine } = alertEngine(process.env);
+const { state, alerts, engine, relayLease } = alertEngine(process.env);
 const publisher = alertPublisher(process.env);
 const iot = new IoTDataPlaneClient({ endpoint: env.IOT_DATA_ENDPOINT });
 const kpiSlots = kpiRollupStore(process.env);
+
+/** How long a processor waits for a lease another relay holds (it usually holds it for well under a second). */
+const RELAY_LEASE_WAIT_MS = 1500;
 
 // The writer is built once; the deadline of the current invocation is read through this.
 let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
@@ -56,14 +59,24 @@ const processBatch = makeProcessorHandler({
 export const handler = instrument(async (event: SQSEvent, context: Context) => {
   currentContext = context;
   const result = await processBatch(event, context);
-  // Publish the transitions this batch queued now; the scheduled run publishes whatever is left.
+  // Publish the transitions this batch queued now, if no other relay holds the lease within
+  // RELAY_LEASE_WAIT_MS; else the holder (it looks again after releasing) or the scheduled run does.
   try {
-    await relayOutbox({
+    const report = await relayWithLease({
       store: alerts,
       publisher,
-      limit: 100,
+      lease: relayLease,
+      clock: systemClock,
+      acquireWaitMs: RELAY_LEASE_WAIT_MS,
       remainingMs: () => context.getRemainingTimeInMillis(),
     });
+    count('AlertsPublished', report.published);
+    if (report.stoppedBy === 'unavailable' || report.stoppedBy === 'deadline') {
+      log('warn', 'outbox relay stopped; the next relay retries', {
+        stoppedBy: report.stoppedBy,
+        published: report.published,
+      });
+    }
   } catch (error) {
     log('warn', 'outbox relay failed; the scheduled run retries', {
       error: error instanceof Error ? error.name : 'unknown',

@@ -1,23 +1,27 @@
 /** Lambda entry point of the scheduled run (EventBridge): alert rules on a timer and the outbox relay. */
 import type { Context } from 'aws-lambda';
-import { relayOutbox } from '../adapters/alerts/outbox-relay.ts';
+import { DEFAULT_LEASE_TTL_MS, relayWithLease } from '../adapters/alerts/leased-relay.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { makeSchedulerHandler } from '../handlers/scheduler.ts';
 import { alertEngine, alertPublisher } from './aws-stores.ts';
 import { observability } from './observability.ts';
 
-const { engine, alerts } = alertEngine(process.env);
+const { engine, alerts, relayLease } = alertEngine(process.env);
 const publisher = alertPublisher(process.env);
 const { log, instrument } = observability('scheduler');
 
 let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
 const run = makeSchedulerHandler({
   engine,
+  // The sweeper: it waits out even a lease left by a relay that died (its timeout is minutes).
   relay: () =>
-    relayOutbox({
+    relayWithLease({
       store: alerts,
       publisher,
-      limit: 500,
+      lease: relayLease,
+      clock: systemClock,
+      acquireWaitMs: DEFAULT_LEASE_TTL_MS + 5000,
+      pollMs: 1000,
       remainingMs: () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY,
     }),
   clock: systemClock,

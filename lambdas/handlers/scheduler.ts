@@ -2,14 +2,15 @@
  * The scheduled run (EventBridge every few minutes; a timer in local mode):
  * stale and stuck sensors, reminders, the day rules that need trailing
  * history, yesterday's and today's diversion again (so late or reordered data
- * converges), then the outbox relay publishes what the lifecycle queued.
+ * converges), then the outbox relay publishes what the lifecycle queued
+ * (under the relay lease: docs/alert-delivery.md).
  */
-import type { RelayReport } from '../adapters/alerts/outbox-relay.ts';
+import type { LeasedRelayReport } from '../adapters/alerts/leased-relay.ts';
 import type { Clock } from '../domain/ports.ts';
 
 export interface SchedulerDeps {
   readonly engine: { scheduled(now: number): Promise<{ evaluations: number; transitions: number }> };
-  readonly relay: () => Promise<RelayReport>;
+  readonly relay: () => Promise<Pick<LeasedRelayReport, 'published' | 'left' | 'stoppedBy'>>;
   readonly clock: Clock;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }

@@ -20,10 +20,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { DEFAULT_LEASE_TTL_MS, relayWithLease } from '../adapters/alerts/leased-relay.ts';
 import { LocalAlertPublisher } from '../adapters/alerts/local-alert-publisher.ts';
-import { relayOutbox } from '../adapters/alerts/outbox-relay.ts';
 import { DuckDbMetricsStore } from '../adapters/duckdb/duckdb-metrics-store.ts';
 import { DynamoAlertStore } from '../adapters/dynamo/dynamo-alert-store.ts';
+import { DynamoDayProgressStore } from '../adapters/dynamo/dynamo-day-progress-store.ts';
+import { DynamoRelayLease } from '../adapters/dynamo/dynamo-relay-lease.ts';
 import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
 import { createStateTable, StateTableMismatchError } from '../adapters/dynamo/state-table.ts';
 import { systemClock } from '../adapters/system-clock.ts';
@@ -138,6 +140,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     const tableProps = { client: dynamo.client, tableName: LOCAL_STATE_TABLE };
     const state = new DynamoStateStore(tableProps);
     const alerts = new DynamoAlertStore(tableProps);
+    const relayLease = new DynamoRelayLease(tableProps);
+    // One process per data directory: a lease left by a run that crashed is nobody's now.
+    await relayLease.clear();
 
     const metrics = await DuckDbMetricsStore.open({ path: join(dataDir, 'metrics.duckdb'), clock });
     closers.push(() => metrics.close());
@@ -150,8 +155,17 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       write: options.alertLine ?? (() => {}),
       ...(options.webhookUrl === undefined ? {} : { webhookUrl: options.webhookUrl }),
     });
-    const relay = () => relayOutbox({ store: alerts, publisher, limit: 500 });
-    const engine = new AlertEngine({ metrics, alerts, plants: state });
+    // The same leased relay as on AWS, so alerts.jsonl and the webhook get each alert's transitions in
+    // order. `acquireWaitMs`: how long to wait for a lease another relay (the timer, a batch) holds.
+    const relay = (acquireWaitMs: number) =>
+      // The lease runs on wall time, whatever clock the data is judged by.
+      relayWithLease({ store: alerts, publisher, lease: relayLease, clock: systemClock, acquireWaitMs });
+    const engine = new AlertEngine({
+      metrics,
+      alerts,
+      plants: state,
+      days: new DynamoDayProgressStore(tableProps),
+    });
 
     const mqtt = await startMqttBridge(
       {
@@ -174,8 +188,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     queue.startConsumer(
       async (event) => {
         const response = await processBatch(event);
-        const report = await relay().catch(() => undefined);
-        if (report && report.stoppedBy !== 'done') {
+        // No wait: dynalite's reads are consistent, so the holder's look after releasing finds this batch's.
+        const report = await relay(0).catch(() => undefined);
+        if (report && report.stoppedBy !== 'done' && report.stoppedBy !== 'held') {
           log('warn', 'alert outbox relay stopped; the scheduled run retries', {
             stoppedBy: report.stoppedBy,
           });
@@ -185,7 +200,12 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       (error) => log('error', 'processor batch failed; it will be redelivered', { error: errorName(error) }),
     );
 
-    const scheduled = makeSchedulerHandler({ engine, relay, clock, log });
+    const scheduled = makeSchedulerHandler({
+      engine,
+      relay: () => relay(DEFAULT_LEASE_TTL_MS + 5000),
+      clock,
+      log,
+    });
     let schedulerRun: Promise<void> = Promise.resolve();
     const runScheduler = () => {
       schedulerRun = schedulerRun.then(() =>
@@ -246,7 +266,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       resumeScheduler,
       settle: async (timeoutMs = 30_000) => {
         const drained = await queue.drained(timeoutMs);
-        await relay();
+        // Wait for a relay already running, so everything queued is published when settle resolves.
+        await relay(timeoutMs);
         return drained;
       },
       queueStats: () => queue.stats(),

@@ -21,13 +21,23 @@ export const MAX_SNS_SUBJECT_CHARS = 99;
 /**
  * One transition as a flat JSON object: the alert's contract JSON
  * (CONTRACT.md section 6) at the top level, plus `transitionId` (drop repeats
- * by it) and `kind`. One line of alerts.jsonl, the webhook body, and the JSON
- * part of the SNS message.
+ * by it), `sequence` (contiguous per plantId, type and subject: a jump shows
+ * a transition not yet seen; docs/alert-delivery.md) and `kind`. One line of
+ * alerts.jsonl, the webhook body, and the JSON part of the SNS message.
  */
-export type TransitionRecord = { readonly transitionId: string; readonly kind: TransitionKind } & AlertJson;
+export type TransitionRecord = {
+  readonly transitionId: string;
+  readonly sequence: number;
+  readonly kind: TransitionKind;
+} & AlertJson;
 
 export function transitionRecord(transition: AlertTransition): TransitionRecord {
-  return { transitionId: transition.transitionId, kind: transition.kind, ...alertJson(transition.alert) };
+  return {
+    transitionId: transition.transitionId,
+    sequence: transition.alert.sequence,
+    kind: transition.kind,
+    ...alertJson(transition.alert),
+  };
 }
 
 /** Russian and Kazakh Cyrillic, lower case, by a simple phonetic scheme (GOST-like for Russian). */

@@ -41,12 +41,13 @@ const resolved = resolve(acked.alert, T0 + 120_000).transition;
 
 const recordOf = (t: AlertTransition) => ({
   transitionId: t.transitionId,
+  sequence: t.alert.sequence,
   kind: t.kind,
   ...alertJson(t.alert),
 });
 
 describe('alerts.jsonl', () => {
-  it('appends one JSON line per transition: the alert JSON at the top level, with transitionId and kind', async () => {
+  it('appends one JSON line per transition: the alert JSON at the top level, with transitionId, sequence and kind', async () => {
     const publisher = publisherOn(dir);
     for (const t of [opened, acked, resolved]) await publisher.publish(t);
     const lines = await fileLines();

@@ -41,7 +41,7 @@ const withSubject = (subject: string) => transitionOf(alert(), 'opened', subject
 const SNS_SUBJECT = /^[!-~]([ -~]*[!-~])?$/;
 
 describe('what is published', () => {
-  it('publishes to the topic with the filter attributes and the transition id, all strings', async () => {
+  it('publishes to the topic with the filter attributes, the alert and transition ids and the sequence', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const step = acknowledge(alert({ severity: 'critical' }), T0 + 60_000);
     await publisher.publish(step.transition);
@@ -54,8 +54,49 @@ describe('what is published', () => {
       alertType: { DataType: 'String', StringValue: 'DIVERSION_BELOW_TARGET' },
       severity: { DataType: 'String', StringValue: 'critical' },
       state: { DataType: 'String', StringValue: 'acknowledged' },
+      kind: { DataType: 'String', StringValue: 'acknowledged' },
+      alertId: { DataType: 'String', StringValue: step.next.alertId },
       transitionId: { DataType: 'String', StringValue: step.transition.transitionId },
+      sequence: { DataType: 'Number', StringValue: '2' },
     });
+    // SNS allows at most 10 message attributes.
+    expect(Object.keys(input?.MessageAttributes ?? {}).length).toBeLessThanOrEqual(10);
+  });
+
+  it('puts the same sequence and transitionId in the attributes and the JSON body of every transition', async () => {
+    sns.on(PublishCommand).resolves({});
+    const opened = open();
+    const acked = acknowledge(opened.next, T0 + 60_000);
+    for (const step of [opened, acked]) await publisher.publish(step.transition);
+    const inputs = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+    const seen = inputs.map((input) => {
+      const message = input.Message ?? '';
+      const body = JSON.parse(message.slice(message.indexOf('{'))) as {
+        transitionId: string;
+        sequence: number;
+      };
+      const attributes = input.MessageAttributes ?? {};
+      return {
+        body: [body.transitionId, body.sequence],
+        attributes: [attributes.transitionId?.StringValue, Number(attributes.sequence?.StringValue)],
+      };
+    });
+    expect(seen).toEqual([
+      { body: [opened.transition.transitionId, 1], attributes: [opened.transition.transitionId, 1] },
+      { body: [acked.transition.transitionId, 2], attributes: [acked.transition.transitionId, 2] },
+    ]);
+  });
+
+  it('reports a publish cut off by its timeout (AbortError) as the topic unavailable, so the relay stops in order', async () => {
+    sns.on(PublishCommand).rejects(Object.assign(new Error('Request aborted'), { name: 'AbortError' }));
+    await expect(publisher.publish(open().transition)).rejects.toBeInstanceOf(UnavailableError);
+  });
+
+  it('refuses a timeout that is not a positive integer', () => {
+    const client = new SNSClient({ region: 'eu-central-1' });
+    expect(() => new SnsAlertPublisher({ client, topicArn: TOPIC, timeoutMs: 0 })).toThrow(
+      /timeoutMs.*got 0/,
+    );
   });
 
   it('sends an ASCII subject as given, and a plain summary followed by the alert JSON', async () => {
@@ -71,6 +112,7 @@ describe('what is published', () => {
     expect(summary).toContain(`Transition: ${transition.transitionId}`);
     expect(JSON.parse(json)).toEqual({
       transitionId: transition.transitionId,
+      sequence: 1,
       kind: 'opened',
       ...alertJson(transition.alert),
     });
