@@ -22,7 +22,12 @@
 
 import { type CompletenessSettings, isComplete, isLive } from '../domain/alerts/completeness.ts';
 import { remind } from '../domain/alerts/lifecycle.ts';
-import { type AlertRuleSettings, DEFAULT_ALERT_RULES, type Evaluation } from '../domain/alerts/model.ts';
+import {
+  type Alert,
+  type AlertRuleSettings,
+  DEFAULT_ALERT_RULES,
+  type Evaluation,
+} from '../domain/alerts/model.ts';
 import {
   evaluateCombustion,
   evaluateDiversion,
@@ -375,9 +380,9 @@ export class AlertEngine {
     };
   }
 
-  /** Reminders for every open alert of the plant, paged to the end. */
+  /** Reminders for every open alert of the plant: all pages are read first, as a reminder moves an alert in the listing. */
   private async remind(plant: PlantConfig, settings: AlertRuleSettings, now: number): Promise<number> {
-    let transitions = 0;
+    const open: Alert[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.deps.alerts.listAlerts({
@@ -386,17 +391,19 @@ export class AlertEngine {
         limit: 500,
         ...(cursor === undefined ? {} : { cursor }),
       });
-      for (const alert of page.items) {
-        const reminder = remind(alert, now, settings);
-        if (
-          reminder &&
-          (await this.deps.alerts.applyTransition(reminder.next, alert.sequence, reminder.transition))
-        ) {
-          transitions++;
-        }
-      }
+      open.push(...page.items);
       cursor = page.cursor;
     } while (cursor !== undefined);
+    let transitions = 0;
+    for (const alert of open) {
+      const reminder = remind(alert, now, settings);
+      if (
+        reminder &&
+        (await this.deps.alerts.applyTransition(reminder.next, alert.sequence, reminder.transition))
+      ) {
+        transitions++;
+      }
+    }
     return transitions;
   }
 

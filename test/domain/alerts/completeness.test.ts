@@ -1,0 +1,56 @@
+/** When a plant-local day counts as live, and when as complete (completeness.ts). */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isComplete, isLive } from '../../../lambdas/domain/alerts/completeness.ts';
+
+const MIN = 60_000;
+const DAY = { start: 0, end: 24 * 60 * MIN };
+const SETTINGS = { settleMinutes: 2, quietMinutes: 4 };
+
+describe('isLive', () => {
+  it.each([
+    ['during the day', DAY.end - 10 * MIN, true],
+    ['within the settle delay after its end', DAY.end + 2 * MIN - 1, true],
+    ['once the settle delay after its end has passed', DAY.end + 2 * MIN, false],
+    ['a day later', DAY.end + 24 * 60 * MIN, false],
+  ])('data received %s: %s', (_when, receivedAt, live) => {
+    expect(isLive(DAY, receivedAt, SETTINGS)).toBe(live);
+  });
+});
+
+describe('isComplete', () => {
+  const arrival = (lastArrivalAt: number) => ({ end: DAY.end, lastArrivalAt });
+
+  it('is never complete before the day is over, whatever the frontier and the quiet', () => {
+    expect(isComplete(arrival(0), DAY.end + 60 * MIN, DAY.end - 1, SETTINGS)).toBe(false);
+  });
+
+  it('is complete once the frontier passed the end and nothing arrived for the settle delay', () => {
+    const last = DAY.end + 60 * MIN;
+    expect(isComplete(arrival(last), DAY.end, last + 2 * MIN - 1, SETTINGS)).toBe(false);
+    expect(isComplete(arrival(last), DAY.end, last + 2 * MIN, SETTINGS)).toBe(true);
+  });
+
+  it('waits for the quiet period when the frontier has not passed the end', () => {
+    const last = DAY.end + 60 * MIN;
+    expect(isComplete(arrival(last), DAY.end - 1, last + 4 * MIN - 1, SETTINGS)).toBe(false);
+    expect(isComplete(arrival(last), DAY.end - 1, last + 4 * MIN, SETTINGS)).toBe(true);
+    expect(isComplete(arrival(last), undefined, last + 4 * MIN, SETTINGS)).toBe(true);
+  });
+
+  it('stays complete as time goes on while nothing new arrives (monotone in now)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 3 * DAY.end }),
+        fc.option(fc.integer({ min: 0, max: 3 * DAY.end }), { nil: undefined }),
+        fc.integer({ min: 0, max: 3 * DAY.end }),
+        fc.integer({ min: 0, max: DAY.end }),
+        (last, frontier, now, later) => {
+          if (isComplete(arrival(last), frontier, now, SETTINGS)) {
+            expect(isComplete(arrival(last), frontier, now + later, SETTINGS)).toBe(true);
+          }
+        },
+      ),
+    );
+  });
+});
