@@ -139,11 +139,13 @@ function judgeDiversion(point: KpiPoint, when: string, settings: AlertRuleSettin
 /**
  * Diversion rate against the target, with a deadband above it: firing below
  * `target`, clear at `target + deadband` or more, holding in between and while
- * fewer than `minReceivedT` tonnes were received. One subject, `day`: the
- * plant-local day so far (it need not be complete, CONTRACT.md section 6), so
- * a drop that lasts several days stays one alert. A day so far may fire but
- * only a complete day clears: the running rate of a day swings with each
- * truck, and an alert must not resolve and reopen with it. Severity warning.
+ * fewer than `minReceivedT` tonnes were received. One subject per
+ * plant-local day, `day/{YYYY-MM-DD}`: each day that misses the target is one
+ * alert about that day, which a later good day does not resolve (only that
+ * day's own figure, corrected, can). A live day so far may fire (it need not
+ * be complete, CONTRACT.md section 6) but only the complete day clears: the
+ * running rate of a day swings with each truck, and an alert must not resolve
+ * and reopen with it. Severity warning.
  */
 export function evaluateDiversion(
   plantId: string,
@@ -151,13 +153,14 @@ export function evaluateDiversion(
   settings: AlertRuleSettings,
   timeZone: string = DEFAULT_TIME_ZONE,
 ): Evaluation {
+  const date = localDate(day.start, timeZone);
   return evaluation(
     plantId,
     'DIVERSION_BELOW_TARGET',
-    'day',
+    `day/${date}`,
     'warning',
     day,
-    judgeDiversion(day, `on ${localDate(day.start, timeZone)}`, settings),
+    judgeDiversion(day, `on ${date}`, settings),
   );
 }
 
