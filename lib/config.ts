@@ -8,6 +8,7 @@
 import type { Node } from 'constructs';
 import { DEFAULT_PLANT_SETTINGS, type PlantConfig } from '../lambdas/domain/plant.ts';
 import { PLANT_ID_PATTERN } from '../lambdas/domain/telemetry.ts';
+import { reservedConcurrencyOf } from './reserved-concurrency.ts';
 
 export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
@@ -52,6 +53,8 @@ export interface ProcessorConfig {
   readonly timeoutSeconds: number;
   /** Concurrent processor invocations the event source may run (protects Timestream and DynamoDB). */
   readonly maxConcurrency: number;
+  /** Reserved for the processor (0: none); at least `maxConcurrency` otherwise (lib/reserved-concurrency.ts). */
+  readonly reservedConcurrency: number;
 }
 
 export interface RetentionConfig {
@@ -110,6 +113,7 @@ export const CONTEXT_KEYS = [
   'processorBatchingWindowSeconds',
   'processorTimeoutSeconds',
   'processorMaxConcurrency',
+  'processorReservedConcurrency',
   'schedulerIntervalMinutes',
   'logRetentionDays',
   'retainData',
@@ -166,13 +170,8 @@ function fail(key: string, expectation: string, value: unknown): never {
 
 function integer(context: RawContext, key: ContextKey & keyof typeof DEFAULTS, min: number, max: number) {
   const value = context[key] ?? DEFAULTS[key];
-  const number =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string' && /^\d+$/.test(value)
-        ? Number(value)
-        : NaN;
-  if (!Number.isSafeInteger(number) || number < min || number > max) {
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < min || number > max) {
     fail(key, `an integer from ${min} to ${max}`, value);
   }
   return number;
@@ -336,11 +335,15 @@ export function parseConfig(context: RawContext): WteConfig {
     fail('logRetentionDays', `one of ${LOG_RETENTION_DAYS.join(', ')}`, context.logRetentionDays);
   }
 
+  const maxConcurrency = integer(context, 'processorMaxConcurrency', 2, 1000);
+  const reserved = reservedConcurrencyOf(context.processorReservedConcurrency, maxConcurrency);
+  if (typeof reserved !== 'number') fail('processorReservedConcurrency', reserved.expected, reserved.got);
   const processor: ProcessorConfig = {
     batchSize: integer(context, 'processorBatchSize', 1, 10_000),
     maxBatchingWindowSeconds: integer(context, 'processorBatchingWindowSeconds', 0, 300),
     timeoutSeconds: integer(context, 'processorTimeoutSeconds', 10, 900),
-    maxConcurrency: integer(context, 'processorMaxConcurrency', 2, 1000),
+    maxConcurrency,
+    reservedConcurrency: reserved,
   };
   if (processor.batchSize > 10 && processor.maxBatchingWindowSeconds < 1) {
     fail(

@@ -50,6 +50,8 @@ export class TelemetryProcessing extends Construct {
       description: 'Telemetry queue processor: Timestream, state, alert rules, rejection notices',
       memorySize: 1024,
       timeout,
+      // Its own share of the account's concurrency: a flood on ingest and the authorizer cannot starve it.
+      reservedConcurrency: props.processor.reservedConcurrency,
       logRetentionDays: props.logRetentionDays,
       invocation: 'queue',
     }).bind(
@@ -63,6 +65,15 @@ export class TelemetryProcessing extends Construct {
         this.processor.access,
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/wte/v1/*/rejected]',
         'The processor answers gateways of any plant on wte/v1/{plantId}/rejected; plant ids are data, not known at deploy time. The wildcard is one topic level of that one topic family.',
+      );
+    }
+    if (
+      props.processor.reservedConcurrency > 0 &&
+      props.processor.reservedConcurrency < props.processor.maxConcurrency
+    ) {
+      // A throttled SQS batch counts as a receive and moves toward the DLQ.
+      throw new Error(
+        `processor reserved concurrency (${props.processor.reservedConcurrency}) must be 0 or at least the event source's maximum concurrency (${props.processor.maxConcurrency})`,
       );
     }
     this.processor.function.addEventSource(

@@ -63,6 +63,8 @@ export interface WteFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   readonly logRetentionDays: number;
   readonly invocation: Invocation;
+  /** Concurrent executions reserved for this function (taken from the account's pool); 0 or unset: none. */
+  readonly reservedConcurrency?: number;
   /** Required for `async` functions: where failed events go after Lambda's retries. */
   readonly deadLetterQueue?: { readonly queue: sqs.IQueue; readonly keyArn: string };
 }
@@ -116,6 +118,7 @@ export class WteFunction extends Construct {
       architecture: FUNCTION_ARCHITECTURE,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
