@@ -13,6 +13,12 @@ import { errorResponse, type HttpEvent, json, problemResponse } from './http.ts'
 export interface AlertsApiDeps {
   readonly alerts: AlertStore;
   readonly clock: Clock;
+  /**
+   * Publishes what an acknowledgement queued, through the leased relay
+   * (docs/alert-delivery.md); best effort and bounded: what it leaves, the
+   * lease holder or the scheduled run publishes. Default: nothing here.
+   */
+  readonly relay?: () => Promise<unknown>;
 }
 
 export const MAX_ALERTS_PAGE = 500;
@@ -90,6 +96,8 @@ export function makeAcknowledgeAlertHandler(deps: AlertsApiDeps) {
         // Already acknowledged or resolved: acknowledging again changes nothing.
         if (!change) return json(200, alertJson(alert));
         if (await deps.alerts.applyTransition(change.next, alert.sequence, change.transition)) {
+          // The acknowledgement is stored and queued: a relay failure must not turn it into an error.
+          await deps.relay?.().catch(() => undefined);
           return json(200, alertJson(change.next));
         }
       }

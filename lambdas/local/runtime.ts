@@ -238,7 +238,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         kpis: makeKpisHandler({ metrics, plants: state, clock }),
         series: makeSeriesHandler({ metrics, plants: state, clock }),
         listAlerts: makeListAlertsHandler({ alerts, clock }),
-        ackAlert: makeAcknowledgeAlertHandler({ alerts, clock }),
+        // An acknowledgement goes out at once, like the processor's transitions (no lease wait).
+        ackAlert: makeAcknowledgeAlertHandler({ alerts, clock, relay: () => relay(0) }),
         listPlants: makeListPlantsHandler({ plants: state }),
         page: makeOperatorPageHandler({ log }),
         ready: () => ready,
