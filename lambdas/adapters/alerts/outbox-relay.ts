@@ -18,8 +18,9 @@
  * run, transitions go out in the store's order (oldest first, each alert's
  * own in sequence). That holds for one relay at a time: two relays running at
  * once may both publish the same transition, and interleave an alert's
- * transitions. Run it where one instance runs at a time (after a processor
- * batch with reserved concurrency, or on a schedule), or accept the repeats.
+ * transitions. So callers never run this directly but through
+ * relayWithLease (leased-relay.ts), which runs it only while holding the
+ * relay lease (docs/alert-delivery.md).
  *
  * Errors other than UnavailableError (a missing topic, no permission, a
  * malformed stored item) are not transient: they propagate, and the
