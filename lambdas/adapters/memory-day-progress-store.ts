@@ -11,6 +11,7 @@ export class MemoryDayProgressStore implements DayProgressStore {
   private readonly days = new Map<string, DayArrival>();
   private readonly frontiers = new Map<string, number>();
   private readonly liveFrontiers = new Map<string, number>();
+  private readonly lateArrivals = new Map<string, number>();
 
   async recordArrival(
     plantId: string,
@@ -31,6 +32,8 @@ export class MemoryDayProgressStore implements DayProgressStore {
       });
     }
     this.frontiers.set(plantId, Math.max(this.frontiers.get(plantId) ?? frontier, frontier));
+    if (days.some((d) => d.late))
+      this.lateArrivals.set(plantId, Math.max(this.lateArrivals.get(plantId) ?? receivedAt, receivedAt));
     if (live)
       this.liveFrontiers.set(plantId, Math.max(this.liveFrontiers.get(plantId) ?? frontier, frontier));
   }
@@ -55,12 +58,14 @@ export class MemoryDayProgressStore implements DayProgressStore {
   async progress(plantId: string): Promise<PlantProgress> {
     const frontier = this.frontiers.get(plantId);
     const liveFrontier = this.liveFrontiers.get(plantId);
+    const lastLateArrivalAt = this.lateArrivals.get(plantId);
     const days = [...this.days.values()]
       .filter((d) => d.plantId === plantId)
       .sort((a, b) => a.start - b.start);
     return {
       ...(frontier === undefined ? {} : { frontier }),
       ...(liveFrontier === undefined ? {} : { liveFrontier }),
+      ...(lastLateArrivalAt === undefined ? {} : { lastLateArrivalAt }),
       days,
     };
   }

@@ -363,7 +363,7 @@ export class AlertEngine {
     for (const day of progress.days) {
       if (!day.late) evaluations.push(...(await this.diversion(plant, settings, day, day.start, now)));
       if (day.owed > 0) evaluations.push(...(await this.combustionOfDay(plant, settings, day, now)));
-      if (isComplete(day, progress.frontier, now, completeness(settings))) {
+      if (isComplete(day, progress, now, completeness(settings))) {
         evaluations.push(...(await this.completeDay(plant, settings, day, now)));
         complete.push(day);
       }

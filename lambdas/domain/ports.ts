@@ -207,6 +207,8 @@ export interface PlantProgress {
   readonly frontier?: number;
   /** The latest data time received on time (live, not a backfill): how the stale rule knows a series was reporting. */
   readonly liveFrontier?: number;
+  /** The latest receive time of late data (for days already over), any day: how long a backfill has been quiet. */
+  readonly lastLateArrivalAt?: number;
   readonly days: readonly DayArrival[];
 }
 
@@ -216,7 +218,8 @@ export interface DayProgressStore {
    * Records that data of `days` arrived at `receivedAt` (the latest arrival
    * wins, `late` sticks) and moves the plant's frontier, the latest data time
    * received, to `frontier` when that is later; when `frontier` arrived on
-   * time (`live`), the live frontier too. Idempotent.
+   * time (`live`), the live frontier too; when any day is late, the plant's
+   * last late arrival to `receivedAt` when that is later. Idempotent.
    */
   recordArrival(
     plantId: string,

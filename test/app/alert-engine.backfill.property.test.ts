@@ -192,7 +192,7 @@ describe('a backfilled past day', () => {
       fc.asyncProperty(uploads, async (deliveries) => {
         expect(await transitionsOf(deliveries)).toEqual(expected);
       }),
-      { numRuns: 12, seed: 20261206 },
+      { numRuns: 20, seed: 20261206, endOnFailure: true },
     );
   }, 300_000);
 });

@@ -5,7 +5,7 @@
  * | item          | pk              | sk                  | attributes                                          |
  * | ------------- | --------------- | ------------------- | --------------------------------------------------- |
  * | day arrival   | PLANT#{plantId} | DAY#{start, 16 dig} | dayStart, dayEnd, lastArrivalAt, late, owed (N)     |
- * | data frontier | PLANT#{plantId} | FRONTIER            | frontier (N, epoch ms)                              |
+ * | frontiers     | PLANT#{plantId} | FRONTIER            | frontier, liveFrontier, lastLateArrivalAt (N, ms)   |
  *
  * 'DAY#' < 'FRONTIER' < 'TICKET#' in string order, so one Query with
  * `sk BETWEEN 'DAY#' AND 'FRONTIER'` reads a plant's progress and nothing
@@ -39,13 +39,16 @@ export class DynamoDayProgressStore extends StateTableStore implements DayProgre
     live: boolean,
   ): Promise<void> {
     for (const day of days) await this.recordDay(plantId, day, receivedAt);
-    for (const name of live ? ['frontier', 'liveFrontier'] : ['frontier']) {
+    const advances: Array<[string, number]> = [['frontier', frontier]];
+    if (live) advances.push(['liveFrontier', frontier]);
+    if (days.some((d) => d.late)) advances.push(['lastLateArrivalAt', receivedAt]);
+    for (const [name, value] of advances) {
       await this.conditional('advanceFrontier', {
         Key: key(plantPk(plantId), FRONTIER_SK),
         UpdateExpression: 'SET #f = :f',
         ConditionExpression: 'attribute_not_exists(#f) OR #f < :f',
         ExpressionAttributeNames: { '#f': name },
-        ExpressionAttributeValues: { ':f': num(frontier) },
+        ExpressionAttributeValues: { ':f': num(value) },
       });
     }
   }
@@ -131,15 +134,17 @@ export class DynamoDayProgressStore extends StateTableStore implements DayProgre
       items.push(...(out.Items ?? []));
       startKey = out.LastEvaluatedKey;
     } while (startKey);
-    let frontiers: { frontier?: number; liveFrontier?: number } = {};
+    let frontiers: Omit<PlantProgress, 'days'> = {};
     const days: DayArrival[] = [];
     for (const item of items) {
       if (item[SK]?.S === FRONTIER_SK) {
         const frontier = numberOf(item, 'frontier');
         const liveFrontier = numberOf(item, 'liveFrontier');
+        const lastLateArrivalAt = numberOf(item, 'lastLateArrivalAt');
         frontiers = {
           ...(frontier === undefined ? {} : { frontier }),
           ...(liveFrontier === undefined ? {} : { liveFrontier }),
+          ...(lastLateArrivalAt === undefined ? {} : { lastLateArrivalAt }),
         };
         continue;
       }

@@ -5,16 +5,19 @@
  *
  * - A day is *live* while data can still arrive on time: until `settle`
  *   after its end. Its data is judged as it comes (the day so far, at each
- *   ticket), as CONTRACT.md section 6 asks.
+ *   ticket), as CONTRACT.md section 6 asks. It is complete once it is over,
+ *   the plant's frontier (the latest data time received) has passed its end
+ *   and nothing new arrived for it for `settle`, or nothing arrived for it
+ *   for `quiet`.
  * - Data that arrives after that is *late*: the day is then judged only as a
- *   whole, once complete, so a backfill uploaded in pieces never raises an
- *   alert about a part of a day.
- * - A day is *complete* once it is over and either the plant's frontier
- *   (the latest data time received) has passed its end and nothing new
- *   arrived for it for `settle`, or nothing new arrived for it for
- *   `quiet`, whatever the frontier.
+ *   whole, once the plant's late data has stopped for `quiet`. Not by the
+ *   frontier: a backfill's pieces reach the processor out of order (SQS,
+ *   several processors), so a later day's piece may pass the frontier over a
+ *   day whose own pieces are still on their way. Waiting for the whole
+ *   backfill to pause keeps any cut or order of the upload from judging a
+ *   part of a day.
  */
-import type { DayArrival } from '../ports.ts';
+import type { DayArrival, PlantProgress } from '../ports.ts';
 import { MINUTE_MS } from '../time.ts';
 
 export interface CompletenessSettings {
@@ -35,13 +38,19 @@ export function isLive(
 
 /** The day is over and its data has stopped coming (see the module comment). */
 export function isComplete(
-  day: Pick<DayArrival, 'end' | 'lastArrivalAt'>,
-  frontier: number | undefined,
+  day: Pick<DayArrival, 'end' | 'lastArrivalAt' | 'late'>,
+  plant: Pick<PlantProgress, 'frontier' | 'lastLateArrivalAt'>,
   now: number,
   settings: CompletenessSettings,
 ): boolean {
   if (now < day.end) return false;
+  const quiet = settings.quietMinutes * MINUTE_MS;
+  if (day.late) return now - Math.max(day.lastArrivalAt, plant.lastLateArrivalAt ?? 0) >= quiet;
   const quietFor = now - day.lastArrivalAt;
-  if (quietFor >= settings.quietMinutes * MINUTE_MS) return true;
-  return frontier !== undefined && frontier >= day.end && quietFor >= settings.settleMinutes * MINUTE_MS;
+  if (quietFor >= quiet) return true;
+  return (
+    plant.frontier !== undefined &&
+    plant.frontier >= day.end &&
+    quietFor >= settings.settleMinutes * MINUTE_MS
+  );
 }

@@ -58,11 +58,17 @@ describe.each(stores)('%s', (_name, open) => {
     expect(await days.progress('p2')).toEqual({ days: [] });
   });
 
-  it('only a live frontier moves the live frontier', async () => {
+  it('only a live frontier moves the live frontier, and only late data the last late arrival', async () => {
     const days = await open();
     await days.recordArrival('p1', [day(0, true)], 9_000, DAY + 500, false);
-    expect(await days.progress('p1')).toMatchObject({ frontier: DAY + 500 });
-    expect((await days.progress('p1')).liveFrontier).toBeUndefined();
+    await days.recordArrival('p1', [day(0, true)], 8_000, DAY + 400, false);
+    await days.recordArrival('p1', [day(2)], 12_000, DAY + 2 * DAY_MS, true);
+    const progress = await days.progress('p1');
+    expect(progress).toMatchObject({
+      frontier: DAY + 2 * DAY_MS,
+      liveFrontier: DAY + 2 * DAY_MS,
+      lastLateArrivalAt: 9_000,
+    });
   });
 
   it('keeps a day late once any of its data came late, even when an earlier arrival lands after', async () => {

@@ -19,23 +19,41 @@ describe('isLive', () => {
 });
 
 describe('isComplete', () => {
-  const arrival = (lastArrivalAt: number) => ({ end: DAY.end, lastArrivalAt });
+  const arrival = (lastArrivalAt: number, late = false) => ({ end: DAY.end, lastArrivalAt, late });
+  const plant = (frontier?: number, lastLateArrivalAt?: number) => ({
+    ...(frontier === undefined ? {} : { frontier }),
+    ...(lastLateArrivalAt === undefined ? {} : { lastLateArrivalAt }),
+  });
 
   it('is never complete before the day is over, whatever the frontier and the quiet', () => {
-    expect(isComplete(arrival(0), DAY.end + 60 * MIN, DAY.end - 1, SETTINGS)).toBe(false);
+    expect(isComplete(arrival(0), plant(DAY.end + 60 * MIN), DAY.end - 1, SETTINGS)).toBe(false);
   });
 
   it('is complete once the frontier passed the end and nothing arrived for the settle delay', () => {
     const last = DAY.end + 60 * MIN;
-    expect(isComplete(arrival(last), DAY.end, last + 2 * MIN - 1, SETTINGS)).toBe(false);
-    expect(isComplete(arrival(last), DAY.end, last + 2 * MIN, SETTINGS)).toBe(true);
+    expect(isComplete(arrival(last), plant(DAY.end), last + 2 * MIN - 1, SETTINGS)).toBe(false);
+    expect(isComplete(arrival(last), plant(DAY.end), last + 2 * MIN, SETTINGS)).toBe(true);
   });
 
   it('waits for the quiet period when the frontier has not passed the end', () => {
     const last = DAY.end + 60 * MIN;
-    expect(isComplete(arrival(last), DAY.end - 1, last + 4 * MIN - 1, SETTINGS)).toBe(false);
-    expect(isComplete(arrival(last), DAY.end - 1, last + 4 * MIN, SETTINGS)).toBe(true);
-    expect(isComplete(arrival(last), undefined, last + 4 * MIN, SETTINGS)).toBe(true);
+    expect(isComplete(arrival(last), plant(DAY.end - 1), last + 4 * MIN - 1, SETTINGS)).toBe(false);
+    expect(isComplete(arrival(last), plant(DAY.end - 1), last + 4 * MIN, SETTINGS)).toBe(true);
+    expect(isComplete(arrival(last), plant(), last + 4 * MIN, SETTINGS)).toBe(true);
+  });
+
+  it("judges a late day only once the plant's late data paused for the quiet period, whatever the frontier", () => {
+    const last = DAY.end + 60 * MIN;
+    // Another day's late data kept coming: not yet, though this day is quiet and the frontier passed it.
+    expect(
+      isComplete(arrival(last, true), plant(DAY.end + 1, last + 3 * MIN), last + 5 * MIN, SETTINGS),
+    ).toBe(false);
+    expect(
+      isComplete(arrival(last, true), plant(DAY.end + 1, last + 3 * MIN), last + 7 * MIN, SETTINGS),
+    ).toBe(true);
+    expect(isComplete(arrival(last, true), plant(DAY.end + 1, last), last + 4 * MIN - 1, SETTINGS)).toBe(
+      false,
+    );
   });
 
   it('stays complete as time goes on while nothing new arrives (monotone in now)', () => {
@@ -46,8 +64,8 @@ describe('isComplete', () => {
         fc.integer({ min: 0, max: 3 * DAY.end }),
         fc.integer({ min: 0, max: DAY.end }),
         (last, frontier, now, later) => {
-          if (isComplete(arrival(last), frontier, now, SETTINGS)) {
-            expect(isComplete(arrival(last), frontier, now + later, SETTINGS)).toBe(true);
+          if (isComplete(arrival(last), plant(frontier), now, SETTINGS)) {
+            expect(isComplete(arrival(last), plant(frontier), now + later, SETTINGS)).toBe(true);
           }
         },
       ),
