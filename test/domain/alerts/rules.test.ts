@@ -36,7 +36,7 @@ describe('evaluateDiversion', () => {
     expect(day).toEqual({
       plantId: PLANT,
       type: 'DIVERSION_BELOW_TARGET',
-      subject: 'day',
+      subject: 'day/2026-11-24',
       status: 'firing',
       severity: 'warning',
       window: { start: Date.parse('2026-11-23T19:00:00Z'), end: Date.parse('2026-11-24T19:00:00Z') },

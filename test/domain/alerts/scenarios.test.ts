@@ -76,44 +76,47 @@ describe('daily KPI rules over synthetic plant days', () => {
     expect(harness.transitions).toEqual([]);
   });
 
-  it('a diversion drop raises exactly one alert, which resolves once the rate clears the deadband', () => {
+  it('a diversion drop raises one alert for each day below target, and the good days after it resolve none', () => {
     const harness = runDays(withDiversion([0.35, 0.33, 0.36, 0.41, 0.45, 0.7]), 28, ['diversion']);
     expect(harness.kinds()).toEqual([
-      'opened DIVERSION_BELOW_TARGET/day',
-      'resolved DIVERSION_BELOW_TARGET/day',
+      'opened DIVERSION_BELOW_TARGET/day/2026-11-29',
+      'opened DIVERSION_BELOW_TARGET/day/2026-11-30',
+      'opened DIVERSION_BELOW_TARGET/day/2026-12-01',
     ]);
-    const [opened, resolved] = harness.transitions;
+    const [opened] = harness.transitions;
     expect(opened?.alert).toMatchObject({
       openedAt: dayStart(29),
       value: expect.closeTo(0.35, 9),
       severity: 'warning',
+      state: 'open',
     });
     expect(opened?.subject).toMatch(
       /^\[WARNING\] kz-ast-01: Landfill diversion 35\.0 % on 2026-11-29 is below/,
     );
-    // 0.41 on day 31 is inside the deadband: the alert resolves on day 32 (0.45), not before.
-    expect(resolved?.alert).toMatchObject({
-      resolvedAt: dayStart(33),
-      value: expect.closeTo(0.45, 9),
-      sequence: 2,
-    });
+    // Each day's alert stays open for an operator: a later good day is not that day's figure.
+    expect(harness.transitions.every((t) => t.alert.state === 'open')).toBe(true);
   });
 
   it('the same outage also trips the landfill-spike rule once, and nothing else', () => {
     const harness = runDays(withDiversion([0.35, 0.33, 0.36, 0.41, 0.45, 0.75]), 28);
     expect(harness.kinds()).toEqual([
-      'opened DIVERSION_BELOW_TARGET/day',
+      'opened DIVERSION_BELOW_TARGET/day/2026-11-29',
       'opened LANDFILL_SPIKE/plant',
-      'resolved DIVERSION_BELOW_TARGET/day',
+      'opened DIVERSION_BELOW_TARGET/day/2026-11-30',
+      'opened DIVERSION_BELOW_TARGET/day/2026-12-01',
       'resolved LANDFILL_SPIKE/plant',
     ]);
   });
 
-  it('a rate flapping around the target inside the deadband opens one alert and never floods', () => {
+  it('a rate flapping around the target opens one alert per day below it, at most one a day, never resolved and reopened', () => {
     const flapping = Array.from({ length: 12 }, (_, k) => (k % 2 === 0 ? 0.39 : 0.41));
     const harness = runDays(withDiversion(flapping), 28, ['diversion']);
-    expect(harness.kinds()).toEqual(['opened DIVERSION_BELOW_TARGET/day']);
-    expect(harness.alerts.get(`${PLANT}|DIVERSION_BELOW_TARGET|day`)).toMatchObject({
+    expect(harness.kinds()).toEqual(
+      ['11-29', '12-01', '12-03', '12-05', '12-07', '12-09'].map(
+        (d) => `opened DIVERSION_BELOW_TARGET/day/2026-${d}`,
+      ),
+    );
+    expect(harness.alerts.get(`${PLANT}|DIVERSION_BELOW_TARGET|day/2026-12-09`)).toMatchObject({
       state: 'open',
       sequence: 1,
       value: expect.closeTo(0.39, 9),
