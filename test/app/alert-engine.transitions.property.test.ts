@@ -173,7 +173,6 @@ describe('alert engine under late, reordered and repeated delivery', () => {
       'combustion-temperature-low#1 opened',
       'combustion-temperature-low#2 resolved',
       'diversion-below-target#1 opened',
-      'diversion-below-target#2 resolved',
     ]);
     expect(new Set(expected).size).toBe(expected.length);
     await fc.assert(
