@@ -81,7 +81,7 @@ function message(g: number, i: number, ts: number) {
     messageId: `load-${g}-${i}`,
     plantId,
     readings: METRICS.flatMap((metric, m) =>
-      LINES.map((line, l) => ({ ts, line, metric, value: 500 + ((i * 7 + m * 3 + l) % 400) + 0.25 })),
+      LINES.map((line, l) => ({ ts, line, metric, value: 50 + ((i * 7 + m * 3 + l) % 40) + 0.25 })),
     ),
     movements:
       i % TICKET_EVERY === 0
