@@ -84,6 +84,6 @@ export class ApiHandlers extends Construct {
       entry: 'alerts-api',
       exported: 'ackHandler',
       description: 'POST /v1/alerts/{alertId}/ack',
-    }).bind(access.stateTable(['GetItem', 'PutItem', 'UpdateItem']));
+    }).bind(access.stateTable(['GetItem', 'PutItem', 'UpdateItem', 'Query']), access.alertsTopic());
   }
 }

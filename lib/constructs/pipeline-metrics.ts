@@ -14,6 +14,7 @@ export const INGEST_METRICS = [
   'MovementsAccepted',
   'ItemsRejected',
   'IngestUnavailable',
+  'IngestQueueRefused',
 ] as const;
 /** Metrics of lambdas/handlers/processor.ts. */
 export const PROCESSOR_METRICS = [
@@ -21,6 +22,7 @@ export const PROCESSOR_METRICS = [
   'MessagesFailed',
   'ReadingsStored',
   'ItemsQuarantined',
+  'AlertEvaluationsDeferred',
 ] as const;
 
 export type PipelineMetricName = (typeof INGEST_METRICS)[number] | (typeof PROCESSOR_METRICS)[number];

@@ -102,6 +102,15 @@ export class PipelineMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    alarm('IngestQueueRefused', {
+      alarmDescription:
+        "The telemetry queue refused ingest's messages for good (access denied, KMS key, missing queue, invalid content): a configuration to fix, not an outage. Gateways were answered 503 with Retry-After 60 and keep their data.",
+      metric: pipelineMetric('IngestQueueRefused', 'ingest', FIVE_MINUTES),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     alarm('Api5xx', {
       alarmDescription: 'The API answered 5xx (503 by contract) to at least 5 requests in 5 minutes.',
       metric: stage.metricServerError({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),

@@ -3,7 +3,9 @@
  * (`makeProcessorHandler`), the real Timestream writer, DynamoDB state and
  * alert stores, alert engine (reading through the real Timestream reader),
  * outbox relay and SNS publisher, wired as lambdas/entry/processor.ts wires
- * them. Only the AWS clients are fakes:
+ * them, except that the relay runs bare, one at a time (the lease that makes
+ * it one at a time on AWS is tested in test/adapters/alerts/leased-relay.test.ts).
+ * Only the AWS clients are fakes:
  *
  * - Timestream WriteRecords: the documented fake (test/adapters/timestream),
  *   30 % of calls throttled and 5 % failing with a 5xx; Query: the query fake
