@@ -81,7 +81,7 @@ export class ApiHandlers extends Construct {
       description: 'GET /v1/alerts',
     }).bind(access.stateTable(['GetItem', 'Query']));
     this.acknowledgeAlert = handler('AcknowledgeAlert', {
-      entry: 'alerts-api',
+      entry: 'alerts-ack',
       exported: 'ackHandler',
       description: 'POST /v1/alerts/{alertId}/ack',
     }).bind(access.stateTable(['GetItem', 'PutItem', 'UpdateItem', 'Query']), access.alertsTopic());

@@ -23,7 +23,7 @@ describe('Lambda entry points', () => {
     ['processor', 'handler'],
     ['scheduler', 'handler'],
     ['alerts-api', 'listHandler'],
-    ['alerts-api', 'ackHandler'],
+    ['alerts-ack', 'ackHandler'],
   ])('%s builds %s at cold start from the environment', async (name, exported) => {
     for (const [key, value] of Object.entries(ENV)) vi.stubEnv(key, value);
     const module = (await import(`../../lambdas/entry/${name}.ts`)) as Record<string, unknown>;
@@ -36,6 +36,7 @@ describe('Lambda entry points', () => {
     ['processor', 'TIMESTREAM_DATABASE'],
     ['scheduler', 'ALERTS_TOPIC_ARN'],
     ['alerts-api', 'STATE_TABLE_NAME'],
+    ['alerts-ack', 'ALERTS_TOPIC_ARN'],
   ])('%s fails its cold start, naming the variable, when %s is missing', async (name, variable) => {
     for (const [key, value] of Object.entries(ENV)) vi.stubEnv(key, key === variable ? undefined : value);
     await expect(import(`../../lambdas/entry/${name}.ts`)).rejects.toThrow(variable);

@@ -112,7 +112,7 @@ describe('IAM', () => {
 describe('functions', () => {
   it('builds one function per handler of the composition roots', () => {
     expect(ours.map(([, fn]) => `${fn.entry}.${fn.handlerName}`).sort()).toEqual([
-      'alerts-api.ackHandler',
+      'alerts-ack.ackHandler',
       'alerts-api.listHandler',
       'authorizer.handler',
       'ingest.handler',
