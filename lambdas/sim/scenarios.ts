@@ -37,7 +37,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, ScenarioInfo>> = {
   },
   'diversion-drop': {
     summary:
-      'the bottom-ash reuse outlet closes and the stored ash is hauled to landfill one morning: the day’s diversion falls to about 25 %, then recovers as deliveries continue',
+      'the bottom-ash reuse outlet closes and the stored ash is hauled to landfill through the day shift: the day so far falls to about 22 % and the complete day ends near 29 %, below the 40 % target',
     raises: ['DIVERSION_BELOW_TARGET'],
     needs: 'a plant-local day segment with at least 40 % of the day’s deliveries (any run of 24 h or more)',
   },
@@ -124,7 +124,7 @@ export function episodePlan(scenario: ScenarioName, run: RunWindow): EpisodePlan
     case 'duplicates':
       return { duplicates: true };
     case 'diversion-drop': {
-      // Prefer a day the run holds to its end (the alert resolves only on a complete day), with most of its deliveries.
+      // Prefer a day the run holds to its end (only a complete day is judged as a whole), with most of its deliveries.
       const segments = daySegments(run);
       const shares = segments.map((s) => segmentShare(s, run.timeZone));
       const big = (i: number) => (shares[i] ?? 0) >= 0.4;

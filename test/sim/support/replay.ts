@@ -9,6 +9,7 @@
  */
 
 import { MemoryAlertStore } from '../../../lambdas/adapters/memory-alert-store.ts';
+import { MemoryDayProgressStore } from '../../../lambdas/adapters/memory-day-progress-store.ts';
 import { AlertEngine } from '../../../lambdas/app/alert-engine.ts';
 import type { AlertTransition, AlertType } from '../../../lambdas/domain/alerts/model.ts';
 import type { MetricName } from '../../../lambdas/domain/catalog.ts';
@@ -31,7 +32,6 @@ import {
 import type { Movement, Reading } from '../../../lambdas/domain/telemetry.ts';
 import { MINUTE_MS } from '../../../lambdas/domain/time.ts';
 import type { OutgoingMessage } from '../../../lambdas/sim/simulator.ts';
-import { MemoryDayProgressStore } from '../../../lambdas/adapters/memory-day-progress-store.ts';
 
 type ReadPorts = Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
 
@@ -220,6 +220,7 @@ export async function replay(
   const transitions = [...alerts.history];
   return {
     transitions,
+    alerts,
     metrics,
     messages: count,
     refusedMessages: refused,
