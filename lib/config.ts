@@ -245,6 +245,7 @@ const NUMERIC_PLANT_SETTINGS: ReadonlyArray<readonly [PlantSetting, number, numb
   ['combustionMinTempC', 0, 2000],
   ['combustionOnDelayMinutes', 1, 1440],
   ['staleAfterMinutes', 1, 10_080],
+  ['dayCompleteAfterMinutes', 0, 1440],
 ];
 const PLANT_KEYS = new Set(['plantId', 'name', 'timeZone', ...NUMERIC_PLANT_SETTINGS.map(([k]) => k)]);
 

@@ -35,10 +35,7 @@ import {
   evaluateEnergyDrop,
   evaluateLandfillSpike,
   evaluateMassBalance,
-  evaluateStale,
-  evaluateStuck,
 } from '../domain/alerts/rules.ts';
-import { METRIC_NAMES, type MetricName } from '../domain/catalog.ts';
 import { computeKpisForBuckets, type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
 import { defaultPlantConfig, type PlantConfig } from '../domain/plant.ts';
 import {
@@ -47,12 +44,12 @@ import {
   type DayProgressStore,
   type MetricsStore,
   type StateStore,
-  type StoredReading,
   UnavailableError,
 } from '../domain/ports.ts';
 import { bucketStart, DAY_MS, MINUTE_MS } from '../domain/time.ts';
 import { type ApplyResult, applyEvaluations } from './alert-apply.ts';
 import { loadKpis } from './kpi-query.ts';
+import { sensorEvaluations } from './sensor-evaluations.ts';
 
 /** The scheduled run re-judges this much settled data time: more than any schedule interval. */
 const CATCH_UP_MS = 60 * MINUTE_MS;
@@ -279,56 +276,6 @@ export class AlertEngine {
     return evaluations;
   }
 
-  /** Stale and stuck sensors of one plant over the last day of data; the furnace lines seen. */
-  private async sensors(
-    plant: PlantConfig,
-    settings: AlertRuleSettings,
-    liveFrontier: number | undefined,
-    now: number,
-  ): Promise<{ evaluations: Evaluation[]; furnaceLines: string[] }> {
-    const evaluations: Evaluation[] = [];
-    const seriesSince = now - DAY_MS;
-    const series: Array<{ line: string; metric: MetricName; lastGoodTs: number; firstSeenTs: number }> = [];
-    const furnaceLines: string[] = [];
-    for (const metric of METRIC_NAMES) {
-      const recent = await this.deps.metrics.readReadings({
-        plantId: plant.plantId,
-        metric,
-        from: seriesSince,
-        to: now + 1,
-      });
-      const byLine = new Map<string, StoredReading[]>();
-      for (const r of recent) {
-        const list = byLine.get(r.line);
-        if (list) list.push(r);
-        else byLine.set(r.line, [r]);
-      }
-      for (const [line, readings] of byLine) {
-        if (metric === 'furnace_temperature') furnaceLines.push(line);
-        const good = readings.filter((r) => r.quality === 'GOOD');
-        const last = good.at(-1);
-        const first = readings[0];
-        if (last && first) series.push({ line, metric, lastGoodTs: last.ts, firstSeenTs: first.ts });
-        const windowStart = now - settings.stuck.windowMinutes * MINUTE_MS;
-        evaluations.push(
-          ...evaluateStuck(
-            plant.plantId,
-            line,
-            metric,
-            readings.filter((r) => r.ts >= windowStart),
-            readings.filter((r) => r.ts < windowStart),
-            settings,
-          ),
-        );
-      }
-    }
-    // A series "was reporting" only if the plant streamed live in that day: a backfill alone is not a stream that stopped.
-    if (liveFrontier !== undefined && liveFrontier >= seriesSince) {
-      evaluations.push(...evaluateStale(plant.plantId, series, now, settings));
-    }
-    return { evaluations, furnaceLines };
-  }
-
   /** Scheduled rules for every plant; a plant whose store is unavailable does not stop the others. */
   async scheduled(now: number): Promise<EngineResult> {
     let evaluations = 0;
@@ -351,7 +298,13 @@ export class AlertEngine {
   private async scheduledFor(plant: PlantConfig, now: number): Promise<ApplyResult> {
     const settings = this.settingsFor(plant);
     const progress = await this.deps.days.progress(plant.plantId);
-    const { evaluations, furnaceLines } = await this.sensors(plant, settings, progress.liveFrontier, now);
+    const { evaluations, furnaceLines } = await sensorEvaluations(
+      this.deps.metrics,
+      plant,
+      settings,
+      progress.liveFrontier,
+      now,
+    );
     // Furnace readings that have settled since the last runs (real-time data is judged here).
     const settled = now - settings.settleMinutes * MINUTE_MS;
     for (const line of furnaceLines) {

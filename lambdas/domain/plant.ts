@@ -1,4 +1,5 @@
 /** Per-plant configuration: time zone and the thresholds rules use. */
+import { DEFAULT_ALERT_RULES } from './alerts/model.ts';
 import { DEFAULT_TIME_ZONE } from './kpis.ts';
 
 export interface PlantConfig {
@@ -18,7 +19,11 @@ export interface PlantConfig {
   readonly combustionOnDelayMinutes: number;
   /** Minutes without GOOD data before a reporting series is stale. */
   readonly staleAfterMinutes: number;
-  /** Minutes without new data after which a past day counts as complete (default DEFAULT_ALERT_RULES.dayCompleteAfterMinutes). */
+  /**
+   * Minutes the plant's late data must pause before a backfilled day counts
+   * as complete (docs/alert-completeness.md); optional because plants stored
+   * before it existed lack it (DEFAULT_ALERT_RULES.dayCompleteAfterMinutes).
+   */
   readonly dayCompleteAfterMinutes?: number;
 }
 
@@ -30,6 +35,7 @@ export const DEFAULT_PLANT_SETTINGS: Omit<PlantConfig, 'plantId' | 'name'> = {
   combustionMinTempC: 850,
   combustionOnDelayMinutes: 5,
   staleAfterMinutes: 15,
+  dayCompleteAfterMinutes: DEFAULT_ALERT_RULES.dayCompleteAfterMinutes,
 };
 
 export function defaultPlantConfig(plantId: string): PlantConfig {

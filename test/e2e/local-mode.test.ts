@@ -13,10 +13,12 @@ import { DynamoStateStore } from '../../lambdas/adapters/dynamo/dynamo-state-sto
 import { createGatewayToken } from '../../lambdas/auth/gateway-tokens.ts';
 import { computeKpis, KPI_COUNTER_METRICS, withRatiosFor } from '../../lambdas/domain/kpis.ts';
 import { parseTelemetry } from '../../lambdas/domain/parse-telemetry.ts';
+import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
 import type { Movement, Reading } from '../../lambdas/domain/telemetry.ts';
 import { bucketStart, DAY_MS } from '../../lambdas/domain/time.ts';
 import { type LocalMode, startLocalMode } from '../../lambdas/local/runtime.ts';
 import { simulateFleet } from '../../lambdas/sim/fleet.ts';
+import { stateStoreOf } from '../support/local-mode.ts';
 
 const DEV_TOKEN = 'e2e-dev-token-0123456789';
 const TZ = 'Asia/Almaty';
@@ -200,6 +202,8 @@ describe('local mode', () => {
         ]),
       ),
     ];
+    // Yesterday is a backfill: judged once the plant's late data pauses, here at once (quiet period 0).
+    await stateStoreOf(local).putPlant({ ...defaultPlantConfig(plantId), dayCompleteAfterMinutes: 0 });
     // Redelivered and reordered: duplicates change nothing.
     for (const body of [...bodies].reverse()) expect((await post(plantId, body)).status).toBe(202);
     for (const body of bodies.slice(0, 5)) expect((await post(plantId, body)).status).toBe(202);

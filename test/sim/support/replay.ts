@@ -152,6 +152,8 @@ export interface ReplayOptions {
 
 export interface ReplayResult {
   readonly transitions: readonly AlertTransition[];
+  /** The alert store the replay wrote to (current alerts by key). */
+  readonly alerts: MemoryAlertStore;
   readonly metrics: MemoryMetrics;
   readonly messages: number;
   readonly refusedMessages: number;
