@@ -31,7 +31,7 @@ export function kmsForService(
   ];
 }
 
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'Query';
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
 
 const WRITES: readonly TableAction[] = ['PutItem', 'UpdateItem'];
 

@@ -111,7 +111,7 @@ export class TelemetryProcessing extends Construct {
       invocation: 'async',
       deadLetterQueue: { queue: this.schedulerDlq.queue, keyArn: stateful.dataKey.keyArn },
     }).bind(
-      access.stateTable(['GetItem', 'PutItem', 'UpdateItem', 'Query']),
+      access.stateTable(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query']),
       access.metrics({ write: false }),
       access.alertsTopic(),
     );

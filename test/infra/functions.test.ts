@@ -84,6 +84,13 @@ describe('IAM', () => {
     ]);
   });
 
+  it('lets only the scheduled run delete state items (settled day-arrival records), and the ack function publish alerts', () => {
+    const deleters = statements.filter((s) => s.actions.includes('dynamodb:DeleteItem')).map((s) => s.where);
+    expect(deleters).toEqual([fns.scheduler.access ? logicalId(fns.scheduler.access) : 'none']);
+    const ack = accessOf(fns.acknowledgeAlert).flatMap((s) => s.actions);
+    expect(ack).toEqual(expect.arrayContaining(['sns:Publish', 'dynamodb:Query', 'dynamodb:UpdateItem']));
+  });
+
   it('lets only the processor write Timestream and publish rejection notices', () => {
     const processorPolicy = fns.processor.access ? logicalId(fns.processor.access) : 'none';
     const writers = statements
