@@ -12,15 +12,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
-import { MemoryAlertStore } from '../../lambdas/adapters/memory-alert-store.ts';
-import { MemoryDayProgressStore } from '../../lambdas/adapters/memory-day-progress-store.ts';
-import { AlertEngine } from '../../lambdas/app/alert-engine.ts';
 import { DEFAULT_ALERT_RULES } from '../../lambdas/domain/alerts/model.ts';
-import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
 import type { TelemetryMessage } from '../../lambdas/domain/telemetry.ts';
-import { deliverToEngine, messageCollector } from '../support/alert-delivery.ts';
-import { FixedClock } from '../support/memory-ports.ts';
+import { deliverToEngine, memoryEngine, messageCollector } from '../support/alert-delivery.ts';
 
 const PLANT = 'kz-ast-01';
 const MIN = 60_000;
@@ -97,16 +91,7 @@ interface Delivery {
 
 /** Transitions of DIVERSION_BELOW_TARGET, with scheduled runs every 2 minutes from the upload to 30 minutes after it. */
 async function transitionsOf(deliveries: readonly Delivery[]): Promise<string[]> {
-  const clock = new FixedClock(UPLOAD);
-  const metrics = await DuckDbMetricsStore.open({ path: ':memory:', clock });
-  const alerts = new MemoryAlertStore();
-  const plant = defaultPlantConfig(PLANT);
-  const engine = new AlertEngine({
-    metrics,
-    alerts,
-    plants: { getPlant: async () => plant, listPlants: async () => [plant] },
-    days: new MemoryDayProgressStore(),
-  });
+  const { clock, metrics, alerts, engine } = await memoryEngine(PLANT, UPLOAD);
   const ordered = [...deliveries].sort((a, b) => a.at - b.at);
   const last = ordered.at(-1)?.at ?? UPLOAD;
   let next = UPLOAD;

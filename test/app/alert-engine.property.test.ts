@@ -10,14 +10,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
-import { MemoryAlertStore } from '../../lambdas/adapters/memory-alert-store.ts';
-import { MemoryDayProgressStore } from '../../lambdas/adapters/memory-day-progress-store.ts';
-import { AlertEngine } from '../../lambdas/app/alert-engine.ts';
-import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
 import type { TelemetryMessage } from '../../lambdas/domain/telemetry.ts';
-import { deliverToEngine, messageCollector } from '../support/alert-delivery.ts';
-import { FixedClock } from '../support/memory-ports.ts';
+import { deliverToEngine, memoryEngine, messageCollector } from '../support/alert-delivery.ts';
 
 const PLANT = 'kz-ast-01';
 const DAY1 = Date.parse('2026-11-20T00:00:00+05:00');
@@ -65,16 +59,7 @@ function messages(): TelemetryMessage[] {
 }
 
 async function finalStates(order: readonly TelemetryMessage[]): Promise<string[]> {
-  const clock = new FixedClock(END + 10 * MIN);
-  const metrics = await DuckDbMetricsStore.open({ path: ':memory:', clock });
-  const alerts = new MemoryAlertStore();
-  const plant = defaultPlantConfig(PLANT);
-  const engine = new AlertEngine({
-    metrics,
-    alerts,
-    plants: { getPlant: async () => plant, listPlants: async () => [plant] },
-    days: new MemoryDayProgressStore(),
-  });
+  const { clock, metrics, alerts, engine } = await memoryEngine(PLANT, END + 10 * MIN);
   try {
     for (const message of order) {
       // Delivered as a backfill, later than the settle delay: every instant is judged on arrival.

@@ -12,14 +12,9 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
-import { MemoryAlertStore } from '../../lambdas/adapters/memory-alert-store.ts';
-import { MemoryDayProgressStore } from '../../lambdas/adapters/memory-day-progress-store.ts';
-import { AlertEngine, settingsFromPlant } from '../../lambdas/app/alert-engine.ts';
-import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
+import { settingsFromPlant } from '../../lambdas/app/alert-engine.ts';
 import type { TelemetryMessage } from '../../lambdas/domain/telemetry.ts';
-import { deliverToEngine, messageCollector } from '../support/alert-delivery.ts';
-import { FixedClock } from '../support/memory-ports.ts';
+import { deliverToEngine, memoryEngine, messageCollector } from '../support/alert-delivery.ts';
 
 const PLANT = 'kz-ast-01';
 const DAY = Date.parse('2026-11-20T00:00:00+05:00');
@@ -100,20 +95,10 @@ interface Delivery {
 }
 
 async function transitionsOf(deliveries: readonly Delivery[], settleMinutes: number): Promise<string[]> {
-  const clock = new FixedClock(DAY + 3 * 86_400_000);
-  const metrics = await DuckDbMetricsStore.open({ path: ':memory:', clock });
-  const alerts = new MemoryAlertStore();
-  const plant = defaultPlantConfig(PLANT);
-  const engine = new AlertEngine({
-    metrics,
-    alerts,
-    plants: { getPlant: async () => plant, listPlants: async () => [plant] },
-    days: new MemoryDayProgressStore(),
-    settingsFor: (p) => {
-      const settings = settingsFromPlant(p);
-      return { ...settings, settleMinutes };
-    },
-  });
+  const { metrics, alerts, engine } = await memoryEngine(PLANT, DAY + 3 * 86_400_000, (p) => ({
+    ...settingsFromPlant(p),
+    settleMinutes,
+  }));
   const ordered = [...deliveries].sort((a, b) => a.at - b.at);
   const schedule = [...SCHEDULE];
   try {

@@ -3,10 +3,39 @@
  * queue: store its items (version 1) and run the after-batch rules for the
  * span it touched, at arrival time `now`.
  */
-import type { AlertEngine } from '../../lambdas/app/alert-engine.ts';
+import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
+import { MemoryAlertStore } from '../../lambdas/adapters/memory-alert-store.ts';
+import { MemoryDayProgressStore } from '../../lambdas/adapters/memory-day-progress-store.ts';
+import { AlertEngine, type AlertEngineDeps } from '../../lambdas/app/alert-engine.ts';
 import { parseTelemetry } from '../../lambdas/domain/parse-telemetry.ts';
+import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
 import type { MetricsStore } from '../../lambdas/domain/ports.ts';
 import type { TelemetryMessage } from '../../lambdas/domain/telemetry.ts';
+import { FixedClock } from './memory-ports.ts';
+
+/**
+ * The alert engine of one plant (default settings unless `settingsFor`) over
+ * in-memory DuckDB, alert and day-progress stores, on a clock the test moves.
+ * Close `metrics` when done.
+ */
+export async function memoryEngine(
+  plantId: string,
+  now: number,
+  settingsFor?: AlertEngineDeps['settingsFor'],
+) {
+  const clock = new FixedClock(now);
+  const metrics = await DuckDbMetricsStore.open({ path: ':memory:', clock });
+  const alerts = new MemoryAlertStore();
+  const plant = defaultPlantConfig(plantId);
+  const engine = new AlertEngine({
+    metrics,
+    alerts,
+    plants: { getPlant: async () => plant, listPlants: async () => [plant] },
+    days: new MemoryDayProgressStore(),
+    ...(settingsFor ? { settingsFor } : {}),
+  });
+  return { clock, metrics, alerts, engine };
+}
 
 export async function deliverToEngine(
   engine: AlertEngine,
