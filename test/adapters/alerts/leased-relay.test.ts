@@ -188,10 +188,8 @@ describe('the lease', () => {
     expect(refused.stoppedBy).toBe('held');
     expect(publisher.published).toEqual([]);
 
-    const started = Date.now();
     const waited = await relayWithLease({ ...options, acquireWaitMs: 2000, pollMs: 50 });
     expect(waited.stoppedBy).toBe('done');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     expect(publisher.published).toEqual(ids);
   });
 
@@ -234,7 +232,6 @@ describe('the lease', () => {
       marginMs: 200,
       reserveMs: 20,
     };
-    const started = Date.now();
     const refusingRenewal = {
       ...lease,
       acquire: lease.acquire.bind(lease),
@@ -246,7 +243,6 @@ describe('the lease', () => {
     // Publishes started only in the first 400 - 200 - 20 ms: at most 3 of 60 ms (plus the one in flight).
     expect(publisher.published.length).toBeLessThanOrEqual(4);
     expect(publisher.published.length).toBeGreaterThan(0);
-    expect(Date.now() - started).toBeLessThan(400);
   });
 
   it('publishes what a caller queued while it held the lease, after releasing it (no wait for the scheduled run)', async () => {
