@@ -94,7 +94,13 @@ export async function backtestCommand(io: CliIo, args: BacktestArgs): Promise<nu
     getPlant: async (id) => plants.get(id),
     listPlants: async () => [...plants.values()],
   };
-  const engine = new AlertEngine({ metrics, alerts, plants: plantStore, days: new MemoryDayProgressStore() });
+  const engine = new AlertEngine({
+    metrics,
+    alerts,
+    plants: plantStore,
+    days: new MemoryDayProgressStore(),
+    clock,
+  });
   const every = args.everyMinutes * MINUTE_MS;
   let nextScheduled = Number.POSITIVE_INFINITY;
   try {

@@ -40,6 +40,7 @@ import { computeKpisForBuckets, type KpiPoint, kpiBuckets } from '../domain/kpis
 import { defaultPlantConfig, type PlantConfig } from '../domain/plant.ts';
 import {
   type AlertStore,
+  type Clock,
   type DayArrival,
   type DayProgressStore,
   type MetricsStore,
@@ -60,6 +61,8 @@ export interface AlertEngineDeps {
   readonly plants: Pick<StateStore, 'getPlant' | 'listPlants'>;
   /** What has arrived of each plant-local day, and the plant's data frontier. */
   readonly days: DayProgressStore;
+  /** When data is recorded as arrived: processing time, so a queue backlog does not make a day look quiet. */
+  readonly clock: Clock;
   /** Per-plant rule settings; defaults from CONTRACT.md section 6, diversion and combustion from the plant config. */
   readonly settingsFor?: (plant: PlantConfig) => AlertRuleSettings;
 }
@@ -137,8 +140,9 @@ export class AlertEngine {
         late: !isLive(day, now, completeness(settings)),
       }));
       const frontier = t.to - 1;
-      const live = now - frontier <= settings.settleMinutes * MINUTE_MS;
-      await this.deps.days.recordArrival(t.plantId, days, now, frontier, live);
+      // The frontier arrived live when its own day is still live: the plant is streaming, not uploading a past day.
+      const live = days.some((d) => !d.late && frontier >= d.start && frontier < d.end);
+      await this.deps.days.recordArrival(t.plantId, days, this.deps.clock.now(), frontier, live);
       try {
         const found: Evaluation[] = [];
         for (const day of days.filter((d) => !d.late)) {

@@ -88,6 +88,12 @@ export function alertEngine(source: Record<string, string | undefined>) {
     state,
     alerts,
     relayLease,
-    engine: new AlertEngine({ metrics: metricsReader(source), alerts, plants: state, days }),
+    engine: new AlertEngine({
+      metrics: metricsReader(source),
+      alerts,
+      plants: state,
+      days,
+      clock: systemClock,
+    }),
   };
 }

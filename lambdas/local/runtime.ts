@@ -165,6 +165,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       alerts,
       plants: state,
       days: new DynamoDayProgressStore(tableProps),
+      clock,
     });
 
     const mqtt = await startMqttBridge(

@@ -46,7 +46,8 @@ function firing(subject: string): Evaluation {
 }
 
 async function engineOver(alerts: MemoryAlertStore) {
-  const metrics = await DuckDbMetricsStore.open({ path: ':memory:', clock: new FixedClock(T0) });
+  const clock = new FixedClock(T0);
+  const metrics = await DuckDbMetricsStore.open({ path: ':memory:', clock });
   let plantReads = 0;
   const plant = defaultPlantConfig(PLANT);
   const engine = new AlertEngine({
@@ -60,6 +61,7 @@ async function engineOver(alerts: MemoryAlertStore) {
       listPlants: async () => [plant],
     },
     days: new MemoryDayProgressStore(),
+    clock,
   });
   return { engine, plantReads: () => plantReads, close: () => metrics.close() };
 }

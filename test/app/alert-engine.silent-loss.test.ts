@@ -65,6 +65,7 @@ async function engineOver(alerts: MemoryAlertStore, now: number) {
     alerts,
     plants: { getPlant: async () => plant, listPlants: async () => [plant] },
     days,
+    clock,
   });
   return { engine, metrics, days, clock };
 }

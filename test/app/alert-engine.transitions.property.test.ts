@@ -95,7 +95,7 @@ interface Delivery {
 }
 
 async function transitionsOf(deliveries: readonly Delivery[], settleMinutes: number): Promise<string[]> {
-  const { metrics, alerts, engine } = await memoryEngine(PLANT, DAY + 3 * 86_400_000, (p) => ({
+  const { clock, metrics, alerts, engine } = await memoryEngine(PLANT, DAY + 3 * 86_400_000, (p) => ({
     ...settingsFromPlant(p),
     settleMinutes,
   }));
@@ -105,6 +105,7 @@ async function transitionsOf(deliveries: readonly Delivery[], settleMinutes: num
     for (const { message, at } of ordered) {
       while ((schedule[0] ?? Number.POSITIVE_INFINITY) <= at)
         await engine.scheduled(schedule.shift() as number);
+      clock.current = at;
       await deliverToEngine(engine, metrics, message, at);
     }
     for (const at of schedule) await engine.scheduled(at);

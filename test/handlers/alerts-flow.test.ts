@@ -111,6 +111,7 @@ async function setup() {
     alerts,
     plants: state,
     days: new DynamoDayProgressStore({ client: dynalite.client, tableName }),
+    clock,
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'wte-alerts-'));
   const console: string[] = [];
@@ -168,6 +169,8 @@ describe('alerts end to end', () => {
   beforeAll(async () => {
     single = await setup();
     await deliver(single.process, bodies, 1);
+    // The processor recorded the data at END + 30 min (its clock): the days are complete a settle delay later.
+    single.clock.current = END + 40 * MIN;
     await single.scheduler();
   });
 
@@ -219,6 +222,7 @@ describe('alerts end to end', () => {
       .map((x) => x.b);
     const shuffled = await setup();
     await deliver(shuffled.process, twice, 4);
+    shuffled.clock.current = END + 40 * MIN;
     await shuffled.scheduler();
     const a = await single.alerts.listAlerts({ plantId: PLANT, limit: 100 });
     const b = await shuffled.alerts.listAlerts({ plantId: PLANT, limit: 100 });

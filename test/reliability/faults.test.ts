@@ -277,6 +277,7 @@ async function pipeline(faulty: boolean, killer: Killer) {
     alerts,
     plants: state,
     days: new DynamoDayProgressStore({ client: dynamo.client, tableName }),
+    clock,
   });
   const writerRandom = prng(SEED + 7);
   /** A new process: what the Lambda service starts after one died. */

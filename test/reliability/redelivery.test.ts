@@ -419,6 +419,7 @@ describe('redelivery and order', () => {
           alerts,
           plants: { getPlant: async () => plant, listPlants: async () => [plant] },
           days: new MemoryDayProgressStore(),
+          clock,
         });
         const process = makeProcessorHandler({
           metrics,

@@ -32,6 +32,7 @@ export async function memoryEngine(
     alerts,
     plants: { getPlant: async () => plant, listPlants: async () => [plant] },
     days: new MemoryDayProgressStore(),
+    clock,
     ...(settingsFor ? { settingsFor } : {}),
   });
   return { clock, metrics, alerts, engine };

@@ -5,10 +5,12 @@
  *
  * - A day is *live* while data can still arrive on time: until `settle`
  *   after its end. Its data is judged as it comes (the day so far, at each
- *   ticket), as CONTRACT.md section 6 asks. It is complete once it is over,
- *   the plant's frontier (the latest data time received) has passed its end
- *   and nothing new arrived for it for `settle`, or nothing arrived for it
- *   for `quiet`.
+ *   ticket), as CONTRACT.md section 6 asks. It is complete once it is over
+ *   by the settle delay (its last on-time data has arrived) and either the
+ *   plant's frontier (the latest data time received) has passed its end and
+ *   nothing new arrived for it for `settle`, or nothing arrived for it for
+ *   `quiet`. Arrival times are when the processor recorded the data, so a
+ *   queue backlog does not make a day look quiet.
  * - Data that arrives after that is *late*: the day is then judged only as a
  *   whole, once the plant's late data has stopped for `quiet`. Not by the
  *   frontier: a backfill's pieces reach the processor out of order (SQS,
@@ -45,12 +47,11 @@ export function isComplete(
 ): boolean {
   if (now < day.end) return false;
   const quiet = settings.quietMinutes * MINUTE_MS;
+  const settle = settings.settleMinutes * MINUTE_MS;
   if (day.late) return now - Math.max(day.lastArrivalAt, plant.lastLateArrivalAt ?? 0) >= quiet;
+  // A live day's last on-time data may still be on its way until the settle delay after its end.
+  if (now < day.end + settle) return false;
   const quietFor = now - day.lastArrivalAt;
   if (quietFor >= quiet) return true;
-  return (
-    plant.frontier !== undefined &&
-    plant.frontier >= day.end &&
-    quietFor >= settings.settleMinutes * MINUTE_MS
-  );
+  return plant.frontier !== undefined && plant.frontier >= day.end && quietFor >= settle;
 }

@@ -35,6 +35,13 @@ describe('isComplete', () => {
     expect(isComplete(arrival(last), plant(DAY.end), last + 2 * MIN, SETTINGS)).toBe(true);
   });
 
+  it('waits for the settle delay after the end of a live day, for its last on-time data', () => {
+    // Last message 23:57, the next due at 00:01: not judged on a day still missing 23:57-24:00.
+    const last = DAY.end - 3 * MIN;
+    expect(isComplete(arrival(last), plant(DAY.end - 1), DAY.end + MIN, SETTINGS)).toBe(false);
+    expect(isComplete(arrival(last), plant(DAY.end - 1), DAY.end + 2 * MIN, SETTINGS)).toBe(true);
+  });
+
   it('waits for the quiet period when the frontier has not passed the end', () => {
     const last = DAY.end + 60 * MIN;
     expect(isComplete(arrival(last), plant(DAY.end - 1), last + 4 * MIN - 1, SETTINGS)).toBe(false);

@@ -172,17 +172,19 @@ export async function replay(
   const metrics = new MemoryMetrics();
   const alerts = new MemoryAlertStore();
   const plants = new Map<string, PlantConfig>();
+  let now = 0;
   const engine = new AlertEngine({
     metrics,
     alerts,
     plants: { getPlant: async (id) => plants.get(id), listPlants: async () => [...plants.values()] },
     days: new MemoryDayProgressStore(),
+    // Processed as it is sent: a message's arrival is its send time.
+    clock: { now: () => now },
   });
   let next = Number.POSITIVE_INFINITY;
   let count = 0;
   let refused = 0;
   let rejected = 0;
-  let now = 0;
   for (const message of messages) {
     count++;
     now = clockOf(message);
