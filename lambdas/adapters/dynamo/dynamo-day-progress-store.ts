@@ -14,7 +14,12 @@
  * writers; settling deletes a day only if nothing changed since it was read.
  */
 import { DeleteItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { DayArrival, DayProgressStore, PlantProgress } from '../../domain/ports.ts';
+import {
+  type DayArrival,
+  type DayProgressStore,
+  type PlantProgress,
+  UnavailableError,
+} from '../../domain/ports.ts';
 import type { Item } from './attribute-values.ts';
 import { dynamoCall, isConditionalCheckFailed } from './dynamo-errors.ts';
 import { PK, SK } from './state-table.ts';
@@ -23,6 +28,8 @@ import { key, StateTableStore } from './state-table-store.ts';
 const plantPk = (plantId: string) => `PLANT#${plantId}`;
 const daySk = (start: number) => `DAY#${String(start).padStart(16, '0')}`;
 const FRONTIER_SK = 'FRONTIER';
+/** Rounds of recording a day that a concurrent settle keeps deleting; one is the rule, two the race. */
+const MAX_RECORD_ROUNDS = 4;
 
 const num = (value: number) => ({ N: String(value) });
 const numberOf = (item: Item, name: string): number | undefined => {
@@ -67,20 +74,27 @@ export class DynamoDayProgressStore extends StateTableStore implements DayProgre
       ':e': num(day.end),
       [day.late ? ':true' : ':false']: { BOOL: day.late },
     };
-    const updated = await this.conditional('recordArrival', {
-      Key: key(plantPk(plantId), daySk(day.start)),
-      UpdateExpression: `SET #s = :s, #e = :e, #r = :r, ${late}`,
-      ConditionExpression: 'attribute_not_exists(#r) OR #r <= :r',
-      ExpressionAttributeNames: { ...names, '#r': 'lastArrivalAt' },
-      ExpressionAttributeValues: { ...values, ':r': num(receivedAt) },
-    });
-    if (updated || !day.late) return;
-    await this.conditional('recordArrival', {
-      Key: key(plantPk(plantId), daySk(day.start)),
-      UpdateExpression: `SET #s = :s, #e = :e, ${late}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
+    // A settle may delete the day between the two writes below: then record it afresh (a few rounds at most).
+    for (let round = 0; round < MAX_RECORD_ROUNDS; round++) {
+      const updated = await this.conditional('recordArrival', {
+        Key: key(plantPk(plantId), daySk(day.start)),
+        UpdateExpression: `SET #s = :s, #e = :e, #r = :r, ${late}`,
+        ConditionExpression: 'attribute_not_exists(#r) OR #r <= :r',
+        ExpressionAttributeNames: { ...names, '#r': 'lastArrivalAt' },
+        ExpressionAttributeValues: { ...values, ':r': num(receivedAt) },
+      });
+      if (updated || !day.late) return;
+      // A later arrival is recorded; only the lateness is left to mark, on the record that is still there.
+      const marked = await this.conditional('recordArrival', {
+        Key: key(plantPk(plantId), daySk(day.start)),
+        UpdateExpression: 'SET #late = :true',
+        ConditionExpression: 'attribute_exists(#r)',
+        ExpressionAttributeNames: { '#late': 'late', '#r': 'lastArrivalAt' },
+        ExpressionAttributeValues: { ':true': { BOOL: true } },
+      });
+      if (marked) return;
+    }
+    throw new UnavailableError(`day ${day.start} of ${plantId} kept changing under concurrent writers`);
   }
 
   async owe(
