@@ -126,6 +126,53 @@ describe('the alert engine never drops verdicts in silence', () => {
   });
 });
 
+describe('a day judged again after late data', () => {
+  it('reopens the day whose complete figure late tickets put below target, after it had cleared', async () => {
+    const alerts = new MemoryAlertStore();
+    const { engine, metrics, clock } = await engineOver(alerts, DAY);
+    const { messages, add } = messageCollector(PLANT, DAY + 3 * 86_400_000);
+    const store = async (message: (typeof messages)[number] | undefined, at: number) => {
+      if (!message) throw new Error('no message');
+      clock.current = at;
+      await metrics.writeMovements(message.movements.map((m) => ({ ...m, version: 1 })));
+      const times = message.movements.map((m) => m.ts);
+      await engine.afterBatch(
+        [{ plantId: PLANT, from: Math.min(...times), to: Math.max(...times) + 1, furnaceLines: [] }],
+        at,
+      );
+    };
+    const ticket = (id: string, hour: number, direction: 'in' | 'out', t: number) => ({
+      ticketId: id,
+      ts: DAY + hour * 60 * MIN,
+      direction,
+      netTonnes: t,
+      material: direction === 'in' ? 'mixed_waste' : 'rejects',
+      ...(direction === 'out' ? { destination: 'landfill' } : {}),
+    });
+    // Live: 20 t in and 20 t out by 09:00 (the day so far fires), 80 t more in by noon.
+    add([], [ticket('R-1', 8, 'in', 20), ticket('L-1', 9, 'out', 20)]);
+    add([], [ticket('R-2', 10, 'in', 40), ticket('R-3', 12, 'in', 40)]);
+    await store(messages[0], DAY + 9 * 60 * MIN + 1);
+    await store(messages[1], DAY + 12 * 60 * MIN + 1);
+    await engine.scheduled(DAY + 13 * 60 * MIN);
+    // The complete day (80 % diverted) clears it, after midnight.
+    clock.current = DAY + 86_400_000 + 10 * MIN;
+    await engine.scheduled(clock.current);
+    // Next morning the weighbridge uploads yesterday's afternoon: 60 t more to landfill (20 %).
+    add([], [ticket('L-2', 15, 'out', 30), ticket('L-3', 16, 'out', 30)]);
+    await store(messages[2], DAY + 86_400_000 + 8 * 60 * MIN);
+    clock.current = DAY + 86_400_000 + 8 * 60 * MIN + 5 * MIN;
+    await engine.scheduled(clock.current);
+    expect(alerts.history.map((t) => `${t.kind} ${t.alert.value.toFixed(2)}`)).toEqual([
+      'opened 0.00',
+      'resolved 0.80',
+      'opened 0.20',
+    ]);
+    const current = await alerts.getCurrent(PLANT, 'DIVERSION_BELOW_TARGET', 'day/2026-11-20');
+    expect(current).toMatchObject({ state: 'open', window: { start: DAY, end: DAY + 86_400_000 } });
+  });
+});
+
 describe('an alert-step outage after the data is stored', () => {
   it('acknowledges the messages of a backfilled day, and the scheduled run judges it once the store is back', async () => {
     const receivedAt = DAY + 2 * 86_400_000;

@@ -150,9 +150,11 @@ const sameWindow = (a: Alert, e: Evaluation) =>
  *
  * Late verdicts never move an alert back in data time: one about a window
  * ending before the active alert's window is ignored, and a resolved alert is
- * reopened only by a window ending after its resolution. The second rule also
- * keeps alert ids unique: a reopened alert's openedAt is later than any
- * before it.
+ * reopened only by a window ending after its resolution, or by a verdict
+ * about the very window it was resolved on (a complete day judged again
+ * after late data or a correction), which opens just after the resolution.
+ * Either way a reopened alert's openedAt is later than any before it, which
+ * keeps alert ids unique.
  */
 export function advance(
   current: Alert | undefined,
@@ -173,15 +175,21 @@ export function advance(
 
   if (!current || current.state === 'resolved') {
     if (evaluation.status !== 'firing') return undefined;
-    if (current && at <= (current.resolvedAt ?? current.window.end)) return undefined;
+    let openAt = at;
+    if (current && at <= (current.resolvedAt ?? current.window.end)) {
+      // A verdict about the very window that was resolved (a complete day judged again after late data or
+      // a correction) reopens it just after the resolution, so its id is new; other late verdicts are ignored.
+      if (!sameWindow(current, evaluation)) return undefined;
+      openAt = Math.max(current.resolvedAt ?? current.window.end, current.updatedAt) + 1;
+    }
     const next: Alert = {
-      alertId: alertIdOf(evaluation.plantId, evaluation.type, evaluation.subject, at),
+      alertId: alertIdOf(evaluation.plantId, evaluation.type, evaluation.subject, openAt),
       plantId: evaluation.plantId,
       type: evaluation.type,
       subject: evaluation.subject,
       state: 'open',
-      openedAt: at,
-      updatedAt: at,
+      openedAt: openAt,
+      updatedAt: openAt,
       ...observed,
       sequence: (current?.sequence ?? 0) + 1,
     };

@@ -161,9 +161,26 @@ describe('advance', () => {
     expect(advance(open, diversion('clear', T + 24 * HOUR, 0.5), RULES)).toBeUndefined();
     expect(advance(open, diversion('firing', T + 24 * HOUR, 0.2), RULES)).toBeUndefined();
     const resolved = advance(open, diversion('clear', T + 72 * HOUR, 0.5), RULES)?.next as Alert;
-    expect(advance(resolved, diversion('firing', T + 72 * HOUR), RULES)).toBeUndefined();
     expect(advance(resolved, diversion('firing', T + 48 * HOUR), RULES)).toBeUndefined();
     expect(advance(resolved, diversion('firing', T + 96 * HOUR), RULES)?.transition?.kind).toBe('opened');
+  });
+
+  it('reopens a resolved alert on a verdict about the very window it was resolved on, just after the resolution', () => {
+    // A complete day cleared the alert; late tickets or a correction then put the same day below target.
+    const resolved = advance(opened(diversion('firing', T)), diversion('clear', T, 0.5), RULES)
+      ?.next as Alert;
+    const reopened = advance(resolved, diversion('firing', T, 0.3), RULES);
+    expect(reopened?.transition?.kind).toBe('opened');
+    expect(reopened?.next).toMatchObject({ state: 'open', openedAt: T + 1, value: 0.3, sequence: 3 });
+    expect(reopened?.next.alertId).not.toBe(resolved.alertId);
+    // And again, after another correction back and forth: a new id each time.
+    const again = advance(
+      advance(reopened?.next, diversion('clear', T, 0.5), RULES)?.next,
+      diversion('firing', T, 0.3),
+      RULES,
+    );
+    expect(again?.next.openedAt).toBe(T + 2);
+    expect(again?.next.alertId).not.toBe(reopened?.next.alertId);
   });
 
   it('takes a restated verdict about the same window', () => {
