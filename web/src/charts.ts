@@ -31,6 +31,12 @@ export interface ChartSpec {
   readonly daily?: boolean;
   readonly yLabel: string;
   readonly yRange?: readonly [number, number];
+  /**
+   * Scale y on robust statistics, clipping far outliers (default true). Off
+   * where no single value can be absurd and zeros are common (daily tonnes:
+   * sums of tickets of at most 100 t, zero on days without deliveries).
+   */
+  readonly robust?: boolean;
   readonly threshold?: { readonly value: number; readonly label: string; readonly color: string };
   readonly format: (value: number) => string;
   /** Shown after the caption. */
@@ -91,7 +97,8 @@ export class Chart {
     this.figure.dataset.state = 'ready';
     this.empty.hidden = spec.x.length > 0;
     // A fixed range (diversion, 0 to 100 %) needs no robust scale.
-    const scale = spec.yRange ? undefined : robustScale(spec.series.flatMap((s) => s.values));
+    const scale =
+      spec.yRange || spec.robust === false ? undefined : robustScale(spec.series.flatMap((s) => s.values));
     const offScale = scale ? offScaleNote(scale, spec.format) : '';
     this.figure.dataset.offScale = String(scale ? scale.above + scale.below : 0);
     this.note.textContent = [spec.note, offScale].filter(Boolean).join(' · ');

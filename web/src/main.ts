@@ -207,6 +207,7 @@ function renderKpis(plant: Plant, points: readonly KpiPoint[], from: number, to:
     timeZone: plant.timeZone,
     yLabel: 't',
     ...(partial ? { note: partial } : {}),
+    robust: false,
     format: (v) => tonnes.format(v),
     series: [
       { label: 'received', color: COLORS.received, points: true, values: points.map((p) => p.received_t) },
