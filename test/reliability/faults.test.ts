@@ -251,12 +251,14 @@ async function pipeline(faulty: boolean, killer: Killer) {
   const sns = new SNSClient({ region: 'local', credentials: { accessKeyId: 't', secretAccessKey: 't' } });
   const published: PublishCommandInput[] = [];
   const snsCounts = { calls: 0, throttled: 0 };
+  // A stream of its own: how many DynamoDB calls come between two publishes must not decide which are throttled.
+  const snsRandom = prng(SEED + 11);
   mockClient(sns)
     .on(PublishCommand)
     .callsFake(async (input: PublishCommandInput) => {
       await killer.gate();
       snsCounts.calls++;
-      if (faulty && random() < FAULTS.snsThrottle) {
+      if (faulty && snsRandom() < FAULTS.snsThrottle) {
         snsCounts.throttled++;
         throw new ThrottledException({
           message: 'Rate exceeded (fault injected)',

@@ -404,8 +404,8 @@ describe('redelivery and order', () => {
       const tableProps = { client: dynalite.client, tableName: 'perm-state' };
       const state = new DynamoStateStore(tableProps);
       const alerts = new DynamoAlertStore(tableProps);
-      // The scheduled run after the upload judges yesterday (day 2) again, as every run does.
-      const clock = new FixedClock(UPLOAD_AT + 10 * 60_000);
+      // The processor records the upload as it arrives; the scheduled run 10 minutes later judges both days.
+      const clock = new FixedClock(UPLOAD_AT);
       const metrics = await DuckDbMetricsStore.open({ path: ':memory:', clock });
       const published: AlertTransition[] = [];
       const publisher: AlertPublisher = { publish: async (t) => void published.push(t) };
@@ -443,7 +443,9 @@ describe('redelivery and order', () => {
           }
           pending = failed;
         }
+        clock.current = UPLOAD_AT + 10 * 60_000;
         await engine.scheduled(clock.now());
+        clock.current = UPLOAD_AT;
         await relayOutbox({ store: alerts, publisher, limit: 500 });
         const readings: StoredReading[] = [];
         for (const metric of METRIC_NAMES)
