@@ -73,6 +73,12 @@ export interface TouchedPlant {
   readonly from: number;
   readonly to: number;
   readonly furnaceLines: readonly string[];
+  /**
+   * The data-time spans of the batch's messages, each [from, to): only the
+   * days these touch are recorded as arrived (one old reading in a live batch
+   * must not mark the week in between). Default: [from, to).
+   */
+  readonly spans?: ReadonlyArray<{ readonly from: number; readonly to: number }>;
 }
 
 export interface EngineResult extends ApplyResult {
@@ -134,11 +140,14 @@ export class AlertEngine {
     for (const t of touched) {
       const plant = await this.plant(t.plantId);
       const settings = this.settingsFor(plant);
-      const days = kpiBuckets('1d', plant.timeZone, t.from, t.to).map((day) => ({
-        start: day.start,
-        end: day.end,
-        late: !isLive(day, now, completeness(settings)),
-      }));
+      const touchedDays = new Map<number, { start: number; end: number }>();
+      for (const span of t.spans ?? [t]) {
+        for (const day of kpiBuckets('1d', plant.timeZone, span.from, span.to))
+          touchedDays.set(day.start, day);
+      }
+      const days = [...touchedDays.values()]
+        .sort((a, b) => a.start - b.start)
+        .map((day) => ({ start: day.start, end: day.end, late: !isLive(day, now, completeness(settings)) }));
       const frontier = t.to - 1;
       // The frontier arrived live when its own day is still live: the plant is streaming, not uploading a past day.
       const live = days.some((d) => !d.late && frontier >= d.start && frontier < d.end);

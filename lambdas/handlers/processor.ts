@@ -56,7 +56,13 @@ export interface ProcessorDeps {
  */
 export interface AlertEvaluator {
   afterBatch(
-    touched: ReadonlyArray<{ plantId: string; from: number; to: number; furnaceLines: readonly string[] }>,
+    touched: ReadonlyArray<{
+      plantId: string;
+      from: number;
+      to: number;
+      furnaceLines: readonly string[];
+      spans?: ReadonlyArray<{ from: number; to: number }>;
+    }>,
     now: number,
   ): Promise<unknown>;
 }
@@ -390,16 +396,18 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
       let to = Number.NEGATIVE_INFINITY;
       let now = Number.NEGATIVE_INFINITY;
       const furnaceLines = new Set<string>();
+      const spans: Array<{ from: number; to: number }> = [];
       for (const o of plantOutcomes) {
         now = Math.max(now, o.receivedAt);
         from = Math.min(from, o.from);
         to = Math.max(to, o.to);
+        if (o.from <= o.to) spans.push({ from: o.from, to: o.to + 1 });
         for (const line of o.furnaceLines) furnaceLines.add(line);
       }
       if (from > to) return;
       try {
         const result = await alerts.afterBatch(
-          [{ plantId, from, to: to + 1, furnaceLines: [...furnaceLines] }],
+          [{ plantId, from, to: to + 1, furnaceLines: [...furnaceLines], spans }],
           now,
         );
         if (isDeferred(result)) {

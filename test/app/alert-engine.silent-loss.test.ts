@@ -126,6 +126,33 @@ describe('the alert engine never drops verdicts in silence', () => {
   });
 });
 
+describe('the days a batch records', () => {
+  it('are the days its messages touch, not every day between an old reading and today', async () => {
+    const now = DAY + 6 * 86_400_000 + 10 * 60 * MIN;
+    const { engine, days } = await engineOver(new MemoryAlertStore(), now);
+    await engine.afterBatch(
+      [
+        {
+          plantId: PLANT,
+          from: DAY + MIN,
+          to: now - MIN + 1,
+          furnaceLines: [],
+          spans: [
+            { from: DAY + MIN, to: DAY + MIN + 1 },
+            { from: now - 2 * MIN, to: now - MIN + 1 },
+          ],
+        },
+      ],
+      now,
+    );
+    const recorded = (await days.progress(PLANT)).days;
+    expect(recorded.map((d) => [d.start, d.late])).toEqual([
+      [DAY, true],
+      [DAY + 6 * 86_400_000, false],
+    ]);
+  });
+});
+
 describe('a day judged again after late data', () => {
   it('reopens the day whose complete figure late tickets put below target, after it had cleared', async () => {
     const alerts = new MemoryAlertStore();

@@ -52,8 +52,11 @@ describe('a batch of 3,000 messages of one plant', () => {
         from: times.reduce((a, b) => Math.min(a, b)),
         to: times.reduce((a, b) => Math.max(a, b)) + 1,
         furnaceLines: expect.arrayContaining(['boiler-1']),
+        spans: expect.any(Array),
       },
     ]);
+    // One span per stored message: the days a batch records are the days its messages touch.
+    expect(touched[0]?.spans).toHaveLength(bodies.length);
     expect(now).toBe(bodies.reduce((a, b) => Math.max(a, b.receivedAt), 0));
     expect(now).toBeLessThan(BENCH_START + 10 * HOUR_MS);
   });
@@ -137,8 +140,10 @@ describe('a batch of 3,000 messages of one plant', () => {
         from: times.reduce((a, b) => Math.min(a, b)),
         to: times.reduce((a, b) => Math.max(a, b)) + 1,
         furnaceLines: expect.arrayContaining(['boiler-1']),
+        spans: expect.any(Array),
       },
     ]);
+    expect(touched[0]?.spans).toHaveLength(kept.length);
     // The failed first chunk held the earliest readings: the evaluated range starts after them.
     expect(touched[0]?.from).toBeGreaterThan(earliestOfAll);
     expect(now).toBe(kept.reduce((a, b) => Math.max(a, b.receivedAt), 0));
