@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { apiClientFrom } from '../cli/api-client.ts';
 import { backtestCommand } from '../cli/backtest-command.ts';
 import { catalogCommand } from '../cli/catalog-command.ts';
+import { DOCTOR_OPTIONS, DOCTOR_USAGE, doctorClientsFrom, doctorCommand } from '../cli/doctor-command.ts';
 import { type CliIo, processIo, UsageError } from '../cli/io.ts';
 import { LOCAL_OPTIONS, LOCAL_USAGE, localCommand } from '../cli/local-command.ts';
 import { quarantineCommand } from '../cli/quarantine-command.ts';
@@ -48,6 +49,10 @@ export const COMMANDS: readonly CommandHelp[] = [
       'replay recorded telemetry through the alert rules: `wte backtest --input FILE.jsonl [--config plant.json]`',
   },
   { name: 'r1', summary: 'EU R1 energy efficiency from annual totals: `wte r1 --help`' },
+  {
+    name: 'doctor',
+    summary: 'before a deploy: credentials, bootstrap and which metrics store fits: `wte doctor --help`',
+  },
 ];
 
 function usage(): string {
@@ -248,6 +253,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         // Loaded on demand: the benchmarks pull in esbuild (a dev dependency) that no other command needs.
         const { benchCommand } = await import('../bench/bench-command.ts');
         return await benchCommand(io, rest);
+      }
+      case 'doctor': {
+        const { values } = parseArgs({ args: [...rest], options: DOCTOR_OPTIONS, strict: true });
+        if (values.help) {
+          io.out(DOCTOR_USAGE);
+          return 0;
+        }
+        return await doctorCommand(io, doctorClientsFrom(values), values);
       }
       case 'r1': {
         const names = [
