@@ -39,6 +39,7 @@ function writer(props: Partial<FirehoseMetricsWriterProps> = {}) {
 }
 
 const decoder = new TextDecoder();
+const decode = (bytes: Uint8Array) => JSON.parse(decoder.decode(bytes));
 /** The rows of every PutRecordBatch call, decoded. */
 function sentCalls(): Array<{ stream: string; rows: Array<Record<string, unknown>>; bytes: number }> {
   return firehose.commandCalls(PutRecordBatchCommand).map((call) => {
@@ -175,6 +176,61 @@ describe('FirehoseMetricsWriter', () => {
       ['b', 'd'],
     ]);
     expect(sleeps).toEqual([50]);
+  });
+
+  it('accepts every row exactly once under random partial failures, resending only failed entries (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 700 }),
+        fc.infiniteStream(fc.boolean()),
+        async (n, fails) => {
+          firehose.reset();
+          const accepted: string[] = [];
+          let lastFailed: string[] = [];
+          firehose.on(PutRecordBatchCommand).callsFake((input: PutRecordBatchCommandInput) => {
+            const lines = (input.Records ?? []).map((r) => decode(r.Data as Uint8Array).line as string);
+            // A resend holds exactly the entries that failed last time, in their order.
+            if (lastFailed.length > 0) expect(lines).toEqual(lastFailed);
+            const failedNow = lines.map(() => fails.next().value);
+            lastFailed = lines.filter((_, i) => failedNow[i]);
+            accepted.push(...lines.filter((_, i) => !failedNow[i]));
+            return {
+              FailedPutCount: lastFailed.length,
+              RequestResponses: lines.map((_, i) =>
+                failedNow[i]
+                  ? { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' }
+                  : { RecordId: 'r' },
+              ),
+            };
+          });
+          const items = Array.from({ length: n }, (_, i) => reading({ line: `l${i}` }));
+          const result = await writer({ concurrency: 1, maxAttempts: 100 }).w.writeReadings(items);
+          expect(result.stored).toBe(n);
+          expect(accepted.sort()).toEqual(items.map((r) => r.line).sort());
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('retries a throttled call as a whole and succeeds', async () => {
+    firehose
+      .on(PutRecordBatchCommand)
+      .rejectsOnce(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
+      .callsFake((input: PutRecordBatchCommandInput) => ok(input.Records?.length ?? 0));
+    const result = await writer().w.writeReadings([reading()]);
+    expect(result.stored).toBe(1);
+    expect(firehose.commandCalls(PutRecordBatchCommand)).toHaveLength(2);
+  });
+
+  it('resends the whole call when failures are reported without per-entry results', async () => {
+    firehose
+      .on(PutRecordBatchCommand)
+      .resolvesOnce({ FailedPutCount: 1, RequestResponses: undefined })
+      .callsFake((input: PutRecordBatchCommandInput) => ok(input.Records?.length ?? 0));
+    const result = await writer().w.writeReadings([reading({ line: 'a' }), reading({ line: 'b' })]);
+    expect(result.stored).toBe(2);
+    expect(sentCalls().map((c) => c.rows.length)).toEqual([2, 2]);
   });
 
   it('retries throttling, then raises UnavailableError when the invocation runs out of time', async () => {
