@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli/io.ts';
 import { type BundleFigures, runBundleBench } from './bundles.ts';
+import { lakeCost, storeCostComparison } from './lake-cost.ts';
 import { type LocalFigures, runLocalPhase } from './local-bench.ts';
 import { type MemoryRun, writeMemoryInput } from './memory-bench.ts';
 import type { MeteringFigures } from './metering.ts';
@@ -271,6 +272,7 @@ const usdPerMonth = (kib: number, hours: number) => round(((kib * (24 / hours) *
 
 function timestreamResult(f: MeteringFigures): TimestreamResult {
   const { batches: _batches, ...measured } = f;
+  const lake = lakeCost(f.lake, f);
   return {
     ...measured,
     recordsPackedBilledKiB: Math.ceil(f.bytes / 1024),
@@ -279,6 +281,8 @@ function timestreamResult(f: MeteringFigures): TimestreamResult {
     iotRuleVsOurs: round(f.iotRuleBilledKiB / f.billedKiB),
     oursVsFloor: round(f.billedKiB / f.floorBilledKiB),
     oursVsRecordsPacked: round(f.billedKiB / Math.ceil(f.bytes / 1024)),
+    lakeCost: lake,
+    monthlyStoreCostUsd: storeCostComparison(lake, f.billedKiB, f.hours),
     monthlyWriteCostUsd: {
       ours: usdPerMonth(f.billedKiB, f.hours),
       naive: usdPerMonth(f.naiveBilledKiB, f.hours),

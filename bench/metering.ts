@@ -53,6 +53,8 @@ import {
   sqsEvent,
   storedReadings,
 } from './fleet-data.ts';
+import type { LakeWriteFigures } from './lake-cost.ts';
+import { lakeMeter } from './lake-metering.ts';
 import { benchProcessor } from './processor-setup.ts';
 
 export interface MeteringParams {
@@ -79,6 +81,8 @@ export interface MeteringFigures {
   readonly iotRuleBilledKiB: number;
   readonly floorBytes: number;
   readonly floorBilledKiB: number;
+  /** The same readings through the lake's FirehoseMetricsWriter, one write per batch. */
+  readonly lake: LakeWriteFigures;
 }
 
 /** The most values one Timestream rule action writes per message. */
@@ -135,8 +139,10 @@ export async function runMetering(params: MeteringParams): Promise<MeteringFigur
     iotRuleBilledKiB: 0,
     floorBytes: 0,
   };
+  const now = BENCH_START + params.hours * HOUR_MS + HOUR_MS;
+  const lake = lakeMeter(now);
   const processor = benchProcessor({
-    now: BENCH_START + params.hours * HOUR_MS + HOUR_MS,
+    now,
     onCall: ({ table, body }) => {
       const kib = billedKiB(body);
       if (table === 'movements') {
@@ -173,11 +179,13 @@ export async function runMetering(params: MeteringParams): Promise<MeteringFigur
     const response = await processor.handle(sqsEvent(batch, () => index++));
     if (response.batchItemFailures.length > 0)
       throw new Error(`the processor failed ${response.batchItemFailures.length} messages`);
+    await lake.write(batch.flatMap(storedReadings));
   }
   return {
     plants: params.plants,
     hours: params.hours,
     ...totals,
     floorBilledKiB: Math.ceil(totals.floorBytes / 1024),
+    lake: lake.figures(),
   };
 }

@@ -145,6 +145,26 @@ export function formatResults(r: BenchResults): string {
         `$${fixed(t.monthlyWriteCostUsd.ours, 2)}, $${fixed(t.monthlyWriteCostUsd.naive, 2)}, $${fixed(t.monthlyWriteCostUsd.iotRule, 2)}, $${fixed(t.monthlyWriteCostUsd.floor, 2)}`,
       ),
     );
+    const l = t.lakeCost;
+    rows.push(
+      single(
+        '  lake (Firehose): calls / records / billed GB a month',
+        `${whole(t.lake.calls)} / ${whole(t.lake.records)} / ${fixed(l.firehose.billedGBPerMonth, 1)} (${fixed(l.firehose.roundingFactor, 1)}x sent)`,
+      ),
+    );
+    rows.push(
+      single(
+        '  lake / month: Firehose, S3 Tables, Athena',
+        `$${fixed(l.firehose.usdPerMonth, 2)}, $${fixed(l.s3Tables.usdPerMonth, 2)}, $${fixed(l.athena.usdPerMonth, 2)}`,
+      ),
+    );
+    const c = t.monthlyStoreCostUsd;
+    rows.push(
+      single(
+        '  store / month: lake, LiveAnalytics writes, InfluxDB smallest',
+        `$${fixed(c.lake, 2)}, $${fixed(c.timestreamLiveAnalyticsWrites, 2)}, $${fixed(c.influxDbSmallest, 2)}`,
+      ),
+    );
   }
   for (const b of r.bundles ?? []) {
     rows.push(single(`bundle ${b.name}: size (gzip)`, `${kib(b.bytes)} (${kib(b.gzipBytes)})`));

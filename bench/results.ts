@@ -3,6 +3,7 @@
  * spreads, the inputs and what limits each figure. `resultsProblems` checks a
  * parsed file against it (the smoke test uses it).
  */
+import type { LakeCost, StoreCostComparison } from './lake-cost.ts';
 import type { MeteringFigures } from './metering.ts';
 import type { Spread } from './stats.ts';
 
@@ -42,6 +43,10 @@ export interface TimestreamResult extends Omit<MeteringFigures, 'batches'> {
     readonly iotRule: number;
     readonly floor: number;
   };
+  /** The lake's monthly cost for the same readings (bench/lake-cost.ts). */
+  readonly lakeCost: LakeCost;
+  /** Lake, Timestream for LiveAnalytics (writes) and the smallest Timestream for InfluxDB, dollars a month. */
+  readonly monthlyStoreCostUsd: StoreCostComparison;
 }
 
 export interface BundleResult {
@@ -155,6 +160,7 @@ const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   local: ['readingsPerSec', 'p99IngestToQueryableMs', 'concurrency'],
 };
 const BUNDLE_FIELDS = ['bytes', 'initMs', 'baselineInitMs'] as const;
+const STORE_FIELDS = ['lake', 'timestreamLiveAnalyticsWrites', 'influxDbSmallest'] as const;
 
 const isNumber = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value);
 
@@ -182,6 +188,11 @@ export function resultsProblems(value: unknown): string[] {
       for (const field of BUNDLE_FIELDS)
         if (!isNumber(b[field])) problems.push(`bundles[${i}].${field} is not a number`);
     }
+  const stores = (results.timestream as { monthlyStoreCostUsd?: Record<string, unknown> } | undefined)
+    ?.monthlyStoreCostUsd;
+  for (const store of STORE_FIELDS)
+    if (results.timestream && !isNumber(stores?.[store]))
+      problems.push(`timestream.monthlyStoreCostUsd.${store} is not a number`);
   if (!Array.isArray(results.goals)) problems.push('goals is not a list');
   return problems;
 }
