@@ -43,8 +43,11 @@ export type LakePrices = { -readonly [K in keyof typeof LAKE_PRICES]: number };
 export const LAKE_ASSUMPTIONS = {
   /** JSON bytes Firehose receives over the Parquet bytes it stores (dictionary-encoded columns, zstd). */
   parquetCompressionRatio: 10,
-  /** Firehose buffering interval of the readings stream: one file per partition per flush. */
-  bufferIntervalSeconds: 300,
+  /**
+   * Firehose buffering interval of the readings stream (the `lakeBufferIntervalSeconds` default of
+   * the CDK app): one file per partition per flush, as the fleet never fills the size buffer.
+   */
+  bufferIntervalSeconds: 60,
   /** Iceberg metadata objects written per commit (metadata.json, manifest list, manifest). */
   metadataPutsPerCommit: 3,
   /** Months of data kept: storage is billed at that steady state. */

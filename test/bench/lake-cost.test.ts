@@ -66,9 +66,13 @@ describe('lakeCost', () => {
   });
 
   it('counts one file per plant per flush and three metadata objects per commit', () => {
-    // 288 flushes a day at 300 s: 288 files and 288 x 3 metadata PUTs, 30 days.
-    expect(cost.s3Tables.filesPerDay).toBe(288);
-    expect(cost.s3Tables.putsPerMonth).toBe(288 * 4 * 30);
+    // 1,440 flushes a day at 60 s: 1,440 files and 1,440 x 3 metadata PUTs, 30 days.
+    expect(cost.s3Tables.filesPerDay).toBe(1440);
+    expect(cost.s3Tables.putsPerMonth).toBe(1440 * 4 * 30);
+    // $0.005 per 1,000 PUTs: 172,800 PUTs -> $0.864. GETs: 3 metadata objects and one file per
+    // partition read, 30 x (48 x 34 + 288 x 4 + 96 x 4) = 95,040 at $0.0004 per 1,000 -> $0.038.
+    expect(cost.s3Tables.getsPerMonth).toBe(95_040);
+    expect(cost.s3Tables.requestsUsdPerMonth).toBeCloseTo(0.864 + 0.038, 3);
     // Storage: 1,034.1 B of Parquet a day, kept 360 days.
     expect(cost.s3Tables.storedGB).toBe(0);
     expect(cost.usdPerMonth).toBeCloseTo(
