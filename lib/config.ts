@@ -8,7 +8,11 @@
 import type { Node } from 'constructs';
 import { DEFAULT_PLANT_SETTINGS, type PlantConfig } from '../lambdas/domain/plant.ts';
 import { PLANT_ID_PATTERN } from '../lambdas/domain/telemetry.ts';
+import { ConfigError, fail } from './config-error.ts';
+import { parseStoreConfig, STORE_CONTEXT_KEYS, type StoreConfig } from './config-store.ts';
 import { reservedConcurrencyOf } from './reserved-concurrency.ts';
+
+export { ConfigError } from './config-error.ts';
 
 export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
@@ -64,7 +68,8 @@ export interface RetentionConfig {
   readonly magneticStoreDays: number;
 }
 
-export interface WteConfig {
+/** The metrics store and the lake's settings live in config-store.ts. */
+export interface WteConfig extends StoreConfig {
   /** Deployment stage, part of every stack name (`dev`, `prod`, ...). */
   readonly stage: string;
   /** Plants registered at deploy time (the scheduled rules run over registered plants). */
@@ -88,10 +93,6 @@ export interface WteConfig {
    * plus 15 minutes; older slots are read raw until backfilled.
    */
   readonly kpiRollupSince: string;
-}
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
 }
 
 /** The context keys this app reads; `cdk.json` or `-c key=value`. */
@@ -118,6 +119,7 @@ export const CONTEXT_KEYS = [
   'logRetentionDays',
   'retainData',
   'kpiRollupSince',
+  ...STORE_CONTEXT_KEYS,
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -162,10 +164,6 @@ export function readContext(node: Node): RawContext {
     if (value !== undefined) raw[key] = value;
   }
   return raw;
-}
-
-function fail(key: string, expectation: string, value: unknown): never {
-  throw new ConfigError(`context "${key}" must be ${expectation}; got ${JSON.stringify(value)}`);
 }
 
 function integer(context: RawContext, key: ContextKey & keyof typeof DEFAULTS, min: number, max: number) {
@@ -394,5 +392,6 @@ export function parseConfig(context: RawContext): WteConfig {
     logRetentionDays,
     retainData: boolean(context, 'retainData'),
     kpiRollupSince: isoTime(context, 'kpiRollupSince'),
+    ...parseStoreConfig(context),
   };
 }

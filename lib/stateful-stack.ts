@@ -1,12 +1,14 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { WteConfig } from './config.ts';
 import { notifyOps } from './constructs/alarms.ts';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.ts';
 import { KpiRollupTable } from './constructs/kpi-rollup.ts';
+import { MetricsLake } from './constructs/metrics-lake.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { StateTable } from './constructs/state-table.ts';
 import { TimestreamStore } from './constructs/timestream-store.ts';
@@ -24,7 +26,7 @@ export const QUEUE_AGE_ALARM = Duration.minutes(10);
 
 /**
  * Everything that holds data or delivers it to people: keys, the telemetry
- * queue and its DLQ, the state table, Timestream, and the alerts and ops
+ * queue and its DLQ, the state table, the metrics store (Timestream or the lake), and the alerts and ops
  * topics. Deleting the stateless stack never touches any of it.
  */
 export class StatefulStack extends Stack {
@@ -38,7 +40,10 @@ export class StatefulStack extends Stack {
   /** The telemetry queue's visibility timeout (six times the processor timeout). */
   readonly telemetryVisibilityTimeout: Duration;
   readonly stateTable: StateTable;
-  readonly timestream: TimestreamStore;
+  /** The metrics store of `-c metricsStore=timestream` (the default); absent with `lake`. */
+  readonly timestream?: TimestreamStore;
+  /** The metrics store of `-c metricsStore=lake`; absent with `timestream`. */
+  readonly lake?: MetricsLake;
   readonly kpiRollupTable: KpiRollupTable;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -101,7 +106,26 @@ export class StatefulStack extends Stack {
       encryptionKey: this.dataKey,
       removalPolicy,
     });
-    this.timestream = new TimestreamStore(this, 'Metrics', {
+    if (config.metricsStore === 'lake') {
+      this.lake = new MetricsLake(this, 'Lake', {
+        stage: config.stage,
+        encryptionKey: this.dataKey,
+        config: config.lake,
+        opsTopic,
+        logRetentionDays: config.logRetentionDays,
+        removalPolicy,
+      });
+    } else {
+      this.timestream = this.timestreamStore(config, removalPolicy, opsTopic);
+    }
+  }
+
+  private timestreamStore(
+    config: WteConfig,
+    removalPolicy: RemovalPolicy,
+    opsTopic: sns.ITopic,
+  ): TimestreamStore {
+    const store = new TimestreamStore(this, 'Metrics', {
       encryptionKey: this.dataKey,
       retention: config.retention,
       removalPolicy,
@@ -113,8 +137,8 @@ export class StatefulStack extends Stack {
         metric: new cloudwatch.MathExpression({
           expression: 'readings + movements',
           usingMetrics: {
-            readings: this.magneticRejections(this.timestream.readingsTable.attrName),
-            movements: this.magneticRejections(this.timestream.movementsTable.attrName),
+            readings: this.magneticRejections(store, store.readingsTable.attrName),
+            movements: this.magneticRejections(store, store.movementsTable.attrName),
           },
           period: Duration.minutes(15),
         }),
@@ -125,13 +149,14 @@ export class StatefulStack extends Stack {
       }),
       opsTopic,
     );
+    return store;
   }
 
-  private magneticRejections(tableName: string): cloudwatch.Metric {
+  private magneticRejections(store: TimestreamStore, tableName: string): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: 'AWS/Timestream',
       metricName: 'MagneticStoreRejectedRecordCount',
-      dimensionsMap: { DatabaseName: this.timestream.databaseName, TableName: tableName },
+      dimensionsMap: { DatabaseName: store.databaseName, TableName: tableName },
       statistic: cloudwatch.Stats.SUM,
       period: Duration.minutes(15),
     });

@@ -12,6 +12,8 @@ import {
   timestreamWriteAccess,
   topicPublishAccess,
 } from './access.ts';
+import { lakeWriteAccess } from './lake-access.ts';
+import type { MetricsLake } from './metrics-lake.ts';
 import { STATE_TABLE_INDEXES } from './state-table.ts';
 import type { Binding } from './wte-function.ts';
 
@@ -21,8 +23,8 @@ import type { Binding } from './wte-function.ts';
  * privilege that use needs.
  */
 export class DataAccess extends Construct {
-  /** Timestream's endpoint discovery, the one action that takes no resource. */
-  readonly timestreamDiscovery: iam.ManagedPolicy;
+  /** Timestream's endpoint discovery, the one action that takes no resource (Timestream store only). */
+  readonly timestreamDiscovery?: iam.ManagedPolicy;
 
   constructor(
     scope: Construct,
@@ -30,6 +32,7 @@ export class DataAccess extends Construct {
     private readonly stateful: StatefulStack,
   ) {
     super(scope, id);
+    if (stateful.lake !== undefined) return;
     this.timestreamDiscovery = new iam.ManagedPolicy(this, 'TimestreamEndpointDiscovery', {
       description: 'Timestream endpoint discovery (DescribeEndpoints supports only Resource "*")',
       statements: [new iam.PolicyStatement({ actions: ['timestream:DescribeEndpoints'], resources: ['*'] })],
@@ -55,9 +58,12 @@ export class DataAccess extends Construct {
     };
   }
 
-  /** The Timestream tables: queries, and writes when `write` is set. */
+  /** The metrics store (Timestream tables or the lake): queries, and writes when `write` is set. */
   metrics(options: { readonly write: boolean }): Binding {
-    const store = this.stateful.timestream;
+    const { lake, timestream: store } = this.stateful;
+    if (lake !== undefined) return this.lakeMetrics(lake, options);
+    if (store === undefined || this.timestreamDiscovery === undefined)
+      throw new Error('the stateful stack has no metrics store');
     const tables = [store.readingsTable, store.movementsTable];
     return {
       environment: {
@@ -67,6 +73,29 @@ export class DataAccess extends Construct {
       },
       statements: [timestreamSelectAccess(tables), ...(options.write ? [timestreamWriteAccess(tables)] : [])],
       managedPolicies: [this.timestreamDiscovery],
+    };
+  }
+
+  /**
+   * The lake: the workgroup to query (and, for the writer, the two delivery
+   * streams). The readers of the lake are not built yet (docs/deployment.md,
+   * "Which store"), so the variables are set ahead of the code that reads them.
+   */
+  private lakeMetrics(lake: MetricsLake, options: { readonly write: boolean }): Binding {
+    const { delivery, query } = lake;
+    return {
+      environment: {
+        METRICS_STORE: 'lake',
+        ATHENA_WORKGROUP: query.workGroupName,
+        ...(options.write
+          ? {
+              LAKE_READINGS_STREAM: delivery.readingsStream.ref,
+              LAKE_MOVEMENTS_STREAM: delivery.movementsStream.ref,
+            }
+          : {}),
+      },
+      statements: options.write ? [lakeWriteAccess(lake)] : [],
+      managedPolicies: [lake.readerPolicy],
     };
   }
 

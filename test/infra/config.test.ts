@@ -34,6 +34,8 @@ describe('parseConfig', () => {
       logRetentionDays: 30,
       retainData: true,
       kpiRollupSince: '2026-01-01T00:00:00.000Z',
+      metricsStore: 'timestream',
+      lake: { bufferIntervalSeconds: 60, bufferSizeMiB: 64, queryScanLimitGb: 10 },
     });
   });
 

@@ -1,0 +1,76 @@
+/**
+ * The metrics store chosen at synth (`-c metricsStore=timestream|lake`) and
+ * the lake's settings. Timestream for LiveAnalytics is closed to new AWS
+ * accounts, so the lake is the store such accounts deploy; the default stays
+ * `timestream` so existing deployments do not change.
+ */
+import { fail } from './config-error.ts';
+
+export const METRICS_STORES = ['timestream', 'lake'] as const;
+export type MetricsStoreKind = (typeof METRICS_STORES)[number];
+
+export interface LakeConfig {
+  /**
+   * Firehose buffering interval (seconds). Freshness against file count:
+   * each flush writes at least one Parquet file per partition touched (one
+   * per plant and UTC day for readings), so 60 s means about 1,440 files per
+   * plant a day, merged later by S3 Tables compaction, and rows queryable
+   * about a minute after the processor sends them.
+   */
+  readonly bufferIntervalSeconds: number;
+  /** Firehose buffer size (MiB): a flush also happens when this much has gathered. */
+  readonly bufferSizeMiB: number;
+  /** Athena cancels a query that would scan more than this (GB); the workgroup enforces it. */
+  readonly queryScanLimitGb: number;
+}
+
+export interface StoreConfig {
+  readonly metricsStore: MetricsStoreKind;
+  readonly lake: LakeConfig;
+}
+
+export const STORE_CONTEXT_KEYS = [
+  'metricsStore',
+  'lakeBufferIntervalSeconds',
+  'lakeBufferSizeMiB',
+  'lakeQueryScanLimitGb',
+] as const;
+type StoreKey = (typeof STORE_CONTEXT_KEYS)[number];
+
+export const STORE_DEFAULTS = {
+  metricsStore: 'timestream',
+  lakeBufferIntervalSeconds: 60,
+  lakeBufferSizeMiB: 64,
+  lakeQueryScanLimitGb: 10,
+} as const;
+
+function integer(
+  context: Partial<Record<StoreKey, unknown>>,
+  key: Exclude<StoreKey, 'metricsStore'>,
+  min: number,
+  max: number,
+): number {
+  const value = context[key] ?? STORE_DEFAULTS[key];
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < min || number > max) {
+    fail(key, `an integer from ${min} to ${max}`, value);
+  }
+  return number;
+}
+
+/** Validates the store keys of the context; messages name the key and show the bad value. */
+export function parseStoreConfig(context: Partial<Record<StoreKey, unknown>>): StoreConfig {
+  const store = context.metricsStore ?? STORE_DEFAULTS.metricsStore;
+  const metricsStore = METRICS_STORES.find((s) => s === store);
+  if (metricsStore === undefined) fail('metricsStore', `one of ${METRICS_STORES.join(', ')}`, store);
+  return {
+    metricsStore,
+    lake: {
+      // Firehose's limits for Iceberg destinations: 0 to 900 s, 1 to 128 MiB.
+      bufferIntervalSeconds: integer(context, 'lakeBufferIntervalSeconds', 0, 900),
+      bufferSizeMiB: integer(context, 'lakeBufferSizeMiB', 1, 128),
+      // Athena's smallest cutoff is 10 MB; 1 GB granularity is enough here.
+      queryScanLimitGb: integer(context, 'lakeQueryScanLimitGb', 1, 100_000),
+    },
+  };
+}
