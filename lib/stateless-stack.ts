@@ -5,6 +5,7 @@ import { ApiHandlers } from './constructs/api-handlers.ts';
 import { DataAccess } from './constructs/data-access.ts';
 import { IotIngress } from './constructs/iot-ingress.ts';
 import { KpiRollup } from './constructs/kpi-rollup.ts';
+import { LakeReaderGrants } from './constructs/lake-reader-grants.ts';
 import { PipelineMonitoring } from './constructs/pipeline-monitoring.ts';
 import { PlantKpiWidget } from './constructs/plant-kpi-widget.ts';
 import { PlantRegistry } from './constructs/plant-registry.ts';
@@ -104,6 +105,14 @@ export class StatelessStack extends Stack {
       kpiRollup: this.kpiRollup.function,
       kpiWidget: kpiWidget.function,
     };
+
+    if (stateful.lake !== undefined) {
+      const { processor: p, scheduler: s, kpis, series, kpiRollup, kpiWidget } = this.functions;
+      new LakeReaderGrants(this, 'LakeReaders', {
+        lake: stateful.lake,
+        readers: { processor: p, scheduler: s, kpis, series, kpiRollup, kpiWidget },
+      });
+    }
 
     this.api = new TelemetryApi(this, 'Api', {
       stage: config.stage,

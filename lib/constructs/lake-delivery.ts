@@ -82,25 +82,14 @@ export class LakeDelivery extends Construct {
       'Firehose writes failed rows under generated object keys (<table>/<error type>/<date>/...), only in this bucket.',
     );
 
-    const grants = [tables.readings, tables.movements].map((table) => {
-      const grant = new lakeformation.CfnPrincipalPermissions(this, `${table.tableName}Grant`, {
-        principal: { dataLakePrincipalIdentifier: this.role.roleArn },
-        resource: {
-          table: {
-            catalogId: tables.federatedCatalogId,
-            databaseName: table.namespace,
-            name: table.tableName,
-          },
-        },
-        permissions: ['SELECT', 'INSERT', 'ALTER', 'DESCRIBE'],
-        permissionsWithGrantOption: [],
-      });
-      grant.node.addDependency(table);
-      // Lake Formation names a federated catalog `<account>:s3tablescatalog/<bucket>`; cfn-lint 1.51's schema
-      // still caps CatalogId at an account id's 12 characters. [unverified] until the first real deployment.
-      grant.addMetadata('cfn-lint', { config: { ignore_checks: ['W1032'] } });
-      return grant;
-    });
+    const grants = [tables.readings, tables.movements].map((table) =>
+      tables.grantTable(this, `${table.tableName}Grant`, this.role.roleArn, table, [
+        'SELECT',
+        'INSERT',
+        'ALTER',
+        'DESCRIBE',
+      ]),
+    );
     const linkGrant = new lakeformation.CfnPrincipalPermissions(this, 'ResourceLinkGrant', {
       principal: { dataLakePrincipalIdentifier: this.role.roleArn },
       resource: { database: { catalogId: Aws.ACCOUNT_ID, name: tables.resourceLinkName } },

@@ -3,6 +3,8 @@
  * (`timestream`): which store each synthesizes, the lake's resources, and
  * the least privilege of the functions that use it.
  */
+import { readFileSync } from 'node:fs';
+import { type App, Validations } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MOVEMENT_COLUMNS, READING_COLUMNS } from '../../lambdas/adapters/lake/lake-rows.ts';
 import { buildTestApp, iamStatements, props, type Resource, resourcesOf, type TestApp } from './support.ts';
@@ -99,6 +101,9 @@ describe('the lake', () => {
 
   it('grants the Firehose role on both tables and the resource link in Lake Formation', () => {
     lake.stateful.resourceCountIs('AWS::LakeFormation::PrincipalPermissions', 3);
+    lake.stateful.hasResourceProperties('AWS::LakeFormation::PrincipalPermissions', {
+      Permissions: ['SELECT', 'INSERT', 'ALTER', 'DESCRIBE'],
+    });
     lake.stateful.hasResourceProperties('AWS::Glue::Database', {
       DatabaseInput: { TargetDatabase: { DatabaseName: 'metrics' } },
     });
@@ -159,6 +164,18 @@ describe('lake access', () => {
     }
   });
 
+  it('grants each reader of the metrics store SELECT and DESCRIBE on both tables in Lake Formation, nothing more', () => {
+    const grants = resourcesOf(lake.stateless, 'AWS::LakeFormation::PrincipalPermissions').map(([, g]) =>
+      props(g),
+    );
+    // six readers, two tables each
+    expect(grants).toHaveLength(12);
+    for (const grant of grants) {
+      expect(grant.Permissions).toEqual(['SELECT', 'DESCRIBE']);
+      expect(grant.PermissionsWithGrantOption).toEqual([]);
+    }
+  });
+
   it('sets the store variables on the writer and on the readers of the metrics store', () => {
     const [processor] = functionEnv(lake, /^Telemetry queue processor/);
     expect(processor).toMatchObject({
@@ -177,5 +194,24 @@ describe('lake access', () => {
     expect(readers).toHaveLength(6);
     for (const env of readers) expect(env.ATHENA_WORKGROUP).toBeDefined();
     expect(readers.filter((v) => v.LAKE_READINGS_STREAM !== undefined)).toHaveLength(1);
+  });
+});
+
+describe('lake acknowledgments', () => {
+  const acknowledged = (app: App): string[] =>
+    app.node.findAll().flatMap((node) =>
+      node.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.keys(entry.data as Record<string, string>))
+        .map((id) => `${id} @ ${node.node.path.replace(/^Wte-test-/, '')}`),
+    );
+
+  it('beyond the default ones, match the reviewed list exactly', () => {
+    const shared = new Set(acknowledged(timestream.app));
+    const reviewed = readFileSync(new URL('./acknowledgments-lake.txt', import.meta.url), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('#'));
+    const lakeOnly = acknowledged(lake.app).filter((a) => !shared.has(a));
+    expect(lakeOnly.sort()).toEqual([...reviewed].sort());
   });
 });
