@@ -19,7 +19,7 @@ export function buildApp(app: App, config: WteConfig): WteStacks {
   const description = `wte-telemetry ${config.stage}`;
   const stateful = new StatefulStack(app, `Wte-${config.stage}-Stateful`, {
     config,
-    description: `${description}: keys, queues, state table, Timestream, topics`,
+    description: `${description}: keys, queues, state table, ${config.metricsStore === 'lake' ? 'metrics lake' : 'Timestream'}, topics`,
   });
   const stateless = new StatelessStack(app, `Wte-${config.stage}-Stateless`, {
     config,

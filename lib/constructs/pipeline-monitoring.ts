@@ -7,6 +7,7 @@ import type { StatefulStack } from '../stateful-stack.ts';
 import type { PipelineFunctions } from '../stateless-stack.ts';
 import { notifyOps } from './alarms.ts';
 import type { IotIngress } from './iot-ingress.ts';
+import { lakeWidgets } from './lake-dashboard.ts';
 import { pipelineMetric } from './pipeline-metrics.ts';
 import type { TelemetryApi } from './telemetry-api.ts';
 
@@ -255,6 +256,7 @@ export class PipelineMonitoring extends Construct {
             width: 12,
           }),
         ],
+        ...(stateful.lake ? [lakeWidgets(stateful.lake)] : []),
         [
           new cloudwatch.AlarmStatusWidget({
             title: 'Alarms',

@@ -135,6 +135,23 @@ describe('the lake', () => {
   });
 });
 
+describe('lake dashboard', () => {
+  const dashboardText = (app: TestApp) =>
+    JSON.stringify(resourcesOf(app.stateless, 'AWS::CloudWatch::Dashboard').map(([, d]) => props(d)));
+
+  it('shows lake delivery and lake queries with the lake, and nothing of it without', () => {
+    const withLake = dashboardText(lake);
+    for (const metric of [
+      'DeliveryToIceberg.DataFreshness',
+      'DeliveryToIceberg.FailedRowCount',
+      'AWS/Athena',
+    ]) {
+      expect(withLake).toContain(metric);
+      expect(dashboardText(timestream)).not.toContain(metric);
+    }
+  });
+});
+
 describe('lake access', () => {
   const streamActions = (app: TestApp) =>
     iamStatements([app.stateful, app.stateless]).filter((s) =>
