@@ -141,7 +141,8 @@ function body(kase: Case, plantId: string) {
     messageId: `authz-${kase.index}`,
     plantId,
     readings: [
-      { ts: tsOf(kase.index), line: lineOf(kase.index), metric: 'furnace_temperature', value: kase.index },
+      // The value names the case: CO (0 to 100,000 mg/Nm3) holds every index within its physical bounds.
+      { ts: tsOf(kase.index), line: lineOf(kase.index), metric: 'co', value: kase.index },
     ],
   });
 }
@@ -388,7 +389,7 @@ describe('authorization matrix', () => {
       for (let line = 0; line * MINUTES_PER_LINE < CASES; line++) {
         const { body: series } = await getJson<{ points: Array<{ ts: string; value: number }> }>(
           local.httpUrl,
-          `/v1/plants/${plant}/series?metric=furnace_temperature&line=authz-${line}&from=${from}&to=${to}&interval=1m&agg=last`,
+          `/v1/plants/${plant}/series?metric=co&line=authz-${line}&from=${from}&to=${to}&interval=1m&agg=last`,
         );
         for (const p of series.points) storedUnder.set(p.value, [...(storedUnder.get(p.value) ?? []), plant]);
       }
