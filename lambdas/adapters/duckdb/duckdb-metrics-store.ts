@@ -24,13 +24,12 @@ import {
   type JS,
   VARCHAR,
 } from '@duckdb/node-api';
-import { canonicalUnitOf, isMetricName, METRICS, type MetricName } from '../../domain/catalog.ts';
+import { isMetricName, METRICS, type MetricName } from '../../domain/catalog.ts';
 import { movementFingerprint, movementKey, readingFingerprint, readingKey } from '../../domain/identity.ts';
 import {
   BASE_VERSION,
   type Clock,
   type MetricsStore,
-  type RejectionKind,
   type SeriesQuery,
   type StoredMovement,
   type StoredReading,
@@ -40,6 +39,7 @@ import {
 } from '../../domain/ports.ts';
 import { DESTINATIONS, DIRECTIONS, MATERIALS, QUALITIES } from '../../domain/telemetry.ts';
 import { isUnit } from '../../domain/units.ts';
+import { type ItemRefusal, itemChecks } from '../stored-item-checks.ts';
 import { systemClock } from '../system-clock.ts';
 
 /** Timestream refuses records more than 15 minutes ahead of its clock. */
@@ -125,7 +125,7 @@ const SQL = {
 
 type Row = Record<string, JS>;
 type Versioned = { readonly ts: number; readonly version: number };
-type Refusal = { readonly kind: RejectionKind; readonly reason: string };
+type Refusal = ItemRefusal;
 
 /** What the shared versioned write needs to know about one kind of item. */
 interface VersionedTable<T extends Versioned> {
@@ -471,65 +471,7 @@ function pendingContents<T extends Versioned>(
   );
 }
 
-function invalid(reason: string): Refusal {
-  return { kind: 'invalid', reason };
-}
-
-/** A lone surrogate would be stored as U+FFFD, silently merging distinct identities. */
-const LONE_SURROGATE = /\p{Surrogate}/u;
-
-function checkText(field: string, value: string | undefined): Refusal | undefined {
-  if (value !== undefined && LONE_SURROGATE.test(value))
-    return invalid(`${field} must be well-formed Unicode, got ${JSON.stringify(value)}`);
-  return undefined;
-}
-
-function checkCommon(item: { readonly ts: number; readonly version: number }): Refusal | undefined {
-  if (!(Number.isSafeInteger(item.ts) && item.ts >= 0))
-    return invalid(`timestamp must be integer epoch milliseconds, got ${item.ts}`);
-  if (!(Number.isSafeInteger(item.version) && item.version >= BASE_VERSION))
-    return invalid(`version must be an integer >= ${BASE_VERSION}, got ${item.version}`);
-  return undefined;
-}
-
-const nonEmpty = (value: unknown): boolean => typeof value === 'string' && value.length > 0;
-
-/**
- * The Timestream adapter's validity rules (records.ts), refused per item so
- * one bad item never fails a batch, plus well-formed Unicode.
- */
-function checkReading(r: StoredReading): Refusal | undefined {
-  if (!nonEmpty(r.plantId) || !nonEmpty(r.line)) return invalid('plantId and line must be non-empty strings');
-  if (!isMetricName(r.metric)) return invalid(`metric ${JSON.stringify(r.metric)} is not in the catalog`);
-  if (r.unit !== canonicalUnitOf(r.metric))
-    return invalid(
-      `unit ${JSON.stringify(r.unit)} is not the canonical unit ${canonicalUnitOf(r.metric)} of ${r.metric}`,
-    );
-  if (r.kind !== METRICS[r.metric].kind)
-    return invalid(`kind ${JSON.stringify(r.kind)} is not the kind of ${r.metric}`);
-  if (!QUALITIES.includes(r.quality)) return invalid(`quality ${JSON.stringify(r.quality)} is not known`);
-  if (!Number.isFinite(r.value)) return invalid(`measure value must be a finite number, got ${r.value}`);
-  return checkCommon(r) ?? checkText('plantId', r.plantId) ?? checkText('line', r.line);
-}
-
-function checkMovement(m: StoredMovement): Refusal | undefined {
-  if (!nonEmpty(m.plantId) || !nonEmpty(m.ticketId))
-    return invalid('plantId and ticketId must be non-empty strings');
-  if (!DIRECTIONS.includes(m.direction))
-    return invalid(`direction ${JSON.stringify(m.direction)} is not known`);
-  if (!MATERIALS.includes(m.material)) return invalid(`material ${JSON.stringify(m.material)} is not known`);
-  if (m.destination !== undefined && !DESTINATIONS.includes(m.destination))
-    return invalid(`destination ${JSON.stringify(m.destination)} is not known`);
-  if (m.operationCode !== undefined && !nonEmpty(m.operationCode))
-    return invalid('operationCode must not be empty');
-  if (!Number.isFinite(m.netTonnes)) return invalid(`netTonnes must be a finite number, got ${m.netTonnes}`);
-  return (
-    checkCommon(m) ??
-    checkText('plantId', m.plantId) ??
-    checkText('ticketId', m.ticketId) ??
-    checkText('operationCode', m.operationCode)
-  );
-}
+const { checkReading, checkMovement } = itemChecks();
 
 function appendOptional(appender: DuckDBAppender, value: string | undefined): void {
   if (value === undefined) appender.appendNull();

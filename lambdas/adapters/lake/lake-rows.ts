@@ -16,14 +16,9 @@
  * - Nothing is written that the item does not carry: `kind` and `correction`
  *   follow from the catalog and from `version > BASE_VERSION`.
  */
-import { canonicalUnitOf, isMetricName, METRICS } from '../../domain/catalog.ts';
+import { isMetricName, METRICS } from '../../domain/catalog.ts';
 import { movementFingerprint } from '../../domain/identity.ts';
-import {
-  BASE_VERSION,
-  type RejectionKind,
-  type StoredMovement,
-  type StoredReading,
-} from '../../domain/ports.ts';
+import { BASE_VERSION, type StoredMovement, type StoredReading } from '../../domain/ports.ts';
 import {
   DESTINATIONS,
   type Destination,
@@ -35,6 +30,7 @@ import {
   type Quality,
 } from '../../domain/telemetry.ts';
 import { isUnit } from '../../domain/units.ts';
+import { type ItemRefusal, itemChecks } from '../stored-item-checks.ts';
 
 /** Iceberg column types the tables use. */
 export type IcebergType = 'string' | 'long' | 'double' | 'date';
@@ -111,10 +107,7 @@ export const READING_PARTITION = ['day', 'plant_id'] as const;
 export const MOVEMENT_PARTITION = ['day'] as const;
 
 /** Why an item cannot become a row (the store's own words for the quarantine). */
-export interface RowRefusal {
-  readonly kind: RejectionKind;
-  readonly reason: string;
-}
+export type RowRefusal = ItemRefusal;
 
 /** What the stores keep of a double: 12 significant digits (identity.ts, records.ts `doubleText`). */
 export function storedDouble(value: number): number {
@@ -131,58 +124,11 @@ export function utcDay(ts: number): string {
 /** The latest ts whose UTC year has four digits (9999-12-31T23:59:59.999Z). */
 export const MAX_LAKE_TS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-const invalid = (reason: string): RowRefusal => ({ kind: 'invalid', reason });
-const nonEmpty = (value: unknown): boolean => typeof value === 'string' && value.length > 0;
-/** A lone surrogate would be written as U+FFFD, silently merging distinct identities. */
-const LONE_SURROGATE = /\p{Surrogate}/u;
-
-function checkText(field: string, value: string | undefined): RowRefusal | undefined {
-  if (value !== undefined && LONE_SURROGATE.test(value))
-    return invalid(`${field} must be well-formed Unicode, got ${JSON.stringify(value)}`);
-  return undefined;
-}
-
-function checkCommon(item: { readonly ts: number; readonly version: number }): RowRefusal | undefined {
-  if (!(Number.isSafeInteger(item.ts) && item.ts >= 0 && item.ts <= MAX_LAKE_TS))
-    return invalid(`timestamp must be integer epoch milliseconds in years 1970-9999, got ${item.ts}`);
-  if (!(Number.isSafeInteger(item.version) && item.version >= BASE_VERSION))
-    return invalid(`version must be an integer >= ${BASE_VERSION}, got ${item.version}`);
-  return undefined;
-}
-
-/** The DuckDB store's validity rules (duckdb-metrics-store.ts), so the lake refuses what it refuses. */
-export function checkReading(r: StoredReading): RowRefusal | undefined {
-  if (!nonEmpty(r.plantId) || !nonEmpty(r.line)) return invalid('plantId and line must be non-empty strings');
-  if (!isMetricName(r.metric)) return invalid(`metric ${JSON.stringify(r.metric)} is not in the catalog`);
-  if (r.unit !== canonicalUnitOf(r.metric))
-    return invalid(
-      `unit ${JSON.stringify(r.unit)} is not the canonical unit ${canonicalUnitOf(r.metric)} of ${r.metric}`,
-    );
-  if (r.kind !== METRICS[r.metric].kind)
-    return invalid(`kind ${JSON.stringify(r.kind)} is not the kind of ${r.metric}`);
-  if (!QUALITIES.includes(r.quality)) return invalid(`quality ${JSON.stringify(r.quality)} is not known`);
-  if (!Number.isFinite(r.value)) return invalid(`measure value must be a finite number, got ${r.value}`);
-  return checkCommon(r) ?? checkText('plantId', r.plantId) ?? checkText('line', r.line);
-}
-
-export function checkMovement(m: StoredMovement): RowRefusal | undefined {
-  if (!nonEmpty(m.plantId) || !nonEmpty(m.ticketId))
-    return invalid('plantId and ticketId must be non-empty strings');
-  if (!DIRECTIONS.includes(m.direction))
-    return invalid(`direction ${JSON.stringify(m.direction)} is not known`);
-  if (!MATERIALS.includes(m.material)) return invalid(`material ${JSON.stringify(m.material)} is not known`);
-  if (m.destination !== undefined && !DESTINATIONS.includes(m.destination))
-    return invalid(`destination ${JSON.stringify(m.destination)} is not known`);
-  if (m.operationCode !== undefined && !nonEmpty(m.operationCode))
-    return invalid('operationCode must not be empty');
-  if (!Number.isFinite(m.netTonnes)) return invalid(`netTonnes must be a finite number, got ${m.netTonnes}`);
-  return (
-    checkCommon(m) ??
-    checkText('plantId', m.plantId) ??
-    checkText('ticketId', m.ticketId) ??
-    checkText('operationCode', m.operationCode)
-  );
-}
+/** The DuckDB store's validity rules, so the lake refuses what it refuses, and years Iceberg dates can hold. */
+export const { checkReading, checkMovement } = itemChecks({
+  latest: MAX_LAKE_TS,
+  words: 'in years 1970-9999',
+});
 
 /** The row of a valid reading (`checkReading` first); keys in column order. */
 export function readingRow(r: StoredReading): ReadingRow {
