@@ -11,23 +11,19 @@
  * transaction never interleaves with another's. Batches go through the
  * appender into per-connection staging tables: a fixed number of statements
  * per call (about 170 ms for 10,000 readings), not one per row.
+ *
+ * Reads run the SQL the lake reader runs on Athena (../metrics-sql.ts,
+ * without the lake's `day` predicate), so both stores answer one question
+ * with one text. Tables hold one row per identity here, so the builder's
+ * version resolution changes nothing locally. readLastBefore has no look
+ * back locally: local mode keeps everything and the file is small.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  BIGINT,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  DuckDBInstance,
-  type DuckDBType,
-  type DuckDBValue,
-  type JS,
-  VARCHAR,
-} from '@duckdb/node-api';
-import { isMetricName, METRICS, type MetricName } from '../../domain/catalog.ts';
+import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type JS } from '@duckdb/node-api';
+import type { MetricName } from '../../domain/catalog.ts';
 import { movementFingerprint, movementKey, readingFingerprint, readingKey } from '../../domain/identity.ts';
 import {
-  BASE_VERSION,
   type Clock,
   type MetricsStore,
   type SeriesQuery,
@@ -37,13 +33,21 @@ import {
   UnavailableError,
   type WriteResult,
 } from '../../domain/ports.ts';
-import { DESTINATIONS, DIRECTIONS, MATERIALS, QUALITIES } from '../../domain/telemetry.ts';
-import { isUnit } from '../../domain/units.ts';
+import { movementOfRow, readingOfRow, storedDouble } from '../metrics-rows.ts';
+import { lastGoodBeforeSql, movementsSql, seriesSql } from '../metrics-sql.ts';
+import type { SqlRow, SqlRunner } from '../sql-runner.ts';
 import { type ItemRefusal, itemChecks } from '../stored-item-checks.ts';
 import { systemClock } from '../system-clock.ts';
+import { DuckDbSqlRunner } from './duckdb-sql-runner.ts';
+import {
+  conflictReason,
+  DEFAULT_FUTURE_TOLERANCE_MS,
+  type IngestionWindow,
+  pendingContents,
+  windowRefusal,
+} from './write-rules.ts';
 
-/** Timestream refuses records more than 15 minutes ahead of its clock. */
-export const DEFAULT_FUTURE_TOLERANCE_MS = 15 * 60_000;
+export { DEFAULT_FUTURE_TOLERANCE_MS } from './write-rules.ts';
 
 export interface DuckDbMetricsStoreProps {
   /** `':memory:'`, or a database file (its directory is created when missing). */
@@ -83,8 +87,11 @@ const SCHEMA = [
     destination VARCHAR,
     operation_code VARCHAR,
     version BIGINT NOT NULL CHECK (version >= 1),
+    fingerprint VARCHAR,
     PRIMARY KEY (plant_id, ticket_id)
   )`,
+  // The readers' SQL breaks version ties by fingerprint, as on the lake; files from before it get the column.
+  'ALTER TABLE movements ADD COLUMN IF NOT EXISTS fingerprint VARCHAR',
   // Staging tables are per connection and never persisted.
   'CREATE TEMP TABLE staged_reading_keys (plant_id VARCHAR, line VARCHAR, metric VARCHAR, ts BIGINT)',
   'CREATE TEMP TABLE staged_readings AS SELECT * FROM readings LIMIT 0',
@@ -94,7 +101,7 @@ const SCHEMA = [
 
 const READING_COLUMNS = 'plant_id, line, metric, ts, value, unit, quality, version';
 const MOVEMENT_COLUMNS =
-  'plant_id, ticket_id, ts, direction, net_tonnes, material, destination, operation_code, version';
+  'plant_id, ticket_id, ts, direction, net_tonnes, material, destination, operation_code, version, fingerprint';
 
 const SQL = {
   existingReadings:
@@ -107,21 +114,11 @@ const SQL = {
     ON CONFLICT (plant_id, ticket_id) DO UPDATE SET
       ts = excluded.ts, direction = excluded.direction, net_tonnes = excluded.net_tonnes,
       material = excluded.material, destination = excluded.destination,
-      operation_code = excluded.operation_code, version = excluded.version`,
-  series: `SELECT ${READING_COLUMNS} FROM readings
-    WHERE plant_id = $plant AND metric = $metric AND ts >= $from AND ts < $to
-    ORDER BY ts, line`,
-  seriesOfLine: `SELECT ${READING_COLUMNS} FROM readings
-    WHERE plant_id = $plant AND metric = $metric AND ts >= $from AND ts < $to AND line = $line
-    ORDER BY ts`,
-  lastGoodBefore: `SELECT ${READING_COLUMNS} FROM readings
-    WHERE plant_id = $plant AND metric = $metric AND quality = 'GOOD' AND ts < $before
-    QUALIFY row_number() OVER (PARTITION BY line ORDER BY ts DESC) = 1
-    ORDER BY line`,
-  movements: `SELECT ${MOVEMENT_COLUMNS} FROM movements
-    WHERE plant_id = $plant AND ts >= $from AND ts < $to
-    ORDER BY ts, ticket_id`,
+      operation_code = excluded.operation_code, version = excluded.version, fingerprint = excluded.fingerprint`,
 } as const;
+
+/** No correction moves a ticket locally (one row per ticket), so the horizon only has to be valid. */
+const LOCAL_TICKET_HORIZON_MS = 0;
 
 type Row = Record<string, JS>;
 type Versioned = { readonly ts: number; readonly version: number };
@@ -147,19 +144,22 @@ export class DuckDbMetricsStore implements MetricsStore {
   private tail: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private readonly clock: Clock;
-  private readonly futureToleranceMs: number;
-  private readonly retentionMs: number | undefined;
+  private readonly window: IngestionWindow;
   private readonly readingTable: VersionedTable<StoredReading>;
   private readonly movementTable: VersionedTable<StoredMovement>;
+  private readonly runner: SqlRunner;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     props: DuckDbMetricsStoreProps,
   ) {
+    this.runner = new DuckDbSqlRunner(connection);
     this.clock = props.clock ?? systemClock;
-    this.futureToleranceMs = props.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS;
-    this.retentionMs = props.retentionMs;
+    this.window = {
+      futureToleranceMs: props.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS,
+      retentionMs: props.retentionMs,
+    };
     this.readingTable = {
       noun: 'reading',
       identity: 'time, dimensions, measure name',
@@ -186,7 +186,7 @@ export class DuckDbMetricsStore implements MetricsStore {
         a.appendVarchar(r.quality);
         a.appendBigInt(BigInt(r.version));
       },
-      fromRow: readingFromRow,
+      fromRow: readingOfRow,
     };
     this.movementTable = {
       noun: 'movement',
@@ -212,8 +212,9 @@ export class DuckDbMetricsStore implements MetricsStore {
         appendOptional(a, m.destination);
         appendOptional(a, m.operationCode);
         a.appendBigInt(BigInt(m.version));
+        a.appendVarchar(movementFingerprint(m));
       },
-      fromRow: movementFromRow,
+      fromRow: movementOfRow,
     };
   }
 
@@ -256,38 +257,17 @@ export class DuckDbMetricsStore implements MetricsStore {
     return this.writeVersioned(movements, this.movementTable);
   }
 
+  /** Invalid arguments (NaN times, text with NUL) throw `RangeError` before any query. */
   readReadings(query: SeriesQuery): Promise<StoredReading[]> {
-    const values: Record<string, DuckDBValue> = {
-      plant: query.plantId,
-      metric: query.metric,
-      from: toBound(query.from),
-      to: toBound(query.to),
-    };
-    const types: Record<string, DuckDBType> = { plant: VARCHAR, metric: VARCHAR, from: BIGINT, to: BIGINT };
-    if (query.line !== undefined) {
-      values.line = query.line;
-      types.line = VARCHAR;
-    }
-    const sql = query.line === undefined ? SQL.series : SQL.seriesOfLine;
-    return this.query(sql, values, types, readingFromRow);
+    return this.read(seriesSql(query), readingOfRow);
   }
 
   readLastBefore(plantId: string, metric: MetricName, before: number): Promise<StoredReading[]> {
-    return this.query(
-      SQL.lastGoodBefore,
-      { plant: plantId, metric, before: toBound(before) },
-      { plant: VARCHAR, metric: VARCHAR, before: BIGINT },
-      readingFromRow,
-    );
+    return this.read(lastGoodBeforeSql({ plantId, metric, before }), readingOfRow);
   }
 
   readMovements(plantId: string, from: number, to: number): Promise<StoredMovement[]> {
-    return this.query(
-      SQL.movements,
-      { plant: plantId, from: toBound(from), to: toBound(to) },
-      { plant: VARCHAR, from: BIGINT, to: BIGINT },
-      movementFromRow,
-    );
+    return this.read(movementsSql({ plantId, from, to, horizonMs: LOCAL_TICKET_HORIZON_MS }), movementOfRow);
   }
 
   /**
@@ -308,7 +288,7 @@ export class DuckDbMetricsStore implements MetricsStore {
       const now = this.clock.now();
       // One slot per item given, so rejections come back in the items' order.
       const rejections: Array<StoreRejection<T> | undefined> = items.map((item) => {
-        const refusal = this.checkWindow(item.ts, now) ?? table.check(item);
+        const refusal = windowRefusal(item.ts, now, this.window) ?? table.check(item);
         return refusal && { item, ...refusal };
       });
       const versions = pendingContents(items, rejections, table);
@@ -378,16 +358,8 @@ export class DuckDbMetricsStore implements MetricsStore {
     }
   }
 
-  private query<T>(
-    sql: string,
-    values: Record<string, DuckDBValue>,
-    types: Record<string, DuckDBType>,
-    fromRow: (row: Row) => T,
-  ): Promise<T[]> {
-    return this.serialized('read', async () => {
-      const reader = await this.connection.runAndReadAll(sql, values, types);
-      return reader.getRowObjectsJS().map(fromRow);
-    });
+  private read<T>(sql: string, fromRow: (row: SqlRow) => T): Promise<T[]> {
+    return this.serialized('read', async () => (await this.runner.run(sql)).map(fromRow));
   }
 
   /** Runs calls one at a time on the single connection; engine errors become `UnavailableError`. */
@@ -403,18 +375,6 @@ export class DuckDbMetricsStore implements MetricsStore {
     this.tail = run.catch(() => undefined);
     return run;
   }
-
-  private checkWindow(ts: number, now: number): Refusal | undefined {
-    const latest = now + this.futureToleranceMs;
-    const earliest = this.retentionMs === undefined ? Number.NEGATIVE_INFINITY : now - this.retentionMs;
-    if (!(ts > latest || ts < earliest)) return undefined;
-    return {
-      kind: 'out-of-window',
-      reason:
-        `The record timestamp ${describeTime(ts)} is outside the time range ` +
-        `[${describeTime(earliest)}, ${describeTime(latest)}] of the data ingestion window.`,
-    };
-  }
 }
 
 function checkProps(props: DuckDbMetricsStoreProps): void {
@@ -427,136 +387,9 @@ function checkProps(props: DuckDbMetricsStoreProps): void {
     throw new RangeError(`retentionMs must be a finite number > 0, got ${retentionMs}`);
 }
 
-/** Wording after Timestream's RejectedRecords reason for the same case. */
-function conflictReason(identity: string, existingVersion: number): string {
-  return (
-    `A record already exists with the same ${identity}, and record version ${existingVersion}. ` +
-    'A higher record version must be specified in order to update the measure value.'
-  );
-}
-
-/** One content of one identity and version in a call, with the positions of its identical copies. */
-interface PendingVersion<T> {
-  readonly key: string;
-  readonly item: T;
-  readonly fingerprint: string;
-  readonly copies: readonly number[];
-}
-
-const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/**
- * The distinct contents of the call's items not yet refused, identical
- * copies grouped, in the order they apply: lowest version first, then
- * fingerprint order (the Timestream adapter's rounds), whatever the input
- * order. Identities are independent, so one global order serves them all.
- */
-function pendingContents<T extends Versioned>(
-  items: readonly T[],
-  rejections: ReadonlyArray<StoreRejection<T> | undefined>,
-  table: VersionedTable<T>,
-): PendingVersion<T>[] {
-  const groups = new Map<string, { key: string; item: T; fingerprint: string; copies: number[] }>();
-  for (const [index, item] of items.entries()) {
-    if (rejections[index]) continue;
-    const key = table.key(item);
-    const fingerprint = table.fingerprint(item);
-    const id = JSON.stringify([key, item.version, fingerprint]);
-    const group = groups.get(id);
-    if (group) group.copies.push(index);
-    else groups.set(id, { key, item, fingerprint, copies: [index] });
-  }
-  return [...groups.values()].sort(
-    (a, b) => a.item.version - b.item.version || compareText(a.fingerprint, b.fingerprint),
-  );
-}
-
 const { checkReading, checkMovement } = itemChecks();
 
 function appendOptional(appender: DuckDBAppender, value: string | undefined): void {
   if (value === undefined) appender.appendNull();
   else appender.appendVarchar(value);
-}
-
-const MAX_DATE_MS = 8.64e15;
-
-function describeTime(ms: number): string {
-  return Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : String(ms);
-}
-
-/** Timestream stores a DOUBLE measure as its 12-significant-digit text (records.ts `doubleText`). */
-function storedDouble(value: number): number {
-  return Number(value.toPrecision(12));
-}
-
-/**
- * Stored times are integers, so `ts >= x` is `ts >= ceil(x)` and `ts < x` is
- * `ts < ceil(x)`; infinite bounds clamp to the widest representable time.
- */
-function toBound(ms: number): bigint {
-  if (Number.isNaN(ms)) throw new RangeError('a time bound must be a number, got NaN');
-  const clamped = Math.min(Math.max(ms, -Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
-  return BigInt(Math.ceil(clamped));
-}
-
-function text(row: Row, column: string): string {
-  const value = row[column];
-  if (typeof value !== 'string') throw new TypeError(`column ${column} is not text: ${String(value)}`);
-  return value;
-}
-
-function optionalText(row: Row, column: string): string | undefined {
-  return row[column] === null ? undefined : text(row, column);
-}
-
-function member<T extends string>(values: readonly T[], row: Row, column: string): T {
-  const value = text(row, column);
-  const found = values.find((v) => v === value);
-  if (found === undefined) throw new TypeError(`column ${column} holds an unknown value: ${value}`);
-  return found;
-}
-
-function numeric(row: Row, column: string): number {
-  const value = row[column];
-  if (typeof value === 'number') return value;
-  if (typeof value === 'bigint') return Number(value);
-  throw new TypeError(`column ${column} is not numeric: ${String(value)}`);
-}
-
-function readingFromRow(row: Row): StoredReading {
-  const metric = text(row, 'metric');
-  const unit = text(row, 'unit');
-  if (!isMetricName(metric)) throw new TypeError(`stored metric ${metric} is not in the catalog`);
-  if (!isUnit(unit)) throw new TypeError(`stored unit ${unit} is not known`);
-  const version = numeric(row, 'version');
-  return {
-    plantId: text(row, 'plant_id'),
-    line: text(row, 'line'),
-    metric,
-    kind: METRICS[metric].kind,
-    ts: numeric(row, 'ts'),
-    value: numeric(row, 'value'),
-    unit,
-    quality: member(QUALITIES, row, 'quality'),
-    correction: version > BASE_VERSION,
-    version,
-  };
-}
-
-function movementFromRow(row: Row): StoredMovement {
-  const version = numeric(row, 'version');
-  const destination = row.destination === null ? undefined : member(DESTINATIONS, row, 'destination');
-  const operationCode = optionalText(row, 'operation_code');
-  return {
-    plantId: text(row, 'plant_id'),
-    ticketId: text(row, 'ticket_id'),
-    ts: numeric(row, 'ts'),
-    direction: member(DIRECTIONS, row, 'direction'),
-    netTonnes: numeric(row, 'net_tonnes'),
-    material: member(MATERIALS, row, 'material'),
-    ...(destination === undefined ? {} : { destination }),
-    ...(operationCode === undefined ? {} : { operationCode }),
-    correction: version > BASE_VERSION,
-    version,
-  };
 }

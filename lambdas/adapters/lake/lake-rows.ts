@@ -16,20 +16,10 @@
  * - Nothing is written that the item does not carry: `kind` and `correction`
  *   follow from the catalog and from `version > BASE_VERSION`.
  */
-import { isMetricName, METRICS } from '../../domain/catalog.ts';
 import { movementFingerprint } from '../../domain/identity.ts';
-import { BASE_VERSION, type StoredMovement, type StoredReading } from '../../domain/ports.ts';
-import {
-  DESTINATIONS,
-  type Destination,
-  DIRECTIONS,
-  type Direction,
-  MATERIALS,
-  type Material,
-  QUALITIES,
-  type Quality,
-} from '../../domain/telemetry.ts';
-import { isUnit } from '../../domain/units.ts';
+import type { StoredMovement, StoredReading } from '../../domain/ports.ts';
+import type { Destination, Direction, Material, Quality } from '../../domain/telemetry.ts';
+import { storedDouble } from '../metrics-rows.ts';
 import { type ItemRefusal, itemChecks } from '../stored-item-checks.ts';
 
 /** Iceberg column types the tables use. */
@@ -109,11 +99,6 @@ export const MOVEMENT_PARTITION = ['day'] as const;
 /** Why an item cannot become a row (the store's own words for the quarantine). */
 export type RowRefusal = ItemRefusal;
 
-/** What the stores keep of a double: 12 significant digits (identity.ts, records.ts `doubleText`). */
-export function storedDouble(value: number): number {
-  return Number(value.toPrecision(12));
-}
-
 const MS_PER_DAY = 86_400_000;
 
 /** The UTC date of epoch ms `ts`, `YYYY-MM-DD` (years 0000-9999 only; see `checkCommon`). */
@@ -167,45 +152,5 @@ export function encodeRow(row: ReadingRow | MovementRow): Uint8Array {
   return new TextEncoder().encode(`${JSON.stringify(row)}\n`);
 }
 
-function member<T extends string>(values: readonly T[], value: unknown, column: string): T {
-  const found = values.find((v) => v === value);
-  if (found === undefined) throw new TypeError(`column ${column} holds an unknown value: ${String(value)}`);
-  return found;
-}
-
-/** The reading a row holds (what readers return); throws `TypeError` on a row no writer made. */
-export function readingOfRow(row: ReadingRow): StoredReading {
-  const { metric, unit } = row;
-  if (!isMetricName(metric)) throw new TypeError(`stored metric ${metric} is not in the catalog`);
-  if (!isUnit(unit)) throw new TypeError(`stored unit ${unit} is not known`);
-  return {
-    plantId: row.plant_id,
-    line: row.line,
-    metric,
-    kind: METRICS[metric].kind,
-    ts: row.ts,
-    value: row.value,
-    unit,
-    quality: member(QUALITIES, row.quality, 'quality'),
-    correction: row.version > BASE_VERSION,
-    version: row.version,
-  };
-}
-
-/** The movement a row holds; throws `TypeError` on a row no writer made. */
-export function movementOfRow(row: MovementRow): StoredMovement {
-  return {
-    plantId: row.plant_id,
-    ticketId: row.ticket_id,
-    ts: row.ts,
-    direction: member(DIRECTIONS, row.direction, 'direction'),
-    netTonnes: row.net_tonnes,
-    material: member(MATERIALS, row.material, 'material'),
-    ...(row.destination === null
-      ? {}
-      : { destination: member(DESTINATIONS, row.destination, 'destination') }),
-    ...(row.operation_code === null ? {} : { operationCode: row.operation_code }),
-    correction: row.version > BASE_VERSION,
-    version: row.version,
-  };
-}
+/** Readers decode rows with the decoders the DuckDB store uses (../metrics-rows.ts). */
+export { movementOfRow, readingOfRow, storedDouble } from '../metrics-rows.ts';
