@@ -105,18 +105,18 @@
  * module scope; SDK retries (standard mode) cover brief throttling.
  */
 import { QueryCommand, type TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import {
+  checkRollupLookback,
+  DEFAULT_MAX_RAW_RANGES,
+  readKpiCounterSlots,
+} from '../../app/kpi-counter-slots.ts';
 import { canonicalUnitOf, isMetricName, METRICS, type MetricName } from '../../domain/catalog.ts';
 import { movementFingerprint } from '../../domain/identity.ts';
 import {
   isSlotAligned,
   type KpiCounterSlots,
   type KpiRollupReader,
-  type KpiSlot,
-  lastReadingsBefore,
   SLOT_MS,
-  seriesOf,
-  slotStartsIn,
-  summarizeSlots,
 } from '../../domain/kpi-rollup.ts';
 import { KPI_COUNTER_METRICS, type KpiCounterMetric } from '../../domain/kpis.ts';
 import {
@@ -167,8 +167,8 @@ export const DEFAULT_LAST_BEFORE_LOOKBACK_MS = 7 * DAY_MS;
 export const DEFAULT_TICKET_SHIFT_HORIZON_MS = 7 * DAY_MS;
 /** Pages of one query before the reader gives up (a 1 MB page each: far beyond any answer here). */
 export const DEFAULT_MAX_PAGES = 1000;
-/** Raw queries one KPI counter read makes at most. */
-export const DEFAULT_MAX_RAW_RANGES = 4;
+/** The rollup merge is shared with the lake reader (lambdas/app/kpi-counter-slots.ts). */
+export { DEFAULT_MAX_RAW_RANGES, rawRanges } from '../../app/kpi-counter-slots.ts';
 
 export interface TimestreamMetricsReaderProps {
   /** Created once by the composition root. */
@@ -321,30 +321,6 @@ export function latestMovements(movements: readonly StoredMovement[]): StoredMov
 }
 
 /**
- * Slot starts as [from, to) ranges: contiguous slots form one range, and the
- * closest ranges merge until at most `max` remain (one query each).
- */
-export function rawRanges(starts: readonly number[], max: number): Array<[number, number]> {
-  const ranges: Array<[number, number]> = [];
-  for (const start of [...new Set(starts)].sort((a, b) => a - b)) {
-    const last = ranges.at(-1);
-    if (last && last[1] === start) last[1] = start + SLOT_MS;
-    else ranges.push([start, start + SLOT_MS]);
-  }
-  while (ranges.length > Math.max(1, max)) {
-    let closest = 0;
-    for (let i = 1; i < ranges.length - 1; i++) {
-      const gap = (ranges[i + 1] as [number, number])[0] - (ranges[i] as [number, number])[1];
-      const best = (ranges[closest + 1] as [number, number])[0] - (ranges[closest] as [number, number])[1];
-      if (gap < best) closest = i;
-    }
-    const [merged] = ranges.splice(closest + 1, 1) as [[number, number]];
-    (ranges[closest] as [number, number])[1] = merged[1];
-  }
-  return ranges;
-}
-
-/**
  * An epoch-ms bound as the integer bound that selects the same stored
  * (integer) times: `ts >= x` is `ts >= ceil(x)` and `ts < x` is
  * `ts < ceil(x)`; bounds beyond the representable times clamp.
@@ -445,10 +421,7 @@ export class TimestreamMetricsReader
     this.maxRawRanges = positiveInteger('maxRawRanges', props.maxRawRanges, DEFAULT_MAX_RAW_RANGES);
     const rollup = props.rollup;
     if (rollup !== undefined) {
-      if (this.lookbackMs % SLOT_MS !== 0)
-        throw new RangeError(
-          `lastBeforeLookbackMs must be a multiple of ${SLOT_MS} ms with a rollup, got ${this.lookbackMs}`,
-        );
+      checkRollupLookback(this.lookbackMs);
       this.readKpiCounterSlots = (plantId, from, to) => this.counterSlots(rollup, plantId, from, to);
     }
   }
@@ -491,13 +464,7 @@ export class TimestreamMetricsReader
     return [...perMetric.values()].flatMap(latestReadings);
   }
 
-  /**
-   * The KPI counters of [from, to) as slot summaries: current slots from the
-   * rollup, every other slot (not rolled up yet, marked since, or older than
-   * the rollup) from raw readings, in at most `maxRawRanges` queries; and the
-   * last GOOD reading of each series before `from` within the lookback, as
-   * readLastBefore finds it, from the same slots.
-   */
+  /** Checks the arguments before any call, then merges the rollup with raw reads (kpi-counter-slots.ts). */
   private async counterSlots(
     rollup: KpiRollupReader,
     plantId: string,
@@ -516,34 +483,17 @@ export class TimestreamMetricsReader
           `must be epoch milliseconds on a ${SLOT_MS} ms slot boundary`,
         );
     }
-    if (from >= to) return { before: [], slots: [] };
-    const windowStart = Math.max(0, from - this.lookbackMs);
-    const slots = new Map(await rollup.readRolledSlots(plantId, windowStart, to));
-    const range = slotStartsIn(from, to);
-    await this.summarizeRaw(
+    return readKpiCounterSlots(
+      {
+        rollup,
+        readCounterReadings: (p, lo, hi) => this.readCounterReadings(p, lo, hi),
+        lookbackMs: this.lookbackMs,
+        maxRawRanges: this.maxRawRanges,
+      },
       plantId,
-      slots,
-      range.filter((start) => !slots.has(start)),
+      from,
+      to,
     );
-    const inRange = range.map((start) => slots.get(start)).filter((slot) => slot !== undefined);
-    const needed = seriesOf(inRange);
-    let walk = lastReadingsBefore(slots, needed, from, windowStart);
-    if (walk.unknown.length > 0) {
-      await this.summarizeRaw(plantId, slots, walk.unknown);
-      walk = lastReadingsBefore(slots, needed, from, windowStart);
-    }
-    return { before: walk.before, slots: inRange.filter((slot) => slot.series.length > 0) };
-  }
-
-  /** Summarizes the slots `starts` from raw readings into `slots`, leaving slots already there alone. */
-  private async summarizeRaw(plantId: string, slots: Map<number, KpiSlot>, starts: readonly number[]) {
-    for (const [from, to] of rawRanges(starts, this.maxRawRanges)) {
-      const summaries = new Map(
-        summarizeSlots(await this.readCounterReadings(plantId, from, to)).map((slot) => [slot.start, slot]),
-      );
-      for (const start of slotStartsIn(from, to))
-        if (!slots.has(start)) slots.set(start, summaries.get(start) ?? { start, series: [] });
-    }
   }
 
   async readReadings(query: SeriesQuery): Promise<StoredReading[]> {
