@@ -1,0 +1,31 @@
+/**
+ * A lake query that failed for a reason retrying cannot fix: bad SQL, a
+ * missing table or permission, the workgroup's bytes-scanned cutoff, or a
+ * result this reader will not hold. A bug or a configuration error to fix,
+ * never reported as an outage (transient faults are `UnavailableError`).
+ */
+export interface LakeQueryErrorProps {
+  /** Athena's QueryExecutionId, when the query was started. */
+  readonly queryExecutionId?: string | undefined;
+  /** Athena's words (AthenaError.ErrorMessage or Status.StateChangeReason), or ours. */
+  readonly reason: string;
+  /** AthenaError.ErrorCategory (1 system, 2 user, 3 other) and ErrorType, when Athena gave them. */
+  readonly errorCategory?: number | undefined;
+  readonly errorType?: number | undefined;
+}
+
+export class LakeQueryError extends Error {
+  override readonly name = 'LakeQueryError';
+  readonly queryExecutionId: string | undefined;
+  readonly reason: string;
+  readonly errorCategory: number | undefined;
+  readonly errorType: number | undefined;
+
+  constructor(props: LakeQueryErrorProps, options?: ErrorOptions) {
+    super(`lake query ${props.queryExecutionId ?? '(not started)'} failed: ${props.reason}`, options);
+    this.queryExecutionId = props.queryExecutionId;
+    this.reason = props.reason;
+    this.errorCategory = props.errorCategory;
+    this.errorType = props.errorType;
+  }
+}
