@@ -1,0 +1,321 @@
+/**
+ * The recent telemetry store (docs/recent-telemetry.md): with the lake as
+ * metrics store, the processor also writes every item the lake writer
+ * accepted here, so what operators wait on (alert evaluation, the latest
+ * values) never waits on Firehose's buffer or Athena. Items are packs of a
+ * call's rows (recent-telemetry-packs.ts); reads resolve versions and
+ * duplicates as every lake reader does (docs/lake.md), with the Timestream
+ * reader's exported rules.
+ *
+ * What is kept (the TTL `expiresAt`, epoch seconds): an item lives until the
+ * later of the end of its UTC day plus `horizonMs` and its write plus
+ * `receiptRetentionMs`. So every item whose ts is within the horizon is
+ * here, and so is everything received within the retention, whatever its
+ * ts (late data the lake may not show yet). Expired items DynamoDB has not
+ * deleted yet are still read: they are true rows, and readers resolve them.
+ *
+ * Writes: BatchWriteItem, 25 items a call, `concurrency` calls in flight;
+ * unprocessed items are resent with capped exponential backoff and full
+ * jitter, at most `maxAttempts` times and never past the deadline, then
+ * `UnavailableError` (SQS redelivers the chunk; identical packs rewrite the
+ * same items). Reads: strongly consistent Query (the alert engine reads what
+ * the same invocation just wrote), one per series and range.
+ */
+import {
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+  QueryCommand,
+  type QueryCommandOutput,
+  type WriteRequest,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import type { MetricName } from '../../domain/catalog.ts';
+import { KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
+import {
+  type Clock,
+  type SeriesQuery,
+  type StoredMovement,
+  type StoredReading,
+  UnavailableError,
+} from '../../domain/ports.ts';
+import { checkMovement, checkReading, MAX_LAKE_TS } from '../lake/lake-rows.ts';
+import { mapLimited } from '../map-limited.ts';
+import {
+  lastGoodPerLine,
+  latestMovements,
+  latestReadings,
+} from '../timestream-query/timestream-metrics-reader.ts';
+import type { Item } from './attribute-values.ts';
+import { dynamoCall } from './dynamo-errors.ts';
+import {
+  bodyText,
+  DEFAULT_MAX_PACK_BYTES,
+  dayBounds,
+  movementsKey,
+  type Pack,
+  packMovements,
+  packReadings,
+  readingsKey,
+  unpackMovements,
+  unpackReadings,
+} from './recent-telemetry-packs.ts';
+
+export const RECENT_PK = 'pk';
+export const RECENT_SK = 'sk';
+export const RECENT_TTL_ATTRIBUTE = 'expiresAt';
+
+const DAY_MS = 86_400_000;
+/** @see DynamoRecentTelemetryStoreProps.horizonMs */
+export const DEFAULT_RECENT_HORIZON_MS = 40 * DAY_MS;
+export const DEFAULT_RECEIPT_RETENTION_MS = DAY_MS;
+export const DEFAULT_LOOKBACK_MS = 7 * DAY_MS;
+const BATCH_ITEMS = 25;
+
+/** The table's shape, for the CDK construct, local tools and tests alike. */
+export function recentTelemetryTableDefinition(tableName: string): CreateTableCommandInput {
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName))
+    throw new RangeError(
+      `table name must be 3 to 255 characters of [A-Za-z0-9_.-]; got ${JSON.stringify(tableName)}`,
+    );
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: RECENT_PK, AttributeType: 'S' },
+      { AttributeName: RECENT_SK, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: RECENT_PK, KeyType: 'HASH' },
+      { AttributeName: RECENT_SK, KeyType: 'RANGE' },
+    ],
+  };
+}
+
+/** Creates the table (tests and local tools; CDK creates it on AWS) and waits until it is ACTIVE. */
+export async function createRecentTelemetryTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(recentTelemetryTableDefinition(tableName)));
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
+  }
+  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: tableName });
+}
+
+export interface DynamoRecentTelemetryStoreProps {
+  /** Created once at module scope by the composition root. */
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly clock: Clock;
+  /**
+   * Items with ts in the last this-much stay (TTL from the end of their UTC
+   * day). Readers that answer from this store alone must use the same value
+   * (tiered-metrics-reader.ts). @default 40 days
+   */
+  readonly horizonMs?: number;
+  /** Everything received in the last this-much stays, whatever its ts. @default 24 hours */
+  readonly receiptRetentionMs?: number;
+  /** readLastBefore ignores readings older than `before` minus this. @default 7 days */
+  readonly lastBeforeLookbackMs?: number;
+  /** readMovements sees ticket corrections that moved the ts by at most this. @default 7 days */
+  readonly ticketShiftHorizonMs?: number;
+  /** JSON bytes per item before a pack splits. @default 350 KiB */
+  readonly maxPackBytes?: number;
+  /** BatchWriteItem calls in flight. @default 4 */
+  readonly concurrency?: number;
+  /** Attempts per batch, the first included, while items come back unprocessed. @default 8 */
+  readonly maxAttempts?: number;
+  /** @default 50 */
+  readonly baseDelayMs?: number;
+  /** @default 2000 */
+  readonly maxDelayMs?: number;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1), for backoff jitter. @default Math.random */
+  readonly random?: () => number;
+  /** Milliseconds left before the caller's deadline; no backoff sleeps past it minus 1 s. */
+  readonly remainingMs?: () => number;
+  /** Items per Query page (tests; DynamoDB pages at 1 MB anyway). */
+  readonly pageSize?: number;
+  /** Pages one read may take before it fails. @default 2000 (2 GB) */
+  readonly maxPages?: number;
+}
+
+function positive(name: string, value: number | undefined, fallback: number, integer = false): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isFinite(value) && value > 0 && (!integer || Number.isSafeInteger(value))))
+    throw new RangeError(`${name} must be a ${integer ? 'positive integer' : 'number > 0'}, got ${value}`);
+  return value;
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class DynamoRecentTelemetryStore {
+  readonly horizonMs: number;
+  readonly receiptRetentionMs: number;
+  readonly lookbackMs: number;
+  readonly shiftMs: number;
+  private readonly maxPackBytes: number;
+
+  constructor(private readonly props: DynamoRecentTelemetryStoreProps) {
+    recentTelemetryTableDefinition(props.tableName);
+    this.horizonMs = positive('horizonMs', props.horizonMs, DEFAULT_RECENT_HORIZON_MS);
+    this.receiptRetentionMs = positive(
+      'receiptRetentionMs',
+      props.receiptRetentionMs,
+      DEFAULT_RECEIPT_RETENTION_MS,
+    );
+    this.lookbackMs = positive('lastBeforeLookbackMs', props.lastBeforeLookbackMs, DEFAULT_LOOKBACK_MS);
+    this.shiftMs = positive('ticketShiftHorizonMs', props.ticketShiftHorizonMs, DEFAULT_LOOKBACK_MS);
+    this.maxPackBytes = positive('maxPackBytes', props.maxPackBytes, DEFAULT_MAX_PACK_BYTES, true);
+    for (const name of ['concurrency', 'maxAttempts', 'pageSize', 'maxPages'] as const)
+      positive(name, props[name], 1, true);
+  }
+
+  /** Stores the readings (accepted by the lake writer, so valid); idempotent: the same call rewrites the same items. */
+  async writeReadings(readings: readonly StoredReading[]): Promise<void> {
+    await this.write(packReadings(valid(readings, checkReading), this.maxPackBytes));
+  }
+
+  async writeMovements(movements: readonly StoredMovement[]): Promise<void> {
+    await this.write(packMovements(valid(movements, checkMovement), this.maxPackBytes));
+  }
+
+  /** The TTL of a pack of `day` written at `now`, epoch seconds. */
+  expiresAt(day: string, now: number): number {
+    const dayEnd = Date.parse(`${day}T00:00:00Z`) + DAY_MS;
+    return Math.ceil(Math.max(dayEnd + this.horizonMs, now + this.receiptRetentionMs) / 1000);
+  }
+
+  private async write(packs: readonly Pack[]): Promise<void> {
+    const now = this.props.clock.now();
+    // Identical packs of one call have one key: BatchWriteItem refuses a key twice in a call.
+    const requests = new Map<string, WriteRequest>();
+    for (const p of packs) {
+      const item: Item = {
+        [RECENT_PK]: { S: p.pk },
+        [RECENT_SK]: { S: p.sk },
+        [RECENT_TTL_ATTRIBUTE]: { N: String(this.expiresAt(p.day, now)) },
+        ...('j' in p.body ? { j: { S: p.body.j } } : { z: { B: p.body.z } }),
+      };
+      requests.set(`${p.pk}\u0000${p.sk}`, { PutRequest: { Item: item } });
+    }
+    const all = [...requests.values()];
+    const batches: WriteRequest[][] = [];
+    for (let i = 0; i < all.length; i += BATCH_ITEMS) batches.push(all.slice(i, i + BATCH_ITEMS));
+    await mapLimited(batches, this.props.concurrency ?? 4, (batch) => this.writeBatch(batch));
+  }
+
+  /** One batch until DynamoDB has processed every item, within the attempts and the deadline. */
+  private async writeBatch(batch: readonly WriteRequest[]): Promise<void> {
+    const { tableName } = this.props;
+    const maxAttempts = this.props.maxAttempts ?? 8;
+    let pending = [...batch];
+    for (let attempt = 1; ; attempt++) {
+      const output: BatchWriteItemCommandOutput = await dynamoCall('write recent telemetry', () =>
+        this.props.client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } })),
+      );
+      const left = output.UnprocessedItems?.[tableName] ?? [];
+      if (left.length === 0) return;
+      pending = left;
+      const ceiling = Math.min(
+        this.props.maxDelayMs ?? 2000,
+        (this.props.baseDelayMs ?? 50) * 2 ** (attempt - 1),
+      );
+      const delay = Math.floor((this.props.random ?? Math.random)() * ceiling);
+      const remaining = this.props.remainingMs?.() ?? Number.POSITIVE_INFINITY;
+      if (attempt >= maxAttempts || remaining - delay < 1000)
+        throw new UnavailableError(
+          `recent telemetry: ${left.length} items still unprocessed (throttled) after ${attempt} attempts`,
+        );
+      await (this.props.sleep ?? sleepFor)(delay);
+    }
+  }
+
+  /** Every stored row of `metric` with ts in [from, to) (all versions and copies; optionally one line). */
+  async readingRows(plantId: string, metric: MetricName, from: number, to: number, line?: string) {
+    if (!(to > from)) return [];
+    const items = await this.query(readingsKey(plantId, metric), from, to);
+    return items
+      .flatMap((text) => unpackReadings(plantId, metric, text))
+      .filter((r) => r.ts >= from && r.ts < to && (line === undefined || r.line === line));
+  }
+
+  /** Every stored row of the plant's tickets with ts in [from, to) (all versions and copies). */
+  async movementRows(plantId: string, from: number, to: number): Promise<StoredMovement[]> {
+    if (!(to > from)) return [];
+    const items = await this.query(movementsKey(plantId), from, to);
+    return items.flatMap((text) => unpackMovements(plantId, text)).filter((m) => m.ts >= from && m.ts < to);
+  }
+
+  /** Readings of one metric in [from, to), every quality, latest version only, in time order. */
+  async readReadings(query: SeriesQuery): Promise<StoredReading[]> {
+    return latestReadings(
+      await this.readingRows(query.plantId, query.metric, query.from, query.to, query.line),
+    );
+  }
+
+  /** The last GOOD reading of each line strictly before `before`, within the lookback. */
+  async readLastBefore(plantId: string, metric: MetricName, before: number): Promise<StoredReading[]> {
+    return lastGoodPerLine(await this.readingRows(plantId, metric, before - this.lookbackMs, before));
+  }
+
+  /** Movements with ts in [from, to), latest version of each ticket among versions within the shift horizon. */
+  async readMovements(plantId: string, from: number, to: number): Promise<StoredMovement[]> {
+    if (!(to > from)) return [];
+    const rows = await this.movementRows(plantId, from - this.shiftMs, to + this.shiftMs);
+    return latestMovements(rows).filter((m) => m.ts >= from && m.ts < to);
+  }
+
+  /** Every reading of the KPI counters in [from, to), every quality, latest version of each. */
+  async readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]> {
+    const perMetric = await Promise.all(
+      KPI_COUNTER_METRICS.map((metric) => this.readReadings({ plantId, metric, from, to })),
+    );
+    return perMetric.flat();
+  }
+
+  /** The bodies of the items of `pk` whose day holds ts in [from, to). */
+  private async query(pk: string, from: number, to: number): Promise<string[]> {
+    if (from > MAX_LAKE_TS) return [];
+    const { lo, hi } = dayBounds(Math.max(0, from), Math.min(to, MAX_LAKE_TS + 1));
+    const bodies: string[] = [];
+    const maxPages = this.props.maxPages ?? 2000;
+    let startKey: Item | undefined;
+    for (let page = 1; ; page++) {
+      if (page > maxPages)
+        throw new RangeError(`recent telemetry: a read of ${pk} took more than ${maxPages} pages`);
+      const output: QueryCommandOutput = await dynamoCall('read recent telemetry', () =>
+        this.props.client.send(
+          new QueryCommand({
+            TableName: this.props.tableName,
+            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+            ExpressionAttributeNames: { '#pk': RECENT_PK, '#sk': RECENT_SK, '#j': 'j', '#z': 'z' },
+            ExpressionAttributeValues: { ':pk': { S: pk }, ':lo': { S: lo }, ':hi': { S: hi } },
+            ProjectionExpression: '#j, #z',
+            ConsistentRead: true,
+            ...(this.props.pageSize ? { Limit: this.props.pageSize } : {}),
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      for (const item of output.Items ?? [])
+        bodies.push(
+          bodyText({ ...(item.j?.S ? { j: item.j.S } : {}), ...(item.z?.B ? { z: item.z.B } : {}) }),
+        );
+      startKey = output.LastEvaluatedKey;
+      if (startKey === undefined) return bodies;
+    }
+  }
+}
+
+/** The items as the lake accepted them; anything else is a caller bug, not data to store. */
+function valid<T>(items: readonly T[], check: (item: T) => { reason: string } | undefined): readonly T[] {
+  for (const item of items) {
+    const refusal = check(item);
+    if (refusal) throw new RangeError(`recent telemetry: not a storable item (${refusal.reason})`);
+  }
+  return items;
+}
