@@ -9,6 +9,7 @@ import { catalogCommand } from '../cli/catalog-command.ts';
 import { DOCTOR_OPTIONS, DOCTOR_USAGE, doctorClientsFrom, doctorCommand } from '../cli/doctor-command.ts';
 import { type CliIo, processIo, UsageError } from '../cli/io.ts';
 import { LOCAL_OPTIONS, LOCAL_USAGE, localCommand } from '../cli/local-command.ts';
+import { MIGRATE_OPTIONS, MIGRATE_USAGE, migrateToLakeCommand } from '../cli/migrate-to-lake-command.ts';
 import { quarantineCommand } from '../cli/quarantine-command.ts';
 import { QUERY_OPTIONS, QUERY_USAGE, queryCommand } from '../cli/query-command.ts';
 import { r1Command } from '../cli/r1-command.ts';
@@ -52,6 +53,10 @@ export const COMMANDS: readonly CommandHelp[] = [
   {
     name: 'doctor',
     summary: 'before a deploy: credentials, bootstrap and which metrics store fits: `wte doctor --help`',
+  },
+  {
+    name: 'migrate-to-lake',
+    summary: 'copy Timestream for LiveAnalytics history into the lake: `wte migrate-to-lake --help`',
   },
 ];
 
@@ -261,6 +266,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           return 0;
         }
         return await doctorCommand(io, doctorClientsFrom(values), values);
+      }
+      case 'migrate-to-lake': {
+        const { values } = parseArgs({ args: [...rest], options: MIGRATE_OPTIONS, strict: true });
+        if (values.help) {
+          io.out(MIGRATE_USAGE);
+          return 0;
+        }
+        return await migrateToLakeCommand(io, values);
       }
       case 'r1': {
         const names = [
