@@ -4,7 +4,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import * as z from 'zod';
 import { SnsAlertPublisher } from '../adapters/alerts/sns-alert-publisher.ts';
 import { DynamoAlertStore } from '../adapters/dynamo/dynamo-alert-store.ts';
@@ -13,10 +12,10 @@ import { DynamoKpiRollupStore } from '../adapters/dynamo/dynamo-kpi-rollup-store
 import { DynamoRelayLease } from '../adapters/dynamo/dynamo-relay-lease.ts';
 import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
-import { TimestreamMetricsReader } from '../adapters/timestream-query/timestream-metrics-reader.ts';
 import { AlertEngine } from '../app/alert-engine.ts';
 import { DEFAULT_SETTLE_POLICY } from '../domain/kpi-rollup.ts';
 import { readEnv } from './env.ts';
+import { metricsReader as chosenMetricsReader, type MetricsStoreOptions } from './metrics-stores.ts';
 
 export function stateStores(source: Record<string, string | undefined>) {
   const env = readEnv({ STATE_TABLE_NAME: z.string().min(3) }, source);
@@ -58,23 +57,13 @@ export function kpiRollupStore(source: Record<string, string | undefined>) {
   });
 }
 
-export function metricsReader(source: Record<string, string | undefined>) {
-  const env = readEnv(
-    {
-      TIMESTREAM_DATABASE: z.string().min(3),
-      TIMESTREAM_READINGS_TABLE: z.string().min(3),
-      TIMESTREAM_MOVEMENTS_TABLE: z.string().min(3),
-    },
-    source,
-  );
+/**
+ * The chosen metrics store's readers (metrics-stores.ts), with the KPI rollup
+ * when the function is bound to it.
+ */
+export function metricsReader(source: Record<string, string | undefined>, options: MetricsStoreOptions = {}) {
   const rollup = kpiRollupStore(source);
-  return new TimestreamMetricsReader({
-    client: new TimestreamQueryClient({}),
-    databaseName: env.TIMESTREAM_DATABASE,
-    readingsTableName: env.TIMESTREAM_READINGS_TABLE,
-    movementsTableName: env.TIMESTREAM_MOVEMENTS_TABLE,
-    ...(rollup === undefined ? {} : { rollup }),
-  });
+  return chosenMetricsReader(source, { ...options, ...(rollup === undefined ? {} : { rollup }) });
 }
 
 export function alertPublisher(source: Record<string, string | undefined>) {
@@ -82,14 +71,14 @@ export function alertPublisher(source: Record<string, string | undefined>) {
   return new SnsAlertPublisher({ client: new SNSClient({}), topicArn: env.ALERTS_TOPIC_ARN });
 }
 
-export function alertEngine(source: Record<string, string | undefined>) {
+export function alertEngine(source: Record<string, string | undefined>, options: MetricsStoreOptions = {}) {
   const { state, alerts, relayLease, days } = stateStores(source);
   return {
     state,
     alerts,
     relayLease,
     engine: new AlertEngine({
-      metrics: metricsReader(source),
+      metrics: metricsReader(source, options),
       alerts,
       plants: state,
       days,

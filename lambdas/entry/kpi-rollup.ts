@@ -1,28 +1,23 @@
 /**
  * Lambda entry point of the scheduled KPI rollup (composition root): the
- * rollup table on DynamoDB, raw counter readings from Timestream.
+ * rollup table on DynamoDB, raw counter readings from the chosen metrics
+ * store (Timestream, or the lake's tiered reader: docs/recent-telemetry.md).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { DynamoKpiRollupStore } from '../adapters/dynamo/dynamo-kpi-rollup-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
-import { TimestreamMetricsReader } from '../adapters/timestream-query/timestream-metrics-reader.ts';
 import { makeKpiRollupHandler } from '../handlers/kpi-rollup.ts';
 import { readEnv } from './env.ts';
+import { metricsReader } from './metrics-stores.ts';
 import { observability } from './observability.ts';
 
-const env = readEnv(
-  {
-    KPI_ROLLUP_TABLE: z.string().min(3),
-    TIMESTREAM_DATABASE: z.string().min(3),
-    TIMESTREAM_READINGS_TABLE: z.string().min(3),
-    TIMESTREAM_MOVEMENTS_TABLE: z.string().min(3),
-  },
-  process.env,
-);
+const env = readEnv({ KPI_ROLLUP_TABLE: z.string().min(3) }, process.env);
 const { log, count, instrument } = observability('kpi-rollup');
+
+let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
+const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
 
 const store = new DynamoKpiRollupStore({
   client: new DynamoDBClient({}),
@@ -32,17 +27,13 @@ const store = new DynamoKpiRollupStore({
 const run = makeKpiRollupHandler({
   rollup: store,
   marker: store,
-  readings: new TimestreamMetricsReader({
-    client: new TimestreamQueryClient({}),
-    databaseName: env.TIMESTREAM_DATABASE,
-    readingsTableName: env.TIMESTREAM_READINGS_TABLE,
-    movementsTableName: env.TIMESTREAM_MOVEMENTS_TABLE,
-  }),
+  readings: metricsReader(process.env, { remainingMs }),
   clock: systemClock,
   log,
 });
 
 export const handler = instrument(async (event: unknown, context: Context) => {
+  currentContext = context;
   const result = await run(event, context);
   count('KpiSlotsRolledUp', result.rolled);
   count('KpiSlotsSuperseded', result.superseded);
