@@ -34,7 +34,7 @@ const SERIES: ReadonlyArray<readonly [MetricName, string]> = [
   ['heat_exported', 'heat'],
 ];
 
-function valueOf(plantId: string, metric: MetricName, line: string, ts: number): number {
+function seededValue(plantId: string, metric: MetricName, line: string, ts: number): number {
   const hours = (ts - START) / HOUR;
   const seed = plantId === AST ? 1 : 2;
   switch (metric) {
@@ -91,7 +91,7 @@ export async function seedHistory(): Promise<SeededHistory> {
             metric,
             line,
             ts,
-            value: valueOf(plantId, metric, line, ts),
+            value: seededValue(plantId, metric, line, ts),
             quality,
           });
           // Day 3 of plant ALA arrives late: written after day 12.
@@ -123,7 +123,7 @@ export async function seedHistory(): Promise<SeededHistory> {
       metric: 'furnace_temperature',
       line: 'boiler-2',
       ts: START + 10 * DAY,
-      value: valueOf(ALA, 'furnace_temperature', 'boiler-2', START + 10 * DAY),
+      value: seededValue(ALA, 'furnace_temperature', 'boiler-2', START + 10 * DAY),
       quality: 'BAD',
       correction: true,
       version: CORRECTED_AT + 1,

@@ -1,0 +1,215 @@
+/**
+ * `wte migrate-to-lake` as a command: usage, option checks before any AWS
+ * call, the checkpoint file's errors, the lake destination's composition,
+ * and the whole wiring on a dry run with the SDK clients mocked at the class
+ * (aws-sdk-client-mock), since the command builds its own clients.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, QueryCommand as DynamoQueryCommand } from '@aws-sdk/client-dynamodb';
+import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../bin/wte.ts';
+import type { CliIo } from '../../cli/io.ts';
+import { lakeDestination, MIGRATE_USAGE, parseUtc } from '../../cli/migrate-to-lake-command.ts';
+import { plantItem } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
+import { METRIC_NAMES } from '../../lambdas/domain/catalog.ts';
+import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
+import { reading } from '../support/stored-items.ts';
+
+function capture(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+}
+
+const NAMES = [
+  '--timestream-database',
+  'wte-db',
+  '--timestream-readings-table',
+  'readings',
+  '--timestream-movements-table',
+  'movements',
+  '--readings-stream',
+  'wte-readings',
+  '--movements-stream',
+  'wte-movements',
+];
+
+async function run(...args: string[]) {
+  const io = capture();
+  const code = await main(['migrate-to-lake', ...args], io);
+  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+}
+
+function tmpPath(name: string): string {
+  return join(mkdtempSync(join(tmpdir(), 'wte-migrate-cmd-')), name);
+}
+
+describe('wte migrate-to-lake: usage and options', () => {
+  it('is listed in wte --help and prints its documented usage on --help', async () => {
+    const io = capture();
+    expect(await main(['--help'], io)).toBe(0);
+    expect(io.stdout.join('\n')).toMatch(/^ {2}migrate-to-lake /m);
+    const help = await run('--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toBe(MIGRATE_USAGE);
+    for (const word of [
+      '--from',
+      '--to',
+      '--plant',
+      '--state-table',
+      '--timestream-database',
+      '--readings-stream',
+      '--recent-table',
+      '--window-days',
+      '--checkpoint',
+      '--dry-run',
+      '--json',
+      '--region',
+      '--profile',
+      'Exit codes',
+      'docs/migrate-to-lake.md',
+    ])
+      expect(help.out).toContain(word);
+  });
+
+  it.each([
+    ['2026-02-30', '--from "2026-02-30" is not a UTC date'],
+    ['2026-13-01', '--from "2026-13-01" is not a UTC date'],
+    ['2026-01-01T06:00', '--from "2026-01-01T06:00" is not a UTC date'],
+    ['2026-01-01T06:00+05:00', 'is not a UTC date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS[.sss]]Z'],
+    ['01/02/2026', '--from "01/02/2026" is not a UTC date'],
+  ])('refuses --from %s with exit 2 and a clear message', async (from, message) => {
+    const result = await run('--from', from, '--to', '2026-03-01', '--plant', 'p', ...NAMES);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(message);
+  });
+
+  it('refuses a range that is empty or reversed, and a missing date', async () => {
+    const same = await run('--from', '2026-03-01', '--to', '2026-03-01T00:00Z', '--plant', 'p', ...NAMES);
+    expect(same.code).toBe(2);
+    expect(same.err).toContain('--from 2026-03-01 must be before --to 2026-03-01T00:00Z');
+    const missing = await run('--from', '2026-03-01', '--plant', 'p', ...NAMES);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('--to is required');
+  });
+
+  it('needs --plant when no --state-table names the plants', async () => {
+    const result = await run('--from', '2026-01-01', '--to', '2026-03-01', ...NAMES);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('name the plants: --plant ID (repeatable), or --state-table NAME');
+  });
+
+  it('needs the Timestream and lake names, and a window of 1 to 366 days', async () => {
+    const base = ['--from', '2026-01-01', '--to', '2026-03-01', '--plant', 'p'];
+    const noDatabase = await run(...base, ...NAMES.slice(2));
+    expect(noDatabase.code).toBe(2);
+    expect(noDatabase.err).toContain('--timestream-database is required');
+    const noStream = await run(...base, ...NAMES.slice(0, 6));
+    expect(noStream.err).toContain('--readings-stream is required');
+    for (const days of ['0', '367', '1.5', 'week']) {
+      const bad = await run(...base, ...NAMES, '--window-days', days);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toContain(`--window-days must be a whole number from 1 to 366, not ${days}`);
+    }
+  });
+
+  it('reads UTC dates and Z timestamps to the millisecond', () => {
+    expect(parseUtc('from', '2026-01-01')).toBe(Date.parse('2026-01-01T00:00:00Z'));
+    expect(parseUtc('from', '2026-01-01T06:30Z')).toBe(Date.parse('2026-01-01T06:30:00Z'));
+    expect(parseUtc('from', '2024-02-29T23:59:59.5Z')).toBe(Date.parse('2024-02-29T23:59:59.500Z'));
+    expect(() => parseUtc('to', '2025-02-29')).toThrow('--to "2025-02-29" is not a UTC date');
+  });
+});
+
+describe('wte migrate-to-lake: runs', () => {
+  const mocks: Array<{ restore(): void }> = [];
+  afterEach(() => {
+    for (const m of mocks.splice(0)) m.restore();
+  });
+
+  it('a corrupt checkpoint file stops the run before any query, naming the file (exit 1)', async () => {
+    const timestream = mockClient(TimestreamQueryClient);
+    mocks.push(timestream);
+    const path = tmpPath('checkpoint.json');
+    writeFileSync(path, '{"schema": "something else"');
+    const args = ['--from', '2026-01-01', '--to', '2026-01-15', '--plant', 'p', '--region', 'eu-central-1'];
+    const result = await run(...args, ...NAMES, '--checkpoint', path);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(`${path} is not JSON`);
+    expect(timestream.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+
+  it('a dry run over every plant of the state table reads Timestream, writes nothing and prints the JSON summary', async () => {
+    const dynamo = mockClient(DynamoDBClient);
+    const timestream = mockClient(TimestreamQueryClient);
+    const firehose = mockClient(FirehoseClient);
+    mocks.push(dynamo, timestream, firehose);
+    dynamo.on(DynamoQueryCommand).resolves({
+      Items: [plantItem(defaultPlantConfig('kz-ast-01')), plantItem(defaultPlantConfig('kz-ala-01'))],
+    });
+    timestream.on(QueryCommand).resolves({ Rows: [], ColumnInfo: [], QueryId: 'q' });
+    const path = tmpPath('checkpoint.json');
+    const result = await run(
+      ...[
+        '--from',
+        '2026-01-01',
+        '--to',
+        '2026-01-15',
+        '--state-table',
+        'wte-state',
+        '--region',
+        'eu-central-1',
+      ],
+      ...NAMES,
+      ...['--checkpoint', path, '--dry-run', '--json'],
+    );
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.out) as Record<string, unknown>;
+    expect(report).toMatchObject({
+      status: 'complete',
+      dryRun: true,
+      plants: ['kz-ala-01', 'kz-ast-01'],
+      windowsPerPlant: 2,
+      readings: 0,
+      queries: 2 * 2 * (METRIC_NAMES.length + 1),
+    });
+    expect(timestream.commandCalls(QueryCommand)).toHaveLength(2 * 2 * (METRIC_NAMES.length + 1));
+    expect(firehose.commandCalls(PutRecordBatchCommand)).toHaveLength(0);
+    expect(result.err).toMatch(/^migrate-to-lake \(dry run: nothing is written\): 2 plants x 2 windows/);
+  });
+});
+
+describe('lakeDestination', () => {
+  it('writes readings to the readings stream through the Firehose writer, and says --recent-table is not used yet', async () => {
+    const firehose = mockClient(FirehoseClient);
+    try {
+      firehose
+        .on(PutRecordBatchCommand)
+        .resolves({ FailedPutCount: 0, RequestResponses: [{ RecordId: 'r1' }] });
+      const warnings: string[] = [];
+      const destination = lakeDestination({
+        firehose: new FirehoseClient({ region: 'eu-central-1' }),
+        dynamodb: new DynamoDBClient({ region: 'eu-central-1' }),
+        readingsStream: 'wte-readings',
+        movementsStream: 'wte-movements',
+        recentTable: 'wte-recent',
+        warn: (line) => warnings.push(line),
+      });
+      const result = await destination.writeReadings([reading({ ts: Date.now() - 86_400_000 })]);
+      expect(result).toEqual({ stored: 1, rejected: [] });
+      expect(firehose.commandCalls(PutRecordBatchCommand)[0]?.args[0].input.DeliveryStreamName).toBe(
+        'wte-readings',
+      );
+      expect(warnings).toEqual([
+        '--recent-table is not used yet: this build writes the Iceberg tables only (Firehose).',
+      ]);
+    } finally {
+      firehose.restore();
+    }
+  });
+});
