@@ -77,16 +77,21 @@ export class DataAccess extends Construct {
   }
 
   /**
-   * The lake: the workgroup to query (and, for the writer, the two delivery
-   * streams). The readers of the lake are not built yet (docs/deployment.md,
-   * "Which store"), so the variables are set ahead of the code that reads them.
+   * The lake: the workgroup and the catalog and database to query (and, for
+   * the writer, the two delivery streams), and the recent telemetry table
+   * that tiered reads answer from (docs/recent-telemetry.md): the writer
+   * writes it with BatchWriteItem, every user of the store queries it.
    */
   private lakeMetrics(lake: MetricsLake, options: { readonly write: boolean }): Binding {
-    const { delivery, query } = lake;
+    const { delivery, query, tables, recentTelemetry } = lake;
     return {
       environment: {
         METRICS_STORE: 'lake',
         ATHENA_WORKGROUP: query.workGroupName,
+        LAKE_CATALOG: `s3tablescatalog/${tables.tableBucketName}`,
+        LAKE_DATABASE: tables.namespace.namespace,
+        RECENT_TELEMETRY_TABLE: recentTelemetry.table.tableName,
+        RECENT_TELEMETRY_HORIZON_DAYS: String(recentTelemetry.horizonDays),
         ...(options.write
           ? {
               LAKE_READINGS_STREAM: delivery.readingsStream.ref,
@@ -94,7 +99,7 @@ export class DataAccess extends Construct {
             }
           : {}),
       },
-      statements: options.write ? [lakeWriteAccess(lake)] : [],
+      statements: [...(options.write ? [lakeWriteAccess(lake)] : []), ...recentTelemetry.access(options)],
       managedPolicies: [lake.readerPolicy],
     };
   }

@@ -9,6 +9,7 @@ import { lakeReadAccess } from './lake-access.ts';
 import { LakeDelivery } from './lake-delivery.ts';
 import { LakeQuery } from './lake-query.ts';
 import { LakeTables } from './lake-tables.ts';
+import { RecentTelemetryTable } from './recent-telemetry-table.ts';
 
 export interface MetricsLakeProps {
   readonly stage: string;
@@ -17,16 +18,21 @@ export interface MetricsLakeProps {
   readonly opsTopic: sns.ITopic;
   readonly logRetentionDays: number;
   readonly removalPolicy: RemovalPolicy;
+  /** Days of data time the recent telemetry table keeps. @default DEFAULT_RECENT_HORIZON_DAYS (40) */
+  readonly recentHorizonDays?: number;
 }
 
 /**
  * The metrics store of `-c metricsStore=lake` (docs/lake.md): Iceberg tables
- * in an S3 table bucket, written by Firehose and read by Athena on DuckDB.
+ * in an S3 table bucket, written by Firehose and read by Athena on DuckDB,
+ * and the recent telemetry table that answers what operators wait on
+ * (docs/recent-telemetry.md).
  */
 export class MetricsLake extends Construct {
   readonly tables: LakeTables;
   readonly delivery: LakeDelivery;
   readonly query: LakeQuery;
+  readonly recentTelemetry: RecentTelemetryTable;
   /** Everything a reader needs to query the lake, attached to each reader's role (DataAccess.metrics). */
   readonly readerPolicy: iam.ManagedPolicy;
 
@@ -48,6 +54,11 @@ export class MetricsLake extends Construct {
       queryScanLimitGb: props.config.queryScanLimitGb,
       opsTopic,
       removalPolicy,
+    });
+    this.recentTelemetry = new RecentTelemetryTable(this, 'RecentTelemetry', {
+      encryptionKey,
+      removalPolicy,
+      ...(props.recentHorizonDays === undefined ? {} : { horizonDays: props.recentHorizonDays }),
     });
     this.readerPolicy = new iam.ManagedPolicy(this, 'ReaderPolicy', {
       description: 'Queries of the metrics lake in its Athena workgroup (DuckDB engine)',

@@ -7,7 +7,15 @@ import { readFileSync } from 'node:fs';
 import { type App, Validations } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MOVEMENT_COLUMNS, READING_COLUMNS } from '../../lambdas/adapters/lake/lake-rows.ts';
-import { buildTestApp, iamStatements, props, type Resource, resourcesOf, type TestApp } from './support.ts';
+import {
+  buildTestApp,
+  iamStatements,
+  props,
+  type Resource,
+  referencedId,
+  resourcesOf,
+  type TestApp,
+} from './support.ts';
 
 let lake: TestApp;
 let timestream: TestApp;
@@ -230,5 +238,63 @@ describe('lake acknowledgments', () => {
       .filter((line) => line.trim() !== '' && !line.startsWith('#'));
     const lakeOnly = acknowledged(lake.app).filter((a) => !shared.has(a));
     expect(lakeOnly.sort()).toEqual([...reviewed].sort());
+  });
+});
+
+describe('recent telemetry table (docs/recent-telemetry.md)', () => {
+  const tableResources = (app: TestApp) =>
+    resourcesOf(app.stateful, 'AWS::DynamoDB::Table').filter(([id]) => id.startsWith('LakeRecentTelemetry'));
+
+  it('exists with the lake only: on demand, TTL on expiresAt, encrypted with the data key, PITR off', () => {
+    expect(tableResources(timestream)).toEqual([]);
+    const [[, table]] = tableResources(lake) as [[string, Resource]];
+    const p = props(table);
+    expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(p.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(p.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
+    expect(referencedId((p.SSESpecification as { KMSMasterKeyId: unknown }).KMSMasterKeyId)).toMatch(
+      /^DataKey/,
+    );
+    expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: false });
+  });
+
+  const tableStatements = (app: TestApp) => {
+    const [[tableId]] = tableResources(app) as [[string, Resource]];
+    return iamStatements([app.stateful, app.stateless]).filter((s) =>
+      s.resources.some((r) => JSON.stringify(r).includes(tableId)),
+    );
+  };
+
+  it('only the processor may write it, with BatchWriteItem; every user of the store may Query it, nothing else', () => {
+    const statements = tableStatements(lake);
+    const writers = statements.filter((s) => s.actions.includes('dynamodb:BatchWriteItem'));
+    expect(writers.map((s) => s.where)).toEqual([expect.stringMatching(/^ProcessingProcessor/)]);
+    expect(writers[0]?.actions).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:Query']);
+    const readers = statements.filter((s) => !s.actions.includes('dynamodb:BatchWriteItem'));
+    // scheduler, KPI and series routes, KPI rollup, dashboard widget
+    expect(readers).toHaveLength(5);
+    for (const s of readers) expect(s.actions).toEqual(['dynamodb:Query']);
+  });
+
+  it('gives every user of the lake store the table, the horizon and the catalog and database to query', () => {
+    const users = resourcesOf(lake.stateless, 'AWS::Lambda::Function')
+      .map(
+        ([, r]) =>
+          (props(r).Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
+      )
+      .filter((v) => v.METRICS_STORE === 'lake');
+    expect(users).toHaveLength(6);
+    for (const env of users) {
+      expect(env).toMatchObject({
+        RECENT_TELEMETRY_TABLE: expect.anything(),
+        RECENT_TELEMETRY_HORIZON_DAYS: '40',
+        LAKE_CATALOG: 's3tablescatalog/wte-test-metrics',
+        LAKE_DATABASE: 'metrics',
+      });
+    }
   });
 });
