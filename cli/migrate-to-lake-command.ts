@@ -13,13 +13,8 @@ import { systemClock } from '../lambdas/adapters/system-clock.ts';
 import { TimestreamMetricsReader } from '../lambdas/adapters/timestream-query/timestream-metrics-reader.ts';
 import { type CliIo, UsageError } from './io.ts';
 import { fileCheckpoint } from './migrate-checkpoint.ts';
-import {
-  DEFAULT_WINDOW_DAYS,
-  formatMigrationReport,
-  type MigrationDestination,
-  migrateToLake,
-  migrationExitCode,
-} from './migrate-to-lake.ts';
+import { DEFAULT_WINDOW_DAYS, type MigrationDestination, migrateToLake } from './migrate-to-lake.ts';
+import { formatMigrationReport, migrationExitCode } from './migrate-to-lake-report.ts';
 
 export const DEFAULT_CHECKPOINT = 'wte-migrate-to-lake.checkpoint.json';
 

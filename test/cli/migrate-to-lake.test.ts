@@ -20,8 +20,8 @@ import {
   type MigrationDestination,
   type MigrationPlan,
   migrateToLake,
-  migrationExitCode,
 } from '../../cli/migrate-to-lake.ts';
+import { formatMigrationReport, migrationExitCode } from '../../cli/migrate-to-lake-report.ts';
 import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
 import type { TimestreamMetricsReader } from '../../lambdas/adapters/timestream-query/timestream-metrics-reader.ts';
 import { loadKpis } from '../../lambdas/app/kpi-query.ts';
@@ -278,6 +278,9 @@ describe('an interrupted migration resumes from its checkpoint', () => {
     const stopped = await migrateToLake(PLAN, run1.deps);
     expect(stopped.status).toBe('stopped');
     expect(migrationExitCode(stopped)).toBe(3);
+    expect(formatMigrationReport(stopped)).toMatch(
+      /stopped at {2}kz-ast-01 window 2026-09-08T00:00:00.000Z: UnavailableError: .*\n.*run the same command again to resume/,
+    );
     expect(stopped.stoppedAt).toEqual({
       plantId: 'kz-ast-01',
       windowStart: new Date(START + 7 * DAY).toISOString(),
@@ -362,6 +365,11 @@ describe('refusals of the destination', () => {
     ]);
     expect(report.totals?.refused).toBe(1);
     expect(migrationExitCode(report)).toBe(1);
+    const summary = formatMigrationReport(report);
+    expect(summary).toContain('refused     1 (conflict 1)');
+    expect(summary).toContain(
+      `  refused conflict: reading kz-ala-01/stack/co ts ${new Date(victim.ts).toISOString()} version 1: `,
+    );
     expect((await contents(store)).readings).toHaveLength(report.readings);
   });
 });
