@@ -9,9 +9,10 @@
  * Hour and day buckets in two time zones, across a plant-local midnight and
  * a counter reset, with BAD spikes, late messages and corrections that
  * arrive after the rollup ran. The Timestream side is also checked for the
- * SQL it sends, NextToken paging, and how little it scans.
+ * SQL it sends, NextToken paging, and how little it scans. The data and the
+ * timeline are in cross-store-fixtures.ts; the third store, the lake, is
+ * test/adapters/lake/cross-store-lake.test.ts.
  */
-import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbMetricsStore } from '../../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
 import {
@@ -24,103 +25,30 @@ import type { TimestreamMetricsReader } from '../../../lambdas/adapters/timestre
 import { loadKpis, rollUpPendingSlots } from '../../../lambdas/app/kpi-query.ts';
 import { DEFAULT_SETTLE_POLICY, SLOT_MS, slotStartOf } from '../../../lambdas/domain/kpi-rollup.ts';
 import { computeKpis, KPI_COUNTER_METRICS, withRatiosFor } from '../../../lambdas/domain/kpis.ts';
-import { parseTelemetry } from '../../../lambdas/domain/parse-telemetry.ts';
 import { defaultPlantConfig } from '../../../lambdas/domain/plant.ts';
 import type { StoredReading } from '../../../lambdas/domain/ports.ts';
-import { encodeQueued } from '../../../lambdas/domain/queue-codec.ts';
 import { makeProcessorHandler } from '../../../lambdas/handlers/processor.ts';
 import { makeKpisHandler, type QueryEvent } from '../../../lambdas/handlers/query-api.ts';
-import { prng, simulateFleet } from '../../../lambdas/sim/fleet.ts';
 import { type RunningDynalite, startDynalite } from '../../support/dynalite.ts';
 import { FixedClock, MemoryRejections } from '../../support/memory-ports.ts';
 import { TimestreamFake } from '../timestream/timestream-fake.ts';
+import {
+  ALA,
+  AST,
+  DAY,
+  deliver,
+  deliveries,
+  END,
+  FINAL_ROLLUP_AT,
+  FIRST_ROLLUP_AT,
+  LATE_AT,
+  ON_TIME_AT,
+  QUERY_AT,
+  START,
+  zoneOf,
+} from './cross-store-fixtures.ts';
 import { makeReader } from './fixtures.ts';
 import { TimestreamQueryFake } from './timestream-query-fake.ts';
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-/** 12:00 UTC; the Almaty midnight (19:00 UTC) and the Kolkata one (18:30 UTC) fall 7 hours in. */
-const START = Date.parse('2026-11-23T12:00:00Z');
-const END = START + 30 * HOUR;
-const RESET = START + 20 * HOUR;
-const AST = 'kz-ast-01';
-const ALA = 'kz-ala-01';
-const ZONES: Readonly<Record<string, string>> = { [AST]: 'Asia/Almaty', [ALA]: 'Asia/Kolkata' };
-const zoneOf = (plantId: string): string => ZONES[plantId] ?? 'Asia/Almaty';
-/** After the on-time data: the processor runs, then the job (memory-store settle: 20 minutes). */
-const ON_TIME_AT = END + MINUTE;
-const FIRST_ROLLUP_AT = END + 30 * MINUTE;
-const LATE_AT = END + 40 * MINUTE;
-const QUERY_AT = END + 45 * MINUTE;
-const FINAL_ROLLUP_AT = END + 2 * HOUR;
-
-interface Delivery {
-  readonly body: string;
-  readonly late: boolean;
-}
-
-/**
- * The simulated fleet, every 5 minutes, as queued for the processor: waste_fed
- * of AST resets to 2.5 t at RESET, some waste_fed readings are BAD spikes,
- * 15 % of the messages arrive late, and corrections of counter readings come
- * with the late ones.
- */
-function deliveries(): {
-  sent: Delivery[];
-  corrected: Array<{ plantId: string; ts: number; metric: string }>;
-} {
-  const random = prng(42);
-  const sent: Delivery[] = [];
-  let resetBase: number | undefined;
-  const corrected: Array<{ plantId: string; ts: number; metric: string }> = [];
-  for (const { body } of simulateFleet({
-    plants: 2,
-    start: START,
-    durationMs: END - START,
-    intervalMs: 5 * MINUTE,
-    seed: 11,
-  })) {
-    const readings = body.readings.map((r) => {
-      const ts = r.ts as number;
-      if (r.metric !== 'waste_fed') return r;
-      if (body.plantId === AST && ts >= RESET) {
-        resetBase ??= (r.value as number) - 2.5;
-        return { ...r, value: Math.round(((r.value as number) - resetBase) * 1000) / 1000 };
-      }
-      return (ts / (5 * MINUTE)) % 23 === 0 ? { ...r, value: 1, quality: 'BAD' } : r;
-    });
-    const late = random() < 0.15;
-    const receivedAt = late ? LATE_AT : body.sentAt + 5_000;
-    const parsed = parseTelemetry({ ...body, readings }, { now: receivedAt, plantId: body.plantId });
-    if (!parsed.ok) throw new Error(parsed.problem.detail);
-    for (const encoded of encodeQueued({ message: parsed.message, source: 'http', receivedAt }))
-      sent.push({ body: encoded, late });
-  }
-  // Corrections of on-time counter readings, delivered with the late data.
-  for (const [plantId, hours, metric, line, unit] of [
-    [AST, 3, 'waste_fed', 'boiler-1', 't'],
-    [ALA, 9, 'heat_exported', 'heat', 'Gcal'],
-    [AST, 26, 'electricity_exported', 'turbine', 'kWh'],
-  ] as const) {
-    const ts = START + hours * HOUR;
-    const value = 123_456.789 + hours;
-    const parsed = parseTelemetry(
-      {
-        schema: 'wte.telemetry.v1',
-        messageId: `fix-${plantId}-${hours}`,
-        plantId,
-        readings: [{ ts, line, metric, value, unit, correction: true }],
-      },
-      { now: LATE_AT, plantId },
-    );
-    if (!parsed.ok) throw new Error(parsed.problem.detail);
-    for (const encoded of encodeQueued({ message: parsed.message, source: 'http', receivedAt: LATE_AT }))
-      sent.push({ body: encoded, late: true });
-    corrected.push({ plantId, ts, metric });
-  }
-  return { sent, corrected };
-}
 
 let dynalite: RunningDynalite;
 beforeAll(async () => {
@@ -129,14 +57,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await dynalite.close();
 });
-
-let sqsIds = 0;
-async function deliver(process: ReturnType<typeof makeProcessorHandler>, bodies: readonly string[]) {
-  for (let i = 0; i < bodies.length; i += 10) {
-    const records = bodies.slice(i, i + 10).map((body) => ({ messageId: `m${++sqsIds}`, body }) as SQSRecord);
-    expect((await process({ Records: records })).batchItemFailures).toEqual([]);
-  }
-}
 
 /** Groups the requests of the query fake into runs: a first request, then its NextToken pages. */
 function runsOf(requests: ReadonlyArray<{ QueryString?: string; NextToken?: string }>) {
