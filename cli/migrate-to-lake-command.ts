@@ -52,7 +52,8 @@ metric, the latest version of every reading, then the window's weighbridge ticke
   --readings-stream, --movements-stream
                      the lake's Firehose streams (the processor's LAKE_READINGS_STREAM and
                      LAKE_MOVEMENTS_STREAM after the switch)
-  --recent-table     the lake's recent-telemetry table (not used yet: see docs/migrate-to-lake.md)
+  --recent-table     the lake's recent-telemetry table (the processor's RECENT_TELEMETRY_TABLE; not used yet:
+                     see docs/migrate-to-lake.md)
   --window-days      1 to 366, default ${DEFAULT_WINDOW_DAYS}: one window of one metric is held in memory at a time
   --checkpoint       default ./${DEFAULT_CHECKPOINT}: the last completed (plant, window); a run resumes
                      after it, and a finished run does nothing again (delete the file to start over)
