@@ -7,10 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { DynamoRecentTelemetryStore } from '../lambdas/adapters/dynamo/dynamo-recent-telemetry-store.ts';
 import { DynamoStateStore } from '../lambdas/adapters/dynamo/dynamo-state-store.ts';
 import { FirehoseMetricsWriter } from '../lambdas/adapters/lake/firehose-metrics-writer.ts';
 import { systemClock } from '../lambdas/adapters/system-clock.ts';
 import { TimestreamMetricsReader } from '../lambdas/adapters/timestream-query/timestream-metrics-reader.ts';
+import type { Clock, WriteResult } from '../lambdas/domain/ports.ts';
 import { type CliIo, UsageError } from './io.ts';
 import { fileCheckpoint } from './migrate-checkpoint.ts';
 import { DEFAULT_WINDOW_DAYS, type MigrationDestination, migrateToLake } from './migrate-to-lake.ts';
@@ -31,6 +33,7 @@ export const MIGRATE_OPTIONS = {
   'readings-stream': { type: 'string' },
   'movements-stream': { type: 'string' },
   'recent-table': { type: 'string' },
+  'recent-horizon-days': { type: 'string' },
   'window-days': { type: 'string', default: String(DEFAULT_WINDOW_DAYS) },
   checkpoint: { type: 'string', default: DEFAULT_CHECKPOINT },
   'dry-run': { type: 'boolean' },
@@ -40,7 +43,7 @@ export const MIGRATE_OPTIONS = {
 
 export const MIGRATE_USAGE = `Usage: wte migrate-to-lake --from DATE --to DATE [--plant ID ... | --state-table NAME]
          --timestream-database NAME --timestream-readings-table NAME --timestream-movements-table NAME
-         --readings-stream NAME --movements-stream NAME [--recent-table NAME]
+         --readings-stream NAME --movements-stream NAME --recent-table NAME [--recent-horizon-days N]
          [--window-days N] [--checkpoint FILE] [--dry-run] [--json] [--region R] [--profile P]
 Copies the metrics history of a Timestream for LiveAnalytics deployment into the lake
 (-c metricsStore=lake): for each plant, each window of N days in [--from, --to), each catalog
@@ -52,8 +55,10 @@ metric, the latest version of every reading, then the window's weighbridge ticke
   --readings-stream, --movements-stream
                      the lake's Firehose streams (the processor's LAKE_READINGS_STREAM and
                      LAKE_MOVEMENTS_STREAM after the switch)
-  --recent-table     the lake's recent-telemetry table (the processor's RECENT_TELEMETRY_TABLE; not used yet:
-                     see docs/migrate-to-lake.md)
+  --recent-table     the lake's recent-telemetry table (the processor's RECENT_TELEMETRY_TABLE): items of the
+                     last --recent-horizon-days go there too, as the processor writes them
+  --recent-horizon-days
+                     the stack's recentHorizonDays (the processor's RECENT_TELEMETRY_HORIZON_DAYS), default 40
   --window-days      1 to 366, default ${DEFAULT_WINDOW_DAYS}: one window of one metric is held in memory at a time
   --checkpoint       default ./${DEFAULT_CHECKPOINT}: the last completed (plant, window); a run resumes
                      after it, and a finished run does nothing again (delete the file to start over)
@@ -79,6 +84,7 @@ export interface MigrateOptions {
   readonly 'readings-stream'?: string | undefined;
   readonly 'movements-stream'?: string | undefined;
   readonly 'recent-table'?: string | undefined;
+  readonly 'recent-horizon-days'?: string | undefined;
   readonly 'window-days'?: string | undefined;
   readonly checkpoint?: string | undefined;
   readonly 'dry-run'?: boolean | undefined;
@@ -114,7 +120,12 @@ export interface CheckedMigrateOptions {
   readonly plants: readonly string[] | undefined;
   readonly stateTable: string | undefined;
   readonly timestream: { database: string; readingsTable: string; movementsTable: string };
-  readonly lake: { readingsStream: string; movementsStream: string; recentTable: string | undefined };
+  readonly lake: {
+    readingsStream: string;
+    movementsStream: string;
+    recentTable: string;
+    recentHorizonMs: number;
+  };
 }
 
 /** Every option checked before any AWS call. */
@@ -125,6 +136,11 @@ export function checkMigrateOptions(options: MigrateOptions): CheckedMigrateOpti
   const windowDays = Number(options['window-days'] ?? DEFAULT_WINDOW_DAYS);
   if (!Number.isInteger(windowDays) || windowDays < 1 || windowDays > 366)
     throw new UsageError(`--window-days must be a whole number from 1 to 366, not ${options['window-days']}`);
+  const recentHorizonDays = Number(options['recent-horizon-days'] ?? 40);
+  if (!Number.isInteger(recentHorizonDays) || recentHorizonDays < 2 || recentHorizonDays > 366)
+    throw new UsageError(
+      `--recent-horizon-days must be a whole number from 2 to 366, not ${options['recent-horizon-days']}`,
+    );
   const plants = options.plant !== undefined && options.plant.length > 0 ? options.plant : undefined;
   if (plants === undefined && !options['state-table'])
     throw new UsageError(
@@ -144,7 +160,8 @@ export function checkMigrateOptions(options: MigrateOptions): CheckedMigrateOpti
     lake: {
       readingsStream: required(options, 'readings-stream'),
       movementsStream: required(options, 'movements-stream'),
-      recentTable: options['recent-table'],
+      recentTable: required(options, 'recent-table'),
+      recentHorizonMs: recentHorizonDays * 86_400_000,
     },
   };
 }
@@ -154,29 +171,54 @@ export interface LakeDestinationProps {
   readonly dynamodb: DynamoDBClient;
   readonly readingsStream: string;
   readonly movementsStream: string;
-  readonly recentTable: string | undefined;
-  readonly warn: (line: string) => void;
+  readonly recentTable: string;
+  /** The stack's `recentHorizonDays` (RECENT_TELEMETRY_HORIZON_DAYS). @default 40 days */
+  readonly recentHorizonMs?: number;
+  readonly clock?: Clock;
 }
 
 /**
  * What the processor writes with `-c metricsStore=lake`, so history lands
- * where new data does.
- * TODO(lead, #18): once lambdas/adapters/lake/lake-metrics-store.ts lands,
- * return `LakeMetricsStore` over this Firehose writer and the DynamoDB
- * recent-telemetry store on `recentTable` (props.dynamodb), make
- * --recent-table required, and drop the warning below.
+ * where new data does: the Iceberg tables through Firehose, and, for items
+ * within the recent horizon, the recent-telemetry table, which answers every
+ * read of that span alone (docs/recent-telemetry.md). Older items would only
+ * pay DynamoDB writes for rows no reader asks it for.
  */
 export function lakeDestination(props: LakeDestinationProps): MigrationDestination {
-  if (props.recentTable !== undefined)
-    props.warn('--recent-table is not used yet: this build writes the Iceberg tables only (Firehose).');
-  return new FirehoseMetricsWriter({
+  const clock = props.clock ?? systemClock;
+  const writer = new FirehoseMetricsWriter({
     client: props.firehose,
     readingsStreamName: props.readingsStream,
     movementsStreamName: props.movementsStream,
-    clock: systemClock,
+    clock,
     sleep: (ms) => sleep(ms),
     random: Math.random,
   });
+  const recent = new DynamoRecentTelemetryStore({
+    client: props.dynamodb,
+    tableName: props.recentTable,
+    clock,
+    ...(props.recentHorizonMs === undefined ? {} : { horizonMs: props.recentHorizonMs }),
+  });
+  const within = <T extends { readonly ts: number }>(items: readonly T[], result: WriteResult<T>): T[] => {
+    const refused = new Set<T>(result.rejected.map((r) => r.item));
+    const since = clock.now() - recent.horizonMs;
+    return items.filter((item) => !refused.has(item) && item.ts >= since);
+  };
+  return {
+    async writeReadings(readings) {
+      const result = await writer.writeReadings(readings);
+      const kept = within(readings, result);
+      if (kept.length > 0) await recent.writeReadings(kept);
+      return result;
+    },
+    async writeMovements(movements) {
+      const result = await writer.writeMovements(movements);
+      const kept = within(movements, result);
+      if (kept.length > 0) await recent.writeMovements(kept);
+      return result;
+    },
+  };
 }
 
 export async function migrateToLakeCommand(io: CliIo, options: MigrateOptions): Promise<number> {
@@ -218,7 +260,6 @@ export async function migrateToLakeCommand(io: CliIo, options: MigrateOptions): 
         firehose,
         dynamodb,
         ...checked.lake,
-        warn: (line) => io.err(line),
       }),
       checkpoint: fileCheckpoint(options.checkpoint ?? DEFAULT_CHECKPOINT),
       progress: (line) => io.err(line),

@@ -7,7 +7,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient, QueryCommand as DynamoQueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  DynamoDBClient,
+  QueryCommand as DynamoQueryCommand,
+} from '@aws-sdk/client-dynamodb';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -37,6 +41,8 @@ const NAMES = [
   'wte-readings',
   '--movements-stream',
   'wte-movements',
+  '--recent-table',
+  'wte-recent',
 ];
 
 async function run(...args: string[]) {
@@ -185,31 +191,46 @@ describe('wte migrate-to-lake: runs', () => {
 });
 
 describe('lakeDestination', () => {
-  it('writes readings to the readings stream through the Firehose writer, and says --recent-table is not used yet', async () => {
+  it('writes every reading through the Firehose stream and those of the recent horizon to the recent table', async () => {
     const firehose = mockClient(FirehoseClient);
+    const dynamo = mockClient(DynamoDBClient);
     try {
-      firehose
-        .on(PutRecordBatchCommand)
-        .resolves({ FailedPutCount: 0, RequestResponses: [{ RecordId: 'r1' }] });
-      const warnings: string[] = [];
+      firehose.on(PutRecordBatchCommand).callsFake((input: { Records: unknown[] }) => ({
+        FailedPutCount: 0,
+        RequestResponses: input.Records.map((_, i) => ({ RecordId: `r${i}` })),
+      }));
+      dynamo.on(BatchWriteItemCommand).resolves({ UnprocessedItems: {} });
+      const now = Date.parse('2026-12-01T00:00:00Z');
       const destination = lakeDestination({
         firehose: new FirehoseClient({ region: 'eu-central-1' }),
         dynamodb: new DynamoDBClient({ region: 'eu-central-1' }),
         readingsStream: 'wte-readings',
         movementsStream: 'wte-movements',
         recentTable: 'wte-recent',
-        warn: (line) => warnings.push(line),
+        recentHorizonMs: 40 * 86_400_000,
+        clock: { now: () => now },
       });
-      const result = await destination.writeReadings([reading({ ts: Date.now() - 86_400_000 })]);
-      expect(result).toEqual({ stored: 1, rejected: [] });
+      const recentOne = reading({ ts: now - 86_400_000, value: 1 });
+      const oldOne = reading({ ts: now - 90 * 86_400_000, value: 2 });
+      const result = await destination.writeReadings([recentOne, oldOne]);
+      expect(result).toEqual({ stored: 2, rejected: [] });
+      const sent = firehose.commandCalls(PutRecordBatchCommand).flatMap((c) => c.args[0].input.Records ?? []);
       expect(firehose.commandCalls(PutRecordBatchCommand)[0]?.args[0].input.DeliveryStreamName).toBe(
         'wte-readings',
       );
-      expect(warnings).toEqual([
-        '--recent-table is not used yet: this build writes the Iceberg tables only (Firehose).',
-      ]);
+      expect(sent).toHaveLength(2);
+      const puts = dynamo
+        .commandCalls(BatchWriteItemCommand)
+        .flatMap((c) => Object.entries(c.args[0].input.RequestItems ?? {}));
+      expect(puts.map(([table]) => table)).toEqual(['wte-recent']);
+      // One pack, of the day within the horizon only (sort key `<UTC day>#<hash>`).
+      const days = puts.flatMap(([, requests]) =>
+        requests.map((r) => r.PutRequest?.Item?.sk?.S?.slice(0, 10)),
+      );
+      expect(days).toEqual(['2026-11-30']);
     } finally {
       firehose.restore();
+      dynamo.restore();
     }
   });
 });
