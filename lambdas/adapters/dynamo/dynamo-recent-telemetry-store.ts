@@ -137,6 +137,13 @@ export interface DynamoRecentTelemetryStoreProps {
   readonly random?: () => number;
   /** Milliseconds left before the caller's deadline; no backoff sleeps past it minus 1 s. */
   readonly remainingMs?: () => number;
+  /**
+   * Strongly consistent queries: needed where a read follows the write in
+   * the same invocation (the processor's alert step). Functions that read
+   * data written minutes before (the scheduler, the query API) may pass
+   * false and pay half. @default true
+   */
+  readonly consistentRead?: boolean;
   /** Items per Query page (tests; DynamoDB pages at 1 MB anyway). */
   readonly pageSize?: number;
   /** Pages one read may take before it fails. @default 2000 (2 GB) */
@@ -295,7 +302,7 @@ export class DynamoRecentTelemetryStore {
             ExpressionAttributeNames: { '#pk': RECENT_PK, '#sk': RECENT_SK, '#j': 'j', '#z': 'z' },
             ExpressionAttributeValues: { ':pk': { S: pk }, ':lo': { S: lo }, ':hi': { S: hi } },
             ProjectionExpression: '#j, #z',
-            ConsistentRead: true,
+            ConsistentRead: this.props.consistentRead ?? true,
             ...(this.props.pageSize ? { Limit: this.props.pageSize } : {}),
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
           }),

@@ -4,7 +4,7 @@
  * of versions and duplicates as the lake readers resolve them; the
  * UnprocessedItems retries with aws-sdk-client-mock.
  */
-import { BatchWriteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -221,5 +221,17 @@ describe('DynamoRecentTelemetryStore unprocessed items', () => {
     mock.on(BatchWriteItemCommand).rejects(throttled);
     const store = new DynamoRecentTelemetryStore(props([]));
     await expect(store.writeMovements([movement()])).rejects.toBeInstanceOf(UnavailableError);
+  });
+
+  it('reads strongly consistent unless told the data was written minutes before', async () => {
+    mock.reset();
+    mock.on(QueryCommand).resolves({ Items: [] });
+    await new DynamoRecentTelemetryStore(props([])).readMovements(PLANT, NOW - HOUR, NOW);
+    await new DynamoRecentTelemetryStore({ ...props([]), consistentRead: false }).readMovements(
+      PLANT,
+      NOW - HOUR,
+      NOW,
+    );
+    expect(mock.commandCalls(QueryCommand).map((c) => c.args[0].input.ConsistentRead)).toEqual([true, false]);
   });
 });
