@@ -22,6 +22,12 @@ export interface LakeConfig {
   readonly bufferSizeMiB: number;
   /** Athena cancels a query that would scan more than this (GB); the workgroup enforces it. */
   readonly queryScanLimitGb: number;
+  /**
+   * Days of data time the recent telemetry table keeps (docs/recent-telemetry.md):
+   * every read of that span, alerts included, is answered from DynamoDB, never
+   * Athena. At least the landfill-spike rule's trailing days plus 8.
+   */
+  readonly recentHorizonDays: number;
 }
 
 export interface StoreConfig {
@@ -34,6 +40,7 @@ export const STORE_CONTEXT_KEYS = [
   'lakeBufferIntervalSeconds',
   'lakeBufferSizeMiB',
   'lakeQueryScanLimitGb',
+  'lakeRecentHorizonDays',
 ] as const;
 type StoreKey = (typeof STORE_CONTEXT_KEYS)[number];
 
@@ -42,6 +49,7 @@ export const STORE_DEFAULTS = {
   lakeBufferIntervalSeconds: 60,
   lakeBufferSizeMiB: 64,
   lakeQueryScanLimitGb: 10,
+  lakeRecentHorizonDays: 40,
 } as const;
 
 function integer(
@@ -71,6 +79,7 @@ export function parseStoreConfig(context: Partial<Record<StoreKey, unknown>>): S
       bufferSizeMiB: integer(context, 'lakeBufferSizeMiB', 1, 128),
       // Athena's smallest cutoff is 10 MB; 1 GB granularity is enough here.
       queryScanLimitGb: integer(context, 'lakeQueryScanLimitGb', 1, 100_000),
+      recentHorizonDays: integer(context, 'lakeRecentHorizonDays', 1, 366),
     },
   };
 }

@@ -111,6 +111,7 @@ export class StatefulStack extends Stack {
         stage: config.stage,
         encryptionKey: this.dataKey,
         config: config.lake,
+        recentHorizonDays: config.lake.recentHorizonDays,
         opsTopic,
         logRetentionDays: config.logRetentionDays,
         removalPolicy,

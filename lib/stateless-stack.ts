@@ -78,7 +78,11 @@ export class StatelessStack extends Stack {
       metrics: access.metrics({ write: false }),
       opsTopic,
       rollupSince: new Date(config.kpiRollupSince),
-      memoryStoreRetentionHours: config.retention.memoryStoreHours,
+      // On the lake, the recent telemetry table answers every slot of its horizon at once: settle after 20 minutes.
+      memoryStoreRetentionHours:
+        stateful.lake === undefined
+          ? config.retention.memoryStoreHours
+          : stateful.lake.recentTelemetry.horizonDays * 24,
       logRetentionDays,
     });
     processor.bind(this.kpiRollup.markerBinding());
@@ -159,9 +163,34 @@ export class StatelessStack extends Stack {
       TelemetryQueueUrl: [stateful.telemetryQueue.queueUrl, 'For `npx wte quarantine replay --queue-url`'],
       AlertsTopicArn: [alertsTopic.topicArn, 'Subscribe further endpoints to alert transitions'],
       DashboardName: [this.monitoring.dashboard.dashboardName, 'The operations dashboard'],
+      ...metricsStoreOutputs(stateful),
     };
     for (const [name, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, name, { value, description });
     }
   }
+}
+
+/** The metrics store's names, for `npx wte migrate-to-lake` and operators (docs/migrate-to-lake.md). */
+function metricsStoreOutputs(stateful: StatefulStack): Record<string, [value: string, description: string]> {
+  const { lake, timestream } = stateful;
+  if (lake !== undefined)
+    return {
+      LakeReadingsStreamName: [lake.delivery.readingsStream.ref, 'Firehose stream of the readings table'],
+      LakeMovementsStreamName: [lake.delivery.movementsStream.ref, 'Firehose stream of the movements table'],
+      RecentTelemetryTableName: [
+        lake.recentTelemetry.table.tableName,
+        'Recent telemetry table (the last recentHorizonDays, for alerts and recent reads)',
+      ],
+      LakeWorkGroupName: [lake.query.workGroupName, 'Athena workgroup (DuckDB engine) of the lake'],
+    };
+  if (timestream === undefined) return {};
+  return {
+    TimestreamDatabaseName: [
+      timestream.databaseName,
+      'Timestream database (write it down before a switch to the lake)',
+    ],
+    TimestreamReadingsTableName: [timestream.readingsTable.attrName, 'Timestream readings table'],
+    TimestreamMovementsTableName: [timestream.movementsTable.attrName, 'Timestream movements table'],
+  };
 }

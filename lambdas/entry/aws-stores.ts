@@ -15,7 +15,11 @@ import { systemClock } from '../adapters/system-clock.ts';
 import { AlertEngine } from '../app/alert-engine.ts';
 import { DEFAULT_SETTLE_POLICY } from '../domain/kpi-rollup.ts';
 import { readEnv } from './env.ts';
-import { metricsReader as chosenMetricsReader, type MetricsStoreOptions } from './metrics-stores.ts';
+import {
+  metricsReader as chosenMetricsReader,
+  type MetricsReads,
+  type MetricsStoreOptions,
+} from './metrics-stores.ts';
 
 export function stateStores(source: Record<string, string | undefined>) {
   const env = readEnv({ STATE_TABLE_NAME: z.string().min(3) }, source);
@@ -71,14 +75,18 @@ export function alertPublisher(source: Record<string, string | undefined>) {
   return new SnsAlertPublisher({ client: new SNSClient({}), topicArn: env.ALERTS_TOPIC_ARN });
 }
 
-export function alertEngine(source: Record<string, string | undefined>, options: MetricsStoreOptions = {}) {
+/** The alert engine; `metrics` when the caller built the store already (the processor, which also writes it). */
+export function alertEngine(
+  source: Record<string, string | undefined>,
+  options: MetricsStoreOptions & { readonly metrics?: MetricsReads } = {},
+) {
   const { state, alerts, relayLease, days } = stateStores(source);
   return {
     state,
     alerts,
     relayLease,
     engine: new AlertEngine({
-      metrics: metricsReader(source, options),
+      metrics: options.metrics ?? metricsReader(source, options),
       alerts,
       plants: state,
       days,

@@ -65,12 +65,18 @@ export function metricsReader(source: Source, options: MetricsStoreOptions = {})
     : timestreamReader(source, options);
 }
 
-/** The processor's store: writes (and the reads its alert engine makes through `metricsReader`). */
-export function metricsWriter(
+/**
+ * The processor's store: its writes, and the reads of its alert step, which
+ * must see what the batch has just written (strongly consistent on the lake).
+ */
+export function metricsWriterAndReader(
   source: Source,
   options: MetricsStoreOptions = {},
-): Pick<MetricsStore, 'writeReadings' | 'writeMovements'> {
-  if (metricsStoreKind(source) === 'lake') return lakeStore(source, options, { write: true }).store;
+): { writer: Pick<MetricsStore, 'writeReadings' | 'writeMovements'>; reads: MetricsReads } {
+  if (metricsStoreKind(source) === 'lake') {
+    const { store, reads } = lakeStore(source, options, { write: true });
+    return { writer: store, reads };
+  }
   const env = readEnv(
     {
       TIMESTREAM_DATABASE: z.string().min(3),
@@ -79,7 +85,7 @@ export function metricsWriter(
     },
     source,
   );
-  return new TimestreamMetricsWriter({
+  const writer = new TimestreamMetricsWriter({
     // Retries belong to the adapter (bounded, jittered, deadline-aware), so the SDK makes one attempt.
     client: new TimestreamWriteClient({ maxAttempts: 1 }),
     databaseName: env.TIMESTREAM_DATABASE,
@@ -90,6 +96,7 @@ export function metricsWriter(
     random: Math.random,
     ...(options.remainingMs === undefined ? {} : { remainingMs: options.remainingMs }),
   });
+  return { writer, reads: timestreamReader(source, options) };
 }
 
 function timestreamReader(source: Source, options: MetricsStoreOptions): MetricsReads {
@@ -129,7 +136,7 @@ function lakeStore(
       LAKE_CATALOG: z.string().startsWith('s3tablescatalog/'),
       LAKE_DATABASE: z.string().min(1),
       RECENT_TELEMETRY_TABLE: z.string().min(3),
-      RECENT_TELEMETRY_HORIZON_DAYS: z.coerce.number().int().min(2).max(366).default(40),
+      RECENT_TELEMETRY_HORIZON_DAYS: z.coerce.number().int().min(1).max(366).default(40),
       ...(mode.write
         ? { LAKE_READINGS_STREAM: z.string().min(1), LAKE_MOVEMENTS_STREAM: z.string().min(1) }
         : {}),
@@ -143,6 +150,8 @@ function lakeStore(
     clock: systemClock,
     horizonMs: env.RECENT_TELEMETRY_HORIZON_DAYS * DAY_MS,
     lastBeforeLookbackMs: LOOKBACK_MS,
+    // The processor's alert step reads what it has just written; other readers can read eventually consistent, at half the cost.
+    consistentRead: mode.write,
     ...deadline,
   });
   const lake = new LakeMetricsReader({

@@ -8,7 +8,7 @@ import { systemClock } from '../adapters/system-clock.ts';
 import { makeProcessorHandler } from '../handlers/processor.ts';
 import { alertEngine, alertPublisher, kpiRollupStore } from './aws-stores.ts';
 import { readEnv } from './env.ts';
-import { metricsWriter } from './metrics-stores.ts';
+import { metricsWriterAndReader } from './metrics-stores.ts';
 import { observability } from './observability.ts';
 
 const env = readEnv(
@@ -24,16 +24,20 @@ const { log, count, instrument } = observability('processor');
 let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
 const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
 
-const { state, alerts, engine, relayLease } = alertEngine(process.env, { remainingMs });
+const kpiSlots = kpiRollupStore(process.env);
+const metrics = metricsWriterAndReader(process.env, {
+  remainingMs,
+  ...(kpiSlots === undefined ? {} : { rollup: kpiSlots }),
+});
+const { state, alerts, engine, relayLease } = alertEngine(process.env, { metrics: metrics.reads });
 const publisher = alertPublisher(process.env);
 const iot = new IoTDataPlaneClient({ endpoint: env.IOT_DATA_ENDPOINT });
-const kpiSlots = kpiRollupStore(process.env);
 
 /** How long a processor waits for a lease another relay holds (it usually holds it for well under a second). */
 const RELAY_LEASE_WAIT_MS = 1500;
 
 const processBatch = makeProcessorHandler({
-  metrics: metricsWriter(process.env, { remainingMs }),
+  metrics: metrics.writer,
   state,
   alerts: engine,
   rejections: new IotRejectionPublisher(iot),

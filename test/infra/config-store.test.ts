@@ -23,8 +23,15 @@ describe('metrics store choice', () => {
       lakeBufferIntervalSeconds: '300',
       lakeBufferSizeMiB: '128',
       lakeQueryScanLimitGb: '50',
+      lakeRecentHorizonDays: '60',
     });
-    expect(lake).toEqual({ bufferIntervalSeconds: 300, bufferSizeMiB: 128, queryScanLimitGb: 50 });
+    expect(lake).toEqual({
+      bufferIntervalSeconds: 300,
+      bufferSizeMiB: 128,
+      queryScanLimitGb: 50,
+      recentHorizonDays: 60,
+    });
+    expect(() => parseConfig({ lakeRecentHorizonDays: 0 })).toThrow(/lakeRecentHorizonDays.*0/);
     expect(() => parseConfig({ lakeBufferIntervalSeconds: 901 })).toThrow(/lakeBufferIntervalSeconds.*901/);
     expect(() => parseConfig({ lakeBufferSizeMiB: 0 })).toThrow(/lakeBufferSizeMiB.*0/);
     expect(() => parseConfig({ lakeQueryScanLimitGb: '1.5' })).toThrow(/lakeQueryScanLimitGb.*"1.5"/);
