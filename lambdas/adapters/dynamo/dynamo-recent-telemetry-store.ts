@@ -19,7 +19,8 @@
  * jitter, at most `maxAttempts` times and never past the deadline, then
  * `UnavailableError` (SQS redelivers the chunk; identical packs rewrite the
  * same items). Reads: strongly consistent Query (the alert engine reads what
- * the same invocation just wrote), one per series and range.
+ * the same invocation just wrote), one per series and range. `current`
+ * answers the lake store's conflict check from the minutes a call touches.
  */
 import {
   BatchWriteItemCommand,
@@ -33,6 +34,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import type { MetricName } from '../../domain/catalog.ts';
+import { readingFingerprint, readingKey } from '../../domain/identity.ts';
 import { KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
 import {
   type Clock,
@@ -54,6 +56,7 @@ import {
   bodyText,
   DEFAULT_MAX_PACK_BYTES,
   dayBounds,
+  minuteBounds,
   movementsKey,
   type Pack,
   packMovements,
@@ -61,12 +64,14 @@ import {
   readingsKey,
   unpackMovements,
   unpackReadings,
+  utcMinute,
 } from './recent-telemetry-packs.ts';
 
 export const RECENT_PK = 'pk';
 export const RECENT_SK = 'sk';
 export const RECENT_TTL_ATTRIBUTE = 'expiresAt';
 
+const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 /** @see DynamoRecentTelemetryStoreProps.horizonMs */
 export const DEFAULT_RECENT_HORIZON_MS = 40 * DAY_MS;
@@ -148,6 +153,15 @@ export interface DynamoRecentTelemetryStoreProps {
   readonly pageSize?: number;
   /** Pages one read may take before it fails. @default 2000 (2 GB) */
   readonly maxPages?: number;
+  /** Queries in flight for one `current` lookup. @default 16 */
+  readonly readConcurrency?: number;
+}
+
+/** What `current` reports of one identity: the version readers would take and its content. */
+export interface StoredVersion {
+  readonly version: number;
+  /** `readingFingerprint` (identity.ts) of the content readers keep at that version. */
+  readonly fingerprint: string;
 }
 
 function positive(name: string, value: number | undefined, fallback: number, integer = false): number {
@@ -177,7 +191,7 @@ export class DynamoRecentTelemetryStore {
     this.lookbackMs = positive('lastBeforeLookbackMs', props.lastBeforeLookbackMs, DEFAULT_LOOKBACK_MS);
     this.shiftMs = positive('ticketShiftHorizonMs', props.ticketShiftHorizonMs, DEFAULT_LOOKBACK_MS);
     this.maxPackBytes = positive('maxPackBytes', props.maxPackBytes, DEFAULT_MAX_PACK_BYTES, true);
-    for (const name of ['concurrency', 'maxAttempts', 'pageSize', 'maxPages'] as const)
+    for (const name of ['concurrency', 'maxAttempts', 'pageSize', 'maxPages', 'readConcurrency'] as const)
       positive(name, props[name], 1, true);
   }
 
@@ -284,16 +298,63 @@ export class DynamoRecentTelemetryStore {
     return perMetric.flat();
   }
 
+  /**
+   * For the identities of `readings`, the highest stored version and the
+   * fingerprint of the content readers keep at it (the smaller value, then
+   * the worse quality); identities with nothing stored are absent. The lake
+   * store's write-time conflict check (lake-metrics-store.ts). It reads only
+   * the reading packs of the (plant, metric) partitions and UTC minutes the
+   * readings touch, one strongly consistent Query per run of consecutive
+   * minutes, `readConcurrency` at a time. Packs written before minute keys
+   * (day-only sort keys) are not read: that would read a whole day per
+   * series; docs/recent-telemetry.md says what this leaves unchecked.
+   */
+  async current(readings: readonly StoredReading[]): Promise<Map<string, StoredVersion>> {
+    const wanted = new Set<string>();
+    const series = new Map<string, { plantId: string; metric: MetricName; minutes: Set<number> }>();
+    for (const r of valid(readings, checkReading)) {
+      wanted.add(readingKey(r));
+      const pk = readingsKey(r.plantId, r.metric);
+      const entry = series.get(pk) ?? { plantId: r.plantId, metric: r.metric, minutes: new Set<number>() };
+      entry.minutes.add(Math.floor(r.ts / MINUTE_MS));
+      series.set(pk, entry);
+    }
+    const lookups = [...series.entries()].flatMap(([pk, { plantId, metric, minutes }]) =>
+      consecutiveRuns([...minutes]).map(([first, last]) => ({ pk, plantId, metric, first, last })),
+    );
+    const found = await mapLimited(lookups, this.props.readConcurrency ?? 16, async (lookup) => {
+      const { lo, hi } = minuteBounds(
+        utcMinute(lookup.first * MINUTE_MS),
+        utcMinute(lookup.last * MINUTE_MS),
+      );
+      const bodies = await this.pages(lookup.pk, lo, hi, true);
+      const rows = bodies.flatMap((text) => unpackReadings(lookup.plantId, lookup.metric, text));
+      // One partition, disjoint minutes per lookup: resolving per lookup is resolving per identity.
+      return latestReadings(rows.filter((r) => wanted.has(readingKey(r))));
+    });
+    const current = new Map<string, StoredVersion>();
+    for (const r of found.flat())
+      current.set(readingKey(r), { version: r.version, fingerprint: readingFingerprint(r) });
+    return current;
+  }
+
   /** The bodies of the items of `pk` whose day holds ts in [from, to). */
   private async query(pk: string, from: number, to: number): Promise<string[]> {
     if (from > MAX_LAKE_TS) return [];
     const { lo, hi } = dayBounds(Math.max(0, from), Math.min(to, MAX_LAKE_TS + 1));
+    return this.pages(pk, lo, hi, this.props.consistentRead ?? true);
+  }
+
+  /** The bodies of the items of `pk` with `lo <= sk <= hi`, within `maxPages` and the deadline. */
+  private async pages(pk: string, lo: string, hi: string, consistentRead: boolean): Promise<string[]> {
     const bodies: string[] = [];
     const maxPages = this.props.maxPages ?? 2000;
     let startKey: Item | undefined;
     for (let page = 1; ; page++) {
       if (page > maxPages)
         throw new RangeError(`recent telemetry: a read of ${pk} took more than ${maxPages} pages`);
+      if ((this.props.remainingMs?.() ?? Number.POSITIVE_INFINITY) < 1000)
+        throw new UnavailableError(`recent telemetry: no time left to read ${pk} before the deadline`);
       const output: QueryCommandOutput = await dynamoCall('read recent telemetry', () =>
         this.props.client.send(
           new QueryCommand({
@@ -302,7 +363,7 @@ export class DynamoRecentTelemetryStore {
             ExpressionAttributeNames: { '#pk': RECENT_PK, '#sk': RECENT_SK, '#j': 'j', '#z': 'z' },
             ExpressionAttributeValues: { ':pk': { S: pk }, ':lo': { S: lo }, ':hi': { S: hi } },
             ProjectionExpression: '#j, #z',
-            ConsistentRead: this.props.consistentRead ?? true,
+            ConsistentRead: consistentRead,
             ...(this.props.pageSize ? { Limit: this.props.pageSize } : {}),
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
           }),
@@ -316,6 +377,18 @@ export class DynamoRecentTelemetryStore {
       if (startKey === undefined) return bodies;
     }
   }
+}
+
+/** Runs of consecutive integers among `values`, as [first, last] pairs in order. */
+function consecutiveRuns(values: readonly number[]): Array<[number, number]> {
+  const sorted = [...values].sort((a, b) => a - b);
+  const runs: Array<[number, number]> = [];
+  for (const value of sorted) {
+    const run = runs.at(-1);
+    if (run && value === run[1] + 1) run[1] = value;
+    else runs.push([value, value]);
+  }
+  return runs;
 }
 
 /** The items as the lake accepted them; anything else is a caller bug, not data to store. */

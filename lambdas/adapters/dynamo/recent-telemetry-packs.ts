@@ -1,15 +1,19 @@
 /**
  * The item layout of the recent telemetry table (docs/recent-telemetry.md):
- * the rows of one write call, packed per (plant, metric, UTC day) for
+ * the rows of one write call, packed per (plant, metric, UTC minute) for
  * readings and per (plant, UTC day) for movements, so DynamoDB bills a write
  * per KB of rows rather than per reading. Pure: no I/O, no clock.
  *
  * - `pk`: `R#<plantId>#<metric>` or `M#<plantId>` (plant ids are [a-z0-9-],
  *   metrics are catalog names: neither holds `#`, so keys cannot collide);
- * - `sk`: `<YYYY-MM-DD>#<hash>`, the UTC day of the rows' ts and 32 hex of
- *   the SHA-256 of the pack's JSON: the same rows always make the same item,
- *   so a redelivered call rewrites it instead of adding one. One partition
- *   per series keeps any day range one Query (`sk BETWEEN`).
+ * - `sk`: `<YYYY-MM-DDTHH:MM>#<hash>` for readings (the UTC minute of the
+ *   rows' ts, so the write-time conflict check reads one minute, not a day)
+ *   and `<YYYY-MM-DD>#<hash>` for movements and for reading packs written
+ *   before minute keys; the hash is 32 hex of the SHA-256 of the pack's
+ *   JSON: the same rows always make the same item, so a redelivered call
+ *   rewrites it instead of adding one. Both shapes start with the day and
+ *   `#` sorts before `T`, so one partition per series keeps any day range
+ *   one Query (`sk BETWEEN`), whichever shape its items have.
  * - `j` (S, the JSON) or `z` (B, its gzip), whichever is smaller;
  * - `expiresAt` (N, epoch seconds): the TTL, set by the store.
  *
@@ -32,7 +36,7 @@ export const DEFAULT_MAX_PACK_BYTES = 350 * 1024;
 export interface Pack {
   readonly pk: string;
   readonly sk: string;
-  /** UTC day of every row's ts, `YYYY-MM-DD`. */
+  /** UTC day of every row's ts, `YYYY-MM-DD` (the TTL runs from its end). */
   readonly day: string;
   /** The JSON, or its gzip when that is smaller. */
   readonly body: { readonly j: string } | { readonly z: Uint8Array };
@@ -42,9 +46,25 @@ export interface Pack {
 export const readingsKey = (plantId: string, metric: MetricName): string => `R#${plantId}#${metric}`;
 export const movementsKey = (plantId: string): string => `M#${plantId}`;
 
-/** Sort-key bounds of the days holding ts in [from, to), for `sk BETWEEN :lo AND :hi`. */
+const MINUTE_MS = 60_000;
+
+/** The UTC minute of epoch ms `ts`, `YYYY-MM-DDTHH:MM` (years 0000-9999, as `utcDay`). */
+export function utcMinute(ts: number): string {
+  return new Date(Math.floor(ts / MINUTE_MS) * MINUTE_MS).toISOString().slice(0, 16);
+}
+
+/**
+ * Sort-key bounds of the items of the days holding ts in [from, to), for
+ * `sk BETWEEN :lo AND :hi`: `<day>#` is the first key of a day in either
+ * shape (`#` < `T`) and `<day>T~` the last (`~` sorts after every minute).
+ */
 export function dayBounds(from: number, to: number): { lo: string; hi: string } {
-  return { lo: `${utcDay(from)}#`, hi: `${utcDay(to - 1)}#~` };
+  return { lo: `${utcDay(from)}#`, hi: `${utcDay(to - 1)}T~` };
+}
+
+/** Sort-key bounds of the reading packs of the UTC minutes `first` to `last` (`YYYY-MM-DDTHH:MM`). */
+export function minuteBounds(first: string, last: string): { lo: string; hi: string } {
+  return { lo: `${first}#`, hi: `${last}#~` };
 }
 
 const QUALITY_CODES: Readonly<Record<Quality, number>> = { GOOD: 0, UNCERTAIN: 1, BAD: 2 };
@@ -110,11 +130,12 @@ function runs<R>(
 /** `{"l":[],"r":[]}` and slack. */
 const PACK_OVERHEAD = 32;
 
-function pack(pk: string, day: string, json: string, rows: number): Pack {
+/** A pack of `pk` whose sort key starts with `bucket` (a minute or a day of `day`). */
+function pack(pk: string, bucket: string, day: string, json: string, rows: number): Pack {
   const hash = createHash('sha256').update(pk).update('\u0000').update(json).digest('hex').slice(0, 32);
   const zipped = gzipSync(json, { level: 6 });
   const body = zipped.byteLength < Buffer.byteLength(json) ? { z: new Uint8Array(zipped) } : { j: json };
-  return { pk, sk: `${day}#${hash}`, day, body, rows };
+  return { pk, sk: `${bucket}#${hash}`, day, body, rows };
 }
 
 interface SortedRow<T> {
@@ -131,14 +152,14 @@ function canonical<T>(rows: readonly T[]): SortedRow<T>[] {
 
 const textSize = (row: SortedRow<unknown>): number => Buffer.byteLength(row.text);
 
-/** The packs of a call's readings (valid items only: checkReading first). */
+/** The packs of a call's readings, one or more per (plant, metric, UTC minute) (valid items only: checkReading first). */
 export function packReadings(readings: readonly StoredReading[], maxPackBytes: number): Pack[] {
   const packs: Pack[] = [];
-  const groups = groupBy(readings, (r) => `${readingsKey(r.plantId, r.metric)}\u0000${utcDay(r.ts)}`);
+  const groups = groupBy(readings, (r) => `${readingsKey(r.plantId, r.metric)}\u0000${utcMinute(r.ts)}`);
   for (const group of groups.values()) {
     const first = group[0] as StoredReading;
     const pk = readingsKey(first.plantId, first.metric);
-    const day = utcDay(first.ts);
+    const minute = utcMinute(first.ts);
     const rows = canonical(
       group.map((r) => [r.line, r.ts, storedDouble(r.value), QUALITY_CODES[r.quality], r.version] as const),
     );
@@ -147,7 +168,7 @@ export function packReadings(readings: readonly StoredReading[], maxPackBytes: n
       const lines = [...new Set(run.map(({ row }) => row[0]))].sort(compareText);
       const index = new Map(lines.map((line, i) => [line, i]));
       const compact: ReadingRow[] = run.map(({ row: [line, ...rest] }) => [index.get(line) ?? -1, ...rest]);
-      packs.push(pack(pk, day, JSON.stringify({ l: lines, r: compact }), run.length));
+      packs.push(pack(pk, minute, utcDay(first.ts), JSON.stringify({ l: lines, r: compact }), run.length));
     }
   }
   return packs;
@@ -176,7 +197,7 @@ export function packMovements(movements: readonly StoredMovement[], maxPackBytes
       ),
     );
     for (const run of runs(rows, textSize, () => '', maxPackBytes)) {
-      packs.push(pack(pk, day, JSON.stringify({ r: run.map(({ row }) => row) }), run.length));
+      packs.push(pack(pk, day, day, JSON.stringify({ r: run.map(({ row }) => row) }), run.length));
     }
   }
   return packs;

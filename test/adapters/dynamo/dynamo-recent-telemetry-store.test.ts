@@ -41,7 +41,7 @@ async function freshStore(props: Partial<DynamoRecentTelemetryStoreProps> = {}) 
 }
 
 describe('DynamoRecentTelemetryStore', () => {
-  it('packs one item per plant, metric and UTC day of a call, and reads the readings back', async () => {
+  it('packs one item per plant, metric and UTC minute of a call, and reads the readings back', async () => {
     const { store, items } = await freshStore();
     const readings = [
       reading({ ts: NOW - MINUTE, value: 900 }),
@@ -51,10 +51,11 @@ describe('DynamoRecentTelemetryStore', () => {
     ];
     await store.writeReadings(readings);
     const stored = await items();
-    expect(stored.map((i) => `${i.pk?.S} ${i.sk?.S?.slice(0, 10)}`).sort()).toEqual([
-      `R#${PLANT}#furnace_temperature 2026-11-23`,
-      `R#${PLANT}#furnace_temperature 2026-11-24`,
-      `R#${PLANT}#steam_flow 2026-11-24`,
+    expect(stored.map((i) => `${i.pk?.S} ${i.sk?.S?.slice(0, 17)}`).sort()).toEqual([
+      `R#${PLANT}#furnace_temperature 2026-11-23T23:59#`,
+      `R#${PLANT}#furnace_temperature 2026-11-24T11:58#`,
+      `R#${PLANT}#furnace_temperature 2026-11-24T11:59#`,
+      `R#${PLANT}#steam_flow 2026-11-24T11:59#`,
     ]);
     const back = await store.readReadings({
       plantId: PLANT,
