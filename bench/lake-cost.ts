@@ -1,13 +1,17 @@
 /**
- * Monthly cost of the metrics lake (Firehose -> S3 Tables -> Athena on DuckDB)
- * for the fleet-day the metering suite measured, beside Timestream for
- * LiveAnalytics and the smallest Timestream for InfluxDB. Pure: prices,
+ * Monthly cost of the lake deployment (`-c metricsStore=lake`) for the
+ * fleet-day the metering suite measured: the Iceberg lake (Firehose -> S3
+ * Tables -> Athena on DuckDB) plus the recent telemetry table
+ * (recent-telemetry-cost.ts), beside Timestream for LiveAnalytics and the
+ * smallest Timestream for InfluxDB. Pure: prices,
  * assumptions and the measured write figures in, dollars out (no network).
  * Prices, sources and formulas are in docs/performance.md, "Which store costs what".
  *
  * Units are binary throughout, as AWS meters them: KB = 1,024 B, MB = 2^20,
  * GB = 2^30, TB = 2^40.
  */
+
+import { type RecentTableCost, type RecentTableFigures, recentTableCost } from './recent-telemetry-cost.ts';
 
 const KB = 1024;
 const MB = 1024 ** 2;
@@ -58,6 +62,12 @@ export const LAKE_ASSUMPTIONS = {
   series24hQueriesPerPlantDay: 288,
   /** Per plant and day: rollup queries, one per settled 15-minute slot. */
   rollupQueriesPerPlantDay: 96,
+  /**
+   * `lakeRecentHorizonDays` (CDK default 40): the tiered reader answers a range that starts within
+   * the horizon less its 1 h margin from the recent table alone, so such queries never reach Athena.
+   * 0: the lake alone, every query on Athena.
+   */
+  recentHorizonDays: 40,
 } as const;
 
 export type LakeAssumptions = { -readonly [K in keyof typeof LAKE_ASSUMPTIONS]: number };
@@ -71,10 +81,15 @@ export interface LakeWriteFigures {
   /** Sum over records of ceil(size / 5 KB) x 5 KB. */
   readonly billedBytes: number;
   readonly largestRecordBytes: number;
+  /** The same calls through the recent telemetry store (lake-metering.ts); absent, the table is not counted. */
+  readonly recent?: RecentTableFigures;
 }
 
 export interface AthenaQueryCost {
   readonly name: string;
+  /** Days back the query reaches; within the recent horizon it is answered by the recent table. */
+  readonly spanDays: number;
+  readonly answeredBy: 'athena' | 'recent table';
   readonly perDay: number;
   readonly scannedBytes: number;
   readonly billedBytes: number;
@@ -105,6 +120,11 @@ export interface LakeCost {
     readonly usdPerMonth: number;
   };
   readonly athena: { readonly queries: readonly AthenaQueryCost[]; readonly usdPerMonth: number };
+  /** Firehose + S3 Tables + Athena. */
+  readonly icebergUsdPerMonth: number;
+  /** The recent telemetry table, when its figures were measured. */
+  readonly recentTable?: RecentTableCost;
+  /** Iceberg lake + recent table: what the lake deployment costs. */
   readonly usdPerMonth: number;
 }
 
@@ -156,11 +176,19 @@ export function lakeCost(
   const filesPerDay = flushesPerDay * run.plants;
   const putsPerDay = filesPerDay + flushesPerDay * assumptions.metadataPutsPerCommit;
 
-  const query = (name: string, perPlantDay: number, scannedBytes: number): AthenaQueryCost => {
+  const query = (
+    name: string,
+    perPlantDay: number,
+    spanDays: number,
+    scannedBytes: number,
+  ): AthenaQueryCost => {
     const billed = athenaBilledBytes(scannedBytes, prices.athenaMinimumBytes);
-    const perDay = perPlantDay * run.plants;
+    const recent = assumptions.recentHorizonDays > 0 && spanDays <= assumptions.recentHorizonDays - 1 / 24;
+    const perDay = recent ? 0 : perPlantDay * run.plants;
     return {
       name,
+      spanDays,
+      answeredBy: recent ? 'recent table' : 'athena',
       perDay,
       scannedBytes: Math.round(scannedBytes),
       billedBytes: billed,
@@ -170,9 +198,9 @@ export function lakeCost(
   // A plant's local days cross UTC dates, so a 30-day request reads 31 partitions; a 24 h series
   // reads one day of files thanks to the per-file ts statistics; a 15-minute slot about 1/96 of one.
   const queries = [
-    query('kpi 30 days (query API)', assumptions.kpi30dQueriesPerPlantDay, 31 * plantDayBytes),
-    query('series 24 h (query API)', assumptions.series24hQueriesPerPlantDay, plantDayBytes),
-    query('rollup 15-minute slot', assumptions.rollupQueriesPerPlantDay, plantDayBytes / 96),
+    query('kpi 30 days (query API)', assumptions.kpi30dQueriesPerPlantDay, 31, 31 * plantDayBytes),
+    query('series 24 h (query API)', assumptions.series24hQueriesPerPlantDay, 1, plantDayBytes),
+    query('rollup 15-minute slot', assumptions.rollupQueriesPerPlantDay, 35 / 1440, plantDayBytes / 96),
   ];
   // After compaction, one file per partition-day; a query GETs its metadata (3) and its files.
   const partitionsRead = [31, 1, 1];
@@ -190,6 +218,8 @@ export function lakeCost(
   const storedObjects = run.plants * DAYS_PER_MONTH * assumptions.retentionMonths;
   const monitoringUsd = (storedObjects / 1000) * prices.s3TablesMonitoringUsdPer1000Objects;
   const s3TablesUsd = storageUsd + requestsUsd + compactionUsd + monitoringUsd;
+  const icebergUsd = firehoseUsd + s3TablesUsd + athenaUsd;
+  const recentTable = writes.recent ? recentTableCost(writes.recent, run.hours) : undefined;
 
   return {
     prices,
@@ -214,13 +244,18 @@ export function lakeCost(
       usdPerMonth: usd(s3TablesUsd),
     },
     athena: { queries, usdPerMonth: usd(athenaUsd) },
-    usdPerMonth: usd(firehoseUsd + s3TablesUsd + athenaUsd),
+    icebergUsdPerMonth: usd(icebergUsd),
+    ...(recentTable ? { recentTable } : {}),
+    usdPerMonth: usd(icebergUsd + (recentTable?.usdPerMonth ?? 0)),
   };
 }
 
 /** The three stores side by side, dollars a month. */
 export interface StoreCostComparison {
+  /** The lake deployment: lakeIceberg + lakeRecentTable. */
   readonly lake: number;
+  readonly lakeIceberg: number;
+  readonly lakeRecentTable: number;
   /** Writes only, at the measured billed KiB (storage and queries not included). */
   readonly timestreamLiveAnalyticsWrites: number;
   /** One instance, storage not included. */
@@ -236,6 +271,8 @@ export function storeCostComparison(
   const kibPerMonth = (timestreamBilledKiB * 24 * DAYS_PER_MONTH) / hours;
   return {
     lake: lake.usdPerMonth,
+    lakeIceberg: lake.icebergUsdPerMonth,
+    lakeRecentTable: lake.recentTable?.usdPerMonth ?? 0,
     timestreamLiveAnalyticsWrites: usd((kibPerMonth / 1e6) * prices.timestreamUsdPerMillionKiB),
     influxDbSmallest: prices.influxDbSmallestUsdPerMonth,
   };

@@ -8,7 +8,9 @@
 import type { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { FirehoseMetricsWriter } from '../lambdas/adapters/lake/firehose-metrics-writer.ts';
 import type { StoredReading } from '../lambdas/domain/ports.ts';
+import { BENCH_START, HOUR_MS } from './fleet-data.ts';
 import { firehoseBilledBytes, type LakeWriteFigures } from './lake-cost.ts';
+import { recentMeter } from './recent-telemetry-metering.ts';
 
 /** A Firehose client that accepts every PutRecordBatch call and meters it. */
 export class MeteringFirehoseClient {
@@ -42,8 +44,15 @@ export class MeteringFirehoseClient {
   }
 }
 
-/** The lake writer over a metering client, with the clock of the metering run. */
-export function lakeMeter(now: number): {
+/**
+ * The lake writer over a metering client, with the clock of the metering run,
+ * and the recent telemetry table over its own (recent-telemetry-metering.ts).
+ * The run covers BENCH_START up to an hour before `now` (metering.ts).
+ */
+export function lakeMeter(
+  now: number,
+  span: { readonly start: number; readonly end: number } = { start: BENCH_START, end: now - HOUR_MS },
+): {
   write(readings: readonly StoredReading[]): Promise<void>;
   figures(): LakeWriteFigures;
 } {
@@ -56,6 +65,7 @@ export function lakeMeter(now: number): {
     sleep: async () => {},
     random: () => 0,
   });
+  const recent = recentMeter(span);
   return {
     async write(readings) {
       const result = await writer.writeReadings(readings);
@@ -63,7 +73,9 @@ export function lakeMeter(now: number): {
         throw new Error(
           `the lake writer refused ${result.rejected.length} readings, first: ${result.rejected[0]?.reason}`,
         );
+      // The processor writes the recent table only what the lake accepted: here, all of it.
+      await recent.write(readings);
     },
-    figures: () => client.figures(),
+    figures: () => ({ ...client.figures(), recent: recent.figures() }),
   };
 }
