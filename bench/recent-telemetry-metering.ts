@@ -7,7 +7,8 @@
  * as lambdas/entry/metrics-stores.ts wires them (the processor strongly
  * consistent, every other reader eventually consistent), at the times and
  * over the spans the app reads (READ_PLAN below); each Query is billed on
- * the items its key range held at that moment.
+ * the items its key range held at that moment. The processor's write-time
+ * version check (`current`, before each write) is billed the same way.
  *
  * Steady state: the measured span is one period of a fleet that has run for
  * longer than the horizon. A read reaching back before the span is split: the
@@ -52,8 +53,9 @@ export const READ_PLAN = {
   kpiRawSpanMs: 35 * MINUTE_MS,
 } as const;
 
-type Reader = 'processor after batch' | 'scheduler' | 'query API' | 'KPI rollup';
+type Reader = 'processor write check' | 'processor after batch' | 'scheduler' | 'query API' | 'KPI rollup';
 const CONSISTENT: Readonly<Record<Reader, boolean>> = {
+  'processor write check': true,
   'processor after batch': true,
   scheduler: false,
   'query API': false,
@@ -277,6 +279,9 @@ export function recentMeter(span: {
       calls++;
       readings += batch.length;
       client.at = now;
+      // LakeMetricsStore.writeReadings: the versions stored for the call's identities within the horizon (all of a live call).
+      client.reader = 'processor write check';
+      await processor.current(batch);
       await processor.writeReadings(batch);
       for (const [plantId, rows] of groupBy(batch, (r) => r.plantId)) {
         const lines = plants.get(plantId) ?? new Set<string>();

@@ -329,6 +329,10 @@ describe('recentMeter', () => {
     expect(figures.writeUnits).toBe(packs.length);
     expect(figures.readings).toBe(3);
     expect(figures.largestItemBytes).toBeLessThan(1024);
+    // Before writing, the processor reads the versions stored for the call's identities, strongly consistent.
+    const check = figures.reads.find((r) => r.reader === 'processor write check');
+    expect(check).toMatchObject({ consistent: true });
+    expect(check?.queries).toBeGreaterThan(0);
   });
 
   it('costs the processor no read for live data and a strongly consistent read for a late batch', async () => {
