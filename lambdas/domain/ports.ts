@@ -321,3 +321,19 @@ export class UnavailableError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * A store refused a query for good (retrying cannot help): its answer would
+ * be larger than the store hands back at once (`tooLarge`: the caller can
+ * narrow the range), or a configuration error (permissions, a missing table).
+ */
+export class QueryRefusedError extends Error {
+  override readonly name: string = 'QueryRefusedError';
+  constructor(
+    message: string,
+    readonly tooLarge = false,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -6,11 +6,13 @@ import { makeSchedulerHandler } from '../handlers/scheduler.ts';
 import { alertEngine, alertPublisher } from './aws-stores.ts';
 import { observability } from './observability.ts';
 
-const { engine, alerts, relayLease } = alertEngine(process.env);
+let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
+const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+
+const { engine, alerts, relayLease } = alertEngine(process.env, { remainingMs });
 const publisher = alertPublisher(process.env);
 const { log, instrument } = observability('scheduler');
 
-let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
 const run = makeSchedulerHandler({
   engine,
   // The sweeper: it waits out even a lease left by a relay that died (its timeout is minutes).
@@ -22,7 +24,7 @@ const run = makeSchedulerHandler({
       clock: systemClock,
       acquireWaitMs: DEFAULT_LEASE_TTL_MS + 5000,
       pollMs: 1000,
-      remainingMs: () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY,
+      remainingMs,
     }),
   clock: systemClock,
   log,

@@ -3,7 +3,7 @@
  * JSON or RFC 9457 problem details out. The one place errors become responses.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { UnavailableError } from '../domain/ports.ts';
+import { QueryRefusedError, UnavailableError } from '../domain/ports.ts';
 import { PROBLEM_CONTENT_TYPE, type Problem, ProblemType, problem } from '../domain/problem.ts';
 
 export type HttpEvent = Pick<
@@ -45,6 +45,28 @@ export function problemResponse(p: Problem, headers: Record<string, string> = {}
 
 /** Maps a thrown error to problem details: 503 with Retry-After when a dependency is down; never the error text. */
 export function errorResponse(error: unknown): APIGatewayProxyResult {
+  if (error instanceof QueryRefusedError && error.tooLarge) {
+    return problemResponse(
+      problem(
+        400,
+        ProblemType.invalidQuery,
+        'Range too large',
+        'The range holds more readings than one answer carries; narrow the range or use a longer interval.',
+      ),
+    );
+  }
+  if (error instanceof QueryRefusedError) {
+    // A configuration error, not an outage: retrying soon cannot help (logged by the store's alarms).
+    return problemResponse(
+      problem(
+        503,
+        ProblemType.unavailable,
+        'Service unavailable',
+        'The query could not be run; retry later.',
+      ),
+      { 'retry-after': '60' },
+    );
+  }
   if (error instanceof UnavailableError) {
     return problemResponse(
       problem(

@@ -9,6 +9,7 @@ import {
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -126,5 +127,22 @@ describe('entry points on the lake', () => {
       QueryExecutionContext: { Catalog: ENV.LAKE_CATALOG, Database: ENV.LAKE_DATABASE },
     });
     expect(start?.args[0].input.QueryString).toContain('FROM readings');
+  });
+
+  it('stops a lake query at the invocation deadline and answers 503 with Retry-After, before Lambda times out', async () => {
+    stub();
+    dynamo.on(GetItemCommand).resolves({});
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-slow' });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'RUNNING' } } });
+    athena.on(StopQueryExecutionCommand).resolves({});
+    const { seriesHandler } = await import('../../lambdas/entry/query-api.ts');
+    const from = Date.now() - 90 * DAY;
+    const deadline = Date.now() + 3_000;
+    const context = { getRemainingTimeInMillis: () => deadline - Date.now() } as never;
+    const response = await seriesHandler(seriesEvent(from, from + DAY), context);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['retry-after']).toBeDefined();
+    expect(athena.commandCalls(StopQueryExecutionCommand)[0]?.args[0].input.QueryExecutionId).toBe('q-slow');
   });
 });

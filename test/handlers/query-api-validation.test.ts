@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../lambdas/domain/catalog.ts';
 import type { MetricsStore, StateStore, StoredReading } from '../../lambdas/domain/ports.ts';
-import { UnavailableError } from '../../lambdas/domain/ports.ts';
+import { QueryRefusedError, UnavailableError } from '../../lambdas/domain/ports.ts';
 import {
   makeKpisHandler,
   makeQueryApiHandler,
@@ -294,6 +294,30 @@ describe('query API store failures', () => {
     expect(response.statusCode).toBe(503);
     expect(response.headers?.['retry-after']).toBe('3');
   });
+
+  it.each([
+    [true, 400, undefined, 'narrow the range'],
+    [false, 503, '60', 'retry later'],
+  ])(
+    'answers a store that refuses the query for good (too large: %s) with %i, never a retry loop of 5 s',
+    async (tooLarge, status, retryAfter, words) => {
+      const stores = new CountingStores();
+      const deps: QueryApiDeps = {
+        ...stores.deps(),
+        metrics: {
+          ...stores.metrics,
+          readReadings: async () => {
+            throw new QueryRefusedError('refused', tooLarge);
+          },
+        },
+      };
+      const response = await makeSeriesHandler(deps)(event('series', validSeries));
+      expect(response.statusCode).toBe(status);
+      expect(response.headers?.['retry-after']).toBe(retryAfter);
+      expect(JSON.parse(response.body).detail).toContain(words);
+      expect(response.body).not.toContain('refused');
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------

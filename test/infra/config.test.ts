@@ -35,7 +35,7 @@ describe('parseConfig', () => {
       retainData: true,
       kpiRollupSince: '2026-01-01T00:00:00.000Z',
       metricsStore: 'timestream',
-      lake: { bufferIntervalSeconds: 60, bufferSizeMiB: 64, queryScanLimitGb: 10 },
+      lake: { bufferIntervalSeconds: 60, bufferSizeMiB: 64, queryScanLimitGb: 10, recentHorizonDays: 40 },
     });
   });
 

@@ -272,6 +272,7 @@ export class AthenaQueryRunner implements SqlRunner {
     throw new LakeQueryError({
       queryExecutionId: id,
       reason: `the result has more than ${this.maxPages} pages of ${ATHENA_PAGE_SIZE} rows; narrow the query`,
+      tooLarge: true,
     });
   }
 }
@@ -357,5 +358,8 @@ function failure(id: string, status: QueryExecutionStatus): Error {
     reason,
     errorCategory: error?.ErrorCategory,
     errorType: error?.ErrorType,
+    // Nothing here cancels a query it still waits for (the deadline stops it and answers 503), so a
+    // CANCELLED query was cut off by the workgroup's bytes-scanned limit: the range is too large.
+    tooLarge: status.State === 'CANCELLED',
   });
 }

@@ -4,6 +4,8 @@
  * result this reader will not hold. A bug or a configuration error to fix,
  * never reported as an outage (transient faults are `UnavailableError`).
  */
+import { QueryRefusedError } from '../../domain/ports.ts';
+
 export interface LakeQueryErrorProps {
   /** Athena's QueryExecutionId, when the query was started. */
   readonly queryExecutionId?: string | undefined;
@@ -12,9 +14,11 @@ export interface LakeQueryErrorProps {
   /** AthenaError.ErrorCategory (1 system, 2 user, 3 other) and ErrorType, when Athena gave them. */
   readonly errorCategory?: number | undefined;
   readonly errorType?: number | undefined;
+  /** The answer is more than the reader hands back at once (the row cap, the scan cutoff): narrow the range. */
+  readonly tooLarge?: boolean;
 }
 
-export class LakeQueryError extends Error {
+export class LakeQueryError extends QueryRefusedError {
   override readonly name = 'LakeQueryError';
   readonly queryExecutionId: string | undefined;
   readonly reason: string;
@@ -22,7 +26,11 @@ export class LakeQueryError extends Error {
   readonly errorType: number | undefined;
 
   constructor(props: LakeQueryErrorProps, options?: ErrorOptions) {
-    super(`lake query ${props.queryExecutionId ?? '(not started)'} failed: ${props.reason}`, options);
+    super(
+      `lake query ${props.queryExecutionId ?? '(not started)'} failed: ${props.reason}`,
+      props.tooLarge ?? false,
+      options,
+    );
     this.queryExecutionId = props.queryExecutionId;
     this.reason = props.reason;
     this.errorCategory = props.errorCategory;

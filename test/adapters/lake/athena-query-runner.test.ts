@@ -234,6 +234,7 @@ describe('AthenaQueryRunner values', () => {
     const error = await rejection(runner({ maxPages: 2 }).r.run('SELECT …'));
     expect(error).toBeInstanceOf(LakeQueryError);
     expect((error as LakeQueryError).reason).toContain('more than 2 pages');
+    expect((error as LakeQueryError).tooLarge).toBe(true);
     expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(2);
   });
 });
@@ -340,6 +341,8 @@ describe('AthenaQueryRunner errors', () => {
         reason: athenaError.ErrorMessage,
         errorCategory: 2,
         errorType: athenaError.ErrorType,
+        // Only the workgroup's cutoff (a CANCELLED query) is "narrow the range"; the rest is configuration.
+        tooLarge: state === 'CANCELLED',
       });
       expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(0);
     },
