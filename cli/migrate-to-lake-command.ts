@@ -137,9 +137,9 @@ export function checkMigrateOptions(options: MigrateOptions): CheckedMigrateOpti
   if (!Number.isInteger(windowDays) || windowDays < 1 || windowDays > 366)
     throw new UsageError(`--window-days must be a whole number from 1 to 366, not ${options['window-days']}`);
   const recentHorizonDays = Number(options['recent-horizon-days'] ?? 40);
-  if (!Number.isInteger(recentHorizonDays) || recentHorizonDays < 2 || recentHorizonDays > 366)
+  if (!Number.isInteger(recentHorizonDays) || recentHorizonDays < 1 || recentHorizonDays > 366)
     throw new UsageError(
-      `--recent-horizon-days must be a whole number from 2 to 366, not ${options['recent-horizon-days']}`,
+      `--recent-horizon-days must be a whole number from 1 to 366, not ${options['recent-horizon-days']}`,
     );
   const plants = options.plant !== undefined && options.plant.length > 0 ? options.plant : undefined;
   if (plants === undefined && !options['state-table'])
