@@ -140,7 +140,7 @@ export interface DynamoRecentTelemetryStoreProps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Uniform in [0, 1), for backoff jitter. @default Math.random */
   readonly random?: () => number;
-  /** Milliseconds left before the caller's deadline; no backoff sleeps past it minus 1 s. */
+  /** Milliseconds left before the caller's deadline: no backoff sleep or Query page past it minus 1 s. */
   readonly remainingMs?: () => number;
   /**
    * Strongly consistent queries: needed where a read follows the write in
@@ -299,15 +299,12 @@ export class DynamoRecentTelemetryStore {
   }
 
   /**
-   * For the identities of `readings`, the highest stored version and the
-   * fingerprint of the content readers keep at it (the smaller value, then
-   * the worse quality); identities with nothing stored are absent. The lake
-   * store's write-time conflict check (lake-metrics-store.ts). It reads only
-   * the reading packs of the (plant, metric) partitions and UTC minutes the
-   * readings touch, one strongly consistent Query per run of consecutive
-   * minutes, `readConcurrency` at a time. Packs written before minute keys
-   * (day-only sort keys) are not read: that would read a whole day per
-   * series; docs/recent-telemetry.md says what this leaves unchecked.
+   * For the lake store's conflict check: per identity of `readings`, the
+   * highest stored version and the fingerprint of the content readers keep
+   * at it (absent when nothing is stored). Reads only the (plant, metric)
+   * partitions and UTC minutes touched, one strongly consistent Query per
+   * run of consecutive minutes. Day-only keys (written before minute keys)
+   * are not read: that would read a whole day per series (docs).
    */
   async current(readings: readonly StoredReading[]): Promise<Map<string, StoredVersion>> {
     const wanted = new Set<string>();
