@@ -350,6 +350,21 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
         });
       } catch {
         work.failed = true;
+        continue;
+      }
+      // A gateway on MQTT learns of items the store refused (a conflict, a timestamp out of its window) as of
+      // items the parser refused (contract section 5); a redelivery may repeat a notice, never lose one.
+      if (work.envelope.source === 'mqtt') {
+        for (const q of work.quarantine) {
+          await notify(q.plantId, {
+            type: q.type,
+            title: 'Item rejected',
+            status: 422,
+            detail: q.reason,
+            errors: [{ pointer: q.pointer, detail: q.reason }],
+            messageId: q.messageId,
+          });
+        }
       }
     }
   }

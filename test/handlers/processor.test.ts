@@ -219,6 +219,37 @@ describe('processor quarantine and MQTT rejections', () => {
     expect((await p.state.listQuarantine(undefined, 10)).items).toEqual([]);
   });
 
+  it('tells an MQTT gateway about items the store refused, with its messageId and pointer', async () => {
+    const reading = (value: number) => ({
+      ts: START,
+      line: 'boiler-1',
+      metric: 'furnace_temperature',
+      value,
+    });
+    const first = mqtt(START + 60_000, {
+      messageId: 'm1',
+      readings: [reading(900)],
+      movements: [ticket(10)],
+    });
+    const conflicting = mqtt(START + 120_000, {
+      messageId: 'm2',
+      readings: [reading(950)],
+      movements: [ticket(12)],
+    });
+    expect(await deliver(p, [first, conflicting], 1)).toEqual([]);
+    expect(
+      p.rejections.notices.map((n) => [
+        n.notice.messageId,
+        n.notice.status,
+        n.notice.type,
+        n.notice.errors[0]?.pointer,
+      ]),
+    ).toEqual([
+      ['m2', 422, 'urn:wte:problem:conflict', '/movements/0'],
+      ['m2', 422, 'urn:wte:problem:conflict', '/readings/0'],
+    ]);
+  });
+
   it('tells MQTT gateways about refused messages and items on their rejected topic', async () => {
     const invalid = mqtt(START, { messageId: 'bad', readings: [] });
     const partly = mqtt(START, {
