@@ -94,6 +94,8 @@ export async function lambdaEnvironment(): Promise<Record<string, string>> {
             : `wte-${name.toLowerCase().replaceAll('_', '-')}`;
     }
   }
+  // A choice, not a name: the default store (the lake's functions are the same bundles).
+  env.METRICS_STORE = 'timestream';
   return env;
 }
 

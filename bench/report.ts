@@ -158,11 +158,26 @@ export function formatResults(r: BenchResults): string {
         `$${fixed(l.firehose.usdPerMonth, 2)}, $${fixed(l.s3Tables.usdPerMonth, 2)}, $${fixed(l.athena.usdPerMonth, 2)}`,
       ),
     );
+    if (l.recentTable) {
+      const r = l.recentTable;
+      rows.push(
+        single(
+          '  recent table: items / WRU / stored GB a month',
+          `${whole(r.itemsPerMonth)} / ${whole(r.writeUnitsPerMonth)} / ${fixed(r.storedGB, 1)}`,
+        ),
+      );
+      rows.push(
+        single(
+          '  recent table / month: writes, reads, storage',
+          `$${fixed(r.writeUsdPerMonth, 2)}, $${fixed(r.readUsdPerMonth, 2)}, $${fixed(r.storageUsdPerMonth, 2)}`,
+        ),
+      );
+    }
     const c = t.monthlyStoreCostUsd;
     rows.push(
       single(
-        '  store / month: lake, LiveAnalytics writes, InfluxDB smallest',
-        `$${fixed(c.lake, 2)}, $${fixed(c.timestreamLiveAnalyticsWrites, 2)}, $${fixed(c.influxDbSmallest, 2)}`,
+        '  store / month: lake (Iceberg + recent table), LiveAnalytics writes, InfluxDB smallest',
+        `$${fixed(c.lakeIceberg, 2)} + $${fixed(c.lakeRecentTable, 2)} = $${fixed(c.lake, 2)}, $${fixed(c.timestreamLiveAnalyticsWrites, 2)}, $${fixed(c.influxDbSmallest, 2)}`,
       ),
     );
   }

@@ -160,7 +160,13 @@ const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   local: ['readingsPerSec', 'p99IngestToQueryableMs', 'concurrency'],
 };
 const BUNDLE_FIELDS = ['bytes', 'initMs', 'baselineInitMs'] as const;
-const STORE_FIELDS = ['lake', 'timestreamLiveAnalyticsWrites', 'influxDbSmallest'] as const;
+const STORE_FIELDS = [
+  'lake',
+  'lakeIceberg',
+  'lakeRecentTable',
+  'timestreamLiveAnalyticsWrites',
+  'influxDbSmallest',
+] as const;
 
 const isNumber = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value);
 
