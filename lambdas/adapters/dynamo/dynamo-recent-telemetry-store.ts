@@ -258,7 +258,7 @@ export class DynamoRecentTelemetryStore {
   /** Every stored row of `metric` with ts in [from, to) (all versions and copies; optionally one line). */
   async readingRows(plantId: string, metric: MetricName, from: number, to: number, line?: string) {
     if (!(to > from)) return [];
-    const items = await this.query(readingsKey(plantId, metric), from, to);
+    const items = await this.query(readingsKey(plantId, metric), from, to, 'minute');
     return items
       .flatMap((text) => unpackReadings(plantId, metric, text))
       .filter((r) => r.ts >= from && r.ts < to && (line === undefined || r.line === line));
@@ -267,7 +267,7 @@ export class DynamoRecentTelemetryStore {
   /** Every stored row of the plant's tickets with ts in [from, to) (all versions and copies). */
   async movementRows(plantId: string, from: number, to: number): Promise<StoredMovement[]> {
     if (!(to > from)) return [];
-    const items = await this.query(movementsKey(plantId), from, to);
+    const items = await this.query(movementsKey(plantId), from, to, 'day');
     return items.flatMap((text) => unpackMovements(plantId, text)).filter((m) => m.ts >= from && m.ts < to);
   }
 
@@ -335,11 +335,16 @@ export class DynamoRecentTelemetryStore {
     return current;
   }
 
-  /** The bodies of the items of `pk` whose day holds ts in [from, to). */
-  private async query(pk: string, from: number, to: number): Promise<string[]> {
+  /**
+   * The bodies of the items of `pk` that may hold ts in [from, to): reading
+   * packs by their UTC minute, ticket packs by their UTC day.
+   */
+  private async query(pk: string, from: number, to: number, keys: 'minute' | 'day'): Promise<string[]> {
     if (from > MAX_LAKE_TS) return [];
-    const { lo, hi } = dayBounds(Math.max(0, from), Math.min(to, MAX_LAKE_TS + 1));
-    return this.pages(pk, lo, hi, this.props.consistentRead ?? true);
+    const lo = Math.max(0, from);
+    const hi = Math.min(to, MAX_LAKE_TS + 1) - 1;
+    const bounds = keys === 'minute' ? minuteBounds(utcMinute(lo), utcMinute(hi)) : dayBounds(lo, hi + 1);
+    return this.pages(pk, bounds.lo, bounds.hi, this.props.consistentRead ?? true);
   }
 
   /** The bodies of the items of `pk` with `lo <= sk <= hi`, within `maxPages` and the deadline. */

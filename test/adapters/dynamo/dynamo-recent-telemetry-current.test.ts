@@ -1,7 +1,7 @@
 /**
  * The recent store's minute keys and `current`, the lookup behind the lake
- * store's conflict check: items written before minute keys (day-only sort
- * keys) are still read; `current` reports the highest stored version and
+ * store's conflict check: a read covers the minutes of its range only;
+ * `current` reports the highest stored version and
  * the content readers keep at it, from the touched minutes only, strongly
  * consistent and bounded (pages, deadline, throttling) like every read.
  */
@@ -44,17 +44,17 @@ async function freshStore(props: Partial<DynamoRecentTelemetryStoreProps> = {}) 
 }
 
 describe('DynamoRecentTelemetryStore minute keys', () => {
-  it('still reads reading packs a deployed table holds under day-only keys, beside minute-keyed packs', async () => {
+  it('reads only the packs of the minutes a range covers, not the whole day', async () => {
     const { store, tableName } = await freshStore();
-    const legacyTs = NOW - 3 * HOUR;
-    // A pack as the day-keyed layout wrote it: one line, one row [line, ts, value, quality, version].
+    // A pack filed under 09:00 whose row says 11:30: a reader that reads by day would return it.
+    const misfiled = NOW - 30 * MINUTE;
     await dynamo.client.send(
       new PutItemCommand({
         TableName: tableName,
         Item: {
           pk: { S: PK },
-          sk: { S: `2026-11-24#${'0'.repeat(32)}` },
-          j: { S: JSON.stringify({ l: ['boiler-1'], r: [[0, legacyTs, 850, 0, 1]] }) },
+          sk: { S: `2026-11-24T09:00#${'0'.repeat(32)}` },
+          j: { S: JSON.stringify({ l: ['boiler-1'], r: [[0, misfiled, 850, 0, 1]] }) },
           expiresAt: { N: String(NOW / 1000 + 86_400) },
         },
       }),
@@ -62,17 +62,13 @@ describe('DynamoRecentTelemetryStore minute keys', () => {
     await store.writeReadings([reading({ ts: NOW - MINUTE, value: 900 })]);
     const keys = await dynamo.client.send(new ScanCommand({ TableName: tableName }));
     expect((keys.Items ?? []).map((i) => i.sk?.S?.slice(0, 17)).sort()).toEqual([
-      '2026-11-24#000000',
+      '2026-11-24T09:00#',
       '2026-11-24T11:59#',
     ]);
-    const query = { plantId: PLANT, metric: 'furnace_temperature' as const, from: NOW - 4 * HOUR, to: NOW };
-    expect((await store.readReadings(query)).map((r) => [r.ts, r.value])).toEqual([
-      [legacyTs, 850],
-      [NOW - MINUTE, 900],
-    ]);
-    expect(
-      (await store.readLastBefore(PLANT, 'furnace_temperature', NOW - HOUR)).map((r) => r.value),
-    ).toEqual([850]);
+    const lastHour = { plantId: PLANT, metric: 'furnace_temperature' as const, from: NOW - HOUR, to: NOW };
+    expect((await store.readReadings(lastHour)).map((r) => [r.ts, r.value])).toEqual([[NOW - MINUTE, 900]]);
+    const day = { ...lastHour, from: NOW - 6 * HOUR };
+    expect((await store.readReadings(day)).map((r) => r.value)).toEqual([850, 900]);
   });
 });
 
