@@ -10,9 +10,11 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { DynamoRecentTelemetryStore } from '../lambdas/adapters/dynamo/dynamo-recent-telemetry-store.ts';
 import { DynamoStateStore } from '../lambdas/adapters/dynamo/dynamo-state-store.ts';
 import { FirehoseMetricsWriter } from '../lambdas/adapters/lake/firehose-metrics-writer.ts';
+import { LakeMetricsStore } from '../lambdas/adapters/lake/lake-metrics-store.ts';
+import type { LakeReads } from '../lambdas/adapters/lake/tiered-metrics-reader.ts';
 import { systemClock } from '../lambdas/adapters/system-clock.ts';
 import { TimestreamMetricsReader } from '../lambdas/adapters/timestream-query/timestream-metrics-reader.ts';
-import type { Clock, WriteResult } from '../lambdas/domain/ports.ts';
+import type { Clock } from '../lambdas/domain/ports.ts';
 import { type CliIo, UsageError } from './io.ts';
 import { fileCheckpoint } from './migrate-checkpoint.ts';
 import { DEFAULT_WINDOW_DAYS, type MigrationDestination, migrateToLake } from './migrate-to-lake.ts';
@@ -177,12 +179,21 @@ export interface LakeDestinationProps {
   readonly clock?: Clock;
 }
 
+/** The migration only writes: a read of the lake through this destination is a bug. */
+const NO_LAKE_READS: LakeReads = {
+  readReadings: () => Promise.reject(new Error('migrate-to-lake does not read the lake')),
+  readLastBefore: () => Promise.reject(new Error('migrate-to-lake does not read the lake')),
+  readMovements: () => Promise.reject(new Error('migrate-to-lake does not read the lake')),
+  readCounterReadings: () => Promise.reject(new Error('migrate-to-lake does not read the lake')),
+};
+
 /**
- * What the processor writes with `-c metricsStore=lake`, so history lands
- * where new data does: the Iceberg tables through Firehose, and, for items
- * within the recent horizon, the recent-telemetry table, which answers every
- * read of that span alone (docs/recent-telemetry.md). Older items would only
- * pay DynamoDB writes for rows no reader asks it for.
+ * What the processor writes with `-c metricsStore=lake`, through the same
+ * store (lambdas/adapters/lake/lake-metrics-store.ts), so history lands where
+ * new data does: readings checked against the recent telemetry table (an
+ * overlap with what the processor already wrote is an identical rewrite, not
+ * sent again), then the Iceberg tables through Firehose, then, for items
+ * within the recent horizon, that table (older ones would only cost writes).
  */
 export function lakeDestination(props: LakeDestinationProps): MigrationDestination {
   const clock = props.clock ?? systemClock;
@@ -200,25 +211,7 @@ export function lakeDestination(props: LakeDestinationProps): MigrationDestinati
     clock,
     ...(props.recentHorizonMs === undefined ? {} : { horizonMs: props.recentHorizonMs }),
   });
-  const within = <T extends { readonly ts: number }>(items: readonly T[], result: WriteResult<T>): T[] => {
-    const refused = new Set<T>(result.rejected.map((r) => r.item));
-    const since = clock.now() - recent.horizonMs;
-    return items.filter((item) => !refused.has(item) && item.ts >= since);
-  };
-  return {
-    async writeReadings(readings) {
-      const result = await writer.writeReadings(readings);
-      const kept = within(readings, result);
-      if (kept.length > 0) await recent.writeReadings(kept);
-      return result;
-    },
-    async writeMovements(movements) {
-      const result = await writer.writeMovements(movements);
-      const kept = within(movements, result);
-      if (kept.length > 0) await recent.writeMovements(kept);
-      return result;
-    },
-  };
+  return new LakeMetricsStore({ writer, recent, lake: NO_LAKE_READS, clock, recentOnlyWithinHorizon: true });
 }
 
 export async function migrateToLakeCommand(io: CliIo, options: MigrateOptions): Promise<number> {

@@ -200,6 +200,7 @@ describe('lakeDestination', () => {
         RequestResponses: input.Records.map((_, i) => ({ RecordId: `r${i}` })),
       }));
       dynamo.on(BatchWriteItemCommand).resolves({ UnprocessedItems: {} });
+      dynamo.on(DynamoQueryCommand).resolves({ Items: [] });
       const now = Date.parse('2026-12-01T00:00:00Z');
       const destination = lakeDestination({
         firehose: new FirehoseClient({ region: 'eu-central-1' }),

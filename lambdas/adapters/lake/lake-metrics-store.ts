@@ -57,6 +57,14 @@ export interface LakeMetricsStoreProps {
   readonly safetyMarginMs?: number;
   /** How far ahead of the clock a timestamp may be; the writer's value. @default 15 minutes */
   readonly futureToleranceMs?: number;
+  /**
+   * Bulk loads of history (`wte migrate-to-lake`): items older than the
+   * reader's cut go to the lake only. Readers ask the lake for them, and
+   * nothing waits on them within Firehose's minutes of delivery, so the
+   * recent table's writes would only cost. The processor keeps the default:
+   * everything it received in the last day is in the table. @default false
+   */
+  readonly recentOnlyWithinHorizon?: boolean;
 }
 
 export class LakeMetricsStore
@@ -139,16 +147,22 @@ export class LakeMetricsStore
       stored -= copies.length;
       for (const index of copies) rejections[index] = { ...refusal, item: readings[index] as StoredReading };
     }
-    const accepted = [...toSend, ...outOfWriter].filter((item) => !writerRefused.has(item));
+    const accepted = this.forRecent([...toSend, ...outOfWriter].filter((item) => !writerRefused.has(item)));
     if (accepted.length > 0) await this.props.recent.writeReadings(accepted);
     return result(stored, rejections);
   }
 
   async writeMovements(movements: readonly StoredMovement[]): Promise<WriteResult<StoredMovement>> {
     const result = await this.props.writer.writeMovements(movements);
-    const accepted = acceptedOf(movements, result);
+    const accepted = this.forRecent(acceptedOf(movements, result));
     if (accepted.length > 0) await this.props.recent.writeMovements(accepted);
     return result;
+  }
+
+  private forRecent<T extends { readonly ts: number }>(items: T[]): T[] {
+    if (this.props.recentOnlyWithinHorizon !== true) return items;
+    const cut = this.reader.cut();
+    return items.filter((item) => item.ts >= cut);
   }
 
   readReadings(query: SeriesQuery): Promise<StoredReading[]> {
