@@ -44,6 +44,7 @@ import {
   type DayArrival,
   type DayProgressStore,
   type MetricsStore,
+  QueryRefusedError,
   type StateStore,
   UnavailableError,
 } from '../domain/ports.ts';
@@ -164,7 +165,9 @@ export class AlertEngine {
         evaluations += applied.evaluations;
         transitions += applied.transitions;
       } catch (error) {
-        if (!(error instanceof UnavailableError)) throw error;
+        // The data is stored: a store that is down, or refuses a query for good (a lake permission), only
+        // defers the judgement to the scheduled run, never fails the batch into redelivery.
+        if (!(error instanceof UnavailableError || error instanceof QueryRefusedError)) throw error;
         await this.deps.days.owe(t.plantId, days);
         deferred.push(t.plantId);
       }
@@ -289,18 +292,18 @@ export class AlertEngine {
     return evaluations;
   }
 
-  /** Scheduled rules for every plant; a plant whose store is unavailable does not stop the others. */
+  /** Scheduled rules for every plant; a plant whose store is unavailable or refuses a query does not stop the others. */
   async scheduled(now: number): Promise<EngineResult> {
     let evaluations = 0;
     let transitions = 0;
-    let failure: UnavailableError | undefined;
+    let failure: Error | undefined;
     for (const plant of await this.deps.plants.listPlants()) {
       try {
         const result = await this.scheduledFor(plant, now);
         evaluations += result.evaluations;
         transitions += result.transitions;
       } catch (error) {
-        if (!(error instanceof UnavailableError)) throw error;
+        if (!(error instanceof UnavailableError || error instanceof QueryRefusedError)) throw error;
         failure ??= error;
       }
     }

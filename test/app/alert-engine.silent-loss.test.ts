@@ -15,7 +15,7 @@ import { AlertEngine } from '../../lambdas/app/alert-engine.ts';
 import { advance } from '../../lambdas/domain/alerts/lifecycle.ts';
 import type { Alert, AlertTransition, Evaluation } from '../../lambdas/domain/alerts/model.ts';
 import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
-import { type StoredMovement, UnavailableError } from '../../lambdas/domain/ports.ts';
+import { QueryRefusedError, type StoredMovement, UnavailableError } from '../../lambdas/domain/ports.ts';
 import { encodeQueued } from '../../lambdas/domain/queue-codec.ts';
 import { makeProcessorHandler } from '../../lambdas/handlers/processor.ts';
 import { messageCollector } from '../support/alert-delivery.ts';
@@ -261,6 +261,35 @@ describe('an alert-step outage after the data is stored', () => {
     expect(alerts.history.filter((t) => t.kind === 'opened').map((t) => t.alert.message)).toEqual([
       'Landfill diversion 0.0 % on 2026-11-20 so far (day not complete) is below the 40.0 % target',
     ]);
+    expect((await days.progress(PLANT)).days.map((d) => d.owed)).toEqual([0]);
+  });
+});
+
+describe('a store that refuses a query for good (a lake permission, a scan cutoff)', () => {
+  it('defers the judgement of a batch to the scheduled run instead of failing it into redelivery', async () => {
+    const now = DAY + 12 * 60 * MIN;
+    const { engine, metrics, days } = await engineOver(new MemoryAlertStore(), now);
+    const refusing = new AlertEngine({
+      metrics: {
+        readReadings: () => Promise.reject(new QueryRefusedError('AccessDenied on the lake')),
+        readLastBefore: () => Promise.reject(new QueryRefusedError('AccessDenied on the lake')),
+        readMovements: () => Promise.reject(new QueryRefusedError('AccessDenied on the lake')),
+      },
+      alerts: new MemoryAlertStore(),
+      plants: { getPlant: async () => plant, listPlants: async () => [plant] },
+      days,
+      clock: new FixedClock(now),
+    });
+    const batch = [
+      { plantId: PLANT, from: DAY + 8 * 60 * MIN, to: DAY + 9 * 60 * MIN, furnaceLines: ['boiler-1'] },
+    ];
+    const result = await refusing.afterBatch(batch, now);
+    expect(result.deferred).toEqual([PLANT]);
+    expect((await days.progress(PLANT)).days.map((d) => d.owed)).toEqual([1]);
+    await expect(refusing.scheduled(now + MIN)).rejects.toBeInstanceOf(QueryRefusedError);
+    // Once the store answers again, the scheduled run pays what was owed.
+    expect(metrics).toBeDefined();
+    await engine.scheduled(now + 2 * MIN);
     expect((await days.progress(PLANT)).days.map((d) => d.owed)).toEqual([0]);
   });
 });
