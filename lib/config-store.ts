@@ -28,6 +28,14 @@ export interface LakeConfig {
    * Athena. At least the landfill-spike rule's trailing days plus 8.
    */
   readonly recentHorizonDays: number;
+  /**
+   * Epoch ms from which the recent telemetry table is known to hold every
+   * item of its horizon; reads of anything older go to the lake. Set it to
+   * the time of a change that left the table short: a raised horizon (items
+   * written before carry the shorter TTL) or a table restored empty. Unset:
+   * the table is complete over its whole horizon (docs/recent-telemetry.md).
+   */
+  readonly recentCompleteSince?: number;
 }
 
 export interface StoreConfig {
@@ -41,8 +49,10 @@ export const STORE_CONTEXT_KEYS = [
   'lakeBufferSizeMiB',
   'lakeQueryScanLimitGb',
   'lakeRecentHorizonDays',
+  'lakeRecentCompleteSince',
 ] as const;
 type StoreKey = (typeof STORE_CONTEXT_KEYS)[number];
+type NumberKey = Exclude<StoreKey, 'metricsStore' | 'lakeRecentCompleteSince'>;
 
 export const STORE_DEFAULTS = {
   metricsStore: 'timestream',
@@ -54,7 +64,7 @@ export const STORE_DEFAULTS = {
 
 function integer(
   context: Partial<Record<StoreKey, unknown>>,
-  key: Exclude<StoreKey, 'metricsStore'>,
+  key: NumberKey,
   min: number,
   max: number,
 ): number {
@@ -80,6 +90,16 @@ export function parseStoreConfig(context: Partial<Record<StoreKey, unknown>>): S
       // Athena's smallest cutoff is 10 MB; 1 GB granularity is enough here.
       queryScanLimitGb: integer(context, 'lakeQueryScanLimitGb', 1, 100_000),
       recentHorizonDays: integer(context, 'lakeRecentHorizonDays', 1, 366),
+      ...completeSince(context.lakeRecentCompleteSince),
     },
   };
+}
+
+/** `lakeRecentCompleteSince`: an ISO 8601 instant with a zone (`2026-12-06T00:00:00Z`), or nothing. */
+function completeSince(value: unknown): { recentCompleteSince?: number } {
+  if (value === undefined) return {};
+  const ms = typeof value === 'string' && /(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms < 0)
+    fail('lakeRecentCompleteSince', 'an ISO 8601 instant with a zone, such as 2026-12-06T00:00:00Z', value);
+  return { recentCompleteSince: ms };
 }

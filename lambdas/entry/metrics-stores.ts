@@ -137,6 +137,7 @@ function lakeStore(
       LAKE_DATABASE: z.string().min(1),
       RECENT_TELEMETRY_TABLE: z.string().min(3),
       RECENT_TELEMETRY_HORIZON_DAYS: z.coerce.number().int().min(1).max(366).default(40),
+      RECENT_TELEMETRY_COMPLETE_SINCE: z.coerce.number().int().nonnegative().optional(),
       ...(mode.write
         ? { LAKE_READINGS_STREAM: z.string().min(1), LAKE_MOVEMENTS_STREAM: z.string().min(1) }
         : {}),
@@ -177,7 +178,14 @@ function lakeStore(
         ...deadline,
       })
     : refusingWriter;
-  const store = new LakeMetricsStore({ writer, recent, lake, clock: systemClock });
+  const since = env.RECENT_TELEMETRY_COMPLETE_SINCE;
+  const store = new LakeMetricsStore({
+    writer,
+    recent,
+    lake,
+    clock: systemClock,
+    ...(since === undefined ? {} : { completeSince: since }),
+  });
   const rollup = options.rollup;
   const reads: MetricsReads = {
     readReadings: (query) => store.readReadings(query),

@@ -92,6 +92,9 @@ export class DataAccess extends Construct {
         LAKE_DATABASE: tables.namespace.namespace,
         RECENT_TELEMETRY_TABLE: recentTelemetry.table.tableName,
         RECENT_TELEMETRY_HORIZON_DAYS: String(recentTelemetry.horizonDays),
+        ...(recentTelemetry.completeSince === undefined
+          ? {}
+          : { RECENT_TELEMETRY_COMPLETE_SINCE: String(recentTelemetry.completeSince) }),
         ...(options.write
           ? {
               LAKE_READINGS_STREAM: delivery.readingsStream.ref,

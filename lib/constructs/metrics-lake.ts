@@ -59,6 +59,9 @@ export class MetricsLake extends Construct {
       encryptionKey,
       removalPolicy,
       ...(props.recentHorizonDays === undefined ? {} : { horizonDays: props.recentHorizonDays }),
+      ...(props.config.recentCompleteSince === undefined
+        ? {}
+        : { completeSince: props.config.recentCompleteSince }),
     });
     this.readerPolicy = new iam.ManagedPolicy(this, 'ReaderPolicy', {
       description: 'Queries of the metrics lake in its Athena workgroup (DuckDB engine)',

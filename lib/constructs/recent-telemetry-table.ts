@@ -34,16 +34,20 @@ export interface RecentTelemetryTableProps {
   readonly removalPolicy: RemovalPolicy;
   /** @default DEFAULT_RECENT_HORIZON_DAYS */
   readonly horizonDays?: number;
+  /** Epoch ms from which the table holds its whole horizon (lakeRecentCompleteSince). @default its whole horizon */
+  readonly completeSince?: number;
 }
 
 export class RecentTelemetryTable extends Construct {
   readonly table: dynamodb.Table;
   readonly horizonDays: number;
+  readonly completeSince: number | undefined;
   private readonly key: kms.IKey;
 
   constructor(scope: Construct, id: string, props: RecentTelemetryTableProps) {
     super(scope, id);
     this.horizonDays = props.horizonDays ?? DEFAULT_RECENT_HORIZON_DAYS;
+    this.completeSince = props.completeSince;
     if (!(Number.isSafeInteger(this.horizonDays) && this.horizonDays >= 1 && this.horizonDays <= 366))
       throw new Error(`horizonDays must be an integer from 1 to 366, got ${props.horizonDays}`);
     const keys = (DEFINITION.KeySchema ?? []).map((k) => k.AttributeName);

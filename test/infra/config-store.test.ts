@@ -32,6 +32,11 @@ describe('metrics store choice', () => {
       recentHorizonDays: 60,
     });
     expect(() => parseConfig({ lakeRecentHorizonDays: 0 })).toThrow(/lakeRecentHorizonDays.*0/);
+    expect(parseConfig({ lakeRecentCompleteSince: '2026-12-06T00:00:00Z' }).lake.recentCompleteSince).toBe(
+      Date.parse('2026-12-06T00:00:00Z'),
+    );
+    expect(parseConfig({}).lake.recentCompleteSince).toBeUndefined();
+    expect(() => parseConfig({ lakeRecentCompleteSince: '2026-12-06' })).toThrow(/lakeRecentCompleteSince/);
     expect(() => parseConfig({ lakeBufferIntervalSeconds: 901 })).toThrow(/lakeBufferIntervalSeconds.*901/);
     expect(() => parseConfig({ lakeBufferSizeMiB: 0 })).toThrow(/lakeBufferSizeMiB.*0/);
     expect(() => parseConfig({ lakeQueryScanLimitGb: '1.5' })).toThrow(/lakeQueryScanLimitGb.*"1.5"/);

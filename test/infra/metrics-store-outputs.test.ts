@@ -54,4 +54,19 @@ describe('metrics store outputs', () => {
     expect(new Set(retention)).toEqual(new Set(['960']));
     expect(rollupRetention(timestream)).not.toContain('960');
   });
+
+  it('passes lakeRecentCompleteSince to every lake reader, and nothing when it is unset', () => {
+    const since = buildTestApp({ metricsStore: 'lake', lakeRecentCompleteSince: '2026-12-06T00:00:00Z' });
+    const values = (app: TestApp) =>
+      resourcesOf(app.stateless, 'AWS::Lambda::Function')
+        .map(
+          ([, r]) => (props(r).Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables,
+        )
+        .filter((env) => env?.METRICS_STORE === 'lake')
+        .map((env) => env?.RECENT_TELEMETRY_COMPLETE_SINCE);
+    const set = values(since);
+    expect(set.length).toBeGreaterThan(0);
+    expect(new Set(set)).toEqual(new Set([String(Date.parse('2026-12-06T00:00:00Z'))]));
+    expect(new Set(values(lake))).toEqual(new Set([undefined]));
+  });
 });

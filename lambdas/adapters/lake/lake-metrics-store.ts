@@ -55,6 +55,8 @@ export interface LakeMetricsStoreProps {
   readonly horizonMs?: number;
   /** @default 1 hour */
   readonly safetyMarginMs?: number;
+  /** Epoch ms from which the recent store holds its whole horizon (tiered-metrics-reader.ts). */
+  readonly completeSince?: number;
   /** How far ahead of the clock a timestamp may be; the writer's value. @default 15 minutes */
   readonly futureToleranceMs?: number;
   /**
@@ -84,6 +86,7 @@ export class LakeMetricsStore
       clock: props.clock,
       ...(props.horizonMs === undefined ? {} : { horizonMs: props.horizonMs }),
       ...(props.safetyMarginMs === undefined ? {} : { safetyMarginMs: props.safetyMarginMs }),
+      ...(props.completeSince === undefined ? {} : { completeSince: props.completeSince }),
     });
   }
 

@@ -58,6 +58,12 @@ export interface TieredMetricsReaderProps {
   readonly horizonMs?: number;
   /** Slack against clock skew and the time a read takes. @default 1 hour */
   readonly safetyMarginMs?: number;
+  /**
+   * Epoch ms from which the recent store is known to hold every item of its
+   * horizon, when something left it short: a raised horizon (older items
+   * carry the shorter TTL) or a table restored empty. @default its whole horizon
+   */
+  readonly completeSince?: number;
   readonly clock: Clock;
 }
 
@@ -80,7 +86,8 @@ export class TieredMetricsReader implements LakeReads {
 
   /** From here on the recent store holds every version of everything. */
   cut(): number {
-    return this.props.clock.now() - this.horizonMs + this.marginMs;
+    const cut = this.props.clock.now() - this.horizonMs + this.marginMs;
+    return Math.max(cut, this.props.completeSince ?? cut);
   }
 
   async readReadings(query: SeriesQuery): Promise<StoredReading[]> {

@@ -105,6 +105,34 @@ describe('TieredMetricsReader', () => {
     expect(await tiered.readCounterReadings(PLANT, NOW - DAY, NOW)).toEqual([readings[1]]);
   });
 
+  it('asks the lake for what precedes completeSince, even inside the horizon (a raised horizon, a restored table)', async () => {
+    const { recent } = await setup();
+    const since = NOW - 2 * DAY;
+    const tiered = new TieredMetricsReader({
+      recent,
+      lake: untouchable,
+      clock: new FixedClock(NOW),
+      completeSince: since,
+    });
+    expect(tiered.cut()).toBe(since);
+    await expect(
+      tiered.readReadings({ plantId: PLANT, metric: 'steam_flow', from: NOW - 3 * DAY, to: NOW }),
+    ).rejects.toThrow('the lake was read');
+    expect(await tiered.readReadings({ plantId: PLANT, metric: 'steam_flow', from: since, to: NOW })).toEqual(
+      [],
+    );
+    // A completeSince older than the horizon changes nothing.
+    const old = new TieredMetricsReader({
+      recent,
+      lake: untouchable,
+      clock: new FixedClock(NOW),
+      completeSince: 0,
+    });
+    expect(old.cut()).toBe(
+      new TieredMetricsReader({ recent, lake: untouchable, clock: new FixedClock(NOW) }).cut(),
+    );
+  });
+
   it('asks the lake once a read reaches before the horizon', async () => {
     const { recent } = await setup();
     const tiered = new TieredMetricsReader({ recent, lake: untouchable, clock: new FixedClock(NOW) });
