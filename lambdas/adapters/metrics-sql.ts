@@ -6,7 +6,7 @@
  *
  * - The text is identical for both engines except for one predicate: with
  *   `{ dayPartitions: true }` (the lake) every query adds
- *   ` AND day BETWEEN '<UTC date of from>' AND '<UTC date of to - 1 ms>'`
+ *   ` AND day BETWEEN DATE '<UTC date of from>' AND DATE '<UTC date of to - 1 ms>'`
  *   next to its ts range, so Athena reads only the partitions of that range.
  *   The local tables have no `day` column; nothing else differs.
  * - Tables are named unqualified (`readings`, `movements`): the engine's
@@ -116,7 +116,8 @@ function timeRange(from: number, to: number, options: MetricsSqlOptions): string
 
 /** The partition predicate the lake adds (exported for tests and docs). */
 export function dayPredicate(from: number, to: number): string {
-  return ` AND day BETWEEN '${lakeDay(from)}' AND '${lakeDay(to - 1)}'`;
+  // DATE literals: the partition column is an Iceberg date, so the engine prunes without casting the column.
+  return ` AND day BETWEEN DATE '${lakeDay(from)}' AND DATE '${lakeDay(to - 1)}'`;
 }
 
 /** Readings of one metric in [from, to), optionally of one line, every quality, latest version; by ts, line. */

@@ -18,9 +18,10 @@
  * unprocessed items are resent with capped exponential backoff and full
  * jitter, at most `maxAttempts` times and never past the deadline, then
  * `UnavailableError` (SQS redelivers the chunk; identical packs rewrite the
- * same items). Reads: strongly consistent Query (the alert engine reads what
- * the same invocation just wrote), one per series and range. `current`
- * answers the lake store's conflict check from the minutes a call touches.
+ * same items). Reads: one Query per series and range, by minute for
+ * readings; strongly consistent only where the caller reads its own writes
+ * (`consistentRead`: the processor). `current` answers the lake store's
+ * conflict check from the minutes a call touches.
  */
 import {
   BatchWriteItemCommand,
@@ -45,6 +46,7 @@ import {
 } from '../../domain/ports.ts';
 import { checkMovement, checkReading, MAX_LAKE_TS } from '../lake/lake-rows.ts';
 import { mapLimited } from '../map-limited.ts';
+import { positiveOption } from '../options.ts';
 import {
   lastGoodPerLine,
   latestMovements,
@@ -164,13 +166,6 @@ export interface StoredVersion {
   readonly fingerprint: string;
 }
 
-function positive(name: string, value: number | undefined, fallback: number, integer = false): number {
-  if (value === undefined) return fallback;
-  if (!(Number.isFinite(value) && value > 0 && (!integer || Number.isSafeInteger(value))))
-    throw new RangeError(`${name} must be a ${integer ? 'positive integer' : 'number > 0'}, got ${value}`);
-  return value;
-}
-
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class DynamoRecentTelemetryStore {
@@ -182,17 +177,17 @@ export class DynamoRecentTelemetryStore {
 
   constructor(private readonly props: DynamoRecentTelemetryStoreProps) {
     recentTelemetryTableDefinition(props.tableName);
-    this.horizonMs = positive('horizonMs', props.horizonMs, DEFAULT_RECENT_HORIZON_MS);
-    this.receiptRetentionMs = positive(
+    this.horizonMs = positiveOption('horizonMs', props.horizonMs, DEFAULT_RECENT_HORIZON_MS);
+    this.receiptRetentionMs = positiveOption(
       'receiptRetentionMs',
       props.receiptRetentionMs,
       DEFAULT_RECEIPT_RETENTION_MS,
     );
-    this.lookbackMs = positive('lastBeforeLookbackMs', props.lastBeforeLookbackMs, DEFAULT_LOOKBACK_MS);
-    this.shiftMs = positive('ticketShiftHorizonMs', props.ticketShiftHorizonMs, DEFAULT_LOOKBACK_MS);
-    this.maxPackBytes = positive('maxPackBytes', props.maxPackBytes, DEFAULT_MAX_PACK_BYTES, true);
+    this.lookbackMs = positiveOption('lastBeforeLookbackMs', props.lastBeforeLookbackMs, DEFAULT_LOOKBACK_MS);
+    this.shiftMs = positiveOption('ticketShiftHorizonMs', props.ticketShiftHorizonMs, DEFAULT_LOOKBACK_MS);
+    this.maxPackBytes = positiveOption('maxPackBytes', props.maxPackBytes, DEFAULT_MAX_PACK_BYTES, true);
     for (const name of ['concurrency', 'maxAttempts', 'pageSize', 'maxPages', 'readConcurrency'] as const)
-      positive(name, props[name], 1, true);
+      positiveOption(name, props[name], 1, true);
   }
 
   /** Stores the readings (accepted by the lake writer, so valid); idempotent: the same call rewrites the same items. */

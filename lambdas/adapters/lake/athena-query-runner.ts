@@ -35,6 +35,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { UnavailableError } from '../../domain/ports.ts';
 import { isTransientAwsError } from '../aws-errors.ts';
+import { positiveOption } from '../options.ts';
 import type { SqlRow, SqlRunner, SqlValue } from '../sql-runner.ts';
 import { LakeQueryError } from './lake-query-error.ts';
 
@@ -101,15 +102,6 @@ const FRACTION_TYPES: ReadonlySet<string> = new Set(['double', 'float', 'real', 
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function positive(name: string, value: number | undefined, fallback: number, integer = false): number {
-  const v = value ?? fallback;
-  if (!(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v)))
-    throw new RangeError(
-      `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`,
-    );
-  return v;
-}
-
 export class AthenaQueryRunner implements SqlRunner {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly margin: number;
@@ -127,10 +119,10 @@ export class AthenaQueryRunner implements SqlRunner {
     this.margin = props.deadlineMarginMs ?? 2000;
     if (!(this.margin >= 0))
       throw new RangeError(`deadlineMarginMs must be >= 0, got ${props.deadlineMarginMs}`);
-    this.maxWaitMs = positive('maxWaitMs', props.maxWaitMs, 60_000);
-    this.firstPollMs = positive('firstPollMs', props.firstPollMs, 200);
-    this.maxPollMs = positive('maxPollMs', props.maxPollMs, 2000);
-    this.maxPages = positive('maxPages', props.maxPages, 100, true);
+    this.maxWaitMs = positiveOption('maxWaitMs', props.maxWaitMs, 60_000);
+    this.firstPollMs = positiveOption('firstPollMs', props.firstPollMs, 200);
+    this.maxPollMs = positiveOption('maxPollMs', props.maxPollMs, 2000);
+    this.maxPages = positiveOption('maxPages', props.maxPages, 100, true);
   }
 
   async run(sql: string): Promise<SqlRow[]> {

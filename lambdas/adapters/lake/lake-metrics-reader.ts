@@ -46,6 +46,7 @@ import {
   movementsSql,
   seriesSql,
 } from '../metrics-sql.ts';
+import { positiveOption } from '../options.ts';
 import type { SqlRunner } from '../sql-runner.ts';
 import { InvalidMetricsQueryError } from '../timestream-query/errors.ts';
 import { LakeQueryError } from './lake-query-error.ts';
@@ -93,17 +94,19 @@ export class LakeMetricsReader
   constructor(props: LakeMetricsReaderProps) {
     if (typeof props.runner?.run !== 'function') throw new TypeError('runner must be a SqlRunner');
     this.runner = props.runner;
-    this.lookbackMs = positiveInteger(
+    this.lookbackMs = positiveOption(
       'lastBeforeLookbackMs',
       props.lastBeforeLookbackMs,
       DEFAULT_LAST_BEFORE_LOOKBACK_MS,
+      true,
     );
-    this.horizonMs = positiveInteger(
+    this.horizonMs = positiveOption(
       'ticketShiftHorizonMs',
       props.ticketShiftHorizonMs,
       DEFAULT_TICKET_SHIFT_HORIZON_MS,
+      true,
     );
-    this.maxRawRanges = positiveInteger('maxRawRanges', props.maxRawRanges, DEFAULT_MAX_RAW_RANGES);
+    this.maxRawRanges = positiveOption('maxRawRanges', props.maxRawRanges, DEFAULT_MAX_RAW_RANGES, true);
     const rollup = props.rollup;
     if (rollup !== undefined) {
       checkRollupLookback(this.lookbackMs);
@@ -235,11 +238,4 @@ function bound(field: string, ms: unknown): number {
   if (typeof ms !== 'number' || Number.isNaN(ms))
     throw new InvalidMetricsQueryError(field, ms, 'must be a number of epoch milliseconds');
   return Math.ceil(Math.min(Math.max(ms, 0), LAKE_END));
-}
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!(Number.isSafeInteger(value) && value >= 1))
-    throw new RangeError(`${name} must be an integer >= 1, got ${value}`);
-  return value;
 }

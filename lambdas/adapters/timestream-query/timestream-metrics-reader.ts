@@ -128,6 +128,7 @@ import {
   UnavailableError,
 } from '../../domain/ports.ts';
 import { DESTINATIONS, DIRECTIONS, MATERIALS, type Quality } from '../../domain/telemetry.ts';
+import { positiveOption } from '../options.ts';
 import {
   encodeQualities,
   FAMILY_PREFIX,
@@ -337,13 +338,6 @@ function checkMetric(metric: unknown): MetricName {
   return metric;
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!(Number.isSafeInteger(value) && value >= 1))
-    throw new RangeError(`${name} must be an integer >= 1, got ${value}`);
-  return value;
-}
-
 interface ErrorShape {
   readonly name?: unknown;
   readonly message?: unknown;
@@ -407,18 +401,20 @@ export class TimestreamMetricsReader
     checkResourceName('movementsTableName', props.movementsTableName);
     this.readings = tableRef(props.databaseName, props.readingsTableName);
     this.movements = tableRef(props.databaseName, props.movementsTableName);
-    this.lookbackMs = positiveInteger(
+    this.lookbackMs = positiveOption(
       'lastBeforeLookbackMs',
       props.lastBeforeLookbackMs,
       DEFAULT_LAST_BEFORE_LOOKBACK_MS,
+      true,
     );
-    this.horizonMs = positiveInteger(
+    this.horizonMs = positiveOption(
       'ticketShiftHorizonMs',
       props.ticketShiftHorizonMs,
       DEFAULT_TICKET_SHIFT_HORIZON_MS,
+      true,
     );
-    this.maxPages = positiveInteger('maxPages', props.maxPages, DEFAULT_MAX_PAGES);
-    this.maxRawRanges = positiveInteger('maxRawRanges', props.maxRawRanges, DEFAULT_MAX_RAW_RANGES);
+    this.maxPages = positiveOption('maxPages', props.maxPages, DEFAULT_MAX_PAGES, true);
+    this.maxRawRanges = positiveOption('maxRawRanges', props.maxRawRanges, DEFAULT_MAX_RAW_RANGES, true);
     const rollup = props.rollup;
     if (rollup !== undefined) {
       checkRollupLookback(this.lookbackMs);

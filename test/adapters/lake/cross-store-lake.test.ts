@@ -221,7 +221,7 @@ describe('the lake (Firehose, Parquet, Athena on DuckDB, KPI rollup) answers as 
       // every query ran in the lake's catalog and namespace, on the day partitions of its range
       for (const query of harness.queries.slice(before)) {
         expect([query.catalog, query.database, query.workGroup]).toEqual([CATALOG, 'metrics', 'wte-lake']);
-        expect(query.sql).toMatch(/ AND day BETWEEN '2026-11-\d\d' AND '2026-1[12]-\d\d'/);
+        expect(query.sql).toMatch(/ AND day BETWEEN DATE '2026-11-\d\d' AND DATE '2026-1[12]-\d\d'/);
       }
     },
   );

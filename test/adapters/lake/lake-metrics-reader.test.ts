@@ -257,7 +257,7 @@ describe('the lake reader answers what the DuckDB store answers for the same wri
   it('names the day partitions in every query it sends', () => {
     expect(runner.sent.length).toBeGreaterThan(10);
     for (const sql of runner.sent)
-      expect(sql).toMatch(/ AND day BETWEEN '\d{4}-\d{2}-\d{2}' AND '\d{4}-\d{2}-\d{2}'/);
+      expect(sql).toMatch(/ AND day BETWEEN DATE '\d{4}-\d{2}-\d{2}' AND DATE '\d{4}-\d{2}-\d{2}'/);
   });
 });
 
