@@ -1,19 +1,26 @@
 /**
  * `wte doctor`'s decision: what the probes of an account answered in, which
  * metrics store to deploy and what is missing out. Pure, so every answer path
- * is a row in a table test; the AWS adapter lives in doctor-command.ts.
+ * is a row in a table test; the AWS adapter lives in doctor-command.ts, the
+ * lake's account setup in doctor-lake-checks.ts.
  */
+import {
+  integrationLine,
+  type LakeAdminAnswer,
+  type LakeSetupTarget,
+  lakeAdminLine,
+  partitionOf,
+  type S3TablesIntegrationAnswer,
+} from './doctor-lake-checks.ts';
+import { type CheckLine, describeLine as describe, type Unknown, unknownLine } from './doctor-lines.ts';
+
+export type { LakeAdminAnswer, S3TablesIntegrationAnswer } from './doctor-lake-checks.ts';
+export type { CheckLine, CheckState, Unknown } from './doctor-lines.ts';
 
 /** aws-cdk-lib 2.276's DefaultStackSynthesizer needs bootstrap stack version 6 to deploy and publish assets. */
 export const MIN_BOOTSTRAP_VERSION = 6;
 
 export type MetricsStore = 'timestream' | 'lake';
-
-/** Why a probe could not give a yes or no: the caller lacks IAM permission, or the call failed otherwise. */
-export interface Unknown {
-  readonly status: 'denied' | 'error';
-  readonly detail: string;
-}
 
 export type CredentialsAnswer =
   | { readonly status: 'ok'; readonly account: string; readonly arn: string }
@@ -56,15 +63,8 @@ export interface DoctorAnswers {
   readonly timestream?: TimestreamAnswer;
   readonly athenaDuckDb?: AthenaDuckDbAnswer;
   readonly s3Tables?: S3TablesAnswer;
-}
-
-export type CheckState = 'ok' | 'missing' | 'unknown' | 'skipped';
-
-export interface CheckLine {
-  readonly check: 'region' | 'credentials' | 'bootstrap' | 'timestream' | 'athena-duckdb' | 's3-tables';
-  readonly state: CheckState;
-  readonly message: string;
-  readonly fix?: string;
+  readonly s3TablesIntegration?: S3TablesIntegrationAnswer;
+  readonly lakeAdmin?: LakeAdminAnswer;
 }
 
 export interface DoctorVerdict {
@@ -73,21 +73,12 @@ export interface DoctorVerdict {
   readonly checks: readonly CheckLine[];
   /** What stands between this account and a deploy, one sentence each. */
   readonly missing: readonly string[];
-  /** Both stores pass their checks (the report says the lake would work too). */
+  /** Every lake check passes: offered in the region and set up in the account. */
   readonly lakeUsable: boolean;
+  /** What the lake still needs (its checks that are not ok, without their fixes); empty when lakeUsable. */
+  readonly lakeNeeds: readonly string[];
   /** 0 a deploy can proceed; 1 a deploy would fail; 2 the account could not be examined (region, credentials). */
   readonly exitCode: 0 | 1 | 2;
-}
-
-function unknownLine(check: CheckLine['check'], answer: Unknown, permission: string): CheckLine {
-  return answer.status === 'denied'
-    ? {
-        check,
-        state: 'unknown',
-        message: `could not tell: ${answer.detail}`,
-        fix: `allow ${permission} to the caller, or ask an administrator to run wte doctor`,
-      }
-    : { check, state: 'unknown', message: `could not tell: ${answer.detail}`, fix: 'run wte doctor again' };
 }
 
 function credentialsLine(answer: CredentialsAnswer, profile: string): CheckLine {
@@ -210,6 +201,15 @@ function s3TablesLine(answer: S3TablesAnswer): CheckLine {
   }
 }
 
+const ACCOUNT_CHECKS = [
+  'bootstrap',
+  'timestream',
+  'athena-duckdb',
+  's3-tables',
+  's3tables-integration',
+  'lakeformation-admin',
+] as const;
+
 /** Decides the store and exit code from the probes' answers. */
 export function decideDoctor(answers: DoctorAnswers, profile?: string): DoctorVerdict {
   const checks: CheckLine[] = [];
@@ -229,56 +229,66 @@ export function decideDoctor(answers: DoctorAnswers, profile?: string): DoctorVe
       ? { check: 'credentials', state: 'skipped', message: 'needs a region' }
       : credentialsLine(answers.credentials, profileFlag),
   );
-  const probes = [answers.bootstrap, answers.timestream, answers.athenaDuckDb, answers.s3Tables] as const;
-  const [bootstrap, timestream, athena, s3Tables] = probes;
+  const { bootstrap, timestream, athenaDuckDb, s3Tables, s3TablesIntegration, lakeAdmin } = answers;
   if (
     answers.region === undefined ||
     answers.credentials?.status !== 'ok' ||
-    probes.some((p) => p === undefined)
+    bootstrap === undefined ||
+    timestream === undefined ||
+    athenaDuckDb === undefined ||
+    s3Tables === undefined ||
+    s3TablesIntegration === undefined ||
+    lakeAdmin === undefined
   ) {
-    for (const check of ['bootstrap', 'timestream', 'athena-duckdb', 's3-tables'] as const) {
+    for (const check of ACCOUNT_CHECKS) {
       checks.push({ check, state: 'skipped', message: 'needs a region and working credentials' });
     }
     return {
       store: undefined,
       lakeUsable: false,
+      lakeNeeds: [],
       checks,
       missing: checks.filter((c) => c.state === 'missing' || c.state === 'unknown').map(describe),
       exitCode: 2,
     };
   }
-  const target = `aws://${answers.credentials.account}/${answers.region}`;
-  const lines = [
-    bootstrapLine(bootstrap as BootstrapAnswer, target, answers.qualifier),
-    timestreamLine(timestream as TimestreamAnswer),
-    athenaLine(athena as AthenaDuckDbAnswer),
-    s3TablesLine(s3Tables as S3TablesAnswer),
+  const { account, arn } = answers.credentials;
+  const setup: LakeSetupTarget = {
+    partition: partitionOf(arn),
+    account,
+    region: answers.region,
+    qualifier: answers.qualifier,
+  };
+  const bootstrapCheck = bootstrapLine(bootstrap, `aws://${account}/${answers.region}`, answers.qualifier);
+  const timestreamCheck = timestreamLine(timestream);
+  const lakeChecks = [
+    athenaLine(athenaDuckDb),
+    s3TablesLine(s3Tables),
+    integrationLine(s3TablesIntegration, setup, s3Tables.status !== 'unavailable'),
+    lakeAdminLine(lakeAdmin, setup),
   ];
-  checks.push(...lines);
-  const [bootstrapCheck, timestreamCheck, athenaCheck, s3TablesCheck] = lines as [
-    CheckLine,
-    CheckLine,
-    CheckLine,
-    CheckLine,
-  ];
+  checks.push(bootstrapCheck, timestreamCheck, ...lakeChecks);
   // Only a positive answer chooses a store: a deploy that guesses fails half-way through its stacks.
-  const lakeUsable = athenaCheck.state === 'ok' && s3TablesCheck.state === 'ok';
+  const lakeUsable = lakeChecks.every((line) => line.state === 'ok');
+  const lakeNotOk = lakeChecks.filter((line) => line.state !== 'ok');
+  // With Timestream chosen the lake's needs are a note: the fixes are already on the check lines above.
+  const lakeNeeds = lakeNotOk.map((line) => `${line.check}: ${line.message}`);
   const store: MetricsStore | undefined =
     timestreamCheck.state === 'ok' ? 'timestream' : lakeUsable ? 'lake' : undefined;
   const missing: string[] = [];
   if (bootstrapCheck.state === 'missing') missing.push(describe(bootstrapCheck));
   if (store === undefined) {
+    // Athena and S3 Tables are the region's; the integration and the administrator are one-time account setup.
+    const [athenaCheck, s3TablesCheck] = lakeChecks as [CheckLine, CheckLine];
     missing.push(
-      'no metrics store is usable: Timestream for LiveAnalytics needs an admitted account, the lake needs Athena with DuckDB and S3 Tables',
+      athenaCheck.state === 'ok' && s3TablesCheck.state === 'ok'
+        ? 'no metrics store is usable yet: Timestream for LiveAnalytics is not open to this account, and the lake, offered in this region, is not set up in the account (once per account and Region); after the fixes below, deploy with -c metricsStore=lake'
+        : 'no metrics store is usable: Timestream for LiveAnalytics needs an admitted account, the lake needs Athena with DuckDB and S3 Tables in the region, the S3 Tables integration and the CloudFormation execution role as a Lake Formation administrator',
     );
-    for (const line of [timestreamCheck, athenaCheck, s3TablesCheck])
-      if (line.state !== 'ok') missing.push(describe(line));
+    if (timestreamCheck.state !== 'ok') missing.push(describe(timestreamCheck));
+    missing.push(...lakeNotOk.map(describe));
   }
-  return { store, lakeUsable, checks, missing, exitCode: missing.length === 0 ? 0 : 1 };
-}
-
-function describe(line: CheckLine): string {
-  return `${line.check}: ${line.message}${line.fix ? ` (fix: ${line.fix})` : ''}`;
+  return { store, lakeUsable, lakeNeeds, checks, missing, exitCode: missing.length === 0 ? 0 : 1 };
 }
 
 /** The readable report: one line per check, then the store to deploy with or what is missing. */
@@ -295,6 +305,10 @@ export function formatDoctorReport(verdict: DoctorVerdict): string {
         ? ' (the default; -c metricsStore=lake would work too)'
         : '';
     lines.push(`Deploy with: npx cdk deploy --all -c metricsStore=${verdict.store}${others}`);
+    if (verdict.store === 'timestream' && verdict.lakeNeeds.length > 0) {
+      lines.push('-c metricsStore=lake would first need (fixes above):');
+      for (const need of verdict.lakeNeeds) lines.push(`  - ${need}`);
+    }
   }
   if (verdict.missing.length > 0) {
     lines.push(verdict.exitCode === 2 ? 'Cannot examine the account yet:' : 'A deploy would fail:');

@@ -4,6 +4,8 @@
  * Every probe is read-only and free: nothing is created in the account.
  */
 import { AthenaClient, ListEngineVersionsCommand } from '@aws-sdk/client-athena';
+import { GetCatalogCommand, GlueClient } from '@aws-sdk/client-glue';
+import { GetDataLakeSettingsCommand, LakeFormationClient } from '@aws-sdk/client-lakeformation';
 import { ListTableBucketsCommand, S3TablesClient } from '@aws-sdk/client-s3tables';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -15,10 +17,13 @@ import {
   type DoctorAnswers,
   decideDoctor,
   formatDoctorReport,
+  type LakeAdminAnswer,
   type S3TablesAnswer,
+  type S3TablesIntegrationAnswer,
   type TimestreamAnswer,
   type Unknown,
 } from './doctor-checks.ts';
+import { cfnExecRoleArn, isDataLakeAdmin, partitionOf, S3TABLES_CATALOG } from './doctor-lake-checks.ts';
 import { type CliIo, UsageError } from './io.ts';
 
 export const DEFAULT_QUALIFIER = 'hnb659fds';
@@ -39,8 +44,16 @@ Before a deploy, asks AWS (read-only, free calls) with the given profile or the 
                  Timestream for LiveAnalytics (closed to new customers since 2025-06-20)?
   athena-duckdb  athena:ListEngineVersions: does Athena offer the DuckDB engine in the region?
   s3-tables      s3tables:ListTableBuckets: does S3 Tables answer in the region?
+  s3tables-integration
+                 glue:GetCatalog ACCOUNT:s3tablescatalog: is the S3 Tables integration with AWS
+                 analytics services on (once per account and Region)?
+  lakeformation-admin
+                 lakeformation:GetDataLakeSettings: is the CDK bootstrap's CloudFormation execution
+                 role cdk-Q-cfn-exec-role-ACCOUNT-REGION a Lake Formation data lake administrator?
+The lake (-c metricsStore=lake) needs the last four ok; Timestream needs its own check ok.
 Prints one line per check with its fix, and the -c metricsStore=timestream|lake to deploy with.
-Exit codes: 0 a deploy can proceed; 1 a deploy would fail (bootstrap missing or no usable store);
+Exit codes: 0 a deploy can proceed; 1 a deploy would fail (bootstrap missing, or no usable store:
+Timestream not open to the account and the lake not offered or not set up);
 2 the account could not be examined (no region, no or expired credentials) or bad options.
 --region defaults to AWS_REGION or the profile's region; --qualifier to the CDK default ${DEFAULT_QUALIFIER}.
 See docs/doctor.md for what each answer means.`;
@@ -51,6 +64,8 @@ export interface DoctorClients {
   readonly timestream: TimestreamWriteClient;
   readonly athena: AthenaClient;
   readonly s3tables: S3TablesClient;
+  readonly glue: GlueClient;
+  readonly lakeformation: LakeFormationClient;
 }
 
 export interface DoctorOptions {
@@ -74,6 +89,8 @@ export function doctorClientsFrom(options: DoctorOptions): DoctorClients {
     timestream: new TimestreamWriteClient(config),
     athena: new AthenaClient(config),
     s3tables: new S3TablesClient(config),
+    glue: new GlueClient(config),
+    lakeformation: new LakeFormationClient(config),
   };
 }
 
@@ -203,6 +220,32 @@ async function probeS3Tables(client: S3TablesClient): Promise<S3TablesAnswer> {
   }
 }
 
+async function probeS3TablesIntegration(
+  glue: GlueClient,
+  account: string,
+): Promise<S3TablesIntegrationAnswer> {
+  try {
+    await glue.send(new GetCatalogCommand({ CatalogId: `${account}:${S3TABLES_CATALOG}` }));
+    return { status: 'ok' };
+  } catch (error) {
+    const e = asAwsError(error);
+    if (e.name === 'EntityNotFoundException') return { status: 'missing' };
+    return unknownFrom(e);
+  }
+}
+
+async function probeLakeAdmin(lakeformation: LakeFormationClient, roleArn: string): Promise<LakeAdminAnswer> {
+  try {
+    const { DataLakeSettings } = await lakeformation.send(new GetDataLakeSettingsCommand({}));
+    const admins = (DataLakeSettings?.DataLakeAdmins ?? []).flatMap((p) =>
+      p.DataLakePrincipalIdentifier ? [p.DataLakePrincipalIdentifier] : [],
+    );
+    return isDataLakeAdmin(admins, roleArn) ? { status: 'ok' } : { status: 'missing', admins };
+  } catch (error) {
+    return unknownFrom(asAwsError(error));
+  }
+}
+
 /** The region the clients resolved (flag, AWS_REGION or profile), or undefined when none is set. */
 async function resolvedRegion(sts: STSClient): Promise<string | undefined> {
   try {
@@ -217,13 +260,26 @@ export async function gatherDoctorAnswers(clients: DoctorClients, qualifier: str
   if (region === undefined) return { region, qualifier };
   const credentials = await probeCredentials(clients.sts);
   if (credentials.status !== 'ok') return { region, qualifier, credentials };
-  const [bootstrap, timestream, athenaDuckDb, s3Tables] = await Promise.all([
+  const execRole = cfnExecRoleArn(partitionOf(credentials.arn), credentials.account, region, qualifier);
+  const [bootstrap, timestream, athenaDuckDb, s3Tables, s3TablesIntegration, lakeAdmin] = await Promise.all([
     probeBootstrap(clients.ssm, qualifier),
     probeTimestream(clients.timestream),
     probeAthenaDuckDb(clients.athena),
     probeS3Tables(clients.s3tables),
+    probeS3TablesIntegration(clients.glue, credentials.account),
+    probeLakeAdmin(clients.lakeformation, execRole),
   ]);
-  return { region, qualifier, credentials, bootstrap, timestream, athenaDuckDb, s3Tables };
+  return {
+    region,
+    qualifier,
+    credentials,
+    bootstrap,
+    timestream,
+    athenaDuckDb,
+    s3Tables,
+    s3TablesIntegration,
+    lakeAdmin,
+  };
 }
 
 export async function doctorCommand(

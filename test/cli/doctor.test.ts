@@ -1,4 +1,6 @@
 import { AthenaClient, ListEngineVersionsCommand } from '@aws-sdk/client-athena';
+import { GetCatalogCommand, GlueClient } from '@aws-sdk/client-glue';
+import { GetDataLakeSettingsCommand, LakeFormationClient } from '@aws-sdk/client-lakeformation';
 import { ListTableBucketsCommand, S3TablesClient } from '@aws-sdk/client-s3tables';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -18,6 +20,8 @@ const OK: DoctorAnswers = {
   timestream: { status: 'ok', databases: 1 },
   athenaDuckDb: { status: 'ok', engine: 'DuckDB' },
   s3Tables: { status: 'ok' },
+  s3TablesIntegration: { status: 'ok' },
+  lakeAdmin: { status: 'ok' },
 };
 const denied = { status: 'denied', detail: 'AccessDeniedException: not authorized' } as const;
 const closed = { status: 'closed', detail: 'AccessDeniedException: contact AWS Support' } as const;
@@ -83,7 +87,7 @@ describe('decideDoctor', () => {
     expect(verdict.checks.find((c) => c.check === 'credentials')?.fix).toContain(
       'aws sso login --profile plant-ops',
     );
-    expect(verdict.checks.filter((c) => c.state === 'skipped')).toHaveLength(4);
+    expect(verdict.checks.filter((c) => c.state === 'skipped')).toHaveLength(6);
   });
 });
 
@@ -92,6 +96,9 @@ const ssm = mockClient(SSMClient);
 const timestream = mockClient(TimestreamWriteClient);
 const athena = mockClient(AthenaClient);
 const s3tables = mockClient(S3TablesClient);
+const glue = mockClient(GlueClient);
+const lakeformation = mockClient(LakeFormationClient);
+const mocks = [sts, ssm, timestream, athena, s3tables, glue, lakeformation];
 
 function awsError(name: string, message: string, code?: string): Error {
   return Object.assign(new Error(message), { name }, code ? { code } : {});
@@ -111,6 +118,16 @@ function healthy(): void {
     .on(ListEngineVersionsCommand, { NextToken: 'p2' })
     .resolves({ EngineVersions: [{ SelectedEngineVersion: 'DuckDB' }] });
   s3tables.on(ListTableBucketsCommand).resolves({ tableBuckets: [] });
+  glue.on(GetCatalogCommand).resolves({ Catalog: { Name: 's3tablescatalog' } });
+  lakeformation.on(GetDataLakeSettingsCommand).resolves({
+    DataLakeSettings: {
+      DataLakeAdmins: [
+        {
+          DataLakePrincipalIdentifier: `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-eu-central-1`,
+        },
+      ],
+    },
+  });
 }
 
 async function doctor(...args: string[]): Promise<{ code: number; out: string }> {
@@ -142,17 +159,26 @@ function stateOf(v: JsonVerdict, check: string): string | undefined {
 
 describe('wte doctor against mocked AWS', () => {
   beforeEach(() => {
-    for (const m of [sts, ssm, timestream, athena, s3tables]) m.reset();
+    for (const m of mocks) m.reset();
     healthy();
   });
   afterEach(() => {
-    for (const m of [sts, ssm, timestream, athena, s3tables]) m.reset();
+    for (const m of mocks) m.reset();
   });
 
   it('reports every check ok, follows the engine pages to DuckDB, and prints the default store', async () => {
     const { code, out } = await doctor();
     expect(code).toBe(0);
-    for (const check of ['region', 'credentials', 'bootstrap', 'timestream', 'athena-duckdb', 's3-tables'])
+    for (const check of [
+      'region',
+      'credentials',
+      'bootstrap',
+      'timestream',
+      'athena-duckdb',
+      's3-tables',
+      's3tables-integration',
+      'lakeformation-admin',
+    ])
       expect(out).toMatch(new RegExp(`^ok\\s+${check}\\s`, 'm'));
     expect(out).toContain('-c metricsStore=timestream');
     expect(out).toContain('metricsStore=lake would work too');
