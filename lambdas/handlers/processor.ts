@@ -77,6 +77,9 @@ interface Work {
   failed: boolean;
 }
 
+/** Store refusals of one message told one by one over MQTT; the rest go in one notice. */
+const STORE_NOTICES_PER_MESSAGE = 10;
+
 const REJECTION_TYPES: Record<StoreRejection<unknown>['kind'], ProblemTypeUri> = {
   conflict: ProblemType.conflict,
   'out-of-window': ProblemType.timestampOutOfRange,
@@ -179,6 +182,34 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
         error: error instanceof Error ? error.name : 'unknown',
       });
     }
+  };
+
+  /**
+   * One notice per item the store refused, for the first STORE_NOTICES_PER_MESSAGE, then one that
+   * lists the rest (bounded in size), so a message of a thousand conflicts cannot hold the batch.
+   */
+  const noticeRefusedItems = async (quarantine: readonly QuarantineEntry[]) => {
+    for (const q of quarantine.slice(0, STORE_NOTICES_PER_MESSAGE)) {
+      await notify(q.plantId, {
+        type: q.type,
+        title: 'Item rejected',
+        status: 422,
+        detail: q.reason,
+        errors: [{ pointer: q.pointer, detail: q.reason }],
+        messageId: q.messageId,
+      });
+    }
+    const rest = quarantine.slice(STORE_NOTICES_PER_MESSAGE);
+    const first = rest[0];
+    if (!first) return;
+    await notify(first.plantId, {
+      type: first.type,
+      title: 'Items rejected',
+      status: 422,
+      detail: `${rest.length} more items of this message were refused after it was accepted; they are quarantined`,
+      errors: rest.slice(0, 100).map((q) => ({ pointer: q.pointer, detail: q.type })),
+      messageId: first.messageId,
+    });
   };
 
   return async (event: Pick<SQSEvent, 'Records'>, context?: Pick<Context, 'getRemainingTimeInMillis'>) => {
@@ -354,18 +385,7 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
       }
       // A gateway on MQTT learns of items the store refused (a conflict, a timestamp out of its window) as of
       // items the parser refused (contract section 5); a redelivery may repeat a notice, never lose one.
-      if (work.envelope.source === 'mqtt') {
-        for (const q of work.quarantine) {
-          await notify(q.plantId, {
-            type: q.type,
-            title: 'Item rejected',
-            status: 422,
-            detail: q.reason,
-            errors: [{ pointer: q.pointer, detail: q.reason }],
-            messageId: q.messageId,
-          });
-        }
-      }
+      if (work.envelope.source === 'mqtt') await noticeRefusedItems(work.quarantine);
     }
   }
 

@@ -250,6 +250,28 @@ describe('processor quarantine and MQTT rejections', () => {
     ]);
   });
 
+  it('bounds the notices of a message with many refused items: ten one by one, then one that lists the rest', async () => {
+    const many = (value: number) =>
+      Array.from({ length: 25 }, (_, i) => ({
+        ts: START + i * 1000,
+        line: 'boiler-1',
+        metric: 'furnace_temperature',
+        value,
+      }));
+    const first = mqtt(START + 60_000, { messageId: 'm1', readings: many(900) });
+    const conflicting = mqtt(START + 120_000, { messageId: 'm2', readings: many(950) });
+    expect(await deliver(p, [first, conflicting], 1)).toEqual([]);
+    const notices = p.rejections.notices.map((n) => n.notice);
+    expect(notices).toHaveLength(11);
+    expect(notices.slice(0, 10).every((n) => n.errors?.length === 1 && n.messageId === 'm2')).toBe(true);
+    const last = notices[10];
+    expect(last?.detail).toContain('15 more items');
+    expect(last?.errors?.map((e) => e.pointer)).toEqual(
+      Array.from({ length: 15 }, (_, i) => `/readings/${i + 10}`),
+    );
+    expect((await p.state.listQuarantine('kz-ast-01', 100)).items).toHaveLength(25);
+  });
+
   it('tells MQTT gateways about refused messages and items on their rejected topic', async () => {
     const invalid = mqtt(START, { messageId: 'bad', readings: [] });
     const partly = mqtt(START, {

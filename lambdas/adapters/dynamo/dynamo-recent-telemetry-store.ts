@@ -298,8 +298,8 @@ export class DynamoRecentTelemetryStore {
    * highest stored version and the fingerprint of the content readers keep
    * at it (absent when nothing is stored). Reads only the (plant, metric)
    * partitions and UTC minutes touched, one strongly consistent Query per
-   * run of consecutive minutes. Day-only keys (written before minute keys)
-   * are not read: that would read a whole day per series (docs).
+   * run of minutes no more than RUN_GAP_MINUTES apart (a sparse backfill
+   * costs a few Queries a series, not one a reading).
    */
   async current(readings: readonly StoredReading[]): Promise<Map<string, StoredVersion>> {
     const wanted = new Set<string>();
@@ -312,7 +312,7 @@ export class DynamoRecentTelemetryStore {
       series.set(pk, entry);
     }
     const lookups = [...series.entries()].flatMap(([pk, { plantId, metric, minutes }]) =>
-      consecutiveRuns([...minutes]).map(([first, last]) => ({ pk, plantId, metric, first, last })),
+      minuteRuns([...minutes]).map(([first, last]) => ({ pk, plantId, metric, first, last })),
     );
     const found = await mapLimited(lookups, this.props.readConcurrency ?? 16, async (lookup) => {
       const { lo, hi } = minuteBounds(
@@ -338,6 +338,7 @@ export class DynamoRecentTelemetryStore {
     if (from > MAX_LAKE_TS) return [];
     const lo = Math.max(0, from);
     const hi = Math.min(to, MAX_LAKE_TS + 1) - 1;
+    if (hi < lo) return [];
     const bounds = keys === 'minute' ? minuteBounds(utcMinute(lo), utcMinute(hi)) : dayBounds(lo, hi + 1);
     return this.pages(pk, bounds.lo, bounds.hi, this.props.consistentRead ?? true);
   }
@@ -377,12 +378,15 @@ export class DynamoRecentTelemetryStore {
 }
 
 /** Runs of consecutive integers among `values`, as [first, last] pairs in order. */
-function consecutiveRuns(values: readonly number[]): Array<[number, number]> {
+/** Minutes this close share one lookup: reading a few empty or unrelated minutes costs less than a Query. */
+const RUN_GAP_MINUTES = 30;
+
+function minuteRuns(values: readonly number[]): Array<[number, number]> {
   const sorted = [...values].sort((a, b) => a - b);
   const runs: Array<[number, number]> = [];
   for (const value of sorted) {
     const run = runs.at(-1);
-    if (run && value === run[1] + 1) run[1] = value;
+    if (run && value <= run[1] + RUN_GAP_MINUTES) run[1] = value;
     else runs.push([value, value]);
   }
   return runs;

@@ -116,7 +116,7 @@ describe('DynamoRecentTelemetryStore.current requests', () => {
   });
   const at = (iso: string) => Date.parse(iso);
 
-  it('queries one BETWEEN per series and run of consecutive minutes, strongly consistent even for eventual readers', async () => {
+  it('queries one BETWEEN per series and run of minutes at most 30 apart, strongly consistent even for eventual readers', async () => {
     mock.reset();
     mock.on(QueryCommand).resolves({ Items: [] });
     const store = new DynamoRecentTelemetryStore(props({ consistentRead: false }));
@@ -125,6 +125,10 @@ describe('DynamoRecentTelemetryStore.current requests', () => {
       reading({ ts: at('2026-11-24T11:59:50Z'), line: 'boiler-2' }),
       reading({ ts: at('2026-11-24T11:58:40Z') }),
       reading({ ts: at('2026-11-24T09:00:00Z') }),
+      // A sparse backfill: 10 minutes apart, one lookup for all of it.
+      reading({ ts: at('2026-11-24T10:00:00Z') }),
+      reading({ ts: at('2026-11-24T10:10:00Z') }),
+      reading({ ts: at('2026-11-24T10:30:00Z') }),
       reading({ ts: at('2026-11-24T11:59:00Z'), metric: 'steam_flow', value: 40 }),
     ]);
     const queries = mock.commandCalls(QueryCommand).map((c) => c.args[0].input);
@@ -138,6 +142,7 @@ describe('DynamoRecentTelemetryStore.current requests', () => {
         .sort(),
     ).toEqual([
       `${PK} 2026-11-24T09:00# 2026-11-24T09:00#~`,
+      `${PK} 2026-11-24T10:00# 2026-11-24T10:30#~`,
       `${PK} 2026-11-24T11:58# 2026-11-24T11:59#~`,
       `R#${PLANT}#steam_flow 2026-11-24T11:59# 2026-11-24T11:59#~`,
     ]);
