@@ -1,7 +1,7 @@
 /**
  * The recent telemetry table of `-c metricsStore=lake`
  * (docs/recent-telemetry.md): the last `horizonDays` of readings and tickets,
- * packed per series and UTC day, in the shape
+ * packed per series and UTC minute (tickets per UTC day), in the shape
  * lambdas/adapters/dynamo/dynamo-recent-telemetry-store.ts defines, so
  * alert evaluation and the latest values never wait on the lake.
  */

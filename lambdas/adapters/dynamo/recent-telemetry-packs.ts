@@ -8,12 +8,10 @@
  *   metrics are catalog names: neither holds `#`, so keys cannot collide);
  * - `sk`: `<YYYY-MM-DDTHH:MM>#<hash>` for readings (the UTC minute of the
  *   rows' ts, so the write-time conflict check reads one minute, not a day)
- *   and `<YYYY-MM-DD>#<hash>` for movements and for reading packs written
- *   before minute keys; the hash is 32 hex of the SHA-256 of the pack's
- *   JSON: the same rows always make the same item, so a redelivered call
- *   rewrites it instead of adding one. Both shapes start with the day and
- *   `#` sorts before `T`, so one partition per series keeps any day range
- *   one Query (`sk BETWEEN`), whichever shape its items have.
+ *   and `<YYYY-MM-DD>#<hash>` for movements; the hash is 32 hex of the
+ *   SHA-256 of the pack's JSON: the same rows always make the same item, so
+ *   a redelivered call rewrites it instead of adding one. One partition per
+ *   series keeps any range one Query (`sk BETWEEN`).
  * - `j` (S, the JSON) or `z` (B, its gzip), whichever is smaller;
  * - `expiresAt` (N, epoch seconds): the TTL, set by the store.
  *

@@ -1,8 +1,10 @@
 /**
  * A lake query that failed for a reason retrying cannot fix: bad SQL, a
  * missing table or permission, the workgroup's bytes-scanned cutoff, or a
- * result this reader will not hold. A bug or a configuration error to fix,
- * never reported as an outage (transient faults are `UnavailableError`).
+ * result this reader will not hold. A bug, a configuration error or too
+ * large a range: never retried as an outage (transient faults are
+ * `UnavailableError`); HTTP answers 400 "narrow the range" when `tooLarge`,
+ * else 503 with Retry-After 60 (lambdas/handlers/http.ts).
  */
 import { QueryRefusedError } from '../../domain/ports.ts';
 
