@@ -307,6 +307,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+      const port = 'port' in error ? ` ${String(error.port)}` : '';
+      io.err(
+        `wte: port${port} on 127.0.0.1 is already in use: is another \`wte local\` or \`npm start\` running? ` +
+          'Stop it, or choose other ports (--port and --mqtt-port, or WTE_HTTP_PORT and WTE_MQTT_PORT).',
+      );
+      return 1;
+    }
     if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
       io.err(`wte: ${error.message}\nRun \`wte --help\` for the commands.`);
       return 2;

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +41,25 @@ describe('wte CLI', () => {
     const refused = capture();
     expect(await main(['bench', '--only', 'warp-drive'], refused)).toBe(2);
     expect(refused.stderr.join('\n')).toContain('unknown suite warp-drive');
+  });
+
+  it('says which port is taken when local mode cannot listen, instead of crashing with a stack', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const address = taken.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const io = capture();
+      const dataDir = mkdtempSync(join(tmpdir(), 'wte-port-'));
+      const code = await main(
+        ['local', '--port', String(port), '--mqtt-port', '0', '--data-dir', dataDir],
+        io,
+      );
+      expect(code).toBe(1);
+      expect(io.stderr.join('\n')).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      taken.close();
+    }
   });
 
   it('refuses an unknown command with exit code 2', async () => {
