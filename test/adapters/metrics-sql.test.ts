@@ -160,8 +160,12 @@ describe('one text for both engines', () => {
   });
 
   it('names the UTC dates of the first and the last millisecond of the range', () => {
-    expect(dayPredicate(MIDNIGHT - 1, MIDNIGHT)).toBe(" AND day BETWEEN DATE '2026-11-23' AND DATE '2026-11-23'");
-    expect(dayPredicate(MIDNIGHT - 1, MIDNIGHT + 1)).toBe(" AND day BETWEEN DATE '2026-11-23' AND DATE '2026-11-24'");
+    expect(dayPredicate(MIDNIGHT - 1, MIDNIGHT)).toBe(
+      " AND day BETWEEN DATE '2026-11-23' AND DATE '2026-11-23'",
+    );
+    expect(dayPredicate(MIDNIGHT - 1, MIDNIGHT + 1)).toBe(
+      " AND day BETWEEN DATE '2026-11-23' AND DATE '2026-11-24'",
+    );
     // beyond the dates a lake row can hold, the predicate still selects every row of the range
     expect(dayPredicate(-1e18, 1e18)).toBe(" AND day BETWEEN DATE '1970-01-01' AND DATE '9999-12-31'");
   });
