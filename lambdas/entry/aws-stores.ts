@@ -12,14 +12,8 @@ import { DynamoKpiRollupStore } from '../adapters/dynamo/dynamo-kpi-rollup-store
 import { DynamoRelayLease } from '../adapters/dynamo/dynamo-relay-lease.ts';
 import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
-import { AlertEngine } from '../app/alert-engine.ts';
 import { DEFAULT_SETTLE_POLICY } from '../domain/kpi-rollup.ts';
 import { readEnv } from './env.ts';
-import {
-  metricsReader as chosenMetricsReader,
-  type MetricsReads,
-  type MetricsStoreOptions,
-} from './metrics-stores.ts';
 
 export function stateStores(source: Record<string, string | undefined>) {
   const env = readEnv({ STATE_TABLE_NAME: z.string().min(3) }, source);
@@ -61,36 +55,7 @@ export function kpiRollupStore(source: Record<string, string | undefined>) {
   });
 }
 
-/**
- * The chosen metrics store's readers (metrics-stores.ts), with the KPI rollup
- * when the function is bound to it.
- */
-export function metricsReader(source: Record<string, string | undefined>, options: MetricsStoreOptions = {}) {
-  const rollup = kpiRollupStore(source);
-  return chosenMetricsReader(source, { ...options, ...(rollup === undefined ? {} : { rollup }) });
-}
-
 export function alertPublisher(source: Record<string, string | undefined>) {
   const env = readEnv({ ALERTS_TOPIC_ARN: z.string().startsWith('arn:') }, source);
   return new SnsAlertPublisher({ client: new SNSClient({}), topicArn: env.ALERTS_TOPIC_ARN });
-}
-
-/** The alert engine; `metrics` when the caller built the store already (the processor, which also writes it). */
-export function alertEngine(
-  source: Record<string, string | undefined>,
-  options: MetricsStoreOptions & { readonly metrics?: MetricsReads } = {},
-) {
-  const { state, alerts, relayLease, days } = stateStores(source);
-  return {
-    state,
-    alerts,
-    relayLease,
-    engine: new AlertEngine({
-      metrics: options.metrics ?? metricsReader(source, options),
-      alerts,
-      plants: state,
-      days,
-      clock: systemClock,
-    }),
-  };
 }

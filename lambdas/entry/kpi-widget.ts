@@ -6,7 +6,8 @@
 import type { Context } from 'aws-lambda';
 import { systemClock } from '../adapters/system-clock.ts';
 import { type KpiWidgetEvent, makeKpiWidgetHandler } from '../handlers/kpi-widget.ts';
-import { metricsReader, stateStores } from './aws-stores.ts';
+import { stateStores } from './aws-stores.ts';
+import { metricsReader } from './metrics-stores.ts';
 import { observability } from './observability.ts';
 
 const { log } = observability('kpi-widget');

@@ -1,7 +1,9 @@
 /**
  * The metrics store the stack chose at synth (`METRICS_STORE`: `timestream`,
- * the default, or `lake`), built from the environment once per cold start.
- * Only entry points import this module.
+ * the default, or `lake`), and the alert engine over it, built from the
+ * environment once per cold start. Only entry points that read or write
+ * metrics import this module (the others keep its SDK clients out of their
+ * bundles).
  *
  * On the lake, every reader is tiered (docs/recent-telemetry.md): the recent
  * telemetry table answers the last `RECENT_TELEMETRY_HORIZON_DAYS`, Athena
@@ -23,9 +25,11 @@ import { LakeMetricsStore } from '../adapters/lake/lake-metrics-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { TimestreamMetricsWriter } from '../adapters/timestream/timestream-metrics-writer.ts';
 import { TimestreamMetricsReader } from '../adapters/timestream-query/timestream-metrics-reader.ts';
+import { AlertEngine } from '../app/alert-engine.ts';
 import { DEFAULT_MAX_RAW_RANGES, readKpiCounterSlots } from '../app/kpi-counter-slots.ts';
 import type { KpiCounterSlots, KpiRollupReader } from '../domain/kpi-rollup.ts';
 import type { MetricsStore, StoredReading } from '../domain/ports.ts';
+import { kpiRollupStore, stateStores } from './aws-stores.ts';
 import { readEnv } from './env.ts';
 
 type Source = Record<string, string | undefined>;
@@ -58,11 +62,33 @@ export function metricsStoreKind(source: Source): 'timestream' | 'lake' {
     .METRICS_STORE;
 }
 
-/** The readers' view of the chosen store. */
+/** The readers' view of the chosen store, with the KPI rollup when the function is bound to it. */
 export function metricsReader(source: Source, options: MetricsStoreOptions = {}): MetricsReads {
+  const rollup = options.rollup ?? kpiRollupStore(source);
+  const withRollup = { ...options, ...(rollup === undefined ? {} : { rollup }) };
   return metricsStoreKind(source) === 'lake'
-    ? lakeStore(source, options).reads
-    : timestreamReader(source, options);
+    ? lakeStore(source, withRollup).reads
+    : timestreamReader(source, withRollup);
+}
+
+/** The alert engine; `metrics` when the caller built the store already (the processor, which also writes it). */
+export function alertEngine(
+  source: Source,
+  options: MetricsStoreOptions & { readonly metrics?: MetricsReads } = {},
+) {
+  const { state, alerts, relayLease, days } = stateStores(source);
+  return {
+    state,
+    alerts,
+    relayLease,
+    engine: new AlertEngine({
+      metrics: options.metrics ?? metricsReader(source, options),
+      alerts,
+      plants: state,
+      days,
+      clock: systemClock,
+    }),
+  };
 }
 
 /**

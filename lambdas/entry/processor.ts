@@ -6,9 +6,9 @@ import { relayWithLease } from '../adapters/alerts/leased-relay.ts';
 import { IotRejectionPublisher } from '../adapters/iot-rejection-publisher.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { makeProcessorHandler } from '../handlers/processor.ts';
-import { alertEngine, alertPublisher, kpiRollupStore } from './aws-stores.ts';
+import { alertPublisher, kpiRollupStore } from './aws-stores.ts';
 import { readEnv } from './env.ts';
-import { metricsWriterAndReader } from './metrics-stores.ts';
+import { alertEngine, metricsWriterAndReader } from './metrics-stores.ts';
 import { observability } from './observability.ts';
 
 const env = readEnv(

@@ -6,7 +6,8 @@
 import type { Context } from 'aws-lambda';
 import { systemClock } from '../adapters/system-clock.ts';
 import { makeKpisHandler, makeSeriesHandler, type QueryEvent } from '../handlers/query-api.ts';
-import { metricsReader, stateStores } from './aws-stores.ts';
+import { stateStores } from './aws-stores.ts';
+import { metricsReader } from './metrics-stores.ts';
 
 // The invocation's deadline reaches the stores through this, so a slow lake query is stopped and
 // answered 503 with Retry-After before the function (28 s) or API Gateway (29 s) times out.

@@ -3,7 +3,8 @@ import type { Context } from 'aws-lambda';
 import { DEFAULT_LEASE_TTL_MS, relayWithLease } from '../adapters/alerts/leased-relay.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { makeSchedulerHandler } from '../handlers/scheduler.ts';
-import { alertEngine, alertPublisher } from './aws-stores.ts';
+import { alertPublisher } from './aws-stores.ts';
+import { alertEngine } from './metrics-stores.ts';
 import { observability } from './observability.ts';
 
 let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;

@@ -39,7 +39,7 @@ describe('KPI rollup entry points', () => {
   });
 
   it('readers use the rollup only when bound to it, and refuse a malformed start', async () => {
-    const { metricsReader } = await import('../../lambdas/entry/aws-stores.ts');
+    const { metricsReader } = await import('../../lambdas/entry/metrics-stores.ts');
     expect(metricsReader(ENV).readKpiCounterSlots).toBeTypeOf('function');
     expect(metricsReader({ ...ENV, KPI_ROLLUP_TABLE: undefined }).readKpiCounterSlots).toBeUndefined();
     expect(() => metricsReader({ ...ENV, KPI_ROLLUP_SINCE: 'yesterday' })).toThrow('KPI_ROLLUP_SINCE');
