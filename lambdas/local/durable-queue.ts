@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type Clock, type QueuedTelemetry, type TelemetryQueue, UnavailableError } from '../domain/ports.ts';
 import { encodeQueued } from '../domain/queue-codec.ts';
+import type { Backlog } from './backlog-bound.ts';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 export const DLQ_FILE = 'dlq.jsonl';
@@ -56,6 +57,9 @@ interface Message {
   readonly id: string;
   readonly body: string;
   readonly sentAt: number;
+  readonly bytes: number;
+  /** Received by this process's consumer at least once. */
+  taken: boolean;
   receiveCount: number;
   firstReceivedAt: number | undefined;
   visibleAt: number;
@@ -98,6 +102,11 @@ export class DurableQueue implements TelemetryQueue {
   private wake: (() => void) | undefined;
   private closed = false;
   private consumer: Promise<void> | undefined;
+  /** Bytes of the live messages' bodies, for the backlog bound. */
+  private liveBytes = 0;
+  /** Live messages in send order from `waitingHead` on; those before it were received or deleted. */
+  private waiting: Message[] = [];
+  private waitingHead = 0;
 
   private constructor(private readonly props: DurableQueueProps) {
     this.clock = props.clock ?? { now: () => Date.now() };
@@ -136,6 +145,8 @@ export class DurableQueue implements TelemetryQueue {
             id: line.id,
             body: line.body,
             sentAt: line.at,
+            bytes: Buffer.byteLength(line.body, 'utf8'),
+            taken: false,
             receiveCount: line.n ?? 0,
             firstReceivedAt: undefined,
             visibleAt: 0,
@@ -156,6 +167,10 @@ export class DurableQueue implements TelemetryQueue {
       }
     }
     // What was in flight at the stop is visible again at once: its consumer is gone.
+    for (const m of this.messages.values()) {
+      this.liveBytes += m.bytes;
+      this.waiting.push(m);
+    }
     await this.compact();
   }
 
@@ -232,17 +247,51 @@ export class DurableQueue implements TelemetryQueue {
     const fresh = bodies.map((body) => ({ id: randomUUID(), body }));
     await this.append(fresh.map(({ id, body }) => serialize({ op: 'send', id, body, at })));
     for (const { id, body } of fresh) {
-      this.messages.set(id, {
+      const message: Message = {
         id,
         body,
         sentAt: at,
+        bytes: Buffer.byteLength(body, 'utf8'),
+        taken: false,
         receiveCount: 0,
         firstReceivedAt: undefined,
         visibleAt: 0,
-      });
+      };
+      this.messages.set(id, message);
+      this.waiting.push(message);
+      this.liveBytes += message.bytes;
     }
     this.wake?.();
     return fresh.map((m) => m.id);
+  }
+
+  /**
+   * What was accepted and not yet processed, in O(1) amortized: messages are
+   * taken in send order, so the oldest not yet received is the first of
+   * `waiting` that is neither received nor deleted.
+   */
+  backlog(): Backlog {
+    const oldest = this.oldestWaiting();
+    return {
+      oldestAgeMs: oldest ? Math.max(0, this.clock.now() - oldest.sentAt) : 0,
+      bytes: this.liveBytes,
+      messages: this.messages.size,
+    };
+  }
+
+  private oldestWaiting(): Message | undefined {
+    let head = this.waitingHead;
+    while (head < this.waiting.length) {
+      const m = this.waiting[head] as Message;
+      if (!m.taken && this.messages.has(m.id)) break;
+      head++;
+    }
+    if (head > 1024 && head * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(head);
+      head = 0;
+    }
+    this.waitingHead = head;
+    return this.waiting[head];
   }
 
   stats(): QueueStats {
@@ -296,11 +345,13 @@ export class DurableQueue implements TelemetryQueue {
         continue;
       }
       m.receiveCount++;
+      m.taken = true;
       m.firstReceivedAt ??= now;
       m.visibleAt = now + this.visibilityMs;
       lines.push(serialize({ op: 'recv', id: m.id, at: now }));
       records.push(toRecord(m));
     }
+    this.oldestWaiting(); // drops what was just taken, so `waiting` stays bounded without backlog checks
     if (dead.length > 0) await this.deadLetter(dead);
     if (lines.length > 0) void this.append(lines).catch(() => undefined);
     return records;
@@ -327,7 +378,7 @@ export class DurableQueue implements TelemetryQueue {
     } finally {
       await dlq.close();
     }
-    for (const m of messages) this.messages.delete(m.id);
+    for (const m of messages) if (this.messages.delete(m.id)) this.liveBytes -= m.bytes;
     this.deadLettered += messages.length;
     await this.append(messages.map((m) => serialize({ op: 'dlq', id: m.id }))).catch(() => undefined);
   }
@@ -342,7 +393,11 @@ export class DurableQueue implements TelemetryQueue {
   acknowledge(messageIds: readonly string[]): void {
     const deleted: string[] = [];
     for (const id of messageIds) {
-      if (this.messages.delete(id)) deleted.push(serialize({ op: 'del', id }));
+      const m = this.messages.get(id);
+      if (!m) continue;
+      this.messages.delete(id);
+      this.liveBytes -= m.bytes;
+      deleted.push(serialize({ op: 'del', id }));
     }
     if (deleted.length > 0) void this.append(deleted).catch(() => undefined);
   }

@@ -22,6 +22,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ProblemType, problem } from '../domain/problem.ts';
 import { type HttpEvent, problemResponse } from '../handlers/http.ts';
 import type { QueryEvent } from '../handlers/query-api.ts';
+import type { Overload } from './backlog-bound.ts';
 import { type ApiHandler, type Authorizer, invokeAuthorized } from './gateway-emulation.ts';
 import { listenOnLoopback } from './listen.ts';
 
@@ -38,6 +39,8 @@ export interface LocalApi {
   readonly listPlants: ApiHandler;
   /** The operator page and its assets; without it `/` is 404. */
   readonly page?: ApiHandler;
+  /** The backlog bound: a refusal while the pipeline is behind (docs/backpressure.md). */
+  readonly admit?: () => Overload | undefined;
   /** Whether `/healthz` reports ready. */
   readonly ready: () => boolean;
   /** More for the `/healthz` body (queue depth and the like). */
@@ -56,6 +59,8 @@ interface Route {
    * an `Origin` header (the CLI, curl) pass.
    */
   readonly sameOriginOnly?: true;
+  /** Refused with 503 while the pipeline is over its backlog bound, before the body is read. */
+  readonly boundedByBacklog?: true;
   readonly run: (api: LocalApi, event: QueryEvent) => Promise<APIGatewayProxyResult>;
 }
 
@@ -64,6 +69,7 @@ const ROUTES: readonly Route[] = [
     method: 'POST',
     pattern: /^\/v1\/plants\/([^/]+)\/telemetry$/,
     params: ['plantId'],
+    boundedByBacklog: true,
     run: (api, event) => invokeAuthorized(api.authorizer, api.ingest, event),
   },
   {
@@ -185,6 +191,21 @@ async function serve(
       problemResponse(
         problem(403, ProblemType.forbidden, 'Forbidden', 'Cross-origin requests may not change state here.'),
       ),
+    );
+  }
+  const behind = route.boundedByBacklog ? api.admit?.() : undefined;
+  if (behind) {
+    // Refused before anything is read or journaled: the cheapest answer while the processor catches up.
+    request.resume();
+    api.log('info', 'telemetry refused: pipeline behind', {
+      reason: behind.reason,
+      retryAfterSeconds: behind.retryAfterSeconds,
+    });
+    return send(
+      response,
+      problemResponse(problem(503, ProblemType.unavailable, 'Service unavailable', behind.detail), {
+        'retry-after': String(behind.retryAfterSeconds),
+      }),
     );
   }
   const body = await readBody(request);

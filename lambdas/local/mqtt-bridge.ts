@@ -9,17 +9,24 @@
  *   (`source: "mqtt"`, plant from the topic, base64 payload) and the PUBACK
  *   goes out only once it is durable. Anything else is refused, and, as IoT
  *   Core does on a policy violation, the client is disconnected.
+ * - Backpressure (docs/backpressure.md): while the pipeline is over its
+ *   backlog bound a publish is held, PUBACK withheld (aedes reads nothing
+ *   more from that connection meanwhile), for up to `holdMs`. Still over
+ *   then: a 503 notice with the messageId on `wte/v1/{plantId}/rejected` and
+ *   a disconnect without PUBACK, so the client resends it after reconnecting.
  * - SUBSCRIBE: only `wte/v1/{plantId}/rejected` of allowed plants.
  * - Rejection notices of the processor are published to
  *   `wte/v1/{plantId}/rejected` at QoS 1 (the RejectionPublisher port).
  */
 import { createServer, type Server } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Aedes, type Client } from 'aedes';
 import { rejectedTopic } from '../adapters/iot-rejection-publisher.ts';
 import { readableMessageId } from '../domain/parse-telemetry.ts';
 import type { Clock, RejectionNotice, RejectionPublisher } from '../domain/ports.ts';
 import { ProblemType, problem } from '../domain/problem.ts';
 import { PLANT_ID_PATTERN } from '../domain/telemetry.ts';
+import type { Overload } from './backlog-bound.ts';
 import { listenOnLoopback } from './listen.ts';
 import { type GatewayIdentity, identityAllowsPlant } from './local-auth.ts';
 
@@ -38,6 +45,9 @@ function payloadMessageId(payload: Buffer): string | undefined {
   }
 }
 
+/** How often a held publish looks again for room. */
+const HOLD_POLL_MS = 50;
+
 const TELEMETRY_TOPIC = /^wte\/v1\/([^/]+)\/telemetry$/;
 const REJECTED_TOPIC = /^wte\/v1\/([^/]+)\/rejected$/;
 
@@ -46,6 +56,10 @@ export interface MqttBridgeProps {
   readonly authenticate: (username: string, token: string) => Promise<GatewayIdentity | undefined>;
   /** Durably queues topic-rule envelopes; rejects when the queue is unavailable. */
   readonly send: (bodies: readonly string[]) => Promise<unknown>;
+  /** The backlog bound: a refusal while the pipeline is behind. @default always room */
+  readonly admit?: () => Overload | undefined;
+  /** How long a publish over the bound is held (PUBACK withheld) before it is refused. @default 10 000 */
+  readonly holdMs?: number;
   readonly clock: Clock;
   readonly log: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
@@ -114,22 +128,56 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
       // Not enqueued, but acknowledged: resending it cannot help.
       return done(null);
     }
-    const envelope = JSON.stringify({
-      v: 1,
-      source: 'mqtt',
-      plantId,
-      receivedAt: props.clock.now(),
-      payload: payload.toString('base64'),
-    });
-    props
-      .send([envelope])
+    roomOrRefusal(plantId)
+      .then(async (behind) => {
+        if (behind) {
+          const messageId = payloadMessageId(payload);
+          await publishNotice(plantId, {
+            ...problem(
+              503,
+              ProblemType.unavailable,
+              'Service unavailable',
+              `${behind.detail} The message was not acknowledged (no PUBACK): reconnect and publish it again after ${behind.retryAfterSeconds} s.`,
+            ),
+            retryAfter: behind.retryAfterSeconds,
+            ...(messageId === undefined ? {} : { messageId }),
+          }).catch(() => undefined);
+          // Let the notice reach the socket before the disconnect.
+          await new Promise((resolve) => setImmediate(resolve));
+          throw new RefusedError('the pipeline is behind; publish again later');
+        }
+        const envelope = JSON.stringify({
+          v: 1,
+          source: 'mqtt',
+          plantId,
+          receivedAt: props.clock.now(),
+          payload: payload.toString('base64'),
+        });
+        await props.send([envelope]);
+      })
       .then(() => done(null))
       .catch((error: unknown) => {
+        if (error instanceof RefusedError) return done(error);
         // No PUBACK: the client keeps the message and resends it after reconnecting.
         props.log('warn', 'MQTT publish not queued; the client will resend', { error: errorName(error) });
         done(new RefusedError('the telemetry queue is unavailable'));
       });
   };
+
+  /** Waits while the pipeline is over its bound (the PUBACK is withheld meanwhile); the refusal if it stays over. */
+  async function roomOrRefusal(plantId: string): Promise<Overload | undefined> {
+    let behind = props.admit?.();
+    if (!behind) return undefined;
+    props.log('info', 'MQTT publish held: pipeline behind', { plantId, reason: behind.reason });
+    const deadline = Date.now() + (props.holdMs ?? 10_000);
+    while (behind && Date.now() < deadline) {
+      await sleep(Math.min(HOLD_POLL_MS, Math.max(1, deadline - Date.now())));
+      behind = props.admit?.();
+    }
+    if (behind)
+      props.log('warn', 'MQTT publish refused: pipeline still behind', { plantId, reason: behind.reason });
+    return behind;
+  }
 
   broker.authorizeSubscribe = (client, subscription, done) => {
     const identity = identities.get(client);
@@ -144,7 +192,7 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
   // Telemetry is consumed by the topic rule above, never forwarded to other clients.
   broker.authorizeForward = (_client, packet) => (TELEMETRY_TOPIC.test(packet.topic) ? null : packet);
 
-  function publishNotice(plantId: string, notice: RejectionNotice): Promise<void> {
+  function publishNotice(plantId: string, notice: RejectionNotice & { retryAfter?: number }): Promise<void> {
     return new Promise((resolve, reject) =>
       broker.publish(
         {

@@ -37,6 +37,14 @@ import { makeListPlantsHandler } from '../handlers/plants-api.ts';
 import { makeProcessorHandler } from '../handlers/processor.ts';
 import { makeKpisHandler, makeSeriesHandler } from '../handlers/query-api.ts';
 import { makeSchedulerHandler } from '../handlers/scheduler.ts';
+import {
+  type Backlog,
+  type BacklogBound,
+  DEFAULT_BACKLOG_BOUND,
+  DEFAULT_MQTT_HOLD_MS,
+  overload,
+  validBound,
+} from './backlog-bound.ts';
 import { DurableQueue } from './durable-queue.ts';
 import { type RunningDynalite, startDynalite } from './dynalite-server.ts';
 import { startHttpServer } from './http-server.ts';
@@ -77,6 +85,14 @@ export interface LocalModeOptions {
     readonly batchSize?: number;
     readonly batchingWindowMs?: number;
   };
+  /**
+   * Backpressure (docs/backpressure.md): over either bound HTTP ingest answers 503 with
+   * Retry-After and MQTT withholds the PUBACK for up to `mqttHoldMs`, then refuses.
+   * @default DEFAULT_BACKLOG_BOUND (30 s, 64 MiB), DEFAULT_MQTT_HOLD_MS (10 s)
+   */
+  readonly backlog?: Partial<BacklogBound> & { readonly mqttHoldMs?: number };
+  /** Start with the processor held until `resumeProcessor()` (tests of backpressure). @default false */
+  readonly processorPaused?: boolean;
   /** @default the system clock */
   readonly clock?: Clock;
   /** Structured log lines. @default none */
@@ -103,6 +119,10 @@ export interface LocalMode {
   /** Resolves once the queue is empty (or `timeoutMs` passed), then relays the outbox. */
   settle(timeoutMs?: number): Promise<boolean>;
   queueStats(): { visible: number; inFlight: number; deadLettered: number };
+  /** What was accepted and not yet processed (the quantity the backlog bound limits). */
+  backlog(): Backlog;
+  /** Starts the processor held by `processorPaused`. Idempotent. */
+  resumeProcessor(): void;
   close(): Promise<void>;
 }
 
@@ -149,6 +169,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
 
     const queue = await DurableQueue.open({ dir: join(dataDir, 'queue'), clock, ...options.queue });
     closers.push(() => queue.close());
+    const bound = validBound({
+      maxAgeMs: options.backlog?.maxAgeMs ?? DEFAULT_BACKLOG_BOUND.maxAgeMs,
+      maxBytes: options.backlog?.maxBytes ?? DEFAULT_BACKLOG_BOUND.maxBytes,
+    });
+    const admit = () => overload(queue.backlog(), bound);
 
     const publisher = new LocalAlertPublisher({
       dataDir,
@@ -172,6 +197,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       {
         authenticate: (username, token) => authenticateGateway(state, devToken, username, token),
         send: (bodies) => queue.send(bodies),
+        admit,
+        holdMs: options.backlog?.mqttHoldMs ?? DEFAULT_MQTT_HOLD_MS,
         clock,
         log,
       },
@@ -186,20 +213,27 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       rejections: mqtt,
       log,
     });
-    queue.startConsumer(
-      async (event) => {
-        const response = await processBatch(event);
-        // No wait: dynalite's reads are consistent, so the holder's look after releasing finds this batch's.
-        const report = await relay(0).catch(() => undefined);
-        if (report && report.stoppedBy !== 'done' && report.stoppedBy !== 'held') {
-          log('warn', 'alert outbox relay stopped; the scheduled run retries', {
-            stoppedBy: report.stoppedBy,
-          });
-        }
-        return response;
-      },
-      (error) => log('error', 'processor batch failed; it will be redelivered', { error: errorName(error) }),
-    );
+    let processorStarted = false;
+    const resumeProcessor = () => {
+      if (processorStarted) return;
+      processorStarted = true;
+      queue.startConsumer(
+        async (event) => {
+          const response = await processBatch(event);
+          // No wait: dynalite's reads are consistent, so the holder's look after releasing finds this batch's.
+          const report = await relay(0).catch(() => undefined);
+          if (report && report.stoppedBy !== 'done' && report.stoppedBy !== 'held') {
+            log('warn', 'alert outbox relay stopped; the scheduled run retries', {
+              stoppedBy: report.stoppedBy,
+            });
+          }
+          return response;
+        },
+        (error) =>
+          log('error', 'processor batch failed; it will be redelivered', { error: errorName(error) }),
+      );
+    };
+    if (!options.processorPaused) resumeProcessor();
 
     const scheduled = makeSchedulerHandler({
       engine,
@@ -243,6 +277,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         ackAlert: makeAcknowledgeAlertHandler({ alerts, clock, relay: () => relay(0) }),
         listPlants: makeListPlantsHandler({ plants: state }),
         page: makeOperatorPageHandler({ log }),
+        admit,
         ready: () => ready,
         status: () => ({ queue: queue.stats() }),
         log,
@@ -273,6 +308,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         return drained;
       },
       queueStats: () => queue.stats(),
+      backlog: () => queue.backlog(),
+      resumeProcessor,
       close: async () => {
         ready = false;
         await closeAll();

@@ -1,0 +1,84 @@
+/**
+ * Backpressure for local mode: a bound on what was accepted (202, PUBACK) but
+ * not yet processed, by the age of the oldest message the processor has not
+ * taken up and by the bytes still queued. Over the bound, ingest refuses
+ * before journaling anything, so the journal and the answer time stay bounded
+ * (docs/backpressure.md).
+ */
+
+export interface BacklogBound {
+  /** Refuse while the oldest message not yet taken by the processor is older than this. */
+  readonly maxAgeMs: number;
+  /** Refuse while the queued bodies (waiting, in flight and awaiting a retry) total more than this. */
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_BACKLOG_BOUND: BacklogBound = { maxAgeMs: 30_000, maxBytes: 64 * 1024 * 1024 };
+
+/** How long an MQTT publish over the bound waits for room before it is refused. */
+export const DEFAULT_MQTT_HOLD_MS = 10_000;
+
+/** The queue's backlog, as `DurableQueue.backlog()` reports it. */
+export interface Backlog {
+  /** Age of the oldest message not yet received by the processor; 0 when none waits. */
+  readonly oldestAgeMs: number;
+  readonly bytes: number;
+  readonly messages: number;
+}
+
+/** Why ingest is refused now, and when to try again. */
+export interface Overload {
+  readonly reason: 'age' | 'bytes';
+  readonly retryAfterSeconds: number;
+  /** For the problem's `detail`: how far behind the pipeline is. */
+  readonly detail: string;
+}
+
+/** Longest Retry-After we ask for: a gateway should look again within half a minute. */
+export const MAX_RETRY_AFTER_SECONDS = 30;
+/** Retry-After when the bytes bound is hit (the drain rate is not known; the age bound then takes over). */
+export const BYTES_RETRY_AFTER_SECONDS = 5;
+
+/** `undefined` when there is room; otherwise the refusal. O(1). */
+export function overload(backlog: Backlog, bound: BacklogBound): Overload | undefined {
+  if (backlog.oldestAgeMs > bound.maxAgeMs) {
+    // Over by N seconds: the processor needs at least about that long to get back under.
+    const over = Math.ceil((backlog.oldestAgeMs - bound.maxAgeMs) / 1000);
+    return {
+      reason: 'age',
+      retryAfterSeconds: clamp(over, 1, MAX_RETRY_AFTER_SECONDS),
+      detail: `The pipeline is behind: the oldest queued message has waited ${seconds(backlog.oldestAgeMs)} s (bound ${seconds(bound.maxAgeMs)} s; ${backlog.messages} messages, ${mebibytes(backlog.bytes)} MiB queued). Nothing was stored; send the message again after Retry-After.`,
+    };
+  }
+  if (backlog.bytes > bound.maxBytes) {
+    return {
+      reason: 'bytes',
+      retryAfterSeconds: BYTES_RETRY_AFTER_SECONDS,
+      detail: `The pipeline is behind: ${mebibytes(backlog.bytes)} MiB in ${backlog.messages} messages are queued (bound ${mebibytes(bound.maxBytes)} MiB; the oldest waiting for ${seconds(backlog.oldestAgeMs)} s). Nothing was stored; send the message again after Retry-After.`,
+    };
+  }
+  return undefined;
+}
+
+/** Checks a bound given by flags or environment; the message shows the bad value. */
+export function validBound(bound: BacklogBound): BacklogBound {
+  if (!Number.isFinite(bound.maxAgeMs) || bound.maxAgeMs < 0) {
+    throw new RangeError(`the backlog age bound must be 0 ms or more; got ${JSON.stringify(bound.maxAgeMs)}`);
+  }
+  if (!Number.isFinite(bound.maxBytes) || bound.maxBytes < 0) {
+    throw new RangeError(`the backlog bytes bound must be 0 or more; got ${JSON.stringify(bound.maxBytes)}`);
+  }
+  return bound;
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return Math.min(high, Math.max(low, value));
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(1);
+}
+
+function mebibytes(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
+}
