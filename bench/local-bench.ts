@@ -11,6 +11,8 @@
  *   `boiler-1` holds exactly one message: a point in that bucket means the
  *   message is queryable (a batch is one DuckDB transaction, so its other
  *   readings are too).
+ * - A gateway honours backpressure as ours do: a 503 is counted in `refused`
+ *   and the same message is sent again after its Retry-After (docs/backpressure.md).
  * - Latency = time the prober's answer arrived minus time the 202 arrived;
  *   the probe interval (each plant is polled in turn, one query at a time)
  *   adds up to one polling round.
@@ -110,6 +112,8 @@ function stopServer(child: ChildProcessWithoutNullStreams): Promise<void> {
 interface Answer {
   readonly status: number;
   readonly body: string;
+  /** Retry-After in ms, when the answer carried one in seconds. */
+  readonly retryAfterMs?: number;
 }
 
 function call(
@@ -125,7 +129,14 @@ function call(
       res.setEncoding('utf8').on('data', (chunk: string) => {
         text += chunk;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      const retryAfter = Number(res.headers['retry-after'] ?? Number.NaN);
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body: text,
+          ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+        }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -195,16 +206,26 @@ export async function runLocalPhase(scratch: Scratch, params: LocalParams): Prom
           due += spacingMs;
         }
         if (performance.now() >= loadEnd) return;
-        const start = performance.now();
-        const answer = await call(
-          agent,
-          target,
-          'POST',
-          { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body.text,
-        );
-        const at = performance.now();
-        postLatencies.push(at - start);
+        let answer: Answer;
+        let at: number;
+        for (;;) {
+          const start = performance.now();
+          answer = await call(
+            agent,
+            target,
+            'POST',
+            { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body.text,
+          );
+          at = performance.now();
+          postLatencies.push(at - start);
+          if (answer.status !== 503) break;
+          // Backpressure: nothing was stored; send the same message again after Retry-After.
+          refused++;
+          const wait = answer.retryAfterMs ?? 1000;
+          if (at + wait >= loadEnd) return;
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
         if (answer.status !== 202) {
           refused++;
           continue;

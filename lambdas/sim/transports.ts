@@ -184,7 +184,12 @@ export interface MqttTransportOptions {
   /** The gateways to connect: one MQTT client per plant, username = its gateway id. */
   readonly gateways: ReadonlyArray<{ readonly plantId: string; readonly gatewayId: string }>;
   readonly onNotice?: (notice: RejectionNotice) => void;
-  /** A publish without PUBACK for this long is sent again (default 30 s). */
+  /**
+   * A publish without PUBACK for this long counts as a retry and is waited for again (default 30 s).
+   * It is never published a second time while the first is in flight: the broker withholds PUBACK
+   * while the pipeline is behind (flow control), and mqtt.js resends an unacknowledged publish itself
+   * after reconnecting, so in-flight messages stay at one per send.
+   */
   readonly ackTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
 }
@@ -268,16 +273,17 @@ export async function mqttTransport(options: MqttTransportOptions): Promise<Tran
       const payload = JSON.stringify(message.body);
       const before = reconnects;
       let retries = 0;
+      let inFlight: Promise<boolean> | undefined;
       for (;;) {
         signal.throwIfAborted();
         const timeout = new AbortController();
         const abort = () => timeout.abort();
         signal.addEventListener('abort', abort, { once: true });
         try {
-          const acked = await Promise.race([
-            client.publishAsync(telemetryTopic(message.plantId), payload, { qos: 1 }).then(() => true),
-            sleep(ackTimeout, false, { signal: timeout.signal }),
-          ]);
+          inFlight ??= client
+            .publishAsync(telemetryTopic(message.plantId), payload, { qos: 1 })
+            .then(() => true);
+          const acked = await Promise.race([inFlight, sleep(ackTimeout, false, { signal: timeout.signal })]);
           if (acked) {
             return {
               kind: 'accepted',
@@ -289,6 +295,7 @@ export async function mqttTransport(options: MqttTransportOptions): Promise<Tran
           }
         } catch (error) {
           if (signal.aborted) throw signal.reason ?? error;
+          inFlight = undefined; // the client gave this publish up: publish it again after a backoff
           await sleep(backoffMs(retries, DEFAULT_RETRY), undefined, { signal });
         } finally {
           timeout.abort();

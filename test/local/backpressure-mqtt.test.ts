@@ -12,6 +12,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bucketStart, DAY_MS } from '../../lambdas/domain/time.ts';
 import { type LocalMode, type LocalModeOptions, startLocalMode } from '../../lambdas/local/runtime.ts';
+import { mqttTransport } from '../../lambdas/sim/transports.ts';
 
 const TOKEN = 'backpressure-mqtt-token-01';
 const PLANT = 'kz-bp-mqtt';
@@ -55,15 +56,16 @@ async function connect(local: LocalMode, reconnectPeriod: number): Promise<MqttC
   return client;
 }
 
-function message(i: number): string {
+function body(i: number) {
   const ts = DAY + i * MIN;
-  return JSON.stringify({
+  return {
     schema: 'wte.telemetry.v1',
     messageId: `bp-mqtt-${i}`,
     readings: [{ ts, line: 'boiler-1', metric: 'furnace_temperature', value: 900, unit: 'degC' }],
     movements: [{ ticketId: `T-${i}`, ts, direction: 'in', netTonnes: 10, material: 'mixed_waste' }],
-  });
+  };
 }
+const message = (i: number) => JSON.stringify(body(i));
 
 async function until(what: string, condition: () => boolean): Promise<void> {
   const deadline = Date.now() + 30_000;
@@ -129,6 +131,40 @@ describe('MQTT ingest under backpressure', () => {
 
     local.resumeProcessor();
     await second; // the client resent it after reconnecting, and this time it was acknowledged
+    expect(await local.settle(30_000)).toBe(true);
+    expect(await receivedTonnes(local)).toBeCloseTo(20, 6);
+  }, 60_000);
+
+  it("the simulator's MQTT gateway waits on its one held publish and never publishes it twice", async () => {
+    const logs: string[] = [];
+    const local = await start({ maxBytes: 1, mqttHoldMs: 60_000 }, logs);
+    const transport = await mqttTransport({
+      url: local.mqttUrl,
+      token: TOKEN,
+      gateways: [{ plantId: PLANT, gatewayId: 'gw-bp-sim' }],
+      ackTimeoutMs: 20,
+    });
+    cleanups.push(() => transport.close());
+    const signal = new AbortController().signal;
+    const outgoing = (i: number) =>
+      ({ plantId: PLANT, body: body(i) }) as unknown as Parameters<typeof transport.send>[0];
+    expect((await transport.send(outgoing(0), signal)).kind).toBe('accepted');
+
+    const held = transport.send(outgoing(1), signal);
+    await until('the bridge to hold the publish', () => logs.includes('MQTT publish held: pipeline behind'));
+    let outcome: Awaited<typeof held> | undefined;
+    void held.then((o) => {
+      outcome = o;
+    });
+    // Ten ack timeouts pass while it is held; before, each one put another copy in flight.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(outcome).toBeUndefined();
+
+    local.resumeProcessor();
+    const done = await held;
+    expect(done).toMatchObject({ kind: 'accepted' });
+    expect(done.retries, 'the ack timeouts were counted as retries').toBeGreaterThan(0);
+    expect(logs.filter((m) => m === 'MQTT publish held: pipeline behind')).toHaveLength(1);
     expect(await local.settle(30_000)).toBe(true);
     expect(await receivedTonnes(local)).toBeCloseTo(20, 6);
   }, 60_000);
