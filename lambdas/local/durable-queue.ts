@@ -26,6 +26,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type Clock, type QueuedTelemetry, type TelemetryQueue, UnavailableError } from '../domain/ports.ts';
 import { encodeQueued } from '../domain/queue-codec.ts';
 import type { Backlog } from './backlog-bound.ts';
+import { parseLine, serialize, syncDirectory } from './journal-lines.ts';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 export const DLQ_FILE = 'dlq.jsonl';
@@ -64,12 +65,6 @@ interface Message {
   firstReceivedAt: number | undefined;
   visibleAt: number;
 }
-
-type JournalLine =
-  | { op: 'send'; id: string; body: string; at: number; n?: number }
-  | { op: 'recv'; id: string; at: number }
-  | { op: 'del'; id: string }
-  | { op: 'dlq'; id: string };
 
 export type BatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
@@ -477,38 +472,6 @@ function toRecord(m: Message): SQSRecord {
     eventSourceARN: LOCAL_QUEUE_ARN,
     awsRegion: 'local',
   };
-}
-
-function serialize(value: object): string {
-  return `${JSON.stringify(value)}\n`;
-}
-
-function parseLine(raw: string): JournalLine | undefined {
-  if (raw.trim() === '') return undefined;
-  try {
-    const value = JSON.parse(raw) as Partial<JournalLine> | null;
-    if (!value || typeof value !== 'object' || typeof value.id !== 'string') return undefined;
-    if (value.op === 'send' && typeof value.body === 'string' && typeof value.at === 'number') {
-      return value as JournalLine;
-    }
-    if (value.op === 'recv' || value.op === 'del' || value.op === 'dlq') return value as JournalLine;
-    return undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some platforms cannot fsync a directory; the rename is still atomic.
-  }
 }
 
 function positive(name: string, value: number): number {
