@@ -10,8 +10,9 @@
  *   goes out only once it is durable. Anything else is refused, and, as IoT
  *   Core does on a policy violation, the client is disconnected.
  * - Backpressure (docs/backpressure.md): while the pipeline is over its
- *   backlog bound a publish is held, PUBACK withheld (aedes reads nothing
- *   more from that connection meanwhile), for up to `holdMs`. Still over
+ *   backlog bound a publish is held, PUBACK withheld, for up to `holdMs`
+ *   (aedes keeps reading the connection: a gateway may have as many
+ *   publishes held as its in-flight window allows). Still over
  *   then: a 503 notice with the messageId on `wte/v1/{plantId}/rejected` and
  *   a disconnect without PUBACK, so the client resends it after reconnecting.
  * - SUBSCRIBE: only `wte/v1/{plantId}/rejected` of allowed plants.
@@ -128,7 +129,7 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
       // Not enqueued, but acknowledged: resending it cannot help.
       return done(null);
     }
-    roomOrRefusal(plantId)
+    roomOrRefusal(plantId, client)
       .then(async (behind) => {
         if (behind) {
           const messageId = payloadMessageId(payload);
@@ -146,6 +147,9 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
           await new Promise((resolve) => setImmediate(resolve));
           throw new RefusedError('the pipeline is behind; publish again later');
         }
+        // A connection closed while this publish was held cannot receive its PUBACK: the client resends
+        // it after reconnecting, so enqueuing it now would store it twice.
+        if (client.closed) throw new RefusedError('the connection closed while the publish was held');
         const envelope = JSON.stringify({
           v: 1,
           source: 'mqtt',
@@ -165,12 +169,15 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
   };
 
   /** Waits while the pipeline is over its bound (the PUBACK is withheld meanwhile); the refusal if it stays over. */
-  async function roomOrRefusal(plantId: string): Promise<Overload | undefined> {
+  async function roomOrRefusal(
+    plantId: string,
+    client: { readonly closed: boolean },
+  ): Promise<Overload | undefined> {
     let behind = props.admit?.();
     if (!behind) return undefined;
     props.log('info', 'MQTT publish held: pipeline behind', { plantId, reason: behind.reason });
     const deadline = Date.now() + (props.holdMs ?? 10_000);
-    while (behind && Date.now() < deadline) {
+    while (behind && Date.now() < deadline && !client.closed) {
       await sleep(Math.min(HOLD_POLL_MS, Math.max(1, deadline - Date.now())));
       behind = props.admit?.();
     }

@@ -5,7 +5,7 @@
  * with a 503 notice naming the messageId and a disconnect without PUBACK,
  * and the client's resend after reconnecting is stored exactly once.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -24,6 +24,25 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
+const dataDirs = new Map<LocalMode, string>();
+
+/** How often each messageId was journaled (sent to the queue), from the journal itself. */
+function journaled(local: LocalMode): Map<string, number> {
+  const counts = new Map<string, number>();
+  const file = join(dataDirs.get(local) as string, 'queue', 'journal.jsonl');
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const op = JSON.parse(line) as { op: string; body?: string };
+    if (op.op !== 'send' || op.body === undefined) continue;
+    const envelope = JSON.parse(op.body) as { payload: string };
+    const { messageId } = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as {
+      messageId: string;
+    };
+    counts.set(messageId, (counts.get(messageId) ?? 0) + 1);
+  }
+  return counts;
+}
+
 async function start(backlog: LocalModeOptions['backlog'], logs: string[]): Promise<LocalMode> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wte-bp-mqtt-'));
   const local = await startLocalMode({
@@ -37,6 +56,7 @@ async function start(backlog: LocalModeOptions['backlog'], logs: string[]): Prom
     processorPaused: true,
     log: (_level, message) => logs.push(message),
   });
+  dataDirs.set(local, dataDir);
   cleanups.push(async () => {
     await local.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -133,6 +153,23 @@ describe('MQTT ingest under backpressure', () => {
     await second; // the client resent it after reconnecting, and this time it was acknowledged
     expect(await local.settle(30_000)).toBe(true);
     expect(await receivedTonnes(local)).toBeCloseTo(20, 6);
+  }, 60_000);
+
+  it('does not journal a publish whose connection closed while it was held: the resend is the only copy', async () => {
+    const logs: string[] = [];
+    const local = await start({ maxBytes: 1, mqttHoldMs: 300 }, logs);
+    const client = await connect(local, 100);
+    await client.publishAsync(topic, message(0), { qos: 1 });
+    const first = client.publishAsync(topic, message(1), { qos: 1 });
+    await until('the first publish held', () => logs.includes('MQTT publish held: pipeline behind'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = client.publishAsync(topic, message(2), { qos: 1 });
+    // The first is refused and the connection closed; room appears while the second is still held.
+    await until('the refusal', () => logs.includes('MQTT publish refused: pipeline still behind'));
+    local.resumeProcessor();
+    await Promise.all([first, second]);
+    expect(await local.settle(30_000)).toBe(true);
+    expect(Object.fromEntries(journaled(local))).toEqual({ 'bp-mqtt-0': 1, 'bp-mqtt-1': 1, 'bp-mqtt-2': 1 });
   }, 60_000);
 
   it("the simulator's MQTT gateway waits on its one held publish and never publishes it twice", async () => {
