@@ -43,6 +43,26 @@ export function checkRollupLookback(lookbackMs: number): void {
 }
 
 /**
+ * The bound of [from, to) a reader cannot take for KPI counter slots: one
+ * off the slot grid, negative or past `latest`; undefined when both are fine.
+ * Readers turn it into their own refusal before any call.
+ */
+export function misplacedSlotBound(
+  from: number,
+  to: number,
+  latest: number,
+): { readonly field: 'from' | 'to'; readonly value: number; readonly reason: string } | undefined {
+  for (const [field, value] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (!isSlotAligned(value) || value < 0 || value > latest)
+      return { field, value, reason: `must be epoch milliseconds on a ${SLOT_MS} ms slot boundary` };
+  }
+  return undefined;
+}
+
+/**
  * The KPI counters of [from, to) as slot summaries. The caller has checked
  * the plant id and that both bounds are slot-aligned epoch milliseconds.
  */

@@ -55,6 +55,12 @@ export interface MetricsStoreOptions {
 const DAY_MS = 86_400_000;
 /** readLastBefore's look back on every store (the Timestream reader's default). */
 const LOOKBACK_MS = 7 * DAY_MS;
+/** The Timestream tables the stack binds (lib/constructs/data-access.ts). */
+const TIMESTREAM_ENV = {
+  TIMESTREAM_DATABASE: z.string().min(3),
+  TIMESTREAM_READINGS_TABLE: z.string().min(3),
+  TIMESTREAM_MOVEMENTS_TABLE: z.string().min(3),
+};
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function metricsStoreKind(source: Source): 'timestream' | 'lake' {
@@ -103,14 +109,7 @@ export function metricsWriterAndReader(
     const { store, reads } = lakeStore(source, options, { write: true });
     return { writer: store, reads };
   }
-  const env = readEnv(
-    {
-      TIMESTREAM_DATABASE: z.string().min(3),
-      TIMESTREAM_READINGS_TABLE: z.string().min(3),
-      TIMESTREAM_MOVEMENTS_TABLE: z.string().min(3),
-    },
-    source,
-  );
+  const env = readEnv(TIMESTREAM_ENV, source);
   const writer = new TimestreamMetricsWriter({
     // Retries belong to the adapter (bounded, jittered, deadline-aware), so the SDK makes one attempt.
     client: new TimestreamWriteClient({ maxAttempts: 1 }),
@@ -126,14 +125,7 @@ export function metricsWriterAndReader(
 }
 
 function timestreamReader(source: Source, options: MetricsStoreOptions): MetricsReads {
-  const env = readEnv(
-    {
-      TIMESTREAM_DATABASE: z.string().min(3),
-      TIMESTREAM_READINGS_TABLE: z.string().min(3),
-      TIMESTREAM_MOVEMENTS_TABLE: z.string().min(3),
-    },
-    source,
-  );
+  const env = readEnv(TIMESTREAM_ENV, source);
   const reader = new TimestreamMetricsReader({
     client: new TimestreamQueryClient({}),
     databaseName: env.TIMESTREAM_DATABASE,

@@ -32,13 +32,11 @@
  * writer's deadline + read consistency).
  */
 import {
-  CreateTableCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
   QueryCommand,
   type QueryCommandOutput,
   UpdateItemCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import {
@@ -59,6 +57,7 @@ import { KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
 import type { Clock } from '../../domain/ports.ts';
 import { mapLimited } from '../map-limited.ts';
 import type { Item } from './attribute-values.ts';
+import { createTableAndWait } from './create-table.ts';
 import { dynamoCall, isConditionalCheckFailed } from './dynamo-errors.ts';
 
 export const ROLLUP_PK = 'plant';
@@ -99,13 +98,8 @@ export function kpiRollupTableDefinition(tableName: string): CreateTableCommandI
 }
 
 /** Creates the table (local tools and tests; CDK creates it on AWS) and waits until it is ACTIVE. */
-export async function createKpiRollupTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(new CreateTableCommand(kpiRollupTableDefinition(tableName)));
-  } catch (error) {
-    if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
-  }
-  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: tableName });
+export function createKpiRollupTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  return createTableAndWait(client, { ...kpiRollupTableDefinition(tableName), TableName: tableName });
 }
 
 export interface DynamoKpiRollupStoreProps {

@@ -26,13 +26,11 @@
 import {
   BatchWriteItemCommand,
   type BatchWriteItemCommandOutput,
-  CreateTableCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
   QueryCommand,
   type QueryCommandOutput,
   type WriteRequest,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import type { MetricName } from '../../domain/catalog.ts';
 import { readingFingerprint, readingKey } from '../../domain/identity.ts';
@@ -53,6 +51,7 @@ import {
   latestReadings,
 } from '../timestream-query/timestream-metrics-reader.ts';
 import type { Item } from './attribute-values.ts';
+import { createTableAndWait } from './create-table.ts';
 import { dynamoCall } from './dynamo-errors.ts';
 import {
   bodyText,
@@ -102,13 +101,8 @@ export function recentTelemetryTableDefinition(tableName: string): CreateTableCo
 }
 
 /** Creates the table (tests and local tools; CDK creates it on AWS) and waits until it is ACTIVE. */
-export async function createRecentTelemetryTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(new CreateTableCommand(recentTelemetryTableDefinition(tableName)));
-  } catch (error) {
-    if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
-  }
-  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: tableName });
+export function createRecentTelemetryTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  return createTableAndWait(client, { ...recentTelemetryTableDefinition(tableName), TableName: tableName });
 }
 
 export interface DynamoRecentTelemetryStoreProps {

@@ -26,15 +26,11 @@
 import {
   checkRollupLookback,
   DEFAULT_MAX_RAW_RANGES,
+  misplacedSlotBound,
   readKpiCounterSlots,
 } from '../../app/kpi-counter-slots.ts';
 import { isMetricName, type MetricName } from '../../domain/catalog.ts';
-import {
-  isSlotAligned,
-  type KpiCounterSlots,
-  type KpiRollupReader,
-  SLOT_MS,
-} from '../../domain/kpi-rollup.ts';
+import type { KpiCounterSlots, KpiRollupReader } from '../../domain/kpi-rollup.ts';
 import { KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
 import type { MetricsStore, SeriesQuery, StoredMovement, StoredReading } from '../../domain/ports.ts';
 import { LINE_PATTERN, PLANT_ID_PATTERN } from '../../domain/telemetry.ts';
@@ -173,17 +169,8 @@ export class LakeMetricsReader
     to: number,
   ): Promise<KpiCounterSlots> {
     checkPlant(plantId);
-    for (const [field, value] of [
-      ['from', from],
-      ['to', to],
-    ] as const) {
-      if (!isSlotAligned(value) || value < 0 || value > LAKE_END)
-        throw new InvalidMetricsQueryError(
-          field,
-          value,
-          `must be epoch milliseconds on a ${SLOT_MS} ms slot boundary`,
-        );
-    }
+    const misplaced = misplacedSlotBound(from, to, LAKE_END);
+    if (misplaced) throw new InvalidMetricsQueryError(misplaced.field, misplaced.value, misplaced.reason);
     return readKpiCounterSlots(
       {
         rollup,

@@ -108,16 +108,12 @@ import { QueryCommand, type TimestreamQueryClient } from '@aws-sdk/client-timest
 import {
   checkRollupLookback,
   DEFAULT_MAX_RAW_RANGES,
+  misplacedSlotBound,
   readKpiCounterSlots,
 } from '../../app/kpi-counter-slots.ts';
 import { canonicalUnitOf, isMetricName, METRICS, type MetricName } from '../../domain/catalog.ts';
 import { movementFingerprint } from '../../domain/identity.ts';
-import {
-  isSlotAligned,
-  type KpiCounterSlots,
-  type KpiRollupReader,
-  SLOT_MS,
-} from '../../domain/kpi-rollup.ts';
+import type { KpiCounterSlots, KpiRollupReader } from '../../domain/kpi-rollup.ts';
 import { KPI_COUNTER_METRICS, type KpiCounterMetric } from '../../domain/kpis.ts';
 import {
   BASE_VERSION,
@@ -468,17 +464,8 @@ export class TimestreamMetricsReader
     to: number,
   ): Promise<KpiCounterSlots> {
     plantIdLiteral(plantId);
-    for (const [field, value] of [
-      ['from', from],
-      ['to', to],
-    ] as const) {
-      if (!isSlotAligned(value) || value < 0 || value > MAX_QUERY_TIME_MS)
-        throw new InvalidMetricsQueryError(
-          field,
-          value,
-          `must be epoch milliseconds on a ${SLOT_MS} ms slot boundary`,
-        );
-    }
+    const misplaced = misplacedSlotBound(from, to, MAX_QUERY_TIME_MS);
+    if (misplaced) throw new InvalidMetricsQueryError(misplaced.field, misplaced.value, misplaced.reason);
     return readKpiCounterSlots(
       {
         rollup,
