@@ -6,6 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { acknowledge } from '../checks/acknowledge.ts';
 import type { ProcessorConfig } from '../config.ts';
+import { PROCESSOR_MEMORY_MB, PROCESSOR_NODE_OPTIONS } from '../processor-memory.ts';
 import { type StatefulStack, VISIBILITY_TIMEOUT_FACTOR } from '../stateful-stack.ts';
 import type { DataAccess } from './data-access.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
@@ -48,7 +49,9 @@ export class TelemetryProcessing extends Construct {
     this.processor = new WteFunction(this, 'Processor', {
       entry: 'processor',
       description: 'Telemetry queue processor: Timestream, state, alert rules, rejection notices',
-      memorySize: 1024,
+      // Memory and heap caps as the memory benchmark measures them (lib/processor-memory.ts).
+      memorySize: PROCESSOR_MEMORY_MB,
+      environment: { NODE_OPTIONS: PROCESSOR_NODE_OPTIONS },
       timeout,
       // Its own share of the account's concurrency: a flood on ingest and the authorizer cannot starve it.
       reservedConcurrency: props.processor.reservedConcurrency,

@@ -1,0 +1,41 @@
+/**
+ * The telemetry processor's memory and V8 heap settings, in one place: the CDK
+ * construct deploys them (lib/constructs/telemetry-processing.ts) and the memory
+ * benchmark runs its child with exactly these flags (bench/memory-bench.ts).
+ * Plain constants, so the bench imports them without the CDK. The reasons and
+ * the measurements are in docs/performance.md ("Memory as deployed").
+ */
+
+/**
+ * Lambda memory (MB), which also sets the CPU share (1,769 MB is one vCPU). It sits
+ * above the V8 heap limit plus the process's own memory, so a batch that outgrows the
+ * heap fails with V8's clear out-of-memory error rather than a sandbox kill.
+ */
+export const PROCESSOR_MEMORY_MB = 512;
+
+/**
+ * Old-space cap (MB). Without it V8 grows the heap well past the live set before a
+ * full collection (a batch of 10,000 messages peaked at 328 MB); with it V8 collects
+ * instead. The largest live set measured, that batch, is about 63 MB.
+ */
+export const PROCESSOR_MAX_OLD_SPACE_MB = 160;
+
+/**
+ * Semi-space (MB); the young generation is three of them. Set explicitly because once
+ * NODE_OPTIONS names a heap flag the Lambda runtime sets neither, and V8's default then
+ * depends on the machine's memory: the bench and Lambda would differ.
+ */
+export const PROCESSOR_MAX_SEMI_SPACE_MB = 8;
+
+/** The heap limit V8 derives from the two caps (old space plus three semi-spaces). */
+export const PROCESSOR_HEAP_LIMIT_MB = PROCESSOR_MAX_OLD_SPACE_MB + 3 * PROCESSOR_MAX_SEMI_SPACE_MB;
+
+/** Node flags of the deployed processor, in NODE_OPTIONS order; source maps as every function has them. */
+export const PROCESSOR_NODE_FLAGS: readonly string[] = [
+  '--enable-source-maps',
+  `--max-old-space-size=${PROCESSOR_MAX_OLD_SPACE_MB}`,
+  `--max-semi-space-size=${PROCESSOR_MAX_SEMI_SPACE_MB}`,
+];
+
+/** The processor's NODE_OPTIONS environment variable. */
+export const PROCESSOR_NODE_OPTIONS = PROCESSOR_NODE_FLAGS.join(' ');
