@@ -3,7 +3,7 @@
  * string too long is not "too many items", a number out of range is not a
  * malformed member. The pointer is RFC 6901 into the message.
  */
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { type FieldError, ProblemType, type ProblemTypeUri, pointer } from './problem.ts';
 
 export interface IssueProblem extends FieldError {

@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { SnsAlertPublisher } from '../adapters/alerts/sns-alert-publisher.ts';
 import { DynamoAlertStore } from '../adapters/dynamo/dynamo-alert-store.ts';
 import { DynamoDayProgressStore } from '../adapters/dynamo/dynamo-day-progress-store.ts';
@@ -16,7 +16,7 @@ import { DEFAULT_SETTLE_POLICY } from '../domain/kpi-rollup.ts';
 import { readEnv } from './env.ts';
 
 export function stateStores(source: Record<string, string | undefined>) {
-  const env = readEnv({ STATE_TABLE_NAME: z.string().min(3) }, source);
+  const env = readEnv({ STATE_TABLE_NAME: z.string().check(z.minLength(3)) }, source);
   const dynamo = new DynamoDBClient({});
   return {
     state: new DynamoStateStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
@@ -35,9 +35,9 @@ export function stateStores(source: Record<string, string | undefined>) {
 export function kpiRollupStore(source: Record<string, string | undefined>) {
   const env = readEnv(
     {
-      KPI_ROLLUP_TABLE: z.string().min(3).optional(),
-      KPI_ROLLUP_SINCE: z.coerce.number().int().nonnegative().optional(),
-      KPI_ROLLUP_MEMORY_RETENTION_HOURS: z.coerce.number().int().positive().optional(),
+      KPI_ROLLUP_TABLE: z.optional(z.string().check(z.minLength(3))),
+      KPI_ROLLUP_SINCE: z.optional(z.coerce.number().check(z.int(), z.nonnegative())),
+      KPI_ROLLUP_MEMORY_RETENTION_HOURS: z.optional(z.coerce.number().check(z.int(), z.positive())),
     },
     source,
   );
@@ -56,6 +56,6 @@ export function kpiRollupStore(source: Record<string, string | undefined>) {
 }
 
 export function alertPublisher(source: Record<string, string | undefined>) {
-  const env = readEnv({ ALERTS_TOPIC_ARN: z.string().startsWith('arn:') }, source);
+  const env = readEnv({ ALERTS_TOPIC_ARN: z.string().check(z.startsWith('arn:')) }, source);
   return new SnsAlertPublisher({ client: new SNSClient({}), topicArn: env.ALERTS_TOPIC_ARN });
 }

@@ -3,13 +3,17 @@
  * missing or malformed variable fails the cold start with a clear message,
  * never a request.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../domain/zod-english.ts';
 
 export class EnvironmentError extends Error {
   override readonly name = 'EnvironmentError';
 }
 
-export function readEnv<T extends z.ZodRawShape>(shape: T, source: Record<string, string | undefined>) {
+export function readEnv<T extends z.core.$ZodLooseShape>(
+  shape: T,
+  source: Record<string, string | undefined>,
+) {
   const result = z.object(shape).safeParse(source);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

@@ -1,6 +1,6 @@
 /** Lambda entry point of POST /v1/plants/{plantId}/telemetry (composition root). */
 import { SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { SqsTelemetryQueue } from '../adapters/sqs-telemetry-queue.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { makeIngestHandler } from '../handlers/ingest.ts';

@@ -5,7 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DynamoKpiRollupStore } from '../adapters/dynamo/dynamo-kpi-rollup-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { makeKpiRollupHandler } from '../handlers/kpi-rollup.ts';
@@ -13,7 +13,7 @@ import { readEnv } from './env.ts';
 import { metricsReader } from './metrics-stores.ts';
 import { observability } from './observability.ts';
 
-const env = readEnv({ KPI_ROLLUP_TABLE: z.string().min(3) }, process.env);
+const env = readEnv({ KPI_ROLLUP_TABLE: z.string().check(z.minLength(3)) }, process.env);
 const { log, count, instrument } = observability('kpi-rollup');
 
 let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;

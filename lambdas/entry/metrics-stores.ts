@@ -16,7 +16,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DynamoRecentTelemetryStore } from '../adapters/dynamo/dynamo-recent-telemetry-store.ts';
 import { AthenaQueryRunner } from '../adapters/lake/athena-query-runner.ts';
 import { FirehoseMetricsWriter } from '../adapters/lake/firehose-metrics-writer.ts';
@@ -30,9 +30,18 @@ import { DEFAULT_MAX_RAW_RANGES, readKpiCounterSlots } from '../app/kpi-counter-
 import type { KpiCounterSlots, KpiRollupReader } from '../domain/kpi-rollup.ts';
 import type { MetricsStore, StoredReading } from '../domain/ports.ts';
 import { kpiRollupStore, stateStores } from './aws-stores.ts';
-import { readEnv } from './env.ts';
+import { EnvironmentError, readEnv } from './env.ts';
 
 type Source = Record<string, string | undefined>;
+
+/**
+ * The store a Lambda bundle holds: lib/constructs/wte-function.ts defines it
+ * at bundling, so the other store's adapters and SDK clients stay out of the
+ * bundle. Undeclared when run from source (tests, local mode): then
+ * `METRICS_STORE` alone decides. Read only as `typeof` + compare, which
+ * esbuild folds to a constant.
+ */
+declare const __WTE_METRICS_STORE__: 'timestream' | 'lake';
 
 /** What every reader of the metrics store is given (query API, alert engine, widget, rollup). */
 export type MetricsReads = Pick<
@@ -57,22 +66,30 @@ const DAY_MS = 86_400_000;
 const LOOKBACK_MS = 7 * DAY_MS;
 /** The Timestream tables the stack binds (lib/constructs/data-access.ts). */
 const TIMESTREAM_ENV = {
-  TIMESTREAM_DATABASE: z.string().min(3),
-  TIMESTREAM_READINGS_TABLE: z.string().min(3),
-  TIMESTREAM_MOVEMENTS_TABLE: z.string().min(3),
+  TIMESTREAM_DATABASE: z.string().check(z.minLength(3)),
+  TIMESTREAM_READINGS_TABLE: z.string().check(z.minLength(3)),
+  TIMESTREAM_MOVEMENTS_TABLE: z.string().check(z.minLength(3)),
 };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function metricsStoreKind(source: Source): 'timestream' | 'lake' {
-  return readEnv({ METRICS_STORE: z.enum(['timestream', 'lake']).default('timestream') }, source)
-    .METRICS_STORE;
+  const kind = readEnv(
+    { METRICS_STORE: z._default(z.enum(['timestream', 'lake']), 'timestream') },
+    source,
+  ).METRICS_STORE;
+  if (typeof __WTE_METRICS_STORE__ !== 'undefined' && kind !== __WTE_METRICS_STORE__)
+    throw new EnvironmentError(
+      `invalid Lambda environment: METRICS_STORE is ${kind}, but this bundle holds the ${__WTE_METRICS_STORE__} store only`,
+    );
+  return kind;
 }
 
 /** The readers' view of the chosen store, with the KPI rollup when the function is bound to it. */
 export function metricsReader(source: Source, options: MetricsStoreOptions = {}): MetricsReads {
   const rollup = options.rollup ?? kpiRollupStore(source);
   const withRollup = { ...options, ...(rollup === undefined ? {} : { rollup }) };
-  return metricsStoreKind(source) === 'lake'
+  const kind = metricsStoreKind(source);
+  return (typeof __WTE_METRICS_STORE__ === 'undefined' ? kind : __WTE_METRICS_STORE__) === 'lake'
     ? lakeStore(source, withRollup).reads
     : timestreamReader(source, withRollup);
 }
@@ -105,10 +122,19 @@ export function metricsWriterAndReader(
   source: Source,
   options: MetricsStoreOptions = {},
 ): { writer: Pick<MetricsStore, 'writeReadings' | 'writeMovements'>; reads: MetricsReads } {
-  if (metricsStoreKind(source) === 'lake') {
-    const { store, reads } = lakeStore(source, options, { write: true });
-    return { writer: store, reads };
-  }
+  const kind = metricsStoreKind(source);
+  // A conditional, not an early return: esbuild drops the branch it folds away, not code after a return.
+  return (typeof __WTE_METRICS_STORE__ === 'undefined' ? kind : __WTE_METRICS_STORE__) === 'lake'
+    ? lakeWriterAndReader(source, options)
+    : timestreamWriterAndReader(source, options);
+}
+
+function lakeWriterAndReader(source: Source, options: MetricsStoreOptions) {
+  const { store, reads } = lakeStore(source, options, { write: true });
+  return { writer: store, reads };
+}
+
+function timestreamWriterAndReader(source: Source, options: MetricsStoreOptions) {
   const env = readEnv(TIMESTREAM_ENV, source);
   const writer = new TimestreamMetricsWriter({
     // Retries belong to the adapter (bounded, jittered, deadline-aware), so the SDK makes one attempt.
@@ -150,14 +176,17 @@ function lakeStore(
 ) {
   const env = readEnv(
     {
-      ATHENA_WORKGROUP: z.string().min(1),
-      LAKE_CATALOG: z.string().startsWith('s3tablescatalog/'),
-      LAKE_DATABASE: z.string().min(1),
-      RECENT_TELEMETRY_TABLE: z.string().min(3),
-      RECENT_TELEMETRY_HORIZON_DAYS: z.coerce.number().int().min(1).max(366).default(40),
-      RECENT_TELEMETRY_COMPLETE_SINCE: z.coerce.number().int().nonnegative().optional(),
+      ATHENA_WORKGROUP: z.string().check(z.minLength(1)),
+      LAKE_CATALOG: z.string().check(z.startsWith('s3tablescatalog/')),
+      LAKE_DATABASE: z.string().check(z.minLength(1)),
+      RECENT_TELEMETRY_TABLE: z.string().check(z.minLength(3)),
+      RECENT_TELEMETRY_HORIZON_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(366)), 40),
+      RECENT_TELEMETRY_COMPLETE_SINCE: z.optional(z.coerce.number().check(z.int(), z.nonnegative())),
       ...(mode.write
-        ? { LAKE_READINGS_STREAM: z.string().min(1), LAKE_MOVEMENTS_STREAM: z.string().min(1) }
+        ? {
+            LAKE_READINGS_STREAM: z.string().check(z.minLength(1)),
+            LAKE_MOVEMENTS_STREAM: z.string().check(z.minLength(1)),
+          }
         : {}),
     },
     source,

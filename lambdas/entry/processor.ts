@@ -1,7 +1,7 @@
 /** Lambda entry point of the telemetry queue processor (composition root). */
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import type { Context, SQSEvent } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { relayWithLease } from '../adapters/alerts/leased-relay.ts';
 import { IotRejectionPublisher } from '../adapters/iot-rejection-publisher.ts';
 import { systemClock } from '../adapters/system-clock.ts';
@@ -13,7 +13,7 @@ import { observability } from './observability.ts';
 
 const env = readEnv(
   {
-    STATE_TABLE_NAME: z.string().min(3),
+    STATE_TABLE_NAME: z.string().check(z.minLength(3)),
     IOT_DATA_ENDPOINT: z.url(),
   },
   process.env,

@@ -6,7 +6,7 @@
  * written before the rollup existed; scheduled events carry no `backfill`.
  */
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   backfillKpiSlots,
   type KpiRollupJobDeps,
@@ -25,21 +25,26 @@ export interface KpiRollupHandlerDeps extends Omit<KpiRollupJobDeps, 'remainingM
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
 
-const instant = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const parsed = parseTimestamp(value);
-  if (!parsed.ok) {
-    ctx.addIssue({ code: 'custom', message: parsed.reason });
-    return z.NEVER;
-  }
-  return parsed.epochMs;
-});
+const instant = z.pipe(
+  z.union([z.string(), z.number()]),
+  z.transform((value: string | number, ctx) => {
+    const parsed = parseTimestamp(value);
+    if (!parsed.ok) {
+      ctx.issues.push({ code: 'custom', message: parsed.reason, input: value });
+      return z.NEVER;
+    }
+    return parsed.epochMs;
+  }),
+);
 
 const BACKFILL = z.object({
   backfill: z
-    .object({ plantId: z.string().regex(PLANT_ID_PATTERN), from: instant, to: instant })
-    .refine((b) => b.to > b.from && b.to - b.from <= MAX_BACKFILL_DAYS * DAY_MS, {
-      message: `to must follow from by at most ${MAX_BACKFILL_DAYS} days`,
-    }),
+    .object({ plantId: z.string().check(z.regex(PLANT_ID_PATTERN)), from: instant, to: instant })
+    .check(
+      z.refine((b) => b.to > b.from && b.to - b.from <= MAX_BACKFILL_DAYS * DAY_MS, {
+        error: `to must follow from by at most ${MAX_BACKFILL_DAYS} days`,
+      }),
+    ),
 });
 
 /** The backfill an event asks for, if it asks for one; a malformed backfill request throws. */

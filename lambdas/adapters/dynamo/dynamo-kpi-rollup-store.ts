@@ -38,7 +38,7 @@ import {
   type QueryCommandOutput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   DEFAULT_SETTLE_POLICY,
   type KpiRollupReader,
@@ -123,12 +123,12 @@ export interface DynamoKpiRollupStoreProps {
   readonly pageSize?: number;
 }
 
-const NON_FINITE = z.enum(['Infinity', '-Infinity', 'NaN']).transform(Number);
+const NON_FINITE = z.pipe(z.enum(['Infinity', '-Infinity', 'NaN']), z.transform(Number));
 const NUMBER = z.union([z.number(), NON_FINITE]);
 const EDGE = z.tuple([z.number(), z.number()]);
 const SERIES = z.array(
   z.object({
-    l: z.string().min(1),
+    l: z.string().check(z.minLength(1)),
     m: z.enum(KPI_COUNTER_METRICS as [string, ...string[]]),
     f: EDGE,
     z: EDGE,

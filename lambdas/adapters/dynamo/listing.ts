@@ -11,7 +11,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Page } from '../../domain/ports.ts';
 import type { Item } from './attribute-values.ts';
 import { dynamoCall } from './dynamo-errors.ts';
@@ -115,7 +115,7 @@ export async function queryPage<T>(
   };
 }
 
-const cursorSchema = z.object({ pk: z.string(), sk: z.string(), ipk: z.string(), isk: z.string() }).strict();
+const cursorSchema = z.strictObject({ pk: z.string(), sk: z.string(), ipk: z.string(), isk: z.string() });
 
 function encodeCursor(item: Item, listing: Listing): string {
   const cursor: z.infer<typeof cursorSchema> = {

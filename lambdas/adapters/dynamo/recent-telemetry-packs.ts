@@ -21,7 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { canonicalUnitOf, isMetricName, METRICS, type MetricName } from '../../domain/catalog.ts';
 import { BASE_VERSION, type StoredMovement, type StoredReading } from '../../domain/ports.ts';
 import { DESTINATIONS, DIRECTIONS, MATERIALS, QUALITIES, type Quality } from '../../domain/telemetry.ts';
@@ -201,22 +201,22 @@ export function packMovements(movements: readonly StoredMovement[], maxPackBytes
   return packs;
 }
 
-const TS = z.number().int().min(0);
-const VERSION = z.number().int().min(BASE_VERSION);
+const TS = z.int().check(z.gte(0));
+const VERSION = z.int().check(z.gte(BASE_VERSION));
 const READINGS_PACK = z.object({
-  l: z.array(z.string().min(1)),
-  r: z.array(z.tuple([z.number().int().min(0), TS, z.number(), z.number().int().min(0).max(2), VERSION])),
+  l: z.array(z.string().check(z.minLength(1))),
+  r: z.array(z.tuple([z.int().check(z.gte(0)), TS, z.number(), z.int().check(z.gte(0), z.lte(2)), VERSION])),
 });
 const MOVEMENTS_PACK = z.object({
   r: z.array(
     z.tuple([
-      z.string().min(1),
+      z.string().check(z.minLength(1)),
       TS,
       z.enum(DIRECTIONS),
       z.number(),
       z.enum(MATERIALS),
-      z.enum(DESTINATIONS).nullable(),
-      z.string().nullable(),
+      z.nullable(z.enum(DESTINATIONS)),
+      z.nullable(z.string()),
       VERSION,
     ]),
   ),

@@ -5,7 +5,7 @@
  * rule's ratio or standard deviation may be that small); they are checked
  * here on the way in, so nothing unreadable is ever stored, and on the way out.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   ALERT_SEVERITIES,
   ALERT_STATES,
@@ -25,34 +25,34 @@ const TRANSITION_KINDS = [
 ] as const satisfies readonly TransitionKind[];
 
 /** Epoch ms; an integer, because it becomes part of a sort key. */
-const epochMs = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const epochMs = z.int().check(z.nonnegative(), z.lte(Number.MAX_SAFE_INTEGER));
 
 export const alertSchema = z.object({
-  alertId: z.string().min(1),
-  plantId: z.string().min(1),
+  alertId: z.string().check(z.minLength(1)),
+  plantId: z.string().check(z.minLength(1)),
   type: z.enum(ALERT_TYPES),
-  subject: z.string().min(1),
+  subject: z.string().check(z.minLength(1)),
   severity: z.enum(ALERT_SEVERITIES),
   state: z.enum(ALERT_STATES),
   openedAt: z.number(),
   updatedAt: epochMs,
-  acknowledgedAt: z.number().optional(),
-  acknowledgedBy: z.string().optional(),
-  resolvedAt: z.number().optional(),
-  lastRemindedAt: z.number().optional(),
+  acknowledgedAt: z.optional(z.number()),
+  acknowledgedBy: z.optional(z.string()),
+  resolvedAt: z.optional(z.number()),
+  lastRemindedAt: z.optional(z.number()),
   window: z.object({ start: z.number(), end: z.number() }),
   value: z.number(),
   threshold: z.number(),
   message: z.string(),
-  sequence: z.number().int().positive(),
-}) satisfies z.ZodType<Alert>;
+  sequence: z.int().check(z.positive()),
+}) satisfies z.ZodMiniType<Alert>;
 
 export const transitionSchema = z.object({
-  transitionId: z.string().min(1),
+  transitionId: z.string().check(z.minLength(1)),
   kind: z.enum(TRANSITION_KINDS),
   subject: z.string(),
   alert: alertSchema,
-}) satisfies z.ZodType<AlertTransition>;
+}) satisfies z.ZodMiniType<AlertTransition>;
 
 const outboxEntrySchema = z.object({
   transitionId: z.string(),
@@ -64,7 +64,7 @@ export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
 
 const headSchema = z.object({
   alert: jsonOf(alertSchema),
-  outbox: z.array(outboxEntrySchema).default([]),
+  outbox: z._default(z.array(outboxEntrySchema), []),
 });
 export type StoredHead = z.infer<typeof headSchema>;
 
@@ -77,7 +77,7 @@ const decodeRecord = decoder('alert', recordSchema);
 export const decodeAlertRecord = (data: unknown): Alert => decodeRecord(data).alert;
 
 /** A value the store refuses to write: it could not read it back. */
-export function checkedForStore<T>(what: string, schema: z.ZodType<T>, value: T): T {
+export function checkedForStore<T>(what: string, schema: z.ZodMiniType<T>, value: T): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw new RangeError(`${what} cannot be stored: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });

@@ -5,7 +5,7 @@
  * Key attributes and bookkeeping (pk, sk, gsi*, entity, fingerprint) are
  * stripped by the object schemas.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isMetricName, type MetricName } from '../../domain/catalog.ts';
 import type { PlantConfig } from '../../domain/plant.ts';
 import type { GatewayToken, QuarantineEntry, StoredMovement, StoredReading } from '../../domain/ports.ts';
@@ -37,8 +37,8 @@ const plantSchema = z.object({
   combustionMinTempC: z.number(),
   combustionOnDelayMinutes: z.number(),
   staleAfterMinutes: z.number(),
-  dayCompleteAfterMinutes: z.number().optional(),
-}) satisfies z.ZodType<PlantConfig>;
+  dayCompleteAfterMinutes: z.optional(z.number()),
+}) satisfies z.ZodMiniType<PlantConfig>;
 
 const movementSchema = z.object({
   plantId: z.string(),
@@ -47,11 +47,11 @@ const movementSchema = z.object({
   direction: z.enum(DIRECTIONS),
   netTonnes: z.number(),
   material: z.enum(MATERIALS),
-  destination: z.enum(DESTINATIONS).optional(),
-  operationCode: z.string().optional(),
+  destination: z.optional(z.enum(DESTINATIONS)),
+  operationCode: z.optional(z.string()),
   correction: z.boolean(),
   version: z.number(),
-}) satisfies z.ZodType<StoredMovement>;
+}) satisfies z.ZodMiniType<StoredMovement>;
 
 const readingSchema = z.object({
   plantId: z.string(),
@@ -64,7 +64,7 @@ const readingSchema = z.object({
   quality: z.enum(QUALITIES),
   correction: z.boolean(),
   version: z.number(),
-}) satisfies z.ZodType<StoredReading>;
+}) satisfies z.ZodMiniType<StoredReading>;
 
 const tokenSchema = z.object({
   tokenId: z.string(),
@@ -72,9 +72,9 @@ const tokenSchema = z.object({
   plants: z.array(z.string()),
   secretHash: z.string(),
   createdAt: z.number(),
-  revokedAt: z.number().optional(),
-  label: z.string().optional(),
-}) satisfies z.ZodType<GatewayToken>;
+  revokedAt: z.optional(z.number()),
+  label: z.optional(z.string()),
+}) satisfies z.ZodMiniType<GatewayToken>;
 
 const quarantineCommon = {
   quarantineId: z.string(),
@@ -87,18 +87,19 @@ const quarantineCommon = {
 };
 
 /** A JSON text holding a value of `schema`. */
-export function jsonOf<T>(schema: z.ZodType<T>) {
-  return z
-    .string()
-    .transform((text, ctx): unknown => {
+export function jsonOf<T>(schema: z.ZodMiniType<T>) {
+  const parsed = z.pipe(
+    z.string(),
+    z.transform((text: string, ctx): unknown => {
       try {
         return JSON.parse(text);
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+        ctx.issues.push({ code: 'custom', message: 'is not JSON', input: text });
         return z.NEVER;
       }
-    })
-    .pipe(schema);
+    }),
+  );
+  return z.pipe(parsed, schema);
 }
 
 // The quarantined item is kept as JSON text: a refused reading may hold a number
@@ -106,10 +107,10 @@ export function jsonOf<T>(schema: z.ZodType<T>) {
 const quarantineSchema = z.discriminatedUnion('itemKind', [
   z.object({ ...quarantineCommon, itemKind: z.literal('reading'), item: jsonOf(readingSchema) }),
   z.object({ ...quarantineCommon, itemKind: z.literal('movement'), item: jsonOf(movementSchema) }),
-]) satisfies z.ZodType<QuarantineEntry>;
+]) satisfies z.ZodMiniType<QuarantineEntry>;
 
 /** Checks stored data against `schema`; a mismatch is a `StoredItemError` naming `what`. */
-export function decoder<T>(what: string, schema: z.ZodType<T>): (data: unknown) => T {
+export function decoder<T>(what: string, schema: z.ZodMiniType<T>): (data: unknown) => T {
   return (data) => {
     const parsed = schema.safeParse(data);
     if (parsed.success) return parsed.data;
