@@ -9,7 +9,7 @@ export const GOALS = {
   callsVsNaive: 50,
   iotRuleVsOurs: 3.5,
   oursVsFloor: 1.15,
-  bundleBytes: 300 * 1024,
+  bundleOverBaselineBytes: 150 * 1024,
   initVsBaseline: 1.3,
   peakRssMB: 256,
   localReadingsPerSec: 5_000,
@@ -20,6 +20,9 @@ const fixed = (value: number, digits = 1) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const whole = (value: number) => Math.round(value).toLocaleString('en-US');
 const kib = (bytes: number) => `${fixed(bytes / 1024, 0)} KiB`;
+
+/** `processor (lake)` as `processor-lake`: goal ids stay free of spaces. */
+const goalName = (bundle: string) => bundle.replace(/ \((\w+)\)$/, '-$1');
 
 export function goalsOf(s: Sections): Goal[] {
   const goals: Goal[] = [];
@@ -58,15 +61,16 @@ export function goalsOf(s: Sections): Goal[] {
     );
   }
   for (const b of s.bundles ?? []) {
+    const over = b.bytes - b.baselineBytes;
     add(
-      `bundles.${b.name}.bytes`,
-      `${b.name} bundle size`,
-      `<= ${kib(GOALS.bundleBytes)}`,
-      kib(b.bytes),
-      b.bytes <= GOALS.bundleBytes,
+      `bundles.${goalName(b.name)}.overBaseline`,
+      `${b.name} bundle over its SDK-only baseline`,
+      `<= ${kib(GOALS.bundleOverBaselineBytes)}`,
+      kib(over),
+      over <= GOALS.bundleOverBaselineBytes,
     );
     add(
-      `bundles.${b.name}.init`,
+      `bundles.${goalName(b.name)}.init`,
       `${b.name} init over its SDK-only baseline`,
       `<= ${GOALS.initVsBaseline}x`,
       `${fixed(b.initVsBaseline, 2)}x`,
@@ -182,7 +186,12 @@ export function formatResults(r: BenchResults): string {
     );
   }
   for (const b of r.bundles ?? []) {
-    rows.push(single(`bundle ${b.name}: size (gzip)`, `${kib(b.bytes)} (${kib(b.gzipBytes)})`));
+    rows.push(
+      single(
+        `bundle ${b.name}: size (gzip), over baseline`,
+        `${kib(b.bytes)} (${kib(b.gzipBytes)}), ${kib(b.bytes - b.baselineBytes)}`,
+      ),
+    );
     rows.push(spreadRow(`  init ms`, b.initSpread, (v) => fixed(v)));
     rows.push(
       spreadRow(`  baseline init ms (${b.sdkClients.length} SDK clients)`, b.baselineInitSpread, (v) =>

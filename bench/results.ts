@@ -59,7 +59,10 @@ export interface BundleResult {
   readonly baselineInitSpread: Spread;
   readonly gzipBytes: number;
   readonly sourceMapBytes: number;
+  /** The SDK-only baseline: the same clients (those with code in the bundle), imported and constructed. */
   readonly baselineBytes: number;
+  /** bytes - baselineBytes, the goal's figure (bench/bundles.ts). */
+  readonly overBaselineBytes?: number;
   readonly sdkClients: readonly string[];
   readonly topPackages: ReadonlyArray<{ readonly name: string; readonly bytes: number }>;
 }
@@ -159,7 +162,7 @@ const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   memory: ['batchMessages', 'peakRssMB'],
   local: ['readingsPerSec', 'p99IngestToQueryableMs', 'concurrency'],
 };
-const BUNDLE_FIELDS = ['bytes', 'initMs', 'baselineInitMs'] as const;
+const BUNDLE_FIELDS = ['bytes', 'baselineBytes', 'initMs', 'baselineInitMs'] as const;
 const STORE_FIELDS = [
   'lake',
   'lakeIceberg',
