@@ -6,12 +6,12 @@
  */
 import type { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import type { WriteRecordsBody } from '../lambdas/adapters/timestream/records.ts';
-import { movementFingerprint, movementKey } from '../lambdas/domain/identity.ts';
+import { movementKey } from '../lambdas/domain/identity.ts';
 import type { KpiSlotMarker, TouchedSlots } from '../lambdas/domain/kpi-rollup.ts';
 import type { PlantConfig } from '../lambdas/domain/plant.ts';
 import type {
   GatewayToken,
-  LedgerOutcome,
+  LedgerResult,
   Page,
   QuarantineEntry,
   RejectionNotice,
@@ -19,6 +19,7 @@ import type {
   StateStore,
   StoredMovement,
 } from '../lambdas/domain/ports.ts';
+import { judgeTicket } from '../lambdas/domain/ticket-ledger.ts';
 
 export class MemoryStateStore implements StateStore {
   readonly plants = new Map<string, PlantConfig>();
@@ -41,24 +42,14 @@ export class MemoryStateStore implements StateStore {
     return [...this.plants.values()];
   }
 
-  /** The ledger rules of the DynamoDB store: only a higher-version correction replaces a ticket. */
-  async recordMovement(movement: StoredMovement): Promise<LedgerOutcome> {
-    const key = movementKey(movement);
-    const current = this.tickets.get(key);
-    if (current === undefined) {
-      this.tickets.set(key, movement);
-      return { outcome: 'stored', movement };
-    }
-    const same = movementFingerprint(current) === movementFingerprint(movement);
-    if (movement.correction && movement.version > current.version) {
-      this.tickets.set(key, movement);
-      return same
-        ? { outcome: 'unchanged', movement }
-        : { outcome: 'corrected', movement, previous: current };
-    }
-    if (same) return { outcome: 'unchanged', movement };
-    if (movement.correction) return { outcome: 'superseded', movement, current };
-    return { outcome: 'conflict', movement, current };
+  /** The rule every ledger applies (domain/ticket-ledger.ts), over a map. */
+  async recordMovements(movements: readonly StoredMovement[]): Promise<LedgerResult[]> {
+    return movements.map((movement) => {
+      const key = movementKey(movement);
+      const decision = judgeTicket(movement, this.tickets.get(key));
+      if (decision.write) this.tickets.set(key, movement);
+      return decision.outcome;
+    });
   }
 
   async putToken(token: GatewayToken): Promise<void> {

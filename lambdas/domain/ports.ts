@@ -125,6 +125,15 @@ export type LedgerOutcome =
   /** Different content without `correction`: refused, the stored one stays. */
   | { readonly outcome: 'conflict'; readonly movement: StoredMovement; readonly current: StoredMovement };
 
+/** A ticket of a batch the ledger could not record this time; its message is retried. */
+export interface LedgerFailure {
+  readonly outcome: 'failed';
+  readonly movement: StoredMovement;
+  readonly error: unknown;
+}
+
+export type LedgerResult = LedgerOutcome | LedgerFailure;
+
 /** A gateway token as stored: never the secret itself, only its hash. */
 export interface GatewayToken {
   readonly tokenId: string;
@@ -161,15 +170,29 @@ export interface Page<T> {
 }
 
 /** Plant state store (DynamoDB on AWS, dynalite locally). */
-export interface StateStore {
+/**
+ * The weighbridge ticket ledger, by (plantId, ticketId); the rule is
+ * ticket-ledger.ts. On AWS it lives in the state table, locally beside the
+ * movements in DuckDB (docs/ticket-ledger.md).
+ */
+export interface TicketLedger {
+  /**
+   * Records the tickets of a batch: items of one identity apply one after
+   * another in the order given, others in any order. Results come back in
+   * the items' order; a ticket the store could not record this time (a
+   * throttle) is `failed`, and so is every later item of its identity, so
+   * only the messages that carry them are retried. Idempotent: a redelivered
+   * batch changes nothing.
+   */
+  recordMovements(movements: readonly StoredMovement[]): Promise<LedgerResult[]>;
+}
+
+export interface StateStore extends TicketLedger {
   getPlant(plantId: string): Promise<PlantConfig | undefined>;
   putPlant(config: PlantConfig): Promise<void>;
   /** Stores `config` unless the plant is already registered; `true` when it was new. Idempotent. */
   registerPlant(config: PlantConfig): Promise<boolean>;
   listPlants(): Promise<PlantConfig[]>;
-
-  /** Records a ticket by (plantId, ticketId) with conditional writes; see `LedgerOutcome`. */
-  recordMovement(movement: StoredMovement): Promise<LedgerOutcome>;
 
   putToken(token: GatewayToken): Promise<void>;
   getToken(tokenId: string): Promise<GatewayToken | undefined>;

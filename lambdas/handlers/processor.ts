@@ -16,6 +16,7 @@ import { type KpiSlotMarker, touchedKpiSlots } from '../domain/kpi-rollup.ts';
 import { defaultPlantConfig } from '../domain/plant.ts';
 import {
   BASE_VERSION,
+  type LedgerResult,
   type MetricsStore,
   type QuarantineEntry,
   type RejectionPublisher,
@@ -23,6 +24,7 @@ import {
   type StoredMovement,
   type StoredReading,
   type StoreRejection,
+  type TicketLedger,
   UnavailableError,
 } from '../domain/ports.ts';
 import { ProblemType, type ProblemTypeUri, pointer } from '../domain/problem.ts';
@@ -32,6 +34,8 @@ import type { Reading, TelemetryMessage } from '../domain/telemetry.ts';
 export interface ProcessorDeps {
   readonly metrics: Pick<MetricsStore, 'writeReadings' | 'writeMovements'>;
   readonly state: StateStore;
+  /** Where the ticket ledger lives when not in the state store (local mode: DuckDB). @default state */
+  readonly ledger?: TicketLedger;
   readonly rejections: RejectionPublisher;
   /** Stop taking new messages when less than this remains before the Lambda deadline (default 5 s). */
   readonly deadlineMarginMs?: number;
@@ -170,6 +174,7 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
   const log = deps.log ?? (() => {});
   const margin = deps.deadlineMarginMs ?? 5_000;
   const count = deps.count ?? (() => {});
+  const ledger = deps.ledger ?? deps.state;
   /** Plants known to be registered, so a warm processor asks once per plant. */
   const registered = new Set<string>();
 
@@ -302,26 +307,38 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
   async function processChunk(works: Work[]): Promise<void> {
     await registerPlants(works);
 
-    // Weighbridge tickets: the ledger decides stored, unchanged, corrected, superseded or conflict.
-    for (const work of works) {
-      try {
-        for (const [index, movement] of work.message.movements.entries()) {
-          const stored = { ...movement, version: versionOf(movement.correction, work.envelope.receivedAt) };
-          const outcome = await deps.state.recordMovement(stored);
-          if (outcome.outcome === 'conflict') {
-            work.quarantine.push(
-              entry(work, 'movement', index, stored, ProblemType.conflict, conflictReason(outcome.current)),
-            );
-          } else if (outcome.outcome !== 'superseded') {
-            work.movements.push(outcome.movement);
-          }
-        }
-      } catch (error) {
-        if (!(error instanceof UnavailableError))
-          log('error', 'ledger write failed', { error: String(error) });
-        work.failed = true;
-      }
+    // Weighbridge tickets: the ledger decides stored, unchanged, corrected, superseded or conflict,
+    // for the whole chunk in one call (a batch of 25 messages may carry 12,500 tickets).
+    const tickets = works.flatMap((work) =>
+      work.message.movements.map((movement, index) => ({
+        work,
+        index,
+        stored: { ...movement, version: versionOf(movement.correction, work.envelope.receivedAt) },
+      })),
+    );
+    let results: LedgerResult[];
+    try {
+      results = await ledger.recordMovements(tickets.map((t) => t.stored));
+    } catch (error) {
+      results = tickets.map((t) => ({ outcome: 'failed', movement: t.stored, error }));
     }
+    let failure: unknown;
+    tickets.forEach(({ work, index, stored }, i) => {
+      const result = results[i] as LedgerResult;
+      if (result.outcome === 'failed') {
+        // Its message is retried; tickets already recorded are unchanged on the redelivery.
+        failure ??= result.error;
+        work.failed = true;
+      } else if (result.outcome === 'conflict') {
+        work.quarantine.push(
+          entry(work, 'movement', index, stored, ProblemType.conflict, conflictReason(result.current)),
+        );
+      } else if (result.outcome !== 'superseded') {
+        work.movements.push(result.movement);
+      }
+    });
+    if (failure !== undefined && !(failure instanceof UnavailableError))
+      log('error', 'ledger write failed', { error: String(failure) });
 
     const live = works.filter((w) => !w.failed);
     try {

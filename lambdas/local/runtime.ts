@@ -209,6 +209,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     const processBatch = makeProcessorHandler({
       metrics,
       state,
+      ledger: metrics,
       alerts: engine,
       rejections: mqtt,
       log,

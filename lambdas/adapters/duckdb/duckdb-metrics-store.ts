@@ -7,16 +7,14 @@
  * ingestion window (at most 15 minutes ahead of the clock; no retention limit
  * by default, because local mode keeps everything).
  *
- * One connection serves every call, one call at a time, so a call's
- * transaction never interleaves with another's. Batches go through the
- * appender into per-connection staging tables: a fixed number of statements
- * per call (about 170 ms for 10,000 readings), not one per row.
+ * One connection serves every call (the ticket ledger's too), one call at a
+ * time, so transactions never interleave. Batches go through the appender
+ * into per-connection staging tables: a fixed number of statements per call.
  *
  * Reads run the SQL the lake reader runs on Athena (../metrics-sql.ts,
- * without the lake's `day` predicate), so both stores answer one question
- * with one text. Tables hold one row per identity here, so the builder's
- * version resolution changes nothing locally. readLastBefore has no look
- * back locally: local mode keeps everything and the file is small.
+ * without the lake's `day` predicate). Tables hold one row per identity here,
+ * so the builder's version resolution changes nothing locally; readLastBefore
+ * has no look back (local mode keeps everything).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -25,11 +23,13 @@ import type { MetricName } from '../../domain/catalog.ts';
 import { movementFingerprint, movementKey, readingFingerprint, readingKey } from '../../domain/identity.ts';
 import {
   type Clock,
+  type LedgerResult,
   type MetricsStore,
   type SeriesQuery,
   type StoredMovement,
   type StoredReading,
   type StoreRejection,
+  type TicketLedger,
   UnavailableError,
   type WriteResult,
 } from '../../domain/ports.ts';
@@ -39,6 +39,8 @@ import type { SqlRow, SqlRunner } from '../sql-runner.ts';
 import { type ItemRefusal, itemChecks } from '../stored-item-checks.ts';
 import { systemClock } from '../system-clock.ts';
 import { DuckDbSqlRunner } from './duckdb-sql-runner.ts';
+import { appendMovementRow, stage } from './duckdb-staging.ts';
+import { openTicketLedger, recordTickets } from './duckdb-ticket-ledger.ts';
 import {
   conflictReason,
   DEFAULT_FUTURE_TOLERANCE_MS,
@@ -140,7 +142,7 @@ interface VersionedTable<T extends Versioned> {
   fromRow(row: Row): T;
 }
 
-export class DuckDbMetricsStore implements MetricsStore {
+export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
   private tail: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private readonly clock: Clock;
@@ -202,18 +204,7 @@ export class DuckDbMetricsStore implements MetricsStore {
         a.appendVarchar(m.plantId);
         a.appendVarchar(m.ticketId);
       },
-      appendRow: (a, m) => {
-        a.appendVarchar(m.plantId);
-        a.appendVarchar(m.ticketId);
-        a.appendBigInt(BigInt(m.ts));
-        a.appendVarchar(m.direction);
-        a.appendDouble(storedDouble(m.netTonnes));
-        a.appendVarchar(m.material);
-        appendOptional(a, m.destination);
-        appendOptional(a, m.operationCode);
-        a.appendBigInt(BigInt(m.version));
-        a.appendVarchar(movementFingerprint(m));
-      },
+      appendRow: appendMovementRow,
       fromRow: movementOfRow,
     };
   }
@@ -232,6 +223,7 @@ export class DuckDbMetricsStore implements MetricsStore {
       });
       connection = await instance.connect();
       for (const statement of SCHEMA) await connection.run(statement);
+      await openTicketLedger(connection);
       return new DuckDbMetricsStore(instance, connection, props);
     } catch (error) {
       connection?.closeSync();
@@ -255,6 +247,11 @@ export class DuckDbMetricsStore implements MetricsStore {
 
   writeMovements(movements: readonly StoredMovement[]): Promise<WriteResult<StoredMovement>> {
     return this.writeVersioned(movements, this.movementTable);
+  }
+
+  /** Local mode's ticket ledger (duckdb-ticket-ledger.ts), in this file and in this store's queue. */
+  recordMovements(movements: readonly StoredMovement[]): Promise<LedgerResult[]> {
+    return this.serialized('record tickets', () => recordTickets(this.connection, movements));
   }
 
   /** Invalid arguments (NaN times, text with NUL) throw `RangeError` before any query. */
@@ -301,7 +298,7 @@ export class DuckDbMetricsStore implements MetricsStore {
       await this.connection.run('BEGIN TRANSACTION');
       try {
         const keys = new Map(versions.map((v) => [v.key, v.item]));
-        await this.stage(table.keysTable, keys.values(), table.appendKey);
+        await stage(this.connection, table.keysTable, keys.values(), table.appendKey);
         const existing = await this.connection.runAndReadAll(table.existingSql);
         const current = new Map<string, { version: number; fingerprint: string }>();
         for (const row of existing.getRowObjectsJS()) {
@@ -328,7 +325,7 @@ export class DuckDbMetricsStore implements MetricsStore {
         }
 
         if (changed.size > 0) {
-          await this.stage(table.rowsTable, changed.values(), table.appendRow);
+          await stage(this.connection, table.rowsTable, changed.values(), table.appendRow);
           await this.connection.run(table.upsertSql);
         }
         await this.connection.run('COMMIT');
@@ -338,24 +335,6 @@ export class DuckDbMetricsStore implements MetricsStore {
         throw error;
       }
     });
-  }
-
-  /** Replaces the rows of a staging table (inside the caller's transaction). */
-  private async stage<T>(
-    tableName: string,
-    items: Iterable<T>,
-    append: (appender: DuckDBAppender, item: T) => void,
-  ): Promise<void> {
-    await this.connection.run(`DELETE FROM ${tableName}`);
-    const appender = await this.connection.createAppender(tableName, 'main', 'temp');
-    try {
-      for (const item of items) {
-        append(appender, item);
-        appender.endRow();
-      }
-    } finally {
-      appender.closeSync();
-    }
   }
 
   private read<T>(sql: string, fromRow: (row: SqlRow) => T): Promise<T[]> {
@@ -388,8 +367,3 @@ function checkProps(props: DuckDbMetricsStoreProps): void {
 }
 
 const { checkReading, checkMovement } = itemChecks();
-
-function appendOptional(appender: DuckDBAppender, value: string | undefined): void {
-  if (value === undefined) appender.appendNull();
-  else appender.appendVarchar(value);
-}

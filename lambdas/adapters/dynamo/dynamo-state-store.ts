@@ -26,17 +26,19 @@
  * after a write may miss it for a moment; point reads are strongly consistent.
  */
 import { DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { movementFingerprint } from '../../domain/identity.ts';
+import { movementFingerprint, movementKey } from '../../domain/identity.ts';
 import type { PlantConfig } from '../../domain/plant.ts';
 import {
   type GatewayToken,
   type LedgerOutcome,
+  type LedgerResult,
   type Page,
   type QuarantineEntry,
   type StateStore,
   type StoredMovement,
   UnavailableError,
 } from '../../domain/ports.ts';
+import { judgeTicket } from '../../domain/ticket-ledger.ts';
 import { mapLimited } from '../map-limited.ts';
 import { fromItem, type Item, toItem } from './attribute-values.ts';
 import { dynamoCall, isConditionalCheckFailed } from './dynamo-errors.ts';
@@ -51,6 +53,8 @@ export { StoredItemError } from './stored-items.ts';
 
 /** Races on one ticket resolve within two rounds; more means something is wrong, so give up and retry later. */
 const MAX_LEDGER_ATTEMPTS = 4;
+/** Tickets written at once per recordMovements call (a batch of 25 messages may carry 12,500). */
+const LEDGER_CONCURRENCY = 16;
 /** Parallel conditional puts per putQuarantine call. */
 const QUARANTINE_CONCURRENCY = 8;
 /** The largest quarantine page; a cursor continues past it. */
@@ -114,6 +118,40 @@ export class DynamoStateStore extends StateTableStore implements StateStore {
 
   // Movement ledger
 
+  /**
+   * Distinct tickets go to the table LEDGER_CONCURRENCY at a time; the items
+   * of one ticket one after another, in the order given.
+   */
+  async recordMovements(movements: readonly StoredMovement[]): Promise<LedgerResult[]> {
+    const byTicket = new Map<string, number[]>();
+    movements.forEach((m, index) => {
+      const id = movementKey(m);
+      const indexes = byTicket.get(id);
+      if (indexes) indexes.push(index);
+      else byTicket.set(id, [index]);
+    });
+    const results = new Array<LedgerResult>(movements.length);
+    await mapLimited([...byTicket.values()], LEDGER_CONCURRENCY, async (indexes) => {
+      let failure: unknown;
+      for (const index of indexes) {
+        const movement = movements[index] as StoredMovement;
+        if (failure !== undefined) {
+          // A later item of a ticket that failed would apply out of order: it waits for the retry too.
+          results[index] = { outcome: 'failed', movement, error: failure };
+          continue;
+        }
+        try {
+          results[index] = await this.recordMovement(movement);
+        } catch (error) {
+          failure = error;
+          results[index] = { outcome: 'failed', movement, error };
+        }
+      }
+    });
+    return results;
+  }
+
+  /** One ticket, with a conditional write; `judgeTicket` decides when the condition fails. */
   async recordMovement(movement: StoredMovement): Promise<LedgerOutcome> {
     const fingerprint = movementFingerprint(movement);
     const item: Item = {
@@ -152,9 +190,9 @@ export class DynamoStateStore extends StateTableStore implements StateStore {
         // Someone stored this ticket first (or a newer correction of it): decide against what is there.
         const stored = await this.get('recordMovement', ticketKey(movement));
         if (stored === undefined) continue;
-        const current = decodeMovement(fromItem(stored));
-        const outcome = judgeRefused(movement, fingerprint, current);
-        if (outcome) return outcome;
+        // The rule says write: the stored ticket changed between the refusal and the read.
+        const decision = judgeTicket(movement, decodeMovement(fromItem(stored)));
+        if (!decision.write) return decision.outcome;
         continue;
       }
       if (previous === undefined || Object.keys(previous).length === 0) {
@@ -321,23 +359,6 @@ export class DynamoStateStore extends StateTableStore implements StateStore {
     } while (start);
     return items;
   }
-}
-
-/**
- * After a refused write: the outcome, or `undefined` when the stored ticket
- * changed between the refusal and the read and the write is worth another try.
- */
-function judgeRefused(
-  movement: StoredMovement,
-  fingerprint: string,
-  current: StoredMovement,
-): LedgerOutcome | undefined {
-  if (movement.correction && movement.version > current.version) return undefined;
-  if (movementFingerprint(current) === fingerprint) return { outcome: 'unchanged', movement: current };
-  // An older version arriving late, be it an earlier correction or the original itself:
-  // at-least-once delivery makes this routine, not a conflict.
-  if (movement.version < current.version) return { outcome: 'superseded', movement, current };
-  return { outcome: 'conflict', movement, current };
 }
 
 /** Epoch ms, zero-padded so that string order is time order. */

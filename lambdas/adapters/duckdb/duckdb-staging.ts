@@ -1,0 +1,40 @@
+/** Appender helpers shared by the DuckDB store and the ticket ledger. */
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { movementFingerprint } from '../../domain/identity.ts';
+import type { StoredMovement } from '../../domain/ports.ts';
+import { storedDouble } from '../metrics-rows.ts';
+
+/** A movement as a row of the movements table (and of the ledger, which has its columns). */
+export function appendMovementRow(a: DuckDBAppender, m: StoredMovement): void {
+  a.appendVarchar(m.plantId);
+  a.appendVarchar(m.ticketId);
+  a.appendBigInt(BigInt(m.ts));
+  a.appendVarchar(m.direction);
+  a.appendDouble(storedDouble(m.netTonnes));
+  a.appendVarchar(m.material);
+  if (m.destination === undefined) a.appendNull();
+  else a.appendVarchar(m.destination);
+  if (m.operationCode === undefined) a.appendNull();
+  else a.appendVarchar(m.operationCode);
+  a.appendBigInt(BigInt(m.version));
+  a.appendVarchar(movementFingerprint(m));
+}
+
+/** Replaces the rows of a staging table (inside the caller's transaction) through the appender. */
+export async function stage<T>(
+  connection: DuckDBConnection,
+  table: string,
+  items: Iterable<T>,
+  append: (appender: DuckDBAppender, item: T) => void,
+): Promise<void> {
+  await connection.run(`DELETE FROM ${table}`);
+  const appender = await connection.createAppender(table, 'main', 'temp');
+  try {
+    for (const item of items) {
+      append(appender, item);
+      appender.endRow();
+    }
+  } finally {
+    appender.closeSync();
+  }
+}
