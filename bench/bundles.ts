@@ -8,8 +8,14 @@
  *   `esbuild --bundle <entry> --target=node22 --platform=node --format=esm
  *   --minify --sourcemap --sources-content=false --main-fields=module,main
  *   --banner:js=<require shim>`, nothing external (the SDK is bundled).
- * - The SDK clients of a bundle are the `@aws-sdk/client-*` packages in its
- *   esbuild metafile; the baseline is built with the same options.
+ * - A function bound to the metrics store is bundled once per store, with
+ *   the `define` lib/constructs/wte-function.ts sets for `metricsStore`
+ *   (`processor` holds Timestream, the default; `processor (lake)` the lake).
+ * - The SDK clients of a bundle are the `@aws-sdk/client-*` packages with
+ *   code in its output (a client imported but tree-shaken away is not in
+ *   its baseline); the baseline is built with the same options.
+ * - No bench, simulator or local-mode module may be in a bundle
+ *   (`foreignModules`, checked here and by test/bench/bundle-contents.test.ts).
  * - Init: `await import(bundle)` timed inside a fresh node process with the
  *   environment the function gets (every variable its entry reads, with
  *   plausible values) and NODE_OPTIONS=--enable-source-maps as the stack
@@ -41,13 +47,32 @@ export const CDK_BUNDLING = {
   logLevel: 'warning',
 } as const;
 
+/** What a Lambda bundle must never hold: bench, simulator and local-mode code and their engines. */
+const FOREIGN_MODULES = [
+  /^bench\//,
+  /^lambdas\/sim\//,
+  /^lambdas\/local\//,
+  /node_modules\/(@duckdb\/|dynalite\/|aedes\/|mqtt\/)/,
+];
+
+export const METRICS_STORES = ['timestream', 'lake'] as const;
+export type MetricsStoreKind = (typeof METRICS_STORES)[number];
+
 export interface BundleFigures {
+  /** The entry, with ` (lake)` for the lake's bundle of a function bound to the metrics store. */
   readonly name: string;
+  readonly entry: string;
+  /** The metrics store the bundle holds; undefined for functions not bound to one. */
+  readonly metricsStore?: MetricsStoreKind;
   readonly bytes: number;
   readonly gzipBytes: number;
   readonly sourceMapBytes: number;
   readonly sdkClients: readonly string[];
   readonly baselineBytes: number;
+  /** bytes - baselineBytes: what our code and its dependencies add to the SDK clients. */
+  readonly overBaselineBytes: number;
+  /** Modules of FOREIGN_MODULES found in the bundle (none expected). */
+  readonly foreignModules: readonly string[];
   /** Median import time, ms. */
   readonly initMs: number;
   readonly baselineInitMs: number;
@@ -94,18 +119,39 @@ export async function lambdaEnvironment(): Promise<Record<string, string>> {
             : `wte-${name.toLowerCase().replaceAll('_', '-')}`;
     }
   }
-  // A choice, not a name: the default store (the lake's functions are the same bundles).
+  // The lake's catalog is named by its prefix (lambdas/entry/metrics-stores.ts checks it).
+  env.LAKE_CATALOG = 's3tablescatalog/wte-bench';
+  // A choice, not a name: the default store (runBundleBench sets the lake's for its bundles).
   env.METRICS_STORE = 'timestream';
   return env;
 }
 
+/** Inputs with code in the output (metafile.inputs also lists what tree shaking removed). */
+function usedInputs(metafile: Metafile): string[] {
+  return Object.values(metafile.outputs).flatMap((output) =>
+    Object.entries(output.inputs)
+      .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+      .map(([input]) => input),
+  );
+}
+
 function sdkClientsOf(metafile: Metafile): string[] {
   const clients = new Set<string>();
-  for (const input of Object.keys(metafile.inputs)) {
+  for (const input of usedInputs(metafile)) {
     const match = /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//.exec(input);
     if (match) clients.add(`@aws-sdk/${match[1]}`);
   }
   return [...clients].sort();
+}
+
+/** Bench, simulator or local-mode modules (and their engines) with code in a bundle. */
+export function foreignModules(metafile: Metafile): string[] {
+  return usedInputs(metafile).filter((input) => FOREIGN_MODULES.some((pattern) => pattern.test(input)));
+}
+
+/** Whether an entry reads or writes metrics, so it is bundled once per store. */
+function usesMetricsStore(metafile: Metafile): boolean {
+  return Object.keys(metafile.inputs).includes('lambdas/entry/metrics-stores.ts');
 }
 
 function topPackages(metafile: Metafile, count = 6): Array<{ name: string; bytes: number }> {
@@ -140,7 +186,7 @@ async function clientClassOf(pkg: string): Promise<string> {
   return name;
 }
 
-interface Built {
+export interface Built {
   readonly file: string;
   readonly bytes: number;
   readonly gzipBytes: number;
@@ -148,12 +194,20 @@ interface Built {
   readonly metafile: Metafile;
 }
 
-/** Bundles an entry file, or source text resolved from the repository root. */
-async function bundle(entry: string | { readonly source: string }, outDir: string): Promise<Built> {
+/**
+ * Bundles an entry file, or source text resolved from the repository root;
+ * `metricsStore` as lib/constructs/wte-function.ts defines it.
+ */
+export async function bundle(
+  entry: string | { readonly source: string },
+  outDir: string,
+  metricsStore?: MetricsStoreKind,
+): Promise<Built> {
   const file = join(outDir, 'index.mjs');
   const result = await build({
     ...CDK_BUNDLING,
     mainFields: [...CDK_BUNDLING.mainFields],
+    define: metricsStore === undefined ? {} : { __WTE_METRICS_STORE__: JSON.stringify(metricsStore) },
     ...(typeof entry === 'string'
       ? { entryPoints: [entry] }
       : {
@@ -163,6 +217,7 @@ async function bundle(entry: string | { readonly source: string }, outDir: strin
     absWorkingDir: REPO_ROOT,
     metafile: true,
   });
+  if (!result.metafile) throw new Error(`esbuild gave no metafile for ${file}`);
   const code = await readFile(file);
   return {
     file,
@@ -186,65 +241,96 @@ async function initOnce(file: string, env: Record<string, string>): Promise<numb
   return ms;
 }
 
+interface Variant {
+  readonly name: string;
+  readonly entry: string;
+  readonly metricsStore?: MetricsStoreKind;
+  readonly built: Built;
+  readonly env: Record<string, string>;
+}
+
 export async function runBundleBench(
   scratch: Scratch,
   options: { readonly runs: number; readonly only?: readonly string[] },
 ): Promise<BundleFigures[]> {
   const env = await lambdaEnvironment();
   const entries = (await lambdaEntries()).filter((e) => !options.only || options.only.includes(e));
-  const built = new Map<string, Built>();
-  const baselines = new Map<string, Built>();
-  for (const name of entries) {
-    const out = join(scratch.dir, 'bundles', name);
-    const b = await bundle(join(REPO_ROOT, 'lambdas', 'entry', `${name}.ts`), out);
-    built.set(name, b);
-    const clients = sdkClientsOf(b.metafile);
-    const key = clients.join('+') || 'none';
-    if (!baselines.has(key)) {
-      const classes = await Promise.all(clients.map(clientClassOf));
-      const source = [
-        '// Baseline: the same AWS SDK clients, imported and constructed once, nothing else.',
-        ...clients.map((pkg, i) => `import { ${classes[i]} } from '${pkg}';`),
-        `export const clients = [${classes.map((c) => `new ${c}({})`).join(', ')}];`,
-        'export const handler = async () => clients.length;',
-      ].join('\n');
-      const dir = join(scratch.dir, 'baselines', String(baselines.size));
-      baselines.set(key, await bundle({ source }, dir));
+  const variants: Variant[] = [];
+  for (const entry of entries) {
+    const file = join(REPO_ROOT, 'lambdas', 'entry', `${entry}.ts`);
+    const plain = await bundle(file, join(scratch.dir, 'bundles', entry));
+    if (!usesMetricsStore(plain.metafile)) {
+      variants.push({ name: entry, entry, built: plain, env });
+      continue;
+    }
+    for (const store of METRICS_STORES) {
+      const name = store === 'timestream' ? entry : `${entry} (${store})`;
+      const built = await bundle(file, join(scratch.dir, 'bundles', `${entry}-${store}`), store);
+      variants.push({ name, entry, metricsStore: store, built, env: { ...env, METRICS_STORE: store } });
     }
   }
 
+  for (const v of variants) {
+    const foreign = foreignModules(v.built.metafile);
+    if (foreign.length > 0)
+      throw new Error(
+        `the ${v.name} bundle holds bench, simulator or local-mode code: ${foreign.join(', ')}`,
+      );
+  }
+
+  const baselines = new Map<string, Built>();
+  const baselineOf = async (b: Built): Promise<Built> => {
+    const clients = sdkClientsOf(b.metafile);
+    const key = clients.join('+') || 'none';
+    const known = baselines.get(key);
+    if (known) return known;
+    const classes = await Promise.all(clients.map(clientClassOf));
+    const source = [
+      '// Baseline: the same AWS SDK clients, imported and constructed once, nothing else.',
+      ...clients.map((pkg, i) => `import { ${classes[i]} } from '${pkg}';`),
+      `export const clients = [${classes.map((c) => `new ${c}({})`).join(', ')}];`,
+      'export const handler = async () => clients.length;',
+    ].join('\n');
+    const base = await bundle({ source }, join(scratch.dir, 'baselines', String(baselines.size)));
+    baselines.set(key, base);
+    return base;
+  };
+  const bases = new Map<string, Built>();
+  for (const v of variants) bases.set(v.name, await baselineOf(v.built));
+
   // Each bundle is timed next to its baseline, so both see the same machine; the ratio is per pair.
-  const initRuns = new Map<string, number[]>(entries.map((e) => [e, []]));
-  const baselineRuns = new Map<string, number[]>(entries.map((e) => [e, []]));
+  const initRuns = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  const baselineRuns = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   for (let i = 0; i < options.runs; i++) {
-    for (const name of entries) {
-      const b = built.get(name) as Built;
-      const base = baselines.get(sdkClientsOf(b.metafile).join('+') || 'none') as Built;
+    for (const v of variants) {
+      const base = bases.get(v.name) as Built;
       // Alternate which goes first, so neither always meets a warmer machine.
       if (i % 2 === 0) {
-        initRuns.get(name)?.push(await initOnce(b.file, env));
-        baselineRuns.get(name)?.push(await initOnce(base.file, env));
+        initRuns.get(v.name)?.push(await initOnce(v.built.file, v.env));
+        baselineRuns.get(v.name)?.push(await initOnce(base.file, v.env));
       } else {
-        baselineRuns.get(name)?.push(await initOnce(base.file, env));
-        initRuns.get(name)?.push(await initOnce(b.file, env));
+        baselineRuns.get(v.name)?.push(await initOnce(base.file, v.env));
+        initRuns.get(v.name)?.push(await initOnce(v.built.file, v.env));
       }
     }
   }
 
-  return entries.map((name) => {
-    const b = built.get(name) as Built;
-    const clients = sdkClientsOf(b.metafile);
-    const key = clients.join('+') || 'none';
-    const base = baselines.get(key) as Built;
-    const own = initRuns.get(name) ?? [];
-    const baseRuns = baselineRuns.get(name) ?? [];
+  return variants.map((v) => {
+    const b = v.built;
+    const base = bases.get(v.name) as Built;
+    const own = initRuns.get(v.name) ?? [];
+    const baseRuns = baselineRuns.get(v.name) ?? [];
     return {
-      name,
+      name: v.name,
+      entry: v.entry,
+      ...(v.metricsStore === undefined ? {} : { metricsStore: v.metricsStore }),
       bytes: b.bytes,
       gzipBytes: b.gzipBytes,
       sourceMapBytes: b.sourceMapBytes,
-      sdkClients: clients,
+      sdkClients: sdkClientsOf(b.metafile),
       baselineBytes: base.bytes,
+      overBaselineBytes: b.bytes - base.bytes,
+      foreignModules: foreignModules(b.metafile),
       initMs: median(own),
       baselineInitMs: median(baseRuns),
       initVsBaseline: median(own.map((ms, i) => ms / (baseRuns[i] as number))),

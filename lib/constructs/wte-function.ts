@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../checks/acknowledge.ts';
+import type { MetricsStoreKind } from '../config-store.ts';
 import { kmsForService } from './access.ts';
 
 /** The runtime of every function: the latest Node.js LTS that Lambda runs, on Graviton. */
@@ -67,6 +68,25 @@ export interface WteFunctionProps {
   readonly reservedConcurrency?: number;
   /** Required for `async` functions: where failed events go after Lambda's retries. */
   readonly deadLetterQueue?: { readonly queue: sqs.IQueue; readonly keyArn: string };
+  /**
+   * The metrics store the stack chose, for functions bound to it: the bundle
+   * then holds that store's adapters and SDK clients only
+   * (lambdas/entry/metrics-stores.ts), and `bind` refuses the other store's
+   * binding. @default both stores bundled, `METRICS_STORE` decides at cold start
+   */
+  readonly metricsStore?: MetricsStoreKind;
+}
+
+/** The metrics store a binding sets up, if it is a metrics store binding (lib/constructs/data-access.ts). */
+export function metricsStoreOf(binding: Binding): MetricsStoreKind | undefined {
+  const { METRICS_STORE, TIMESTREAM_DATABASE } = binding.environment;
+  if (METRICS_STORE === 'lake' || METRICS_STORE === 'timestream') return METRICS_STORE;
+  return TIMESTREAM_DATABASE === undefined ? undefined : 'timestream';
+}
+
+/** The esbuild `define`s of a bundle: the metrics store it holds, if one (bench/bundles.ts mirrors this). */
+function bundlingDefines(metricsStore: MetricsStoreKind | undefined): Record<string, string> {
+  return metricsStore === undefined ? {} : { __WTE_METRICS_STORE__: JSON.stringify(metricsStore) };
 }
 
 /**
@@ -83,12 +103,15 @@ export class WteFunction extends Construct {
   /** The composition root (lambdas/entry/<entry>.ts) and its exported handler. */
   readonly entry: string;
   readonly handlerName: string;
+  /** The one metrics store the bundle holds, if it was built for one. */
+  readonly metricsStore?: MetricsStoreKind;
   private accessPolicy?: iam.Policy;
 
   constructor(scope: Construct, id: string, props: WteFunctionProps) {
     super(scope, id);
     this.entry = props.entry;
     this.handlerName = props.handler ?? 'handler';
+    if (props.metricsStore !== undefined) this.metricsStore = props.metricsStore;
     if (props.invocation === 'async' && !props.deadLetterQueue) {
       throw new Error(`function ${id} is invoked asynchronously and needs a deadLetterQueue`);
     }
@@ -137,6 +160,7 @@ export class WteFunction extends Construct {
         // Bundled SDK clients start faster than the runtime's copy and are the versions we test.
         externalModules: [],
         banner: REQUIRE_BANNER,
+        define: bundlingDefines(props.metricsStore),
         logLevel: nodejs.LogLevel.WARNING,
       },
     });
@@ -169,6 +193,11 @@ export class WteFunction extends Construct {
   /** Sets the environment and grants the access of each binding. */
   bind(...bindings: readonly Binding[]): this {
     for (const binding of bindings) {
+      const store = metricsStoreOf(binding);
+      if (store !== undefined && this.metricsStore !== undefined && store !== this.metricsStore)
+        throw new Error(
+          `function ${this.node.id} is bundled with the ${this.metricsStore} metrics store and cannot be bound to the ${store} store`,
+        );
       for (const [name, value] of Object.entries(binding.environment))
         this.function.addEnvironment(name, value);
       if (binding.statements.length > 0) this.allow(...binding.statements);
