@@ -32,10 +32,10 @@ describe('processor memory as deployed', () => {
     expect(referencedId(props(mapping ?? { Type: '' }).FunctionName)).toBe(processorId);
   });
 
-  it('runs with 512 MB and NODE_OPTIONS capping old space at 160 MB and semi-space at 8 MB', () => {
+  it('runs with 512 MB and NODE_OPTIONS capping old space at 160 MB and semi-space at 16 MB', () => {
     expect(props(functions.get(processorId) ?? { Type: '' }).MemorySize).toBe(512);
     expect(nodeOptions(processorId)).toBe(
-      '--enable-source-maps --max-old-space-size=160 --max-semi-space-size=8',
+      '--enable-source-maps --max-old-space-size=160 --max-semi-space-size=16',
     );
   });
 
