@@ -4,7 +4,7 @@
  * and the time window. Each refusal names one pointer, one problem type and
  * a detail that quotes no caller text.
  */
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { boundsOf, canonicalUnitOf, isMetricName, METRICS, type MetricName } from './catalog.ts';
 import { issueProblems } from './issue-problems.ts';
 import { ProblemType, type ProblemTypeUri, pointer } from './problem.ts';
@@ -79,7 +79,7 @@ function checkTime(
 }
 
 /** The first zod issue of an item, typed by its own kind, with a count of the others. */
-function firstIssue(error: z.ZodError, raw: unknown, base: Base): Rejection {
+function firstIssue(error: z.core.$ZodError, raw: unknown, base: Base): Rejection {
   const problems = issueProblems(error.issues, raw, base);
   const first = problems[0] ?? {
     pointer: pointer(...base),

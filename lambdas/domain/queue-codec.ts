@@ -1,33 +1,61 @@
 /**
- * The telemetry queue's message format, shared by both ingress paths:
+ * The telemetry queue's message format, shared by both ingress paths
+ * (docs/telemetry-queue.md):
  *
- * - HTTP ingest enqueues `{ v: 1, source, plantId, receivedAt, message }` where
- *   `message` holds the accepted items only, in canonical units: itself a
- *   valid wte.telemetry.v1 message. A message too large for one queue
- *   message is split into parts that each carry the same messageId.
+ * - HTTP ingest (and `wte quarantine replay`) enqueue
+ *   `{ v: 1, source, plantId, receivedAt, form: "canonical", message }`:
+ *   `message` is what `parseTelemetry` accepted at `receivedAt` (accepted
+ *   items only, canonical units, epoch-ms times), itself a valid
+ *   wte.telemetry.v1 message. A message too large for one queue message is
+ *   split into parts that each carry the same messageId.
  * - The IoT topic rule enqueues `{ v: 1, source: "mqtt", plantId, receivedAt,
  *   payload }` with the raw MQTT payload base64-encoded
  *   (`SELECT encode(*, 'base64') AS payload, topic(3) AS plantId, ...`).
  *
- * The processor validates either form with the same parser, against
- * `receivedAt` as "now", so a redelivery yields exactly the same items.
+ * Each message is validated once. The processor validates an MQTT payload
+ * (and a `message` without `form`, which older ingest code wrote) with the
+ * ingest parser, against `receivedAt` as "now", so a redelivery yields
+ * exactly the same items. It reads a canonical message back without
+ * validating it again (canonical-message.ts), because:
+ *
+ * - only our own code can write one: the queue accepts SendMessage from the
+ *   ingest function's role, the IoT rule's action role (whose fixed SELECT
+ *   can only produce the `payload` form, never `message` or `form`) and
+ *   operators holding the data key (replay); nothing else holds
+ *   sqs:SendMessage with kms:GenerateDataKey on it (lib/constructs/access.ts);
+ * - `source: "mqtt"` is never trusted, whatever else the envelope says;
+ * - the invariants the stores rely on are still checked (types, catalog
+ *   metric in its canonical unit, finite values, epoch-ms times, enums, id
+ *   patterns, the envelope's plant), and a canonical message that breaks one
+ *   is validated in full instead; the stores keep their own checks too
+ *   (records.ts, the DuckDB writer).
+ *
+ * An older processor ignores `form` (unknown envelope keys are dropped) and
+ * validates the message as before, so a rollback reads new messages too.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { readCanonical, type StoredMessage, versionOf } from './canonical-message.ts';
+import type { Rejection } from './parse-items.ts';
 import { type ParseResult, parseTelemetry, parseTelemetryBody } from './parse-telemetry.ts';
 import type { QueuedTelemetry } from './ports.ts';
-import { ProblemType, problem } from './problem.ts';
+import { type Problem, ProblemType, problem } from './problem.ts';
 import { PLANT_ID_PATTERN, type TelemetryMessage } from './telemetry.ts';
+import './zod-english.ts';
 
 /** SQS's classic message size limit; larger messages are split. */
 export const QUEUE_MESSAGE_LIMIT_BYTES = 256 * 1024;
 
+/** Says that `message` is `parseTelemetry`'s output, written by `encodeQueued`. */
+export const CANONICAL_FORM = 'canonical';
+
 const envelopeSchema = z.object({
   v: z.literal(1),
   source: z.enum(['http', 'mqtt', 'replay']),
-  plantId: z.string().regex(PLANT_ID_PATTERN),
-  receivedAt: z.number().int().nonnegative(),
-  message: z.record(z.string(), z.unknown()).optional(),
-  payload: z.string().optional(),
+  plantId: z.string().check(z.regex(PLANT_ID_PATTERN)),
+  receivedAt: z.number().check(z.int(), z.nonnegative()),
+  form: z.optional(z.literal(CANONICAL_FORM)),
+  message: z.optional(z.record(z.string(), z.unknown())),
+  payload: z.optional(z.string()),
 });
 
 export type QueueEnvelope = z.infer<typeof envelopeSchema>;
@@ -71,6 +99,7 @@ export function encodeQueued(item: QueuedTelemetry, limitBytes = QUEUE_MESSAGE_L
       source: item.source,
       plantId: message.plantId,
       receivedAt: item.receivedAt,
+      form: CANONICAL_FORM,
       message: toWire(message),
     } satisfies QueueEnvelope);
   const parts: string[] = [];
@@ -98,8 +127,13 @@ export function encodeQueued(item: QueuedTelemetry, limitBytes = QUEUE_MESSAGE_L
   return parts;
 }
 
+/** A queued message read back: its readings carry the version they are stored with. */
+export type QueuedParse =
+  | { readonly ok: true; readonly message: StoredMessage; readonly rejected: readonly Rejection[] }
+  | { readonly ok: false; readonly problem: Problem };
+
 export type DecodedQueued =
-  | { readonly ok: true; readonly envelope: QueueEnvelope; readonly parsed: ParseResult }
+  | { readonly ok: true; readonly envelope: QueueEnvelope; readonly parsed: QueuedParse }
   | { readonly ok: false; readonly reason: string };
 
 /** Reads one queue message body; never throws. */
@@ -114,6 +148,12 @@ export function decodeQueued(body: string): DecodedQueued {
   if (!envelope.success)
     return { ok: false, reason: `queue envelope invalid: ${envelope.error.issues[0]?.message}` };
   const { plantId, receivedAt, message, payload } = envelope.data;
+  if (message !== undefined && envelope.data.form === CANONICAL_FORM && envelope.data.source !== 'mqtt') {
+    const canonical = readCanonical(message, plantId, receivedAt);
+    // One that breaks an invariant is validated in full below, which says what is wrong with it.
+    if (canonical !== undefined)
+      return { ok: true, envelope: envelope.data, parsed: { ok: true, message: canonical, rejected: [] } };
+  }
   // A replay from the quarantine was valid when first received: no late-data horizon applies to it again.
   const options = {
     now: receivedAt,
@@ -121,7 +161,11 @@ export function decodeQueued(body: string): DecodedQueued {
     ...(envelope.data.source === 'replay' ? { lateHorizonMs: receivedAt } : {}),
   };
   if (message !== undefined)
-    return { ok: true, envelope: envelope.data, parsed: parseTelemetry(message, options) };
+    return {
+      ok: true,
+      envelope: envelope.data,
+      parsed: stored(parseTelemetry(message, options), receivedAt),
+    };
   if (payload !== undefined) {
     let bytes: Uint8Array;
     try {
@@ -135,7 +179,30 @@ export function decodeQueued(body: string): DecodedQueued {
       );
       return { ok: true, envelope: envelope.data, parsed: { ok: false, problem: invalid } };
     }
-    return { ok: true, envelope: envelope.data, parsed: parseTelemetryBody(bytes, options) };
+    return {
+      ok: true,
+      envelope: envelope.data,
+      parsed: stored(parseTelemetryBody(bytes, options), receivedAt),
+    };
   }
   return { ok: false, reason: 'queue envelope has neither message nor payload' };
+}
+
+/** A validated message with the version of each reading. */
+function stored(parsed: ParseResult, receivedAt: number): QueuedParse {
+  if (!parsed.ok) return parsed;
+  const { message, rejected } = parsed;
+  const readings = message.readings.map((r) => ({
+    plantId: r.plantId,
+    line: r.line,
+    metric: r.metric,
+    kind: r.kind,
+    ts: r.ts,
+    value: r.value,
+    unit: r.unit,
+    quality: r.quality,
+    correction: r.correction,
+    version: versionOf(r.correction, receivedAt),
+  }));
+  return { ok: true, message: { ...message, readings }, rejected };
 }

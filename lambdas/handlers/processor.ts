@@ -1,5 +1,6 @@
 /**
- * SQS batch processor: decode and re-validate each queued message, record
+ * SQS batch processor: decode each queued message (validating what was not
+ * validated at ingest, see queue-codec.ts), record
  * weighbridge tickets in the ledger, write readings and movements to the
  * metrics store (one combined write per chunk of about 5,000 readings, whole
  * messages, so records pack across messages; a deployed batch is one chunk),
@@ -14,8 +15,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { movementKey, readingKey } from '../domain/identity.ts';
 import { type KpiSlotMarker, touchedKpiSlots } from '../domain/kpi-rollup.ts';
 import { defaultPlantConfig } from '../domain/plant.ts';
+import { type StoredMessage, versionOf } from '../domain/canonical-message.ts';
 import {
-  BASE_VERSION,
   type LedgerResult,
   type MetricsStore,
   type QuarantineEntry,
@@ -29,7 +30,6 @@ import {
 } from '../domain/ports.ts';
 import { ProblemType, type ProblemTypeUri, pointer } from '../domain/problem.ts';
 import { decodeQueued, type QueueEnvelope } from '../domain/queue-codec.ts';
-import type { Reading, TelemetryMessage } from '../domain/telemetry.ts';
 
 export interface ProcessorDeps {
   readonly metrics: Pick<MetricsStore, 'writeReadings' | 'writeMovements'>;
@@ -74,8 +74,8 @@ export interface AlertEvaluator {
 interface Work {
   readonly record: SQSRecord;
   readonly envelope: QueueEnvelope;
-  readonly message: TelemetryMessage;
-  readonly readings: StoredReading[];
+  readonly message: StoredMessage;
+  readonly readings: readonly StoredReading[];
   movements: StoredMovement[];
   quarantine: QuarantineEntry[];
   failed: boolean;
@@ -148,27 +148,6 @@ function outcomeOf(work: Work): Outcome {
 
 /** Plants whose alert rules are evaluated at once after a batch. */
 const ALERT_CONCURRENCY = 4;
-
-const versionOf = (correction: boolean, receivedAt: number): number =>
-  correction ? receivedAt : BASE_VERSION;
-
-/**
- * Field by field rather than `{ ...reading, version }`: V8 gives an object
- * spread plus one more property a dictionary layout, about 500 bytes a
- * reading instead of about 150, which a large batch feels.
- */
-const storedReading = (r: Reading, version: number): StoredReading => ({
-  plantId: r.plantId,
-  line: r.line,
-  metric: r.metric,
-  kind: r.kind,
-  ts: r.ts,
-  value: r.value,
-  unit: r.unit,
-  quality: r.quality,
-  correction: r.correction,
-  version,
-});
 
 export function makeProcessorHandler(deps: ProcessorDeps) {
   const log = deps.log ?? (() => {});
@@ -270,7 +249,8 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
         record,
         envelope,
         message,
-        readings: message.readings.map((r) => storedReading(r, versionOf(r.correction, envelope.receivedAt))),
+        // Decoded with their versions, in one compact layout (canonical-message.ts).
+        readings: message.readings,
         movements: [],
         quarantine: [],
         failed: false,
