@@ -36,8 +36,8 @@
  * dimension all records of the call have in common), choosing the split that
  * minimizes billed KiB (see `requestBytes`).
  */
-import type { _Record, Dimension, MeasureValue } from '@aws-sdk/client-timestream-write';
-import { canonicalUnitOf, isMetricName, METRICS, type MetricName } from '../../domain/catalog.ts';
+import type { Dimension, MeasureValue } from '@aws-sdk/client-timestream-write';
+import { canonicalUnitOf, isMetricName, METRICS } from '../../domain/catalog.ts';
 import { movementFingerprint, movementKey, readingFingerprint } from '../../domain/identity.ts';
 import {
   BASE_VERSION,
@@ -53,220 +53,39 @@ import {
   MATERIALS,
   type Material,
   QUALITIES,
-  type Quality,
 } from '../../domain/telemetry.ts';
+import { fastReadingRecords } from './reading-records-fast.ts';
+import { billedKiB, type WriteRecordsBody } from './record-bytes.ts';
+import {
+  byIndex,
+  decodeQualities,
+  doubleText,
+  encodeQualities,
+  familyCode,
+  METRIC_CODES,
+  MOVEMENT_MEASURE_NAME,
+  MOVEMENT_MEASURES,
+  MOVEMENTS_DIMENSIONS,
+  metricsOfFamily,
+  QUALITY_MEASURE,
+  READINGS_DIMENSIONS,
+  type RecordLimits,
+  TIMESTREAM_LIMITS,
+  VERSION_MEASURE,
+} from './record-codes.ts';
+import {
+  type BuiltRecord,
+  compareBuilt,
+  compareText,
+  fits,
+  packCalls,
+  packRounds,
+  type WritePlan,
+} from './record-packing.ts';
 
-/** Service limits of WriteRecords (performance.md section 1.1). */
-export const TIMESTREAM_LIMITS = {
-  maxRecordsPerCall: 100,
-  maxRecordBytes: 2048,
-  maxMeasuresPerRecord: 256,
-} as const;
-
-export type RecordLimits = { -readonly [K in keyof typeof TIMESTREAM_LIMITS]: number };
-
-export interface MetricCode {
-  /** Bit of the metric in family codes. Fixed forever: never renumber, only append. */
-  readonly index: number;
-  /** Measure name of the metric's value. Fixed forever. */
-  readonly code: string;
-}
-
-/**
- * The metric index table. Stored family codes and measure names depend on it:
- * never change an entry or reuse an index; a new catalog metric takes the
- * next free index (23) and a new code.
- */
-export const METRIC_CODES: Readonly<Record<MetricName, MetricCode>> = {
-  waste_feed_rate: { index: 0, code: 'wf' },
-  furnace_temperature: { index: 1, code: 'ft' },
-  steam_flow: { index: 2, code: 'sf' },
-  steam_pressure: { index: 3, code: 'sp' },
-  steam_temperature: { index: 4, code: 'st' },
-  power_gross: { index: 5, code: 'pg' },
-  power_export: { index: 6, code: 'pe' },
-  heat_export: { index: 7, code: 'he' },
-  flue_gas_o2: { index: 8, code: 'o2' },
-  boiler_dp: { index: 9, code: 'dp' },
-  dust: { index: 10, code: 'du' },
-  toc: { index: 11, code: 'toc' },
-  hcl: { index: 12, code: 'hcl' },
-  hf: { index: 13, code: 'hf' },
-  so2: { index: 14, code: 'so2' },
-  nox: { index: 15, code: 'nox' },
-  co: { index: 16, code: 'co' },
-  waste_fed: { index: 17, code: 'wfc' },
-  electricity_generated: { index: 18, code: 'eg' },
-  electricity_exported: { index: 19, code: 'ee' },
-  heat_exported: { index: 20, code: 'hx' },
-  mrf_input: { index: 21, code: 'mi' },
-  mrf_recovered: { index: 22, code: 'mr' },
-};
-
-export const READINGS_DIMENSIONS = ['plant', 'line'] as const;
-export const MOVEMENTS_DIMENSIONS = ['plant', 'ticket'] as const;
-export const FAMILY_PREFIX = 'm.';
-export const QUALITY_MEASURE = 'q';
-export const VERSION_MEASURE = 'v';
-export const MOVEMENT_MEASURE_NAME = 'wb';
-export const MOVEMENT_MEASURES = {
-  netTonnes: 't',
-  direction: 'dir',
-  material: 'mat',
-  destination: 'dst',
-  operationCode: 'op',
-} as const;
-
-const QUALITY_LETTER: Readonly<Record<Exclude<Quality, 'GOOD'>, string>> = { UNCERTAIN: 'U', BAD: 'B' };
-const LETTER_QUALITY: ReadonlyMap<string, Quality> = new Map([
-  ['U', 'UNCERTAIN'],
-  ['B', 'BAD'],
-]);
-
-const METRIC_BY_INDEX = new Map<number, MetricName>();
-const METRIC_BY_CODE = new Map<string, MetricName>();
-for (const [metric, { index, code }] of Object.entries(METRIC_CODES) as Array<[MetricName, MetricCode]>) {
-  if (
-    METRIC_BY_INDEX.has(index) ||
-    METRIC_BY_CODE.has(code) ||
-    code === QUALITY_MEASURE ||
-    code === VERSION_MEASURE
-  )
-    throw new Error(`METRIC_CODES: index ${index} or code ${code} of ${metric} is not unique`);
-  METRIC_BY_INDEX.set(index, metric);
-  METRIC_BY_CODE.set(code, metric);
-}
-
-/** Family code of a set of metrics: `m.` + base36 of the bitmask of their indexes. Order does not matter. */
-export function familyCode(metrics: Iterable<MetricName>): string {
-  let mask = 0n;
-  for (const metric of metrics) mask |= 1n << BigInt(METRIC_CODES[metric].index);
-  return FAMILY_PREFIX + mask.toString(36);
-}
-
-/** The metrics of a family code, in index order; `undefined` when it is not one. */
-export function metricsOfFamily(measureName: string): MetricName[] | undefined {
-  if (!measureName.startsWith(FAMILY_PREFIX)) return undefined;
-  const digits = measureName.slice(FAMILY_PREFIX.length);
-  if (!/^[1-9a-z][0-9a-z]*$/.test(digits)) return undefined;
-  let mask = 0n;
-  for (const digit of digits) mask = mask * 36n + BigInt(Number.parseInt(digit, 36));
-  const metrics: MetricName[] = [];
-  for (let index = 0; mask > 0n; index++, mask >>= 1n) {
-    if ((mask & 1n) === 0n) continue;
-    const metric = METRIC_BY_INDEX.get(index);
-    if (metric === undefined) return undefined;
-    metrics.push(metric);
-  }
-  return metrics;
-}
-
-const byIndex = (a: MetricName, b: MetricName) => METRIC_CODES[a].index - METRIC_CODES[b].index;
-
-/** The `q` measure: non-GOOD qualities only, in index order; `undefined` when all are GOOD. */
-export function encodeQualities(qualities: Iterable<readonly [MetricName, Quality]>): string | undefined {
-  const parts = [...qualities]
-    .filter(([, quality]) => quality !== 'GOOD')
-    .sort(([a], [b]) => byIndex(a, b))
-    .map(
-      ([metric, quality]) => METRIC_CODES[metric].code + QUALITY_LETTER[quality as Exclude<Quality, 'GOOD'>],
-    );
-  return parts.length === 0 ? undefined : parts.join(',');
-}
-
-/** Reads a `q` measure back; metrics it does not name are GOOD. */
-export function decodeQualities(q: string | undefined): Map<MetricName, Quality> {
-  const out = new Map<MetricName, Quality>();
-  if (q === undefined || q === '') return out;
-  for (const part of q.split(',')) {
-    const metric = METRIC_BY_CODE.get(part.slice(0, -1));
-    const quality = LETTER_QUALITY.get(part.slice(-1));
-    if (metric === undefined || quality === undefined) throw new RangeError(`not a quality entry: ${part}`);
-    out.set(metric, quality);
-  }
-  return out;
-}
-
-/**
- * Value text of a DOUBLE measure: 12 significant digits, as in
- * `readingFingerprint`, so "the same content" is the same record text.
- */
-export function doubleText(value: number): string {
-  const text = String(value);
-  // Fast path: at most 12 significant digits already (the shortest round-trip text has no more
-  // digits than characters), so rounding to 12 digits gives the same number and the same text.
-  if (text.length <= 12 && !text.includes('e')) return text;
-  return String(Number(value.toPrecision(12)));
-}
-
-// ---------------------------------------------------------------------------
-// Metering
-//
-// Billed bytes of one WriteRecords request (performance.md section 1.2, after
-// the AWS page "Writes" of metering and pricing):
-//
-//   bytes = size(CommonAttributes) + sum over records of size(record)
-//   size(x) = 8 B if x carries a Time
-//           + UTF-8 bytes of every dimension name and value
-//           + UTF-8 bytes of MeasureName
-//           + for each measure value: UTF-8 bytes of its name (multi-measure)
-//             + 8 B for DOUBLE, BIGINT or TIMESTAMP, 1 B for BOOLEAN,
-//               UTF-8 bytes of the value for VARCHAR
-//   billed KiB = ceil(bytes / 1024), per request
-//
-// Common attributes are counted once per request. Version, TimeUnit and
-// value types are not metered.
-// ---------------------------------------------------------------------------
-
-/** The part of a WriteRecords request this module builds (the writer adds database and table). */
-export interface WriteRecordsBody {
-  readonly CommonAttributes?: _Record;
-  readonly Records: _Record[];
-}
-
-const utf8 = (text: string | undefined): number => (text === undefined ? 0 : Buffer.byteLength(text, 'utf8'));
-
-function valueBytes(type: string | undefined, value: string | undefined): number {
-  switch (type) {
-    case 'DOUBLE':
-    case 'BIGINT':
-    case 'TIMESTAMP':
-      return 8;
-    case 'BOOLEAN':
-      return 1;
-    default:
-      return utf8(value);
-  }
-}
-
-function dimensionBytes(dimension: Dimension): number {
-  return utf8(dimension.Name) + utf8(dimension.Value);
-}
-
-/** Metered size of a record or of CommonAttributes, as if it stood alone. */
-export function recordBytes(record: _Record, inheritedValueType?: string): number {
-  let bytes = record.Time === undefined ? 0 : 8;
-  for (const dimension of record.Dimensions ?? []) bytes += dimensionBytes(dimension);
-  bytes += utf8(record.MeasureName);
-  if (record.MeasureValue !== undefined)
-    bytes += valueBytes(record.MeasureValueType ?? inheritedValueType, record.MeasureValue);
-  for (const measure of record.MeasureValues ?? [])
-    bytes += utf8(measure.Name) + valueBytes(measure.Type, measure.Value);
-  return bytes;
-}
-
-/** Metered bytes of one WriteRecords request, common attributes counted once. */
-export function requestBytes(body: WriteRecordsBody): number {
-  const common = body.CommonAttributes;
-  let bytes = common === undefined ? 0 : recordBytes(common);
-  for (const record of body.Records) bytes += recordBytes(record, common?.MeasureValueType);
-  return bytes;
-}
-
-/** Billed write units (1 KiB each) of one WriteRecords request. */
-export function billedKiB(body: WriteRecordsBody): number {
-  return Math.ceil(requestBytes(body) / 1024);
-}
+export * from './record-bytes.ts';
+export * from './record-codes.ts';
+export { callsOf, type PlannedCall, planBilledKiB, type WritePlan } from './record-packing.ts';
 
 /**
  * The naive design, for comparison: one single-measure record per reading
@@ -301,76 +120,6 @@ export function naiveBilledKiB(readings: readonly StoredReading[]): number {
 // ---------------------------------------------------------------------------
 // Planning
 // ---------------------------------------------------------------------------
-
-/** One WriteRecords call: the body and, per record index, the items that record carries. */
-export interface PlannedCall<T> {
-  readonly body: WriteRecordsBody;
-  /** Per record: the items it carries. Every item sent is carried by exactly one record of the plan. */
-  readonly items: ReadonlyArray<readonly T[]>;
-  /**
-   * Per record: items an earlier round carried whose content this record
-   * repeats (the other metrics of a record that carries a later variant of
-   * one metric). When this record is stored, so is their content.
-   */
-  readonly repeats: ReadonlyArray<readonly T[]>;
-}
-
-/**
- * Calls grouped in rounds. Rounds run one after the other: the records of
- * one record identity go to successive rounds, lowest version first and,
- * within a version, the contents of one item in fingerprint order, so each is
- * applied against what the previous rounds left stored: the highest version
- * ends up stored, a content identical to the stored one is an identical
- * rewrite, and only contents that differ from it are refused. Calls of one
- * round may run concurrently.
- */
-export interface WritePlan<T> {
-  readonly rounds: ReadonlyArray<ReadonlyArray<PlannedCall<T>>>;
-  /**
-   * Items refused before sending: invalid, breaking a record limit, or (tickets only) another content of
-   * a ticket and version at another time than the first content's, which Timestream could not compare.
-   */
-  readonly rejected: ReadonlyArray<StoreRejection<T>>;
-}
-
-/** Every call of a plan, in order. */
-export function callsOf<T>(plan: WritePlan<T>): PlannedCall<T>[] {
-  return plan.rounds.flat();
-}
-
-/** Billed KiB of every call of a plan. */
-export function planBilledKiB(plan: WritePlan<unknown>): number {
-  return callsOf(plan).reduce((sum, call) => sum + billedKiB(call.body), 0);
-}
-
-interface BuiltRecord<T> {
-  /** With every dimension, before common attributes are taken out. */
-  readonly record: _Record & { readonly Dimensions: Dimension[]; readonly Version: number };
-  readonly items: readonly T[];
-  /** Items carried by an earlier round whose content this record repeats (see `PlannedCall.repeats`). */
-  readonly repeats: readonly T[];
-  /** Dimensions + time + measure name: what Timestream identifies a record by. */
-  readonly identity: string;
-  /** Which content of its identity and version it carries, in fingerprint order (0 for the first). */
-  readonly variant: number;
-}
-
-const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-function compareBuilt(a: BuiltRecord<unknown>, b: BuiltRecord<unknown>): number {
-  const da = a.record.Dimensions;
-  const db = b.record.Dimensions;
-  for (let i = 0; i < Math.max(da.length, db.length); i++) {
-    const order = compareText(da[i]?.Value ?? '', db[i]?.Value ?? '');
-    if (order !== 0) return order;
-  }
-  return (
-    Number(a.record.Time) - Number(b.record.Time) ||
-    compareText(a.record.MeasureName ?? '', b.record.MeasureName ?? '') ||
-    a.record.Version - b.record.Version ||
-    a.variant - b.variant
-  );
-}
 
 function identityOf(dimensions: readonly Dimension[], time: string, measureName: string): string {
   return JSON.stringify([dimensions.map((d) => [d.Name, d.Value]), time, measureName]);
@@ -521,13 +270,6 @@ function readingRecords(chunk: ReadonlyArray<ReadonlyArray<readonly StoredReadin
   return records;
 }
 
-function fits(built: BuiltRecord<unknown>, limits: RecordLimits): boolean {
-  return (
-    recordBytes(built.record) <= limits.maxRecordBytes &&
-    (built.record.MeasureValues?.length ?? 0) <= limits.maxMeasuresPerRecord
-  );
-}
-
 function resolveLimits(limits: Partial<RecordLimits> | undefined): RecordLimits {
   const out = { ...TIMESTREAM_LIMITS, ...limits };
   for (const [name, value] of Object.entries(out)) {
@@ -545,6 +287,20 @@ function resolveLimits(limits: Partial<RecordLimits> | undefined): RecordLimits 
  * requests. `limits` lowers the service limits (tests use it to force splits).
  */
 export function planReadingWrites(
+  readings: readonly StoredReading[],
+  limits?: Partial<RecordLimits>,
+): WritePlan<StoredReading> {
+  const resolved = resolveLimits(limits);
+  const common = fastReadingRecords(readings, resolved);
+  if (common === undefined) return planReadingWritesInGeneral(readings, resolved);
+  // One version per place: every record identity is unique, so there is a single round.
+  const rounds =
+    common.length === 0 ? [] : [packCalls(common.sort(compareBuilt), resolved.maxRecordsPerCall)];
+  return { rounds, rejected: [] };
+}
+
+/** `planReadingWrites` for any readings: the reference its common-case shortcut (reading-records-fast.ts) follows. */
+export function planReadingWritesInGeneral(
   readings: readonly StoredReading[],
   limits?: Partial<RecordLimits>,
 ): WritePlan<StoredReading> {
@@ -683,92 +439,6 @@ export function planMovementWrites(
     }
   }
   return { rounds: packRounds(built, resolved.maxRecordsPerCall), rejected };
-}
-
-/** Records of one record identity go to successive rounds: lowest version first, then fingerprint order. */
-function packRounds<T>(built: BuiltRecord<T>[], maxRecordsPerCall: number): PlannedCall<T>[][] {
-  built.sort(compareBuilt);
-  const rank = new Map<string, number>();
-  const rounds: BuiltRecord<T>[][] = [];
-  for (const record of built) {
-    const round = rank.get(record.identity) ?? 0;
-    rank.set(record.identity, round + 1);
-    const members = rounds[round] ?? [];
-    members.push(record);
-    rounds[round] = members;
-  }
-  return rounds.map((records) => packCalls(records, maxRecordsPerCall));
-}
-
-/**
- * Splits sorted records into contiguous calls of at most `maxRecords`,
- * minimizing total billed KiB and then the number of calls (dynamic
- * programming over split points; O(records x maxRecords)).
- */
-function packCalls<T>(records: readonly BuiltRecord<T>[], maxRecords: number): PlannedCall<T>[] {
-  const n = records.length;
-  const dimensionCount = records[0]?.record.Dimensions.length ?? 0;
-  const base = records.map((b) => recordBytes({ ...b.record, Dimensions: [] }));
-  const dims = records.map((b) => b.record.Dimensions.map(dimensionBytes));
-  const cost: Array<{ kib: number; calls: number; from: number }> = [{ kib: 0, calls: 0, from: 0 }];
-  for (let end = 1; end <= n; end++) {
-    const last = records[end - 1] as BuiltRecord<T>;
-    let best: { kib: number; calls: number; from: number } | undefined;
-    let baseSum = 0;
-    const dimSums = new Array<number>(dimensionCount).fill(0);
-    const common = new Array<boolean>(dimensionCount).fill(true);
-    for (let start = end - 1; start >= Math.max(0, end - maxRecords); start--) {
-      const record = records[start] as BuiltRecord<T>;
-      baseSum += base[start] ?? 0;
-      let bytes = baseSum;
-      for (let d = 0; d < dimensionCount; d++) {
-        dimSums[d] = (dimSums[d] ?? 0) + (dims[start]?.[d] ?? 0);
-        common[d] = (common[d] ?? false) && sameDimension(record, last, d);
-        bytes += common[d] ? (dims[end - 1]?.[d] ?? 0) : (dimSums[d] ?? 0);
-      }
-      const before = cost[start] as { kib: number; calls: number };
-      const kib = before.kib + Math.ceil(bytes / 1024);
-      const calls = before.calls + 1;
-      if (best === undefined || kib < best.kib || (kib === best.kib && calls <= best.calls))
-        best = { kib, calls, from: start };
-    }
-    cost[end] = best as { kib: number; calls: number; from: number };
-  }
-  const calls: PlannedCall<T>[] = [];
-  for (let end = n; end > 0; ) {
-    const from = (cost[end] as { from: number }).from;
-    calls.unshift(callOf(records.slice(from, end)));
-    end = from;
-  }
-  return calls;
-}
-
-function sameDimension(a: BuiltRecord<unknown>, b: BuiltRecord<unknown>, d: number): boolean {
-  const x = a.record.Dimensions[d];
-  const y = b.record.Dimensions[d];
-  return x !== undefined && y !== undefined && x.Name === y.Name && x.Value === y.Value;
-}
-
-function callOf<T>(records: readonly BuiltRecord<T>[]): PlannedCall<T> {
-  const first = records[0] as BuiltRecord<T>;
-  const common = first.record.Dimensions.filter((_dim, d) =>
-    records.every((r) => sameDimension(r, first, d)),
-  );
-  const commonNames = new Set(common.map((dim) => dim.Name));
-  const CommonAttributes: _Record = { MeasureValueType: 'MULTI', TimeUnit: 'MILLISECONDS' };
-  if (common.length > 0) CommonAttributes.Dimensions = common;
-  return {
-    body: {
-      CommonAttributes,
-      Records: records.map(({ record }) => {
-        const own = record.Dimensions.filter((dim) => !commonNames.has(dim.Name));
-        const { Dimensions: _all, ...rest } = record;
-        return own.length > 0 ? { Dimensions: own, ...rest } : rest;
-      }),
-    },
-    items: records.map((r) => r.items),
-    repeats: records.map((r) => r.repeats),
-  };
 }
 
 // ---------------------------------------------------------------------------
