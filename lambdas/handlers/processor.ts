@@ -12,10 +12,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { type StoredMessage, versionOf } from '../domain/canonical-message.ts';
 import { movementKey, readingKey } from '../domain/identity.ts';
 import { type KpiSlotMarker, touchedKpiSlots } from '../domain/kpi-rollup.ts';
 import { defaultPlantConfig } from '../domain/plant.ts';
-import { type StoredMessage, versionOf } from '../domain/canonical-message.ts';
 import {
   type LedgerResult,
   type MetricsStore,
@@ -322,13 +322,13 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
 
     const live = works.filter((w) => !w.failed);
     try {
-      const readings = live.flatMap((w) => w.readings);
+      const readings = concat(live, (w) => w.readings);
       if (deps.kpiSlots) {
         const touched = touchedKpiSlots(readings);
         if (touched.length > 0) await deps.kpiSlots.markTouched(touched);
       }
       const readingResult = await deps.metrics.writeReadings(readings);
-      const movementResult = await deps.metrics.writeMovements(live.flatMap((w) => w.movements));
+      const movementResult = await deps.metrics.writeMovements(concat(live, (w) => w.movements));
       // Who owns a refused item is looked up only when something was refused (rare).
       const readingOwner = ownersOf(readingResult.rejected, live, (w) => w.readings);
       const movementOwner = ownersOf(movementResult.rejected, live, (w) => w.movements);
@@ -488,6 +488,13 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
 
 function conflictReason(current: StoredMovement): string {
   return `ticket already recorded with different content (version ${current.version}); resend with "correction": true to replace it`;
+}
+
+/** The items of every work in one array: `flatMap` costs several times more per item (profile). */
+function concat<T>(works: readonly Work[], itemsOf: (work: Work) => readonly T[]): T[] {
+  const out: T[] = [];
+  for (const work of works) for (const item of itemsOf(work)) out.push(item);
+  return out;
 }
 
 /** The work each item belongs to; empty when nothing was refused. */

@@ -56,6 +56,8 @@ interface Family {
   lastIndex: number;
   sorted: boolean;
   readonly members: StoredReading[];
+  /** The measure name of each member (kept beside it: looking it up again cost as much as the checks). */
+  codes: string[];
 }
 
 const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
@@ -103,6 +105,7 @@ export function fastReadingRecords(
           lastIndex: -1,
           sorted: true,
           members: [],
+          codes: [],
         };
         families.set(key, family);
       }
@@ -114,6 +117,7 @@ export function fastReadingRecords(
     if (entry.index < family.lastIndex) family.sorted = false;
     family.lastIndex = entry.index;
     family.members.push(r);
+    family.codes.push(entry.code);
   }
   const built: BuiltRecord<StoredReading>[] = [];
   for (const family of families.values()) {
@@ -133,11 +137,16 @@ function familyRecord(family: Family): BuiltRecord<StoredReading> & {
   readonly record: { readonly MeasureValues: unknown[] };
 } {
   const { members } = family;
-  if (!family.sorted) members.sort(byMetricIndex);
+  if (!family.sorted) {
+    members.sort(byMetricIndex);
+    family.codes = members.map((r) => METRIC_CODES[r.metric].code);
+  }
+  const { codes } = family;
   const measures: Array<{ Name: string; Value: string; Type: 'DOUBLE' | 'VARCHAR' | 'BIGINT' }> = [];
   let q = '';
-  for (const r of members) {
-    const code = METRIC_CODES[r.metric].code;
+  for (let i = 0; i < members.length; i++) {
+    const r = members[i] as StoredReading;
+    const code = codes[i] as string;
     measures.push({ Name: code, Value: doubleText(r.value), Type: 'DOUBLE' });
     const letter = QUALITY_LETTERS[r.quality];
     if (letter !== undefined) q = q === '' ? code + letter : `${q},${code}${letter}`;

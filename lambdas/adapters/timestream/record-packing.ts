@@ -108,15 +108,20 @@ export function packRounds<T>(built: BuiltRecord<T>[], maxRecordsPerCall: number
 export function packCalls<T>(records: readonly BuiltRecord<T>[], maxRecords: number): PlannedCall<T>[] {
   const n = records.length;
   const dimensionCount = records[0]?.record.Dimensions.length ?? 0;
-  const base = records.map((b) => recordBytes({ ...b.record, Dimensions: [] }));
   const dims = records.map((b) => b.record.Dimensions.map(dimensionBytes));
+  // A record's bytes without its dimensions (no copy of the record: the profile showed it).
+  const base = records.map(
+    (b, i) => recordBytes(b.record) - (dims[i] as number[]).reduce((x, y) => x + y, 0),
+  );
+  const dimSums = new Array<number>(dimensionCount);
+  const common = new Array<boolean>(dimensionCount);
   const cost: Array<{ kib: number; calls: number; from: number }> = [{ kib: 0, calls: 0, from: 0 }];
   for (let end = 1; end <= n; end++) {
     const last = records[end - 1] as BuiltRecord<T>;
     let best: { kib: number; calls: number; from: number } | undefined;
     let baseSum = 0;
-    const dimSums = new Array<number>(dimensionCount).fill(0);
-    const common = new Array<boolean>(dimensionCount).fill(true);
+    dimSums.fill(0);
+    common.fill(true);
     for (let start = end - 1; start >= Math.max(0, end - maxRecords); start--) {
       const record = records[start] as BuiltRecord<T>;
       baseSum += base[start] ?? 0;

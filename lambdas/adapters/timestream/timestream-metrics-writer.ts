@@ -182,6 +182,8 @@ function checkProps(props: TimestreamMetricsWriterProps): void {
     throw new RangeError(`retentionMs must be a finite number > 0, got ${props.retentionMs}`);
 }
 
+const STORED: RecordOutcome = { stored: true };
+
 /** The largest distance from the epoch a `Date` can hold (ECMA-262), in ms. */
 const MAX_DATE_MS = 8.64e15;
 
@@ -259,25 +261,32 @@ export class TimestreamMetricsWriter implements Pick<MetricsStore, 'writeReading
     tableName: string,
   ): Promise<WriteResult<T>> {
     const rejected: StoreRejection<T>[] = [...refused, ...plan.rejected];
-    const carried: T[] = [];
+    let carried = 0;
+    // Only items whose own record was refused are followed (most are stored: a map of every item
+    // cost a tenth of the processor); a later record that repeats their content may still store them.
+    const refusedItems: T[] = [];
     const fate = new Map<T, RecordOutcome>();
     for (const round of plan.rounds) {
       const outcomes = await this.runBounded(round, (call) => this.send(call, tableName));
       for (const [c, call] of round.entries()) {
         const perRecord = outcomes[c] as ReadonlyArray<RecordOutcome>;
         for (const [r, items] of call.items.entries()) {
-          const outcome = perRecord[r] ?? { stored: true };
-          for (const item of items) {
-            carried.push(item);
-            fate.set(item, outcome);
+          const outcome = perRecord[r] ?? STORED;
+          carried += items.length;
+          if (!outcome.stored) {
+            for (const item of items) {
+              refusedItems.push(item);
+              fate.set(item, outcome);
+            }
+          } else if (fate.size > 0) {
+            for (const item of call.repeats[r] ?? []) if (fate.has(item)) fate.set(item, outcome);
           }
-          if (outcome.stored) for (const item of call.repeats[r] ?? []) fate.set(item, outcome);
         }
       }
     }
-    let stored = 0;
-    for (const item of carried) {
-      const outcome = fate.get(item) ?? { stored: true };
+    let stored = carried - refusedItems.length;
+    for (const item of refusedItems) {
+      const outcome = fate.get(item) ?? STORED;
       if (outcome.stored) stored++;
       else rejected.push({ item, kind: outcome.kind, reason: outcome.reason });
     }
