@@ -14,18 +14,18 @@
 export const PROCESSOR_MEMORY_MB = 512;
 
 /**
- * Old-space cap (MB). Without it V8 grows the heap well past the live set before a
- * full collection (a batch of 10,000 messages peaked at 328 MB); with it V8 collects
- * instead. The largest live set measured, that batch, is about 63 MB.
+ * Old-space cap (MB). Without it the runtime allows about 90 % of the memory and V8 may
+ * grow the heap far past the live set before a full collection (the processor before
+ * issue #19 reached 332 MB on the 10,000-message batch); with it V8 collects instead.
+ * The largest live set measured, that batch, is about 60 MB.
  */
 export const PROCESSOR_MAX_OLD_SPACE_MB = 160;
 
 /**
- * Semi-space (MB); the young generation is three of them. 16 is V8's own default on a
- * 64-bit machine with memory to spare: 8 cost about 15 % more CPU on the 10,000-message
- * batch, 32 saved about 10 % for 25 MB more RSS. Set explicitly because once NODE_OPTIONS
- * names a heap flag the Lambda runtime sets neither, and V8 would size it from the
- * sandbox's memory, smaller than on the bench machine.
+ * Semi-space (MB); the young generation is three of them. On the 10,000-message batch
+ * 8 cost about 8 % more CPU for no less RSS, and 32 added 36 MB of RSS for no gain. Set
+ * explicitly because once NODE_OPTIONS names a heap flag the Lambda runtime sets
+ * neither, and V8 would size it from the sandbox's memory, smaller than on the bench machine.
  */
 export const PROCESSOR_MAX_SEMI_SPACE_MB = 16;
 
