@@ -122,8 +122,11 @@ export function fastReadingRecords(
   const built: BuiltRecord<StoredReading>[] = [];
   for (const family of families.values()) {
     const record = familyRecord(family);
-    if (record.record.MeasureValues.length > limits.maxMeasuresPerRecord) return undefined;
-    if (recordBytes(record.record) > limits.maxRecordBytes) return undefined;
+    if (
+      record.record.MeasureValues.length > limits.maxMeasuresPerRecord ||
+      record.bytes > limits.maxRecordBytes
+    )
+      return undefined;
     built.push(record);
   }
   return built;
@@ -135,6 +138,7 @@ const byMetricIndex = (a: StoredReading, b: StoredReading): number =>
 /** The family's record, as `readingRecord` builds it for one content per metric. */
 function familyRecord(family: Family): BuiltRecord<StoredReading> & {
   readonly record: { readonly MeasureValues: unknown[] };
+  readonly bytes: number;
 } {
   const { members } = family;
   if (!family.sorted) {
@@ -154,21 +158,23 @@ function familyRecord(family: Family): BuiltRecord<StoredReading> & {
   if (q !== '') measures.push({ Name: QUALITY_MEASURE, Value: q, Type: 'VARCHAR' });
   if (family.version !== BASE_VERSION)
     measures.push({ Name: VERSION_MEASURE, Value: String(family.version), Type: 'BIGINT' });
+  const record = {
+    Dimensions: [
+      { Name: READINGS_DIMENSIONS[0], Value: family.plantId },
+      { Name: READINGS_DIMENSIONS[1], Value: family.line },
+    ],
+    MeasureName: FAMILY_PREFIX + family.mask.toString(36),
+    MeasureValues: measures,
+    Time: String(family.ts),
+    Version: family.version,
+  };
   return {
-    record: {
-      Dimensions: [
-        { Name: READINGS_DIMENSIONS[0], Value: family.plantId },
-        { Name: READINGS_DIMENSIONS[1], Value: family.line },
-      ],
-      MeasureName: FAMILY_PREFIX + family.mask.toString(36),
-      MeasureValues: measures,
-      Time: String(family.ts),
-      Version: family.version,
-    },
+    record,
     items: members,
     repeats: NO_REPEATS,
     // Unique here (one version per place): the general planner's identity text is needed only for rounds.
     identity: family.key,
     variant: 0,
+    bytes: recordBytes(record),
   };
 }

@@ -59,6 +59,8 @@ export interface BuiltRecord<T> {
   readonly identity: string;
   /** Which content of its identity and version it carries, in fingerprint order (0 for the first). */
   readonly variant: number;
+  /** `recordBytes(record)`, when the builder already measured it. */
+  readonly bytes?: number;
 }
 
 export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -111,7 +113,7 @@ export function packCalls<T>(records: readonly BuiltRecord<T>[], maxRecords: num
   const dims = records.map((b) => b.record.Dimensions.map(dimensionBytes));
   // A record's bytes without its dimensions (no copy of the record: the profile showed it).
   const base = records.map(
-    (b, i) => recordBytes(b.record) - (dims[i] as number[]).reduce((x, y) => x + y, 0),
+    (b, i) => (b.bytes ?? recordBytes(b.record)) - (dims[i] as number[]).reduce((x, y) => x + y, 0),
   );
   const dimSums = new Array<number>(dimensionCount);
   const common = new Array<boolean>(dimensionCount);
