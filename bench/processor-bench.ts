@@ -1,9 +1,9 @@
 /**
  * Processor throughput (runs in a child process, see child.ts): readings per
- * second through the whole processor (decode, parse and normalize, version,
- * ledger, Timestream record planning and the write calls, with in-memory
- * sinks), and `JSON.parse` alone over the same queue bodies, alternating in
- * the same process.
+ * second through the whole processor (decode the canonical form ingest
+ * queued, version, ledger, KPI slots, Timestream record planning and the
+ * write calls, with in-memory sinks), and `JSON.parse` alone over the same
+ * queue bodies, alternating in the same process.
  */
 import {
   BENCH_START,

@@ -121,6 +121,7 @@ export function makeIngestHandler(deps: IngestDeps) {
         return problemResponse(result.problem);
       }
       const { message, rejected } = result;
+      // Queued in canonical form: the processor reads it back without validating it again (queue-codec.ts).
       await deps.queue.enqueue([{ message, source: 'http', receivedAt: now }]);
       count('MessagesAccepted', 1);
       count('ReadingsAccepted', message.readings.length);
