@@ -45,20 +45,10 @@ import {
   type StoredReading,
   type StoreRejection,
 } from '../../domain/ports.ts';
-import {
-  DESTINATIONS,
-  type Destination,
-  DIRECTIONS,
-  type Direction,
-  MATERIALS,
-  type Material,
-  QUALITIES,
-} from '../../domain/telemetry.ts';
+import { DESTINATIONS, DIRECTIONS, MATERIALS, QUALITIES } from '../../domain/telemetry.ts';
 import { fastReadingRecords } from './reading-records-fast.ts';
-import { billedKiB, type WriteRecordsBody } from './record-bytes.ts';
 import {
   byIndex,
-  decodeQualities,
   doubleText,
   encodeQualities,
   familyCode,
@@ -66,7 +56,6 @@ import {
   MOVEMENT_MEASURE_NAME,
   MOVEMENT_MEASURES,
   MOVEMENTS_DIMENSIONS,
-  metricsOfFamily,
   QUALITY_MEASURE,
   READINGS_DIMENSIONS,
   type RecordLimits,
@@ -86,40 +75,7 @@ import {
 export * from './record-bytes.ts';
 export * from './record-codes.ts';
 export { callsOf, type PlannedCall, planBilledKiB, type WritePlan } from './record-packing.ts';
-
-/**
- * The naive design, for comparison: one single-measure record per reading
- * (dimensions plant, line and quality; the metric's full name as
- * measure name), one reading per WriteRecords call.
- */
-export function naiveReadingRequests(readings: readonly StoredReading[]): WriteRecordsBody[] {
-  return readings.map((r) => ({
-    Records: [
-      {
-        Dimensions: [
-          { Name: 'plant', Value: r.plantId },
-          { Name: 'line', Value: r.line },
-          { Name: 'quality', Value: r.quality },
-        ],
-        MeasureName: r.metric,
-        MeasureValue: doubleText(r.value),
-        MeasureValueType: 'DOUBLE',
-        Time: String(r.ts),
-        TimeUnit: 'MILLISECONDS',
-        Version: r.version,
-      },
-    ],
-  }));
-}
-
-/** Billed KiB of the naive design for these readings. */
-export function naiveBilledKiB(readings: readonly StoredReading[]): number {
-  return naiveReadingRequests(readings).reduce((sum, body) => sum + billedKiB(body), 0);
-}
-
-// ---------------------------------------------------------------------------
-// Planning
-// ---------------------------------------------------------------------------
+export * from './record-rows.ts';
 
 function identityOf(dimensions: readonly Dimension[], time: string, measureName: string): string {
   return JSON.stringify([dimensions.map((d) => [d.Name, d.Value]), time, measureName]);
@@ -439,69 +395,4 @@ export function planMovementWrites(
     }
   }
   return { rounds: packRounds(built, resolved.maxRecordsPerCall), rejected };
-}
-
-// ---------------------------------------------------------------------------
-// Reading records back (tests, and the shape a query adapter gets per row)
-// ---------------------------------------------------------------------------
-
-/** A stored record, as a query returns it: every value as text. */
-export interface RecordRow {
-  readonly dimensions: Readonly<Record<string, string>>;
-  readonly time: number;
-  readonly measureName: string;
-  readonly measures: Readonly<Record<string, string>>;
-}
-
-/** The readings one readings-table record holds. */
-export function readingsOfRow(row: RecordRow): StoredReading[] {
-  const metrics = metricsOfFamily(row.measureName);
-  if (metrics === undefined) throw new RangeError(`not a reading family: ${row.measureName}`);
-  const plantId = row.dimensions[READINGS_DIMENSIONS[0]];
-  const line = row.dimensions[READINGS_DIMENSIONS[1]];
-  if (plantId === undefined || line === undefined)
-    throw new RangeError('reading record without plant or line');
-  const qualities = decodeQualities(row.measures[QUALITY_MEASURE]);
-  const version = Number(row.measures[VERSION_MEASURE] ?? BASE_VERSION);
-  return metrics.map((metric) => {
-    const text = row.measures[METRIC_CODES[metric].code];
-    if (text === undefined) throw new RangeError(`record ${row.measureName} lacks ${metric}`);
-    return {
-      plantId,
-      line,
-      metric,
-      kind: METRICS[metric].kind,
-      ts: row.time,
-      value: Number(text),
-      unit: canonicalUnitOf(metric),
-      quality: qualities.get(metric) ?? 'GOOD',
-      correction: version !== BASE_VERSION,
-      version,
-    };
-  });
-}
-
-/** The ticket one movements-table record holds. */
-export function movementOfRow(row: RecordRow): StoredMovement {
-  const plantId = row.dimensions[MOVEMENTS_DIMENSIONS[0]];
-  const ticketId = row.dimensions[MOVEMENTS_DIMENSIONS[1]];
-  const m = row.measures;
-  const tonnes = m[MOVEMENT_MEASURES.netTonnes];
-  if (plantId === undefined || ticketId === undefined || tonnes === undefined)
-    throw new RangeError('movement record without plant, ticket or tonnes');
-  const version = Number(m[VERSION_MEASURE] ?? BASE_VERSION);
-  const destination = m[MOVEMENT_MEASURES.destination] as Destination | undefined;
-  const operationCode = m[MOVEMENT_MEASURES.operationCode];
-  return {
-    plantId,
-    ticketId,
-    ts: row.time,
-    direction: m[MOVEMENT_MEASURES.direction] as Direction,
-    netTonnes: Number(tonnes),
-    material: m[MOVEMENT_MEASURES.material] as Material,
-    ...(destination === undefined ? {} : { destination }),
-    ...(operationCode === undefined ? {} : { operationCode }),
-    correction: version !== BASE_VERSION,
-    version,
-  };
 }
