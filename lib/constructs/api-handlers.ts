@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import type { MetricsStoreKind } from '../config-store.ts';
 import type { DataAccess } from './data-access.ts';
 import { type Invocation, WteFunction } from './wte-function.ts';
 
@@ -33,6 +34,8 @@ export class ApiHandlers extends Construct {
         readonly memorySize?: number;
         readonly timeout?: Duration;
         readonly invocation?: Invocation;
+        /** For handlers that read metrics: the bundle holds this store only. */
+        readonly metricsStore?: MetricsStoreKind;
       },
     ) =>
       new WteFunction(this, handlerId, {
@@ -44,6 +47,7 @@ export class ApiHandlers extends Construct {
         timeout: options.timeout ?? Duration.seconds(28),
         logRetentionDays,
         invocation: options.invocation ?? 'api',
+        metricsStore: options.metricsStore,
       });
 
     this.ingest = handler('Ingest', {
@@ -63,11 +67,13 @@ export class ApiHandlers extends Construct {
     this.kpis = handler('Kpis', {
       entry: 'query-api',
       exported: 'kpisHandler',
+      metricsStore: access.metricsStore,
       description: 'GET /v1/plants/{plantId}/kpis',
     }).bind(access.stateTable(['GetItem']), access.metrics({ write: false }));
     this.series = handler('Series', {
       entry: 'query-api',
       exported: 'seriesHandler',
+      metricsStore: access.metricsStore,
       description: 'GET /v1/plants/{plantId}/series',
     }).bind(access.stateTable(['GetItem']), access.metrics({ write: false }));
     this.plants = handler('Plants', {

@@ -2,6 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { rejectedTopic } from '../../lambdas/adapters/iot-rejection-publisher.ts';
 import { acknowledge } from '../checks/acknowledge.ts';
+import type { MetricsStoreKind } from '../config-store.ts';
 import type { StatefulStack } from '../stateful-stack.ts';
 import {
   iotArn,
@@ -42,6 +43,11 @@ export class DataAccess extends Construct {
       'AwsSolutions-IAM5[Resource::*]',
       'timestream:DescribeEndpoints supports only Resource "*" (https://docs.aws.amazon.com/timestream/latest/developerguide/Using-API.endpoint-discovery.html, cdk-nag issue #833); this policy holds that one action only.',
     );
+  }
+
+  /** The metrics store the stateful stack holds: functions bound to it are bundled with that store only. */
+  get metricsStore(): MetricsStoreKind {
+    return this.stateful.lake === undefined ? 'timestream' : 'lake';
   }
 
   /** The state table with exactly `actions` (Query also on its indexes). */

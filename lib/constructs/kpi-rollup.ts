@@ -25,7 +25,7 @@ import { acknowledge } from '../checks/acknowledge.ts';
 import { type TableAction, tableAccess } from './access.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { tableFromDefinition } from './definition-table.ts';
-import { type Binding, WteFunction } from './wte-function.ts';
+import { type Binding, metricsStoreOf, WteFunction } from './wte-function.ts';
 
 /** The table's keys and index, taken from the adapter's own definition. */
 const DEFINITION = kpiRollupTableDefinition('shape-only');
@@ -60,7 +60,7 @@ export interface KpiRollupProps {
   readonly table: dynamodb.ITable;
   /** The key the table is encrypted with (the data key); also encrypts the dead-letter queue. */
   readonly dataKey: kms.IKey;
-  /** Read access to the Timestream tables, for the raw readings (`DataAccess.metrics({ write: false })`). */
+  /** Read access to the metrics store, for the raw readings (`DataAccess.metrics({ write: false })`); the bundle holds that store only. */
   readonly metrics: Binding;
   /** Receives the dead-letter queue's alarm. */
   readonly opsTopic: sns.ITopic;
@@ -136,6 +136,8 @@ export class KpiRollup extends Construct {
       logRetentionDays: props.logRetentionDays,
       invocation: 'async',
       deadLetterQueue: { queue: this.deadLetterQueue.queue, keyArn: props.dataKey.keyArn },
+      // The raw readings come from the metrics store: bundle only the one it binds.
+      metricsStore: metricsStoreOf(props.metrics),
     }).bind(this.binding(['UpdateItem', 'Query'], [PENDING_INDEX]), props.metrics);
     this.schedule = new events.Rule(this, 'Schedule', {
       description: 'Runs the KPI rollup',

@@ -33,6 +33,7 @@ export class PlantKpiWidget extends Construct {
       logRetentionDays: props.logRetentionDays,
       // Called synchronously by the CloudWatch console on behalf of the viewer.
       invocation: 'api',
+      metricsStore: props.access.metricsStore,
     }).bind(
       props.access.stateTable(['Query']),
       props.access.metrics({ write: false }),

@@ -57,6 +57,7 @@ export class TelemetryProcessing extends Construct {
       reservedConcurrency: props.processor.reservedConcurrency,
       logRetentionDays: props.logRetentionDays,
       invocation: 'queue',
+      metricsStore: access.metricsStore,
     }).bind(
       access.stateTable(['GetItem', 'PutItem', 'UpdateItem', 'Query']),
       access.metrics({ write: true }),
@@ -113,6 +114,7 @@ export class TelemetryProcessing extends Construct {
       logRetentionDays: props.logRetentionDays,
       invocation: 'async',
       deadLetterQueue: { queue: this.schedulerDlq.queue, keyArn: stateful.dataKey.keyArn },
+      metricsStore: access.metricsStore,
     }).bind(
       access.stateTable(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query']),
       access.metrics({ write: false }),
