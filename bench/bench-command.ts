@@ -12,7 +12,8 @@ import type { CliIo } from '../cli/io.ts';
 import { type BundleFigures, runBundleBench } from './bundles.ts';
 import { lakeCost, storeCostComparison } from './lake-cost.ts';
 import { type LocalFigures, runLocalPhase } from './local-bench.ts';
-import { type MemoryRun, writeMemoryInput } from './memory-bench.ts';
+import { runTicketPhase, type TicketParams } from './local-tickets.ts';
+import { runMemorySuite } from './memory-bench.ts';
 import type { MeteringFigures } from './metering.ts';
 import { childRunner, pinToOneCore, REPO_ROOT, scratchDir } from './processes.ts';
 import type { ProcessorRuns } from './processor-bench.ts';
@@ -54,6 +55,7 @@ export interface BenchSizes {
     messagesPerGateway: number;
     targetReadingsPerSec: number;
   };
+  readonly tickets: TicketParams;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -68,6 +70,13 @@ export const FULL_SIZES: BenchSizes = {
     messagesPerGateway: 1_000,
     targetReadingsPerSec: 5_000,
   },
+  tickets: {
+    concurrency: 16,
+    durationMs: 20_000,
+    ticketsPerMessage: 50,
+    readingsPerMessage: 50,
+    drainTimeoutMs: 60_000,
+  },
 };
 
 export const QUICK_SIZES: BenchSizes = {
@@ -81,6 +90,13 @@ export const QUICK_SIZES: BenchSizes = {
     drainTimeoutMs: 20_000,
     messagesPerGateway: 200,
     targetReadingsPerSec: 500,
+  },
+  tickets: {
+    concurrency: 4,
+    durationMs: 2_000,
+    ticketsPerMessage: 10,
+    readingsPerMessage: 10,
+    drainTimeoutMs: 20_000,
   },
 };
 
@@ -186,32 +202,25 @@ export async function runBenchmarks(options: RunOptions): Promise<BenchResults> 
       sections.bundles = (await runBundleBench(scratch, sizes.bundles)).map(bundleResult);
     });
     await attempt('memory', async () => {
-      const file = join(scratch.dir, 'memory-input.jsonl');
-      const { now } = await writeMemoryInput(file, sizes.memory.messages, sizes.memory.plants);
-      const runs: MemoryRun[] = [];
-      const capped: MemoryRun[] = [];
-      for (let i = 0; i < sizes.memory.repeats; i++) {
-        runs.push(await child<MemoryRun>('memory', { inputFile: file, now }, { nodeFlags: ['--expose-gc'] }));
-        capped.push(
-          await child<MemoryRun>(
-            'memory',
-            { inputFile: file, now },
-            { nodeFlags: ['--expose-gc', CAPPED_HEAP_FLAG] },
-          ),
-        );
-      }
-      sections.memory = memoryResult(runs, capped);
+      sections.memory = await runMemorySuite(child, scratch.dir, sizes.memory);
     });
     await attempt('local', async () => {
       const { targetReadingsPerSec, ...phase } = sizes.local;
       const saturated = await runLocalPhase(scratch, phase);
       const paced = await runLocalPhase(scratch, { ...phase, offeredReadingsPerSec: targetReadingsPerSec });
+      const tickets = await runTicketPhase(scratch, sizes.tickets);
       sections.local = {
         readingsPerSec: round(saturated.readingsPerSec),
         p99IngestToQueryableMs: round(paced.p99IngestToQueryableMs),
         concurrency: saturated.concurrency,
         saturated: localPhase(saturated),
         paced: localPhase(paced),
+        tickets: {
+          ...tickets,
+          ticketsPerSecCounted: round(tickets.ticketsPerSecCounted),
+          countedAfterLast202Ms:
+            tickets.countedAfterLast202Ms === null ? null : round(tickets.countedAfterLast202Ms),
+        },
       };
     });
   } finally {
@@ -296,6 +305,7 @@ function bundleResult(b: BundleFigures): BundleResult {
   return {
     name: b.name,
     bytes: b.bytes,
+    overBaselineBytes: b.bytes - b.baselineBytes,
     initMs: round(b.initMs),
     baselineInitMs: round(b.baselineInitMs),
     initVsBaseline: round(b.initVsBaseline, 3),
@@ -306,35 +316,6 @@ function bundleResult(b: BundleFigures): BundleResult {
     baselineBytes: b.baselineBytes,
     sdkClients: b.sdkClients,
     topPackages: b.topPackages,
-  };
-}
-
-/**
- * The second set of memory runs caps V8's old space the way NODE_OPTIONS could for a 256 MB
- * function: it shows the live set, where the default flags also show how far V8 lets the heap grow
- * before collecting on a machine with gigabytes free.
- */
-export const CAPPED_HEAP_FLAG = '--max-old-space-size=160';
-
-function memoryResult(runs: readonly MemoryRun[], capped: readonly MemoryRun[]): MemoryResult {
-  const peak = spread(runs.map((r) => r.peakRssMB));
-  const cappedPeak = spread(capped.map((r) => r.peakRssMB));
-  const first = runs[0] as MemoryRun;
-  return {
-    batchMessages: first.messages,
-    peakRssMB: round(peak.median),
-    peakRssSpread: roundSpread(peak),
-    heapUsedAfterMB: round(median(runs.map((r) => r.heapUsedAfterMB))),
-    cappedHeap: {
-      nodeFlag: CAPPED_HEAP_FLAG,
-      peakRssMB: round(cappedPeak.median),
-      peakRssSpread: roundSpread(cappedPeak),
-      handlerMs: round(median(capped.map((r) => r.handlerMs))),
-    },
-    readings: first.readings,
-    inputMB: round(first.inputMB),
-    rssBeforeMB: round(median(runs.map((r) => r.rssBeforeMB))),
-    handlerMs: round(median(runs.map((r) => r.handlerMs))),
   };
 }
 

@@ -60,7 +60,7 @@ interface Gateway {
   readonly done: Sent[];
 }
 
-function startServer(
+export function startServer(
   dataDir: string,
   token: string,
 ): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
@@ -97,7 +97,7 @@ function startServer(
   });
 }
 
-function stopServer(child: ChildProcessWithoutNullStreams): Promise<void> {
+export function stopServer(child: ChildProcessWithoutNullStreams): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -109,14 +109,14 @@ function stopServer(child: ChildProcessWithoutNullStreams): Promise<void> {
   });
 }
 
-interface Answer {
+export interface Answer {
   readonly status: number;
   readonly body: string;
   /** Retry-After in ms, when the answer carried one in seconds. */
   readonly retryAfterMs?: number;
 }
 
-function call(
+export function call(
   agent: Agent,
   url: URL,
   method: 'GET' | 'POST',

@@ -14,6 +14,9 @@ export const GOALS = {
   peakRssMB: 256,
   localReadingsPerSec: 5_000,
   localP99Ms: 2_000,
+  localQueryableReadingsPerSec: 20_000,
+  localTicketsPerSec: 2_000,
+  localTicketsCountedAfterMs: 5_000,
 } as const;
 
 const fixed = (value: number, digits = 1) =>
@@ -80,7 +83,7 @@ export function goalsOf(s: Sections): Goal[] {
   if (s.memory)
     add(
       'memory.peakRssMB',
-      `peak RSS, processor with a batch of ${whole(s.memory.batchMessages)} messages`,
+      `peak RSS, processor as deployed (${whole(s.memory.memorySizeMB)} MB, heap limit ${whole(s.memory.heapLimitMB)} MB), batch of ${whole(s.memory.batchMessages)} messages`,
       `<= ${GOALS.peakRssMB} MB`,
       `${whole(s.memory.peakRssMB)} MB`,
       s.memory.peakRssMB <= GOALS.peakRssMB,
@@ -94,12 +97,47 @@ export function goalsOf(s: Sections): Goal[] {
       s.local.readingsPerSec >= GOALS.localReadingsPerSec,
     );
     add(
+      'local.saturated.queryableReadingsPerSec',
+      `local mode, queryable readings/s, ${s.local.concurrency} gateways back to back`,
+      `>= ${whole(GOALS.localQueryableReadingsPerSec)}`,
+      whole(s.local.saturated.queryableReadingsPerSec),
+      s.local.saturated.queryableReadingsPerSec >= GOALS.localQueryableReadingsPerSec,
+    );
+    add(
+      'local.saturated.p99IngestToQueryableMs',
+      'local mode, p99 from 202 to queryable, back to back (backpressure bounds it)',
+      `<= ${whole(GOALS.localP99Ms)} ms`,
+      `${whole(s.local.saturated.p99IngestToQueryableMs)} ms`,
+      s.local.saturated.p99IngestToQueryableMs <= GOALS.localP99Ms,
+    );
+    add(
       'local.p99IngestToQueryableMs',
       `local mode, p99 from 202 to queryable at ${whole(Number(s.local.paced.offeredReadingsPerSec))} readings/s offered`,
       `<= ${whole(GOALS.localP99Ms)} ms`,
       `${whole(s.local.p99IngestToQueryableMs)} ms`,
       s.local.p99IngestToQueryableMs <= GOALS.localP99Ms,
     );
+    const t = s.local.tickets;
+    if (t) {
+      add(
+        'local.tickets.ticketsPerSecCounted',
+        `local mode, tickets counted/s, ${t.concurrency} gateways back to back (${t.ticketsPerMessage} tickets + ${t.readingsPerMessage} readings a message)`,
+        `>= ${whole(GOALS.localTicketsPerSec)}`,
+        whole(t.ticketsPerSecCounted),
+        t.ticketsPerSecCounted >= GOALS.localTicketsPerSec,
+      );
+      add(
+        'local.tickets.countedAfterLast202Ms',
+        'local mode, every accepted ticket counted once, ms after the last 202',
+        `<= ${whole(GOALS.localTicketsCountedAfterMs)} ms`,
+        t.countedAfterLast202Ms === null
+          ? `never (${whole(t.ticketsCounted)} of ${whole(t.ticketsAccepted)})`
+          : `${whole(t.countedAfterLast202Ms)} ms`,
+        t.countedAfterLast202Ms !== null &&
+          t.countedAfterLast202Ms <= GOALS.localTicketsCountedAfterMs &&
+          t.ticketsCounted === t.ticketsAccepted,
+      );
+    }
   }
   return goals;
 }
@@ -203,12 +241,13 @@ export function formatResults(r: BenchResults): string {
     const m = r.memory;
     rows.push(
       spreadRow(
-        `peak RSS MB, batch of ${whole(m.batchMessages)} messages (${whole(m.readings)} readings)`,
+        `peak RSS MB, batch of ${whole(m.batchMessages)} messages (${whole(m.readings)} readings), as deployed`,
         m.peakRssSpread,
         whole,
       ),
     );
-    rows.push(spreadRow(`  same, node ${m.cappedHeap.nodeFlag}`, m.cappedHeap.peakRssSpread, whole));
+    rows.push(single(`  as deployed: ${whole(m.memorySizeMB)} MB, NODE_OPTIONS=${m.nodeOptions}`, ''));
+    rows.push(spreadRow("  same, node's default heap", m.defaultHeap.peakRssSpread, whole));
   }
   if (r.local) {
     for (const [name, phase] of [
@@ -237,6 +276,27 @@ export function formatResults(r: BenchResults): string {
           `${whole(phase.p50IngestToQueryableMs)} / ${whole(phase.p99IngestToQueryableMs)}${phase.notQueryable > 0 ? ` (${whole(phase.notQueryable)} never)` : ''}`,
         ),
       );
+      rows.push(single('  refused (503, sent again after Retry-After)', whole(phase.refused)));
+    }
+    const t = r.local.tickets;
+    if (t) {
+      rows.push(
+        single(
+          `local tickets (${t.concurrency} gateways back to back, ${t.ticketsPerMessage} tickets + ${t.readingsPerMessage} readings a message, ${t.durationS} s)`,
+          '',
+        ),
+      );
+      rows.push(
+        single('  tickets accepted / counted', `${whole(t.ticketsAccepted)} / ${whole(t.ticketsCounted)}`),
+      );
+      rows.push(single('  tickets counted/s (first send to all counted)', whole(t.ticketsPerSecCounted)));
+      rows.push(
+        single(
+          '  all counted, ms after the last 202',
+          t.countedAfterLast202Ms === null ? 'never' : whole(t.countedAfterLast202Ms),
+        ),
+      );
+      rows.push(single('  refused (503, sent again after Retry-After)', whole(t.refused)));
     }
   }
   const goals = table(

@@ -4,6 +4,7 @@
  * parsed file against it (the smoke test uses it).
  */
 import type { LakeCost, StoreCostComparison } from './lake-cost.ts';
+import type { MemoryResult } from './memory-bench.ts';
 import type { MeteringFigures } from './metering.ts';
 import type { Spread } from './stats.ts';
 
@@ -67,24 +68,8 @@ export interface BundleResult {
   readonly topPackages: ReadonlyArray<{ readonly name: string; readonly bytes: number }>;
 }
 
-export interface MemoryResult {
-  readonly batchMessages: number;
-  /** Median over fresh processes. */
-  readonly peakRssMB: number;
-  readonly peakRssSpread: Spread;
-  readonly heapUsedAfterMB: number;
-  /** The same runs with V8's old space capped (`nodeFlag`). */
-  readonly cappedHeap: {
-    readonly nodeFlag: string;
-    readonly peakRssMB: number;
-    readonly peakRssSpread: Spread;
-    readonly handlerMs: number;
-  };
-  readonly readings: number;
-  readonly inputMB: number;
-  readonly rssBeforeMB: number;
-  readonly handlerMs: number;
-}
+/** The memory section is defined beside its suite (bench/memory-bench.ts). */
+export type { MemoryResult };
 
 export interface LocalPhase {
   readonly offeredReadingsPerSec: number | 'max';
@@ -108,6 +93,23 @@ export interface LocalPhase {
   readonly refused: number;
 }
 
+/** The tickets phase (bench/local-tickets.ts): 16 gateways, each message 50 tickets and 50 readings. */
+export interface LocalTickets {
+  readonly concurrency: number;
+  readonly durationS: number;
+  readonly ticketsPerMessage: number;
+  readonly readingsPerMessage: number;
+  readonly messagesAccepted: number;
+  readonly ticketsAccepted: number;
+  /** Counted in the KPIs at the end; above `ticketsAccepted` would be a double count. */
+  readonly ticketsCounted: number;
+  /** Accepted tickets over the time from the first send until every one was counted. */
+  readonly ticketsPerSecCounted: number;
+  /** From the last 202 until every accepted ticket was counted; null when some never were. */
+  readonly countedAfterLast202Ms: number | null;
+  readonly refused: number;
+}
+
 export interface LocalResult {
   /** Accepted readings per second with every gateway sending back to back. */
   readonly readingsPerSec: number;
@@ -116,6 +118,7 @@ export interface LocalResult {
   readonly concurrency: number;
   readonly saturated: LocalPhase;
   readonly paced: LocalPhase;
+  readonly tickets?: LocalTickets;
 }
 
 export interface Goal {
@@ -159,7 +162,7 @@ const REQUIRED: Readonly<Record<string, readonly string[]>> = {
     'iotRuleBilledKiB',
     'floorBilledKiB',
   ],
-  memory: ['batchMessages', 'peakRssMB'],
+  memory: ['batchMessages', 'peakRssMB', 'memorySizeMB', 'heapLimitMB'],
   local: ['readingsPerSec', 'p99IngestToQueryableMs', 'concurrency'],
 };
 const BUNDLE_FIELDS = ['bytes', 'baselineBytes', 'initMs', 'baselineInitMs'] as const;

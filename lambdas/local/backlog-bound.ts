@@ -13,7 +13,11 @@ export interface BacklogBound {
   readonly maxBytes: number;
 }
 
-export const DEFAULT_BACKLOG_BOUND: BacklogBound = { maxAgeMs: 30_000, maxBytes: 64 * 1024 * 1024 };
+/**
+ * 2 s: what was accepted is queryable a few seconds later at any offered load (a gateway that is
+ * refused keeps its data and sends it again after Retry-After); 64 MiB bounds the journal's disk.
+ */
+export const DEFAULT_BACKLOG_BOUND: BacklogBound = { maxAgeMs: 2_000, maxBytes: 64 * 1024 * 1024 };
 
 /** How long an MQTT publish over the bound waits for room before it is refused. */
 export const DEFAULT_MQTT_HOLD_MS = 10_000;

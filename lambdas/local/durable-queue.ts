@@ -33,6 +33,8 @@ export const DLQ_FILE = 'dlq.jsonl';
 export const LOCAL_QUEUE_ARN = 'arn:aws:sqs:local:000000000000:wte-telemetry';
 /** Messages per delivered batch unless told otherwise: the deployed event source's batch size. */
 export const DEFAULT_BATCH_SIZE = 25;
+/** Lambda's synchronous invocation payload limit, which bounds an SQS event source's batch too. */
+export const DEFAULT_BATCH_MAX_BYTES = 6 * 1024 * 1024;
 
 export interface DurableQueueProps {
   /** Directory of the journal and the DLQ file; created if missing. */
@@ -50,6 +52,8 @@ export interface DurableQueueProps {
   readonly batchSize?: number;
   /** @default 100 */
   readonly batchingWindowMs?: number;
+  /** Bodies per batch at most, in bytes (a batch holds one message however large). @default 6 MiB, Lambda's invocation payload */
+  readonly batchMaxBytes?: number;
   /** @default 10 000 */
   readonly compactAfterLines?: number;
 }
@@ -88,13 +92,15 @@ export class DurableQueue implements TelemetryQueue {
   private readonly maxReceives: number;
   private readonly batchSize: number;
   private readonly windowMs: number;
+  private readonly batchMaxBytes: number;
   private readonly compactAfter: number;
   private journal: FileHandle | undefined;
   private journalLines = 0;
   private pending: PendingWrite | undefined;
   private writing: Promise<void> = Promise.resolve();
   private deadLettered = 0;
-  private wake: (() => void) | undefined;
+  /** Sleeping receivers (one per consumer), woken by a send or by close. */
+  private readonly sleepers = new Set<() => void>();
   private closed = false;
   private consumer: Promise<void> | undefined;
   /** Bytes of the live messages' bodies, for the backlog bound. */
@@ -109,6 +115,7 @@ export class DurableQueue implements TelemetryQueue {
     this.maxReceives = positive('maxReceiveCount', props.maxReceiveCount ?? 5);
     this.batchSize = positive('batchSize', props.batchSize ?? DEFAULT_BATCH_SIZE);
     this.windowMs = props.batchingWindowMs ?? 100;
+    this.batchMaxBytes = positive('batchMaxBytes', props.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES);
     this.compactAfter = positive('compactAfterLines', props.compactAfterLines ?? 10_000);
   }
 
@@ -256,7 +263,7 @@ export class DurableQueue implements TelemetryQueue {
       this.waiting.push(message);
       this.liveBytes += message.bytes;
     }
-    this.wake?.();
+    this.wakeAll();
     return fresh.map((m) => m.id);
   }
 
@@ -301,7 +308,9 @@ export class DurableQueue implements TelemetryQueue {
     const deadline = Date.now() + waitMs;
     while (!this.closed) {
       if (this.visibleCount() > 0) {
-        if (this.visibleCount() < this.batchSize && this.windowMs > 0) await this.sleep(this.windowMs);
+        // The window is not cut short by sends: under load it is what fills a batch.
+        if (this.visibleCount() < this.batchSize && this.windowMs > 0)
+          await new Promise((resolve) => setTimeout(resolve, this.windowMs));
         const records = await this.take();
         if (records.length > 0) return records;
         continue;
@@ -332,9 +341,11 @@ export class DurableQueue implements TelemetryQueue {
     const records: SQSRecord[] = [];
     const lines: string[] = [];
     const dead: Message[] = [];
+    let bytes = 0;
     for (const m of this.messages.values()) {
       if (records.length >= this.batchSize) break;
       if (m.visibleAt > now) continue;
+      if (records.length > 0 && bytes + m.bytes > this.batchMaxBytes) break;
       if (m.receiveCount >= this.maxReceives) {
         dead.push(m);
         continue;
@@ -345,6 +356,7 @@ export class DurableQueue implements TelemetryQueue {
       m.visibleAt = now + this.visibilityMs;
       lines.push(serialize({ op: 'recv', id: m.id, at: now }));
       records.push(toRecord(m));
+      bytes += m.bytes;
     }
     this.oldestWaiting(); // drops what was just taken, so `waiting` stays bounded without backlog checks
     if (dead.length > 0) await this.deadLetter(dead);
@@ -401,9 +413,9 @@ export class DurableQueue implements TelemetryQueue {
    * Runs `handler` over batches until `close()`, one batch at a time (the
    * local stores take one writer). `onError` hears of batches that threw.
    */
-  startConsumer(handler: BatchHandler, onError: (error: unknown) => void = () => {}): void {
+  startConsumer(handler: BatchHandler, onError: (error: unknown) => void = () => {}, concurrency = 1): void {
     if (this.consumer) throw new Error('the local queue already has a consumer');
-    this.consumer = (async () => {
+    const loop = async () => {
       while (!this.closed) {
         const records = await this.receive(1_000);
         if (records.length === 0) continue;
@@ -416,7 +428,11 @@ export class DurableQueue implements TelemetryQueue {
         }
         this.settle(records, response);
       }
-    })();
+    };
+    // Like the event source's maximum concurrency: each loop holds one batch at a time.
+    this.consumer = Promise.all(Array.from({ length: positive('concurrency', concurrency) }, loop)).then(
+      () => undefined,
+    );
   }
 
   /** Resolves once nothing is visible or in flight (or `timeoutMs` passed); for tests and shutdown. */
@@ -433,7 +449,7 @@ export class DurableQueue implements TelemetryQueue {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.wake?.();
+    this.wakeAll();
     await this.consumer;
     await this.writing;
     await this.journal?.close();
@@ -442,16 +458,18 @@ export class DurableQueue implements TelemetryQueue {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.sleepers.delete(done);
         resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
       };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
     });
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.sleepers]) wake();
   }
 }
 

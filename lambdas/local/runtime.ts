@@ -57,6 +57,14 @@ export const DEFAULT_HTTP_PORT = 8787;
 export const DEFAULT_MQTT_PORT = 1883;
 export const DEFAULT_DATA_DIR = '.wte';
 export const DEV_TOKEN_FILE = 'dev-token';
+/**
+ * Local batches: the alert rules run once per plant and batch, so one process
+ * keeps up with 16 busy gateways only with batches far larger than the deployed
+ * 25 (docs/performance.md, "Local mode"); a batch also stops at 6 MiB.
+ */
+export const LOCAL_BATCH_SIZE = 500;
+/** Two batches at once: one's alert reads overlap the other's writes (the processor is safe to run concurrently, as on AWS). */
+export const LOCAL_CONSUMERS = 2;
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type LocalLog = (level: LogLevel, message: string, fields: Record<string, unknown>) => void;
@@ -84,11 +92,13 @@ export interface LocalModeOptions {
     readonly maxReceiveCount?: number;
     readonly batchSize?: number;
     readonly batchingWindowMs?: number;
+    /** Batches processed at once, like the event source's maximum concurrency. @default LOCAL_CONSUMERS */
+    readonly concurrency?: number;
   };
   /**
    * Backpressure (docs/backpressure.md): over either bound HTTP ingest answers 503 with
    * Retry-After and MQTT withholds the PUBACK for up to `mqttHoldMs`, then refuses.
-   * @default DEFAULT_BACKLOG_BOUND (30 s, 64 MiB), DEFAULT_MQTT_HOLD_MS (10 s)
+   * @default DEFAULT_BACKLOG_BOUND (2 s, 64 MiB), DEFAULT_MQTT_HOLD_MS (10 s)
    */
   readonly backlog?: Partial<BacklogBound> & { readonly mqttHoldMs?: number };
   /** Start with the processor held until `resumeProcessor()` (tests of backpressure). @default false */
@@ -167,7 +177,12 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     const metrics = await DuckDbMetricsStore.open({ path: join(dataDir, 'metrics.duckdb'), clock });
     closers.push(() => metrics.close());
 
-    const queue = await DurableQueue.open({ dir: join(dataDir, 'queue'), clock, ...options.queue });
+    const queue = await DurableQueue.open({
+      dir: join(dataDir, 'queue'),
+      clock,
+      batchSize: LOCAL_BATCH_SIZE,
+      ...options.queue,
+    });
     closers.push(() => queue.close());
     const bound = validBound({
       maxAgeMs: options.backlog?.maxAgeMs ?? DEFAULT_BACKLOG_BOUND.maxAgeMs,
@@ -232,6 +247,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         },
         (error) =>
           log('error', 'processor batch failed; it will be redelivered', { error: errorName(error) }),
+        options.queue?.concurrency ?? LOCAL_CONSUMERS,
       );
     };
     if (!options.processorPaused) resumeProcessor();

@@ -10,13 +10,13 @@ import { DEFAULT_BACKLOG_BOUND, DEFAULT_MQTT_HOLD_MS } from '../../lambdas/local
 const io = { out: () => {}, err: () => {} };
 
 describe('wte local backlog options', () => {
-  it('defaults to 30 s, 64 MiB and a 10 s MQTT hold', () => {
+  it('defaults to 2 s, 64 MiB and a 10 s MQTT hold', () => {
     expect(localOptions({}, {}, io).backlog).toEqual({
       maxAgeMs: DEFAULT_BACKLOG_BOUND.maxAgeMs,
       maxBytes: DEFAULT_BACKLOG_BOUND.maxBytes,
       mqttHoldMs: DEFAULT_MQTT_HOLD_MS,
     });
-    expect(DEFAULT_BACKLOG_BOUND).toEqual({ maxAgeMs: 30_000, maxBytes: 64 * 1024 * 1024 });
+    expect(DEFAULT_BACKLOG_BOUND).toEqual({ maxAgeMs: 2_000, maxBytes: 64 * 1024 * 1024 });
   });
 
   it('reads the environment, and flags win over it', () => {

@@ -47,9 +47,9 @@ import {
   type IngestionWindow,
   pendingContents,
   windowRefusal,
-} from './write-rules.ts';
+} from '../write-rules.ts';
 
-export { DEFAULT_FUTURE_TOLERANCE_MS } from './write-rules.ts';
+export { DEFAULT_FUTURE_TOLERANCE_MS } from '../write-rules.ts';
 
 export interface DuckDbMetricsStoreProps {
   /** `':memory:'`, or a database file (its directory is created when missing). */
@@ -132,7 +132,8 @@ interface VersionedTable<T extends Versioned> {
   readonly identity: string;
   readonly keysTable: string;
   readonly rowsTable: string;
-  readonly existingSql: string;
+  /** The stored rows of the staged keys; `items` may narrow the scan (zone maps skip row groups). */
+  existingSql(items: readonly T[]): string;
   readonly upsertSql: string;
   key(item: T): string;
   fingerprint(item: T): string;
@@ -143,7 +144,11 @@ interface VersionedTable<T extends Versioned> {
 }
 
 export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
-  private tail: Promise<unknown> = Promise.resolve();
+  /** Writes and reads each go one at a time, on their own connection, so a read never waits for a write. */
+  private readonly tails = {
+    write: Promise.resolve() as Promise<unknown>,
+    read: Promise.resolve() as Promise<unknown>,
+  };
   private closing: Promise<void> | undefined;
   private readonly clock: Clock;
   private readonly window: IngestionWindow;
@@ -154,9 +159,10 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly readConnection: DuckDBConnection,
     props: DuckDbMetricsStoreProps,
   ) {
-    this.runner = new DuckDbSqlRunner(connection);
+    this.runner = new DuckDbSqlRunner(readConnection);
     this.clock = props.clock ?? systemClock;
     this.window = {
       futureToleranceMs: props.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS,
@@ -167,7 +173,16 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
       identity: 'time, dimensions, measure name',
       keysTable: 'staged_reading_keys',
       rowsTable: 'staged_readings',
-      existingSql: SQL.existingReadings,
+      // Rows arrive roughly in time order, so a time range skips most of the table instead of scanning it.
+      existingSql: (items) => {
+        let from = Number.POSITIVE_INFINITY;
+        let to = Number.NEGATIVE_INFINITY;
+        for (const r of items) {
+          from = Math.min(from, r.ts);
+          to = Math.max(to, r.ts);
+        }
+        return `${SQL.existingReadings} WHERE r.ts BETWEEN ${from} AND ${to}`;
+      },
       upsertSql: SQL.upsertReadings,
       key: readingKey,
       fingerprint: readingFingerprint,
@@ -195,7 +210,7 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
       identity: 'plant and ticket',
       keysTable: 'staged_movement_keys',
       rowsTable: 'staged_movements',
-      existingSql: SQL.existingMovements,
+      existingSql: () => SQL.existingMovements,
       upsertSql: SQL.upsertMovements,
       key: movementKey,
       fingerprint: movementFingerprint,
@@ -215,6 +230,7 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
     if (props.path !== ':memory:') mkdirSync(dirname(props.path), { recursive: true });
     let instance: DuckDBInstance | undefined;
     let connection: DuckDBConnection | undefined;
+    let readConnection: DuckDBConnection | undefined;
     try {
       // Local mode never reaches the network: no extension is fetched or loaded behind our back.
       instance = await DuckDBInstance.create(props.path, {
@@ -224,8 +240,11 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
       connection = await instance.connect();
       for (const statement of SCHEMA) await connection.run(statement);
       await openTicketLedger(connection);
-      return new DuckDbMetricsStore(instance, connection, props);
+      // Reads see what is committed (DuckDB's MVCC), so they need no place in the writes' queue.
+      readConnection = await instance.connect();
+      return new DuckDbMetricsStore(instance, connection, readConnection, props);
     } catch (error) {
+      readConnection?.closeSync();
       connection?.closeSync();
       instance?.closeSync();
       throw new Error(`cannot open the DuckDB metrics store at ${props.path}`, { cause: error });
@@ -234,7 +253,8 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
 
   /** Waits for calls already made, then closes; later calls reject with `UnavailableError`. */
   close(): Promise<void> {
-    this.closing ??= this.tail.then(() => {
+    this.closing ??= Promise.all([this.tails.write, this.tails.read]).then(() => {
+      this.readConnection.closeSync();
       this.connection.closeSync();
       this.instance.closeSync();
     });
@@ -299,7 +319,7 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
       try {
         const keys = new Map(versions.map((v) => [v.key, v.item]));
         await stage(this.connection, table.keysTable, keys.values(), table.appendKey);
-        const existing = await this.connection.runAndReadAll(table.existingSql);
+        const existing = await this.connection.runAndReadAll(table.existingSql([...keys.values()]));
         const current = new Map<string, { version: number; fingerprint: string }>();
         for (const row of existing.getRowObjectsJS()) {
           const stored = table.fromRow(row);
@@ -338,20 +358,20 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
   }
 
   private read<T>(sql: string, fromRow: (row: SqlRow) => T): Promise<T[]> {
-    return this.serialized('read', async () => (await this.runner.run(sql)).map(fromRow));
+    return this.serialized('read', async () => (await this.runner.run(sql)).map(fromRow), 'read');
   }
 
-  /** Runs calls one at a time on the single connection; engine errors become `UnavailableError`. */
-  private serialized<T>(what: string, task: () => Promise<T>): Promise<T> {
+  /** Runs calls one at a time per connection; engine errors become `UnavailableError`. */
+  private serialized<T>(what: string, task: () => Promise<T>, lane: 'write' | 'read' = 'write'): Promise<T> {
     if (this.closing) return Promise.reject(new UnavailableError('the DuckDB metrics store is closed'));
-    const run = this.tail.then(async () => {
+    const run = this.tails[lane].then(async () => {
       try {
         return await task();
       } catch (error) {
         throw new UnavailableError(`DuckDB metrics store: ${what} failed`, 5, { cause: error });
       }
     });
-    this.tail = run.catch(() => undefined);
+    this.tails[lane] = run.catch(() => undefined);
     return run;
   }
 }

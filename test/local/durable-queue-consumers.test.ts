@@ -1,0 +1,96 @@
+/**
+ * The local queue's consumers as local mode runs them: several batches in
+ * flight at once (the event source's maximum concurrency), each message in
+ * exactly one of them while it is invisible, every consumer woken by a send,
+ * and batches bounded in bytes as Lambda bounds an SQS event.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DurableQueue, type DurableQueueProps } from '../../lambdas/local/durable-queue.ts';
+
+const open: DurableQueue[] = [];
+afterEach(async () => {
+  for (const queue of open.splice(0)) await queue.close();
+});
+
+async function queueIn(props: Partial<DurableQueueProps> = {}): Promise<DurableQueue> {
+  const dir = mkdtempSync(join(tmpdir(), 'wte-queue-consumers-'));
+  const queue = await DurableQueue.open({ dir, visibilityTimeoutMs: 10_000, batchingWindowMs: 5, ...props });
+  open.push(queue);
+  return queue;
+}
+
+async function until(done: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+describe('DurableQueue consumers', () => {
+  it('holds several batches at once, each message in one of them', async () => {
+    const queue = await queueIn({ batchSize: 3 });
+    let inFlight = 0;
+    let most = 0;
+    const seen: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    queue.startConsumer(
+      async (event) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        seen.push(...event.Records.map((r) => r.body));
+        await gate;
+        inFlight--;
+        return { batchItemFailures: [] };
+      },
+      () => {},
+      3,
+    );
+    await queue.send(Array.from({ length: 9 }, (_, i) => `m${i}`));
+    await until(() => seen.length >= 9);
+    expect(most).toBe(3);
+    release();
+    await until(() => queue.stats().visible + queue.stats().inFlight === 0);
+    expect(seen.sort()).toEqual(Array.from({ length: 9 }, (_, i) => `m${i}`).sort());
+    expect(queue.stats()).toEqual({ visible: 0, inFlight: 0, deadLettered: 0 });
+  });
+
+  it('wakes every idle consumer when messages arrive', async () => {
+    const queue = await queueIn({ batchSize: 1 });
+    const started: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    queue.startConsumer(
+      async () => {
+        started.push(Date.now());
+        await gate;
+        return { batchItemFailures: [] };
+      },
+      () => {},
+      2,
+    );
+    // Both consumers are asleep on an empty queue; one send of two messages must start both batches.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await queue.send(['a', 'b']);
+    await until(() => started.length >= 2, 900);
+    expect(started).toHaveLength(2);
+    release();
+  });
+
+  it('stops a batch before it passes batchMaxBytes, but always takes one message', async () => {
+    const queue = await queueIn({ batchSize: 100, batchMaxBytes: 25 });
+    const sizes: number[] = [];
+    queue.startConsumer(async (event) => {
+      sizes.push(event.Records.length);
+      return { batchItemFailures: [] };
+    });
+    await queue.send(['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(10), 'x'.repeat(40), 'x'.repeat(10)]);
+    await until(() => sizes.reduce((a, b) => a + b, 0) >= 5);
+    expect(sizes).toEqual([2, 1, 1, 1]);
+  });
+});
