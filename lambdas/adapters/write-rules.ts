@@ -1,12 +1,13 @@
 /**
- * Timestream's write rules as the DuckDB store applies them: the ingestion
- * window, the order one call's contents apply in (the Timestream adapter's
- * rounds: identical copies grouped, lowest version first, then fingerprint
- * order, so the outcome does not depend on the input order), and the words
- * of a conflict.
+ * Timestream's write rules as the DuckDB and lake stores apply them: the
+ * ingestion window, the order one call's contents apply in (the Timestream
+ * adapter's rounds: identical copies grouped, lowest version first, then
+ * fingerprint order, so the outcome does not depend on the input order), and
+ * the words of a conflict. Outside duckdb/ so Lambda bundles (the lake store)
+ * never reach into the local-mode folder.
  */
-import type { StoreRejection } from '../../domain/ports.ts';
-import type { ItemRefusal } from '../stored-item-checks.ts';
+import type { StoreRejection } from '../domain/ports.ts';
+import type { ItemRefusal } from './stored-item-checks.ts';
 
 /** Timestream refuses records more than 15 minutes ahead of its clock. */
 export const DEFAULT_FUTURE_TOLERANCE_MS = 15 * 60_000;

@@ -12,7 +12,7 @@
  * rewrites the same items.
  *
  * Firehose cannot refuse a write, so readings are judged here first, with
- * DuckDB's rules (write-rules.ts) against what the recent store holds
+ * DuckDB's rules (../write-rules.ts) against what the recent store holds
  * (`current`): an identical rewrite or a superseded version is counted
  * stored and not sent again, a different content at the stored version is
  * refused as a conflict in DuckDB's words. Readings older than the recent
@@ -34,8 +34,8 @@ import type {
   StoreRejection,
   WriteResult,
 } from '../../domain/ports.ts';
-import { conflictReason, pendingContents } from '../duckdb/write-rules.ts';
 import type { DynamoRecentTelemetryStore, StoredVersion } from '../dynamo/dynamo-recent-telemetry-store.ts';
+import { conflictReason, pendingContents } from '../write-rules.ts';
 import { FUTURE_TOLERANCE_MS } from './firehose-metrics-writer.ts';
 import { checkReading } from './lake-rows.ts';
 import { type LakeReads, type RecentReads, TieredMetricsReader } from './tiered-metrics-reader.ts';

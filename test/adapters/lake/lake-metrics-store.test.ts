@@ -12,7 +12,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDbMetricsStore } from '../../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
-import { conflictReason } from '../../../lambdas/adapters/duckdb/write-rules.ts';
 import {
   createRecentTelemetryTable,
   DynamoRecentTelemetryStore,
@@ -20,6 +19,7 @@ import {
 import { FirehoseMetricsWriter } from '../../../lambdas/adapters/lake/firehose-metrics-writer.ts';
 import { LakeMetricsStore } from '../../../lambdas/adapters/lake/lake-metrics-store.ts';
 import type { LakeReads } from '../../../lambdas/adapters/lake/tiered-metrics-reader.ts';
+import { conflictReason } from '../../../lambdas/adapters/write-rules.ts';
 import type { MetricName } from '../../../lambdas/domain/catalog.ts';
 import { BASE_VERSION, type StoredReading } from '../../../lambdas/domain/ports.ts';
 import { type RunningDynalite, startDynalite } from '../../support/dynalite.ts';
