@@ -38,9 +38,6 @@ import { lastGoodBeforeSql, movementsSql, seriesSql } from '../metrics-sql.ts';
 import type { SqlRow, SqlRunner } from '../sql-runner.ts';
 import { type ItemRefusal, itemChecks } from '../stored-item-checks.ts';
 import { systemClock } from '../system-clock.ts';
-import { DuckDbSqlRunner } from './duckdb-sql-runner.ts';
-import { appendMovementRow, stage } from './duckdb-staging.ts';
-import { openTicketLedger, recordTickets } from './duckdb-ticket-ledger.ts';
 import {
   conflictReason,
   DEFAULT_FUTURE_TOLERANCE_MS,
@@ -48,6 +45,9 @@ import {
   pendingContents,
   windowRefusal,
 } from '../write-rules.ts';
+import { DuckDbSqlRunner } from './duckdb-sql-runner.ts';
+import { appendMovementRow, stage } from './duckdb-staging.ts';
+import { openTicketLedger, recordTickets } from './duckdb-ticket-ledger.ts';
 
 export { DEFAULT_FUTURE_TOLERANCE_MS } from '../write-rules.ts';
 
