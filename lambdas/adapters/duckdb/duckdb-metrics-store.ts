@@ -21,21 +21,20 @@ import { dirname } from 'node:path';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type JS } from '@duckdb/node-api';
 import type { MetricName } from '../../domain/catalog.ts';
 import { movementFingerprint, movementKey, readingFingerprint, readingKey } from '../../domain/identity.ts';
-import {
-  type Clock,
-  type LedgerResult,
-  type MetricsStore,
-  type SeriesQuery,
-  type StoredMovement,
-  type StoredReading,
-  type StoreRejection,
-  type TicketLedger,
-  UnavailableError,
-  type WriteResult,
+import type {
+  Clock,
+  LedgerResult,
+  MetricsStore,
+  SeriesQuery,
+  StoredMovement,
+  StoredReading,
+  StoreRejection,
+  TicketLedger,
+  WriteResult,
 } from '../../domain/ports.ts';
 import { movementOfRow, readingOfRow, storedDouble } from '../metrics-rows.ts';
 import { lastGoodBeforeSql, movementsSql, seriesSql } from '../metrics-sql.ts';
-import type { SqlRow, SqlRunner } from '../sql-runner.ts';
+import type { SqlRow } from '../sql-runner.ts';
 import { type ItemRefusal, itemChecks } from '../stored-item-checks.ts';
 import { systemClock } from '../system-clock.ts';
 import {
@@ -45,6 +44,7 @@ import {
   pendingContents,
   windowRefusal,
 } from '../write-rules.ts';
+import { DuckDbLanes } from './duckdb-lanes.ts';
 import { DuckDbSqlRunner } from './duckdb-sql-runner.ts';
 import { appendMovementRow, stage } from './duckdb-staging.ts';
 import { openTicketLedger, recordTickets } from './duckdb-ticket-ledger.ts';
@@ -144,25 +144,18 @@ interface VersionedTable<T extends Versioned> {
 }
 
 export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
-  /** Writes and reads each go one at a time, on their own connection, so a read never waits for a write. */
-  private readonly tails = {
-    write: Promise.resolve() as Promise<unknown>,
-    read: Promise.resolve() as Promise<unknown>,
-  };
   private closing: Promise<void> | undefined;
   private readonly clock: Clock;
   private readonly window: IngestionWindow;
   private readonly readingTable: VersionedTable<StoredReading>;
   private readonly movementTable: VersionedTable<StoredMovement>;
-  private readonly runner: SqlRunner;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
-    private readonly readConnection: DuckDBConnection,
+    private readonly lanes: DuckDbLanes,
     props: DuckDbMetricsStoreProps,
   ) {
-    this.runner = new DuckDbSqlRunner(readConnection);
     this.clock = props.clock ?? systemClock;
     this.window = {
       futureToleranceMs: props.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS,
@@ -230,7 +223,6 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
     if (props.path !== ':memory:') mkdirSync(dirname(props.path), { recursive: true });
     let instance: DuckDBInstance | undefined;
     let connection: DuckDBConnection | undefined;
-    let readConnection: DuckDBConnection | undefined;
     try {
       // Local mode never reaches the network: no extension is fetched or loaded behind our back.
       instance = await DuckDBInstance.create(props.path, {
@@ -240,11 +232,13 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
       connection = await instance.connect();
       for (const statement of SCHEMA) await connection.run(statement);
       await openTicketLedger(connection);
-      // Reads see what is committed (DuckDB's MVCC), so they need no place in the writes' queue.
-      readConnection = await instance.connect();
-      return new DuckDbMetricsStore(instance, connection, readConnection, props);
+      return new DuckDbMetricsStore(
+        instance,
+        connection,
+        await DuckDbLanes.open(instance, connection),
+        props,
+      );
     } catch (error) {
-      readConnection?.closeSync();
       connection?.closeSync();
       instance?.closeSync();
       throw new Error(`cannot open the DuckDB metrics store at ${props.path}`, { cause: error });
@@ -253,11 +247,7 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
 
   /** Waits for calls already made, then closes; later calls reject with `UnavailableError`. */
   close(): Promise<void> {
-    this.closing ??= Promise.all([this.tails.write, this.tails.read]).then(() => {
-      this.readConnection.closeSync();
-      this.connection.closeSync();
-      this.instance.closeSync();
-    });
+    this.closing ??= this.lanes.close().then(() => this.instance.closeSync());
     return this.closing;
   }
 
@@ -271,7 +261,7 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
 
   /** Local mode's ticket ledger (duckdb-ticket-ledger.ts), in this file and in this store's queue. */
   recordMovements(movements: readonly StoredMovement[]): Promise<LedgerResult[]> {
-    return this.serialized('record tickets', () => recordTickets(this.connection, movements));
+    return this.lanes.write('record tickets', (connection) => recordTickets(connection, movements));
   }
 
   /** Invalid arguments (NaN times, text with NUL) throw `RangeError` before any query. */
@@ -300,7 +290,7 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
     items: readonly T[],
     table: VersionedTable<T>,
   ): Promise<WriteResult<T>> {
-    return this.serialized(`write ${table.noun}s`, async () => {
+    return this.lanes.write(`write ${table.noun}s`, async () => {
       // The whole call is judged at one instant, as one WriteRecords request is.
       const now = this.clock.now();
       // One slot per item given, so rejections come back in the items' order.
@@ -358,21 +348,9 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
   }
 
   private read<T>(sql: string, fromRow: (row: SqlRow) => T): Promise<T[]> {
-    return this.serialized('read', async () => (await this.runner.run(sql)).map(fromRow), 'read');
-  }
-
-  /** Runs calls one at a time per connection; engine errors become `UnavailableError`. */
-  private serialized<T>(what: string, task: () => Promise<T>, lane: 'write' | 'read' = 'write'): Promise<T> {
-    if (this.closing) return Promise.reject(new UnavailableError('the DuckDB metrics store is closed'));
-    const run = this.tails[lane].then(async () => {
-      try {
-        return await task();
-      } catch (error) {
-        throw new UnavailableError(`DuckDB metrics store: ${what} failed`, 5, { cause: error });
-      }
-    });
-    this.tails[lane] = run.catch(() => undefined);
-    return run;
+    return this.lanes.read('read', async (connection) =>
+      (await new DuckDbSqlRunner(connection).run(sql)).map(fromRow),
+    );
   }
 }
 
