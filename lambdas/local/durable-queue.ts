@@ -63,8 +63,8 @@ interface Message {
   readonly body: string;
   readonly sentAt: number;
   readonly bytes: number;
-  /** A delivery of it failed: it waits for the visibility timeout, outside the age bound. */
-  retrying: boolean;
+  /** Received by this process's consumer at least once. */
+  taken: boolean;
   receiveCount: number;
   firstReceivedAt: number | undefined;
   visibleAt: number;
@@ -148,7 +148,7 @@ export class DurableQueue implements TelemetryQueue {
             body: line.body,
             sentAt: line.at,
             bytes: Buffer.byteLength(line.body, 'utf8'),
-            retrying: false,
+            taken: false,
             receiveCount: line.n ?? 0,
             firstReceivedAt: undefined,
             visibleAt: 0,
@@ -254,7 +254,7 @@ export class DurableQueue implements TelemetryQueue {
         body,
         sentAt: at,
         bytes: Buffer.byteLength(body, 'utf8'),
-        retrying: false,
+        taken: false,
         receiveCount: 0,
         firstReceivedAt: undefined,
         visibleAt: 0,
@@ -268,11 +268,9 @@ export class DurableQueue implements TelemetryQueue {
   }
 
   /**
-   * What was accepted and not yet processed, in O(1) amortized: the age is
-   * that of the oldest message neither deleted (processed) nor waiting for a
-   * retry, so a message in a batch being processed still counts, however
-   * large the batch. Messages are taken in send order, so that is the first
-   * such message of `waiting`.
+   * What was accepted and not yet processed, in O(1) amortized: messages are
+   * taken in send order, so the oldest not yet received is the first of
+   * `waiting` that is neither received nor deleted.
    */
   backlog(): Backlog {
     const oldest = this.oldestWaiting();
@@ -287,7 +285,7 @@ export class DurableQueue implements TelemetryQueue {
     let head = this.waitingHead;
     while (head < this.waiting.length) {
       const m = this.waiting[head] as Message;
-      if (!m.retrying && this.messages.has(m.id)) break;
+      if (!m.taken && this.messages.has(m.id)) break;
       head++;
     }
     if (head > 1024 && head * 2 > this.waiting.length) {
@@ -353,12 +351,14 @@ export class DurableQueue implements TelemetryQueue {
         continue;
       }
       m.receiveCount++;
+      m.taken = true;
       m.firstReceivedAt ??= now;
       m.visibleAt = now + this.visibilityMs;
       lines.push(serialize({ op: 'recv', id: m.id, at: now }));
       records.push(toRecord(m));
       bytes += m.bytes;
     }
+    this.oldestWaiting(); // drops what was just taken, so `waiting` stays bounded without backlog checks
     if (dead.length > 0) await this.deadLetter(dead);
     if (lines.length > 0) void this.append(lines).catch(() => undefined);
     return records;
@@ -393,7 +393,6 @@ export class DurableQueue implements TelemetryQueue {
   /** Settles a delivered batch as the event source mapping does: deletes all but the reported failures. */
   private settle(records: readonly SQSRecord[], response: SQSBatchResponse | undefined): void {
     const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-    this.retryLater(records.filter((r) => failed.has(r.messageId)));
     this.acknowledge(records.map((r) => r.messageId).filter((id) => !failed.has(id)));
   }
 
@@ -408,14 +407,6 @@ export class DurableQueue implements TelemetryQueue {
       deleted.push(serialize({ op: 'del', id }));
     }
     if (deleted.length > 0) void this.append(deleted).catch(() => undefined);
-    this.oldestWaiting(); // drops what was processed, so `waiting` stays bounded without backlog checks
-  }
-
-  private retryLater(records: readonly SQSRecord[]): void {
-    for (const r of records) {
-      const m = this.messages.get(r.messageId);
-      if (m) m.retrying = true;
-    }
   }
 
   /**
@@ -433,7 +424,6 @@ export class DurableQueue implements TelemetryQueue {
           response = await handler({ Records: records });
         } catch (error) {
           onError(error);
-          this.retryLater(records);
           continue; // the whole batch comes back after the visibility timeout
         }
         this.settle(records, response);
