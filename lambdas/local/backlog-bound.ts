@@ -46,11 +46,12 @@ export const BYTES_RETRY_AFTER_SECONDS = 5;
 /** `undefined` when there is room; otherwise the refusal. O(1). */
 export function overload(backlog: Backlog, bound: BacklogBound): Overload | undefined {
   if (backlog.oldestAgeMs > bound.maxAgeMs) {
-    // Over by N seconds: the processor needs at least about that long to get back under.
+    // The consumers take up to 500 messages a batch, so a backlog N seconds over may clear in one batch:
+    // ask again after a fifth of the overshoot, soon while the pipeline is close, later when far behind.
     const over = Math.ceil((backlog.oldestAgeMs - bound.maxAgeMs) / 1000);
     return {
       reason: 'age',
-      retryAfterSeconds: clamp(over, 1, MAX_RETRY_AFTER_SECONDS),
+      retryAfterSeconds: clamp(Math.ceil(over / 5), 1, MAX_RETRY_AFTER_SECONDS),
       detail: `The pipeline is behind: the oldest queued message has waited ${seconds(backlog.oldestAgeMs)} s (bound ${seconds(bound.maxAgeMs)} s; ${backlog.messages} messages, ${mebibytes(backlog.bytes)} MiB queued). Nothing was stored; send the message again after Retry-After.`,
     };
   }

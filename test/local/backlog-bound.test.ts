@@ -20,13 +20,13 @@ describe('overload', () => {
     expect(overload(backlog, BOUND)).toBeUndefined();
   });
 
-  it('refuses by age, asking to retry after about the overshoot, at least 1 s', () => {
+  it('refuses by age, asking to retry after a fifth of the overshoot, at least 1 s', () => {
     expect(overload({ oldestAgeMs: 30_001, bytes: 0, messages: 1 }, BOUND)).toMatchObject({
       reason: 'age',
       retryAfterSeconds: 1,
     });
     const refusal = overload({ oldestAgeMs: 42_500, bytes: 10, messages: 3 }, BOUND);
-    expect(refusal).toMatchObject({ reason: 'age', retryAfterSeconds: 13 });
+    expect(refusal).toMatchObject({ reason: 'age', retryAfterSeconds: 3 });
     expect(refusal?.detail).toContain('behind');
     expect(refusal?.detail).toContain('42.5 s');
   });
