@@ -11,6 +11,7 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { call, startServer, stopServer } from './local-bench.ts';
 import type { Scratch } from './processes.ts';
+import type { LocalTickets } from './results.ts';
 
 export interface TicketParams {
   readonly concurrency: number;
@@ -21,22 +22,8 @@ export interface TicketParams {
   readonly drainTimeoutMs: number;
 }
 
-export interface TicketFigures {
-  readonly concurrency: number;
-  readonly durationS: number;
-  readonly ticketsPerMessage: number;
-  readonly readingsPerMessage: number;
-  readonly messagesAccepted: number;
-  readonly ticketsAccepted: number;
-  /** Counted in the KPIs when the polling stopped; above `ticketsAccepted` means a double count. */
-  readonly ticketsCounted: number;
-  /** Accepted tickets over the time from the first send until all were counted. */
-  readonly ticketsPerSecCounted: number;
-  /** From the last 202 until every accepted ticket was counted; null when they never were. */
-  readonly countedAfterLast202Ms: number | null;
-  /** 503 answers (each message was sent again after its Retry-After). */
-  readonly refused: number;
-}
+/** The phase's figures, unrounded (results.ts LocalTickets). */
+export type TicketFigures = LocalTickets;
 
 const GAUGES = [
   ['boiler-1', 'furnace_temperature', 950, 'degC'],

@@ -46,7 +46,7 @@ import {
 } from '../write-rules.ts';
 import { DuckDbLanes } from './duckdb-lanes.ts';
 import { DuckDbSqlRunner } from './duckdb-sql-runner.ts';
-import { appendMovementRow, stage } from './duckdb-staging.ts';
+import { appendMovementRow, MOVEMENT_TABLE_COLUMNS, stage } from './duckdb-staging.ts';
 import { openTicketLedger, recordTickets } from './duckdb-ticket-ledger.ts';
 
 export { DEFAULT_FUTURE_TOLERANCE_MS } from '../write-rules.ts';
@@ -79,19 +79,7 @@ const SCHEMA = [
     version BIGINT NOT NULL CHECK (version >= 1),
     PRIMARY KEY (plant_id, line, metric, ts)
   )`,
-  `CREATE TABLE IF NOT EXISTS movements (
-    plant_id VARCHAR NOT NULL,
-    ticket_id VARCHAR NOT NULL,
-    ts BIGINT NOT NULL,
-    direction VARCHAR NOT NULL CHECK (direction IN ('in', 'out')),
-    net_tonnes DOUBLE NOT NULL,
-    material VARCHAR NOT NULL,
-    destination VARCHAR,
-    operation_code VARCHAR,
-    version BIGINT NOT NULL CHECK (version >= 1),
-    fingerprint VARCHAR,
-    PRIMARY KEY (plant_id, ticket_id)
-  )`,
+  `CREATE TABLE IF NOT EXISTS movements (${MOVEMENT_TABLE_COLUMNS})`,
   // The readers' SQL breaks version ties by fingerprint, as on the lake; files from before it get the column.
   'ALTER TABLE movements ADD COLUMN IF NOT EXISTS fingerprint VARCHAR',
   // Staging tables are per connection and never persisted.

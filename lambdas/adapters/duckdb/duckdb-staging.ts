@@ -1,8 +1,21 @@
-/** Appender helpers shared by the DuckDB store and the ticket ledger. */
+/** Table shapes and appender helpers shared by the DuckDB store and the ticket ledger. */
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { movementFingerprint } from '../../domain/identity.ts';
 import type { StoredMovement } from '../../domain/ports.ts';
 import { storedDouble } from '../metrics-rows.ts';
+
+/** The columns of a movement row: the `movements` table and the ticket ledger (keyed by plant and ticket). */
+export const MOVEMENT_TABLE_COLUMNS = `plant_id VARCHAR NOT NULL,
+    ticket_id VARCHAR NOT NULL,
+    ts BIGINT NOT NULL,
+    direction VARCHAR NOT NULL CHECK (direction IN ('in', 'out')),
+    net_tonnes DOUBLE NOT NULL,
+    material VARCHAR NOT NULL,
+    destination VARCHAR,
+    operation_code VARCHAR,
+    version BIGINT NOT NULL CHECK (version >= 1),
+    fingerprint VARCHAR,
+    PRIMARY KEY (plant_id, ticket_id)`;
 
 /** A movement as a row of the movements table (and of the ledger, which has its columns). */
 export function appendMovementRow(a: DuckDBAppender, m: StoredMovement): void {

@@ -13,25 +13,13 @@ import { movementKey } from '../../domain/identity.ts';
 import type { LedgerOutcome, StoredMovement } from '../../domain/ports.ts';
 import { judgeTicket } from '../../domain/ticket-ledger.ts';
 import { movementOfRow } from '../metrics-rows.ts';
-import { appendMovementRow, stage } from './duckdb-staging.ts';
+import { appendMovementRow, MOVEMENT_TABLE_COLUMNS, stage } from './duckdb-staging.ts';
 
 const COLUMNS =
   'plant_id, ticket_id, ts, direction, net_tonnes, material, destination, operation_code, version, fingerprint';
 
 /** The ledger's table: the movements table's columns (the fingerprint is for inspection). */
-const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS ticket_ledger (
-    plant_id VARCHAR NOT NULL,
-    ticket_id VARCHAR NOT NULL,
-    ts BIGINT NOT NULL,
-    direction VARCHAR NOT NULL,
-    net_tonnes DOUBLE NOT NULL,
-    material VARCHAR NOT NULL,
-    destination VARCHAR,
-    operation_code VARCHAR,
-    version BIGINT NOT NULL CHECK (version >= 1),
-    fingerprint VARCHAR,
-    PRIMARY KEY (plant_id, ticket_id)
-  )`;
+const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS ticket_ledger (${MOVEMENT_TABLE_COLUMNS})`;
 
 const SQL = {
   staged: 'CREATE TEMP TABLE IF NOT EXISTS staged_ticket_keys (plant_id VARCHAR, ticket_id VARCHAR)',
