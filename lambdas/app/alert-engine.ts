@@ -19,7 +19,6 @@
  *   rules LANDFILL_SPIKE, MASS_BALANCE_GAP, ENERGY_RECOVERY_DROP), the days a
  *   failed batch evaluation left owed, SENSOR_STALE, SENSOR_STUCK, reminders.
  */
-
 import { type CompletenessSettings, isComplete, isLive } from '../domain/alerts/completeness.ts';
 import { remind } from '../domain/alerts/lifecycle.ts';
 import {
@@ -161,7 +160,7 @@ export class AlertEngine {
         for (const line of t.furnaceLines) {
           found.push(...(await this.combustion(plant, settings, line, t.from, t.to, now)));
         }
-        const applied = await this.apply(found, now);
+        const applied = await this.apply(found, now, new Map([[plant.plantId, settings]]));
         evaluations += applied.evaluations;
         transitions += applied.transitions;
       } catch (error) {
@@ -377,9 +376,16 @@ export class AlertEngine {
   }
 
   /** Applies verdicts (alert-apply.ts), reading each plant's configuration once per call. */
-  async apply(evaluations: readonly Evaluation[], _now: number): Promise<ApplyResult> {
+  async apply(
+    evaluations: readonly Evaluation[],
+    _now: number,
+    /** Settings the caller has just read, so they are not read again. */
+    known: ReadonlyMap<string, AlertRuleSettings> = new Map(),
+  ): Promise<ApplyResult> {
     const settings = new Map<string, Promise<AlertRuleSettings>>();
     const settingsOf = (plantId: string): Promise<AlertRuleSettings> => {
+      const given = known.get(plantId);
+      if (given) return Promise.resolve(given);
       let pending = settings.get(plantId);
       if (!pending) {
         pending = this.plant(plantId).then((plant) => this.settingsFor(plant));
