@@ -28,7 +28,7 @@ import {
   type Evaluation,
 } from '../domain/alerts/model.ts';
 import {
-  evaluateCombustion,
+  evaluateCombustionAt,
   evaluateDiversion,
   evaluateDiversionCheckpoints,
   evaluateEnergyDrop,
@@ -201,10 +201,9 @@ export class AlertEngine {
       from: from - lookback,
       to: last + 1,
     });
-    const instants = [...new Set(readings.filter((r) => r.ts >= from && r.ts <= last).map((r) => r.ts))];
-    return instants
-      .sort((a, b) => a - b)
-      .flatMap((instant) => evaluateCombustion(plant.plantId, line, readings, instant, settings));
+    const times = readings.filter((r) => r.ts >= from && r.ts <= last).map((r) => r.ts);
+    const instants = [...new Set(times)].sort((a, b) => a - b);
+    return evaluateCombustionAt(plant.plantId, line, readings, instants, settings);
   }
 
   /** COMBUSTION_TEMPERATURE_LOW on every furnace line with readings in the day: what a failed batch left owed. */

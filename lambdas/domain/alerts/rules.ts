@@ -522,11 +522,45 @@ export function evaluateCombustion(
   settings: AlertRuleSettings,
   maxGapMs: number = COMBUSTION_MAX_GAP_MS,
 ): Evaluation[] {
+  const series = goodSeries(readings, line, 'furnace_temperature', now);
+  return combustionAt(plantId, line, series, series.length - 1, now, settings, maxGapMs);
+}
+
+/**
+ * `evaluateCombustion` at each of `instants` (ascending), with the series
+ * built once: the series up to an instant is a prefix of the whole one.
+ */
+export function evaluateCombustionAt(
+  plantId: string,
+  line: string,
+  readings: Iterable<RuleReading>,
+  instants: readonly number[],
+  settings: AlertRuleSettings,
+  maxGapMs: number = COMBUSTION_MAX_GAP_MS,
+): Evaluation[] {
+  const series = goodSeries(readings, line, 'furnace_temperature');
+  const out: Evaluation[] = [];
+  let end = -1;
+  for (const instant of instants) {
+    while (end + 1 < series.length && (series[end + 1] as SeriesPoint).ts <= instant) end++;
+    out.push(...combustionAt(plantId, line, series, end, instant, settings, maxGapMs));
+  }
+  return out;
+}
+
+/** The verdict at `now`, from the run that ends at `series[end]` (the last point at or before `now`). */
+function combustionAt(
+  plantId: string,
+  line: string,
+  series: readonly SeriesPoint[],
+  end: number,
+  now: number,
+  settings: AlertRuleSettings,
+  maxGapMs: number,
+): Evaluation[] {
   const { minTempC, onDelayMinutes, offDelayMinutes } = settings.combustion;
-  const metric = 'furnace_temperature';
-  const subject = `${line}/${metric}`;
-  const series = goodSeries(readings, line, metric, now);
-  const last = series.at(-1);
+  const subject = `${line}/furnace_temperature`;
+  const last = series[end];
   if (!last) {
     return [
       evaluation(
@@ -547,7 +581,7 @@ export function evaluateCombustion(
   const below = isBelow(last.value, minTempC);
   let first = last;
   let lowest = last.value;
-  for (let i = series.length - 2; i >= 0; i--) {
+  for (let i = end - 1; i >= 0; i--) {
     const point = series[i] as SeriesPoint;
     if (first.ts - point.ts > maxGapMs || isBelow(point.value, minTempC) !== below) break;
     first = point;
