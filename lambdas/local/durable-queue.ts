@@ -102,6 +102,8 @@ export class DurableQueue implements TelemetryQueue {
   /** Sleeping receivers (one per consumer), woken by a send or by close. */
   private readonly sleepers = new Set<() => void>();
   private closed = false;
+  /** `close()` was called: consumers take no new batch; their acks are still journaled. */
+  private stopping = false;
   private consumer: Promise<void> | undefined;
   /** Bytes of the live messages' bodies, for the backlog bound. */
   private liveBytes = 0;
@@ -306,11 +308,12 @@ export class DurableQueue implements TelemetryQueue {
   /** Takes the next batch, waiting up to `waitMs` for a first visible message; moves over-received ones to the DLQ. */
   async receive(waitMs: number): Promise<SQSRecord[]> {
     const deadline = Date.now() + waitMs;
-    while (!this.closed) {
+    while (!this.stopping) {
       if (this.visibleCount() > 0) {
         // The window is not cut short by sends: under load it is what fills a batch.
         if (this.visibleCount() < this.batchSize && this.windowMs > 0)
           await new Promise((resolve) => setTimeout(resolve, this.windowMs));
+        if (this.stopping) break;
         const records = await this.take();
         if (records.length > 0) return records;
         continue;
@@ -347,6 +350,8 @@ export class DurableQueue implements TelemetryQueue {
       if (m.visibleAt > now) continue;
       if (records.length > 0 && bytes + m.bytes > this.batchMaxBytes) break;
       if (m.receiveCount >= this.maxReceives) {
+        // Hidden at once: another consumer's take must not dead-letter it again while this one writes.
+        m.visibleAt = Number.POSITIVE_INFINITY;
         dead.push(m);
         continue;
       }
@@ -416,7 +421,7 @@ export class DurableQueue implements TelemetryQueue {
   startConsumer(handler: BatchHandler, onError: (error: unknown) => void = () => {}, concurrency = 1): void {
     if (this.consumer) throw new Error('the local queue already has a consumer');
     const loop = async () => {
-      while (!this.closed) {
+      while (!this.stopping) {
         const records = await this.receive(1_000);
         if (records.length === 0) continue;
         let response: SQSBatchResponse | undefined;
@@ -447,10 +452,12 @@ export class DurableQueue implements TelemetryQueue {
 
   /** Stops the consumer after its current batch and closes the journal. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.stopping) return;
+    this.stopping = true;
     this.wakeAll();
+    // The batches in flight finish and their deletes are journaled before the journal closes.
     await this.consumer;
+    this.closed = true;
     await this.writing;
     await this.journal?.close();
     this.journal = undefined;

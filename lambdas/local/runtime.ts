@@ -176,6 +176,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
 
     const metrics = await DuckDbMetricsStore.open({ path: join(dataDir, 'metrics.duckdb'), clock });
     closers.push(() => metrics.close());
+    // After the queue (closed below, so it closes first): the relay its last batches started.
+    let relaying: Promise<void> | undefined;
+    closers.push(async () => {
+      await relaying;
+    });
 
     const queue = await DurableQueue.open({
       dir: join(dataDir, 'queue'),
@@ -229,6 +234,30 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       rejections: mqtt,
       log,
     });
+    // The outbox relay after each batch runs beside the consumers, not inside the batch: a slow webhook
+    // must not keep a batch past its visibility timeout (another consumer would take it again). Batches
+    // ending while it runs ask for one more pass. No lease wait: dynalite's reads are consistent, so the
+    // holder's look after releasing finds this batch's transitions.
+    let relayAgain = false;
+    const relaySoon = () => {
+      if (relaying) {
+        relayAgain = true;
+        return;
+      }
+      relaying = (async () => {
+        do {
+          relayAgain = false;
+          const report = await relay(0).catch(() => undefined);
+          if (report && report.stoppedBy !== 'done' && report.stoppedBy !== 'held') {
+            log('warn', 'alert outbox relay stopped; the scheduled run retries', {
+              stoppedBy: report.stoppedBy,
+            });
+          }
+        } while (relayAgain);
+      })().finally(() => {
+        relaying = undefined;
+      });
+    };
     let processorStarted = false;
     const resumeProcessor = () => {
       if (processorStarted) return;
@@ -236,13 +265,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       queue.startConsumer(
         async (event) => {
           const response = await processBatch(event);
-          // No wait: dynalite's reads are consistent, so the holder's look after releasing finds this batch's.
-          const report = await relay(0).catch(() => undefined);
-          if (report && report.stoppedBy !== 'done' && report.stoppedBy !== 'held') {
-            log('warn', 'alert outbox relay stopped; the scheduled run retries', {
-              stoppedBy: report.stoppedBy,
-            });
-          }
+          relaySoon();
           return response;
         },
         (error) =>

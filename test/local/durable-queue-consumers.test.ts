@@ -4,11 +4,11 @@
  * exactly one of them while it is invisible, every consumer woken by a send,
  * and batches bounded in bytes as Lambda bounds an SQS event.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DurableQueue, type DurableQueueProps } from '../../lambdas/local/durable-queue.ts';
+import { DLQ_FILE, DurableQueue, type DurableQueueProps } from '../../lambdas/local/durable-queue.ts';
 
 const open: DurableQueue[] = [];
 afterEach(async () => {
@@ -92,5 +92,52 @@ describe('DurableQueue consumers', () => {
     await queue.send(['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(10), 'x'.repeat(40), 'x'.repeat(10)]);
     await until(() => sizes.reduce((a, b) => a + b, 0) >= 5);
     expect(sizes).toEqual([2, 1, 1, 1]);
+  });
+
+  it('dead-letters a message once, however many consumers see it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wte-queue-consumers-'));
+    const queue = await DurableQueue.open({
+      dir,
+      visibilityTimeoutMs: 1,
+      batchingWindowMs: 5,
+      maxReceiveCount: 1,
+    });
+    open.push(queue);
+    queue.startConsumer(
+      async (event) => ({ batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) }),
+      () => {},
+      2,
+    );
+    await queue.send(['poison']);
+    await until(() => queue.stats().deadLettered > 0 && queue.stats().visible + queue.stats().inFlight === 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(queue.stats().deadLettered).toBe(1);
+    const lines = readFileSync(join(dir, DLQ_FILE), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1);
+  });
+
+  it('on close takes no new batch and journals the deletes of the batches in flight', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wte-queue-consumers-'));
+    const queue = await DurableQueue.open({ dir, batchSize: 500, batchingWindowMs: 100 });
+    const batches: string[][] = [];
+    queue.startConsumer(
+      async (event) => {
+        batches.push(event.Records.map((r) => r.body));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { batchItemFailures: [] };
+      },
+      () => {},
+      2,
+    );
+    await queue.send(['a']);
+    await until(() => batches.length === 1);
+    await queue.send(['b']); // the other consumer is inside its batching window when close comes
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await queue.close();
+    expect(batches).toEqual([['a']]);
+    const reopened = await DurableQueue.open({ dir });
+    open.push(reopened);
+    // a was processed and its delete journaled; b was never taken and is still there.
+    expect(reopened.backlog().messages).toBe(1);
   });
 });
