@@ -182,11 +182,12 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       await relaying;
     });
 
+    const { concurrency = LOCAL_CONSUMERS, ...queueOptions } = options.queue ?? {};
     const queue = await DurableQueue.open({
       dir: join(dataDir, 'queue'),
       clock,
       batchSize: LOCAL_BATCH_SIZE,
-      ...options.queue,
+      ...queueOptions,
     });
     closers.push(() => queue.close());
     const bound = validBound({
@@ -270,7 +271,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         },
         (error) =>
           log('error', 'processor batch failed; it will be redelivered', { error: errorName(error) }),
-        options.queue?.concurrency ?? LOCAL_CONSUMERS,
+        concurrency,
       );
     };
     if (!options.processorPaused) resumeProcessor();

@@ -46,7 +46,14 @@ import {
 } from '../write-rules.ts';
 import { DuckDbLanes } from './duckdb-lanes.ts';
 import { DuckDbSqlRunner } from './duckdb-sql-runner.ts';
-import { appendMovementRow, MOVEMENT_TABLE_COLUMNS, stage } from './duckdb-staging.ts';
+import {
+  appendMovementRow,
+  MOVEMENT_TABLE_COLUMNS,
+  STAGED_MOVEMENT_KEYS,
+  STAGED_MOVEMENTS,
+  stage,
+  upsertStagedMovements,
+} from './duckdb-staging.ts';
 import { openTicketLedger, recordTickets } from './duckdb-ticket-ledger.ts';
 
 export { DEFAULT_FUTURE_TOLERANCE_MS } from '../write-rules.ts';
@@ -85,26 +92,19 @@ const SCHEMA = [
   // Staging tables are per connection and never persisted.
   'CREATE TEMP TABLE staged_reading_keys (plant_id VARCHAR, line VARCHAR, metric VARCHAR, ts BIGINT)',
   'CREATE TEMP TABLE staged_readings AS SELECT * FROM readings LIMIT 0',
-  'CREATE TEMP TABLE staged_movement_keys (plant_id VARCHAR, ticket_id VARCHAR)',
-  'CREATE TEMP TABLE staged_movements AS SELECT * FROM movements LIMIT 0',
+  `CREATE TEMP TABLE ${STAGED_MOVEMENT_KEYS} (plant_id VARCHAR, ticket_id VARCHAR)`,
+  `CREATE TEMP TABLE ${STAGED_MOVEMENTS} AS SELECT * FROM movements LIMIT 0`,
 ];
 
 const READING_COLUMNS = 'plant_id, line, metric, ts, value, unit, quality, version';
-const MOVEMENT_COLUMNS =
-  'plant_id, ticket_id, ts, direction, net_tonnes, material, destination, operation_code, version, fingerprint';
-
 const SQL = {
   existingReadings:
     'SELECT r.* FROM readings r JOIN staged_reading_keys k USING (plant_id, line, metric, ts)',
   upsertReadings: `INSERT INTO readings SELECT ${READING_COLUMNS} FROM staged_readings
     ON CONFLICT (plant_id, line, metric, ts) DO UPDATE SET
       value = excluded.value, unit = excluded.unit, quality = excluded.quality, version = excluded.version`,
-  existingMovements: 'SELECT m.* FROM movements m JOIN staged_movement_keys k USING (plant_id, ticket_id)',
-  upsertMovements: `INSERT INTO movements SELECT ${MOVEMENT_COLUMNS} FROM staged_movements
-    ON CONFLICT (plant_id, ticket_id) DO UPDATE SET
-      ts = excluded.ts, direction = excluded.direction, net_tonnes = excluded.net_tonnes,
-      material = excluded.material, destination = excluded.destination,
-      operation_code = excluded.operation_code, version = excluded.version, fingerprint = excluded.fingerprint`,
+  existingMovements: `SELECT m.* FROM movements m JOIN ${STAGED_MOVEMENT_KEYS} k USING (plant_id, ticket_id)`,
+  upsertMovements: upsertStagedMovements('movements'),
 } as const;
 
 /** No correction moves a ticket locally (one row per ticket), so the horizon only has to be valid. */
@@ -189,8 +189,8 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
     this.movementTable = {
       noun: 'movement',
       identity: 'plant and ticket',
-      keysTable: 'staged_movement_keys',
-      rowsTable: 'staged_movements',
+      keysTable: STAGED_MOVEMENT_KEYS,
+      rowsTable: STAGED_MOVEMENTS,
       existingSql: () => SQL.existingMovements,
       upsertSql: SQL.upsertMovements,
       key: movementKey,

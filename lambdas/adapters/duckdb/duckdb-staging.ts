@@ -4,6 +4,22 @@ import { movementFingerprint } from '../../domain/identity.ts';
 import type { StoredMovement } from '../../domain/ports.ts';
 import { storedDouble } from '../metrics-rows.ts';
 
+/** Per-connection staging tables of movement keys and rows (the store's schema creates them; the ledger shares them). */
+export const STAGED_MOVEMENT_KEYS = 'staged_movement_keys';
+export const STAGED_MOVEMENTS = 'staged_movements';
+
+export const MOVEMENT_COLUMNS =
+  'plant_id, ticket_id, ts, direction, net_tonnes, material, destination, operation_code, version, fingerprint';
+
+/** Upserts the staged movement rows into `table` (movements, or the ledger, which has its columns). */
+export function upsertStagedMovements(table: string): string {
+  return `INSERT INTO ${table} SELECT ${MOVEMENT_COLUMNS} FROM ${STAGED_MOVEMENTS}
+    ON CONFLICT (plant_id, ticket_id) DO UPDATE SET
+      ts = excluded.ts, direction = excluded.direction, net_tonnes = excluded.net_tonnes,
+      material = excluded.material, destination = excluded.destination,
+      operation_code = excluded.operation_code, version = excluded.version, fingerprint = excluded.fingerprint`;
+}
+
 /** The columns of a movement row: the `movements` table and the ticket ledger (keyed by plant and ticket). */
 export const MOVEMENT_TABLE_COLUMNS = `plant_id VARCHAR NOT NULL,
     ticket_id VARCHAR NOT NULL,

@@ -5,31 +5,31 @@
  * the ledger holds for them, judge each ticket in order with the rule every
  * ledger applies (domain/ticket-ledger.ts), upsert what changed.
  *
- * Run it on the store's connection inside the store's queue (one call at a
- * time), which is what makes the read-judge-write safe without conditions.
+ * Run it on the store's write connection inside its queue (one call at a
+ * time), which is what makes the read-judge-write safe without conditions;
+ * it stages through the store's movement staging tables on that connection.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { movementKey } from '../../domain/identity.ts';
 import type { LedgerOutcome, StoredMovement } from '../../domain/ports.ts';
 import { judgeTicket } from '../../domain/ticket-ledger.ts';
 import { movementOfRow } from '../metrics-rows.ts';
-import { appendMovementRow, MOVEMENT_TABLE_COLUMNS, stage } from './duckdb-staging.ts';
-
-const COLUMNS =
-  'plant_id, ticket_id, ts, direction, net_tonnes, material, destination, operation_code, version, fingerprint';
+import {
+  appendMovementRow,
+  MOVEMENT_COLUMNS,
+  MOVEMENT_TABLE_COLUMNS,
+  STAGED_MOVEMENT_KEYS,
+  STAGED_MOVEMENTS,
+  stage,
+  upsertStagedMovements,
+} from './duckdb-staging.ts';
 
 /** The ledger's table: the movements table's columns (the fingerprint is for inspection). */
 const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS ticket_ledger (${MOVEMENT_TABLE_COLUMNS})`;
 
 const SQL = {
-  staged: 'CREATE TEMP TABLE IF NOT EXISTS staged_ticket_keys (plant_id VARCHAR, ticket_id VARCHAR)',
-  stagedRows: 'CREATE TEMP TABLE IF NOT EXISTS staged_tickets AS SELECT * FROM ticket_ledger LIMIT 0',
-  existing: 'SELECT l.* FROM ticket_ledger l JOIN staged_ticket_keys k USING (plant_id, ticket_id)',
-  upsert: `INSERT INTO ticket_ledger SELECT ${COLUMNS} FROM staged_tickets
-    ON CONFLICT (plant_id, ticket_id) DO UPDATE SET
-      ts = excluded.ts, direction = excluded.direction, net_tonnes = excluded.net_tonnes,
-      material = excluded.material, destination = excluded.destination,
-      operation_code = excluded.operation_code, version = excluded.version, fingerprint = excluded.fingerprint`,
+  existing: `SELECT l.* FROM ticket_ledger l JOIN ${STAGED_MOVEMENT_KEYS} k USING (plant_id, ticket_id)`,
+  upsert: upsertStagedMovements('ticket_ledger'),
 } as const;
 
 /**
@@ -46,15 +46,13 @@ export async function openTicketLedger(connection: DuckDBConnection): Promise<vo
   try {
     await connection.run(CREATE_LEDGER);
     if (!exists) {
-      await connection.run(`INSERT INTO ticket_ledger SELECT ${COLUMNS} FROM movements`);
+      await connection.run(`INSERT INTO ticket_ledger SELECT ${MOVEMENT_COLUMNS} FROM movements`);
     }
     await connection.run('COMMIT');
   } catch (error) {
     await connection.run('ROLLBACK').catch(() => undefined);
     throw error;
   }
-  await connection.run(SQL.staged);
-  await connection.run(SQL.stagedRows);
 }
 
 /** Records a batch of tickets (see TicketLedger in ports.ts); the caller serializes calls. */
@@ -67,7 +65,7 @@ export async function recordTickets(
   try {
     const current = new Map<string, StoredMovement>();
     for (const m of movements) current.set(movementKey(m), m);
-    await stage(connection, 'staged_ticket_keys', current.values(), (a, m) => {
+    await stage(connection, STAGED_MOVEMENT_KEYS, current.values(), (a, m) => {
       a.appendVarchar(m.plantId);
       a.appendVarchar(m.ticketId);
     });
@@ -87,7 +85,7 @@ export async function recordTickets(
       return decision.outcome;
     });
     if (changed.size > 0) {
-      await stage(connection, 'staged_tickets', changed.values(), appendMovementRow);
+      await stage(connection, STAGED_MOVEMENTS, changed.values(), appendMovementRow);
       await connection.run(SQL.upsert);
     }
     await connection.run('COMMIT');
