@@ -2,7 +2,6 @@
  * The AWS adapters shared by several entry points, built once per cold start
  * from the environment. Only entry points import this module.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
 import { SnsAlertPublisher } from '../adapters/alerts/sns-alert-publisher.ts';
@@ -13,11 +12,12 @@ import { DynamoRelayLease } from '../adapters/dynamo/dynamo-relay-lease.ts';
 import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { DEFAULT_SETTLE_POLICY } from '../domain/kpi-rollup.ts';
+import { sharedDynamoClient } from './dynamo-client.ts';
 import { readEnv } from './env.ts';
 
 export function stateStores(source: Record<string, string | undefined>) {
   const env = readEnv({ STATE_TABLE_NAME: z.string().check(z.minLength(3)) }, source);
-  const dynamo = new DynamoDBClient({});
+  const dynamo = sharedDynamoClient();
   return {
     state: new DynamoStateStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
     alerts: new DynamoAlertStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
@@ -44,7 +44,7 @@ export function kpiRollupStore(source: Record<string, string | undefined>) {
   if (env.KPI_ROLLUP_TABLE === undefined) return undefined;
   const retentionHours = env.KPI_ROLLUP_MEMORY_RETENTION_HOURS;
   return new DynamoKpiRollupStore({
-    client: new DynamoDBClient({}),
+    client: sharedDynamoClient(),
     tableName: env.KPI_ROLLUP_TABLE,
     clock: systemClock,
     rollupSince: env.KPI_ROLLUP_SINCE ?? 0,

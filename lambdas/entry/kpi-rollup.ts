@@ -3,12 +3,12 @@
  * rollup table on DynamoDB, raw counter readings from the chosen metrics
  * store (Timestream, or the lake's tiered reader: docs/recent-telemetry.md).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { DynamoKpiRollupStore } from '../adapters/dynamo/dynamo-kpi-rollup-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { makeKpiRollupHandler } from '../handlers/kpi-rollup.ts';
+import { sharedDynamoClient } from './dynamo-client.ts';
 import { readEnv } from './env.ts';
 import { metricsReader } from './metrics-stores.ts';
 import { observability } from './observability.ts';
@@ -20,7 +20,7 @@ let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
 const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
 
 const store = new DynamoKpiRollupStore({
-  client: new DynamoDBClient({}),
+  client: sharedDynamoClient(),
   tableName: env.KPI_ROLLUP_TABLE,
   clock: systemClock,
 });

@@ -8,7 +8,8 @@ import { systemClock } from '../adapters/system-clock.ts';
 import { makeProcessorHandler } from '../handlers/processor.ts';
 import { alertPublisher, kpiRollupStore } from './aws-stores.ts';
 import { readEnv } from './env.ts';
-import { alertEngine, metricsWriterAndReader } from './metrics-stores.ts';
+import { alertEngine } from './metrics-stores.ts';
+import { metricsWriterAndReader } from './metrics-writers.ts';
 import { observability } from './observability.ts';
 
 const env = readEnv(

@@ -40,6 +40,7 @@ import {
   checkMovement,
   checkReading,
   encodeRow,
+  FUTURE_TOLERANCE_MS,
   movementRow,
   type RowRefusal,
   readingRow,
@@ -54,8 +55,7 @@ export const FIREHOSE_LIMITS = {
 
 export type FirehoseLimits = { -readonly [K in keyof typeof FIREHOSE_LIMITS]: number };
 
-/** Timestream refuses timestamps more than 15 minutes ahead; the lake refuses the same, so answers match. */
-export const FUTURE_TOLERANCE_MS = 15 * 60_000;
+export { FUTURE_TOLERANCE_MS } from './lake-rows.ts';
 
 export interface FirehoseMetricsWriterProps {
   /** Created once by the composition root, with `maxAttempts: 1`. */

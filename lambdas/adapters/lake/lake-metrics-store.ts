@@ -36,8 +36,7 @@ import type {
 } from '../../domain/ports.ts';
 import type { DynamoRecentTelemetryStore, StoredVersion } from '../dynamo/dynamo-recent-telemetry-store.ts';
 import { conflictReason, pendingContents } from '../write-rules.ts';
-import { FUTURE_TOLERANCE_MS } from './firehose-metrics-writer.ts';
-import { checkReading } from './lake-rows.ts';
+import { checkReading, FUTURE_TOLERANCE_MS } from './lake-rows.ts';
 import { type LakeReads, type RecentReads, TieredMetricsReader } from './tiered-metrics-reader.ts';
 
 /** How DuckDB and Timestream name a reading's identity in a conflict. */

@@ -106,6 +106,9 @@ export function utcDay(ts: number): string {
   return new Date(Math.floor(ts / MS_PER_DAY) * MS_PER_DAY).toISOString().slice(0, 10);
 }
 
+/** Timestream refuses timestamps more than 15 minutes ahead; the lake refuses the same, so answers match. */
+export const FUTURE_TOLERANCE_MS = 15 * 60_000;
+
 /** The latest ts whose UTC year has four digits (9999-12-31T23:59:59.999Z). */
 export const MAX_LAKE_TS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 

@@ -35,11 +35,7 @@
 import type { MetricName } from '../../domain/catalog.ts';
 import type { Clock, MetricsStore, SeriesQuery, StoredMovement, StoredReading } from '../../domain/ports.ts';
 import type { DynamoRecentTelemetryStore } from '../dynamo/dynamo-recent-telemetry-store.ts';
-import {
-  lastGoodPerLine,
-  latestMovements,
-  latestReadings,
-} from '../timestream-query/timestream-metrics-reader.ts';
+import { lastGoodPerLine, latestMovements, latestReadings } from '../latest-versions.ts';
 
 /** What the lake reader (Athena) answers; the tiered reader needs nothing else of it. */
 export interface LakeReads extends Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'> {

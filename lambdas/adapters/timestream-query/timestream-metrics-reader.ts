@@ -112,7 +112,6 @@ import {
   readKpiCounterSlots,
 } from '../../app/kpi-counter-slots.ts';
 import { canonicalUnitOf, isMetricName, METRICS, type MetricName } from '../../domain/catalog.ts';
-import { movementFingerprint } from '../../domain/identity.ts';
 import type { KpiCounterSlots, KpiRollupReader } from '../../domain/kpi-rollup.ts';
 import { KPI_COUNTER_METRICS, type KpiCounterMetric } from '../../domain/kpis.ts';
 import {
@@ -124,6 +123,7 @@ import {
   UnavailableError,
 } from '../../domain/ports.ts';
 import { DESTINATIONS, DIRECTIONS, MATERIALS, type Quality } from '../../domain/telemetry.ts';
+import { lastGoodPerLine, latestMovements, latestReadings } from '../latest-versions.ts';
 import { positiveOption } from '../options.ts';
 import {
   encodeQualities,
@@ -164,8 +164,11 @@ export const DEFAULT_LAST_BEFORE_LOOKBACK_MS = 7 * DAY_MS;
 export const DEFAULT_TICKET_SHIFT_HORIZON_MS = 7 * DAY_MS;
 /** Pages of one query before the reader gives up (a 1 MB page each: far beyond any answer here). */
 export const DEFAULT_MAX_PAGES = 1000;
+
 /** The rollup merge is shared with the lake reader (lambdas/app/kpi-counter-slots.ts). */
 export { DEFAULT_MAX_RAW_RANGES, rawRanges } from '../../app/kpi-counter-slots.ts';
+/** Kept for the modules that import them from here (they are store-neutral: ../latest-versions.ts). */
+export { lastGoodPerLine, latestMovements, latestReadings } from '../latest-versions.ts';
 
 export interface TimestreamMetricsReaderProps {
   /** Created once by the composition root. */
@@ -264,57 +267,6 @@ export function qualityIn(q: string | undefined, metric: MetricName): Quality {
 /** A regular expression matching a `q` value that holds one of `entries` (the SQL twin of `qualityIn`). */
 export function qualityPattern(...entries: readonly string[]): string {
   return `(^|,)(${entries.join('|')})(,|$)`;
-}
-
-const SEVERITY: Readonly<Record<Quality, number>> = { GOOD: 0, UNCERTAIN: 1, BAD: 2 };
-
-/** Whether `a` wins over `b` for the same (line, metric, ts): higher version, then smaller value, then worse quality. */
-function readingWins(a: StoredReading, b: StoredReading): boolean {
-  if (a.version !== b.version) return a.version > b.version;
-  if (a.value !== b.value) return a.value < b.value;
-  return SEVERITY[a.quality] > SEVERITY[b.quality];
-}
-
-const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** One reading per (line, ts): the winner among the records holding it. */
-export function latestReadings(readings: readonly StoredReading[]): StoredReading[] {
-  const kept = new Map<string, StoredReading>();
-  for (const reading of readings) {
-    const key = `${reading.line}\u0000${reading.ts}`;
-    const current = kept.get(key);
-    if (current === undefined || readingWins(reading, current)) kept.set(key, reading);
-  }
-  return [...kept.values()].sort((a, b) => a.ts - b.ts || compareText(a.line, b.line));
-}
-
-/** The last GOOD reading of each line, in line order. */
-export function lastGoodPerLine(readings: readonly StoredReading[]): StoredReading[] {
-  const last = new Map<string, StoredReading>();
-  for (const reading of latestReadings(readings)) {
-    if (reading.quality !== 'GOOD') continue;
-    const current = last.get(reading.line);
-    if (current === undefined || reading.ts > current.ts) last.set(reading.line, reading);
-  }
-  return [...last.values()].sort((a, b) => compareText(a.line, b.line));
-}
-
-/** The latest version of each ticket (equal versions: the smallest fingerprint), in (ts, ticket) order. */
-export function latestMovements(movements: readonly StoredMovement[]): StoredMovement[] {
-  const kept = new Map<string, { movement: StoredMovement; fingerprint: string }>();
-  for (const movement of movements) {
-    const fingerprint = movementFingerprint(movement);
-    const current = kept.get(movement.ticketId);
-    if (
-      current === undefined ||
-      movement.version > current.movement.version ||
-      (movement.version === current.movement.version && fingerprint < current.fingerprint)
-    )
-      kept.set(movement.ticketId, { movement, fingerprint });
-  }
-  return [...kept.values()]
-    .map(({ movement }) => movement)
-    .sort((a, b) => a.ts - b.ts || compareText(a.ticketId, b.ticketId));
 }
 
 /**
