@@ -3,16 +3,16 @@
  * the environment: the recent telemetry table answers the last
  * `RECENT_TELEMETRY_HORIZON_DAYS`, Athena only what is older, and KPI
  * counters come from the rollup with the tiered reader for the slots not
- * rolled up yet. The writer is the caller's: the processor passes the
- * Firehose writer (metrics-writers.ts); readers get one that refuses, so
- * their bundles hold neither the Firehose writer nor its client.
+ * rolled up yet. Readers get the tiered reader alone; the processor wraps
+ * the same parts in the lake store with its Firehose writer
+ * (metrics-writers.ts), so read-only bundles hold no write path.
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import * as z from 'zod/mini';
 import { DynamoRecentTelemetryStore } from '../adapters/dynamo/dynamo-recent-telemetry-store.ts';
 import { AthenaQueryRunner } from '../adapters/lake/athena-query-runner.ts';
 import { LakeMetricsReader } from '../adapters/lake/lake-metrics-reader.ts';
-import { LakeMetricsStore } from '../adapters/lake/lake-metrics-store.ts';
+import { type LakeReads, TieredMetricsReader } from '../adapters/lake/tiered-metrics-reader.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { DEFAULT_MAX_RAW_RANGES, readKpiCounterSlots } from '../app/kpi-counter-slots.ts';
 import type { KpiCounterSlots } from '../domain/kpi-rollup.ts';
@@ -23,18 +23,16 @@ import {
   LOOKBACK_MS,
   type MetricsReads,
   type MetricsStoreOptions,
-  type MetricsWrites,
   type Source,
 } from './metrics-reads.ts';
 
-export interface LakeStoreMode {
-  /** Where writes go; @default one that refuses (readers have no delivery stream and no Firehose permission). */
-  readonly writer?: MetricsWrites;
+/** The recent store, the Athena reader and the recent store's completeness, from the environment. */
+export function lakeParts(
+  source: Source,
+  options: MetricsStoreOptions,
   /** The processor's alert step reads what it has just written; other readers read eventually consistent, at half the cost. */
-  readonly consistentRead?: boolean;
-}
-
-export function lakeStore(source: Source, options: MetricsStoreOptions, mode: LakeStoreMode = {}) {
+  consistentRead: boolean,
+) {
   const env = readEnv(
     {
       ATHENA_WORKGROUP: z.string().check(z.minLength(1)),
@@ -53,7 +51,7 @@ export function lakeStore(source: Source, options: MetricsStoreOptions, mode: La
     clock: systemClock,
     horizonMs: env.RECENT_TELEMETRY_HORIZON_DAYS * DAY_MS,
     lastBeforeLookbackMs: LOOKBACK_MS,
-    consistentRead: mode.consistentRead ?? false,
+    consistentRead,
     ...deadline,
   });
   const lake = new LakeMetricsReader({
@@ -68,19 +66,23 @@ export function lakeStore(source: Source, options: MetricsStoreOptions, mode: La
     lastBeforeLookbackMs: LOOKBACK_MS,
   });
   const since = env.RECENT_TELEMETRY_COMPLETE_SINCE;
-  const store = new LakeMetricsStore({
-    writer: mode.writer ?? refusingWriter,
-    recent,
-    lake,
-    clock: systemClock,
-    ...(since === undefined ? {} : { completeSince: since }),
-  });
+  return { recent, lake, ...(since === undefined ? {} : { completeSince: since }) };
+}
+
+/** The readers' view of the lake: the tiered reader over the recent store and Athena. */
+export function lakeReader(source: Source, options: MetricsStoreOptions): MetricsReads {
+  const parts = lakeParts(source, options, false);
+  return lakeReads(new TieredMetricsReader({ ...parts, clock: systemClock }), options);
+}
+
+/** The readers' functions over a tiered reader, with KPI counters from the rollup when bound. */
+export function lakeReads(tiered: LakeReads, options: MetricsStoreOptions): MetricsReads {
   const rollup = options.rollup;
-  const reads: MetricsReads = {
-    readReadings: (query) => store.readReadings(query),
-    readLastBefore: (plantId, metric, before) => store.readLastBefore(plantId, metric, before),
-    readMovements: (plantId, from, to) => store.readMovements(plantId, from, to),
-    readCounterReadings: (plantId, from, to) => store.readCounterReadings(plantId, from, to),
+  return {
+    readReadings: (query) => tiered.readReadings(query),
+    readLastBefore: (plantId, metric, before) => tiered.readLastBefore(plantId, metric, before),
+    readMovements: (plantId, from, to) => tiered.readMovements(plantId, from, to),
+    readCounterReadings: (plantId, from, to) => tiered.readCounterReadings(plantId, from, to),
     ...(rollup === undefined
       ? {}
       : {
@@ -88,7 +90,7 @@ export function lakeStore(source: Source, options: MetricsStoreOptions, mode: La
             readKpiCounterSlots(
               {
                 rollup,
-                readCounterReadings: (p, f, t) => store.readCounterReadings(p, f, t),
+                readCounterReadings: (p, f, t) => tiered.readCounterReadings(p, f, t),
                 lookbackMs: LOOKBACK_MS,
                 maxRawRanges: DEFAULT_MAX_RAW_RANGES,
               },
@@ -98,11 +100,4 @@ export function lakeStore(source: Source, options: MetricsStoreOptions, mode: La
             ),
         }),
   };
-  return { store, reads };
 }
-
-/** Readers are never given the lake's streams (no Firehose permission either): a write is a wiring bug. */
-const refusingWriter: MetricsWrites = {
-  writeReadings: () => Promise.reject(new Error('this function has no lake delivery stream')),
-  writeMovements: () => Promise.reject(new Error('this function has no lake delivery stream')),
-};

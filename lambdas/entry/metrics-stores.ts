@@ -12,7 +12,7 @@
 import { systemClock } from '../adapters/system-clock.ts';
 import { AlertEngine } from '../app/alert-engine.ts';
 import { kpiRollupStore, stateStores } from './aws-stores.ts';
-import { lakeStore } from './lake-store.ts';
+import { lakeReader } from './lake-store.ts';
 import {
   type MetricsReads,
   type MetricsStoreKind,
@@ -34,7 +34,7 @@ export function metricsReader(source: Source, options: MetricsStoreOptions = {})
   const withRollup = { ...options, ...(rollup === undefined ? {} : { rollup }) };
   const kind = metricsStoreKind(source);
   return (typeof __WTE_METRICS_STORE__ === 'undefined' ? kind : __WTE_METRICS_STORE__) === 'lake'
-    ? lakeStore(source, withRollup).reads
+    ? lakeReader(source, withRollup)
     : timestreamReader(source, withRollup);
 }
 

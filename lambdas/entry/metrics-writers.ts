@@ -9,10 +9,11 @@ import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import * as z from 'zod/mini';
 import { FirehoseMetricsWriter } from '../adapters/lake/firehose-metrics-writer.ts';
+import { LakeMetricsStore } from '../adapters/lake/lake-metrics-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { TimestreamMetricsWriter } from '../adapters/timestream/timestream-metrics-writer.ts';
 import { readEnv } from './env.ts';
-import { lakeStore } from './lake-store.ts';
+import { lakeParts, lakeReads } from './lake-store.ts';
 import {
   type MetricsReads,
   type MetricsStoreKind,
@@ -56,8 +57,8 @@ function lakeWriterAndReader(source: Source, options: MetricsStoreOptions) {
     random: Math.random,
     ...(options.remainingMs === undefined ? {} : { remainingMs: options.remainingMs }),
   });
-  const { store, reads } = lakeStore(source, options, { writer, consistentRead: true });
-  return { writer: store, reads };
+  const store = new LakeMetricsStore({ writer, ...lakeParts(source, options, true), clock: systemClock });
+  return { writer: store, reads: lakeReads(store, options) };
 }
 
 function timestreamWriterAndReader(source: Source, options: MetricsStoreOptions) {

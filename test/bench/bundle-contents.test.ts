@@ -58,4 +58,28 @@ describe('Lambda bundles', () => {
     expect(holds(lake, lakeClients)).toBe(true);
     expect(holds(lake, timestreamClients)).toBe(false);
   }, 60_000);
+
+  it('read-only functions on the lake hold neither the Firehose writer and client nor the lake write path', async () => {
+    const writePath =
+      /^lambdas\/adapters\/(lake\/(firehose-metrics-writer|lake-metrics-store)|write-rules)\.ts$/;
+    for (const name of ['scheduler', 'query-api', 'kpi-widget', 'kpi-rollup']) {
+      const built = await bundle(entryFile(name), join(dir, `ro-${name}`), 'lake');
+      expect(holds(built, /node_modules\/@aws-sdk\/client-firehose\//), name).toBe(false);
+      expect(
+        inputs(built).filter((input) => writePath.test(input)),
+        name,
+      ).toEqual([]);
+    }
+    // The processor writes: it keeps both.
+    const processor = await bundle(entryFile('processor'), join(dir, 'rw-processor'), 'lake');
+    expect(holds(processor, /node_modules\/@aws-sdk\/client-firehose\//)).toBe(true);
+    expect(holds(processor, writePath)).toBe(true);
+  }, 120_000);
+
+  it('no bundle holds Powertools: logs and metrics come from lambdas/entry/observability.ts', async () => {
+    for (const name of ['ingest', 'processor', 'scheduler', 'kpi-rollup', 'kpi-widget']) {
+      const built = await bundle(entryFile(name), join(dir, `obs-${name}`), 'timestream');
+      expect(holds(built, /node_modules\/@aws-lambda-powertools\//), name).toBe(false);
+    }
+  }, 120_000);
 });
