@@ -75,11 +75,4 @@ describe('Lambda bundles', () => {
     expect(holds(processor, /node_modules\/@aws-sdk\/client-firehose\//)).toBe(true);
     expect(holds(processor, writePath)).toBe(true);
   }, 120_000);
-
-  it('no bundle holds Powertools: logs and metrics come from lambdas/entry/observability.ts', async () => {
-    for (const name of ['ingest', 'processor', 'scheduler', 'kpi-rollup', 'kpi-widget']) {
-      const built = await bundle(entryFile(name), join(dir, `obs-${name}`), 'timestream');
-      expect(holds(built, /node_modules\/@aws-lambda-powertools\//), name).toBe(false);
-    }
-  }, 120_000);
 });

@@ -43,13 +43,9 @@ import {
   UnavailableError,
 } from '../../domain/ports.ts';
 import { checkMovement, checkReading, MAX_LAKE_TS } from '../lake/lake-rows.ts';
+import { lastGoodPerLine, latestMovements, latestReadings } from '../latest-versions.ts';
 import { mapLimited } from '../map-limited.ts';
 import { positiveOption } from '../options.ts';
-import {
-  lastGoodPerLine,
-  latestMovements,
-  latestReadings,
-} from '../timestream-query/timestream-metrics-reader.ts';
 import type { Item } from './attribute-values.ts';
 import { createTableAndWait } from './create-table.ts';
 import { dynamoCall } from './dynamo-errors.ts';
