@@ -34,20 +34,23 @@ export async function applyEvaluations(
   }
   let transitions = 0;
   let unavailable: UnavailableError | undefined;
-  for (const group of groups.values()) {
-    // A store outage for one subject does not stop the others: under throttling every run then
-    // makes progress (each subject is independent and idempotent), and the caller still hears
-    // of the failure, so a batch is redelivered and a scheduled run counts as failed.
-    try {
-      transitions += await applyGroup(
+  // Groups are separate alert items, each moved by its own conditional writes, so they apply at once.
+  // A store outage for one subject does not stop the others: under throttling every run then makes
+  // progress (each subject is independent and idempotent), and the caller still hears of the failure,
+  // so a batch is redelivered and a scheduled run counts as failed.
+  const outcomes = await Promise.allSettled(
+    [...groups.values()].map((group) =>
+      applyGroup(
         alerts,
         group.sort((a, b) => a.window.end - b.window.end),
         settingsOf,
-      );
-    } catch (error) {
-      if (!(error instanceof UnavailableError)) throw error;
-      unavailable ??= error;
-    }
+      ),
+    ),
+  );
+  for (const outcome of outcomes) {
+    if (outcome.status === 'fulfilled') transitions += outcome.value;
+    else if (outcome.reason instanceof UnavailableError) unavailable ??= outcome.reason;
+    else throw outcome.reason;
   }
   if (unavailable) throw unavailable;
   return { evaluations: evaluations.length, transitions };

@@ -151,16 +151,18 @@ export class AlertEngine {
       const frontier = t.to - 1;
       // The frontier arrived live when its own day is still live: the plant is streaming, not uploading a past day.
       const live = days.some((d) => !d.late && frontier >= d.start && frontier < d.end);
-      await this.deps.days.recordArrival(t.plantId, days, this.deps.clock.now(), frontier, live);
+      // The arrival is recorded while the rules read (both only read or write their own items); verdicts
+      // are applied once it is recorded, so a batch whose arrival fails is redelivered before any change.
+      const recorded = this.deps.days.recordArrival(t.plantId, days, this.deps.clock.now(), frontier, live);
+      const reading = Promise.all([
+        ...days.filter((d) => !d.late).map((day) => this.diversion(plant, settings, day, t.from, now)),
+        ...t.furnaceLines.map((line) => this.combustion(plant, settings, line, t.from, t.to, now)),
+      ]);
+      const [arrival, found] = await Promise.allSettled([recorded, reading]);
+      if (arrival.status === 'rejected') throw arrival.reason;
       try {
-        const found: Evaluation[] = [];
-        for (const day of days.filter((d) => !d.late)) {
-          found.push(...(await this.diversion(plant, settings, day, t.from, now)));
-        }
-        for (const line of t.furnaceLines) {
-          found.push(...(await this.combustion(plant, settings, line, t.from, t.to, now)));
-        }
-        const applied = await this.apply(found, now, new Map([[plant.plantId, settings]]));
+        if (found.status === 'rejected') throw found.reason;
+        const applied = await this.apply(found.value.flat(), now, new Map([[plant.plantId, settings]]));
         evaluations += applied.evaluations;
         transitions += applied.transitions;
       } catch (error) {

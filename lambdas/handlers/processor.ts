@@ -50,6 +50,10 @@ export interface ProcessorDeps {
    * (docs/kpi-rollup.md). A failed mark fails its chunk's messages like a failed write.
    */
   readonly kpiSlots?: KpiSlotMarker;
+  /** Plants whose alert rules are evaluated at once after a batch. @default ALERT_CONCURRENCY */
+  readonly alertConcurrency?: number;
+  /** Readings per write chunk, at most (whole messages). @default WRITE_CHUNK_READINGS */
+  readonly writeChunkReadings?: number;
 }
 
 /**
@@ -146,14 +150,16 @@ function outcomeOf(work: Work): Outcome {
   };
 }
 
-/** Plants whose alert rules are evaluated at once after a batch. */
-const ALERT_CONCURRENCY = 4;
+/** Plants whose alert rules are evaluated at once after a deployed batch (a few plants per 25 messages). */
+export const ALERT_CONCURRENCY = 4;
 
 export function makeProcessorHandler(deps: ProcessorDeps) {
   const log = deps.log ?? (() => {});
   const margin = deps.deadlineMarginMs ?? 5_000;
   const count = deps.count ?? (() => {});
   const ledger = deps.ledger ?? deps.state;
+  const alertConcurrency = deps.alertConcurrency ?? ALERT_CONCURRENCY;
+  const chunkLimit = deps.writeChunkReadings ?? WRITE_CHUNK_READINGS;
   /** Plants known to be registered, so a warm processor asks once per plant. */
   const registered = new Set<string>();
 
@@ -244,7 +250,7 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
           });
         }
       }
-      if (chunk.length > 0 && chunkReadings + message.readings.length > WRITE_CHUNK_READINGS) await flush();
+      if (chunk.length > 0 && chunkReadings + message.readings.length > chunkLimit) await flush();
       chunk.push({
         record,
         envelope,
@@ -460,7 +466,7 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
     const worker = async (): Promise<void> => {
       for (const plant of queue) await evaluate(plant);
     };
-    await Promise.all(Array.from({ length: Math.min(ALERT_CONCURRENCY, byPlant.size) }, worker));
+    await Promise.all(Array.from({ length: Math.min(alertConcurrency, byPlant.size) }, worker));
   }
 
   function entry(

@@ -63,6 +63,10 @@ export const DEV_TOKEN_FILE = 'dev-token';
  * 25 (docs/performance.md, "Local mode"); a batch also stops at 6 MiB.
  */
 export const LOCAL_BATCH_SIZE = 500;
+/** Plants judged at once after a local batch. */
+export const LOCAL_ALERT_CONCURRENCY = 16;
+/** Readings per write transaction locally: a whole batch of fleet messages (about 45 readings each). */
+export const LOCAL_WRITE_CHUNK_READINGS = 25_000;
 /** Two batches at once: one's alert reads overlap the other's writes (the processor is safe to run concurrently, as on AWS). */
 export const LOCAL_CONSUMERS = 2;
 
@@ -234,6 +238,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       alerts: engine,
       rejections: mqtt,
       log,
+      // A local batch holds up to 500 messages of many plants: more of them are judged at once (their
+      // reads then queue on DuckDB's pipeline lanes, not behind each other's dynalite round trips), and
+      // a batch's writes are one transaction per kind (the deployed chunking bounds a Lambda's memory).
+      alertConcurrency: LOCAL_ALERT_CONCURRENCY,
+      writeChunkReadings: LOCAL_WRITE_CHUNK_READINGS,
     });
     // The outbox relay after each batch runs beside the consumers, not inside the batch: a slow webhook
     // must not keep a batch past its visibility timeout (another consumer would take it again). Batches
@@ -311,8 +320,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       {
         authorizer: localAuthorizer(state, devToken),
         ingest: makeIngestHandler({ queue, clock, log }),
-        kpis: makeKpisHandler({ metrics, plants: state, clock }),
-        series: makeSeriesHandler({ metrics, plants: state, clock }),
+        kpis: makeKpisHandler({ metrics: metrics.queries(), plants: state, clock }),
+        series: makeSeriesHandler({ metrics: metrics.queries(), plants: state, clock }),
         listAlerts: makeListAlertsHandler({ alerts, clock }),
         // An acknowledgement goes out at once, like the processor's transitions (no lease wait).
         ackAlert: makeAcknowledgeAlertHandler({ alerts, clock, relay: () => relay(0) }),

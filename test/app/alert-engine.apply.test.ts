@@ -94,4 +94,31 @@ describe('AlertEngine.apply with one subject unavailable', () => {
       await close();
     }
   });
+
+  it('applies different subjects at once: they are separate alert items', async () => {
+    let inFlight = 0;
+    let most = 0;
+    class SlowAlertStore extends MemoryAlertStore {
+      override async getCurrent(plantId: string, type: AlertType, subject: string) {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        inFlight--;
+        return super.getCurrent(plantId, type, subject);
+      }
+    }
+    const alerts = new SlowAlertStore();
+    const { engine, close } = await engineOver(alerts);
+    try {
+      const result = await engine.apply(
+        [firing('boiler-1'), firing('boiler-2'), firing('boiler-3')],
+        T0 + 120_000,
+      );
+      expect(most).toBe(3);
+      expect(result.transitions).toBe(3);
+      expect(await alerts.pendingTransitions(10)).toHaveLength(3);
+    } finally {
+      await close();
+    }
+  });
 });

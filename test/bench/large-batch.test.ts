@@ -18,8 +18,13 @@ const bodies = fleetQueue({ plants: 1, hours: 9 }).slice(0, 3_000);
 const readings = bodies.reduce((n, b) => n + b.readings.length, 0);
 
 /** The processor over in-memory state, a readings sink and, when given, an alert evaluator. */
-function processorWith(writeReadings: MetricsStore['writeReadings'], alerts?: AlertEvaluator) {
+function processorWith(
+  writeReadings: MetricsStore['writeReadings'],
+  alerts?: AlertEvaluator,
+  writeChunkReadings?: number,
+) {
   return makeProcessorHandler({
+    ...(writeChunkReadings === undefined ? {} : { writeChunkReadings }),
     metrics: { writeReadings, writeMovements: async (items) => ({ stored: items.length, rejected: [] }) },
     state: new MemoryStateStore(),
     rejections: new NullRejections(),
@@ -85,6 +90,25 @@ describe('a batch of 3,000 messages of one plant', () => {
       }
     }
     expect(next).toBe(bodies.length);
+  });
+
+  it('writes chunks of the size it is told (local mode writes a batch in one transaction)', async () => {
+    const sizes: number[] = [];
+    const limit = 40_000;
+    const handle = processorWith(
+      async (items) => {
+        sizes.push(items.length);
+        return { stored: items.length, rejected: [] };
+      },
+      undefined,
+      limit,
+    );
+    const [event] = sqsEvents([bodies]);
+    expect((await handle(event as NonNullable<typeof event>)).batchItemFailures).toEqual([]);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(readings);
+    expect(Math.max(...sizes)).toBeGreaterThan(WRITE_CHUNK_READINGS);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(limit);
+    expect(sizes.length).toBeLessThan(Math.ceil(readings / WRITE_CHUNK_READINGS));
   });
 
   it('fails only the messages of a chunk whose write failed', async () => {

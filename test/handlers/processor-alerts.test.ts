@@ -13,8 +13,12 @@ type Touched = Parameters<AlertEvaluator['afterBatch']>[0][number];
 const bodies = fleetQueue({ plants: 6, hours: 0.05 });
 const plants = [...new Set(bodies.map((b) => b.plantId))];
 
-function processorWith(alerts: AlertEvaluator) {
+function processorWith(
+  alerts: AlertEvaluator,
+  options: { alertConcurrency?: number; writeChunkReadings?: number } = {},
+) {
   return makeProcessorHandler({
+    ...options,
     metrics: {
       writeReadings: async (items) => ({ stored: items.length, rejected: [] }),
       writeMovements: async (items) => ({ stored: items.length, rejected: [] }),
@@ -57,6 +61,25 @@ describe('processor alert evaluation', () => {
     expect((await handle(event as NonNullable<typeof event>)).batchItemFailures).toEqual([]);
     expect(most).toBe(4);
     expect(inFlight).toBe(0);
+  });
+
+  it('evaluates as many plants at once as it is told (local mode judges all the plants of a big batch together)', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const handle = processorWith(
+      {
+        afterBatch: async () => {
+          inFlight++;
+          most = Math.max(most, inFlight);
+          await new Promise((resolve) => setImmediate(resolve));
+          inFlight--;
+        },
+      },
+      { alertConcurrency: 16 },
+    );
+    const [event] = sqsEvents([bodies]);
+    expect((await handle(event as NonNullable<typeof event>)).batchItemFailures).toEqual([]);
+    expect(most).toBe(plants.length);
   });
 
   it('fails only the messages of a plant whose evaluation failed, and still evaluates the others', async () => {

@@ -1,15 +1,18 @@
 /**
  * The DuckDB store's connections as lanes: each runs one call at a time, so
  * a call's transaction never interleaves with another's on its connection.
- * One lane writes; READ_CONNECTIONS lanes read, because DuckDB's MVCC shows
- * a read what is committed and reads need no place in the writes' queue
- * (the alert rules of several plants read at once, docs/performance.md).
+ * One lane writes; the others read, because DuckDB's MVCC shows a read what
+ * is committed and reads need no place in the writes' queue. Reads come in
+ * two pools: the pipeline's (the alert rules of several plants read at once)
+ * and the query API's, so an analyst's query never waits behind a busy
+ * pipeline's reads (docs/performance.md).
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { UnavailableError } from '../../domain/ports.ts';
 
-/** Readers at once: the alert rules of 4 plants in each of two batches read together. */
-export const READ_CONNECTIONS = 4;
+/** Read connections per pool: the alert rules of several plants read together; API queries beside them. */
+export const READ_CONNECTIONS = { pipeline: 4, queries: 2 } as const;
+export type ReadPool = keyof typeof READ_CONNECTIONS;
 
 interface Lane {
   readonly connection: DuckDBConnection;
@@ -19,26 +22,28 @@ interface Lane {
 
 export class DuckDbLanes {
   private readonly writer: Lane;
-  private readonly readers: Lane[];
+  private readonly readers: Readonly<Record<ReadPool, Lane[]>>;
   private closing: Promise<void> | undefined;
 
-  private constructor(write: DuckDBConnection, reads: readonly DuckDBConnection[]) {
+  private constructor(write: DuckDBConnection, reads: Readonly<Record<ReadPool, DuckDBConnection[]>>) {
     const lane = (connection: DuckDBConnection): Lane => ({
       connection,
       tail: Promise.resolve(),
       pending: 0,
     });
     this.writer = lane(write);
-    this.readers = reads.map(lane);
+    this.readers = { pipeline: reads.pipeline.map(lane), queries: reads.queries.map(lane) };
   }
 
   /** Opens the read connections beside `write` (already open; closed with the lanes). */
   static async open(instance: DuckDBInstance, write: DuckDBConnection): Promise<DuckDbLanes> {
-    const reads: DuckDBConnection[] = [];
+    const reads: Record<ReadPool, DuckDBConnection[]> = { pipeline: [], queries: [] };
     try {
-      for (let i = 0; i < READ_CONNECTIONS; i++) reads.push(await instance.connect());
+      for (const pool of ['pipeline', 'queries'] as const) {
+        for (let i = 0; i < READ_CONNECTIONS[pool]; i++) reads[pool].push(await instance.connect());
+      }
     } catch (error) {
-      for (const c of reads) c.closeSync();
+      for (const c of [...reads.pipeline, ...reads.queries]) c.closeSync();
       throw error;
     }
     return new DuckDbLanes(write, reads);
@@ -49,16 +54,19 @@ export class DuckDbLanes {
     return this.run(this.writer, what, task);
   }
 
-  /** Runs `task` on the least busy read connection. */
-  read<T>(what: string, task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    const lane = this.readers.reduce((a, b) => (b.pending < a.pending ? b : a));
+  /** Runs `task` on the least busy read connection of `pool`. */
+  read<T>(what: string, task: (connection: DuckDBConnection) => Promise<T>, pool: ReadPool): Promise<T> {
+    const lane = this.readers[pool].reduce((a, b) => (b.pending < a.pending ? b : a));
     return this.run(lane, what, task);
   }
 
   /** Waits for every call already made, then closes the connections; later calls reject. */
   close(): Promise<void> {
-    this.closing ??= Promise.all([this.writer, ...this.readers].map((l) => l.tail)).then(() => {
-      for (const lane of [...this.readers, this.writer]) lane.connection.closeSync();
+    this.closing ??= Promise.all(
+      [this.writer, ...this.readers.pipeline, ...this.readers.queries].map((l) => l.tail),
+    ).then(() => {
+      for (const lane of [...this.readers.pipeline, ...this.readers.queries, this.writer])
+        lane.connection.closeSync();
     });
     return this.closing;
   }

@@ -32,6 +32,10 @@ import type {
   TicketLedger,
   WriteResult,
 } from '../../domain/ports.ts';
+
+/** The reads of the query API and the alert rules. */
+export type MetricsReads = Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
+
 import { movementOfRow, readingOfRow, storedDouble } from '../metrics-rows.ts';
 import { lastGoodBeforeSql, movementsSql, seriesSql } from '../metrics-sql.ts';
 import type { SqlRow } from '../sql-runner.ts';
@@ -44,7 +48,7 @@ import {
   pendingContents,
   windowRefusal,
 } from '../write-rules.ts';
-import { DuckDbLanes } from './duckdb-lanes.ts';
+import { DuckDbLanes, type ReadPool } from './duckdb-lanes.ts';
 import { DuckDbSqlRunner } from './duckdb-sql-runner.ts';
 import {
   appendMovementRow,
@@ -254,15 +258,36 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
 
   /** Invalid arguments (NaN times, text with NUL) throw `RangeError` before any query. */
   readReadings(query: SeriesQuery): Promise<StoredReading[]> {
-    return this.read(seriesSql(query), readingOfRow);
+    return this.readOn('pipeline').readReadings(query);
   }
 
   readLastBefore(plantId: string, metric: MetricName, before: number): Promise<StoredReading[]> {
-    return this.read(lastGoodBeforeSql({ plantId, metric, before }), readingOfRow);
+    return this.readOn('pipeline').readLastBefore(plantId, metric, before);
   }
 
   readMovements(plantId: string, from: number, to: number): Promise<StoredMovement[]> {
-    return this.read(movementsSql({ plantId, from, to, horizonMs: LOCAL_TICKET_HORIZON_MS }), movementOfRow);
+    return this.readOn('pipeline').readMovements(plantId, from, to);
+  }
+
+  /** The same reads on the query API's own connections, so a busy pipeline does not keep an analyst waiting. */
+  queries(): MetricsReads {
+    return this.readOn('queries');
+  }
+
+  private readOn(pool: ReadPool): MetricsReads {
+    const read = <T>(sql: string, fromRow: (row: SqlRow) => T): Promise<T[]> =>
+      this.lanes.read(
+        'read',
+        async (connection) => (await new DuckDbSqlRunner(connection).run(sql)).map(fromRow),
+        pool,
+      );
+    return {
+      readReadings: (query) => read(seriesSql(query), readingOfRow),
+      readLastBefore: (plantId, metric, before) =>
+        read(lastGoodBeforeSql({ plantId, metric, before }), readingOfRow),
+      readMovements: (plantId, from, to) =>
+        read(movementsSql({ plantId, from, to, horizonMs: LOCAL_TICKET_HORIZON_MS }), movementOfRow),
+    };
   }
 
   /**
@@ -333,12 +358,6 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
         throw error;
       }
     });
-  }
-
-  private read<T>(sql: string, fromRow: (row: SqlRow) => T): Promise<T[]> {
-    return this.lanes.read('read', async (connection) =>
-      (await new DuckDbSqlRunner(connection).run(sql)).map(fromRow),
-    );
   }
 }
 

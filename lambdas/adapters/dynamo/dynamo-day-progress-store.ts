@@ -45,19 +45,23 @@ export class DynamoDayProgressStore extends StateTableStore implements DayProgre
     frontier: number,
     live: boolean,
   ): Promise<void> {
-    for (const day of days) await this.recordDay(plantId, day, receivedAt);
     const advances: Array<[string, number]> = [['frontier', frontier]];
     if (live) advances.push(['liveFrontier', frontier]);
     if (days.some((d) => d.late)) advances.push(['lastLateArrivalAt', receivedAt]);
-    for (const [name, value] of advances) {
-      await this.conditional('advanceFrontier', {
-        Key: key(plantPk(plantId), FRONTIER_SK),
-        UpdateExpression: 'SET #f = :f',
-        ConditionExpression: 'attribute_not_exists(#f) OR #f < :f',
-        ExpressionAttributeNames: { '#f': name },
-        ExpressionAttributeValues: { ':f': num(value) },
-      });
-    }
+    // Separate items, or separate attributes each advanced by its own condition: one round trip, not one each.
+    const writes = await Promise.allSettled([
+      ...days.map((day) => this.recordDay(plantId, day, receivedAt)),
+      ...advances.map(([name, value]) =>
+        this.conditional('advanceFrontier', {
+          Key: key(plantPk(plantId), FRONTIER_SK),
+          UpdateExpression: 'SET #f = :f',
+          ConditionExpression: 'attribute_not_exists(#f) OR #f < :f',
+          ExpressionAttributeNames: { '#f': name },
+          ExpressionAttributeValues: { ':f': num(value) },
+        }),
+      ),
+    ]);
+    for (const write of writes) if (write.status === 'rejected') throw write.reason;
   }
 
   private async recordDay(

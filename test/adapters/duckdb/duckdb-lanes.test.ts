@@ -5,7 +5,7 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { DuckDbLanes } from '../../../lambdas/adapters/duckdb/duckdb-lanes.ts';
+import { DuckDbLanes, READ_CONNECTIONS } from '../../../lambdas/adapters/duckdb/duckdb-lanes.ts';
 import { UnavailableError } from '../../../lambdas/domain/ports.ts';
 
 async function lanes() {
@@ -33,10 +33,34 @@ describe('DuckDbLanes', () => {
       await c.run('COMMIT');
     });
     // The read lands while the write holds its lane: it must not wait for the gate.
-    expect(await l.read('count', count)).toBe(1);
+    expect(await l.read('count', count, 'pipeline')).toBe(1);
     release();
     await writing;
-    expect(await l.read('count', count)).toBe(2);
+    expect(await l.read('count', count, 'pipeline')).toBe(2);
+    await l.close();
+    instance.closeSync();
+  });
+
+  it("answers the query API's reads while every pipeline read connection is busy", async () => {
+    const { instance, lanes: l } = await lanes();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // More held pipeline reads than the pool has connections: any further pipeline read would queue.
+    const held = Array.from({ length: READ_CONNECTIONS.pipeline + 1 }, () =>
+      l.read(
+        'held',
+        async (c) => {
+          await gate;
+          return count(c);
+        },
+        'pipeline',
+      ),
+    );
+    expect(await l.read('query', count, 'queries')).toBe(1);
+    release();
+    expect(await Promise.all(held)).toEqual(held.map(() => 1));
     await l.close();
     instance.closeSync();
   });
@@ -60,11 +84,11 @@ describe('DuckDbLanes', () => {
 
   it('refuses calls after close, and reports engine errors as unavailable', async () => {
     const { instance, lanes: l } = await lanes();
-    await expect(l.read('bad', (c) => c.run('SELECT * FROM missing'))).rejects.toBeInstanceOf(
+    await expect(l.read('bad', (c) => c.run('SELECT * FROM missing'), 'pipeline')).rejects.toBeInstanceOf(
       UnavailableError,
     );
     await l.close();
-    await expect(l.read('late', count)).rejects.toBeInstanceOf(UnavailableError);
+    await expect(l.read('late', count, 'queries')).rejects.toBeInstanceOf(UnavailableError);
     instance.closeSync();
   });
 });
