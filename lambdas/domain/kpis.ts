@@ -93,7 +93,18 @@ export interface KpiTotals {
   heat_exported_mwh: number;
 }
 
-const emptyTotals = (): KpiTotals => ({
+/** Adds one weighbridge movement to the tonnages of `totals`. */
+export function addMovement(totals: KpiTotals, movement: KpiMovement): void {
+  if (movement.direction === 'in') {
+    totals.received_t += movement.netTonnes;
+    return;
+  }
+  if (movement.destination === 'landfill') totals.landfilled_t += movement.netTonnes;
+  if (movement.destination === 'recycling') totals.recycled_t += movement.netTonnes;
+  if (UNBURNT_MATERIALS.has(movement.material)) totals.unburnt_out_t += movement.netTonnes;
+}
+
+export const emptyTotals = (): KpiTotals => ({
   received_t: 0,
   landfilled_t: 0,
   recycled_t: 0,
@@ -254,14 +265,7 @@ export function computeKpisFromIncrements(
 
   for (const movement of movements) {
     const bucket = totals[indexOf(movement.ts)];
-    if (!bucket) continue;
-    if (movement.direction === 'in') {
-      bucket.received_t += movement.netTonnes;
-      continue;
-    }
-    if (movement.destination === 'landfill') bucket.landfilled_t += movement.netTonnes;
-    if (movement.destination === 'recycling') bucket.recycled_t += movement.netTonnes;
-    if (UNBURNT_MATERIALS.has(movement.material)) bucket.unburnt_out_t += movement.netTonnes;
+    if (bucket) addMovement(bucket, movement);
   }
 
   const sums = buckets.map(() => new Map<KpiCounterMetric, ExactSum>());

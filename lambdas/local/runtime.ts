@@ -63,6 +63,8 @@ export const DEV_TOKEN_FILE = 'dev-token';
  * 25 (docs/performance.md, "Local mode"); a batch also stops at 6 MiB.
  */
 export const LOCAL_BATCH_SIZE = 500;
+/** Bytes per local batch at most: a batch of heavy messages (50 tickets and 50 readings each) stops at about 180. */
+export const LOCAL_BATCH_MAX_BYTES = 2 * 1024 * 1024;
 /** Plants judged at once after a local batch. */
 export const LOCAL_ALERT_CONCURRENCY = 16;
 /** Readings per write transaction locally: a whole batch of fleet messages (about 45 readings each). */
@@ -191,6 +193,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       dir: join(dataDir, 'queue'),
       clock,
       batchSize: LOCAL_BATCH_SIZE,
+      batchMaxBytes: LOCAL_BATCH_MAX_BYTES,
       ...queueOptions,
     });
     closers.push(() => queue.close());

@@ -16,11 +16,19 @@ export class DuckDbSqlRunner implements SqlRunner {
 
   async run(sql: string): Promise<SqlRow[]> {
     const reader = await this.connection.runAndReadAll(sql);
-    return reader.getRowObjects().map((row) => {
+    // Column by column: about half the time of row objects for a day of tickets (docs/performance.md).
+    const names = reader.columnNames();
+    const columns = reader.getColumns();
+    const rows: SqlRow[] = new Array(reader.currentRowCount);
+    for (let i = 0; i < rows.length; i++) {
       const out: Record<string, SqlValue> = {};
-      for (const [column, value] of Object.entries(row)) out[column] = sqlValue(column, value);
-      return out;
-    });
+      for (let c = 0; c < names.length; c++) {
+        const column = names[c] as string;
+        out[column] = sqlValue(column, (columns[c] as DuckDBValue[])[i] as DuckDBValue);
+      }
+      rows[i] = out;
+    }
+    return rows;
   }
 }
 

@@ -11,7 +11,15 @@
  */
 import { isMetricName, METRICS } from '../catalog.ts';
 import { counterSteps } from '../counters.ts';
-import { computeKpisForBuckets, DEFAULT_TIME_ZONE, type KpiMovement, type KpiPoint } from '../kpis.ts';
+import {
+  addMovement,
+  DEFAULT_TIME_ZONE,
+  emptyTotals,
+  type KpiMovement,
+  type KpiPoint,
+  type KpiTotals,
+  kpiValues,
+} from '../kpis.ts';
 import type { Reading } from '../telemetry.ts';
 import { DAY_MS, localDate, MINUTE_MS } from '../time.ts';
 import type { AlertRuleSettings, AlertSeverity, AlertType, Evaluation, TimeWindow } from './model.ts';
@@ -186,18 +194,42 @@ export function evaluateDiversionCheckpoints(
 ): Evaluation[] {
   const first = Math.max(day.start, judged.from);
   const last = Math.min(day.end - 1, judged.upTo);
-  const instants = [...new Set(movements.map((m) => m.ts).filter((ts) => ts >= first && ts <= last))].sort(
-    (a, b) => a - b,
-  );
-  return instants.flatMap((instant) => {
-    const [point] = computeKpisForBuckets(
-      [{ start: day.start, end: instant + 1 }],
-      instant + 1,
-      [],
-      movements,
+  const at = (instant: number, totals: KpiTotals): Evaluation =>
+    evaluateDiversion(
+      plantId,
+      { start: day.start, end: instant + 1, ...kpiValues(totals), complete: false },
+      settings,
+      timeZone,
     );
-    return point ? [evaluateDiversion(plantId, { ...point, complete: false }, settings, timeZone)] : [];
-  });
+  if (!inTimeOrder(movements)) {
+    const instants = [...new Set(movements.map((m) => m.ts).filter((ts) => ts >= first && ts <= last))];
+    return instants
+      .sort((a, b) => a - b)
+      .map((instant) => {
+        const totals = emptyTotals();
+        for (const m of movements) if (m.ts >= day.start && m.ts <= instant) addMovement(totals, m);
+        return at(instant, totals);
+      });
+  }
+  // In time order (as every store reads them) the day so far at an instant is a prefix: one pass sums
+  // each prefix in the same order, so every checkpoint's figures are the same doubles.
+  const evaluations: Evaluation[] = [];
+  const totals = emptyTotals();
+  for (let i = 0; i < movements.length; ) {
+    const ts = (movements[i] as KpiMovement).ts;
+    if (ts > last) break;
+    for (; i < movements.length && (movements[i] as KpiMovement).ts === ts; i++) {
+      if (ts >= day.start) addMovement(totals, movements[i] as KpiMovement);
+    }
+    if (ts >= first) evaluations.push(at(ts, totals));
+  }
+  return evaluations;
+}
+
+function inTimeOrder(movements: readonly KpiMovement[]): boolean {
+  for (let i = 1; i < movements.length; i++)
+    if ((movements[i] as KpiMovement).ts < (movements[i - 1] as KpiMovement).ts) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------------------
