@@ -56,6 +56,12 @@ export interface DurableQueueProps {
   readonly batchMaxBytes?: number;
   /** @default 10 000 */
   readonly compactAfterLines?: number;
+  /**
+   * How long a running batch keeps its messages invisible: its visibility is
+   * extended while the handler runs, up to this (Lambda's longest timeout), so
+   * a slow batch is not handed to another consumer meanwhile. @default 900 000
+   */
+  readonly maxBatchMs?: number;
 }
 
 interface Message {
@@ -94,6 +100,7 @@ export class DurableQueue implements TelemetryQueue {
   private readonly windowMs: number;
   private readonly batchMaxBytes: number;
   private readonly compactAfter: number;
+  private readonly maxBatchMs: number;
   private journal: FileHandle | undefined;
   private journalLines = 0;
   private pending: PendingWrite | undefined;
@@ -119,6 +126,7 @@ export class DurableQueue implements TelemetryQueue {
     this.windowMs = props.batchingWindowMs ?? 100;
     this.batchMaxBytes = positive('batchMaxBytes', props.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES);
     this.compactAfter = positive('compactAfterLines', props.compactAfterLines ?? 10_000);
+    this.maxBatchMs = positive('maxBatchMs', props.maxBatchMs ?? 900_000);
   }
 
   /** Opens the queue in `dir`, recovering every message sent and not deleted before a stop or crash. */
@@ -395,10 +403,31 @@ export class DurableQueue implements TelemetryQueue {
     await this.append(messages.map((m) => serialize({ op: 'dlq', id: m.id }))).catch(() => undefined);
   }
 
-  /** Settles a delivered batch as the event source mapping does: deletes all but the reported failures. */
+  /**
+   * Settles a delivered batch as the event source mapping does: deletes all
+   * but the reported failures, by receipt handle, so a message received again
+   * since (its batch outlived `maxBatchMs`) is settled by its latest receiver.
+   */
   private settle(records: readonly SQSRecord[], response: SQSBatchResponse | undefined): void {
     const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-    this.acknowledge(records.map((r) => r.messageId).filter((id) => !failed.has(id)));
+    this.acknowledge(
+      records.filter((r) => !failed.has(r.messageId) && this.holds(r)).map((r) => r.messageId),
+    );
+  }
+
+  /** Whether `record` is the latest receipt of a live message. */
+  private holds(record: SQSRecord): boolean {
+    const m = this.messages.get(record.messageId);
+    return m !== undefined && receiptOf(m) === record.receiptHandle;
+  }
+
+  /** Keeps a running batch's messages invisible (in memory: a restart makes every message visible anyway). */
+  private extendVisibility(records: readonly SQSRecord[]): void {
+    const until = this.clock.now() + this.visibilityMs;
+    for (const record of records) {
+      const m = this.messages.get(record.messageId);
+      if (m && receiptOf(m) === record.receiptHandle && m.visibleAt < until) m.visibleAt = until;
+    }
   }
 
   /** Deletes received messages (DeleteMessage). Unknown ids are ignored. */
@@ -425,11 +454,20 @@ export class DurableQueue implements TelemetryQueue {
         const records = await this.receive(1_000);
         if (records.length === 0) continue;
         let response: SQSBatchResponse | undefined;
+        const started = Date.now();
+        const heartbeat = setInterval(
+          () => {
+            if (Date.now() - started < this.maxBatchMs) this.extendVisibility(records);
+          },
+          Math.max(1, Math.floor(this.visibilityMs / 3)),
+        );
         try {
           response = await handler({ Records: records });
         } catch (error) {
           onError(error);
           continue; // the whole batch comes back after the visibility timeout
+        } finally {
+          clearInterval(heartbeat);
         }
         this.settle(records, response);
       }
@@ -480,10 +518,15 @@ export class DurableQueue implements TelemetryQueue {
   }
 }
 
+/** A receipt names the receive: each receive of a message gets a new one, as on SQS. */
+function receiptOf(m: Message): string {
+  return `${m.id}#${m.receiveCount}`;
+}
+
 function toRecord(m: Message): SQSRecord {
   return {
     messageId: m.id,
-    receiptHandle: `${m.id}#${m.receiveCount}`,
+    receiptHandle: receiptOf(m),
     body: m.body,
     attributes: {
       ApproximateReceiveCount: String(m.receiveCount),

@@ -140,4 +140,68 @@ describe('DurableQueue consumers', () => {
     // a was processed and its delete journaled; b was never taken and is still there.
     expect(reopened.backlog().messages).toBe(1);
   });
+
+  it('keeps a batch that outlives its visibility timeout from the other consumers', async () => {
+    const queue = await queueIn({ batchSize: 10, visibilityTimeoutMs: 40 });
+    const seen: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    queue.startConsumer(
+      async (event) => {
+        seen.push(...event.Records.map((r) => r.body));
+        await gate;
+        return { batchItemFailures: [] };
+      },
+      () => {},
+      2,
+    );
+    await queue.send(['slow-1', 'slow-2']);
+    await until(() => seen.length >= 2);
+    // Ten visibility timeouts pass while the batch runs: nobody else is given its messages.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(seen).toEqual(['slow-1', 'slow-2']);
+    expect(queue.stats()).toMatchObject({ visible: 0, inFlight: 2 });
+    release();
+    await until(() => queue.stats().inFlight === 0);
+    expect(queue.stats()).toEqual({ visible: 0, inFlight: 0, deadLettered: 0 });
+    expect(seen).toEqual(['slow-1', 'slow-2']);
+  });
+
+  it('settles by receipt: a batch past maxBatchMs cannot delete a message received again since', async () => {
+    const queue = await queueIn({
+      batchSize: 10,
+      visibilityTimeoutMs: 30,
+      maxBatchMs: 60,
+      maxReceiveCount: 1000,
+    });
+    const receipts: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    queue.startConsumer(
+      async (event) => {
+        const [record] = event.Records;
+        if (!record) return { batchItemFailures: [] };
+        receipts.push(record.receiptHandle);
+        // The first receiver hangs past maxBatchMs and then succeeds; the second fails the message.
+        if (receipts.length === 1) {
+          await gate;
+          return { batchItemFailures: [] };
+        }
+        return { batchItemFailures: [{ itemIdentifier: record.messageId }] };
+      },
+      () => {},
+      2,
+    );
+    await queue.send(['contested']);
+    await until(() => receipts.length >= 2);
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The stale success did not delete it: the latest receiver's failure stands, so it comes back.
+    expect(receipts[0]).not.toBe(receipts[1]);
+    expect(queue.stats().visible + queue.stats().inFlight).toBe(1);
+  });
 });
