@@ -160,7 +160,14 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   };
 
   try {
-    const dynamo: RunningDynalite = await startDynalite({ path: join(dataDir, 'dynamo') });
+    const dynamo: RunningDynalite = await startDynalite({
+      path: join(dataDir, 'dynamo'),
+      ownProcess: true,
+      onExit: (code) =>
+        log('error', 'the state store process stopped; restart local mode (nothing accepted is lost)', {
+          code,
+        }),
+    });
     closers.push(dynamo.close);
     try {
       await createStateTable(dynamo.client, LOCAL_STATE_TABLE);

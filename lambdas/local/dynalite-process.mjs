@@ -1,0 +1,23 @@
+// dynalite in a process of its own (local mode's state store): its request handling and LevelDB calls
+// then run beside local mode's main thread instead of on it. Plain JavaScript, so it starts without tsx.
+// Started by dynalite-server.ts with an IPC channel: it sends `{ port }` once listening, and closes when
+// told `close` or when the channel drops (local mode stopped or crashed).
+import dynalite from 'dynalite';
+
+const [path] = process.argv.slice(2);
+const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) });
+let closing = false;
+const close = () => {
+  if (closing) return;
+  closing = true;
+  server.close(() => process.exit(0));
+};
+server.on('error', (error) => {
+  process.stderr.write(`dynalite: ${error.message}\n`);
+  process.exit(1);
+});
+server.listen(0, '127.0.0.1', () => process.send?.({ port: server.address().port }));
+process.on('message', (message) => {
+  if (message === 'close') close();
+});
+process.on('disconnect', close);
