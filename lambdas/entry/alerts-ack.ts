@@ -6,9 +6,10 @@
 import { relayWithLease } from '../adapters/alerts/leased-relay.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { makeAcknowledgeAlertHandler } from '../handlers/alerts-api.ts';
-import { alertPublisher, stateStores } from './aws-stores.ts';
+import { alertPublisher, alertStore, relayLeaseStore } from './aws-stores.ts';
 
-const { alerts, relayLease } = stateStores(process.env);
+const alerts = alertStore(process.env);
+const relayLease = relayLeaseStore(process.env);
 const publisher = alertPublisher(process.env);
 /** How long an acknowledgement spends publishing what it queued before it answers. */
 const ACK_RELAY_MS = 3_000;

@@ -15,15 +15,31 @@ import { DEFAULT_SETTLE_POLICY } from '../domain/kpi-rollup.ts';
 import { sharedDynamoClient } from './dynamo-client.ts';
 import { readEnv } from './env.ts';
 
-export function stateStores(source: Record<string, string | undefined>) {
-  const env = readEnv({ STATE_TABLE_NAME: z.string().check(z.minLength(3)) }, source);
-  const dynamo = sharedDynamoClient();
+type Source = Record<string, string | undefined>;
+
+// One builder per store of the state table: a function bundles only the stores it builds (a
+// constructor call is kept even when its result goes unused, so one builder of all would hold them all).
+const stateTable = (source: Source) => ({
+  client: sharedDynamoClient(),
+  tableName: readEnv({ STATE_TABLE_NAME: z.string().check(z.minLength(3)) }, source).STATE_TABLE_NAME,
+});
+
+/** Plants, tokens, quarantine. */
+export const stateStore = (source: Source) => new DynamoStateStore(stateTable(source));
+/** Alerts and their outbox. */
+export const alertStore = (source: Source) => new DynamoAlertStore(stateTable(source));
+/** What has arrived of each plant-local day (the alert engine's). */
+export const dayProgressStore = (source: Source) => new DynamoDayProgressStore(stateTable(source));
+/** One outbox relay at a time (docs/alert-delivery.md). */
+export const relayLeaseStore = (source: Source) => new DynamoRelayLease(stateTable(source));
+
+/** Every store of the state table: the alert engine's functions (processor, scheduler). */
+export function stateStores(source: Source) {
   return {
-    state: new DynamoStateStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
-    alerts: new DynamoAlertStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
-    days: new DynamoDayProgressStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
-    /** One outbox relay at a time (docs/alert-delivery.md). */
-    relayLease: new DynamoRelayLease({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
+    state: stateStore(source),
+    alerts: alertStore(source),
+    days: dayProgressStore(source),
+    relayLease: relayLeaseStore(source),
   };
 }
 
@@ -32,7 +48,7 @@ export function stateStores(source: Record<string, string | undefined>) {
  * (KPI_ROLLUP_TABLE set by lib/constructs/kpi-rollup.ts), else `undefined`:
  * KPIs are then computed from raw readings.
  */
-export function kpiRollupStore(source: Record<string, string | undefined>) {
+export function kpiRollupStore(source: Source) {
   const env = readEnv(
     {
       KPI_ROLLUP_TABLE: z.optional(z.string().check(z.minLength(3))),
@@ -55,7 +71,7 @@ export function kpiRollupStore(source: Record<string, string | undefined>) {
   });
 }
 
-export function alertPublisher(source: Record<string, string | undefined>) {
+export function alertPublisher(source: Source) {
   const env = readEnv({ ALERTS_TOPIC_ARN: z.string().check(z.startsWith('arn:')) }, source);
   return new SnsAlertPublisher({ client: new SNSClient({}), topicArn: env.ALERTS_TOPIC_ARN });
 }

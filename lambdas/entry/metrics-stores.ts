@@ -1,7 +1,7 @@
 /**
  * The metrics store the stack chose at synth (`METRICS_STORE`: `timestream`,
- * the default, or `lake`) as its readers see it, and the alert engine over
- * it, built from the environment once per cold start. Only entry points that
+ * the default, or `lake`) as its readers see it, and the alert engine's
+ * stores over it, built from the environment once per cold start. Only entry points that
  * read metrics import this module (the others keep its SDK clients out of
  * their bundles); the processor, which also writes, adds metrics-writers.ts.
  *
@@ -10,7 +10,7 @@
  * on Athena or on Firehose's buffer.
  */
 import { systemClock } from '../adapters/system-clock.ts';
-import { AlertEngine } from '../app/alert-engine.ts';
+import type { AlertEngineDeps } from '../app/alert-engine-base.ts';
 import { kpiRollupStore, stateStores } from './aws-stores.ts';
 import { lakeReader } from './lake-store.ts';
 import {
@@ -38,22 +38,23 @@ export function metricsReader(source: Source, options: MetricsStoreOptions = {})
     : timestreamReader(source, withRollup);
 }
 
-/** The alert engine; `metrics` when the caller built the store already (the processor, which also writes it). */
-export function alertEngine(
+/**
+ * The stores of the alert engine; `metrics` when the caller built the store
+ * already (the processor, which also writes it). Each entry builds only its
+ * own step of the engine from `deps` (the processor `BatchAlertEngine`, the
+ * scheduler `ScheduledAlertEngine`), so neither bundles the other's rules.
+ */
+export function alertStores(
   source: Source,
   options: MetricsStoreOptions & { readonly metrics?: MetricsReads } = {},
 ) {
   const { state, alerts, relayLease, days } = stateStores(source);
-  return {
-    state,
+  const deps: AlertEngineDeps = {
+    metrics: options.metrics ?? metricsReader(source, options),
     alerts,
-    relayLease,
-    engine: new AlertEngine({
-      metrics: options.metrics ?? metricsReader(source, options),
-      alerts,
-      plants: state,
-      days,
-      clock: systemClock,
-    }),
+    plants: state,
+    days,
+    clock: systemClock,
   };
+  return { state, alerts, relayLease, deps };
 }

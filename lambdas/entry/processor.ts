@@ -5,10 +5,11 @@ import * as z from 'zod/mini';
 import { relayWithLease } from '../adapters/alerts/leased-relay.ts';
 import { IotRejectionPublisher } from '../adapters/iot-rejection-publisher.ts';
 import { systemClock } from '../adapters/system-clock.ts';
+import { BatchAlertEngine } from '../app/batch-alert-engine.ts';
 import { makeProcessorHandler } from '../handlers/processor.ts';
 import { alertPublisher, kpiRollupStore } from './aws-stores.ts';
 import { readEnv } from './env.ts';
-import { alertEngine } from './metrics-stores.ts';
+import { alertStores } from './metrics-stores.ts';
 import { metricsWriterAndReader } from './metrics-writers.ts';
 import { observability } from './observability.ts';
 
@@ -30,7 +31,9 @@ const metrics = metricsWriterAndReader(process.env, {
   remainingMs,
   ...(kpiSlots === undefined ? {} : { rollup: kpiSlots }),
 });
-const { state, alerts, engine, relayLease } = alertEngine(process.env, { metrics: metrics.reads });
+const { state, alerts, relayLease, deps } = alertStores(process.env, { metrics: metrics.reads });
+// The batch step only: the scheduled rules are the scheduler's (docs/bundles.md).
+const engine = new BatchAlertEngine(deps);
 const publisher = alertPublisher(process.env);
 const iot = new IoTDataPlaneClient({ endpoint: env.IOT_DATA_ENDPOINT });
 

@@ -2,15 +2,18 @@
 import type { Context } from 'aws-lambda';
 import { DEFAULT_LEASE_TTL_MS, relayWithLease } from '../adapters/alerts/leased-relay.ts';
 import { systemClock } from '../adapters/system-clock.ts';
+import { ScheduledAlertEngine } from '../app/scheduled-alert-engine.ts';
 import { makeSchedulerHandler } from '../handlers/scheduler.ts';
 import { alertPublisher } from './aws-stores.ts';
-import { alertEngine } from './metrics-stores.ts';
+import { alertStores } from './metrics-stores.ts';
 import { observability } from './observability.ts';
 
 let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
 const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
 
-const { engine, alerts, relayLease } = alertEngine(process.env, { remainingMs });
+const { alerts, relayLease, deps } = alertStores(process.env, { remainingMs });
+// The scheduled step only: the batch step is the processor's (docs/bundles.md).
+const engine = new ScheduledAlertEngine(deps);
 const publisher = alertPublisher(process.env);
 const { log, instrument } = observability('scheduler');
 
