@@ -12,12 +12,11 @@ import {
   LINE_PATTERN,
   MAX_TIMESTAMP_CHARS,
   type Movement,
-  movementSchema,
   QUALITIES,
   type Quality,
   type Reading,
-  readingSchema,
 } from './telemetry.ts';
+import { movementSchema, readingSchema } from './telemetry-schemas.ts';
 import { parseTimestamp } from './time.ts';
 import { isUnit, toCanonical, UNITS, type Unit, unitsOf } from './units.ts';
 

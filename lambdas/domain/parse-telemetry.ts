@@ -16,7 +16,6 @@ import {
   quote,
 } from './problem.ts';
 import {
-  envelopeSchema,
   MAX_BODY_BYTES,
   MAX_MOVEMENTS,
   MAX_READINGS,
@@ -26,6 +25,7 @@ import {
   type Reading,
   type TelemetryMessage,
 } from './telemetry.ts';
+import { envelopeSchema } from './telemetry-schemas.ts';
 import { DAY_MS, MINUTE_MS, parseTimestamp } from './time.ts';
 
 export { type Rejection, wellFormedReading } from './parse-items.ts';
