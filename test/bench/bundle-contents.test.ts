@@ -1,10 +1,11 @@
 /**
  * What a Lambda bundle holds, built as lib/constructs/wte-function.ts builds
- * it (bench/bundles.ts): no bench, simulator or local-mode code, and for a
+ * it (bench/bundles.ts): no bench, simulator or local-mode code; for a
  * function bound to the metrics store, only the chosen store's adapters and
- * SDK clients.
+ * SDK clients; and only the alert step, schemas and stores the function runs
+ * (docs/bundles.md).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,24 @@ const inputs = (built: Awaited<ReturnType<typeof bundle>>) =>
   );
 const holds = (built: Awaited<ReturnType<typeof bundle>>, pattern: RegExp) =>
   inputs(built).some((input) => pattern.test(input));
+const code = (built: Awaited<ReturnType<typeof bundle>>) => readFileSync(built.file, 'utf8');
+
+/** Each bundle built once for the checks below that share it. */
+const cache = new Map<string, ReturnType<typeof bundle>>();
+const built = (name: string, store?: 'timestream' | 'lake') => {
+  const key = `${name}-${store ?? 'any'}`;
+  let pending = cache.get(key);
+  if (!pending) {
+    pending = bundle(entryFile(name), join(dir, `shared-${key}`), store);
+    cache.set(key, pending);
+  }
+  return pending;
+};
+
+/** Message texts only the scheduled rules write (trailing-history and sensor rules). */
+const SCHEDULED_RULE_TEXTS = ['warming up', 'No GOOD data from', 'is rising again'];
+/** A message of the wire schemas only (telemetry-schemas.ts). */
+const WIRE_SCHEMA_TEXT = 'must be 1 to 128 characters of [A-Za-z0-9._:/-]';
 
 describe('Lambda bundles', () => {
   it('hold no bench, simulator or local-mode module, for either metrics store', async () => {
@@ -74,5 +93,59 @@ describe('Lambda bundles', () => {
     const processor = await bundle(entryFile('processor'), join(dir, 'rw-processor'), 'lake');
     expect(holds(processor, /node_modules\/@aws-sdk\/client-firehose\//)).toBe(true);
     expect(holds(processor, writePath)).toBe(true);
+  }, 120_000);
+
+  it('the processor holds the batch alert step and none of the scheduled rules; the scheduler not the batch step', async () => {
+    for (const store of ['timestream', 'lake'] as const) {
+      const processor = await built('processor', store);
+      for (const text of SCHEDULED_RULE_TEXTS)
+        expect(code(processor), `processor (${store}): ${text}`).not.toContain(text);
+      expect(holds(processor, /^lambdas\/app\/batch-alert-engine\.ts$/)).toBe(true);
+      expect(
+        holds(processor, /^lambdas\/app\/(scheduled-alert-engine|sensor-evaluations|alert-engine)\.ts$/),
+      ).toBe(false);
+      const scheduler = await built('scheduler', store);
+      for (const text of SCHEDULED_RULE_TEXTS)
+        expect(code(scheduler), `scheduler (${store}): ${text}`).toContain(text);
+      expect(holds(scheduler, /^lambdas\/app\/(batch-alert-engine|alert-engine)\.ts$/)).toBe(false);
+    }
+  }, 120_000);
+
+  it('only the functions that parse telemetry build its wire schemas', async () => {
+    for (const name of ['ingest', 'processor'])
+      expect(code(await built(name)), name).toContain(WIRE_SCHEMA_TEXT);
+    for (const name of [
+      'scheduler',
+      'query-api',
+      'kpi-widget',
+      'kpi-rollup',
+      'alerts-api',
+      'alerts-ack',
+      'plants-api',
+      'authorizer',
+    ]) {
+      expect(code(await built(name)), name).not.toContain(WIRE_SCHEMA_TEXT);
+    }
+  }, 120_000);
+
+  it('a function holds only the state-table stores it uses', async () => {
+    // A store module's top-level key constant may stay (esbuild cannot prove the call pure): a store
+    // counts as held when more than that of it is in the bundle.
+    const storeBytes = (b: Awaited<ReturnType<typeof bundle>>, name: string) =>
+      Object.values(b.metafile.outputs).reduce(
+        (sum, o) => sum + (o.inputs[`lambdas/adapters/dynamo/dynamo-${name}.ts`]?.bytesInOutput ?? 0),
+        0,
+      );
+    const holdsStore = (b: Awaited<ReturnType<typeof bundle>>, name: string) => storeBytes(b, name) > 200;
+    for (const name of ['query-api', 'kpi-widget', 'plants-api']) {
+      const b = await built(name);
+      expect(holdsStore(b, 'state-store'), name).toBe(true);
+      for (const other of ['alert-store', 'day-progress-store', 'relay-lease'])
+        expect(holdsStore(b, other), `${name}: ${other}`).toBe(false);
+    }
+    const alertsApi = await built('alerts-api');
+    expect(holdsStore(alertsApi, 'alert-store')).toBe(true);
+    for (const other of ['state-store', 'day-progress-store', 'relay-lease'])
+      expect(holdsStore(alertsApi, other), `alerts-api: ${other}`).toBe(false);
   }, 120_000);
 });
