@@ -8,7 +8,7 @@ import { doubleText } from '../../lambdas/adapters/timestream/records.ts';
 import { canonicalUnitOf, METRIC_NAMES, METRICS } from '../../lambdas/domain/catalog.ts';
 import { parseTelemetry, wellFormedReading } from '../../lambdas/domain/parse-telemetry.ts';
 import { ProblemType } from '../../lambdas/domain/problem.ts';
-import { readingSchema } from '../../lambdas/domain/telemetry.ts';
+import { readingSchema } from '../../lambdas/domain/telemetry-schemas.ts';
 import { fromCanonical, toCanonical, type Unit, unitsOf } from '../../lambdas/domain/units.ts';
 
 const reference = (value: number): string => String(Number(value.toPrecision(12)));
