@@ -6,11 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  evaluateCombustion,
-  evaluateCombustionAt,
-  type RuleReading,
-} from '../../../lambdas/domain/alerts/rules.ts';
+import { evaluateCombustion, evaluateCombustionAt } from '../../../lambdas/domain/alerts/combustion-rule.ts';
+import type { RuleReading } from '../../../lambdas/domain/alerts/good-series.ts';
 import { MINUTE_MS } from '../../../lambdas/domain/time.ts';
 import { FURNACE_T0, PLANT, RULES } from './fixtures.ts';
 

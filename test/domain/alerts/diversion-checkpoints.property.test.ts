@@ -8,7 +8,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluateDiversion, evaluateDiversionCheckpoints } from '../../../lambdas/domain/alerts/rules.ts';
+import {
+  evaluateDiversion,
+  evaluateDiversionCheckpoints,
+} from '../../../lambdas/domain/alerts/diversion-rule.ts';
 import { computeKpisForBuckets, type KpiMovement } from '../../../lambdas/domain/kpis.ts';
 import { DESTINATIONS, MATERIALS } from '../../../lambdas/domain/telemetry.ts';
 import { MINUTE_MS } from '../../../lambdas/domain/time.ts';

@@ -3,6 +3,8 @@
  * random source, furnace readings, and a harness that feeds rule verdicts
  * through the lifecycle the way the evaluator does.
  */
+
+import type { RuleReading } from '../../../lambdas/domain/alerts/good-series.ts';
 import { advance } from '../../../lambdas/domain/alerts/lifecycle.ts';
 import {
   type Alert,
@@ -11,7 +13,6 @@ import {
   DEFAULT_ALERT_RULES,
   type Evaluation,
 } from '../../../lambdas/domain/alerts/model.ts';
-import type { RuleReading } from '../../../lambdas/domain/alerts/rules.ts';
 import { type KpiPoint, kpiValues } from '../../../lambdas/domain/kpis.ts';
 import type { Quality } from '../../../lambdas/domain/telemetry.ts';
 import { MINUTE_MS, zonedTimeToEpoch } from '../../../lambdas/domain/time.ts';
