@@ -72,7 +72,7 @@ export function startServer(
     const script = join(REPO_ROOT, 'bench', 'local-server.ts');
     const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, dataDir, token], {
       cwd: REPO_ROOT,
-      // As bin/wte.mjs sets it for `wte local` and `npm start`.
+      // As bin/wte.cjs sets it for `wte local` and `npm start`.
       env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

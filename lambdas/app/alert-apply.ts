@@ -12,6 +12,9 @@ import { advance } from '../domain/alerts/lifecycle.ts';
 import type { AlertRuleSettings, Evaluation } from '../domain/alerts/model.ts';
 import { type AlertStore, UnavailableError } from '../domain/ports.ts';
 
+/** Alert subjects applied at once. */
+export const APPLY_CONCURRENCY = 8;
+
 /** Rounds of re-read and re-fold before a contended group is given up for a later run. */
 export const MAX_APPLY_ATTEMPTS = 5;
 
@@ -38,16 +41,19 @@ export async function applyEvaluations(
   // A store outage for one subject does not stop the others: under throttling every run then makes
   // progress (each subject is independent and idempotent), and the caller still hears of the failure,
   // so a batch is redelivered and a scheduled run counts as failed.
-  const outcomes = await Promise.allSettled(
-    [...groups.values()].map((group) =>
-      applyGroup(
-        alerts,
-        group.sort((a, b) => a.window.end - b.window.end),
-        settingsOf,
-      ),
-    ),
-  );
+  const groupList = [...groups.values()];
+  const outcomes = new Array<PromiseSettledResult<number>>(groupList.length);
+  // At most APPLY_CONCURRENCY at once: a scheduled run can hold a verdict for every series of a plant.
+  const queue = groupList.entries();
+  const worker = async (): Promise<void> => {
+    for (const [i, group] of queue) {
+      const sorted = group.sort((a, b) => a.window.end - b.window.end);
+      [outcomes[i]] = await Promise.allSettled([applyGroup(alerts, sorted, settingsOf)]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, groupList.length) }, worker));
   for (const outcome of outcomes) {
+    if (!outcome) continue;
     if (outcome.status === 'fulfilled') transitions += outcome.value;
     else if (outcome.reason instanceof UnavailableError) unavailable ??= outcome.reason;
     else throw outcome.reason;

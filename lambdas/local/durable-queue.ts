@@ -455,12 +455,15 @@ export class DurableQueue implements TelemetryQueue {
         if (records.length === 0) continue;
         let response: SQSBatchResponse | undefined;
         const started = Date.now();
+        // Wall time for the cap (a batch's own running time); the queue's clock for the visibility.
         const heartbeat = setInterval(
           () => {
             if (Date.now() - started < this.maxBatchMs) this.extendVisibility(records);
+            else clearInterval(heartbeat);
           },
           Math.max(1, Math.floor(this.visibilityMs / 3)),
         );
+        heartbeat.unref();
         try {
           response = await handler({ Records: records });
         } catch (error) {

@@ -10,7 +10,7 @@ let closing = false;
 const close = () => {
   if (closing) return;
   closing = true;
-  server.close(() => process.exit(0));
+  server.close((error) => process.exit(error ? 1 : 0));
 };
 server.on('error', (error) => {
   process.stderr.write(`dynalite: ${error.message}\n`);
@@ -21,3 +21,6 @@ process.on('message', (message) => {
   if (message === 'close') close();
 });
 process.on('disconnect', close);
+// A terminal's Ctrl-C (and a service manager's stop) reaches the whole process group: local mode must
+// finish its batches against this store first, so the parent closes it, or its exit drops the channel.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => {});

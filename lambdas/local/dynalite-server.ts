@@ -20,8 +20,8 @@ export interface StartDynaliteOptions {
   readonly port?: number;
   /** Run dynalite in a child process (any free port). @default false */
   readonly ownProcess?: boolean;
-  /** Hears of a child process that stopped while in use (the state store is gone). */
-  readonly onExit?: (code: number | null) => void;
+  /** Hears of a child process that stopped while in use (the state store is gone), with its last stderr. */
+  readonly onExit?: (exit: { code: number | null; signal: string | null; stderr: string }) => void;
 }
 
 export interface RunningDynalite {
@@ -84,17 +84,21 @@ async function startChild(options: StartDynaliteOptions): Promise<Started> {
     stderr = (stderr + chunk).slice(-2000);
   });
   let closing = false;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (message: { port?: unknown }) => {
       if (typeof message?.port === 'number') resolve(message.port);
       else reject(new Error(`dynalite sent ${JSON.stringify(message)}`));
     });
     child.once('error', reject);
-    void exited.then((code) => reject(new Error(`dynalite exited (${code}) before listening: ${stderr}`)));
+    void exited.then(({ code, signal }) =>
+      reject(new Error(`dynalite exited (${code ?? signal}) before listening: ${stderr}`)),
+    );
   });
-  void exited.then((code) => {
-    if (!closing) options.onExit?.(code);
+  void exited.then((exit) => {
+    if (!closing) options.onExit?.({ ...exit, stderr });
   });
   return {
     port,

@@ -60,7 +60,7 @@ export const DEV_TOKEN_FILE = 'dev-token';
 /**
  * Local batches: the alert rules run once per plant and batch, so one process
  * keeps up with 16 busy gateways only with batches far larger than the deployed
- * 25 (docs/performance.md, "Local mode"); a batch also stops at 6 MiB.
+ * 25 (docs/performance.md, "Local mode"); a batch also stops at LOCAL_BATCH_MAX_BYTES.
  */
 export const LOCAL_BATCH_SIZE = 500;
 /** Bytes per local batch at most: a batch of heavy messages (50 tickets and 50 readings each) stops at about 180. */
@@ -163,10 +163,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     const dynamo: RunningDynalite = await startDynalite({
       path: join(dataDir, 'dynamo'),
       ownProcess: true,
-      onExit: (code) =>
-        log('error', 'the state store process stopped; restart local mode (nothing accepted is lost)', {
-          code,
-        }),
+      // Batches fail against a store that is gone and head for the DLQ after 5 receives: stop and restart.
+      onExit: (exit) =>
+        log('error', 'the state store process stopped; stop local mode and start it again', exit),
     });
     closers.push(dynamo.close);
     try {

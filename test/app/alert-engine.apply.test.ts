@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
 import { MemoryAlertStore } from '../../lambdas/adapters/memory-alert-store.ts';
 import { MemoryDayProgressStore } from '../../lambdas/adapters/memory-day-progress-store.ts';
+import { APPLY_CONCURRENCY } from '../../lambdas/app/alert-apply.ts';
 import { AlertEngine } from '../../lambdas/app/alert-engine.ts';
 import type { AlertType, Evaluation } from '../../lambdas/domain/alerts/model.ts';
 import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
@@ -117,6 +118,11 @@ describe('AlertEngine.apply with one subject unavailable', () => {
       expect(most).toBe(3);
       expect(result.transitions).toBe(3);
       expect(await alerts.pendingTransitions(10)).toHaveLength(3);
+      // A scheduled run's verdicts for every series of a plant: a bounded number at once.
+      most = 0;
+      const many = Array.from({ length: 20 }, (_, i) => firing(`line-${i}`));
+      expect((await engine.apply(many, T0 + 120_000)).transitions).toBe(20);
+      expect(most).toBe(APPLY_CONCURRENCY);
     } finally {
       await close();
     }

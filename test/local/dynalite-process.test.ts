@@ -44,17 +44,18 @@ describe('dynalite in its own process', () => {
   });
 
   it('reports a child that stopped while in use', async () => {
-    let reported: number | null | undefined;
+    let reported: { code: number | null; signal: string | null } | undefined;
     const running = await startDynalite({
       ownProcess: true,
-      onExit: (code) => {
-        reported = code;
+      onExit: (exit) => {
+        reported = exit;
       },
     });
     process.kill(running.pid as number, 'SIGKILL');
     const deadline = Date.now() + 5_000;
     while (reported === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(reported).toBeNull();
+    expect(reported).toBeDefined();
+    expect(reported?.code ?? reported?.signal).not.toBe(0);
     await running.close();
   });
 });

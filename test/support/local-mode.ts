@@ -73,7 +73,7 @@ export function spawnLocal(options: SpawnLocalOptions): Promise<LocalChild> {
   const child = spawn(
     process.execPath,
     [
-      'bin/wte.mjs',
+      'bin/wte.cjs',
       'local',
       '--port',
       '0',
