@@ -8,6 +8,7 @@
  * is an error the caller hears of (never silence): its batch is redelivered
  * or its day stays owed to the scheduled run.
  */
+import { mapLimited } from '../adapters/map-limited.ts';
 import { advance } from '../domain/alerts/lifecycle.ts';
 import type { AlertRuleSettings, Evaluation } from '../domain/alerts/model.ts';
 import { type AlertStore, UnavailableError } from '../domain/ports.ts';
@@ -41,19 +42,18 @@ export async function applyEvaluations(
   // A store outage for one subject does not stop the others: under throttling every run then makes
   // progress (each subject is independent and idempotent), and the caller still hears of the failure,
   // so a batch is redelivered and a scheduled run counts as failed.
-  const groupList = [...groups.values()];
-  const outcomes = new Array<PromiseSettledResult<number>>(groupList.length);
   // At most APPLY_CONCURRENCY at once: a scheduled run can hold a verdict for every series of a plant.
-  const queue = groupList.entries();
-  const worker = async (): Promise<void> => {
-    for (const [i, group] of queue) {
-      const sorted = group.sort((a, b) => a.window.end - b.window.end);
-      [outcomes[i]] = await Promise.allSettled([applyGroup(alerts, sorted, settingsOf)]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, groupList.length) }, worker));
+  const outcomes = await mapLimited([...groups.values()], APPLY_CONCURRENCY, async (group) => {
+    const [outcome] = await Promise.allSettled([
+      applyGroup(
+        alerts,
+        group.sort((a, b) => a.window.end - b.window.end),
+        settingsOf,
+      ),
+    ]);
+    return outcome as PromiseSettledResult<number>;
+  });
   for (const outcome of outcomes) {
-    if (!outcome) continue;
     if (outcome.status === 'fulfilled') transitions += outcome.value;
     else if (outcome.reason instanceof UnavailableError) unavailable ??= outcome.reason;
     else throw outcome.reason;

@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { mapLimited } from '../adapters/map-limited.ts';
 import { type StoredMessage, versionOf } from '../domain/canonical-message.ts';
 import { movementKey, readingKey } from '../domain/identity.ts';
 import { type KpiSlotMarker, touchedKpiSlots } from '../domain/kpi-rollup.ts';
@@ -462,11 +463,7 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
     };
     // Plants are independent (their alerts are separate items, written with conditional writes, as
     // concurrent processors already do), so their evaluations overlap their store round trips.
-    const queue = byPlant.entries();
-    const worker = async (): Promise<void> => {
-      for (const plant of queue) await evaluate(plant);
-    };
-    await Promise.all(Array.from({ length: Math.min(alertConcurrency, byPlant.size) }, worker));
+    await mapLimited([...byPlant.entries()], alertConcurrency, evaluate);
   }
 
   function entry(
