@@ -141,6 +141,9 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
   private readonly window: IngestionWindow;
   private readonly readingTable: VersionedTable<StoredReading>;
   private readonly movementTable: VersionedTable<StoredMovement>;
+  /** The reads on each pool, built once. */
+  private readonly pipelineReads: MetricsReads = this.readOn('pipeline');
+  private readonly queryReads: MetricsReads = this.readOn('queries');
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -258,20 +261,20 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
 
   /** Invalid arguments (NaN times, text with NUL) throw `RangeError` before any query. */
   readReadings(query: SeriesQuery): Promise<StoredReading[]> {
-    return this.readOn('pipeline').readReadings(query);
+    return this.pipelineReads.readReadings(query);
   }
 
   readLastBefore(plantId: string, metric: MetricName, before: number): Promise<StoredReading[]> {
-    return this.readOn('pipeline').readLastBefore(plantId, metric, before);
+    return this.pipelineReads.readLastBefore(plantId, metric, before);
   }
 
   readMovements(plantId: string, from: number, to: number): Promise<StoredMovement[]> {
-    return this.readOn('pipeline').readMovements(plantId, from, to);
+    return this.pipelineReads.readMovements(plantId, from, to);
   }
 
   /** The same reads on the query API's own connections, so a busy pipeline does not keep an analyst waiting. */
   queries(): MetricsReads {
-    return this.readOn('queries');
+    return this.queryReads;
   }
 
   private readOn(pool: ReadPool): MetricsReads {
