@@ -49,6 +49,13 @@ import { DurableQueue } from './durable-queue.ts';
 import { type RunningDynalite, startDynalite } from './dynalite-server.ts';
 import { startHttpServer } from './http-server.ts';
 import { authenticateGateway, localAuthorizer } from './local-auth.ts';
+import {
+  LOCAL_ALERT_CONCURRENCY,
+  LOCAL_BATCH_MAX_BYTES,
+  LOCAL_BATCH_SIZE,
+  LOCAL_CONSUMERS,
+  LOCAL_WRITE_CHUNK_READINGS,
+} from './local-tuning.ts';
 import { startMqttBridge } from './mqtt-bridge.ts';
 import { makeOperatorPageHandler } from './static-assets.ts';
 
@@ -57,20 +64,6 @@ export const DEFAULT_HTTP_PORT = 8787;
 export const DEFAULT_MQTT_PORT = 1883;
 export const DEFAULT_DATA_DIR = '.wte';
 export const DEV_TOKEN_FILE = 'dev-token';
-/**
- * Local batches: the alert rules run once per plant and batch, so one process
- * keeps up with 16 busy gateways only with batches far larger than the deployed
- * 25 (docs/performance.md, "Local mode"); a batch also stops at LOCAL_BATCH_MAX_BYTES.
- */
-export const LOCAL_BATCH_SIZE = 500;
-/** Bytes per local batch at most: a batch of heavy messages (50 tickets and 50 readings each) stops at about 180. */
-export const LOCAL_BATCH_MAX_BYTES = 2 * 1024 * 1024;
-/** Plants judged at once after a local batch. */
-export const LOCAL_ALERT_CONCURRENCY = 16;
-/** Readings per write transaction locally: a whole batch of fleet messages (about 45 readings each). */
-export const LOCAL_WRITE_CHUNK_READINGS = 25_000;
-/** Two batches at once: one's alert reads overlap the other's writes (the processor is safe to run concurrently, as on AWS). */
-export const LOCAL_CONSUMERS = 2;
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type LocalLog = (level: LogLevel, message: string, fields: Record<string, unknown>) => void;
