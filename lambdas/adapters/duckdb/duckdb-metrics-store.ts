@@ -59,6 +59,7 @@ import {
   upsertStagedMovements,
 } from './duckdb-staging.ts';
 import { openTicketLedger, recordTickets } from './duckdb-ticket-ledger.ts';
+import { MovementReadCache } from './movement-read-cache.ts';
 
 export { DEFAULT_FUTURE_TOLERANCE_MS } from '../write-rules.ts';
 
@@ -133,6 +134,8 @@ interface VersionedTable<T extends Versioned> {
   appendKey(appender: DuckDBAppender, item: T): void;
   appendRow(appender: DuckDBAppender, item: T): void;
   fromRow(row: Row): T;
+  /** Told of each committed change: the item stored and the ts of the row it replaced, if any. */
+  committed?(item: T, replacedTs: number | undefined): void;
 }
 
 export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
@@ -141,6 +144,8 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
   private readonly window: IngestionWindow;
   private readonly readingTable: VersionedTable<StoredReading>;
   private readonly movementTable: VersionedTable<StoredMovement>;
+  /** Reads of a range again read only what changed since (movement-read-cache.ts); told of every write. */
+  private readonly movementReads = new MovementReadCache();
   /** The reads on each pool, built once. */
   private readonly pipelineReads: MetricsReads = this.readOn('pipeline');
   private readonly queryReads: MetricsReads = this.readOn('queries');
@@ -209,6 +214,10 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
       },
       appendRow: appendMovementRow,
       fromRow: movementOfRow,
+      committed: (m, replacedTs) => {
+        this.movementReads.changed(m.plantId, m.ts);
+        if (replacedTs !== undefined) this.movementReads.changed(m.plantId, replacedTs);
+      },
     };
   }
 
@@ -289,7 +298,12 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
       readLastBefore: (plantId, metric, before) =>
         read(lastGoodBeforeSql({ plantId, metric, before }), readingOfRow),
       readMovements: (plantId, from, to) =>
-        read(movementsSql({ plantId, from, to, horizonMs: LOCAL_TICKET_HORIZON_MS }), movementOfRow),
+        this.movementReads.read(plantId, from, to, (since, until) =>
+          read(
+            movementsSql({ plantId, from: since, to: until, horizonMs: LOCAL_TICKET_HORIZON_MS }),
+            movementOfRow,
+          ),
+        ),
     };
   }
 
@@ -326,17 +340,20 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
         const keys = new Map(versions.map((v) => [v.key, v.item]));
         await stage(this.connection, table.keysTable, keys.values(), table.appendKey);
         const existing = await this.connection.runAndReadAll(table.existingSql([...keys.values()]));
-        const current = new Map<string, { version: number; fingerprint: string }>();
+        const current = new Map<string, { version: number; fingerprint: string; ts?: number }>();
         for (const row of existing.getRowObjectsJS()) {
           const stored = table.fromRow(row);
-          current.set(table.key(stored), { version: stored.version, fingerprint: table.fingerprint(stored) });
+          const fingerprint = table.fingerprint(stored);
+          current.set(table.key(stored), { version: stored.version, fingerprint, ts: stored.ts });
         }
+        const replacedTs = new Map<string, number | undefined>();
 
         const changed = new Map<string, T>();
         let stored = 0;
         for (const { key, item, fingerprint, copies } of versions) {
           const before = current.get(key);
           if (before === undefined || item.version > before.version) {
+            if (!replacedTs.has(key)) replacedTs.set(key, before?.ts);
             current.set(key, { version: item.version, fingerprint });
             changed.set(key, item);
             stored += copies.length;
@@ -355,6 +372,8 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
           await this.connection.run(table.upsertSql);
         }
         await this.connection.run('COMMIT');
+        // At once after the commit, before any read that saw it can finish (movement-read-cache.ts).
+        if (table.committed) for (const [key, item] of changed) table.committed(item, replacedTs.get(key));
         return result(stored);
       } catch (error) {
         await this.connection.run('ROLLBACK').catch(() => undefined);
