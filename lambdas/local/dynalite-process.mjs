@@ -4,7 +4,8 @@
 // told `close` or when the channel drops (local mode stopped or crashed).
 import dynalite from 'dynalite';
 
-const [path] = process.argv.slice(2);
+// The data directory ('' for memory) and the port (0 for any; a restart asks for the port it had).
+const [path, port] = process.argv.slice(2);
 const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) });
 let closing = false;
 const close = () => {
@@ -16,7 +17,7 @@ server.on('error', (error) => {
   process.stderr.write(`dynalite: ${error.message}\n`);
   process.exit(1);
 });
-server.listen(0, '127.0.0.1', () => process.send?.({ port: server.address().port }));
+server.listen(Number(port ?? 0), '127.0.0.1', () => process.send?.({ port: server.address().port }));
 process.on('message', (message) => {
   if (message === 'close') close();
 });

@@ -5,7 +5,7 @@
  * runs it in a process of its own (`ownProcess`), so its CPU is not taken
  * from ingest and the processor on the main thread (docs/performance.md).
  */
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
@@ -20,7 +20,12 @@ export interface StartDynaliteOptions {
   readonly port?: number;
   /** Run dynalite in a child process (any free port). @default false */
   readonly ownProcess?: boolean;
-  /** Hears of a child process that stopped while in use (the state store is gone), with its last stderr. */
+  /** Hears of a child that died while in use and was started again on its port, with its last stderr. */
+  readonly onRestart?: (exit: { code: number | null; signal: string | null; stderr: string }) => void;
+  /**
+   * Hears of a child that died while in use and could not be started again (or died more than
+   * three times in a minute): the state store is gone.
+   */
   readonly onExit?: (exit: { code: number | null; signal: string | null; stderr: string }) => void;
 }
 
@@ -28,7 +33,7 @@ export interface RunningDynalite {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
   readonly client: DynamoDBClient;
-  /** The child process's id, when `ownProcess`. */
+  /** The child process's id, when `ownProcess` (a new one after a restart). */
   readonly pid?: number;
   close(): Promise<void>;
 }
@@ -44,7 +49,9 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
   return {
     endpoint,
     client,
-    ...(started.pid === undefined ? {} : { pid: started.pid }),
+    get pid() {
+      return started.pid;
+    },
     close: async () => {
       client.destroy();
       await started.close();
@@ -73,8 +80,24 @@ async function startInProcess(options: StartDynaliteOptions): Promise<Started> {
   };
 }
 
-async function startChild(options: StartDynaliteOptions): Promise<Started> {
-  const child = fork(CHILD_SCRIPT, options.path === undefined ? [] : [options.path], {
+/** A child that dies is started again on its port, at most this many times a minute, then reported gone. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+/** A child that does not listen, or does not exit once told to close, within these is killed. */
+const START_TIMEOUT_MS = 30_000;
+const CLOSE_TIMEOUT_MS = 10_000;
+
+type Exit = { code: number | null; signal: string | null };
+
+interface Child {
+  readonly process: ChildProcess;
+  readonly port: number;
+  readonly exited: Promise<Exit>;
+  stderr(): string;
+}
+
+async function spawnChild(path: string | undefined, port: number): Promise<Child> {
+  const child = fork(CHILD_SCRIPT, [path ?? '', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     // The child is plain JavaScript: it needs none of the loaders this process may run with.
     execArgv: [],
@@ -83,31 +106,79 @@ async function startChild(options: StartDynaliteOptions): Promise<Started> {
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-2000);
   });
-  let closing = false;
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+  const exited = new Promise<Exit>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (message: { port?: unknown }) => {
-      if (typeof message?.port === 'number') resolve(message.port);
-      else reject(new Error(`dynalite sent ${JSON.stringify(message)}`));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const listening = await new Promise<number>((resolve, reject) => {
+      child.once('message', (message: { port?: unknown }) => {
+        if (typeof message?.port === 'number') resolve(message.port);
+        else reject(new Error(`dynalite sent ${JSON.stringify(message)}`));
+      });
+      child.once('error', reject);
+      void exited.then(({ code, signal }) =>
+        reject(new Error(`dynalite exited (${code ?? signal}) before listening: ${stderr}`)),
+      );
+      timer = setTimeout(
+        () => reject(new Error(`dynalite did not listen within ${START_TIMEOUT_MS / 1000} s: ${stderr}`)),
+        START_TIMEOUT_MS,
+      );
     });
-    child.once('error', reject);
-    void exited.then(({ code, signal }) =>
-      reject(new Error(`dynalite exited (${code ?? signal}) before listening: ${stderr}`)),
-    );
-  });
-  void exited.then((exit) => {
-    if (!closing) options.onExit?.({ ...exit, stderr });
-  });
+    return { process: child, port: listening, exited, stderr: () => stderr };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function stopChild(child: Child): Promise<void> {
+  if (child.process.connected) child.process.send('close');
+  else child.process.kill();
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), CLOSE_TIMEOUT_MS);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+/** The child, started again on the same port (the client's endpoint) when it dies while in use. */
+async function startChild(options: StartDynaliteOptions): Promise<Started> {
+  let current = await spawnChild(options.path, options.port ?? 0);
+  const port = current.port;
+  let closing = false;
+  const restarts: number[] = [];
+  const supervise = (child: Child): void => {
+    void child.exited.then(async (exit) => {
+      if (closing) return;
+      const died = { ...exit, stderr: child.stderr() };
+      const now = Date.now();
+      restarts.push(now);
+      while ((restarts[0] as number) < now - RESTART_WINDOW_MS) restarts.shift();
+      if (restarts.length > MAX_RESTARTS) {
+        options.onExit?.(died);
+        return;
+      }
+      try {
+        current = await spawnChild(options.path, port);
+      } catch (error) {
+        options.onExit?.({ ...died, stderr: `${died.stderr}\nrestart failed: ${(error as Error).message}` });
+        return;
+      }
+      options.onRestart?.(died);
+      supervise(current);
+      if (closing) await stopChild(current);
+    });
+  };
+  supervise(current);
   return {
     port,
-    ...(child.pid === undefined ? {} : { pid: child.pid }),
+    get pid() {
+      return current.process.pid;
+    },
     close: async () => {
       closing = true;
-      if (child.connected) child.send('close');
-      else child.kill();
-      await exited;
+      await stopChild(current);
     },
   };
 }

@@ -156,9 +156,10 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     const dynamo: RunningDynalite = await startDynalite({
       path: join(dataDir, 'dynamo'),
       ownProcess: true,
-      // Batches fail against a store that is gone and head for the DLQ after 5 receives: stop and restart.
+      // Batches that failed while it restarted are received again; one gone for good fails every batch.
+      onRestart: (exit) => log('warn', 'the state store process stopped; started it again', exit),
       onExit: (exit) =>
-        log('error', 'the state store process stopped; stop local mode and start it again', exit),
+        log('error', 'the state store process stopped for good; stop local mode and start it again', exit),
     });
     closers.push(dynamo.close);
     try {

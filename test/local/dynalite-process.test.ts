@@ -1,7 +1,8 @@
 /**
  * Local mode's state store in a process of its own: it serves the DynamoDB
  * protocol, keeps what it was given on disk across a restart, stops with
- * close, and a child that dies while in use is reported (never silent).
+ * close, starts a child that died again on its port, and reports one that keeps
+ * dying (never silent).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,19 +44,46 @@ describe('dynalite in its own process', () => {
     }
   });
 
-  it('reports a child that stopped while in use', async () => {
-    let reported: { code: number | null; signal: string | null } | undefined;
+  it('starts a child that died again on its port, with its data, and reports one that keeps dying', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'wte-dynalite-')), 'dynamo');
+    const restarted: Array<{ code: number | null; signal: string | null }> = [];
+    let gone: { code: number | null; signal: string | null } | undefined;
     const running = await startDynalite({
+      path,
       ownProcess: true,
+      onRestart: (exit) => restarted.push(exit),
       onExit: (exit) => {
-        reported = exit;
+        gone = exit;
       },
     });
-    process.kill(running.pid as number, 'SIGKILL');
-    const deadline = Date.now() + 5_000;
-    while (reported === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(reported).toBeDefined();
-    expect(reported?.code ?? reported?.signal).not.toBe(0);
-    await running.close();
+    try {
+      await createStateTable(running.client, TABLE);
+      await running.client.send(
+        new PutItemCommand({ TableName: TABLE, Item: { ...KEY, note: { S: 'kept' } } }),
+      );
+      const waitFor = async (done: () => boolean) => {
+        for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+      };
+
+      const first = running.pid as number;
+      process.kill(first, 'SIGKILL');
+      await waitFor(() => restarted.length === 1 && running.pid !== first);
+      expect(restarted[0]?.signal).toBe('SIGKILL');
+      expect(alive(running.pid as number)).toBe(true);
+      // The same endpoint serves again, from the same files.
+      const got = await running.client.send(new GetItemCommand({ TableName: TABLE, Key: KEY }));
+      expect(got.Item?.note).toEqual({ S: 'kept' });
+
+      // Three restarts a minute at most: the fourth death in a row is reported, not restarted.
+      for (let kill = 2; kill <= 4; kill++) {
+        const pid = running.pid as number;
+        process.kill(pid, 'SIGKILL');
+        await waitFor(() => gone !== undefined || (restarted.length === kill && running.pid !== pid));
+      }
+      expect(restarted).toHaveLength(3);
+      expect(gone?.signal).toBe('SIGKILL');
+    } finally {
+      await running.close();
+    }
   });
 });
