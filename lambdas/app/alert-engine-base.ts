@@ -11,7 +11,14 @@ import type { CompletenessSettings } from '../domain/alerts/completeness.ts';
 import { evaluateDiversionCheckpoints } from '../domain/alerts/diversion-rule.ts';
 import { type AlertRuleSettings, DEFAULT_ALERT_RULES, type Evaluation } from '../domain/alerts/model.ts';
 import { defaultPlantConfig, type PlantConfig } from '../domain/plant.ts';
-import type { AlertStore, Clock, DayProgressStore, MetricsStore, StateStore } from '../domain/ports.ts';
+import type {
+  AlertStore,
+  Clock,
+  DayProgressStore,
+  MetricsStore,
+  StateStore,
+  StoredReading,
+} from '../domain/ports.ts';
 import { MINUTE_MS } from '../domain/time.ts';
 import { type ApplyResult, applyEvaluations } from './alert-apply.ts';
 
@@ -68,16 +75,17 @@ export abstract class AlertEngineBase {
   }
 
   /**
-   * COMBUSTION_TEMPERATURE_LOW of one line at every reading in [from, to) and
-   * every later reading whose verdict those can change (within the on- and
-   * off-delays), up to `now - settleMinutes`. An instant is judged on the
-   * readings around it, all of which have arrived once it is settled, so the
-   * order of arrival does not change the outcome.
+   * COMBUSTION_TEMPERATURE_LOW of each of `lines` at every reading in
+   * [from, to) and every later reading whose verdict those can change (within
+   * the on- and off-delays), up to `now - settleMinutes`. An instant is judged
+   * on the readings around it, all of which have arrived once it is settled,
+   * so the order of arrival does not change the outcome. One read for all
+   * the lines (the alert step of a batch runs for every plant at once).
    */
   protected async combustion(
     plant: PlantConfig,
     settings: AlertRuleSettings,
-    line: string,
+    lines: readonly string[],
     from: number,
     to: number,
     now: number,
@@ -86,17 +94,21 @@ export abstract class AlertEngineBase {
     const lookback =
       (settings.combustion.onDelayMinutes + settings.combustion.offDelayMinutes + 5) * MINUTE_MS;
     const last = Math.min(to + lookback - 1, upTo);
-    if (from > last) return [];
+    if (from > last || lines.length === 0) return [];
     const readings = await this.deps.metrics.readReadings({
       plantId: plant.plantId,
       metric: 'furnace_temperature',
-      line,
+      ...(lines.length === 1 ? { line: lines[0] } : {}),
       from: from - lookback,
       to: last + 1,
     });
-    const times = readings.filter((r) => r.ts >= from && r.ts <= last).map((r) => r.ts);
-    const instants = [...new Set(times)].sort((a, b) => a - b);
-    return evaluateCombustionAt(plant.plantId, line, readings, instants, settings);
+    const byLine = new Map<string, StoredReading[]>(lines.map((line) => [line, []]));
+    for (const r of readings) byLine.get(r.line)?.push(r);
+    return [...byLine].flatMap(([line, ofLine]) => {
+      const times = ofLine.filter((r) => r.ts >= from && r.ts <= last).map((r) => r.ts);
+      const instants = [...new Set(times)].sort((a, b) => a - b);
+      return evaluateCombustionAt(plant.plantId, line, ofLine, instants, settings);
+    });
   }
 
   /**

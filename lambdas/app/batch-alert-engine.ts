@@ -56,7 +56,7 @@ export class BatchAlertEngine extends AlertEngineBase {
       const recorded = this.deps.days.recordArrival(t.plantId, days, this.deps.clock.now(), frontier, live);
       const reading = Promise.all([
         ...days.filter((d) => !d.late).map((day) => this.diversion(plant, settings, day, t.from, now)),
-        ...t.furnaceLines.map((line) => this.combustion(plant, settings, line, t.from, t.to, now)),
+        this.combustion(plant, settings, t.furnaceLines, t.from, t.to, now),
       ]);
       const [arrival, found] = await Promise.allSettled([recorded, reading]);
       if (arrival.status === 'rejected') throw arrival.reason;

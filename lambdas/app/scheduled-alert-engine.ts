@@ -46,11 +46,8 @@ export class ScheduledAlertEngine extends AlertEngineBase {
       from: day.start,
       to: day.end,
     });
-    const evaluations: Evaluation[] = [];
-    for (const line of new Set(readings.map((r) => r.line))) {
-      evaluations.push(...(await this.combustion(plant, settings, line, day.start, day.end, now)));
-    }
-    return evaluations;
+    const lines = [...new Set(readings.map((r) => r.line))];
+    return this.combustion(plant, settings, lines, day.start, day.end, now);
   }
 
   /**
@@ -124,11 +121,9 @@ export class ScheduledAlertEngine extends AlertEngineBase {
     );
     // Furnace readings that have settled since the last runs (real-time data is judged here).
     const settled = now - settings.settleMinutes * MINUTE_MS;
-    for (const line of furnaceLines) {
-      evaluations.push(
-        ...(await this.combustion(plant, settings, line, settled - CATCH_UP_MS, now + 1, now)),
-      );
-    }
+    evaluations.push(
+      ...(await this.combustion(plant, settings, furnaceLines, settled - CATCH_UP_MS, now + 1, now)),
+    );
     const complete: DayArrival[] = [];
     for (const day of progress.days) {
       if (!day.late) evaluations.push(...(await this.diversion(plant, settings, day, day.start, now)));
