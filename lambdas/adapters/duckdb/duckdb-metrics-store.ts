@@ -1,20 +1,15 @@
 /**
  * Metrics store on an embedded DuckDB file (local mode). Local answers must
  * equal AWS answers, so it follows Timestream's write rules as the Timestream
- * adapter reports them: the same identities (identity.ts), an identical
- * rewrite is a no-op, different content needs a higher version, an older
- * correction arriving late is superseded (stored, not rejected), and the same
- * ingestion window (at most 15 minutes ahead of the clock; no retention limit
- * by default, because local mode keeps everything).
+ * adapter reports them (identities, identical rewrites, versions, superseded
+ * late corrections, the 15-minute future window; no retention by default).
  *
- * One connection serves every call (the ticket ledger's too), one call at a
- * time, so transactions never interleave. Batches go through the appender
- * into per-connection staging tables: a fixed number of statements per call.
- *
- * Reads run the SQL the lake reader runs on Athena (../metrics-sql.ts,
- * without the lake's `day` predicate). Tables hold one row per identity here,
- * so the builder's version resolution changes nothing locally; readLastBefore
- * has no look back (local mode keeps everything).
+ * One connection makes every write (the ticket ledger's too), one call at a
+ * time, through the appender into per-connection staging tables. Reads run
+ * the lake's SQL (../metrics-sql.ts) on their own connections; every
+ * committed write is reported to the pipeline's two read caches
+ * (movement-read-cache.ts, reading-window-cache.ts), which only this
+ * process's writes can change.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -60,6 +55,7 @@ import {
 } from './duckdb-staging.ts';
 import { openTicketLedger, recordTickets } from './duckdb-ticket-ledger.ts';
 import { MovementReadCache } from './movement-read-cache.ts';
+import { ReadingWindowCache } from './reading-window-cache.ts';
 
 export { DEFAULT_FUTURE_TOLERANCE_MS } from '../write-rules.ts';
 
@@ -146,6 +142,8 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
   private readonly movementTable: VersionedTable<StoredMovement>;
   /** Reads of a range again read only what changed since (movement-read-cache.ts); told of every write. */
   private readonly movementReads = new MovementReadCache();
+  /** The pipeline's recent series, from memory (reading-window-cache.ts); told of every write. */
+  private readonly readingWindows: ReadingWindowCache;
   /** The reads on each pool, built once. */
   private readonly pipelineReads: MetricsReads = this.readOn('pipeline');
   private readonly queryReads: MetricsReads = this.readOn('queries');
@@ -157,6 +155,7 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
     props: DuckDbMetricsStoreProps,
   ) {
     this.clock = props.clock ?? systemClock;
+    this.readingWindows = new ReadingWindowCache(this.clock);
     this.window = {
       futureToleranceMs: props.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS,
       retentionMs: props.retentionMs,
@@ -197,6 +196,7 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
         a.appendBigInt(BigInt(r.version));
       },
       fromRow: readingOfRow,
+      committed: (r) => this.readingWindows.changed(r),
     };
     this.movementTable = {
       noun: 'movement',
@@ -293,8 +293,11 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
         async (connection) => (await new DuckDbSqlRunner(connection).run(sql)).map(fromRow),
         pool,
       );
+    const readReadings = (query: SeriesQuery) => read(seriesSql(query), readingOfRow);
     return {
-      readReadings: (query) => read(seriesSql(query), readingOfRow),
+      // The query API's reads span what analysts ask for; only the pipeline's recent series are kept.
+      readReadings:
+        pool === 'pipeline' ? (query) => this.readingWindows.read(query, readReadings) : readReadings,
       readLastBefore: (plantId, metric, before) =>
         read(lastGoodBeforeSql({ plantId, metric, before }), readingOfRow),
       readMovements: (plantId, from, to) =>

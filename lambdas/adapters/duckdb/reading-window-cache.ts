@@ -1,0 +1,185 @@
+/**
+ * The DuckDB store's recent readings of the series its pipeline reads (the
+ * alert step's furnace temperatures after every batch), kept in memory so
+ * those reads stop scanning the readings table (docs/performance.md, "Local
+ * mode (#19)"). Reads of a series from a time it covers are answered here.
+ *
+ * Exact: one store instance makes every write to its file (DuckDB locks it)
+ * and reports each committed change here at once, so a kept series is what
+ * the table holds for ts at or after `coveredFrom`. A series is loaded by one
+ * read of everything from the asked time on; changes committed while that
+ * read runs are applied to its answer afterwards (the highest version of a
+ * (line, ts) wins, so applying one the answer already holds changes
+ * nothing). Reads of older data go to the table, uncached.
+ */
+import { METRICS } from '../../domain/catalog.ts';
+import { BASE_VERSION, type Clock, type SeriesQuery, type StoredReading } from '../../domain/ports.ts';
+import { storedDouble } from '../metrics-rows.ts';
+
+export interface ReadingWindowLimits {
+  /** Reads from earlier than this before the clock are not kept. @default 2 hours */
+  readonly horizonMs: number;
+  /** Readings kept per series; past it the older half is dropped. @default 20,000 */
+  readonly perSeries: number;
+  /** Readings kept in all (least recently read series dropped first). @default 300,000 */
+  readonly total: number;
+}
+
+const DEFAULT_LIMITS: ReadingWindowLimits = { horizonMs: 2 * 60 * 60_000, perSeries: 20_000, total: 300_000 };
+/** Loads read everything from their start on: no reading is stamped this late (year 2255). */
+const END_OF_TIME = 9e12;
+
+interface Series {
+  /** Every stored reading of the series with ts at or after this is in `rows`. */
+  coveredFrom: number;
+  /** Latest version of each (line, ts), ordered by ts then line, as the table's reads order them. */
+  rows: StoredReading[];
+}
+
+interface Loading {
+  readonly key: string;
+  readonly from: number;
+  readonly changes: StoredReading[];
+}
+
+export type ReadReadings = (query: SeriesQuery) => Promise<StoredReading[]>;
+
+export class ReadingWindowCache {
+  private readonly series = new Map<string, Series>();
+  private readonly loading = new Set<Loading>();
+  private kept = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly limits: ReadingWindowLimits = DEFAULT_LIMITS,
+  ) {}
+
+  /** What `read(query)` gives, from memory when the series is kept from `query.from` on. */
+  async read(query: SeriesQuery, read: ReadReadings): Promise<StoredReading[]> {
+    if (!(query.from >= this.clock.now() - this.limits.horizonMs && query.to > query.from))
+      return read(query);
+    const key = seriesKey(query.plantId, query.metric);
+    let series = this.series.get(key);
+    if (series && series.coveredFrom <= query.from) {
+      // Most recently read last, so the least recently read series is dropped first.
+      this.series.delete(key);
+      this.series.set(key, series);
+    } else {
+      series = await this.load(key, query, read);
+    }
+    const { rows } = series;
+    const out: StoredReading[] = [];
+    for (let i = firstAtOrAfter(rows, query.from); i < rows.length; i++) {
+      const r = rows[i] as StoredReading;
+      if (r.ts >= query.to) break;
+      if (query.line === undefined || r.line === query.line) out.push(r);
+    }
+    return out;
+  }
+
+  /** A committed write stored `item` (new, or a higher version of its (line, ts)). */
+  changed(item: StoredReading): void {
+    const key = seriesKey(item.plantId, item.metric);
+    const stored = asStored(item);
+    const series = this.series.get(key);
+    if (series && stored.ts >= series.coveredFrom) {
+      this.kept += upsert(series.rows, stored);
+      if (series.rows.length > this.limits.perSeries) this.kept -= dropOlderHalf(series);
+      this.bound();
+    }
+    for (const load of this.loading)
+      if (load.key === key && stored.ts >= load.from) load.changes.push(stored);
+  }
+
+  private async load(key: string, query: SeriesQuery, read: ReadReadings): Promise<Series> {
+    const loading: Loading = { key, from: query.from, changes: [] };
+    this.loading.add(loading);
+    let rows: StoredReading[];
+    try {
+      rows = await read({ plantId: query.plantId, metric: query.metric, from: query.from, to: END_OF_TIME });
+    } finally {
+      this.loading.delete(loading);
+    }
+    for (const change of loading.changes) upsert(rows, change);
+    const series: Series = { coveredFrom: query.from, rows };
+    const old = this.series.get(key);
+    if (old) this.kept -= old.rows.length;
+    this.series.delete(key);
+    if (rows.length > this.limits.perSeries) return series;
+    this.series.set(key, series);
+    this.kept += rows.length;
+    this.bound();
+    return series;
+  }
+
+  private bound(): void {
+    for (const [key, oldest] of this.series) {
+      if (this.kept <= this.limits.total) return;
+      this.series.delete(key);
+      this.kept -= oldest.rows.length;
+    }
+  }
+}
+
+const seriesKey = (plantId: string, metric: string) => `${plantId}\u0000${metric}`;
+
+/** The reading as the table gives it back (readingOfRow of the row the write stored). */
+function asStored(r: StoredReading): StoredReading {
+  return {
+    plantId: r.plantId,
+    line: r.line,
+    metric: r.metric,
+    kind: METRICS[r.metric].kind,
+    ts: r.ts,
+    value: storedDouble(r.value),
+    unit: r.unit,
+    quality: r.quality,
+    correction: r.version > BASE_VERSION,
+    version: r.version,
+  };
+}
+
+/** Orders by ts, then line (lines are ASCII, so this is DuckDB's byte order). */
+function before(a: StoredReading, ts: number, line: string): boolean {
+  return a.ts < ts || (a.ts === ts && a.line < line);
+}
+
+/** Puts `r` in its place, replacing a lower or equal version of its (line, ts); how many rows were added. */
+function upsert(rows: StoredReading[], r: StoredReading): number {
+  let lo = 0;
+  let hi = rows.length;
+  // Most writes are the newest readings: check the end first.
+  if (hi > 0 && before(rows[hi - 1] as StoredReading, r.ts, r.line)) lo = hi;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(rows[mid] as StoredReading, r.ts, r.line)) lo = mid + 1;
+    else hi = mid;
+  }
+  const at = rows[lo];
+  if (at && at.ts === r.ts && at.line === r.line) {
+    if (r.version >= at.version) rows[lo] = r;
+    return 0;
+  }
+  rows.splice(lo, 0, r);
+  return 1;
+}
+
+/** Drops the older half, whole instants only; how many rows were dropped. */
+function dropOlderHalf(series: Series): number {
+  const cutTs = (series.rows[series.rows.length >>> 1] as StoredReading).ts;
+  const cut = firstAtOrAfter(series.rows, cutTs);
+  series.rows.splice(0, cut);
+  series.coveredFrom = cutTs;
+  return cut;
+}
+
+function firstAtOrAfter(rows: readonly StoredReading[], ts: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((rows[mid] as StoredReading).ts < ts) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,111 @@
+/**
+ * ReadingWindowCache's bookkeeping, with a reader over an array the test
+ * changes while a load is held open, as a write committing during the load
+ * would (the store-level property test cannot time that race).
+ */
+import { describe, expect, it } from 'vitest';
+import { ReadingWindowCache } from '../../../lambdas/adapters/duckdb/reading-window-cache.ts';
+import { BASE_VERSION, type SeriesQuery, type StoredReading } from '../../../lambdas/domain/ports.ts';
+import { FixedClock } from '../../support/memory-ports.ts';
+import { MINUTE, NOW, PLANT, reading } from './fixtures.ts';
+
+const METRIC = 'furnace_temperature' as const;
+
+/** A table keyed by (line, ts) and a reader over it that records each query and can be held. */
+function table(rows: StoredReading[]) {
+  const asked: SeriesQuery[] = [];
+  let hold: Promise<void> | undefined;
+  const read = async (q: SeriesQuery): Promise<StoredReading[]> => {
+    asked.push(q);
+    const held = hold;
+    hold = undefined;
+    if (held) await held;
+    return rows
+      .filter((r) => r.ts >= q.from && r.ts < q.to && (q.line === undefined || r.line === q.line))
+      .sort((a, b) => a.ts - b.ts || (a.line < b.line ? -1 : 1));
+  };
+  const put = (r: StoredReading) => {
+    const i = rows.findIndex((x) => x.line === r.line && x.ts === r.ts);
+    if (i >= 0) rows.splice(i, 1, r);
+    else rows.push(r);
+  };
+  return { asked, read, put, holdNext: (until: Promise<void>) => (hold = until) };
+}
+
+const at = (minutes: number, value = 900, line = 'boiler-1') =>
+  reading({ line, ts: NOW + minutes * MINUTE, value });
+const values = (rs: readonly StoredReading[]) => rs.map((r) => r.value);
+const query = (from: number, to: number): SeriesQuery => ({
+  plantId: PLANT,
+  metric: METRIC,
+  from: NOW + from * MINUTE,
+  to: NOW + to * MINUTE,
+});
+
+describe('ReadingWindowCache', () => {
+  it('loads a series once, then answers from memory with every change applied', async () => {
+    const t = table([at(-30, 901), at(-20, 902)]);
+    const cache = new ReadingWindowCache(new FixedClock(NOW));
+    expect(values(await cache.read(query(-60, 0), t.read))).toEqual([901, 902]);
+    const later = at(-10, 903);
+    t.put(later);
+    cache.changed(later);
+    const corrected = reading({ ...at(-30, 851), version: BASE_VERSION + 1, correction: true });
+    t.put(corrected);
+    cache.changed(corrected);
+    expect(values(await cache.read(query(-45, 0), t.read))).toEqual([851, 902, 903]);
+    expect(t.asked).toHaveLength(1);
+    // A lower version reported late changes nothing.
+    cache.changed(at(-30, 700));
+    expect(values(await cache.read(query(-45, 0), t.read))).toEqual([851, 902, 903]);
+  });
+
+  it('applies changes committed while the load was read', async () => {
+    const t = table([at(-30, 901)]);
+    const cache = new ReadingWindowCache(new FixedClock(NOW));
+    let commit = () => {};
+    t.holdNext(new Promise<void>((resolve) => (commit = resolve)));
+    const loading = cache.read(query(-60, 0), t.read);
+    // Committed after the load's snapshot was taken (the reader answers from the table as it was asked).
+    const late = at(-5, 905);
+    cache.changed(late);
+    commit();
+    expect(values(await loading)).toEqual([901, 905]);
+    expect(values(await cache.read(query(-60, 0), t.read))).toEqual([901, 905]);
+  });
+
+  it('reads earlier than it holds, or older than its horizon, from the table', async () => {
+    const t = table([at(-300, 800), at(-30, 901)]);
+    const cache = new ReadingWindowCache(new FixedClock(NOW));
+    await cache.read(query(-60, 0), t.read);
+    expect(values(await cache.read(query(-90, 0), t.read))).toEqual([901]);
+    expect(t.asked).toHaveLength(2);
+    expect(values(await cache.read(query(-360, 0), t.read))).toEqual([800, 901]);
+    expect(values(await cache.read(query(-360, 0), t.read))).toEqual([800, 901]);
+    expect(t.asked).toHaveLength(4);
+  });
+
+  it('keeps a bounded number of readings, dropping older instants whole', async () => {
+    const t = table([]);
+    const cache = new ReadingWindowCache(new FixedClock(NOW), {
+      horizonMs: 2 * 60 * MINUTE,
+      perSeries: 4,
+      total: 100,
+    });
+    await cache.read(query(-60, 0), t.read);
+    for (let m = -50; m < -40; m++)
+      for (const line of ['boiler-1', 'boiler-2']) {
+        const r = at(m, 900 + m, line);
+        t.put(r);
+        cache.changed(r);
+      }
+    // The oldest instants were dropped from memory: a read from before them goes to the table.
+    expect(values(await cache.read(query(-60, 0), t.read))).toHaveLength(20);
+    expect(t.asked).toHaveLength(2);
+    // What is kept answers from memory, both lines of each instant.
+    const recent = await cache.read(query(-42, 0), t.read);
+    expect(recent.map((r) => `${r.ts}:${r.line}`)).toEqual(
+      [-42, -41].flatMap((m) => ['boiler-1', 'boiler-2'].map((l) => `${NOW + m * MINUTE}:${l}`)),
+    );
+  });
+});
