@@ -143,7 +143,7 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
   /** Reads of a range again read only what changed since (movement-read-cache.ts); told of every write. */
   private readonly movementReads = new MovementReadCache();
   /** The pipeline's recent series, from memory (reading-window-cache.ts); told of every write. */
-  private readonly readingWindows: ReadingWindowCache;
+  private readonly readingWindows = new ReadingWindowCache();
   /** The reads on each pool, built once. */
   private readonly pipelineReads: MetricsReads = this.readOn('pipeline');
   private readonly queryReads: MetricsReads = this.readOn('queries');
@@ -155,7 +155,6 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
     props: DuckDbMetricsStoreProps,
   ) {
     this.clock = props.clock ?? systemClock;
-    this.readingWindows = new ReadingWindowCache(this.clock);
     this.window = {
       futureToleranceMs: props.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS,
       retentionMs: props.retentionMs,

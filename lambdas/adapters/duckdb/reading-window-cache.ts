@@ -6,32 +6,32 @@
  *
  * Exact: one store instance makes every write to its file (DuckDB locks it)
  * and reports each committed change here at once, so a kept series is what
- * the table holds for ts at or after `coveredFrom`. A series is loaded by one
- * read of everything from the asked time on; changes committed while that
- * read runs are applied to its answer afterwards (the highest version of a
- * (line, ts) wins, so applying one the answer already holds changes
- * nothing). Reads of older data go to the table, uncached.
+ * the table holds for ts in [coveredFrom, coveredTo). A series is loaded by
+ * one read of a window from the asked time on (at least `windowMs`, so the
+ * next batches' reads, a little later in data time, are answered too);
+ * changes committed while that read runs are applied to its answer
+ * afterwards (the highest version of a (line, ts) wins, so applying one the
+ * answer already holds changes nothing).
  */
 import { METRICS } from '../../domain/catalog.ts';
-import { BASE_VERSION, type Clock, type SeriesQuery, type StoredReading } from '../../domain/ports.ts';
+import { BASE_VERSION, type SeriesQuery, type StoredReading } from '../../domain/ports.ts';
 import { storedDouble } from '../metrics-rows.ts';
 
 export interface ReadingWindowLimits {
-  /** Reads from earlier than this before the clock are not kept. @default 2 hours */
-  readonly horizonMs: number;
+  /** A load reads at least this much data time from the asked start. @default 2 hours */
+  readonly windowMs: number;
   /** Readings kept per series; past it the older half is dropped. @default 20,000 */
   readonly perSeries: number;
   /** Readings kept in all (least recently read series dropped first). @default 300,000 */
   readonly total: number;
 }
 
-const DEFAULT_LIMITS: ReadingWindowLimits = { horizonMs: 2 * 60 * 60_000, perSeries: 20_000, total: 300_000 };
-/** Loads read everything from their start on: no reading is stamped this late (year 2255). */
-const END_OF_TIME = 9e12;
+const DEFAULT_LIMITS: ReadingWindowLimits = { windowMs: 2 * 60 * 60_000, perSeries: 20_000, total: 300_000 };
 
 interface Series {
-  /** Every stored reading of the series with ts at or after this is in `rows`. */
+  /** Every stored reading of the series with ts in [coveredFrom, coveredTo) is in `rows`. */
   coveredFrom: number;
+  readonly coveredTo: number;
   /** Latest version of each (line, ts), ordered by ts then line, as the table's reads order them. */
   rows: StoredReading[];
 }
@@ -39,6 +39,7 @@ interface Series {
 interface Loading {
   readonly key: string;
   readonly from: number;
+  readonly to: number;
   readonly changes: StoredReading[];
 }
 
@@ -49,18 +50,16 @@ export class ReadingWindowCache {
   private readonly loading = new Set<Loading>();
   private kept = 0;
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly limits: ReadingWindowLimits = DEFAULT_LIMITS,
-  ) {}
+  constructor(private readonly limits: ReadingWindowLimits = DEFAULT_LIMITS) {}
 
-  /** What `read(query)` gives, from memory when the series is kept from `query.from` on. */
+  /** What `read(query)` gives, from memory when the series is kept over [query.from, query.to). */
   async read(query: SeriesQuery, read: ReadReadings): Promise<StoredReading[]> {
-    if (!(query.from >= this.clock.now() - this.limits.horizonMs && query.to > query.from))
+    // Invalid bounds are the table's to refuse.
+    if (!(Number.isSafeInteger(query.from) && Number.isSafeInteger(query.to) && query.to > query.from))
       return read(query);
     const key = seriesKey(query.plantId, query.metric);
     let series = this.series.get(key);
-    if (series && series.coveredFrom <= query.from) {
+    if (series && series.coveredFrom <= query.from && query.to <= series.coveredTo) {
       // Most recently read last, so the least recently read series is dropped first.
       this.series.delete(key);
       this.series.set(key, series);
@@ -82,26 +81,27 @@ export class ReadingWindowCache {
     const key = seriesKey(item.plantId, item.metric);
     const stored = asStored(item);
     const series = this.series.get(key);
-    if (series && stored.ts >= series.coveredFrom) {
+    if (series && stored.ts >= series.coveredFrom && stored.ts < series.coveredTo) {
       this.kept += upsert(series.rows, stored);
       if (series.rows.length > this.limits.perSeries) this.kept -= dropOlderHalf(series);
       this.bound();
     }
     for (const load of this.loading)
-      if (load.key === key && stored.ts >= load.from) load.changes.push(stored);
+      if (load.key === key && stored.ts >= load.from && stored.ts < load.to) load.changes.push(stored);
   }
 
   private async load(key: string, query: SeriesQuery, read: ReadReadings): Promise<Series> {
-    const loading: Loading = { key, from: query.from, changes: [] };
+    const to = Math.max(query.to, query.from + this.limits.windowMs);
+    const loading: Loading = { key, from: query.from, to, changes: [] };
     this.loading.add(loading);
     let rows: StoredReading[];
     try {
-      rows = await read({ plantId: query.plantId, metric: query.metric, from: query.from, to: END_OF_TIME });
+      rows = await read({ plantId: query.plantId, metric: query.metric, from: query.from, to });
     } finally {
       this.loading.delete(loading);
     }
     for (const change of loading.changes) upsert(rows, change);
-    const series: Series = { coveredFrom: query.from, rows };
+    const series: Series = { coveredFrom: query.from, coveredTo: to, rows };
     const old = this.series.get(key);
     if (old) this.kept -= old.rows.length;
     this.series.delete(key);

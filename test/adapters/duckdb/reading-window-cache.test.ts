@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReadingWindowCache } from '../../../lambdas/adapters/duckdb/reading-window-cache.ts';
 import { BASE_VERSION, type SeriesQuery, type StoredReading } from '../../../lambdas/domain/ports.ts';
-import { FixedClock } from '../../support/memory-ports.ts';
 import { MINUTE, NOW, PLANT, reading } from './fixtures.ts';
 
 const METRIC = 'furnace_temperature' as const;
@@ -45,7 +44,7 @@ const query = (from: number, to: number): SeriesQuery => ({
 describe('ReadingWindowCache', () => {
   it('loads a series once, then answers from memory with every change applied', async () => {
     const t = table([at(-30, 901), at(-20, 902)]);
-    const cache = new ReadingWindowCache(new FixedClock(NOW));
+    const cache = new ReadingWindowCache();
     expect(values(await cache.read(query(-60, 0), t.read))).toEqual([901, 902]);
     const later = at(-10, 903);
     t.put(later);
@@ -62,7 +61,7 @@ describe('ReadingWindowCache', () => {
 
   it('applies changes committed while the load was read', async () => {
     const t = table([at(-30, 901)]);
-    const cache = new ReadingWindowCache(new FixedClock(NOW));
+    const cache = new ReadingWindowCache();
     let commit = () => {};
     t.holdNext(new Promise<void>((resolve) => (commit = resolve)));
     const loading = cache.read(query(-60, 0), t.read);
@@ -74,21 +73,23 @@ describe('ReadingWindowCache', () => {
     expect(values(await cache.read(query(-60, 0), t.read))).toEqual([901, 905]);
   });
 
-  it('reads earlier than it holds, or older than its horizon, from the table', async () => {
-    const t = table([at(-300, 800), at(-30, 901)]);
-    const cache = new ReadingWindowCache(new FixedClock(NOW));
+  it('loads again for a read outside the window it holds, which is at least two hours', async () => {
+    const t = table([at(-300, 800), at(-30, 901), at(30, 902)]);
+    const cache = new ReadingWindowCache();
     await cache.read(query(-60, 0), t.read);
+    expect(t.asked.at(-1)).toEqual(query(-60, 60));
     expect(values(await cache.read(query(-90, 0), t.read))).toEqual([901]);
+    expect(values(await cache.read(query(-80, 30), t.read))).toEqual([901]);
     expect(t.asked).toHaveLength(2);
-    expect(values(await cache.read(query(-360, 0), t.read))).toEqual([800, 901]);
+    expect(values(await cache.read(query(-80, 40), t.read))).toEqual([901, 902]);
     expect(values(await cache.read(query(-360, 0), t.read))).toEqual([800, 901]);
     expect(t.asked).toHaveLength(4);
   });
 
   it('keeps a bounded number of readings, dropping older instants whole', async () => {
     const t = table([]);
-    const cache = new ReadingWindowCache(new FixedClock(NOW), {
-      horizonMs: 2 * 60 * MINUTE,
+    const cache = new ReadingWindowCache({
+      windowMs: 2 * 60 * MINUTE,
       perSeries: 4,
       total: 100,
     });
