@@ -7,7 +7,12 @@ import * as z from 'zod/mini';
 import { SnsAlertPublisher } from '../adapters/alerts/sns-alert-publisher.ts';
 import { DynamoAlertStore } from '../adapters/dynamo/dynamo-alert-store.ts';
 import { DynamoDayProgressStore } from '../adapters/dynamo/dynamo-day-progress-store.ts';
-import { DynamoKpiRollupStore } from '../adapters/dynamo/dynamo-kpi-rollup-store.ts';
+import {
+  DynamoKpiRollupReader,
+  type DynamoKpiRollupStoreProps,
+  DynamoKpiSlotMarker,
+} from '../adapters/dynamo/dynamo-kpi-rollup-store.ts';
+import { DynamoPlantReader } from '../adapters/dynamo/dynamo-plant-reader.ts';
 import { DynamoRelayLease } from '../adapters/dynamo/dynamo-relay-lease.ts';
 import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
@@ -24,8 +29,10 @@ const stateTable = (source: Source) => ({
   tableName: readEnv({ STATE_TABLE_NAME: z.string().check(z.minLength(3)) }, source).STATE_TABLE_NAME,
 });
 
-/** Plants, tokens, quarantine. */
+/** Plants, tokens, quarantine, the ticket ledger. */
 export const stateStore = (source: Source) => new DynamoStateStore(stateTable(source));
+/** Plants, read only (getPlant, listPlants). */
+export const plantReader = (source: Source) => new DynamoPlantReader(stateTable(source));
 /** Alerts and their outbox. */
 export const alertStore = (source: Source) => new DynamoAlertStore(stateTable(source));
 /** What has arrived of each plant-local day (the alert engine's). */
@@ -33,22 +40,12 @@ export const dayProgressStore = (source: Source) => new DynamoDayProgressStore(s
 /** One outbox relay at a time (docs/alert-delivery.md). */
 export const relayLeaseStore = (source: Source) => new DynamoRelayLease(stateTable(source));
 
-/** Every store of the state table: the alert engine's functions (processor, scheduler). */
-export function stateStores(source: Source) {
-  return {
-    state: stateStore(source),
-    alerts: alertStore(source),
-    days: dayProgressStore(source),
-    relayLease: relayLeaseStore(source),
-  };
-}
-
 /**
- * The KPI rollup table (docs/kpi-rollup.md) when the function is bound to it
- * (KPI_ROLLUP_TABLE set by lib/constructs/kpi-rollup.ts), else `undefined`:
- * KPIs are then computed from raw readings.
+ * The KPI rollup table's settings (docs/kpi-rollup.md) when the function is
+ * bound to it (KPI_ROLLUP_TABLE set by lib/constructs/kpi-rollup.ts), else
+ * `undefined`: KPIs are then computed from raw readings.
  */
-export function kpiRollupStore(source: Source) {
+function kpiRollupProps(source: Source): DynamoKpiRollupStoreProps | undefined {
   const env = readEnv(
     {
       KPI_ROLLUP_TABLE: z.optional(z.string().check(z.minLength(3))),
@@ -59,7 +56,7 @@ export function kpiRollupStore(source: Source) {
   );
   if (env.KPI_ROLLUP_TABLE === undefined) return undefined;
   const retentionHours = env.KPI_ROLLUP_MEMORY_RETENTION_HOURS;
-  return new DynamoKpiRollupStore({
+  return {
     client: sharedDynamoClient(),
     tableName: env.KPI_ROLLUP_TABLE,
     clock: systemClock,
@@ -68,7 +65,21 @@ export function kpiRollupStore(source: Source) {
       ...DEFAULT_SETTLE_POLICY,
       ...(retentionHours === undefined ? {} : { memoryRetentionMs: retentionHours * 3_600_000 }),
     },
-  });
+  };
+}
+
+// One builder per role of the rollup table, for the same reason as the state table's stores.
+
+/** The KPI rollup's current slots for readers, when bound (see kpiRollupProps). */
+export function kpiRollupReader(source: Source) {
+  const props = kpiRollupProps(source);
+  return props && new DynamoKpiRollupReader(props);
+}
+
+/** The processor's marker of the slots a batch touches, when bound (see kpiRollupProps). */
+export function kpiSlotMarker(source: Source) {
+  const props = kpiRollupProps(source);
+  return props && new DynamoKpiSlotMarker(props);
 }
 
 export function alertPublisher(source: Source) {

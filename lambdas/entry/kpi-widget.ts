@@ -6,7 +6,7 @@
 import type { Context } from 'aws-lambda';
 import { systemClock } from '../adapters/system-clock.ts';
 import { type KpiWidgetEvent, makeKpiWidgetHandler } from '../handlers/kpi-widget.ts';
-import { stateStore } from './aws-stores.ts';
+import { plantReader } from './aws-stores.ts';
 import { metricsReader } from './metrics-stores.ts';
 import { observability } from './observability.ts';
 
@@ -17,7 +17,7 @@ let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
 const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
 
 const widget = makeKpiWidgetHandler({
-  plants: stateStore(process.env),
+  plants: plantReader(process.env),
   metrics: metricsReader(process.env, { remainingMs }),
   clock: systemClock,
   log,

@@ -11,7 +11,7 @@
  */
 import { systemClock } from '../adapters/system-clock.ts';
 import type { AlertEngineDeps } from '../app/alert-engine-base.ts';
-import { kpiRollupStore, stateStores } from './aws-stores.ts';
+import { alertStore, dayProgressStore, kpiRollupReader, plantReader, relayLeaseStore } from './aws-stores.ts';
 import { lakeReader } from './lake-store.ts';
 import {
   type MetricsReads,
@@ -30,7 +30,7 @@ declare const __WTE_METRICS_STORE__: MetricsStoreKind;
 
 /** The readers' view of the chosen store, with the KPI rollup when the function is bound to it. */
 export function metricsReader(source: Source, options: MetricsStoreOptions = {}): MetricsReads {
-  const rollup = options.rollup ?? kpiRollupStore(source);
+  const rollup = options.rollup ?? kpiRollupReader(source);
   const withRollup = { ...options, ...(rollup === undefined ? {} : { rollup }) };
   const kind = metricsStoreKind(source);
   return (typeof __WTE_METRICS_STORE__ === 'undefined' ? kind : __WTE_METRICS_STORE__) === 'lake'
@@ -39,22 +39,25 @@ export function metricsReader(source: Source, options: MetricsStoreOptions = {})
 }
 
 /**
- * The stores of the alert engine; `metrics` when the caller built the store
- * already (the processor, which also writes it). Each entry builds only its
- * own step of the engine from `deps` (the processor `BatchAlertEngine`, the
- * scheduler `ScheduledAlertEngine`), so neither bundles the other's rules.
+ * The stores of the alert engine over `metrics` (the processor passes the
+ * reads of the store it writes, the scheduler `metricsReader`'s), with
+ * `plants` when the caller built the whole state store (the processor, whose
+ * handler writes it; the scheduler reads plants only). Each entry builds only
+ * its own step of the engine from `deps` (the processor `BatchAlertEngine`,
+ * the scheduler `ScheduledAlertEngine`), so neither bundles the other's rules.
  */
 export function alertStores(
   source: Source,
-  options: MetricsStoreOptions & { readonly metrics?: MetricsReads } = {},
+  metrics: AlertEngineDeps['metrics'],
+  plants: AlertEngineDeps['plants'] = plantReader(source),
 ) {
-  const { state, alerts, relayLease, days } = stateStores(source);
+  const alerts = alertStore(source);
   const deps: AlertEngineDeps = {
-    metrics: options.metrics ?? metricsReader(source, options),
+    metrics,
     alerts,
-    plants: state,
-    days,
+    plants,
+    days: dayProgressStore(source),
     clock: systemClock,
   };
-  return { state, alerts, relayLease, deps };
+  return { alerts, relayLease: relayLeaseStore(source), deps };
 }

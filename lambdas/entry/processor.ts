@@ -7,7 +7,7 @@ import { IotRejectionPublisher } from '../adapters/iot-rejection-publisher.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { BatchAlertEngine } from '../app/batch-alert-engine.ts';
 import { makeProcessorHandler } from '../handlers/processor.ts';
-import { alertPublisher, kpiRollupStore } from './aws-stores.ts';
+import { alertPublisher, kpiSlotMarker, stateStore } from './aws-stores.ts';
 import { readEnv } from './env.ts';
 import { alertStores } from './metrics-stores.ts';
 import { metricsWriterAndReader } from './metrics-writers.ts';
@@ -26,12 +26,11 @@ const { log, count, instrument } = observability('processor');
 let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
 const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
 
-const kpiSlots = kpiRollupStore(process.env);
-const metrics = metricsWriterAndReader(process.env, {
-  remainingMs,
-  ...(kpiSlots === undefined ? {} : { rollup: kpiSlots }),
-});
-const { state, alerts, relayLease, deps } = alertStores(process.env, { metrics: metrics.reads });
+const kpiSlots = kpiSlotMarker(process.env);
+// The alert step reads readings and movements, never KPIs: its reads need no rollup.
+const metrics = metricsWriterAndReader(process.env, { remainingMs });
+const state = stateStore(process.env);
+const { alerts, relayLease, deps } = alertStores(process.env, metrics.reads, state);
 // The batch step only: the scheduled rules are the scheduler's (docs/bundles.md).
 const engine = new BatchAlertEngine(deps);
 const publisher = alertPublisher(process.env);

@@ -6,7 +6,7 @@
 import type { Context } from 'aws-lambda';
 import { systemClock } from '../adapters/system-clock.ts';
 import { makeKpisHandler, makeSeriesHandler, type QueryEvent } from '../handlers/query-api.ts';
-import { stateStore } from './aws-stores.ts';
+import { plantReader } from './aws-stores.ts';
 import { metricsReader } from './metrics-stores.ts';
 
 // The invocation's deadline reaches the stores through this, so a slow lake query is stopped and
@@ -15,8 +15,7 @@ let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
 const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
 
 const metrics = metricsReader(process.env, { athenaMaxWaitMs: 20_000, remainingMs });
-const state = stateStore(process.env);
-const deps = { metrics, plants: state, clock: systemClock };
+const deps = { metrics, plants: plantReader(process.env), clock: systemClock };
 const kpis = makeKpisHandler(deps);
 const series = makeSeriesHandler(deps);
 

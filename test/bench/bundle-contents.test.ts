@@ -137,15 +137,46 @@ describe('Lambda bundles', () => {
         0,
       );
     const holdsStore = (b: Awaited<ReturnType<typeof bundle>>, name: string) => storeBytes(b, name) > 200;
+    // Functions that only read plants build the plant reader, not the whole state store.
+    for (const name of ['query-api', 'kpi-widget', 'scheduler']) {
+      const b = await built(name);
+      expect(holdsStore(b, 'plant-reader'), name).toBe(true);
+      expect(holdsStore(b, 'state-store'), `${name}: state-store`).toBe(false);
+    }
     for (const name of ['query-api', 'kpi-widget', 'plants-api']) {
       const b = await built(name);
-      expect(holdsStore(b, 'state-store'), name).toBe(true);
       for (const other of ['alert-store', 'day-progress-store', 'relay-lease'])
         expect(holdsStore(b, other), `${name}: ${other}`).toBe(false);
     }
+    for (const name of ['plants-api', 'processor'])
+      expect(holdsStore(await built(name), 'state-store'), name).toBe(true);
     const alertsApi = await built('alerts-api');
     expect(holdsStore(alertsApi, 'alert-store')).toBe(true);
     for (const other of ['state-store', 'day-progress-store', 'relay-lease'])
       expect(holdsStore(alertsApi, other), `alerts-api: ${other}`).toBe(false);
+  }, 120_000);
+
+  it('a function holds only the KPI rollup roles it uses: the processor marks, readers read, the job all', async () => {
+    // The rollup store's DynamoDB operation names, one per role.
+    const roles = { mark: 'mark KPI slot', read: 'read KPI slots', roll: 'list pending KPI slots' };
+    const rolesOf = async (name: string) => {
+      const text = code(await built(name));
+      return Object.entries(roles)
+        .filter(([, operation]) => text.includes(operation))
+        .map(([role]) => role);
+    };
+    expect(await rolesOf('processor')).toEqual(['mark']);
+    for (const name of ['scheduler', 'query-api', 'kpi-widget'])
+      expect(await rolesOf(name), name).toEqual(['read']);
+    expect(await rolesOf('kpi-rollup')).toEqual(['mark', 'read', 'roll']);
+  }, 120_000);
+
+  it('a stored item schema is bundled only where such an item is decoded', async () => {
+    // The quarantine entry's schema (stored-items.ts): only the state store lists quarantine.
+    const QUARANTINE_SCHEMA_TEXT = 'unknown problem type';
+    for (const name of ['processor', 'plants-api'])
+      expect(code(await built(name)), name).toContain(QUARANTINE_SCHEMA_TEXT);
+    for (const name of ['scheduler', 'query-api', 'kpi-widget', 'alerts-api', 'alerts-ack'])
+      expect(code(await built(name)), name).not.toContain(QUARANTINE_SCHEMA_TEXT);
   }, 120_000);
 });

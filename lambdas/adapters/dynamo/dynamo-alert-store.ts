@@ -173,8 +173,8 @@ export class DynamoAlertStore extends StateTableStore implements AlertStore {
     if (!Number.isSafeInteger(expectedSequence) || expectedSequence < 0) {
       throw new RangeError(`expectedSequence must be a non-negative integer; got ${expectedSequence}`);
     }
-    const alert = checkedForStore('alert', alertSchema, next);
-    const queued = transition && checkedForStore('transition', transitionSchema, transition);
+    const alert = checkedForStore('alert', alertSchema(), next);
+    const queued = transition && checkedForStore('transition', transitionSchema(), transition);
     if (
       queued &&
       (queued.alert.alertId !== alert.alertId || !queued.transitionId.startsWith(`${alert.alertId}#`))

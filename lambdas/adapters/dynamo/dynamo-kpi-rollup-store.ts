@@ -56,6 +56,7 @@ import {
 import { KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
 import type { Clock } from '../../domain/ports.ts';
 import { mapLimited } from '../map-limited.ts';
+import { once } from '../once.ts';
 import type { Item } from './attribute-values.ts';
 import { createTableAndWait } from './create-table.ts';
 import { dynamoCall, isConditionalCheckFailed } from './dynamo-errors.ts';
@@ -123,18 +124,20 @@ export interface DynamoKpiRollupStoreProps {
   readonly pageSize?: number;
 }
 
-const NON_FINITE = z.pipe(z.enum(['Infinity', '-Infinity', 'NaN']), z.transform(Number));
-const NUMBER = z.union([z.number(), NON_FINITE]);
-const EDGE = z.tuple([z.number(), z.number()]);
-const SERIES = z.array(
-  z.object({
-    l: z.string().check(z.minLength(1)),
-    m: z.enum(KPI_COUNTER_METRICS as [string, ...string[]]),
-    f: EDGE,
-    z: EDGE,
-    i: z.array(NUMBER),
-  }),
-);
+// Built on the first slot decoded (once), not at cold start.
+const seriesSchema = /* @__PURE__ */ once(() => {
+  const nonFinite = z.pipe(z.enum(['Infinity', '-Infinity', 'NaN']), z.transform(Number));
+  const edge = z.tuple([z.number(), z.number()]);
+  return z.array(
+    z.object({
+      l: z.string().check(z.minLength(1)),
+      m: z.enum(KPI_COUNTER_METRICS as [string, ...string[]]),
+      f: edge,
+      z: edge,
+      i: z.array(z.union([z.number(), nonFinite])),
+    }),
+  );
+});
 
 /** JSON of the summaries; partials that overflowed (never from real counters) are kept as text. */
 export function encodeSeries(series: readonly SeriesSlot[]): string {
@@ -150,13 +153,15 @@ export function encodeSeries(series: readonly SeriesSlot[]): string {
 }
 
 export function decodeSeries(text: string): SeriesSlot[] {
-  return SERIES.parse(JSON.parse(text)).map((s) => ({
-    line: s.l,
-    metric: s.m as SeriesSlot['metric'],
-    first: { ts: s.f[0], value: s.f[1] },
-    last: { ts: s.z[0], value: s.z[1] },
-    inner: s.i,
-  }));
+  return seriesSchema()
+    .parse(JSON.parse(text))
+    .map((s) => ({
+      line: s.l,
+      metric: s.m as SeriesSlot['metric'],
+      first: { ts: s.f[0], value: s.f[1] },
+      last: { ts: s.z[0], value: s.z[1] },
+      inner: s.i,
+    }));
 }
 
 const slotKey = (plantId: string, start: number): Item => ({
@@ -169,15 +174,18 @@ function numberOf(item: Item, name: string): number | undefined {
   return text === undefined ? undefined : Number(text);
 }
 
-export class DynamoKpiRollupStore implements KpiSlotMarker, KpiRollupWriter, KpiRollupReader {
-  private readonly settle: SettlePolicy;
-  private readonly reuseMs: number;
-  private readonly concurrency: number;
-  private readonly rollupSince: number;
-  /** This writer's own recent marks: slot key to mark time. */
-  private readonly recentMarks = new Map<string, number>();
+/**
+ * The table and the settings every role checks at construction. Each role is
+ * its own class (docs/bundles.md): a function bundles only the methods of the
+ * roles it builds (a class keeps every method).
+ */
+abstract class KpiRollupTable {
+  protected readonly settle: SettlePolicy;
+  protected readonly reuseMs: number;
+  protected readonly concurrency: number;
+  protected readonly rollupSince: number;
 
-  constructor(private readonly props: DynamoKpiRollupStoreProps) {
+  constructor(protected readonly props: DynamoKpiRollupStoreProps) {
     kpiRollupTableDefinition(props.tableName);
     this.settle = props.settle ?? DEFAULT_SETTLE_POLICY;
     this.reuseMs = props.markReuseMs ?? 2 * 60_000;
@@ -190,6 +198,12 @@ export class DynamoKpiRollupStore implements KpiSlotMarker, KpiRollupWriter, Kpi
         `markReuseMs must be in [0, settleMs ${this.settle.settleMs}), got ${this.reuseMs}`,
       );
   }
+}
+
+/** The processor's role: marks the slots a batch touches. */
+export class DynamoKpiSlotMarker extends KpiRollupTable implements KpiSlotMarker {
+  /** This writer's own recent marks: slot key to mark time. */
+  private readonly recentMarks = new Map<string, number>();
 
   async markTouched(touched: readonly TouchedSlots[]): Promise<void> {
     const now = this.props.clock.now();
@@ -218,7 +232,20 @@ export class DynamoKpiRollupStore implements KpiSlotMarker, KpiRollupWriter, Kpi
       this.recentMarks.set(`${plantId}\u0000${start}`, now);
     });
   }
+}
 
+/** The readers' role (query API, widget, scheduler): current slots for KPIs. */
+export class DynamoKpiRollupReader extends KpiRollupTable implements KpiRollupReader {
+  readRolledSlots(plantId: string, from: number, to: number): Promise<ReadonlyMap<number, KpiSlot>> {
+    return readRolledSlots(this.props, this.rollupSince, plantId, from, to);
+  }
+}
+
+/** Every role: the scheduled rollup job, local mode and tests. */
+export class DynamoKpiRollupStore
+  extends DynamoKpiSlotMarker
+  implements KpiSlotMarker, KpiRollupWriter, KpiRollupReader
+{
   async pendingSlots(settledBy: number, limit: number): Promise<PendingSlot[]> {
     const slots: PendingSlot[] = [];
     let startKey: Item | undefined;
@@ -288,49 +315,59 @@ export class DynamoKpiRollupStore implements KpiSlotMarker, KpiRollupWriter, Kpi
     }
   }
 
-  async readRolledSlots(plantId: string, from: number, to: number): Promise<ReadonlyMap<number, KpiSlot>> {
-    const slots = new Map<number, KpiSlot>();
-    if (!(to > from)) return slots;
-    const seen = new Set<number>();
-    let startKey: Item | undefined;
-    do {
-      const page: QueryCommandOutput = await dynamoCall('read KPI slots', () =>
-        this.props.client.send(
-          new QueryCommand({
-            TableName: this.props.tableName,
-            KeyConditionExpression: '#plant = :plant AND #slot BETWEEN :from AND :last',
-            ExpressionAttributeNames: {
-              '#plant': ROLLUP_PK,
-              '#slot': ROLLUP_SK,
-              '#gen': 'gen',
-              '#rolled': 'rolled',
-              '#s': 's',
-            },
-            ExpressionAttributeValues: {
-              ':plant': { S: plantId },
-              ':from': { N: String(from) },
-              ':last': { N: String(to - SLOT_MS) },
-            },
-            ProjectionExpression: '#slot, #gen, #rolled, #s',
-            ConsistentRead: true,
-            ...(this.props.pageSize ? { Limit: this.props.pageSize } : {}),
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) {
-        const start = numberOf(item, ROLLUP_SK);
-        if (start === undefined) continue;
-        seen.add(start);
-        const rolled = numberOf(item, 'rolled');
-        const text = item.s?.S;
-        if (rolled === undefined || rolled !== numberOf(item, 'gen') || text === undefined) continue;
-        slots.set(start, { start, series: decodeSeries(text) });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    for (const start of slotStartsIn(from, to))
-      if (!seen.has(start) && start >= this.rollupSince) slots.set(start, { start, series: [] });
-    return slots;
+  readRolledSlots(plantId: string, from: number, to: number): Promise<ReadonlyMap<number, KpiSlot>> {
+    return readRolledSlots(this.props, this.rollupSince, plantId, from, to);
   }
+}
+
+async function readRolledSlots(
+  props: DynamoKpiRollupStoreProps,
+  rollupSince: number,
+  plantId: string,
+  from: number,
+  to: number,
+): Promise<ReadonlyMap<number, KpiSlot>> {
+  const slots = new Map<number, KpiSlot>();
+  if (!(to > from)) return slots;
+  const seen = new Set<number>();
+  let startKey: Item | undefined;
+  do {
+    const page: QueryCommandOutput = await dynamoCall('read KPI slots', () =>
+      props.client.send(
+        new QueryCommand({
+          TableName: props.tableName,
+          KeyConditionExpression: '#plant = :plant AND #slot BETWEEN :from AND :last',
+          ExpressionAttributeNames: {
+            '#plant': ROLLUP_PK,
+            '#slot': ROLLUP_SK,
+            '#gen': 'gen',
+            '#rolled': 'rolled',
+            '#s': 's',
+          },
+          ExpressionAttributeValues: {
+            ':plant': { S: plantId },
+            ':from': { N: String(from) },
+            ':last': { N: String(to - SLOT_MS) },
+          },
+          ProjectionExpression: '#slot, #gen, #rolled, #s',
+          ConsistentRead: true,
+          ...(props.pageSize ? { Limit: props.pageSize } : {}),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      ),
+    );
+    for (const item of page.Items ?? []) {
+      const start = numberOf(item, ROLLUP_SK);
+      if (start === undefined) continue;
+      seen.add(start);
+      const rolled = numberOf(item, 'rolled');
+      const text = item.s?.S;
+      if (rolled === undefined || rolled !== numberOf(item, 'gen') || text === undefined) continue;
+      slots.set(start, { start, series: decodeSeries(text) });
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  for (const start of slotStartsIn(from, to))
+    if (!seen.has(start) && start >= rollupSince) slots.set(start, { start, series: [] });
+  return slots;
 }

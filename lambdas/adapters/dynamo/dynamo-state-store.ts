@@ -25,7 +25,7 @@
  * transaction. Index reads are eventually consistent on AWS: a list right
  * after a write may miss it for a moment; point reads are strongly consistent.
  */
-import { DeleteItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { movementFingerprint, movementKey } from '../../domain/identity.ts';
 import type { PlantConfig } from '../../domain/plant.ts';
 import {
@@ -42,10 +42,11 @@ import { judgeTicket } from '../../domain/ticket-ledger.ts';
 import { mapLimited } from '../map-limited.ts';
 import { fromItem, type Item, toItem } from './attribute-values.ts';
 import { dynamoCall, isConditionalCheckFailed } from './dynamo-errors.ts';
+import { COLLECTION, DynamoPlantReader, plantKey } from './dynamo-plant-reader.ts';
 import { checkLimit, collectionListing, type ListedRecords, plantListing, queryPage } from './listing.ts';
 import { COLLECTION_INDEX, COLLECTION_PK, COLLECTION_SK, PK, PLANT_PK, PLANT_SK } from './state-table.ts';
-import { key, type StateTableProps, StateTableStore } from './state-table-store.ts';
-import { decodeMovement, decodePlant, decodeQuarantine, decodeToken } from './stored-items.ts';
+import { key, type StateTableProps } from './state-table-store.ts';
+import { decodeMovement, decodeQuarantine, decodeToken } from './stored-items.ts';
 
 export { InvalidCursorError } from './listing.ts';
 export { createStateTable, StateTableMismatchError, stateTableDefinition } from './state-table.ts';
@@ -67,24 +68,17 @@ export class TokenIdInUseError extends Error {
 
 export type DynamoStateStoreProps = StateTableProps;
 
-const plantKey = (plantId: string) => key(`PLANT#${plantId}`, 'CONFIG');
 const ticketKey = (m: Pick<StoredMovement, 'plantId' | 'ticketId'>) =>
   key(`PLANT#${m.plantId}`, `TICKET#${m.ticketId}`);
 const tokenKey = (tokenId: string) => key(`TOKEN#${tokenId}`, 'TOKEN');
 const quarantineKey = (quarantineId: string) => key(`QUARANTINE#${quarantineId}`, 'ENTRY');
 
-const COLLECTION = { plant: 'PLANT', token: 'TOKEN', quarantine: 'QUARANTINE' } as const;
 const QUARANTINE_PREFIX = 'QUARANTINE#';
 /** What the quarantine listings return. */
 const QUARANTINE_RECORDS: ListedRecords = { pkPrefix: QUARANTINE_PREFIX, sk: 'ENTRY' };
 
-export class DynamoStateStore extends StateTableStore implements StateStore {
+export class DynamoStateStore extends DynamoPlantReader implements StateStore {
   // Plants
-
-  async getPlant(plantId: string): Promise<PlantConfig | undefined> {
-    const item = await this.get('getPlant', plantKey(plantId));
-    return item && decodePlant(fromItem(item));
-  }
 
   async putPlant(config: PlantConfig): Promise<void> {
     await dynamoCall('putPlant', () =>
@@ -109,11 +103,6 @@ export class DynamoStateStore extends StateTableStore implements StateStore {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
-  }
-
-  async listPlants(): Promise<PlantConfig[]> {
-    const items = await this.queryAll('listPlants', COLLECTION_INDEX, COLLECTION_PK, COLLECTION.plant);
-    return items.map((item) => decodePlant(fromItem(item)));
   }
 
   // Movement ledger
@@ -333,31 +322,6 @@ export class DynamoStateStore extends StateTableStore implements StateStore {
         new DeleteItemCommand({ TableName: this.tableName, Key: quarantineKey(quarantineId) }),
       ),
     );
-  }
-
-  // Helpers
-
-  private async queryAll(operation: string, index: string, pkName: string, pk: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const exclusiveStart = start;
-      const out = await dynamoCall(operation, () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: index,
-            KeyConditionExpression: '#ipk = :ipk',
-            ExpressionAttributeNames: { '#ipk': pkName },
-            ExpressionAttributeValues: { ':ipk': { S: pk } },
-            ...(exclusiveStart ? { ExclusiveStartKey: exclusiveStart } : {}),
-          }),
-        ),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
   }
 }
 

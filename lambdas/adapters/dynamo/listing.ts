@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import type { Page } from '../../domain/ports.ts';
+import { once } from '../once.ts';
 import type { Item } from './attribute-values.ts';
 import { dynamoCall } from './dynamo-errors.ts';
 import {
@@ -115,10 +116,13 @@ export async function queryPage<T>(
   };
 }
 
-const cursorSchema = z.strictObject({ pk: z.string(), sk: z.string(), ipk: z.string(), isk: z.string() });
+// Built on the first cursor decoded (once), not at cold start.
+const buildCursorSchema = () =>
+  z.strictObject({ pk: z.string(), sk: z.string(), ipk: z.string(), isk: z.string() });
+const cursorSchema = /* @__PURE__ */ once(buildCursorSchema);
 
 function encodeCursor(item: Item, listing: Listing): string {
-  const cursor: z.infer<typeof cursorSchema> = {
+  const cursor: z.infer<ReturnType<typeof buildCursorSchema>> = {
     pk: item[PK]?.S ?? '',
     sk: item[SK]?.S ?? '',
     ipk: item[listing.pkName]?.S ?? '',
@@ -135,7 +139,7 @@ function decodeCursor(cursor: string, listing: Listing): Record<string, Attribut
   } catch {
     parsed = undefined;
   }
-  const checked = cursorSchema.safeParse(parsed);
+  const checked = cursorSchema().safeParse(parsed);
   if (
     !checked.success ||
     checked.data.ipk !== listing.pk ||

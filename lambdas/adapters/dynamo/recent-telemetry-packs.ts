@@ -26,6 +26,7 @@ import { canonicalUnitOf, isMetricName, METRICS, type MetricName } from '../../d
 import { BASE_VERSION, type StoredMovement, type StoredReading } from '../../domain/ports.ts';
 import { DESTINATIONS, DIRECTIONS, MATERIALS, QUALITIES, type Quality } from '../../domain/telemetry.ts';
 import { storedDouble, utcDay } from '../lake/lake-rows.ts';
+import { once } from '../once.ts';
 
 /** DynamoDB allows 400 KB an item; packs stay below this much JSON, leaving room for keys and attributes. */
 export const DEFAULT_MAX_PACK_BYTES = 350 * 1024;
@@ -201,25 +202,32 @@ export function packMovements(movements: readonly StoredMovement[], maxPackBytes
   return packs;
 }
 
-const TS = z.int().check(z.gte(0));
-const VERSION = z.int().check(z.gte(BASE_VERSION));
-const READINGS_PACK = z.object({
-  l: z.array(z.string().check(z.minLength(1))),
-  r: z.array(z.tuple([z.int().check(z.gte(0)), TS, z.number(), z.int().check(z.gte(0), z.lte(2)), VERSION])),
-});
-const MOVEMENTS_PACK = z.object({
-  r: z.array(
-    z.tuple([
-      z.string().check(z.minLength(1)),
-      TS,
-      z.enum(DIRECTIONS),
-      z.number(),
-      z.enum(MATERIALS),
-      z.nullable(z.enum(DESTINATIONS)),
-      z.nullable(z.string()),
-      VERSION,
-    ]),
-  ),
+// Built on the first pack read (once), not at cold start: see stored-items.ts.
+const packSchemas = /* @__PURE__ */ once(() => {
+  const ts = z.int().check(z.gte(0));
+  const version = z.int().check(z.gte(BASE_VERSION));
+  return {
+    readings: z.object({
+      l: z.array(z.string().check(z.minLength(1))),
+      r: z.array(
+        z.tuple([z.int().check(z.gte(0)), ts, z.number(), z.int().check(z.gte(0), z.lte(2)), version]),
+      ),
+    }),
+    movements: z.object({
+      r: z.array(
+        z.tuple([
+          z.string().check(z.minLength(1)),
+          ts,
+          z.enum(DIRECTIONS),
+          z.number(),
+          z.enum(MATERIALS),
+          z.nullable(z.enum(DESTINATIONS)),
+          z.nullable(z.string()),
+          version,
+        ]),
+      ),
+    }),
+  };
 });
 
 /** A stored item's body as JSON text (from `j`, or gunzipped from `z`). */
@@ -232,7 +240,7 @@ export function bodyText(item: { readonly j?: string; readonly z?: Uint8Array })
 /** The readings of a pack of `metric` of `plantId`; throws on a pack no writer made. */
 export function unpackReadings(plantId: string, metric: MetricName, text: string): StoredReading[] {
   if (!isMetricName(metric)) throw new TypeError(`unknown metric ${metric}`);
-  const parsed = READINGS_PACK.parse(JSON.parse(text));
+  const parsed = packSchemas().readings.parse(JSON.parse(text));
   const kind = METRICS[metric].kind;
   const unit = canonicalUnitOf(metric);
   return parsed.r.map(([line, ts, value, quality, version]) => {
@@ -255,8 +263,9 @@ export function unpackReadings(plantId: string, metric: MetricName, text: string
 
 /** The movements of a pack of `plantId`; throws on a pack no writer made. */
 export function unpackMovements(plantId: string, text: string): StoredMovement[] {
-  return MOVEMENTS_PACK.parse(JSON.parse(text)).r.map(
-    ([ticketId, ts, direction, netTonnes, material, destination, operationCode, version]) => ({
+  return packSchemas()
+    .movements.parse(JSON.parse(text))
+    .r.map(([ticketId, ts, direction, netTonnes, material, destination, operationCode, version]) => ({
       plantId,
       ticketId,
       ts,
@@ -267,6 +276,5 @@ export function unpackMovements(plantId: string, text: string): StoredMovement[]
       ...(operationCode === null ? {} : { operationCode }),
       correction: version > BASE_VERSION,
       version,
-    }),
-  );
+    }));
 }

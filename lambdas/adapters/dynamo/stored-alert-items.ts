@@ -14,6 +14,7 @@ import {
   type AlertTransition,
   type TransitionKind,
 } from '../../domain/alerts/model.ts';
+import { once } from '../once.ts';
 import { decoder, jsonOf } from './stored-items.ts';
 
 const TRANSITION_KINDS = [
@@ -24,56 +25,67 @@ const TRANSITION_KINDS = [
   'updated',
 ] as const satisfies readonly TransitionKind[];
 
+// Built on first use (once), not at cold start: see stored-items.ts.
+
 /** Epoch ms; an integer, because it becomes part of a sort key. */
-const epochMs = z.int().check(z.nonnegative(), z.lte(Number.MAX_SAFE_INTEGER));
+const epochMs = () => z.int().check(z.nonnegative(), z.lte(Number.MAX_SAFE_INTEGER));
 
-export const alertSchema = z.object({
-  alertId: z.string().check(z.minLength(1)),
-  plantId: z.string().check(z.minLength(1)),
-  type: z.enum(ALERT_TYPES),
-  subject: z.string().check(z.minLength(1)),
-  severity: z.enum(ALERT_SEVERITIES),
-  state: z.enum(ALERT_STATES),
-  openedAt: z.number(),
-  updatedAt: epochMs,
-  acknowledgedAt: z.optional(z.number()),
-  acknowledgedBy: z.optional(z.string()),
-  resolvedAt: z.optional(z.number()),
-  lastRemindedAt: z.optional(z.number()),
-  window: z.object({ start: z.number(), end: z.number() }),
-  value: z.number(),
-  threshold: z.number(),
-  message: z.string(),
-  sequence: z.int().check(z.positive()),
-}) satisfies z.ZodMiniType<Alert>;
+const buildAlertSchema = () =>
+  z.object({
+    alertId: z.string().check(z.minLength(1)),
+    plantId: z.string().check(z.minLength(1)),
+    type: z.enum(ALERT_TYPES),
+    subject: z.string().check(z.minLength(1)),
+    severity: z.enum(ALERT_SEVERITIES),
+    state: z.enum(ALERT_STATES),
+    openedAt: z.number(),
+    updatedAt: epochMs(),
+    acknowledgedAt: z.optional(z.number()),
+    acknowledgedBy: z.optional(z.string()),
+    resolvedAt: z.optional(z.number()),
+    lastRemindedAt: z.optional(z.number()),
+    window: z.object({ start: z.number(), end: z.number() }),
+    value: z.number(),
+    threshold: z.number(),
+    message: z.string(),
+    sequence: z.int().check(z.positive()),
+  }) satisfies z.ZodMiniType<Alert>;
 
-export const transitionSchema = z.object({
-  transitionId: z.string().check(z.minLength(1)),
-  kind: z.enum(TRANSITION_KINDS),
-  subject: z.string(),
-  alert: alertSchema,
-}) satisfies z.ZodMiniType<AlertTransition>;
+export const alertSchema = /* @__PURE__ */ once(buildAlertSchema);
 
-const outboxEntrySchema = z.object({
-  transitionId: z.string(),
-  /** Order key: the transition's alert updatedAt, zero-padded. */
-  at: z.string(),
-  transition: jsonOf(transitionSchema),
-});
-export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
+export const transitionSchema = /* @__PURE__ */ once(
+  () =>
+    z.object({
+      transitionId: z.string().check(z.minLength(1)),
+      kind: z.enum(TRANSITION_KINDS),
+      subject: z.string(),
+      alert: alertSchema(),
+    }) satisfies z.ZodMiniType<AlertTransition>,
+);
 
-const headSchema = z.object({
-  alert: jsonOf(alertSchema),
-  outbox: z._default(z.array(outboxEntrySchema), []),
-});
-export type StoredHead = z.infer<typeof headSchema>;
+const outboxEntrySchema = () =>
+  z.object({
+    transitionId: z.string(),
+    /** Order key: the transition's alert updatedAt, zero-padded. */
+    at: z.string(),
+    transition: jsonOf(transitionSchema()),
+  });
+export type OutboxEntry = z.infer<ReturnType<typeof outboxEntrySchema>>;
 
-const recordSchema = z.object({
-  alert: jsonOf(alertSchema),
-});
+const headSchema = () =>
+  z.object({
+    alert: jsonOf(alertSchema()),
+    outbox: z._default(z.array(outboxEntrySchema()), []),
+  });
+export type StoredHead = z.infer<ReturnType<typeof headSchema>>;
 
-export const decodeHead = decoder('alert head', headSchema);
-const decodeRecord = decoder('alert', recordSchema);
+const recordSchema = () =>
+  z.object({
+    alert: jsonOf(alertSchema()),
+  });
+
+export const decodeHead = /* @__PURE__ */ decoder('alert head', headSchema);
+const decodeRecord = /* @__PURE__ */ decoder('alert', recordSchema);
 export const decodeAlertRecord = (data: unknown): Alert => decodeRecord(data).alert;
 
 /** A value the store refuses to write: it could not read it back. */

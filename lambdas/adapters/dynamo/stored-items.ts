@@ -12,79 +12,85 @@ import type { GatewayToken, QuarantineEntry, StoredMovement, StoredReading } fro
 import { ProblemType, type ProblemTypeUri } from '../../domain/problem.ts';
 import { DESTINATIONS, DIRECTIONS, MATERIALS, QUALITIES } from '../../domain/telemetry.ts';
 import { isUnit, type Unit } from '../../domain/units.ts';
+import { once } from '../once.ts';
 
 /** The table holds an item this adapter cannot read. Not transient: retrying does not help. */
 export class StoredItemError extends Error {
   override readonly name = 'StoredItemError';
 }
 
-const PROBLEM_TYPES: ReadonlySet<string> = new Set(Object.values(ProblemType));
+// Each schema is built on first use (once): a cold start builds none, and a function that never
+// decodes an item of a kind bundles none of its schema (`/* @__PURE__ */` lets esbuild drop it).
+const metricName = () =>
+  z.custom<MetricName>((v) => typeof v === 'string' && isMetricName(v), 'unknown metric');
+const unit = () => z.custom<Unit>((v) => typeof v === 'string' && isUnit(v), 'unknown unit');
+const problemType = () => {
+  const types: ReadonlySet<string> = new Set(Object.values(ProblemType));
+  return z.custom<ProblemTypeUri>((v) => typeof v === 'string' && types.has(v), 'unknown problem type');
+};
 
-const metricName = z.custom<MetricName>((v) => typeof v === 'string' && isMetricName(v), 'unknown metric');
-const unit = z.custom<Unit>((v) => typeof v === 'string' && isUnit(v), 'unknown unit');
-const problemType = z.custom<ProblemTypeUri>(
-  (v) => typeof v === 'string' && PROBLEM_TYPES.has(v),
-  'unknown problem type',
-);
+const plantSchema = () =>
+  z.object({
+    plantId: z.string(),
+    name: z.string(),
+    timeZone: z.string(),
+    diversionTarget: z.number(),
+    diversionMinReceivedT: z.number(),
+    diversionDeadband: z.number(),
+    combustionMinTempC: z.number(),
+    combustionOnDelayMinutes: z.number(),
+    staleAfterMinutes: z.number(),
+    dayCompleteAfterMinutes: z.optional(z.number()),
+  }) satisfies z.ZodMiniType<PlantConfig>;
 
-const plantSchema = z.object({
-  plantId: z.string(),
-  name: z.string(),
-  timeZone: z.string(),
-  diversionTarget: z.number(),
-  diversionMinReceivedT: z.number(),
-  diversionDeadband: z.number(),
-  combustionMinTempC: z.number(),
-  combustionOnDelayMinutes: z.number(),
-  staleAfterMinutes: z.number(),
-  dayCompleteAfterMinutes: z.optional(z.number()),
-}) satisfies z.ZodMiniType<PlantConfig>;
+const movementSchema = () =>
+  z.object({
+    plantId: z.string(),
+    ticketId: z.string(),
+    ts: z.number(),
+    direction: z.enum(DIRECTIONS),
+    netTonnes: z.number(),
+    material: z.enum(MATERIALS),
+    destination: z.optional(z.enum(DESTINATIONS)),
+    operationCode: z.optional(z.string()),
+    correction: z.boolean(),
+    version: z.number(),
+  }) satisfies z.ZodMiniType<StoredMovement>;
 
-const movementSchema = z.object({
-  plantId: z.string(),
-  ticketId: z.string(),
-  ts: z.number(),
-  direction: z.enum(DIRECTIONS),
-  netTonnes: z.number(),
-  material: z.enum(MATERIALS),
-  destination: z.optional(z.enum(DESTINATIONS)),
-  operationCode: z.optional(z.string()),
-  correction: z.boolean(),
-  version: z.number(),
-}) satisfies z.ZodMiniType<StoredMovement>;
+const readingSchema = () =>
+  z.object({
+    plantId: z.string(),
+    line: z.string(),
+    metric: metricName(),
+    kind: z.enum(['gauge', 'counter']),
+    ts: z.number(),
+    value: z.number(),
+    unit: unit(),
+    quality: z.enum(QUALITIES),
+    correction: z.boolean(),
+    version: z.number(),
+  }) satisfies z.ZodMiniType<StoredReading>;
 
-const readingSchema = z.object({
-  plantId: z.string(),
-  line: z.string(),
-  metric: metricName,
-  kind: z.enum(['gauge', 'counter']),
-  ts: z.number(),
-  value: z.number(),
-  unit,
-  quality: z.enum(QUALITIES),
-  correction: z.boolean(),
-  version: z.number(),
-}) satisfies z.ZodMiniType<StoredReading>;
+const tokenSchema = () =>
+  z.object({
+    tokenId: z.string(),
+    gatewayId: z.string(),
+    plants: z.array(z.string()),
+    secretHash: z.string(),
+    createdAt: z.number(),
+    revokedAt: z.optional(z.number()),
+    label: z.optional(z.string()),
+  }) satisfies z.ZodMiniType<GatewayToken>;
 
-const tokenSchema = z.object({
-  tokenId: z.string(),
-  gatewayId: z.string(),
-  plants: z.array(z.string()),
-  secretHash: z.string(),
-  createdAt: z.number(),
-  revokedAt: z.optional(z.number()),
-  label: z.optional(z.string()),
-}) satisfies z.ZodMiniType<GatewayToken>;
-
-const quarantineCommon = {
+const quarantineCommon = () => ({
   quarantineId: z.string(),
   plantId: z.string(),
   messageId: z.string(),
   pointer: z.string(),
-  type: problemType,
+  type: problemType(),
   reason: z.string(),
   quarantinedAt: z.number(),
-};
+});
 
 /** A JSON text holding a value of `schema`. */
 export function jsonOf<T>(schema: z.ZodMiniType<T>) {
@@ -104,15 +110,20 @@ export function jsonOf<T>(schema: z.ZodMiniType<T>) {
 
 // The quarantined item is kept as JSON text: a refused reading may hold a number
 // outside DynamoDB's range (above 1e126 or below 1e-130 in magnitude), and it must still be kept.
-const quarantineSchema = z.discriminatedUnion('itemKind', [
-  z.object({ ...quarantineCommon, itemKind: z.literal('reading'), item: jsonOf(readingSchema) }),
-  z.object({ ...quarantineCommon, itemKind: z.literal('movement'), item: jsonOf(movementSchema) }),
-]) satisfies z.ZodMiniType<QuarantineEntry>;
+const quarantineSchema = () =>
+  z.discriminatedUnion('itemKind', [
+    z.object({ ...quarantineCommon(), itemKind: z.literal('reading'), item: jsonOf(readingSchema()) }),
+    z.object({ ...quarantineCommon(), itemKind: z.literal('movement'), item: jsonOf(movementSchema()) }),
+  ]) satisfies z.ZodMiniType<QuarantineEntry>;
 
-/** Checks stored data against `schema`; a mismatch is a `StoredItemError` naming `what`. */
-export function decoder<T>(what: string, schema: z.ZodMiniType<T>): (data: unknown) => T {
+/**
+ * Checks stored data against the schema `build` returns (built on the first
+ * check, then kept); a mismatch is a `StoredItemError` naming `what`.
+ */
+export function decoder<T>(what: string, build: () => z.ZodMiniType<T>): (data: unknown) => T {
+  const schema = once(build);
   return (data) => {
-    const parsed = schema.safeParse(data);
+    const parsed = schema().safeParse(data);
     if (parsed.success) return parsed.data;
     throw new StoredItemError(`stored ${what} is malformed: ${z.prettifyError(parsed.error)}`, {
       cause: parsed.error,
@@ -120,7 +131,7 @@ export function decoder<T>(what: string, schema: z.ZodMiniType<T>): (data: unkno
   };
 }
 
-export const decodePlant = decoder('plant', plantSchema);
-export const decodeMovement = decoder('movement', movementSchema);
-export const decodeToken = decoder('token', tokenSchema);
-export const decodeQuarantine = decoder('quarantine entry', quarantineSchema);
+export const decodePlant = /* @__PURE__ */ decoder('plant', plantSchema);
+export const decodeMovement = /* @__PURE__ */ decoder('movement', movementSchema);
+export const decodeToken = /* @__PURE__ */ decoder('token', tokenSchema);
+export const decodeQuarantine = /* @__PURE__ */ decoder('quarantine entry', quarantineSchema);
