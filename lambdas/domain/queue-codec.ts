@@ -39,7 +39,7 @@ import type { Rejection } from './parse-items.ts';
 import { type ParseResult, parseTelemetry, parseTelemetryBody } from './parse-telemetry.ts';
 import type { QueuedTelemetry } from './ports.ts';
 import { type Problem, ProblemType, problem } from './problem.ts';
-import { PLANT_ID_PATTERN, type TelemetryMessage } from './telemetry.ts';
+import { type Movement, PLANT_ID_PATTERN, type Reading, type TelemetryMessage } from './telemetry.ts';
 import './zod-english.ts';
 
 /** SQS's classic message size limit; larger messages are split. */
@@ -63,28 +63,51 @@ export type QueueEnvelope = z.infer<typeof envelopeSchema>;
 
 /** The contract's wire shape of a normalized message (no derived fields). */
 export function toWire(message: TelemetryMessage): Record<string, unknown> {
-  return {
+  const wire: Record<string, unknown> = {
     schema: message.schema,
     messageId: message.messageId,
     plantId: message.plantId,
-    ...(message.sentAt === undefined ? {} : { sentAt: message.sentAt }),
-    readings: message.readings.map((r) => ({
-      ts: r.ts,
-      line: r.line,
-      metric: r.metric,
-      value: r.value,
-      unit: r.unit,
-      ...(r.quality === 'GOOD' ? {} : { quality: r.quality }),
-      ...(r.correction ? { correction: true } : {}),
-    })),
-    movements: message.movements.map(({ plantId: _plant, correction, ...movement }) => ({
-      ...movement,
-      ...(correction ? { correction: true } : {}),
-    })),
   };
+  if (message.sentAt !== undefined) wire.sentAt = message.sentAt;
+  // Plain loops and one object per item: this runs for every accepted reading (no spreads, no closures).
+  const readings: Array<Record<string, unknown>> = new Array(message.readings.length);
+  for (let i = 0; i < readings.length; i++) readings[i] = wireReading(message.readings[i] as Reading);
+  const movements: Array<Record<string, unknown>> = new Array(message.movements.length);
+  for (let i = 0; i < movements.length; i++) movements[i] = wireMovement(message.movements[i] as Movement);
+  wire.readings = readings;
+  wire.movements = movements;
+  return wire;
 }
 
-function byteLength(text: string): number {
+function wireReading(r: Reading): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    ts: r.ts,
+    line: r.line,
+    metric: r.metric,
+    value: r.value,
+    unit: r.unit,
+  };
+  if (r.quality !== 'GOOD') out.quality = r.quality;
+  if (r.correction) out.correction = true;
+  return out;
+}
+
+/** A movement's own fields in its order, without the plant (the message names it) and `correction` only when set. */
+function wireMovement(m: Movement): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in m) {
+    if (key === 'plantId' || key === 'correction') continue;
+    const value = m[key as keyof Movement];
+    if (value !== undefined) out[key] = value;
+  }
+  if (m.correction) out.correction = true;
+  return out;
+}
+
+/** UTF-8 bytes of `text`, or a bound under `limit` when the text cannot reach it (no encoding pass then). */
+function byteLengthUpTo(text: string, limit: number): number {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes (a surrogate pair, 2 units, is 4).
+  if (text.length * 3 <= limit) return text.length;
   return new TextEncoder().encode(text).byteLength;
 }
 
@@ -109,7 +132,7 @@ export function encodeQueued(item: QueuedTelemetry, limitBytes = QUEUE_MESSAGE_L
     const message = pending.shift() as TelemetryMessage;
     const text = encode(message);
     const items = message.readings.length + message.movements.length;
-    if (byteLength(text) <= limitBytes || items <= 1) {
+    if (byteLengthUpTo(text, limitBytes) <= limitBytes || items <= 1) {
       parts.push(text);
       continue;
     }
