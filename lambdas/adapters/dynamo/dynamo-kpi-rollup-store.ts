@@ -66,12 +66,17 @@ export const ROLLUP_SK = 'slot';
 export const PENDING_INDEX = 'pending';
 const PENDING = 'p';
 
-/** The table's shape, for the CDK construct, local tools and tests alike. */
-export function kpiRollupTableDefinition(tableName: string): CreateTableCommandInput {
+/** A DynamoDB table name, checked on its own so that a store checks it without the table's shape. */
+function checkTableName(tableName: string): void {
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName))
     throw new RangeError(
       `table name must be 3 to 255 characters of [A-Za-z0-9_.-]; got ${JSON.stringify(tableName)}`,
     );
+}
+
+/** The table's shape, for the CDK construct, local tools and tests alike. */
+export function kpiRollupTableDefinition(tableName: string): CreateTableCommandInput {
+  checkTableName(tableName);
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
@@ -186,7 +191,7 @@ abstract class KpiRollupTable {
   protected readonly rollupSince: number;
 
   constructor(protected readonly props: DynamoKpiRollupStoreProps) {
-    kpiRollupTableDefinition(props.tableName);
+    checkTableName(props.tableName);
     this.settle = props.settle ?? DEFAULT_SETTLE_POLICY;
     this.reuseMs = props.markReuseMs ?? 2 * 60_000;
     this.concurrency = props.concurrency ?? 8;

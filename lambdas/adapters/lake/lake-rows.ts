@@ -20,7 +20,8 @@ import { movementFingerprint } from '../../domain/identity.ts';
 import type { StoredMovement, StoredReading } from '../../domain/ports.ts';
 import type { Destination, Direction, Material, Quality } from '../../domain/telemetry.ts';
 import { storedDouble } from '../metrics-rows.ts';
-import { type ItemRefusal, itemChecks } from '../stored-item-checks.ts';
+import { once } from '../once.ts';
+import { type ItemChecks, type ItemRefusal, itemChecks } from '../stored-item-checks.ts';
 
 /** Iceberg column types the tables use. */
 export type IcebergType = 'string' | 'long' | 'double' | 'date';
@@ -64,31 +65,33 @@ export interface MovementRow {
 
 const column = (name: string, type: IcebergType, required = true): LakeColumn => ({ name, type, required });
 
+// Pure calls: a function that imports this module for its checks drops the lists (docs/bundles.md).
+
 /** The `readings` table, in row order; the CDK table definition is built from this list. */
 export const READING_COLUMNS: readonly LakeColumn[] = [
-  column('plant_id', 'string'),
-  column('line', 'string'),
-  column('metric', 'string'),
-  column('ts', 'long'),
-  column('day', 'date'),
-  column('value', 'double'),
-  column('unit', 'string'),
-  column('quality', 'string'),
-  column('version', 'long'),
+  /* @__PURE__ */ column('plant_id', 'string'),
+  /* @__PURE__ */ column('line', 'string'),
+  /* @__PURE__ */ column('metric', 'string'),
+  /* @__PURE__ */ column('ts', 'long'),
+  /* @__PURE__ */ column('day', 'date'),
+  /* @__PURE__ */ column('value', 'double'),
+  /* @__PURE__ */ column('unit', 'string'),
+  /* @__PURE__ */ column('quality', 'string'),
+  /* @__PURE__ */ column('version', 'long'),
 ];
 
 export const MOVEMENT_COLUMNS: readonly LakeColumn[] = [
-  column('plant_id', 'string'),
-  column('ticket_id', 'string'),
-  column('ts', 'long'),
-  column('day', 'date'),
-  column('direction', 'string'),
-  column('net_tonnes', 'double'),
-  column('material', 'string'),
-  column('destination', 'string', false),
-  column('operation_code', 'string', false),
-  column('version', 'long'),
-  column('fingerprint', 'string'),
+  /* @__PURE__ */ column('plant_id', 'string'),
+  /* @__PURE__ */ column('ticket_id', 'string'),
+  /* @__PURE__ */ column('ts', 'long'),
+  /* @__PURE__ */ column('day', 'date'),
+  /* @__PURE__ */ column('direction', 'string'),
+  /* @__PURE__ */ column('net_tonnes', 'double'),
+  /* @__PURE__ */ column('material', 'string'),
+  /* @__PURE__ */ column('destination', 'string', false),
+  /* @__PURE__ */ column('operation_code', 'string', false),
+  /* @__PURE__ */ column('version', 'long'),
+  /* @__PURE__ */ column('fingerprint', 'string'),
 ];
 
 /** Identity partitions (Iceberg `identity` transform), outermost first. */
@@ -109,14 +112,22 @@ export function utcDay(ts: number): string {
 /** Timestream refuses timestamps more than 15 minutes ahead; the lake refuses the same, so answers match. */
 export const FUTURE_TOLERANCE_MS = 15 * 60_000;
 
-/** The latest ts whose UTC year has four digits (9999-12-31T23:59:59.999Z). */
-export const MAX_LAKE_TS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/**
+ * The latest ts whose UTC year has four digits: Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+ * 9999-12-31T23:59:59.999Z, written out because esbuild keeps a call at top level in every
+ * bundle that imports this module (a test checks the two agree).
+ */
+export const MAX_LAKE_TS = 253_402_300_799_999;
+
+// Built on the first check (once), for the same reason: the read-only functions import this module.
+const lakeChecks = /* @__PURE__ */ once(() =>
+  itemChecks({ latest: MAX_LAKE_TS, words: 'in years 1970-9999' }),
+);
 
 /** The DuckDB store's validity rules, so the lake refuses what it refuses, and years Iceberg dates can hold. */
-export const { checkReading, checkMovement } = itemChecks({
-  latest: MAX_LAKE_TS,
-  words: 'in years 1970-9999',
-});
+export const checkReading: ItemChecks['checkReading'] = (r) => lakeChecks().checkReading(r);
+/** @see checkReading */
+export const checkMovement: ItemChecks['checkMovement'] = (m) => lakeChecks().checkMovement(m);
 
 /** The row of a valid reading (`checkReading` first); keys in column order. */
 export function readingRow(r: StoredReading): ReadingRow {

@@ -124,6 +124,7 @@ import {
 } from '../../domain/ports.ts';
 import { DESTINATIONS, DIRECTIONS, MATERIALS, type Quality } from '../../domain/telemetry.ts';
 import { lastGoodPerLine, latestMovements, latestReadings } from '../latest-versions.ts';
+import { once } from '../once.ts';
 import { positiveOption } from '../options.ts';
 import {
   encodeQualities,
@@ -194,28 +195,61 @@ export interface TimestreamMetricsReaderProps {
   readonly maxRawRanges?: number;
 }
 
-const [PLANT_DIMENSION, LINE_DIMENSION] = READINGS_DIMENSIONS;
-const TICKET_DIMENSION = MOVEMENTS_DIMENSIONS[1];
 const TIME_COLUMN = 'time';
 const MEASURE_NAME_COLUMN = 'measure_name';
 
-const COMMA = sql`, `;
-const PLANT = identifier(PLANT_DIMENSION);
-const LINE = identifier(LINE_DIMENSION);
-const TICKET = identifier(TICKET_DIMENSION);
-const Q = identifier(QUALITY_MEASURE);
-const V = identifier(VERSION_MEASURE);
-const FAMILY_PATTERN = textConstant(`${FAMILY_PREFIX}%`);
-const MOVEMENT_NAME = textConstant(MOVEMENT_MEASURE_NAME);
-const COUNTER_CODES: readonly string[] = KPI_COUNTER_METRICS.map((metric) => METRIC_CODES[metric].code);
-const BASE = integerLiteral(BASE_VERSION);
+// The SQL fragments are built by buildSqlParts on the first reader's construction, not at module
+// load: a lake bundle evaluates this module's top level too, and esbuild keeps every tagged
+// template and call there (docs/bundles.md). Nothing below runs before a reader exists.
+let PLANT_DIMENSION: string;
+let LINE_DIMENSION: string;
+let TICKET_DIMENSION: string;
+let READING_DIMENSIONS: readonly string[];
+let MOVEMENT_ROLES: ColumnRoles;
+let COMMA: Sql;
+let PLANT: Sql;
+let LINE: Sql;
+let TICKET: Sql;
+let Q: Sql;
+let V: Sql;
+let FAMILY_PATTERN: Sql;
+let MOVEMENT_NAME: Sql;
+let COUNTER_CODES: readonly string[];
+let BASE: Sql;
+let TYPED_NULL: Readonly<Record<NullableType, Sql>>;
+
+function buildSqlParts(): void {
+  if (COMMA !== undefined) return;
+  [PLANT_DIMENSION, LINE_DIMENSION] = READINGS_DIMENSIONS;
+  TICKET_DIMENSION = MOVEMENTS_DIMENSIONS[1];
+  READING_DIMENSIONS = [PLANT_DIMENSION, LINE_DIMENSION];
+  MOVEMENT_ROLES = {
+    required: [
+      ...MOVEMENTS_DIMENSIONS,
+      MOVEMENT_MEASURES.netTonnes,
+      MOVEMENT_MEASURES.direction,
+      MOVEMENT_MEASURES.material,
+    ],
+    optional: [MOVEMENT_MEASURES.destination, MOVEMENT_MEASURES.operationCode, VERSION_MEASURE],
+  };
+  COMMA = sql`, `;
+  PLANT = identifier(PLANT_DIMENSION);
+  LINE = identifier(LINE_DIMENSION);
+  TICKET = identifier(TICKET_DIMENSION);
+  Q = identifier(QUALITY_MEASURE);
+  V = identifier(VERSION_MEASURE);
+  FAMILY_PATTERN = textConstant(`${FAMILY_PREFIX}%`);
+  MOVEMENT_NAME = textConstant(MOVEMENT_MEASURE_NAME);
+  COUNTER_CODES = KPI_COUNTER_METRICS.map((metric) => METRIC_CODES[metric].code);
+  BASE = integerLiteral(BASE_VERSION);
+  TYPED_NULL = {
+    VARCHAR: sql`CAST(NULL AS VARCHAR)`,
+    BIGINT: sql`CAST(NULL AS BIGINT)`,
+    DOUBLE: sql`CAST(NULL AS DOUBLE)`,
+  };
+}
 
 type NullableType = 'VARCHAR' | 'BIGINT' | 'DOUBLE';
-const TYPED_NULL: Readonly<Record<NullableType, Sql>> = {
-  VARCHAR: sql`CAST(NULL AS VARCHAR)`,
-  BIGINT: sql`CAST(NULL AS BIGINT)`,
-  DOUBLE: sql`CAST(NULL AS DOUBLE)`,
-};
 
 /** A measure column as an expression: the column, or a typed NULL while the table does not have it. */
 function measureRef(name: string, type: NullableType, absent: ReadonlySet<string>): Sql {
@@ -241,15 +275,19 @@ function qualityEntry(metric: MetricName, quality: Exclude<Quality, 'GOOD'>): st
   return entry;
 }
 
-const QUALITY_ENTRIES = new Map(
-  (Object.keys(METRIC_CODES) as MetricName[]).map((metric) => [
-    metric,
-    { BAD: qualityEntry(metric, 'BAD'), UNCERTAIN: qualityEntry(metric, 'UNCERTAIN') },
-  ]),
+// Built on first use (once), like the SQL fragments above.
+const qualityEntries = /* @__PURE__ */ once(
+  () =>
+    new Map(
+      (Object.keys(METRIC_CODES) as MetricName[]).map((metric) => [
+        metric,
+        { BAD: qualityEntry(metric, 'BAD'), UNCERTAIN: qualityEntry(metric, 'UNCERTAIN') },
+      ]),
+    ),
 );
 
 function entriesOf(metric: MetricName): { BAD: string; UNCERTAIN: string } {
-  const entries = QUALITY_ENTRIES.get(metric);
+  const entries = qualityEntries().get(metric);
   if (entries === undefined) throw new Error(`no quality entries for ${metric}`);
   return entries;
 }
@@ -320,17 +358,6 @@ interface ColumnRoles {
   readonly anyOf?: readonly string[];
 }
 
-const READING_DIMENSIONS = [PLANT_DIMENSION, LINE_DIMENSION];
-const MOVEMENT_ROLES: ColumnRoles = {
-  required: [
-    ...MOVEMENTS_DIMENSIONS,
-    MOVEMENT_MEASURES.netTonnes,
-    MOVEMENT_MEASURES.direction,
-    MOVEMENT_MEASURES.material,
-  ],
-  optional: [MOVEMENT_MEASURES.destination, MOVEMENT_MEASURES.operationCode, VERSION_MEASURE],
-};
-
 export class TimestreamMetricsReader
   implements Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements' | 'readKpiCounterSlots'>
 {
@@ -344,6 +371,7 @@ export class TimestreamMetricsReader
   private readonly maxRawRanges: number;
 
   constructor(private readonly props: TimestreamMetricsReaderProps) {
+    buildSqlParts();
     checkResourceName('databaseName', props.databaseName);
     checkResourceName('readingsTableName', props.readingsTableName);
     checkResourceName('movementsTableName', props.movementsTableName);

@@ -10,6 +10,7 @@
 import { canonicalUnitOf, METRIC_NAMES, METRICS, type MetricKind } from '../../domain/catalog.ts';
 import { BASE_VERSION, type StoredReading } from '../../domain/ports.ts';
 import type { Unit } from '../../domain/units.ts';
+import { once } from '../once.ts';
 import { recordBytes } from './record-bytes.ts';
 import {
   doubleText,
@@ -30,18 +31,25 @@ interface MetricEntry {
   readonly kind: MetricKind;
 }
 
-/** One lookup per reading gives every rule the planner checks a metric by, and its record layout. */
-const ENTRIES = new Map<string, MetricEntry>(
-  METRIC_NAMES.map((metric) => {
-    const { index, code } = METRIC_CODES[metric];
-    return [
-      metric,
-      { bit: 2 ** index, index, code, unit: canonicalUnitOf(metric), kind: METRICS[metric].kind },
-    ];
-  }),
+/**
+ * One lookup per reading gives every rule the planner checks a metric by, and its record layout.
+ * Built on the first plan (once per batch, a map lookup after): read-only bundles import this
+ * module through the reader and must not build it at load (docs/bundles.md).
+ */
+const metricEntries = /* @__PURE__ */ once(
+  () =>
+    new Map<string, MetricEntry>(
+      METRIC_NAMES.map((metric) => {
+        const { index, code } = METRIC_CODES[metric];
+        return [
+          metric,
+          { bit: 2 ** index, index, code, unit: canonicalUnitOf(metric), kind: METRICS[metric].kind },
+        ];
+      }),
+    ),
 );
 /** Family masks are plain numbers here (exact below 2^53); beyond that the general planner's BigInt does. */
-const MASKS_FIT = METRIC_NAMES.every((metric) => METRIC_CODES[metric].index < 31);
+const masksFit = /* @__PURE__ */ once(() => METRIC_NAMES.every((metric) => METRIC_CODES[metric].index < 31));
 
 const QUALITY_LETTERS: Readonly<Record<string, string>> = { UNCERTAIN: 'U', BAD: 'B' };
 const NO_REPEATS: readonly StoredReading[] = Object.freeze([]);
@@ -67,11 +75,12 @@ export function fastReadingRecords(
   readings: readonly StoredReading[],
   limits: RecordLimits,
 ): BuiltRecord<StoredReading>[] | undefined {
-  if (!MASKS_FIT) return undefined;
+  if (!masksFit()) return undefined;
+  const entries = metricEntries();
   const families = new Map<string, Family>();
   let last: Family | undefined;
   for (const r of readings) {
-    const entry = ENTRIES.get(r.metric);
+    const entry = entries.get(r.metric);
     if (
       entry === undefined ||
       !isText(r.plantId) ||

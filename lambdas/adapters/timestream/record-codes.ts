@@ -5,6 +5,7 @@
  */
 import type { MetricName } from '../../domain/catalog.ts';
 import type { Quality } from '../../domain/telemetry.ts';
+import { once } from '../once.ts';
 
 /** Service limits of WriteRecords (performance.md section 1.1). */
 export const TIMESTREAM_LIMITS = {
@@ -73,19 +74,18 @@ const LETTER_QUALITY: ReadonlyMap<string, Quality> = new Map([
   ['B', 'BAD'],
 ]);
 
-const METRIC_BY_INDEX = new Map<number, MetricName>();
-const METRIC_BY_CODE = new Map<string, MetricName>();
-for (const [metric, { index, code }] of Object.entries(METRIC_CODES) as Array<[MetricName, MetricCode]>) {
-  if (
-    METRIC_BY_INDEX.has(index) ||
-    METRIC_BY_CODE.has(code) ||
-    code === QUALITY_MEASURE ||
-    code === VERSION_MEASURE
-  )
-    throw new Error(`METRIC_CODES: index ${index} or code ${code} of ${metric} is not unique`);
-  METRIC_BY_INDEX.set(index, metric);
-  METRIC_BY_CODE.set(code, metric);
-}
+// Built on first use (once): a lake bundle evaluates this module's top level too (docs/bundles.md).
+const metricLookups = /* @__PURE__ */ once(() => {
+  const byIndex = new Map<number, MetricName>();
+  const byCode = new Map<string, MetricName>();
+  for (const [metric, { index, code }] of Object.entries(METRIC_CODES) as Array<[MetricName, MetricCode]>) {
+    if (byIndex.has(index) || byCode.has(code) || code === QUALITY_MEASURE || code === VERSION_MEASURE)
+      throw new Error(`METRIC_CODES: index ${index} or code ${code} of ${metric} is not unique`);
+    byIndex.set(index, metric);
+    byCode.set(code, metric);
+  }
+  return { byIndex, byCode };
+});
 
 /** Family code of a set of metrics: `m.` + base36 of the bitmask of their indexes. Order does not matter. */
 export function familyCode(metrics: Iterable<MetricName>): string {
@@ -104,7 +104,7 @@ export function metricsOfFamily(measureName: string): MetricName[] | undefined {
   const metrics: MetricName[] = [];
   for (let index = 0; mask > 0n; index++, mask >>= 1n) {
     if ((mask & 1n) === 0n) continue;
-    const metric = METRIC_BY_INDEX.get(index);
+    const metric = metricLookups().byIndex.get(index);
     if (metric === undefined) return undefined;
     metrics.push(metric);
   }
@@ -129,7 +129,7 @@ export function decodeQualities(q: string | undefined): Map<MetricName, Quality>
   const out = new Map<MetricName, Quality>();
   if (q === undefined || q === '') return out;
   for (const part of q.split(',')) {
-    const metric = METRIC_BY_CODE.get(part.slice(0, -1));
+    const metric = metricLookups().byCode.get(part.slice(0, -1));
     const quality = LETTER_QUALITY.get(part.slice(-1));
     if (metric === undefined || quality === undefined) throw new RangeError(`not a quality entry: ${part}`);
     out.set(metric, quality);

@@ -4,6 +4,7 @@ import {
   checkMovement,
   checkReading,
   encodeRow,
+  MAX_LAKE_TS,
   MOVEMENT_COLUMNS,
   MOVEMENT_PARTITION,
   movementOfRow,
@@ -121,6 +122,13 @@ describe('lake rows', () => {
     expect(utcDay(0)).toBe('1970-01-01');
     expect(utcDay(86_399_999)).toBe('1970-01-01');
     expect(utcDay(86_400_000)).toBe('1970-01-02');
+  });
+
+  it('accepts timestamps up to the last millisecond of year 9999 and refuses the next', () => {
+    expect(MAX_LAKE_TS).toBe(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+    expect(checkReading(reading({ ts: MAX_LAKE_TS }))).toBeUndefined();
+    expect(checkReading(reading({ ts: MAX_LAKE_TS + 1 }))?.kind).toBe('invalid');
+    expect(checkMovement(movement({ ts: MAX_LAKE_TS + 1 }))?.kind).toBe('invalid');
   });
 
   it('refuses what DuckDB refuses: off-catalog metric, wrong unit, non-finite value, bad version, lone surrogate', () => {
