@@ -9,7 +9,10 @@
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import * as z from 'zod/mini';
-import { DynamoRecentTelemetryStore } from '../adapters/dynamo/dynamo-recent-telemetry-store.ts';
+import {
+  DynamoRecentTelemetryReader,
+  type DynamoRecentTelemetryStoreProps,
+} from '../adapters/dynamo/dynamo-recent-telemetry-store.ts';
 import { AthenaQueryRunner } from '../adapters/lake/athena-query-runner.ts';
 import { LakeMetricsReader } from '../adapters/lake/lake-metrics-reader.ts';
 import { type LakeReads, TieredMetricsReader } from '../adapters/lake/tiered-metrics-reader.ts';
@@ -26,12 +29,17 @@ import {
   type Source,
 } from './metrics-reads.ts';
 
-/** The recent store, the Athena reader and the recent store's completeness, from the environment. */
-export function lakeParts(
+/**
+ * The recent store (built by `recentStore` from its settings: the readers
+ * build its reads, the processor the whole store), the Athena reader and the
+ * recent store's completeness, from the environment.
+ */
+export function lakeParts<R>(
   source: Source,
   options: MetricsStoreOptions,
   /** The processor's alert step reads what it has just written; other readers read eventually consistent, at half the cost. */
   consistentRead: boolean,
+  recentStore: (props: DynamoRecentTelemetryStoreProps) => R,
 ) {
   const env = readEnv(
     {
@@ -45,7 +53,7 @@ export function lakeParts(
     source,
   );
   const deadline = options.remainingMs === undefined ? {} : { remainingMs: options.remainingMs };
-  const recent = new DynamoRecentTelemetryStore({
+  const recent = recentStore({
     client: sharedDynamoClient(),
     tableName: env.RECENT_TELEMETRY_TABLE,
     clock: systemClock,
@@ -71,7 +79,7 @@ export function lakeParts(
 
 /** The readers' view of the lake: the tiered reader over the recent store and Athena. */
 export function lakeReader(source: Source, options: MetricsStoreOptions): MetricsReads {
-  const parts = lakeParts(source, options, false);
+  const parts = lakeParts(source, options, false, (props) => new DynamoRecentTelemetryReader(props));
   return lakeReads(new TieredMetricsReader({ ...parts, clock: systemClock }), options);
 }
 

@@ -8,6 +8,7 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import * as z from 'zod/mini';
+import { DynamoRecentTelemetryStore } from '../adapters/dynamo/dynamo-recent-telemetry-store.ts';
 import { FirehoseMetricsWriter } from '../adapters/lake/firehose-metrics-writer.ts';
 import { LakeMetricsStore } from '../adapters/lake/lake-metrics-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
@@ -57,7 +58,8 @@ function lakeWriterAndReader(source: Source, options: MetricsStoreOptions) {
     random: Math.random,
     ...(options.remainingMs === undefined ? {} : { remainingMs: options.remainingMs }),
   });
-  const store = new LakeMetricsStore({ writer, ...lakeParts(source, options, true), clock: systemClock });
+  const parts = lakeParts(source, options, true, (props) => new DynamoRecentTelemetryStore(props));
+  const store = new LakeMetricsStore({ writer, ...parts, clock: systemClock });
   return { writer: store, reads: lakeReads(store, options) };
 }
 

@@ -40,6 +40,8 @@ const built = (name: string, store?: 'timestream' | 'lake') => {
 
 /** Message texts only the scheduled rules write (trailing-history and sensor rules). */
 const SCHEDULED_RULE_TEXTS = ['warming up', 'No GOOD data from', 'is rising again'];
+/** The operation name of the recent store's writes (dynamo-recent-telemetry-store.ts). */
+const RECENT_WRITE_OPERATION = 'write recent telemetry';
 /** A message of the wire schemas only (telemetry-schemas.ts). */
 const WIRE_SCHEMA_TEXT = 'must be 1 to 128 characters of [A-Za-z0-9._:/-]';
 
@@ -111,11 +113,14 @@ describe('Lambda bundles', () => {
         inputs(built).filter((input) => writePath.test(input)),
         name,
       ).toEqual([]);
+      // The recent store's reads only: its BatchWriteItem path is the processor's.
+      expect(code(built), name).not.toContain(RECENT_WRITE_OPERATION);
     }
     // The processor writes: it keeps both.
     const processor = await bundle(entryFile('processor'), join(dir, 'rw-processor'), 'lake');
     expect(holds(processor, /node_modules\/@aws-sdk\/client-firehose\//)).toBe(true);
     expect(holds(processor, writePath)).toBe(true);
+    expect(code(processor)).toContain(RECENT_WRITE_OPERATION);
   }, 120_000);
 
   it('the processor holds the batch alert step and none of the scheduled rules; the scheduler not the batch step', async () => {

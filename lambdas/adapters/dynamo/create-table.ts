@@ -19,3 +19,11 @@ export async function createTableAndWait(
   // minDelay 1: dynalite answers at once, and the default 20 s first delay would stall local start.
   await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: definition.TableName });
 }
+
+/** A DynamoDB table name; a store checks it at construction without building its table's shape. */
+export function checkTableName(tableName: string): void {
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName))
+    throw new RangeError(
+      `table name must be 3 to 255 characters of [A-Za-z0-9_.-]; got ${JSON.stringify(tableName)}`,
+    );
+}

@@ -58,21 +58,13 @@ import type { Clock } from '../../domain/ports.ts';
 import { mapLimited } from '../map-limited.ts';
 import { once } from '../once.ts';
 import type { Item } from './attribute-values.ts';
-import { createTableAndWait } from './create-table.ts';
+import { checkTableName, createTableAndWait } from './create-table.ts';
 import { dynamoCall, isConditionalCheckFailed } from './dynamo-errors.ts';
 
 export const ROLLUP_PK = 'plant';
 export const ROLLUP_SK = 'slot';
 export const PENDING_INDEX = 'pending';
 const PENDING = 'p';
-
-/** A DynamoDB table name, checked on its own so that a store checks it without the table's shape. */
-function checkTableName(tableName: string): void {
-  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName))
-    throw new RangeError(
-      `table name must be 3 to 255 characters of [A-Za-z0-9_.-]; got ${JSON.stringify(tableName)}`,
-    );
-}
 
 /** The table's shape, for the CDK construct, local tools and tests alike. */
 export function kpiRollupTableDefinition(tableName: string): CreateTableCommandInput {

@@ -47,7 +47,7 @@ import { lastGoodPerLine, latestMovements, latestReadings } from '../latest-vers
 import { mapLimited } from '../map-limited.ts';
 import { positiveOption } from '../options.ts';
 import type { Item } from './attribute-values.ts';
-import { createTableAndWait } from './create-table.ts';
+import { checkTableName, createTableAndWait } from './create-table.ts';
 import { dynamoCall } from './dynamo-errors.ts';
 import {
   bodyText,
@@ -78,10 +78,7 @@ const BATCH_ITEMS = 25;
 
 /** The table's shape, for the CDK construct, local tools and tests alike. */
 export function recentTelemetryTableDefinition(tableName: string): CreateTableCommandInput {
-  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName))
-    throw new RangeError(
-      `table name must be 3 to 255 characters of [A-Za-z0-9_.-]; got ${JSON.stringify(tableName)}`,
-    );
+  checkTableName(tableName);
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
@@ -158,15 +155,21 @@ export interface StoredVersion {
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export class DynamoRecentTelemetryStore {
+/**
+ * The reads of the recent store: what the tiered reader of every function on
+ * the lake needs. DynamoRecentTelemetryStore adds the writes and the conflict
+ * lookup, the processor's; a read-only function builds this and bundles
+ * neither (docs/bundles.md).
+ */
+export class DynamoRecentTelemetryReader {
   readonly horizonMs: number;
   readonly receiptRetentionMs: number;
   readonly lookbackMs: number;
   readonly shiftMs: number;
-  private readonly maxPackBytes: number;
+  protected readonly maxPackBytes: number;
 
-  constructor(private readonly props: DynamoRecentTelemetryStoreProps) {
-    recentTelemetryTableDefinition(props.tableName);
+  constructor(protected readonly props: DynamoRecentTelemetryStoreProps) {
+    checkTableName(props.tableName);
     this.horizonMs = positiveOption('horizonMs', props.horizonMs, DEFAULT_RECENT_HORIZON_MS);
     this.receiptRetentionMs = positiveOption(
       'receiptRetentionMs',
@@ -180,6 +183,98 @@ export class DynamoRecentTelemetryStore {
       positiveOption(name, props[name], 1, true);
   }
 
+  /** Every stored row of `metric` with ts in [from, to) (all versions and copies; optionally one line). */
+  async readingRows(plantId: string, metric: MetricName, from: number, to: number, line?: string) {
+    if (!(to > from)) return [];
+    const items = await this.query(readingsKey(plantId, metric), from, to, 'minute');
+    return items
+      .flatMap((text) => unpackReadings(plantId, metric, text))
+      .filter((r) => r.ts >= from && r.ts < to && (line === undefined || r.line === line));
+  }
+
+  /** Every stored row of the plant's tickets with ts in [from, to) (all versions and copies). */
+  async movementRows(plantId: string, from: number, to: number): Promise<StoredMovement[]> {
+    if (!(to > from)) return [];
+    const items = await this.query(movementsKey(plantId), from, to, 'day');
+    return items.flatMap((text) => unpackMovements(plantId, text)).filter((m) => m.ts >= from && m.ts < to);
+  }
+
+  /** Readings of one metric in [from, to), every quality, latest version only, in time order. */
+  async readReadings(query: SeriesQuery): Promise<StoredReading[]> {
+    return latestReadings(
+      await this.readingRows(query.plantId, query.metric, query.from, query.to, query.line),
+    );
+  }
+
+  /** The last GOOD reading of each line strictly before `before`, within the lookback. */
+  async readLastBefore(plantId: string, metric: MetricName, before: number): Promise<StoredReading[]> {
+    return lastGoodPerLine(await this.readingRows(plantId, metric, before - this.lookbackMs, before));
+  }
+
+  /** Movements with ts in [from, to), latest version of each ticket among versions within the shift horizon. */
+  async readMovements(plantId: string, from: number, to: number): Promise<StoredMovement[]> {
+    if (!(to > from)) return [];
+    const rows = await this.movementRows(plantId, from - this.shiftMs, to + this.shiftMs);
+    return latestMovements(rows).filter((m) => m.ts >= from && m.ts < to);
+  }
+
+  /** Every reading of the KPI counters in [from, to), every quality, latest version of each. */
+  async readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]> {
+    const perMetric = await Promise.all(
+      KPI_COUNTER_METRICS.map((metric) => this.readReadings({ plantId, metric, from, to })),
+    );
+    return perMetric.flat();
+  }
+
+  /**
+   * The bodies of the items of `pk` that may hold ts in [from, to): reading
+   * packs by their UTC minute, ticket packs by their UTC day.
+   */
+  protected async query(pk: string, from: number, to: number, keys: 'minute' | 'day'): Promise<string[]> {
+    if (from > MAX_LAKE_TS) return [];
+    const lo = Math.max(0, from);
+    const hi = Math.min(to, MAX_LAKE_TS + 1) - 1;
+    if (hi < lo) return [];
+    const bounds = keys === 'minute' ? minuteBounds(utcMinute(lo), utcMinute(hi)) : dayBounds(lo, hi + 1);
+    return this.pages(pk, bounds.lo, bounds.hi, this.props.consistentRead ?? true);
+  }
+
+  /** The bodies of the items of `pk` with `lo <= sk <= hi`, within `maxPages` and the deadline. */
+  protected async pages(pk: string, lo: string, hi: string, consistentRead: boolean): Promise<string[]> {
+    const bodies: string[] = [];
+    const maxPages = this.props.maxPages ?? 2000;
+    let startKey: Item | undefined;
+    for (let page = 1; ; page++) {
+      if (page > maxPages)
+        throw new RangeError(`recent telemetry: a read of ${pk} took more than ${maxPages} pages`);
+      if ((this.props.remainingMs?.() ?? Number.POSITIVE_INFINITY) < 1000)
+        throw new UnavailableError(`recent telemetry: no time left to read ${pk} before the deadline`);
+      const output: QueryCommandOutput = await dynamoCall('read recent telemetry', () =>
+        this.props.client.send(
+          new QueryCommand({
+            TableName: this.props.tableName,
+            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+            ExpressionAttributeNames: { '#pk': RECENT_PK, '#sk': RECENT_SK, '#j': 'j', '#z': 'z' },
+            ExpressionAttributeValues: { ':pk': { S: pk }, ':lo': { S: lo }, ':hi': { S: hi } },
+            ProjectionExpression: '#j, #z',
+            ConsistentRead: consistentRead,
+            ...(this.props.pageSize ? { Limit: this.props.pageSize } : {}),
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      for (const item of output.Items ?? [])
+        bodies.push(
+          bodyText({ ...(item.j?.S ? { j: item.j.S } : {}), ...(item.z?.B ? { z: item.z.B } : {}) }),
+        );
+      startKey = output.LastEvaluatedKey;
+      if (startKey === undefined) return bodies;
+    }
+  }
+}
+
+/** The recent store of the processor: the reads, the writes of what the lake accepted, and `current`. */
+export class DynamoRecentTelemetryStore extends DynamoRecentTelemetryReader {
   /** Stores the readings (accepted by the lake writer, so valid); idempotent: the same call rewrites the same items. */
   async writeReadings(readings: readonly StoredReading[]): Promise<void> {
     await this.write(packReadings(valid(readings, checkReading), this.maxPackBytes));
@@ -240,49 +335,6 @@ export class DynamoRecentTelemetryStore {
     }
   }
 
-  /** Every stored row of `metric` with ts in [from, to) (all versions and copies; optionally one line). */
-  async readingRows(plantId: string, metric: MetricName, from: number, to: number, line?: string) {
-    if (!(to > from)) return [];
-    const items = await this.query(readingsKey(plantId, metric), from, to, 'minute');
-    return items
-      .flatMap((text) => unpackReadings(plantId, metric, text))
-      .filter((r) => r.ts >= from && r.ts < to && (line === undefined || r.line === line));
-  }
-
-  /** Every stored row of the plant's tickets with ts in [from, to) (all versions and copies). */
-  async movementRows(plantId: string, from: number, to: number): Promise<StoredMovement[]> {
-    if (!(to > from)) return [];
-    const items = await this.query(movementsKey(plantId), from, to, 'day');
-    return items.flatMap((text) => unpackMovements(plantId, text)).filter((m) => m.ts >= from && m.ts < to);
-  }
-
-  /** Readings of one metric in [from, to), every quality, latest version only, in time order. */
-  async readReadings(query: SeriesQuery): Promise<StoredReading[]> {
-    return latestReadings(
-      await this.readingRows(query.plantId, query.metric, query.from, query.to, query.line),
-    );
-  }
-
-  /** The last GOOD reading of each line strictly before `before`, within the lookback. */
-  async readLastBefore(plantId: string, metric: MetricName, before: number): Promise<StoredReading[]> {
-    return lastGoodPerLine(await this.readingRows(plantId, metric, before - this.lookbackMs, before));
-  }
-
-  /** Movements with ts in [from, to), latest version of each ticket among versions within the shift horizon. */
-  async readMovements(plantId: string, from: number, to: number): Promise<StoredMovement[]> {
-    if (!(to > from)) return [];
-    const rows = await this.movementRows(plantId, from - this.shiftMs, to + this.shiftMs);
-    return latestMovements(rows).filter((m) => m.ts >= from && m.ts < to);
-  }
-
-  /** Every reading of the KPI counters in [from, to), every quality, latest version of each. */
-  async readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]> {
-    const perMetric = await Promise.all(
-      KPI_COUNTER_METRICS.map((metric) => this.readReadings({ plantId, metric, from, to })),
-    );
-    return perMetric.flat();
-  }
-
   /**
    * For the lake store's conflict check: per identity of `readings`, the
    * highest stored version and the fingerprint of the content readers keep
@@ -319,58 +371,12 @@ export class DynamoRecentTelemetryStore {
       current.set(readingKey(r), { version: r.version, fingerprint: readingFingerprint(r) });
     return current;
   }
-
-  /**
-   * The bodies of the items of `pk` that may hold ts in [from, to): reading
-   * packs by their UTC minute, ticket packs by their UTC day.
-   */
-  private async query(pk: string, from: number, to: number, keys: 'minute' | 'day'): Promise<string[]> {
-    if (from > MAX_LAKE_TS) return [];
-    const lo = Math.max(0, from);
-    const hi = Math.min(to, MAX_LAKE_TS + 1) - 1;
-    if (hi < lo) return [];
-    const bounds = keys === 'minute' ? minuteBounds(utcMinute(lo), utcMinute(hi)) : dayBounds(lo, hi + 1);
-    return this.pages(pk, bounds.lo, bounds.hi, this.props.consistentRead ?? true);
-  }
-
-  /** The bodies of the items of `pk` with `lo <= sk <= hi`, within `maxPages` and the deadline. */
-  private async pages(pk: string, lo: string, hi: string, consistentRead: boolean): Promise<string[]> {
-    const bodies: string[] = [];
-    const maxPages = this.props.maxPages ?? 2000;
-    let startKey: Item | undefined;
-    for (let page = 1; ; page++) {
-      if (page > maxPages)
-        throw new RangeError(`recent telemetry: a read of ${pk} took more than ${maxPages} pages`);
-      if ((this.props.remainingMs?.() ?? Number.POSITIVE_INFINITY) < 1000)
-        throw new UnavailableError(`recent telemetry: no time left to read ${pk} before the deadline`);
-      const output: QueryCommandOutput = await dynamoCall('read recent telemetry', () =>
-        this.props.client.send(
-          new QueryCommand({
-            TableName: this.props.tableName,
-            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-            ExpressionAttributeNames: { '#pk': RECENT_PK, '#sk': RECENT_SK, '#j': 'j', '#z': 'z' },
-            ExpressionAttributeValues: { ':pk': { S: pk }, ':lo': { S: lo }, ':hi': { S: hi } },
-            ProjectionExpression: '#j, #z',
-            ConsistentRead: consistentRead,
-            ...(this.props.pageSize ? { Limit: this.props.pageSize } : {}),
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
-      );
-      for (const item of output.Items ?? [])
-        bodies.push(
-          bodyText({ ...(item.j?.S ? { j: item.j.S } : {}), ...(item.z?.B ? { z: item.z.B } : {}) }),
-        );
-      startKey = output.LastEvaluatedKey;
-      if (startKey === undefined) return bodies;
-    }
-  }
 }
 
-/** Runs of consecutive integers among `values`, as [first, last] pairs in order. */
 /** Minutes this close share one lookup: reading a few empty or unrelated minutes costs less than a Query. */
 const RUN_GAP_MINUTES = 30;
 
+/** Runs of `values` no more than RUN_GAP_MINUTES apart, as [first, last] pairs in order. */
 function minuteRuns(values: readonly number[]): Array<[number, number]> {
   const sorted = [...values].sort((a, b) => a - b);
   const runs: Array<[number, number]> = [];
