@@ -177,30 +177,34 @@ function numberOf(item: Item, name: string): number | undefined {
  * roles it builds (a class keeps every method).
  */
 abstract class KpiRollupTable {
-  protected readonly settle: SettlePolicy;
-  protected readonly reuseMs: number;
-  protected readonly concurrency: number;
   protected readonly rollupSince: number;
 
   constructor(protected readonly props: DynamoKpiRollupStoreProps) {
     checkTableName(props.tableName);
-    this.settle = props.settle ?? DEFAULT_SETTLE_POLICY;
-    this.reuseMs = props.markReuseMs ?? 2 * 60_000;
-    this.concurrency = props.concurrency ?? 8;
     this.rollupSince = props.rollupSince ?? 0;
     if (!(Number.isFinite(this.rollupSince) && this.rollupSince >= 0))
       throw new RangeError(`rollupSince must be epoch milliseconds >= 0, got ${props.rollupSince}`);
+  }
+}
+
+/** The processor's role: marks the slots a batch touches (and checks the settings of writing). */
+export class DynamoKpiSlotMarker extends KpiRollupTable implements KpiSlotMarker {
+  protected readonly settle: SettlePolicy;
+  protected readonly reuseMs: number;
+  protected readonly concurrency: number;
+  /** This writer's own recent marks: slot key to mark time. */
+  private readonly recentMarks = new Map<string, number>();
+
+  constructor(props: DynamoKpiRollupStoreProps) {
+    super(props);
+    this.settle = props.settle ?? DEFAULT_SETTLE_POLICY;
+    this.reuseMs = props.markReuseMs ?? 2 * 60_000;
+    this.concurrency = props.concurrency ?? 8;
     if (!(this.reuseMs >= 0 && this.reuseMs < this.settle.settleMs))
       throw new RangeError(
         `markReuseMs must be in [0, settleMs ${this.settle.settleMs}), got ${this.reuseMs}`,
       );
   }
-}
-
-/** The processor's role: marks the slots a batch touches. */
-export class DynamoKpiSlotMarker extends KpiRollupTable implements KpiSlotMarker {
-  /** This writer's own recent marks: slot key to mark time. */
-  private readonly recentMarks = new Map<string, number>();
 
   async markTouched(touched: readonly TouchedSlots[]): Promise<void> {
     const now = this.props.clock.now();

@@ -42,6 +42,7 @@ import {
   movementsSql,
   seriesSql,
 } from '../metrics-sql.ts';
+import { once } from '../once.ts';
 import { positiveOption } from '../options.ts';
 import type { SqlRunner } from '../sql-runner.ts';
 import { InvalidMetricsQueryError } from '../timestream-query/errors.ts';
@@ -75,7 +76,10 @@ export interface LakeMetricsReaderProps {
 const LAKE: MetricsSqlOptions = { dayPartitions: true };
 /** The first instant after the last one a lake row can hold. */
 const LAKE_END = MAX_LAKE_TS + 1;
-const COUNTER_ORDER = new Map<string, number>(KPI_COUNTER_METRICS.map((metric, i) => [metric, i]));
+// Built on first use (once): a Timestream bundle evaluates this module's top level too.
+const counterOrder = /* @__PURE__ */ once(
+  () => new Map<string, number>(KPI_COUNTER_METRICS.map((metric, i) => [metric, i])),
+);
 
 export class LakeMetricsReader
   implements Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements' | 'readKpiCounterSlots'>
@@ -157,7 +161,8 @@ export class LakeMetricsReader
       counterReadingsSql({ plantId: plant, from: lo, to: hi }, LAKE),
       readingOfRow,
     );
-    const rank = (r: StoredReading) => COUNTER_ORDER.get(r.metric) ?? Number.MAX_SAFE_INTEGER;
+    const order = counterOrder();
+    const rank = (r: StoredReading) => order.get(r.metric) ?? Number.MAX_SAFE_INTEGER;
     // Stable: within a counter the SQL's (ts, line) order stays.
     return readings.sort((a, b) => rank(a) - rank(b));
   }
