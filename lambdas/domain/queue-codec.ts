@@ -117,20 +117,11 @@ function byteLengthUpTo(text: string, limit: number): number {
  * message with the same messageId.
  */
 export function encodeQueued(item: QueuedTelemetry, limitBytes = QUEUE_MESSAGE_LIMIT_BYTES): string[] {
-  const encode = (message: TelemetryMessage): string =>
-    JSON.stringify({
-      v: 1,
-      source: item.source,
-      plantId: message.plantId,
-      receivedAt: item.receivedAt,
-      form: CANONICAL_FORM,
-      message: toWire(message),
-    } satisfies QueueEnvelope);
   const parts: string[] = [];
   const pending: TelemetryMessage[] = [item.message];
   while (pending.length > 0) {
     const message = pending.shift() as TelemetryMessage;
-    const text = encode(message);
+    const text = encodeEnvelope(item, message);
     const items = message.readings.length + message.movements.length;
     if (byteLengthUpTo(text, limitBytes) <= limitBytes || items <= 1) {
       parts.push(text);
@@ -149,6 +140,17 @@ export function encodeQueued(item: QueuedTelemetry, limitBytes = QUEUE_MESSAGE_L
     );
   }
   return parts;
+}
+
+function encodeEnvelope(item: QueuedTelemetry, message: TelemetryMessage): string {
+  return JSON.stringify({
+    v: 1,
+    source: item.source,
+    plantId: message.plantId,
+    receivedAt: item.receivedAt,
+    form: CANONICAL_FORM,
+    message: toWire(message),
+  } satisfies QueueEnvelope);
 }
 
 /** A queued message read back: its readings carry the version they are stored with. */
