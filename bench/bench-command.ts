@@ -67,7 +67,7 @@ export const FULL_SIZES: BenchSizes = {
     concurrency: 16,
     durationMs: 30_000,
     drainTimeoutMs: 45_000,
-    messagesPerGateway: 1_000,
+    messagesPerGateway: 2_000,
     targetReadingsPerSec: 5_000,
   },
   tickets: {
