@@ -94,8 +94,30 @@ Annual totals: electricity produced (gross) and heat for commercial use in MWh, 
 imported energy in GJ, waste treated in t at its net calorific value in GJ/t, and the 20-year average
 heating degree days for the climate correction factor.`;
 
+const CATALOG_USAGE = `Usage: wte catalog [--json]
+  The metric catalog: each metric's name, kind (gauge or counter), canonical unit, the units it
+  accepts, and what it measures. --json prints the same as a JSON array.`;
+
+/**
+ * `--from -1d` as `--from=-1d`: node's parseArgs refuses an option value that starts with a dash, and
+ * relative times (and negative numbers) do. Only a dash followed by a digit is joined; no flag looks so.
+ */
+export function joinDashValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const next = args[i + 1];
+    if (/^--[a-z][a-z0-9-]*$/.test(arg) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...given] = argv;
+  const rest = joinDashValues(given);
   try {
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       io.out(usage());
@@ -111,9 +133,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       case 'catalog': {
         const { values } = parseArgs({
           args: [...rest],
-          options: { json: { type: 'boolean' } },
+          options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
           strict: true,
         });
+        if (values.help) {
+          io.out(CATALOG_USAGE);
+          return 0;
+        }
         return catalogCommand(io, values.json === true);
       }
       case 'validate': {

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, main } from '../../bin/wte.ts';
+import { COMMANDS, joinDashValues, main } from '../../bin/wte.ts';
 import type { CliIo } from '../../cli/io.ts';
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
@@ -32,6 +32,44 @@ describe('wte CLI', () => {
       expect(help).toMatch(new RegExp(`^  ${name} `, 'm'));
     }
     expect(help).not.toContain('not yet available');
+  });
+
+  it('answers --help on every command with its usage and exit code 0', async () => {
+    for (const { name, comingWith } of COMMANDS) {
+      if (comingWith) continue;
+      const io = capture();
+      expect(await main([name, '--help'], io), name).toBe(0);
+      expect(io.stdout.join('\n'), name).toContain(`Usage: wte ${name}`);
+      expect(io.stderr, name).toEqual([]);
+    }
+  });
+
+  it('takes a relative time after an option (--from -1d), as --from=-1d', async () => {
+    expect(joinDashValues(['--from', '-1d', '--to', '-2h', '--json'])).toEqual([
+      '--from=-1d',
+      '--to=-2h',
+      '--json',
+    ]);
+    expect(joinDashValues(['--from', '--json', '-h', 'kpis'])).toEqual(['--from', '--json', '-h', 'kpis']);
+    const io = capture();
+    const code = await main(
+      [
+        'query',
+        'kpis',
+        '--plant',
+        'kz-ast-01',
+        '--from',
+        '-1d',
+        '--interval',
+        '1h',
+        '--target',
+        'http://127.0.0.1:1',
+      ],
+      io,
+    );
+    // Parsed: the command got as far as the network, not refused as an ambiguous option.
+    expect(code).not.toBe(0);
+    expect(io.stderr.join('\n')).toContain('cannot reach http://127.0.0.1:1');
   });
 
   it('dispatches bench: its usage on --help, exit code 2 for an unknown suite', async () => {
