@@ -80,7 +80,7 @@ function checkTime(
   return { epochMs: ts.epochMs };
 }
 
-/** The first zod issue of an item, typed by its own kind, with a count of the others. */
+/** An item's first zod issue gives the rejection's pointer and type; its detail names every other one too. */
 function firstIssue(error: z.core.$ZodError, raw: unknown, base: Base): Rejection {
   const problems = issueProblems(error.issues, raw, base);
   const first = problems[0] ?? {
@@ -88,9 +88,9 @@ function firstIssue(error: z.core.$ZodError, raw: unknown, base: Base): Rejectio
     type: ProblemType.invalidItem,
     detail: 'is invalid',
   };
-  const more =
-    problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-  return { pointer: first.pointer, type: first.type, detail: `${first.detail}${more}` };
+  const others = problems.slice(1).map((p) => `${p.pointer} ${p.detail}`);
+  const also = others.length > 0 ? `; also ${others.join('; ')}` : '';
+  return { pointer: first.pointer, type: first.type, detail: `${first.detail}${also}` };
 }
 
 type ReadingFields = z.infer<typeof readingSchema>;

@@ -233,6 +233,20 @@ describe('parseTelemetry converts units to the canonical unit of the metric', ()
     },
   );
 
+  it('names every problem of an item in its rejection, not only the first', () => {
+    const result = expectAccepted(
+      parseTelemetry(
+        messageOf({ readings: [reading(), reading({ line: 'bad line!', value: 'abc' })] }),
+        HTTP,
+      ),
+    );
+    expect(result.rejected).toHaveLength(1);
+    const [rejection] = result.rejected;
+    expect(rejection?.pointer).toBe('/readings/1/line');
+    expect(rejection?.detail).toContain('must be 1 to 64 characters');
+    expect(rejection?.detail).toContain('/readings/1/value must be a finite number');
+  });
+
   it('accepts a negative value for a gauge (boiler differential pressure)', () => {
     const result = expectAccepted(
       parseTelemetry(messageOf({ readings: [reading({ metric: 'boiler_dp', value: -2.5 })] }), HTTP),
