@@ -26,6 +26,7 @@ export const ProblemType = {
   unauthorized: 'urn:wte:problem:unauthorized',
   forbidden: 'urn:wte:problem:forbidden',
   notFound: 'urn:wte:problem:not-found',
+  methodNotAllowed: 'urn:wte:problem:method-not-allowed',
   unsupportedMediaType: 'urn:wte:problem:unsupported-media-type',
   payloadTooLarge: 'urn:wte:problem:payload-too-large',
   rateLimited: 'urn:wte:problem:rate-limited',

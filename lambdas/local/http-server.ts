@@ -178,7 +178,7 @@ async function serve(
     return send(
       response,
       problemResponse(
-        problem(405, ProblemType.notFound, 'Method not allowed', `This route answers ${allow}.`),
+        problem(405, ProblemType.methodNotAllowed, 'Method not allowed', `This route answers ${allow}.`),
         { allow },
       ),
     );

@@ -122,6 +122,11 @@ describe('local mode', () => {
     expect(missing.headers.get('content-type')).toBe('application/problem+json');
     const wrongMethod = await fetch(`${local.httpUrl}/v1/alerts`, { method: 'DELETE' });
     expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET');
+    expect(await wrongMethod.json()).toMatchObject({
+      type: 'urn:wte:problem:method-not-allowed',
+      status: 405,
+    });
   });
 
   it('stores a simulated day sent over HTTP: KPIs from the API equal the domain core on the data sent', async () => {
