@@ -35,7 +35,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { loadKpisOfInterval } from '../app/kpi-query.ts';
 import { canonicalUnitOf, isMetricName, type MetricName } from '../domain/catalog.ts';
 import { DIVERSION_POLICY, type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
-import { defaultPlantConfig, type PlantConfig } from '../domain/plant.ts';
+import type { PlantConfig } from '../domain/plant.ts';
 import type { Clock, MetricsStore, StateStore } from '../domain/ports.ts';
 import { type FieldError, ProblemType, problem } from '../domain/problem.ts';
 import {
@@ -255,8 +255,17 @@ function plantIdOf(event: QueryEvent): string | APIGatewayProxyResult {
   return typeof plantId === 'string' && PLANT_ID_PATTERN.test(plantId) ? plantId : notFound(NO_SUCH_PLANT);
 }
 
-async function plantConfig(deps: QueryApiDeps, plantId: string): Promise<PlantConfig> {
-  return (await deps.plants.getPlant(plantId)) ?? defaultPlantConfig(plantId);
+/** The plant's configuration, or the 404 for a plant nobody configured and no message has named yet. */
+async function plantConfig(
+  deps: QueryApiDeps,
+  plantId: string,
+): Promise<PlantConfig | APIGatewayProxyResult> {
+  return (
+    (await deps.plants.getPlant(plantId)) ??
+    notFound(
+      `No plant ${plantId}: a plant is known once it is configured or its first message has been processed.`,
+    )
+  );
 }
 
 function pageSizeOf(deps: QueryApiDeps): number {
@@ -294,6 +303,7 @@ export function makeKpisHandler(deps: QueryApiDeps): QueryHandler {
       if (from === undefined || to === undefined || interval === undefined) return invalidQuery(errors);
 
       const plant = await plantConfig(deps, plantId);
+      if (!('timeZone' in plant)) return plant;
       const buckets = kpiBuckets(interval, plant.timeZone, from, to).filter((b) => b.start >= resumeAt);
       const page = buckets.slice(0, pageSize);
       const following = buckets[pageSize];
@@ -419,6 +429,7 @@ export function makeSeriesHandler(deps: QueryApiDeps): QueryHandler {
       if (query === undefined) return invalidQuery(errors);
 
       const plant = await plantConfig(deps, plantId);
+      if (!('timeZone' in plant)) return plant;
       const { points, following } = await seriesPage(deps, query, plant.timeZone, pageSize);
       return json(200, {
         plantId,

@@ -270,7 +270,8 @@ describe('local mode', () => {
     const series = await getJson(
       `/v1/plants/kz-other-01/series?metric=furnace_temperature&from=${iso(DAY)}&to=${iso(DAY + DAY_MS)}&interval=1h&agg=max`,
     );
-    expect(series.body.points).toEqual([]);
+    // Nothing of it was processed, so the plant is not even known.
+    expect(series.status).toBe(404);
 
     // A wrong password is refused at CONNECT.
     await expect(

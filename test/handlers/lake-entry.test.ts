@@ -14,6 +14,8 @@ import {
 import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { plantItem } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
+import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
 
 const ENV = {
   METRICS_STORE: 'lake',
@@ -96,7 +98,7 @@ describe('entry points on the lake', () => {
 
   it('answers the last hour from the recent table without starting an Athena query', async () => {
     stub();
-    dynamo.on(GetItemCommand).resolves({});
+    dynamo.on(GetItemCommand).resolves({ Item: plantItem(defaultPlantConfig('kz-ast-01')) });
     dynamo.on(QueryCommand).resolves({ Items: [] });
     const { seriesHandler } = await import('../../lambdas/entry/query-api.ts');
     const now = Date.now();
@@ -110,7 +112,7 @@ describe('entry points on the lake', () => {
 
   it('answers a range older than the horizon through the Athena workgroup in the table bucket', async () => {
     stub();
-    dynamo.on(GetItemCommand).resolves({});
+    dynamo.on(GetItemCommand).resolves({ Item: plantItem(defaultPlantConfig('kz-ast-01')) });
     dynamo.on(QueryCommand).resolves({ Items: [] });
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
@@ -131,7 +133,7 @@ describe('entry points on the lake', () => {
 
   it('stops a lake query at the invocation deadline and answers 503 with Retry-After, before Lambda times out', async () => {
     stub();
-    dynamo.on(GetItemCommand).resolves({});
+    dynamo.on(GetItemCommand).resolves({ Item: plantItem(defaultPlantConfig('kz-ast-01')) });
     dynamo.on(QueryCommand).resolves({ Items: [] });
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-slow' });
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'RUNNING' } } });

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../lambdas/domain/catalog.ts';
+import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
 import type { MetricsStore, StateStore, StoredReading } from '../../lambdas/domain/ports.ts';
 import { QueryRefusedError, UnavailableError } from '../../lambdas/domain/ports.ts';
 import {
@@ -31,7 +32,9 @@ class CountingStores {
     readLastBefore: async () => this.call<StoredReading[]>([]),
     readMovements: async () => this.call([]),
   };
-  readonly plants: Pick<StateStore, 'getPlant'> = { getPlant: async () => this.call(undefined) };
+  readonly plants: Pick<StateStore, 'getPlant'> = {
+    getPlant: async (plantId) => this.call(plantId === PLANT ? defaultPlantConfig(PLANT) : undefined),
+  };
   private call<T>(value: T): T {
     this.calls++;
     if (this.failWith) throw this.failWith;

@@ -317,28 +317,20 @@ describe('GET /v1/plants/{plantId}/kpis', () => {
     expect((body.points[0] as { fed_t: number }).fed_t).toBeCloseTo(lastSimulated - before + 3.5, 9);
   });
 
-  it('answers a plant without configuration in Asia/Almaty with empty buckets', async () => {
-    const body = await ok(
-      makeKpisHandler(deps),
-      get('kz-nowhere-01', 'kpis', { from: iso(DATA_START), to: iso(DATA_END), interval: '1d' }),
-    );
-    expect(body.timezone).toBe('Asia/Almaty');
-    expect(body.points).toEqual(
-      expectedKpis(AST, '1d', DATA_START, DATA_END).map((p) => ({
-        ...p,
-        received_t: 0,
-        landfilled_t: 0,
-        recycled_t: 0,
-        fed_t: 0,
-        electricity_generated_mwh: 0,
-        electricity_exported_mwh: 0,
-        heat_exported_mwh: 0,
-        diversion_rate: null,
-        recycling_rate: null,
-        net_mwh_per_t: null,
-        mass_balance_gap: null,
-      })),
-    );
+  it('answers 404 for a plant nobody configured and no message named, on KPIs and series', async () => {
+    const query = { from: iso(DATA_START), to: iso(DATA_END), interval: '1d' };
+    for (const response of [
+      await makeKpisHandler(deps)(get('kz-nowhere-01', 'kpis', query)),
+      await makeSeriesHandler(deps)(get('kz-nowhere-01', 'series', { ...query, metric: 'steam_flow' })),
+    ]) {
+      expect(response.statusCode).toBe(404);
+      expect(response.headers?.['Content-Type'] ?? response.headers?.['content-type']).toBe(
+        'application/problem+json',
+      );
+      const problem = JSON.parse(response.body);
+      expect(problem).toMatchObject({ type: 'urn:wte:problem:not-found', status: 404 });
+      expect(problem.detail).toContain('kz-nowhere-01');
+    }
   });
 
   it('pages through nextCursor to exactly the unpaged points', async () => {
@@ -525,6 +517,7 @@ describe('series pages of the default size', () => {
     let reads = 0;
     const handler = makeSeriesHandler({
       ...deps,
+      plants: { getPlant: async (plantId) => (plantId === PLANT ? defaultPlantConfig(PLANT) : undefined) },
       metrics: {
         readLastBefore: store.readLastBefore.bind(store),
         readMovements: store.readMovements.bind(store),
