@@ -13,9 +13,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type JS } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { MetricName } from '../../domain/catalog.ts';
-import { movementFingerprint, movementKey, readingFingerprint, readingKey } from '../../domain/identity.ts';
 import type {
   Clock,
   LedgerResult,
@@ -31,10 +30,9 @@ import type {
 /** The reads of the query API and the alert rules. */
 export type MetricsReads = Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
 
-import { movementOfRow, readingOfRow, storedDouble } from '../metrics-rows.ts';
+import { movementOfRow, readingOfRow } from '../metrics-rows.ts';
 import { lastGoodBeforeSql, movementsSql, seriesSql } from '../metrics-sql.ts';
 import type { SqlRow } from '../sql-runner.ts';
-import { type ItemRefusal, itemChecks } from '../stored-item-checks.ts';
 import { systemClock } from '../system-clock.ts';
 import {
   conflictReason,
@@ -45,14 +43,8 @@ import {
 } from '../write-rules.ts';
 import { DuckDbLanes, type ReadPool } from './duckdb-lanes.ts';
 import { DuckDbSqlRunner } from './duckdb-sql-runner.ts';
-import {
-  appendMovementRow,
-  MOVEMENT_TABLE_COLUMNS,
-  STAGED_MOVEMENT_KEYS,
-  STAGED_MOVEMENTS,
-  stage,
-  upsertStagedMovements,
-} from './duckdb-staging.ts';
+import { stage } from './duckdb-staging.ts';
+import { movementTable, readingTable, SCHEMA, type Versioned, type VersionedTable } from './duckdb-tables.ts';
 import { openTicketLedger, recordTickets } from './duckdb-ticket-ledger.ts';
 import { MovementReadCache } from './movement-read-cache.ts';
 import { ReadingWindowCache } from './reading-window-cache.ts';
@@ -70,69 +62,8 @@ export interface DuckDbMetricsStoreProps {
   readonly retentionMs?: number;
 }
 
-/*
- * Times and versions are BIGINT epoch milliseconds; values DOUBLE in the
- * metric's canonical unit. `kind` and `correction` are not stored: the
- * catalog fixes the kind, and a version above BASE_VERSION marks a correction.
- */
-const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS readings (
-    plant_id VARCHAR NOT NULL,
-    line VARCHAR NOT NULL,
-    metric VARCHAR NOT NULL,
-    ts BIGINT NOT NULL,
-    value DOUBLE NOT NULL,
-    unit VARCHAR NOT NULL,
-    quality VARCHAR NOT NULL CHECK (quality IN ('GOOD', 'UNCERTAIN', 'BAD')),
-    version BIGINT NOT NULL CHECK (version >= 1),
-    PRIMARY KEY (plant_id, line, metric, ts)
-  )`,
-  `CREATE TABLE IF NOT EXISTS movements (${MOVEMENT_TABLE_COLUMNS})`,
-  // The readers' SQL breaks version ties by fingerprint, as on the lake; files from before it get the column.
-  'ALTER TABLE movements ADD COLUMN IF NOT EXISTS fingerprint VARCHAR',
-  // Staging tables are per connection and never persisted.
-  'CREATE TEMP TABLE staged_reading_keys (plant_id VARCHAR, line VARCHAR, metric VARCHAR, ts BIGINT)',
-  'CREATE TEMP TABLE staged_readings AS SELECT * FROM readings LIMIT 0',
-  `CREATE TEMP TABLE ${STAGED_MOVEMENT_KEYS} (plant_id VARCHAR, ticket_id VARCHAR)`,
-  `CREATE TEMP TABLE ${STAGED_MOVEMENTS} AS SELECT * FROM movements LIMIT 0`,
-];
-
-const READING_COLUMNS = 'plant_id, line, metric, ts, value, unit, quality, version';
-const SQL = {
-  existingReadings:
-    'SELECT r.* FROM readings r JOIN staged_reading_keys k USING (plant_id, line, metric, ts)',
-  upsertReadings: `INSERT INTO readings SELECT ${READING_COLUMNS} FROM staged_readings
-    ON CONFLICT (plant_id, line, metric, ts) DO UPDATE SET
-      value = excluded.value, unit = excluded.unit, quality = excluded.quality, version = excluded.version`,
-  existingMovements: `SELECT m.* FROM movements m JOIN ${STAGED_MOVEMENT_KEYS} k USING (plant_id, ticket_id)`,
-  upsertMovements: upsertStagedMovements('movements'),
-} as const;
-
 /** No correction moves a ticket locally (one row per ticket), so the horizon only has to be valid. */
 const LOCAL_TICKET_HORIZON_MS = 0;
-
-type Row = Record<string, JS>;
-type Versioned = { readonly ts: number; readonly version: number };
-type Refusal = ItemRefusal;
-
-/** What the shared versioned write needs to know about one kind of item. */
-interface VersionedTable<T extends Versioned> {
-  readonly noun: string;
-  readonly identity: string;
-  readonly keysTable: string;
-  readonly rowsTable: string;
-  /** The stored rows of the staged keys; `items` may narrow the scan (zone maps skip row groups). */
-  existingSql(items: readonly T[]): string;
-  readonly upsertSql: string;
-  key(item: T): string;
-  fingerprint(item: T): string;
-  check(item: T): Refusal | undefined;
-  appendKey(appender: DuckDBAppender, item: T): void;
-  appendRow(appender: DuckDBAppender, item: T): void;
-  fromRow(row: Row): T;
-  /** Told of each committed change: the item stored and the ts of the row it replaced, if any. */
-  committed?(item: T, replacedTs: number | undefined): void;
-}
 
 export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
   private closing: Promise<void> | undefined;
@@ -159,65 +90,12 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
       futureToleranceMs: props.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS,
       retentionMs: props.retentionMs,
     };
-    this.readingTable = {
-      noun: 'reading',
-      identity: 'time, dimensions, measure name',
-      keysTable: 'staged_reading_keys',
-      rowsTable: 'staged_readings',
-      // Rows arrive roughly in time order, so a time range skips most of the table instead of scanning it.
-      existingSql: (items) => {
-        let from = Number.POSITIVE_INFINITY;
-        let to = Number.NEGATIVE_INFINITY;
-        for (const r of items) {
-          from = Math.min(from, r.ts);
-          to = Math.max(to, r.ts);
-        }
-        return `${SQL.existingReadings} WHERE r.ts BETWEEN ${from} AND ${to}`;
-      },
-      upsertSql: SQL.upsertReadings,
-      key: readingKey,
-      fingerprint: readingFingerprint,
-      check: checkReading,
-      appendKey: (a, r) => {
-        a.appendVarchar(r.plantId);
-        a.appendVarchar(r.line);
-        a.appendVarchar(r.metric);
-        a.appendBigInt(BigInt(r.ts));
-      },
-      appendRow: (a, r) => {
-        a.appendVarchar(r.plantId);
-        a.appendVarchar(r.line);
-        a.appendVarchar(r.metric);
-        a.appendBigInt(BigInt(r.ts));
-        a.appendDouble(storedDouble(r.value));
-        a.appendVarchar(r.unit);
-        a.appendVarchar(r.quality);
-        a.appendBigInt(BigInt(r.version));
-      },
-      fromRow: readingOfRow,
-      committed: (r) => this.readingWindows.changed(r),
-    };
-    this.movementTable = {
-      noun: 'movement',
-      identity: 'plant and ticket',
-      keysTable: STAGED_MOVEMENT_KEYS,
-      rowsTable: STAGED_MOVEMENTS,
-      existingSql: () => SQL.existingMovements,
-      upsertSql: SQL.upsertMovements,
-      key: movementKey,
-      fingerprint: movementFingerprint,
-      check: checkMovement,
-      appendKey: (a, m) => {
-        a.appendVarchar(m.plantId);
-        a.appendVarchar(m.ticketId);
-      },
-      appendRow: appendMovementRow,
-      fromRow: movementOfRow,
-      committed: (m, replacedTs) => {
-        this.movementReads.changed(m.plantId, m.ts);
-        if (replacedTs !== undefined) this.movementReads.changed(m.plantId, replacedTs);
-      },
-    };
+    this.readingTable = readingTable({ committed: (r) => this.readingWindows.changed(r) });
+    // Before the commit too: a read that sees it can never finish before its range is marked changed.
+    this.movementTable = movementTable({
+      committing: (m, replacedTs) => this.movementChanged(m, replacedTs),
+      committed: (m, replacedTs) => this.movementChanged(m, replacedTs),
+    });
   }
 
   /** Opens (and creates when new) the store, with extension autoload and autoinstall off. */
@@ -285,6 +163,11 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
     return this.queryReads;
   }
 
+  private movementChanged(m: StoredMovement, replacedTs: number | undefined): void {
+    this.movementReads.changed(m.plantId, m.ts);
+    if (replacedTs !== undefined) this.movementReads.changed(m.plantId, replacedTs);
+  }
+
   private readOn(pool: ReadPool): MetricsReads {
     const read = <T>(sql: string, fromRow: (row: SqlRow) => T): Promise<T[]> =>
       this.lanes.read(
@@ -293,19 +176,27 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
         pool,
       );
     const readReadings = (query: SeriesQuery) => read(seriesSql(query), readingOfRow);
-    return {
-      // The query API's reads span what analysts ask for; only the pipeline's recent series are kept.
-      readReadings:
-        pool === 'pipeline' ? (query) => this.readingWindows.read(query, readReadings) : readReadings,
+    const movements = (plantId: string, from: number, to: number) =>
+      read(movementsSql({ plantId, from, to, horizonMs: LOCAL_TICKET_HORIZON_MS }), movementOfRow);
+    const reads: MetricsReads = {
+      readReadings,
       readLastBefore: (plantId, metric, before) =>
         read(lastGoodBeforeSql({ plantId, metric, before }), readingOfRow),
-      readMovements: (plantId, from, to) =>
-        this.movementReads.read(plantId, from, to, (since, until) =>
-          read(
-            movementsSql({ plantId, from: since, to: until, horizonMs: LOCAL_TICKET_HORIZON_MS }),
-            movementOfRow,
-          ),
-        ),
+      readMovements: movements,
+    };
+    // The query API reads what analysts ask for, from the tables; only the pipeline's reads are kept.
+    // Arguments are checked first (the SQL builders throw RangeError), as the tables' reads do.
+    if (pool !== 'pipeline') return reads;
+    return {
+      ...reads,
+      readReadings: (query) => {
+        seriesSql(query);
+        return this.readingWindows.read(query, readReadings);
+      },
+      readMovements: (plantId, from, to) => {
+        movementsSql({ plantId, from, to, horizonMs: LOCAL_TICKET_HORIZON_MS });
+        return this.movementReads.read(plantId, from, to, (since, until) => movements(plantId, since, until));
+      },
     };
   }
 
@@ -373,6 +264,7 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
           await stage(this.connection, table.rowsTable, changed.values(), table.appendRow);
           await this.connection.run(table.upsertSql);
         }
+        if (table.committing) for (const [key, item] of changed) table.committing(item, replacedTs.get(key));
         await this.connection.run('COMMIT');
         // At once after the commit, before any read that saw it can finish (movement-read-cache.ts).
         if (table.committed) for (const [key, item] of changed) table.committed(item, replacedTs.get(key));
@@ -394,5 +286,3 @@ function checkProps(props: DuckDbMetricsStoreProps): void {
   if (retentionMs !== undefined && !(Number.isFinite(retentionMs) && retentionMs > 0))
     throw new RangeError(`retentionMs must be a finite number > 0, got ${retentionMs}`);
 }
-
-const { checkReading, checkMovement } = itemChecks();

@@ -63,7 +63,9 @@ export class MovementReadCache {
     }
     if (kept && split > from) {
       const prefix = kept.movements.slice(0, firstAtOrAfter(kept.movements, split));
-      const { movements: rest, changedFrom } = await this.tracked(plantId, from, to, () => read(split, to));
+      const { movements: rest, changedFrom } = this.end(
+        await this.watched(plantId, from, to, () => read(split, to)),
+      );
       if (changedFrom >= split) {
         const movements = prefix.concat(rest);
         this.keep(key, { plantId, from, to, movements, knownBefore: changedFrom });
@@ -71,7 +73,7 @@ export class MovementReadCache {
       }
       // A write touched the prefix while the rest was read: the two parts may disagree, so read it whole.
     }
-    const { movements, changedFrom } = await this.tracked(plantId, from, to, () => read(from, to));
+    const { movements, changedFrom } = this.end(await this.watched(plantId, from, to, () => read(from, to)));
     this.keep(key, { plantId, from, to, movements, knownBefore: changedFrom });
     // A copy: the caller may sort or extend what it gets; the kept array stays as read.
     return movements.slice();
@@ -88,20 +90,32 @@ export class MovementReadCache {
         run.changedFrom = ts;
   }
 
-  private async tracked(
+  /**
+   * Runs `read` watched for changes: registered before its snapshot is taken, and still registered when
+   * it resolves, so the caller ends the watch (`end`) in the same synchronous step as it keeps the answer.
+   */
+  private async watched(
     plantId: string,
     from: number,
     to: number,
     read: () => Promise<StoredMovement[]>,
-  ): Promise<{ movements: StoredMovement[]; changedFrom: number }> {
-    // Registered before the read's snapshot is taken: a change committed after that is always seen here.
+  ): Promise<{ movements: StoredMovement[]; run: Running }> {
     const run: Running = { plantId, from, to, changedFrom: Number.POSITIVE_INFINITY };
     this.running.add(run);
     try {
-      return { movements: await read(), changedFrom: run.changedFrom };
-    } finally {
+      return { movements: await read(), run };
+    } catch (error) {
       this.running.delete(run);
+      throw error;
     }
+  }
+
+  private end(watched: { movements: StoredMovement[]; run: Running }): {
+    movements: StoredMovement[];
+    changedFrom: number;
+  } {
+    this.running.delete(watched.run);
+    return { movements: watched.movements, changedFrom: watched.run.changedFrom };
   }
 
   private keep(key: string, entry: Kept): void {

@@ -48,6 +48,8 @@ export type ReadReadings = (query: SeriesQuery) => Promise<StoredReading[]>;
 export class ReadingWindowCache {
   private readonly series = new Map<string, Series>();
   private readonly loading = new Set<Loading>();
+  /** Series whose window held more than `perSeries` readings: read straight from the table. */
+  private readonly dense = new Set<string>();
   private kept = 0;
 
   constructor(private readonly limits: ReadingWindowLimits = DEFAULT_LIMITS) {}
@@ -58,6 +60,7 @@ export class ReadingWindowCache {
     if (!(Number.isSafeInteger(query.from) && Number.isSafeInteger(query.to) && query.to > query.from))
       return read(query);
     const key = seriesKey(query.plantId, query.metric);
+    if (this.dense.has(key)) return read(query);
     let series = this.series.get(key);
     if (series && series.coveredFrom <= query.from && query.to <= series.coveredTo) {
       // Most recently read last, so the least recently read series is dropped first.
@@ -105,7 +108,12 @@ export class ReadingWindowCache {
     const old = this.series.get(key);
     if (old) this.kept -= old.rows.length;
     this.series.delete(key);
-    if (rows.length > this.limits.perSeries) return series;
+    if (rows.length > this.limits.perSeries) {
+      // Loading a window again for every read would read more than the reads ask: stop keeping it.
+      if (this.dense.size >= 10_000) this.dense.clear();
+      this.dense.add(key);
+      return series;
+    }
     this.series.set(key, series);
     this.kept += rows.length;
     this.bound();
@@ -139,9 +147,24 @@ function asStored(r: StoredReading): StoredReading {
   };
 }
 
-/** Orders by ts, then line (lines are ASCII, so this is DuckDB's byte order). */
+/** Orders by ts, then line as DuckDB orders text (by code point, as UTF-8 bytes sort). */
 function before(a: StoredReading, ts: number, line: string): boolean {
-  return a.ts < ts || (a.ts === ts && a.line < line);
+  return a.ts < ts || (a.ts === ts && textBefore(a.line, line));
+}
+
+/** JavaScript's `<` compares UTF-16 units, which puts code points past U+FFFF (surrogates) before U+E000-U+FFFF. */
+export function textBefore(a: string, b: string): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xHigh = x >= 0xd800 && x <= 0xdfff;
+    const yHigh = y >= 0xd800 && y <= 0xdfff;
+    // A surrogate starts a code point above every unit that is not one.
+    return xHigh === yHigh ? x < y : yHigh;
+  }
+  return a.length < b.length;
 }
 
 /** Puts `r` in its place, replacing a lower or equal version of its (line, ts); how many rows were added. */

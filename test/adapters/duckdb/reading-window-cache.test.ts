@@ -3,8 +3,9 @@
  * changes while a load is held open, as a write committing during the load
  * would (the store-level property test cannot time that race).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ReadingWindowCache } from '../../../lambdas/adapters/duckdb/reading-window-cache.ts';
+import { ReadingWindowCache, textBefore } from '../../../lambdas/adapters/duckdb/reading-window-cache.ts';
 import { BASE_VERSION, type SeriesQuery, type StoredReading } from '../../../lambdas/domain/ports.ts';
 import { MINUTE, NOW, PLANT, reading } from './fixtures.ts';
 
@@ -108,5 +109,24 @@ describe('ReadingWindowCache', () => {
     expect(recent.map((r) => `${r.ts}:${r.line}`)).toEqual(
       [-42, -41].flatMap((m) => ['boiler-1', 'boiler-2'].map((l) => `${NOW + m * MINUTE}:${l}`)),
     );
+  });
+
+  it('stops keeping a series too dense for its window, and reads exactly what is asked from then on', async () => {
+    const t = table([at(-50), at(-40), at(-30), at(-20), at(-10)]);
+    const cache = new ReadingWindowCache({ windowMs: 2 * 60 * MINUTE, perSeries: 3, total: 100 });
+    expect(values(await cache.read(query(-60, 0), t.read))).toHaveLength(5);
+    expect(t.asked.at(-1)).toEqual(query(-60, 60));
+    expect(values(await cache.read(query(-35, 0), t.read))).toHaveLength(3);
+    expect(t.asked.at(-1)).toEqual(query(-35, 0));
+  });
+
+  it('orders text as DuckDB does (UTF-8 bytes, that is code points), not by UTF-16 units', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
+        expect(textBefore(a, b)).toBe(Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0);
+      }),
+      { numRuns: 2_000 },
+    );
+    expect(textBefore('\uFF21', '\u{1F600}')).toBe(true);
   });
 });
