@@ -109,6 +109,8 @@ async function spawnChild(path: string | undefined, port: number): Promise<Child
   const exited = new Promise<Exit>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  // A send on a channel that is closing emits 'error' on the child: the exit that follows is what counts.
+  child.on('error', () => {});
   let timer: NodeJS.Timeout | undefined;
   try {
     const listening = await new Promise<number>((resolve, reject) => {
@@ -147,27 +149,36 @@ async function startChild(options: StartDynaliteOptions): Promise<Started> {
   let current = await spawnChild(options.path, options.port ?? 0);
   const port = current.port;
   let closing = false;
+  /** A restart in flight: close waits for it, so no child starts after close has resolved. */
+  let restarting: Promise<void> | undefined;
   const restarts: number[] = [];
-  const supervise = (child: Child): void => {
-    void child.exited.then(async (exit) => {
-      if (closing) return;
-      const died = { ...exit, stderr: child.stderr() };
-      const now = Date.now();
-      restarts.push(now);
-      while ((restarts[0] as number) < now - RESTART_WINDOW_MS) restarts.shift();
-      if (restarts.length > MAX_RESTARTS) {
-        options.onExit?.(died);
-        return;
-      }
-      try {
-        current = await spawnChild(options.path, port);
-      } catch (error) {
+  const restart = async (died: Exit & { stderr: string }): Promise<void> => {
+    const now = Date.now();
+    restarts.push(now);
+    while ((restarts[0] as number) < now - RESTART_WINDOW_MS) restarts.shift();
+    if (restarts.length > MAX_RESTARTS) {
+      options.onExit?.(died);
+      return;
+    }
+    let next: Child;
+    try {
+      next = await spawnChild(options.path, port);
+    } catch (error) {
+      if (!closing)
         options.onExit?.({ ...died, stderr: `${died.stderr}\nrestart failed: ${(error as Error).message}` });
-        return;
-      }
-      options.onRestart?.(died);
-      supervise(current);
-      if (closing) await stopChild(current);
+      return;
+    }
+    current = next;
+    if (closing) return stopChild(next);
+    options.onRestart?.(died);
+    supervise(next);
+  };
+  const supervise = (child: Child): void => {
+    void child.exited.then((exit) => {
+      if (closing) return;
+      restarting = restart({ ...exit, stderr: child.stderr() }).finally(() => {
+        restarting = undefined;
+      });
     });
   };
   supervise(current);
@@ -178,6 +189,7 @@ async function startChild(options: StartDynaliteOptions): Promise<Started> {
     },
     close: async () => {
       closing = true;
+      await restarting;
       await stopChild(current);
     },
   };
