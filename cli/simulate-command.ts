@@ -239,7 +239,10 @@ export function progressLine(stats: SimulationStats): string {
     stats.phase === 'catching-up'
       ? `catching up, ${shortDuration(stats.behindMs)} behind`
       : stats.phase === 'live'
-        ? 'live'
+        ? // Started again where it stopped, with nothing left to catch up: the next minute is still to come.
+          stats.sent === 0
+          ? `live, waiting for the next live minute (${simTime(stats.start)})`
+          : 'live'
         : stats.phase;
   return [
     `sim ${simTime(stats.simulatedTime)}`,

@@ -157,6 +157,27 @@ describe('progress line', () => {
   });
 });
 
+describe('progress line after a restart', () => {
+  it('says it is waiting for the next live minute when there is nothing to catch up', () => {
+    const line = progressLine({
+      phase: 'live',
+      start: Date.parse('2026-11-24T09:06:00Z'),
+      end: Date.parse('2026-11-24T09:06:00Z') + DAY_MS,
+      sent: 0,
+      resent: 0,
+      late: 0,
+      acceptedReadings: 0,
+      acceptedMovements: 0,
+      rejectedItems: 0,
+      refusedMessages: 0,
+      rejectionNotices: 0,
+      retries: 0,
+      behindMs: 0,
+    });
+    expect(line).toMatch(/ · live, waiting for the next live minute \(2026-11-24 14:06 \+05:00\)$/);
+  });
+});
+
 describe('wte simulate', () => {
   let server: IngestServer;
   beforeAll(async () => {
