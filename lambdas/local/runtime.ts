@@ -14,11 +14,10 @@
  * | EventBridge schedule              | a timer running the scheduler handler         |
  * | S3 + CloudFront (operator page)   | `/` built from web/ on first request          |
  *
- * Data dir layout: `dynamo/` (state table), `metrics.duckdb`, `queue/`
- * (journal, dlq.jsonl), `alerts.jsonl`, `dev-token`.
+ * Data dir (owner-only, private-files.ts): `dynamo/`, `metrics.duckdb`, `queue/`, `alerts.jsonl`, `dev-token`.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DEFAULT_LEASE_TTL_MS, relayWithLease } from '../adapters/alerts/leased-relay.ts';
 import { LocalAlertPublisher } from '../adapters/alerts/local-alert-publisher.ts';
@@ -57,6 +56,7 @@ import {
   LOCAL_WRITE_CHUNK_READINGS,
 } from './local-tuning.ts';
 import { startMqttBridge } from './mqtt-bridge.ts';
+import { privateDataDir } from './private-files.ts';
 import { makeOperatorPageHandler } from './static-assets.ts';
 
 export const LOCAL_STATE_TABLE = 'wte-local-state';
@@ -143,7 +143,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const dataDir = resolve(options.dataDir);
   const clock = options.clock ?? systemClock;
   const log: LocalLog = options.log ?? (() => {});
-  await mkdir(dataDir, { recursive: true });
+  await privateDataDir(dataDir);
   const devToken = await devTokenOf(dataDir, options.devToken);
 
   const closers: Array<() => Promise<void>> = [];
