@@ -13,8 +13,9 @@
  * static-assets.ts and docs/dashboards.md).
  *
  * The analyst and ops routes use IAM auth on AWS; locally they are open, as
- * the server listens on 127.0.0.1 only; a browser may acknowledge an alert
- * only from this server's own page (no cross-site request forgery).
+ * the server listens on 127.0.0.1 only and answers only to loopback names
+ * in `Host` (no DNS rebinding); a browser may acknowledge an alert only from
+ * this server's own page (no cross-site request forgery).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -158,12 +159,28 @@ export async function startHttpServer(api: LocalApi, port: number): Promise<Runn
   };
 }
 
+/** The names this server answers to: a page served under another name (DNS rebinding) cannot read the API. */
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The host of a Host header, without its port, lower case; `undefined` when missing or malformed. */
+function hostName(header: string | undefined): string | undefined {
+  const match = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::\d{1,5})?$/.exec((header ?? '').trim().toLowerCase());
+  return match?.[1];
+}
+
 async function serve(
   api: LocalApi,
   request: IncomingMessage,
   response: ServerResponse,
   ownOrigins: ReadonlySet<string>,
 ): Promise<void> {
+  const host = hostName(request.headers.host);
+  if (host === undefined || !LOOPBACK_HOSTS.has(host)) {
+    request.resume();
+    const named = JSON.stringify((request.headers.host ?? '').slice(0, 64));
+    const detail = `This server answers only to 127.0.0.1, localhost and [::1], not Host ${named}.`;
+    return send(response, problemResponse(problem(403, ProblemType.forbidden, 'Forbidden', detail)));
+  }
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
   const method = (request.method ?? 'GET').toUpperCase();
   const matching = ROUTES.filter((r) => r.pattern.test(url.pathname));
