@@ -16,6 +16,20 @@ export const DEV_GATEWAY_ID = 'dev';
 export interface GatewayIdentity {
   readonly gatewayId: string;
   readonly plants: readonly string[];
+  /** Authenticated with local mode's dev token (every plant, any username). */
+  readonly dev?: true;
+}
+
+/**
+ * The MQTT client ids a gateway token may connect with: its gateway id, or
+ * its gateway id, `/` and any suffix (several connections of one gateway).
+ * `/` is not in a gateway id, so no gateway can take another's id. On AWS the
+ * IoT policy allows only the thing name itself: use the gateway id there.
+ */
+export function clientIdAllowed(identity: GatewayIdentity, clientId: string): boolean {
+  return (
+    identity.dev === true || clientId === identity.gatewayId || clientId.startsWith(`${identity.gatewayId}/`)
+  );
 }
 
 export function identityAllowsPlant(identity: GatewayIdentity, plantId: string): boolean {
@@ -56,7 +70,8 @@ export async function authenticateGateway(
   username: string,
   token: string,
 ): Promise<GatewayIdentity | undefined> {
-  if (sameSecret(token, devToken)) return { gatewayId: username || DEV_GATEWAY_ID, plants: [ALL_PLANTS] };
+  if (sameSecret(token, devToken))
+    return { gatewayId: username || DEV_GATEWAY_ID, plants: [ALL_PLANTS], dev: true };
   const verification = await verifyGatewayToken(tokens, token);
   if (!verification.ok || verification.token.gatewayId !== username) return undefined;
   return { gatewayId: verification.token.gatewayId, plants: verification.token.plants };

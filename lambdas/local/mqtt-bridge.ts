@@ -29,7 +29,7 @@ import { ProblemType, problem } from '../domain/problem.ts';
 import { PLANT_ID_PATTERN } from '../domain/telemetry.ts';
 import type { Overload } from './backlog-bound.ts';
 import { listenOnLoopback } from './listen.ts';
-import { type GatewayIdentity, identityAllowsPlant } from './local-auth.ts';
+import { clientIdAllowed, type GatewayIdentity, identityAllowsPlant } from './local-auth.ts';
 
 /** IoT Core's MQTT payload limit. */
 export const MQTT_PAYLOAD_LIMIT_BYTES = 128 * 1024;
@@ -77,6 +77,8 @@ class RefusedError extends Error {
 
 export async function startMqttBridge(props: MqttBridgeProps, port: number): Promise<RunningMqttBridge> {
   const identities = new WeakMap<Client, GatewayIdentity>();
+  /** Client ids held by connections of gateway tokens: the dev token may not take them over. */
+  const heldByGateways = new Map<string, Client>();
   const broker = await Aedes.createBroker({ maxClientsIdLength: 128, drainTimeout: 10_000 });
 
   broker.authenticate = (client, username, password, done) => {
@@ -90,7 +92,16 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
           done(error, false);
           return;
         }
+        if (!clientIdAllowed(identity, client.id) || (identity.dev && heldByGateways.has(client.id))) {
+          props.log('info', "MQTT connection refused: client id not this gateway's", {
+            gatewayId: identity.gatewayId,
+            clientId: client.id.slice(0, 128),
+          });
+          done(Object.assign(new Error('client id not allowed'), { returnCode: 5 as const }), false);
+          return;
+        }
         identities.set(client, identity);
+        if (!identity.dev) heldByGateways.set(client.id, client);
         done(null, true);
       })
       .catch((error: unknown) => {
@@ -98,6 +109,10 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
         done(Object.assign(new Error('server unavailable'), { returnCode: 3 as const }), false);
       });
   };
+
+  broker.on('clientDisconnect', (client) => {
+    if (heldByGateways.get(client.id) === client) heldByGateways.delete(client.id);
+  });
 
   broker.authorizePublish = (client, packet, done) => {
     if (client === null) return done(null);

@@ -234,7 +234,8 @@ export async function mqttTransport(options: MqttTransportOptions): Promise<Tran
         client = await mqtt.connectAsync(options.url, {
           username: gatewayId,
           password: options.token,
-          clientId: `${gatewayId}-sim-${Math.random().toString(36).slice(2, 10)}`,
+          // The gateway id, `/`, a suffix: the client ids a gateway token may use (docs/contract.md).
+          clientId: `${gatewayId}/sim-${Math.random().toString(36).slice(2, 10)}`,
           reconnectPeriod: 0,
           connectTimeout: options.connectTimeoutMs ?? 10_000,
         });

@@ -247,7 +247,7 @@ describe('local mode', () => {
     const client = await mqtt.connectAsync(local.mqttUrl, {
       username: 'gw-ast',
       password: token,
-      clientId: 'e2e-refused',
+      clientId: 'gw-ast/e2e-refused',
       reconnectPeriod: 0,
     });
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));

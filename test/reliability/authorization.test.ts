@@ -273,7 +273,7 @@ async function runMqtt(
       local.mqttUrl,
       credential.gatewayId,
       credential.token,
-      `authz-${kase.index}`,
+      `${credential.gatewayId}/authz-${kase.index}`,
     );
   } catch {
     return { kase, allowed, outcome: 'refused-connect', writes: false };

@@ -238,7 +238,7 @@ export function connectGateway(
   mqttUrl: string,
   gatewayId: string,
   token: string,
-  clientId = `${gatewayId}-${Math.random().toString(36).slice(2, 10)}`,
+  clientId = `${gatewayId}/${Math.random().toString(36).slice(2, 10)}`,
 ): Promise<MqttClient> {
   return mqtt.connectAsync(mqttUrl, {
     username: gatewayId,
