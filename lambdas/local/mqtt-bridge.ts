@@ -30,6 +30,7 @@ import { PLANT_ID_PATTERN } from '../domain/telemetry.ts';
 import type { Overload } from './backlog-bound.ts';
 import { listenOnLoopback } from './listen.ts';
 import { clientIdAllowed, type GatewayIdentity, identityAllowsPlant } from './local-auth.ts';
+import { withProtocolLevelCheck } from './mqtt-protocol-level.ts';
 
 /** IoT Core's MQTT payload limit. */
 export const MQTT_PAYLOAD_LIMIT_BYTES = 128 * 1024;
@@ -230,7 +231,7 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
     );
   }
 
-  const server: Server = createServer(broker.handle);
+  const server: Server = createServer(withProtocolLevelCheck(broker.handle));
   const boundPort = await listenOnLoopback(server, port);
   return {
     port: boundPort,
