@@ -20,15 +20,25 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { AuthorizerPolicy } from '../auth/policy.ts';
 import { ProblemType, problem } from '../domain/problem.ts';
+import { MAX_BODY_BYTES } from '../domain/telemetry.ts';
 import { type HttpEvent, problemResponse } from '../handlers/http.ts';
 import type { QueryEvent } from '../handlers/query-api.ts';
 import type { Overload } from './backlog-bound.ts';
-import { type ApiHandler, type Authorizer, invokeAuthorized } from './gateway-emulation.ts';
+import { type ApiHandler, type Authorizer, authorize, invokeWithPolicy } from './gateway-emulation.ts';
 import { listenOnLoopback } from './listen.ts';
 
-/** API Gateway's payload limit; the ingest handler itself refuses anything over 256 KiB with 413. */
-export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/**
+ * The most of a body the server reads: ingest's own limit. API Gateway takes 10 MiB, but nothing here
+ * needs more, and more is memory any client could make the server hold.
+ */
+export const MAX_REQUEST_BYTES = MAX_BODY_BYTES;
+/** Slow or idle clients cannot hold the server: headers within 10 s, the whole request within 30 s. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Connections at once (16 gateways and a few analysts need a fraction of it). */
+const MAX_CONNECTIONS = 256;
 
 export interface LocalApi {
   readonly authorizer: Authorizer;
@@ -62,7 +72,13 @@ interface Route {
   readonly sameOriginOnly?: true;
   /** Refused with 503 while the pipeline is over its backlog bound, before the body is read. */
   readonly boundedByBacklog?: true;
-  readonly run: (api: LocalApi, event: QueryEvent) => Promise<APIGatewayProxyResult>;
+  /** Behind the gateway authorizer, which judges the headers before a byte of the body is read. */
+  readonly authorized?: true;
+  readonly run: (
+    api: LocalApi,
+    event: QueryEvent,
+    policy?: AuthorizerPolicy,
+  ) => Promise<APIGatewayProxyResult>;
 }
 
 const ROUTES: readonly Route[] = [
@@ -71,7 +87,11 @@ const ROUTES: readonly Route[] = [
     pattern: /^\/v1\/plants\/([^/]+)\/telemetry$/,
     params: ['plantId'],
     boundedByBacklog: true,
-    run: (api, event) => invokeAuthorized(api.authorizer, api.ingest, event),
+    authorized: true,
+    run: (api, event, policy) =>
+      policy
+        ? invokeWithPolicy(api.ingest, event, policy)
+        : Promise.reject(new Error('ingest needs a policy')),
   },
   {
     method: 'GET',
@@ -146,6 +166,9 @@ export async function startHttpServer(api: LocalApi, port: number): Promise<Runn
     });
   });
   server.keepAliveTimeout = 5_000;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.maxConnections = MAX_CONNECTIONS;
   const boundPort = await listenOnLoopback(server, port);
   ownOrigins = new Set([`http://127.0.0.1:${boundPort}`, `http://localhost:${boundPort}`]);
   return {
@@ -225,15 +248,29 @@ async function serve(
       }),
     );
   }
-  const body = await readBody(request);
-  if (body === undefined) {
-    return send(
-      response,
-      problemResponse(
-        problem(413, ProblemType.payloadTooLarge, 'Payload too large', 'The request body is too large.'),
-      ),
-    );
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(',') : value;
   }
+  let policy: AuthorizerPolicy | undefined;
+  if (route.authorized) {
+    // As API Gateway's authorizer: on the headers, before a byte of the body is read.
+    const verdict = await authorize(api.authorizer, method, url.pathname, headers);
+    if ('refusal' in verdict) return sendAndClose(request, response, verdict.refusal);
+    policy = verdict.policy;
+  }
+  const tooLarge = problemResponse(
+    problem(
+      413,
+      ProblemType.payloadTooLarge,
+      'Payload too large',
+      `The body is over ${MAX_REQUEST_BYTES} bytes.`,
+    ),
+  );
+  if (Number(request.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES)
+    return sendAndClose(request, response, tooLarge);
+  const body = await readBody(request);
+  if (body === undefined) return sendAndClose(request, response, tooLarge);
   const match = route.pattern.exec(url.pathname);
   const pathParameters: Record<string, string> = {};
   for (const [i, name] of route.params.entries()) {
@@ -253,10 +290,6 @@ async function serve(
     single[key] = value;
     multi[key] = [...(multi[key] ?? []), value];
   }
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(',') : value;
-  }
   const event: QueryEvent & HttpEvent = {
     httpMethod: method,
     path: url.pathname,
@@ -268,23 +301,36 @@ async function serve(
     isBase64Encoded: body.byteLength > 0,
     requestContext: { requestId: randomUUID() },
   };
-  send(response, await route.run(api, event));
+  send(response, await route.run(api, event, policy));
 }
 
-/** The body, or `undefined` when it is over MAX_REQUEST_BYTES. */
+/** The body, or `undefined` as soon as it is over MAX_REQUEST_BYTES (the rest is never read). */
 function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
-    request.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.byteLength;
-      if (size > MAX_REQUEST_BYTES) tooLarge = true;
-      if (!tooLarge) chunks.push(chunk);
-    });
-    request.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+      if (size <= MAX_REQUEST_BYTES) return void chunks.push(chunk);
+      request.off('data', onData);
+      request.pause();
+      resolve(undefined);
+    };
+    request.on('data', onData);
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
+}
+
+/** Answers and closes the connection without reading what is left of the body. */
+function sendAndClose(
+  request: IncomingMessage,
+  response: ServerResponse,
+  result: APIGatewayProxyResult,
+): void {
+  response.shouldKeepAlive = false;
+  send(response, { ...result, headers: { ...result.headers, connection: 'close' } });
+  response.once('finish', () => request.socket.destroySoon());
 }
 
 function send(response: ServerResponse, result: APIGatewayProxyResult): void {
