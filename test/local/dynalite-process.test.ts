@@ -2,7 +2,7 @@
  * Local mode's state store in a process of its own: it serves the DynamoDB
  * protocol, keeps what it was given on disk across a restart, stops with
  * close, starts a child that died again on its port, and reports one that keeps
- * dying (never silent).
+ * dying (never silent); close waits for a restart in flight.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,8 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('dynalite in its own process', () => {
   it('serves, keeps its data across a restart, and stops with close', async () => {
@@ -85,5 +87,35 @@ describe('dynalite in its own process', () => {
     } finally {
       await running.close();
     }
+  });
+  it('waits for a restart in flight on close, so no child runs once close has resolved', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'wte-dynalite-')), 'dynamo');
+    const restartedAfterClose: unknown[] = [];
+    let closed = false;
+    const running = await startDynalite({
+      path,
+      ownProcess: true,
+      onRestart: (exit) => {
+        if (closed) restartedAfterClose.push(exit);
+      },
+    });
+    const first = running.pid as number;
+    process.kill(first, 'SIGKILL');
+    // Once the child is reaped the parent has seen its exit and the supervisor is spawning again.
+    while (alive(first)) await sleep(2);
+    await running.close();
+    closed = true;
+    const pidAtClose = running.pid;
+    let lateChild: number | undefined;
+    for (let i = 0; i < 300 && lateChild === undefined; i++) {
+      await sleep(10);
+      if (running.pid !== pidAtClose && alive(running.pid as number)) lateChild = running.pid;
+    }
+    // Let the supervisor stop it, so this test leaks nothing.
+    await sleep(1500);
+    expect({ restartedAfterClose: restartedAfterClose.length, lateChild }).toEqual({
+      restartedAfterClose: 0,
+      lateChild: undefined,
+    });
   });
 });

@@ -16,6 +16,7 @@
  * snapshot.
  */
 import type { StoredMovement } from '../../domain/ports.ts';
+import { firstAtOrAfter } from './time-ordered.ts';
 
 export interface MovementReadCacheLimits {
   /** Ranges kept (least recently read dropped first). @default 64 */
@@ -135,16 +136,4 @@ export class MovementReadCache {
     this.kept.delete(key);
     this.keptMovements -= old.movements.length;
   }
-}
-
-/** Index of the first movement with ts >= `ts` in movements ordered by ts. */
-function firstAtOrAfter(movements: readonly StoredMovement[], ts: number): number {
-  let lo = 0;
-  let hi = movements.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((movements[mid] as StoredMovement).ts < ts) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -16,6 +16,7 @@
 import { METRICS } from '../../domain/catalog.ts';
 import { BASE_VERSION, type SeriesQuery, type StoredReading } from '../../domain/ports.ts';
 import { storedDouble } from '../metrics-rows.ts';
+import { firstAtOrAfter } from './time-ordered.ts';
 
 export interface ReadingWindowLimits {
   /** A load reads at least this much data time from the asked start. @default 2 hours */
@@ -194,15 +195,4 @@ function dropOlderHalf(series: Series): number {
   series.rows.splice(0, cut);
   series.coveredFrom = cutTs;
   return cut;
-}
-
-function firstAtOrAfter(rows: readonly StoredReading[], ts: number): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((rows[mid] as StoredReading).ts < ts) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
