@@ -148,7 +148,8 @@ export interface RunningHttpServer {
 
 export async function startHttpServer(api: LocalApi, port: number): Promise<RunningHttpServer> {
   let ownOrigins: ReadonlySet<string> = new Set();
-  const server: Server = createServer((request, response) => {
+  // Timeouts are checked every second, not every 30 s (node's default), so the header timeout holds.
+  const server: Server = createServer({ connectionsCheckingInterval: 1_000 }, (request, response) => {
     serve(api, request, response, ownOrigins).catch((error: unknown) => {
       api.log('error', 'local HTTP request failed', {
         error: error instanceof Error ? error.name : 'unknown',
@@ -199,23 +200,29 @@ async function serve(
 ): Promise<void> {
   const host = hostName(request.headers.host);
   if (host === undefined || !LOOPBACK_HOSTS.has(host)) {
-    request.resume();
     const named = JSON.stringify((request.headers.host ?? '').slice(0, 64));
     const detail = `This server answers only to 127.0.0.1, localhost and [::1], not Host ${named}.`;
-    return send(response, problemResponse(problem(403, ProblemType.forbidden, 'Forbidden', detail)));
+    return refuse(
+      request,
+      response,
+      problemResponse(problem(403, ProblemType.forbidden, 'Forbidden', detail)),
+    );
   }
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
   const method = (request.method ?? 'GET').toUpperCase();
   const matching = ROUTES.filter((r) => r.pattern.test(url.pathname));
   if (matching.length === 0) {
-    request.resume();
-    return send(response, problemResponse(problem(404, ProblemType.notFound, 'Not found', 'No such route.')));
+    return refuse(
+      request,
+      response,
+      problemResponse(problem(404, ProblemType.notFound, 'Not found', 'No such route.')),
+    );
   }
   const route = matching.find((r) => r.method === method);
   if (!route) {
-    request.resume();
     const allow = [...new Set(matching.map((r) => r.method))].join(', ');
-    return send(
+    return refuse(
+      request,
       response,
       problemResponse(
         problem(405, ProblemType.methodNotAllowed, 'Method not allowed', `This route answers ${allow}.`),
@@ -225,8 +232,8 @@ async function serve(
   }
   const origin = request.headers.origin;
   if (route.sameOriginOnly && origin !== undefined && !ownOrigins.has(origin)) {
-    request.resume();
-    return send(
+    return refuse(
+      request,
       response,
       problemResponse(
         problem(403, ProblemType.forbidden, 'Forbidden', 'Cross-origin requests may not change state here.'),
@@ -236,12 +243,12 @@ async function serve(
   const behind = route.boundedByBacklog ? api.admit?.() : undefined;
   if (behind) {
     // Refused before anything is read or journaled: the cheapest answer while the processor catches up.
-    request.resume();
     api.log('info', 'telemetry refused: pipeline behind', {
       reason: behind.reason,
       retryAfterSeconds: behind.retryAfterSeconds,
     });
-    return send(
+    return refuse(
+      request,
       response,
       problemResponse(problem(503, ProblemType.unavailable, 'Service unavailable', behind.detail), {
         'retry-after': String(behind.retryAfterSeconds),
@@ -320,6 +327,18 @@ function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
     request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
+}
+
+/** Answers a refusal; a request with a body is closed rather than read to its end (it could stream for 30 s). */
+function refuse(request: IncomingMessage, response: ServerResponse, result: APIGatewayProxyResult): void {
+  const hasBody =
+    Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+  if (hasBody) {
+    sendAndClose(request, response, result);
+    return;
+  }
+  request.resume();
+  send(response, result);
 }
 
 /** Answers and closes the connection without reading what is left of the body. */

@@ -78,8 +78,8 @@ class RefusedError extends Error {
 
 export async function startMqttBridge(props: MqttBridgeProps, port: number): Promise<RunningMqttBridge> {
   const identities = new WeakMap<Client, GatewayIdentity>();
-  /** Client ids held by connections of gateway tokens: the dev token may not take them over. */
-  const heldByGateways = new Map<string, Client>();
+  /** Client ids held by open connections of gateway tokens: the dev token may not take them over. */
+  const heldByGateways = new Map<string, Set<Client>>();
   const broker = await Aedes.createBroker({ maxClientsIdLength: 128, drainTimeout: 10_000 });
 
   broker.authenticate = (client, username, password, done) => {
@@ -88,7 +88,9 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
       .authenticate(username ?? '', token)
       .then((identity) => {
         if (!identity) {
-          props.log('info', 'MQTT connection refused: bad gateway id or token', { clientId: client.id });
+          props.log('info', 'MQTT connection refused: bad gateway id or token', {
+            clientId: client.id.slice(0, 128),
+          });
           const error = Object.assign(new Error('bad gateway id or token'), { returnCode: 4 as const });
           done(error, false);
           return;
@@ -102,7 +104,17 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
           return;
         }
         identities.set(client, identity);
-        if (!identity.dev) heldByGateways.set(client.id, client);
+        // A connection that closed while its token was checked holds nothing (its 'close' has passed).
+        if (!identity.dev && !client.conn.destroyed) {
+          // Freed when its socket closes, whether or not the broker ever registered the client.
+          const holders = heldByGateways.get(client.id) ?? new Set<Client>();
+          heldByGateways.set(client.id, holders.add(client));
+          client.conn.once('close', () => {
+            holders.delete(client);
+            if (holders.size === 0 && heldByGateways.get(client.id) === holders)
+              heldByGateways.delete(client.id);
+          });
+        }
         done(null, true);
       })
       .catch((error: unknown) => {
@@ -110,10 +122,6 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
         done(Object.assign(new Error('server unavailable'), { returnCode: 3 as const }), false);
       });
   };
-
-  broker.on('clientDisconnect', (client) => {
-    if (heldByGateways.get(client.id) === client) heldByGateways.delete(client.id);
-  });
 
   broker.authorizePublish = (client, packet, done) => {
     if (client === null) return done(null);

@@ -33,7 +33,8 @@ export function withProtocolLevelCheck(handle: (socket: Socket) => void): (socke
       socket.setTimeout(0);
       const level = connectProtocolLevel(first);
       if (level !== undefined && !SUPPORTED_LEVELS.has(level)) {
-        socket.end(CONNACK_UNACCEPTABLE_PROTOCOL);
+        // Destroyed once written: a client that keeps its side open must not hold the socket.
+        socket.end(CONNACK_UNACCEPTABLE_PROTOCOL, () => socket.destroy());
         return;
       }
       socket.pause();

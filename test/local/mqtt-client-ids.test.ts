@@ -5,8 +5,11 @@
  * reusing its client id. The dev token keeps every plant but cannot take
  * over a client id a gateway token holds.
  */
+import { connect as tcpConnect } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayIdentity } from '../../lambdas/local/local-auth.ts';
+import { startMqttBridge } from '../../lambdas/local/mqtt-bridge.ts';
 import type { LocalMode } from '../../lambdas/local/runtime.ts';
 import { connectGateway, issueToken, startLocal, stateStoreOf, tempDataDir } from '../support/local-mode.ts';
 
@@ -59,5 +62,64 @@ describe('MQTT client ids', () => {
       /not authorized|Connection refused/i,
     );
     expect(holder.connected).toBe(true);
+  });
+});
+
+/** A CONNECT (MQTT 3.1.1, clean session) with client id, username and password. */
+function connectPacket(clientId: string, username: string, password: string): Buffer {
+  const field = (text: string) => {
+    const bytes = Buffer.from(text, 'utf8');
+    return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
+  };
+  const body = Buffer.concat([
+    field('MQTT'),
+    Buffer.from([0x04, 0xc2, 0x00, 0x3c]),
+    field(clientId),
+    field(username),
+    field(password),
+  ]);
+  return Buffer.concat([Buffer.from([0x10, body.length]), body]);
+}
+
+describe('MQTT client ids of connections that close while authenticating', () => {
+  it('frees the id, so a connection that never completed holds nothing', async () => {
+    const gateway: GatewayIdentity = { gatewayId: 'gw-1', plants: ['kz-cid-01'] };
+    const dev: GatewayIdentity = { gatewayId: 'gw-1', plants: ['*'], dev: true };
+    const bridge = await startMqttBridge(
+      {
+        authenticate: async (_username: string, token: string) => {
+          if (token === 'slow-gateway') {
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            return gateway;
+          }
+          return token === 'dev' ? dev : undefined;
+        },
+        send: async () => undefined,
+        clock: { now: () => new Date() } as never,
+        log: () => {},
+      } as never,
+      0,
+    );
+    try {
+      const first = tcpConnect(bridge.port, '127.0.0.1', () => {
+        first.write(connectPacket('gw-1', 'gw-1', 'slow-gateway'));
+        setTimeout(() => first.destroy(), 50);
+      });
+      first.on('error', () => {});
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const connack = await new Promise<Buffer>((resolve, reject) => {
+        const second = tcpConnect(bridge.port, '127.0.0.1', () =>
+          second.write(connectPacket('gw-1', 'gw-1', 'dev')),
+        );
+        second.once('data', (data: Buffer) => {
+          resolve(data);
+          second.destroy();
+        });
+        second.on('error', reject);
+      });
+      expect([...connack.subarray(0, 4)]).toEqual([0x20, 0x02, 0x00, 0x00]);
+    } finally {
+      await bridge.close();
+    }
   });
 });

@@ -3,9 +3,9 @@
  * CONNACK return code 1 before the connection closes (#22 item 5), and a
  * supported one reaches the broker as before.
  */
-import { connect as tcpConnect } from 'node:net';
+import { createServer as createTcpServer, type Socket, connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectProtocolLevel } from '../../lambdas/local/mqtt-protocol-level.ts';
+import { connectProtocolLevel, withProtocolLevelCheck } from '../../lambdas/local/mqtt-protocol-level.ts';
 import type { LocalMode } from '../../lambdas/local/runtime.ts';
 import { connectGateway, startLocal, tempDataDir } from '../support/local-mode.ts';
 
@@ -54,5 +54,32 @@ describe('MQTT protocol level', () => {
     const client = await connectGateway(local.mqttUrl, 'gw-level', DEV_TOKEN);
     expect(client.connected).toBe(true);
     await client.endAsync(true);
+  });
+
+  it('closes its side after CONNACK 1 even when the client keeps its own side open', async () => {
+    let serverSide: Socket | undefined;
+    const server = createTcpServer(withProtocolLevelCheck((socket) => socket.destroy()));
+    server.on('connection', (socket) => {
+      serverSide = socket;
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as { port: number }).port;
+    const client = tcpConnect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    client.on('error', () => {});
+    client.on('data', () => {});
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    const closed = new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (serverSide?.destroyed) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 10);
+    });
+    client.write(connectPacket(6, 'x'));
+    await closed;
+    expect(serverSide?.destroyed).toBe(true);
+    client.destroy();
+    server.close();
   });
 });
