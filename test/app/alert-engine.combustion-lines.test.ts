@@ -5,12 +5,7 @@
  * left to its own batches.
  */
 import { describe, expect, it } from 'vitest';
-import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
-import { MemoryAlertStore } from '../../lambdas/adapters/memory-alert-store.ts';
-import { MemoryDayProgressStore } from '../../lambdas/adapters/memory-day-progress-store.ts';
-import { AlertEngine } from '../../lambdas/app/alert-engine.ts';
-import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
-import { FixedClock } from '../support/memory-ports.ts';
+import { memoryEngine } from '../support/alert-delivery.ts';
 import { MINUTE, NOW, PLANT, reading } from '../support/stored-items.ts';
 
 const START = NOW - 60 * MINUTE;
@@ -23,17 +18,7 @@ const temperature: Record<string, (m: number) => number> = {
 
 describe('combustion on several furnace lines in one batch', () => {
   it('judges each touched line on its own readings', async () => {
-    const clock = new FixedClock(NOW);
-    const metrics = await DuckDbMetricsStore.open({ path: ':memory:', clock });
-    const alerts = new MemoryAlertStore();
-    const plant = defaultPlantConfig(PLANT);
-    const engine = new AlertEngine({
-      metrics,
-      alerts,
-      plants: { getPlant: async () => plant, listPlants: async () => [plant] },
-      days: new MemoryDayProgressStore(),
-      clock,
-    });
+    const { metrics, alerts, engine } = await memoryEngine(PLANT, NOW);
     try {
       const readings = Object.entries(temperature).flatMap(([line, degrees]) =>
         Array.from({ length: 50 }, (_, m) => reading({ line, ts: START + m * MINUTE, value: degrees(m) })),

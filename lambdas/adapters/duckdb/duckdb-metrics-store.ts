@@ -233,20 +233,21 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
         const keys = new Map(versions.map((v) => [v.key, v.item]));
         await stage(this.connection, table.keysTable, keys.values(), table.appendKey);
         const existing = await this.connection.runAndReadAll(table.existingSql([...keys.values()]));
-        const current = new Map<string, { version: number; fingerprint: string; ts?: number }>();
+        const current = new Map<string, { version: number; fingerprint: string }>();
+        /** Where each stored row was before this call: a correction that moves it changes both times. */
+        const storedTs = new Map<string, number>();
         for (const row of existing.getRowObjectsJS()) {
           const stored = table.fromRow(row);
-          const fingerprint = table.fingerprint(stored);
-          current.set(table.key(stored), { version: stored.version, fingerprint, ts: stored.ts });
+          const key = table.key(stored);
+          current.set(key, { version: stored.version, fingerprint: table.fingerprint(stored) });
+          storedTs.set(key, stored.ts);
         }
-        const replacedTs = new Map<string, number | undefined>();
 
         const changed = new Map<string, T>();
         let stored = 0;
         for (const { key, item, fingerprint, copies } of versions) {
           const before = current.get(key);
           if (before === undefined || item.version > before.version) {
-            if (!replacedTs.has(key)) replacedTs.set(key, before?.ts);
             current.set(key, { version: item.version, fingerprint });
             changed.set(key, item);
             stored += copies.length;
@@ -264,10 +265,10 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
           await stage(this.connection, table.rowsTable, changed.values(), table.appendRow);
           await this.connection.run(table.upsertSql);
         }
-        if (table.committing) for (const [key, item] of changed) table.committing(item, replacedTs.get(key));
+        if (table.committing) for (const [key, item] of changed) table.committing(item, storedTs.get(key));
         await this.connection.run('COMMIT');
         // At once after the commit, before any read that saw it can finish (movement-read-cache.ts).
-        if (table.committed) for (const [key, item] of changed) table.committed(item, replacedTs.get(key));
+        if (table.committed) for (const [key, item] of changed) table.committed(item, storedTs.get(key));
         return result(stored);
       } catch (error) {
         await this.connection.run('ROLLBACK').catch(() => undefined);

@@ -84,6 +84,14 @@ export type ChangeHooks<T extends Versioned> = Pick<VersionedTable<T>, 'committi
 
 const { checkReading, checkMovement } = itemChecks();
 
+/** A reading's identity columns, first in both its staging tables. */
+function appendReadingKey(a: DuckDBAppender, r: StoredReading): void {
+  a.appendVarchar(r.plantId);
+  a.appendVarchar(r.line);
+  a.appendVarchar(r.metric);
+  a.appendBigInt(BigInt(r.ts));
+}
+
 export function readingTable(hooks: ChangeHooks<StoredReading>): VersionedTable<StoredReading> {
   return {
     noun: 'reading',
@@ -104,17 +112,9 @@ export function readingTable(hooks: ChangeHooks<StoredReading>): VersionedTable<
     key: readingKey,
     fingerprint: readingFingerprint,
     check: checkReading,
-    appendKey: (a, r) => {
-      a.appendVarchar(r.plantId);
-      a.appendVarchar(r.line);
-      a.appendVarchar(r.metric);
-      a.appendBigInt(BigInt(r.ts));
-    },
+    appendKey: appendReadingKey,
     appendRow: (a, r) => {
-      a.appendVarchar(r.plantId);
-      a.appendVarchar(r.line);
-      a.appendVarchar(r.metric);
-      a.appendBigInt(BigInt(r.ts));
+      appendReadingKey(a, r);
       a.appendDouble(storedDouble(r.value));
       a.appendVarchar(r.unit);
       a.appendVarchar(r.quality);

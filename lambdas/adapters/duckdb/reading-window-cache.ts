@@ -13,9 +13,8 @@
  * afterwards (the highest version of a (line, ts) wins, so applying one the
  * answer already holds changes nothing).
  */
-import { METRICS } from '../../domain/catalog.ts';
-import { BASE_VERSION, type SeriesQuery, type StoredReading } from '../../domain/ports.ts';
-import { storedDouble } from '../metrics-rows.ts';
+import type { SeriesQuery, StoredReading } from '../../domain/ports.ts';
+import { readingOfRow, storedDouble } from '../metrics-rows.ts';
 import { firstAtOrAfter } from './time-ordered.ts';
 
 export interface ReadingWindowLimits {
@@ -83,15 +82,21 @@ export class ReadingWindowCache {
   /** A committed write stored `item` (new, or a higher version of its (line, ts)). */
   changed(item: StoredReading): void {
     const key = seriesKey(item.plantId, item.metric);
-    const stored = asStored(item);
+    const { ts } = item;
     const series = this.series.get(key);
-    if (series && stored.ts >= series.coveredFrom && stored.ts < series.coveredTo) {
+    // Every written reading passes here: the stored form is built only for a series kept or loading.
+    let stored: StoredReading | undefined;
+    if (series && ts >= series.coveredFrom && ts < series.coveredTo) {
+      stored = asStored(item);
       this.kept += upsert(series.rows, stored);
       if (series.rows.length > this.limits.perSeries) this.kept -= dropOlderHalf(series);
       this.bound();
     }
-    for (const load of this.loading)
-      if (load.key === key && stored.ts >= load.from && stored.ts < load.to) load.changes.push(stored);
+    for (const load of this.loading) {
+      if (load.key !== key || ts < load.from || ts >= load.to) continue;
+      stored ??= asStored(item);
+      load.changes.push(stored);
+    }
   }
 
   private async load(key: string, query: SeriesQuery, read: ReadReadings): Promise<Series> {
@@ -132,20 +137,18 @@ export class ReadingWindowCache {
 
 const seriesKey = (plantId: string, metric: string) => `${plantId}\u0000${metric}`;
 
-/** The reading as the table gives it back (readingOfRow of the row the write stored). */
+/** The reading as the table gives it back: the decoder of the row the write stored. */
 function asStored(r: StoredReading): StoredReading {
-  return {
-    plantId: r.plantId,
+  return readingOfRow({
+    plant_id: r.plantId,
     line: r.line,
     metric: r.metric,
-    kind: METRICS[r.metric].kind,
     ts: r.ts,
     value: storedDouble(r.value),
     unit: r.unit,
     quality: r.quality,
-    correction: r.version > BASE_VERSION,
     version: r.version,
-  };
+  });
 }
 
 /** Orders by ts, then line as DuckDB orders text (by code point, as UTF-8 bytes sort). */
