@@ -9,21 +9,10 @@
 import { isLive } from '../domain/alerts/completeness.ts';
 import { kpiBuckets } from '../domain/kpis.ts';
 import { QueryRefusedError, UnavailableError } from '../domain/ports.ts';
+import type { TouchedPlant } from '../domain/touched-plants.ts';
 import { AlertEngineBase, completeness, type EngineResult } from './alert-engine-base.ts';
 
-/** What a processed batch touched: a plant, the data-time span, and the lines with furnace readings. */
-export interface TouchedPlant {
-  readonly plantId: string;
-  readonly from: number;
-  readonly to: number;
-  readonly furnaceLines: readonly string[];
-  /**
-   * The data-time spans of the batch's messages, each [from, to): only the
-   * days these touch are recorded as arrived (one old reading in a live batch
-   * must not mark the week in between). Default: [from, to).
-   */
-  readonly spans?: ReadonlyArray<{ readonly from: number; readonly to: number }>;
-}
+export type { TouchedPlant } from '../domain/touched-plants.ts';
 
 export class BatchAlertEngine extends AlertEngineBase {
   /**

@@ -31,13 +31,41 @@ import {
 
 /**
  * The recent store (built by `recentStore` from its settings: the readers
- * build its reads, the processor the whole store), the Athena reader and the
- * recent store's completeness, from the environment.
+ * build its reads, the processor the whole store) and its completeness,
+ * from the environment.
  */
+export function recentParts<R>(
+  source: Source,
+  options: MetricsStoreOptions,
+  /** The alert step reads what the processor has just written; other readers read eventually consistent, at half the cost. */
+  consistentRead: boolean,
+  recentStore: (props: DynamoRecentTelemetryStoreProps) => R,
+) {
+  const env = readEnv(
+    {
+      RECENT_TELEMETRY_TABLE: z.string().check(z.minLength(3)),
+      RECENT_TELEMETRY_HORIZON_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(366)), 40),
+      RECENT_TELEMETRY_COMPLETE_SINCE: z.optional(z.coerce.number().check(z.int(), z.nonnegative())),
+    },
+    source,
+  );
+  const recent = recentStore({
+    client: sharedDynamoClient(),
+    tableName: env.RECENT_TELEMETRY_TABLE,
+    clock: systemClock,
+    horizonMs: env.RECENT_TELEMETRY_HORIZON_DAYS * DAY_MS,
+    lastBeforeLookbackMs: LOOKBACK_MS,
+    consistentRead,
+    ...(options.remainingMs === undefined ? {} : { remainingMs: options.remainingMs }),
+  });
+  const since = env.RECENT_TELEMETRY_COMPLETE_SINCE;
+  return { recent, ...(since === undefined ? {} : { completeSince: since }) };
+}
+
+/** `recentParts` and the Athena reader of what is older, from the environment. */
 export function lakeParts<R>(
   source: Source,
   options: MetricsStoreOptions,
-  /** The processor's alert step reads what it has just written; other readers read eventually consistent, at half the cost. */
   consistentRead: boolean,
   recentStore: (props: DynamoRecentTelemetryStoreProps) => R,
 ) {
@@ -46,40 +74,31 @@ export function lakeParts<R>(
       ATHENA_WORKGROUP: z.string().check(z.minLength(1)),
       LAKE_CATALOG: z.string().check(z.startsWith('s3tablescatalog/')),
       LAKE_DATABASE: z.string().check(z.minLength(1)),
-      RECENT_TELEMETRY_TABLE: z.string().check(z.minLength(3)),
-      RECENT_TELEMETRY_HORIZON_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(366)), 40),
-      RECENT_TELEMETRY_COMPLETE_SINCE: z.optional(z.coerce.number().check(z.int(), z.nonnegative())),
     },
     source,
   );
-  const deadline = options.remainingMs === undefined ? {} : { remainingMs: options.remainingMs };
-  const recent = recentStore({
-    client: sharedDynamoClient(),
-    tableName: env.RECENT_TELEMETRY_TABLE,
-    clock: systemClock,
-    horizonMs: env.RECENT_TELEMETRY_HORIZON_DAYS * DAY_MS,
-    lastBeforeLookbackMs: LOOKBACK_MS,
-    consistentRead,
-    ...deadline,
-  });
   const lake = new LakeMetricsReader({
     runner: new AthenaQueryRunner({
       client: new AthenaClient({}),
       workGroup: env.ATHENA_WORKGROUP,
       catalog: env.LAKE_CATALOG,
       database: env.LAKE_DATABASE,
-      ...deadline,
+      ...(options.remainingMs === undefined ? {} : { remainingMs: options.remainingMs }),
       ...(options.athenaMaxWaitMs === undefined ? {} : { maxWaitMs: options.athenaMaxWaitMs }),
     }),
     lastBeforeLookbackMs: LOOKBACK_MS,
   });
-  const since = env.RECENT_TELEMETRY_COMPLETE_SINCE;
-  return { recent, lake, ...(since === undefined ? {} : { completeSince: since }) };
+  return { ...recentParts(source, options, consistentRead, recentStore), lake };
 }
 
 /** The readers' view of the lake: the tiered reader over the recent store and Athena. */
 export function lakeReader(source: Source, options: MetricsStoreOptions): MetricsReads {
-  const parts = lakeParts(source, options, false, (props) => new DynamoRecentTelemetryReader(props));
+  const parts = lakeParts(
+    source,
+    options,
+    options.consistentRead ?? false,
+    (props) => new DynamoRecentTelemetryReader(props),
+  );
   return lakeReads(new TieredMetricsReader({ ...parts, clock: systemClock }), options);
 }
 

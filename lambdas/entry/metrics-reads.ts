@@ -39,6 +39,12 @@ export interface MetricsStoreOptions {
   readonly rollup?: KpiRollupReader;
   /** How long one Athena query may take (the query API answers within API Gateway's 29 s). */
   readonly athenaMaxWaitMs?: number;
+  /**
+   * Reads see every write that finished before them (the lake's recent
+   * store read strongly consistent): the alert step judges the batch the
+   * processor has just stored. Timestream needs nothing. @default false
+   */
+  readonly consistentRead?: boolean;
 }
 
 export const DAY_MS = 86_400_000;

@@ -30,6 +30,7 @@ import { createStateTable, StateTableMismatchError } from '../adapters/dynamo/st
 import { systemClock } from '../adapters/system-clock.ts';
 import { AlertEngine } from '../app/alert-engine.ts';
 import type { Clock } from '../domain/ports.ts';
+import { inProcessAlertStep, makeAlertStepHandler } from '../handlers/alert-step.ts';
 import { makeAcknowledgeAlertHandler, makeListAlertsHandler } from '../handlers/alerts-api.ts';
 import { makeIngestHandler } from '../handlers/ingest.ts';
 import { makeListPlantsHandler } from '../handlers/plants-api.ts';
@@ -238,7 +239,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       metrics,
       state,
       ledger: metrics,
-      alerts: engine,
+      alerts: inProcessAlertStep(makeAlertStepHandler({ engine, log })), // on AWS through a queue: docs/alert-step.md
       rejections: mqtt,
       log,
       // A local batch holds up to 500 messages of many plants: more of them are judged at once (their

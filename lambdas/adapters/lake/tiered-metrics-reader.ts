@@ -33,9 +33,12 @@
  * reader's lookback must be at least this reader's (both default 7 days).
  */
 import type { MetricName } from '../../domain/catalog.ts';
-import type { Clock, MetricsStore, SeriesQuery, StoredMovement, StoredReading } from '../../domain/ports.ts';
+import type { MetricsStore, SeriesQuery, StoredMovement, StoredReading } from '../../domain/ports.ts';
 import type { DynamoRecentTelemetryStore } from '../dynamo/dynamo-recent-telemetry-store.ts';
 import { lastGoodPerLine, latestMovements, latestReadings } from '../latest-versions.ts';
+import { RecentCut, type RecentCutProps } from './recent-cut.ts';
+
+export { DEFAULT_SAFETY_MARGIN_MS } from './recent-cut.ts';
 
 /** What the lake reader (Athena) answers; the tiered reader needs nothing else of it. */
 export interface LakeReads extends Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'> {
@@ -47,43 +50,21 @@ export interface LakeReads extends Pick<MetricsStore, 'readReadings' | 'readLast
 export type RecentReads = LakeReads &
   Pick<DynamoRecentTelemetryStore, 'readingRows' | 'movementRows' | 'horizonMs' | 'lookbackMs' | 'shiftMs'>;
 
-export interface TieredMetricsReaderProps {
+export interface TieredMetricsReaderProps extends RecentCutProps {
   readonly recent: RecentReads;
   readonly lake: LakeReads;
-  /** Must not exceed the horizon the writer's TTLs used. @default recent.horizonMs */
-  readonly horizonMs?: number;
-  /** Slack against clock skew and the time a read takes. @default 1 hour */
-  readonly safetyMarginMs?: number;
-  /**
-   * Epoch ms from which the recent store is known to hold every item of its
-   * horizon, when something left it short: a raised horizon (older items
-   * carry the shorter TTL) or a table restored empty. @default its whole horizon
-   */
-  readonly completeSince?: number;
-  readonly clock: Clock;
 }
 
-export const DEFAULT_SAFETY_MARGIN_MS = 3_600_000;
-
 export class TieredMetricsReader implements LakeReads {
-  private readonly horizonMs: number;
-  private readonly marginMs: number;
+  private readonly span: RecentCut;
 
   constructor(private readonly props: TieredMetricsReaderProps) {
-    this.horizonMs = props.horizonMs ?? props.recent.horizonMs;
-    this.marginMs = props.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
-    if (!(this.marginMs >= 0 && this.marginMs < this.horizonMs))
-      throw new RangeError(`safetyMarginMs must be in [0, horizonMs), got ${this.marginMs}`);
-    if (!(this.horizonMs > 0 && this.horizonMs <= props.recent.horizonMs))
-      throw new RangeError(
-        `horizonMs must be > 0 and at most the recent store's ${props.recent.horizonMs}, got ${this.horizonMs}`,
-      );
+    this.span = new RecentCut(props);
   }
 
-  /** From here on the recent store holds every version of everything. */
+  /** Epoch ms from which the recent store alone answers (see the rule above). */
   cut(): number {
-    const cut = this.props.clock.now() - this.horizonMs + this.marginMs;
-    return Math.max(cut, this.props.completeSince ?? cut);
+    return this.span.cut();
   }
 
   async readReadings(query: SeriesQuery): Promise<StoredReading[]> {

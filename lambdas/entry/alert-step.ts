@@ -1,0 +1,46 @@
+/** Lambda entry point of the alert step (composition root): the batch alert rules and the outbox relay. */
+import type { Context, SQSEvent } from 'aws-lambda';
+import { relayWithLease } from '../adapters/alerts/leased-relay.ts';
+import { systemClock } from '../adapters/system-clock.ts';
+import { BatchAlertEngine } from '../app/batch-alert-engine.ts';
+import { makeAlertStepHandler } from '../handlers/alert-step.ts';
+import { alertPublisher } from './aws-stores.ts';
+import { alertStores, metricsReader } from './metrics-stores.ts';
+import { observability } from './observability.ts';
+
+let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
+const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+
+// Strongly consistent: the step judges what the processor has just stored. It reads readings and
+// movements, never KPIs, so it needs no rollup.
+const reads = metricsReader(process.env, { remainingMs, consistentRead: true });
+const { alerts, relayLease, deps } = alertStores(process.env, reads);
+// The batch step only: the scheduled rules are the scheduler's (docs/bundles.md).
+const engine = new BatchAlertEngine(deps);
+const publisher = alertPublisher(process.env);
+const { log, count, instrument } = observability('alert-step');
+
+/** How long a step waits for a lease another relay holds (it usually holds it for well under a second). */
+const RELAY_LEASE_WAIT_MS = 1500;
+
+const step = makeAlertStepHandler({
+  engine,
+  // Publish the transitions this batch queued now, if no other relay holds the lease within
+  // RELAY_LEASE_WAIT_MS; else the holder (it looks again after releasing) or the scheduled run does.
+  relay: () =>
+    relayWithLease({
+      store: alerts,
+      publisher,
+      lease: relayLease,
+      clock: systemClock,
+      acquireWaitMs: RELAY_LEASE_WAIT_MS,
+      remainingMs,
+    }),
+  log,
+  count,
+});
+
+export const handler = instrument(async (event: SQSEvent, context: Context) => {
+  currentContext = context;
+  return step(event);
+});

@@ -1,0 +1,120 @@
+/**
+ * The alert step (docs/alert-step.md): for each plant a processed batch
+ * touched (one SQS message each, from the processor), record the days its
+ * data belongs to and judge the batch rules, then relay the outbox. A
+ * message whose arrival could not be recorded is reported failed and
+ * redelivered; a judgement that failed after that is owed to the scheduled
+ * run (the engine says so in `deferred`), so the message is done.
+ *
+ * Local mode runs the same handler in-process after each batch
+ * (`inProcessAlertStep`), with no queue in between.
+ */
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { mapLimited } from '../adapters/map-limited.ts';
+import { UnavailableError } from '../domain/ports.ts';
+import { decodeAlertStep, encodeAlertStep, type TouchedPlant } from '../domain/touched-plants.ts';
+
+export interface AlertStepDeps {
+  /** BatchAlertEngine (AlertEngine in local mode). */
+  readonly engine: {
+    afterBatch(touched: readonly TouchedPlant[], now: number): Promise<{ deferred?: readonly string[] }>;
+  };
+  /** Publishes what the step queued, after the batch; a failure is logged (the scheduled run relays). */
+  readonly relay?: () => Promise<{ published: number; stoppedBy: string }>;
+  /** Plants judged at once (their alerts are separate items, written with conditional writes). @default 8 */
+  readonly concurrency?: number;
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+  readonly count?: (name: string, value: number) => void;
+}
+
+export type AlertStepHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+export function makeAlertStepHandler(deps: AlertStepDeps): AlertStepHandler {
+  const log = deps.log ?? (() => {});
+  const count = deps.count ?? (() => {});
+  const concurrency = deps.concurrency ?? 8;
+
+  const judge = async (record: SQSRecord): Promise<boolean> => {
+    const decoded = decodeAlertStep(record.body);
+    if (!decoded.ok) {
+      // Only the processor writes this queue: a body it did not write is kept in the DLQ to look at.
+      log('error', 'alert step message is not valid; it goes to the DLQ after its receives', {
+        messageId: record.messageId,
+        reason: decoded.reason,
+      });
+      count('AlertStepMessagesInvalid', 1);
+      return false;
+    }
+    const { touched, now } = decoded.message;
+    try {
+      const result = await deps.engine.afterBatch([touched], now);
+      if ((result.deferred?.length ?? 0) > 0) {
+        log('warn', 'alert evaluation failed; the scheduled run evaluates the plant', {
+          plantId: touched.plantId,
+        });
+        count('AlertEvaluationsDeferred', 1);
+      }
+      return true;
+    } catch (error) {
+      log('warn', 'alert step could not record what arrived; the message will be redelivered', {
+        plantId: touched.plantId,
+        messageId: record.messageId,
+        error: error instanceof Error ? error.name : 'unknown',
+      });
+      return false;
+    }
+  };
+
+  return async (event) => {
+    const judged = await mapLimited(event.Records, concurrency, judge);
+    const batchItemFailures = event.Records.filter((_, i) => !judged[i]).map((r) => ({
+      itemIdentifier: r.messageId,
+    }));
+    count('AlertStepPlants', event.Records.length);
+    if (deps.relay) await relayQuietly(deps.relay, log, count);
+    return { batchItemFailures };
+  };
+}
+
+async function relayQuietly(
+  relay: NonNullable<AlertStepDeps['relay']>,
+  log: NonNullable<AlertStepDeps['log']>,
+  count: NonNullable<AlertStepDeps['count']>,
+): Promise<void> {
+  try {
+    const report = await relay();
+    count('AlertsPublished', report.published);
+    if (report.stoppedBy === 'unavailable' || report.stoppedBy === 'deadline') {
+      log('warn', 'outbox relay stopped; the next relay retries', {
+        stoppedBy: report.stoppedBy,
+        published: report.published,
+      });
+    }
+  } catch (error) {
+    log('warn', 'outbox relay failed; the scheduled run retries', {
+      error: error instanceof Error ? error.name : 'unknown',
+    });
+  }
+}
+
+/**
+ * The processor's AlertEvaluator in local mode: the batch's plants through
+ * this handler at once, each as the message the processor would have queued
+ * on AWS; a plant the step could not take fails the call (its messages are
+ * redelivered, as on AWS).
+ */
+export function inProcessAlertStep(handle: AlertStepHandler) {
+  let sequence = 0;
+  return {
+    async afterBatch(touched: readonly TouchedPlant[], now: number): Promise<void> {
+      const Records = touched
+        .flatMap((t) => encodeAlertStep({ now, touched: t }))
+        .map((body) => ({ messageId: `local-${++sequence}`, body }) as SQSRecord);
+      const { batchItemFailures } = await handle({ Records });
+      if (batchItemFailures.length > 0)
+        throw new UnavailableError(
+          `alert step failed ${batchItemFailures.length} of ${Records.length} plant(s)`,
+        );
+    },
+  };
+}
