@@ -105,8 +105,8 @@ describe('Lambda bundles', () => {
 
   it('read-only functions on the lake hold neither the Firehose writer and client nor the lake write path', async () => {
     const writePath =
-      /^lambdas\/adapters\/(lake\/(firehose-metrics-writer|lake-metrics-store)|write-rules)\.ts$/;
-    for (const name of ['scheduler', 'query-api', 'kpi-widget', 'kpi-rollup']) {
+      /^lambdas\/adapters\/(lake\/(firehose-metrics-writer|lake-metrics-writer|lake-metrics-store)|write-rules)\.ts$/;
+    for (const name of ['scheduler', 'alert-step', 'query-api', 'kpi-widget', 'kpi-rollup']) {
       const built = await bundle(entryFile(name), join(dir, `ro-${name}`), 'lake');
       expect(holds(built, /node_modules\/@aws-sdk\/client-firehose\//), name).toBe(false);
       expect(
@@ -116,26 +116,41 @@ describe('Lambda bundles', () => {
       // The recent store's reads only: its BatchWriteItem path is the processor's.
       expect(code(built), name).not.toContain(RECENT_WRITE_OPERATION);
     }
-    // The processor writes: it keeps both.
+    // The processor writes: it keeps both, and reads nothing through the tiered reader or Athena.
     const processor = await bundle(entryFile('processor'), join(dir, 'rw-processor'), 'lake');
     expect(holds(processor, /node_modules\/@aws-sdk\/client-firehose\//)).toBe(true);
     expect(holds(processor, writePath)).toBe(true);
     expect(code(processor)).toContain(RECENT_WRITE_OPERATION);
+    expect(holds(processor, /node_modules\/@aws-sdk\/client-athena\//)).toBe(false);
+    expect(
+      holds(
+        processor,
+        /^lambdas\/adapters\/lake\/(tiered-metrics-reader|lake-metrics-reader|lake-metrics-store)\.ts$/,
+      ),
+    ).toBe(false);
   }, 120_000);
 
-  it('the processor holds the batch alert step and none of the scheduled rules; the scheduler not the batch step', async () => {
+  it('the alert step holds the batch rules and none of the scheduled rules; the scheduler not the batch step; the processor no rule', async () => {
+    const anyEngine =
+      /^lambdas\/app\/(batch-alert-engine|scheduled-alert-engine|alert-engine|alert-engine-base)\.ts$/;
     for (const store of ['timestream', 'lake'] as const) {
-      const processor = await built('processor', store);
+      const step = await built('alert-step', store);
       for (const text of SCHEDULED_RULE_TEXTS)
-        expect(code(processor), `processor (${store}): ${text}`).not.toContain(text);
-      expect(holds(processor, /^lambdas\/app\/batch-alert-engine\.ts$/)).toBe(true);
+        expect(code(step), `alert-step (${store}): ${text}`).not.toContain(text);
+      expect(holds(step, /^lambdas\/app\/batch-alert-engine\.ts$/)).toBe(true);
       expect(
-        holds(processor, /^lambdas\/app\/(scheduled-alert-engine|sensor-evaluations|alert-engine)\.ts$/),
+        holds(step, /^lambdas\/app\/(scheduled-alert-engine|sensor-evaluations|alert-engine)\.ts$/),
       ).toBe(false);
       const scheduler = await built('scheduler', store);
       for (const text of SCHEDULED_RULE_TEXTS)
         expect(code(scheduler), `scheduler (${store}): ${text}`).toContain(text);
       expect(holds(scheduler, /^lambdas\/app\/(batch-alert-engine|alert-engine)\.ts$/)).toBe(false);
+      // The processor queues what it touched: no rule, no alert store, no SNS, no metrics reads.
+      const processor = await built('processor', store);
+      expect(holds(processor, anyEngine), `processor (${store})`).toBe(false);
+      expect(holds(processor, /^lambdas\/adapters\/dynamo\/dynamo-alert-store\.ts$/)).toBe(false);
+      expect(holds(processor, /node_modules\/@aws-sdk\/client-(sns|timestream-query)\//)).toBe(false);
+      expect(holds(processor, /^lambdas\/adapters\/sqs-alert-step-queue\.ts$/)).toBe(true);
     }
   }, 120_000);
 

@@ -7,6 +7,7 @@ const ENV = {
   TIMESTREAM_READINGS_TABLE: 'readings',
   TIMESTREAM_MOVEMENTS_TABLE: 'movements',
   IOT_DATA_ENDPOINT: 'https://abc-ats.iot.eu-central-1.amazonaws.com',
+  ALERT_STEP_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/alert-step',
   ALERTS_TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:wte-alerts',
   AWS_REGION: 'eu-central-1',
   KPI_ROLLUP_TABLE: 'wte-kpi-rollup',

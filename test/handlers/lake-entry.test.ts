@@ -28,6 +28,7 @@ const ENV = {
   LAKE_READINGS_STREAM: 'wte-prod-readings',
   LAKE_MOVEMENTS_STREAM: 'wte-prod-movements',
   IOT_DATA_ENDPOINT: 'https://abc-ats.iot.eu-central-1.amazonaws.com',
+  ALERT_STEP_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/alert-step',
   ALERTS_TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:wte-alerts',
   AWS_REGION: 'eu-central-1',
   KPI_ROLLUP_TABLE: 'wte-kpi-rollup',
@@ -72,7 +73,7 @@ function seriesEvent(from: number, to: number) {
 }
 
 describe('entry points on the lake', () => {
-  it.each(['processor', 'scheduler', 'query-api', 'kpi-rollup', 'kpi-widget'])(
+  it.each(['processor', 'alert-step', 'scheduler', 'query-api', 'kpi-rollup', 'kpi-widget'])(
     '%s starts without any TIMESTREAM_* variable',
     async (name) => {
       stub();
@@ -85,10 +86,17 @@ describe('entry points on the lake', () => {
     ['query-api', 'LAKE_CATALOG'],
     ['query-api', 'RECENT_TELEMETRY_TABLE'],
     ['processor', 'LAKE_READINGS_STREAM'],
+    ['alert-step', 'ATHENA_WORKGROUP'],
+    ['alert-step', 'RECENT_TELEMETRY_TABLE'],
     ['kpi-rollup', 'ATHENA_WORKGROUP'],
   ])('%s fails its cold start, naming the variable, when %s is missing', async (name, variable) => {
     stub({ [variable]: undefined });
     await expect(import(`../../lambdas/entry/${name}.ts`)).rejects.toThrow(variable);
+  });
+
+  it('the processor starts without the Athena variables: it writes the lake and reads nothing of it', async () => {
+    stub({ ATHENA_WORKGROUP: undefined, LAKE_CATALOG: undefined, LAKE_DATABASE: undefined });
+    await expect(import('../../lambdas/entry/processor.ts')).resolves.toBeDefined();
   });
 
   it('refuses an unknown store name at cold start', async () => {
