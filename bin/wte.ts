@@ -77,7 +77,10 @@ function usage(): string {
 }
 
 const TARGET_USAGE = `Target: --table NAME (or WTE_STATE_TABLE) of a deployed stack, with the default AWS credential
-chain and --region; or --endpoint URL (or WTE_DYNAMODB_ENDPOINT) for a local DynamoDB endpoint.`;
+chain and --region; or --endpoint URL (or WTE_DYNAMODB_ENDPOINT) for a local DynamoDB endpoint.
+Local mode's state store takes only requests signed with its key pair: it is read from
+--data-dir DIR (or WTE_DATA_DIR; default .wte), DIR/state-store-credentials, as \`wte local\` uses it,
+or from --credentials-file FILE (or WTE_STATE_STORE_CREDENTIALS).`;
 
 const TOKEN_USAGE = `Usage: wte token create --gateway GATEWAY_ID --plant PLANT_ID [--plant PLANT_ID ...] [--label TEXT] [--json]
        wte token list [--json]

@@ -138,7 +138,8 @@ export function whereToLook(local: LocalMode): string {
     `  dev token     ${local.devToken}   (Authorization: Bearer …; MQTT password; every plant)`,
     `  data dir      ${local.dataDir}`,
     `  alerts file   ${local.alertsFile}`,
-    `  state store   ${local.dynamoEndpoint} table ${local.stateTable}   (wte token --endpoint … --table …)`,
+    `  state store   ${local.dynamoEndpoint} table ${local.stateTable}   (wte token --endpoint … --table … --data-dir …)`,
+    `  state keys    ${local.stateStoreCredentialsFile}   (other signatures are refused; AWS_SHARED_CREDENTIALS_FILE)`,
     `  try           npx wte query kpis --target ${local.httpUrl} --plant kz-ast-01 --from=-1d --interval 1h`,
   ].join('\n');
 }

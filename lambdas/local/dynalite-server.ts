@@ -4,12 +4,16 @@
  * adapter tests. In memory unless `path` names a data directory. Local mode
  * runs it in a process of its own (`ownProcess`), so its CPU is not taken
  * from ingest and the processor on the main thread (docs/performance.md).
+ * Given `credentials`, it refuses every request not signed with them
+ * (state-store-guard.mjs, docs/local-security.md); without, it takes any
+ * signature, as dynalite does (the adapter tests' in-memory stores).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { listenOnLoopback } from './listen.ts';
+import { guardStateStore, type StateStoreKeyPair } from './state-store-guard.mjs';
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./dynalite-process.mjs', import.meta.url));
 
@@ -20,6 +24,8 @@ export interface StartDynaliteOptions {
   readonly port?: number;
   /** Run dynalite in a child process (any free port). @default false */
   readonly ownProcess?: boolean;
+  /** The key pair every request must be signed with (the client uses it). @default none: any signature */
+  readonly credentials?: StateStoreKeyPair;
   /** Hears of a child that died while in use and was started again on its port, with its last stderr. */
   readonly onRestart?: (exit: { code: number | null; signal: string | null; stderr: string }) => void;
   /**
@@ -44,7 +50,7 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
   const client = new DynamoDBClient({
     region: 'local',
     endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: options.credentials ?? { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   return {
     endpoint,
@@ -72,6 +78,7 @@ async function startInProcess(options: StartDynaliteOptions): Promise<Started> {
     updateTableMs: 0,
     ...(options.path === undefined ? {} : { path: options.path }),
   });
+  if (options.credentials) guardStateStore(server, options.credentials);
   const port = await listenOnLoopback(server, options.port ?? 0);
   return {
     port,
@@ -96,7 +103,11 @@ interface Child {
   stderr(): string;
 }
 
-async function spawnChild(path: string | undefined, port: number): Promise<Child> {
+async function spawnChild(
+  path: string | undefined,
+  port: number,
+  credentials: StateStoreKeyPair | undefined,
+): Promise<Child> {
   const child = fork(CHILD_SCRIPT, [path ?? '', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     // The child is plain JavaScript: it needs none of the loaders this process may run with.
@@ -126,6 +137,8 @@ async function spawnChild(path: string | undefined, port: number): Promise<Child
         () => reject(new Error(`dynalite did not listen within ${START_TIMEOUT_MS / 1000} s: ${stderr}`)),
         START_TIMEOUT_MS,
       );
+      // Over the channel, not argv or the environment, so the secret shows up in no process listing.
+      child.send({ credentials: credentials ?? null });
     });
     return { process: child, port: listening, exited, stderr: () => stderr };
   } catch (error) {
@@ -146,7 +159,7 @@ async function stopChild(child: Child): Promise<void> {
 
 /** The child, started again on the same port (the client's endpoint) when it dies while in use. */
 async function startChild(options: StartDynaliteOptions): Promise<Started> {
-  let current = await spawnChild(options.path, options.port ?? 0);
+  let current = await spawnChild(options.path, options.port ?? 0, options.credentials);
   const port = current.port;
   let closing = false;
   /** A restart in flight: close waits for it, so no child starts after close has resolved. */
@@ -162,7 +175,7 @@ async function startChild(options: StartDynaliteOptions): Promise<Started> {
     }
     let next: Child;
     try {
-      next = await spawnChild(options.path, port);
+      next = await spawnChild(options.path, port, options.credentials);
     } catch (error) {
       if (!closing)
         options.onExit?.({ ...died, stderr: `${died.stderr}\nrestart failed: ${(error as Error).message}` });

@@ -14,10 +14,9 @@
  * | EventBridge schedule              | a timer running the scheduler handler         |
  * | S3 + CloudFront (operator page)   | `/` built from web/ on first request          |
  *
- * Data dir (owner-only, private-files.ts): `dynamo/`, `metrics.duckdb`, `queue/`, `alerts.jsonl`, `dev-token`.
+ * Data dir (owner-only, private-files.ts): `dynamo/`, `metrics.duckdb`, `queue/`, `alerts.jsonl`, `dev-token`,
+ * `state-store-credentials` (the key pair the state store demands, local-secrets.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DEFAULT_LEASE_TTL_MS, relayWithLease } from '../adapters/alerts/leased-relay.ts';
 import { LocalAlertPublisher } from '../adapters/alerts/local-alert-publisher.ts';
@@ -50,6 +49,12 @@ import { type RunningDynalite, startDynalite } from './dynalite-server.ts';
 import { startHttpServer } from './http-server.ts';
 import { authenticateGateway, localAuthorizer } from './local-auth.ts';
 import {
+  DEV_TOKEN_FILE,
+  devTokenOf,
+  STATE_STORE_CREDENTIALS_FILE,
+  stateStoreKeyPairOf,
+} from './local-secrets.ts';
+import {
   LOCAL_ALERT_CONCURRENCY,
   LOCAL_BATCH_MAX_BYTES,
   LOCAL_BATCH_SIZE,
@@ -64,7 +69,7 @@ export const LOCAL_STATE_TABLE = 'wte-local-state';
 export const DEFAULT_HTTP_PORT = 8787;
 export const DEFAULT_MQTT_PORT = 1883;
 export const DEFAULT_DATA_DIR = '.wte';
-export const DEV_TOKEN_FILE = 'dev-token';
+export { DEV_TOKEN_FILE, STATE_STORE_CREDENTIALS_FILE };
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type LocalLog = (level: LogLevel, message: string, fields: Record<string, unknown>) => void;
@@ -121,6 +126,8 @@ export interface LocalMode {
   readonly alertsFile: string;
   /** The DynamoDB endpoint of the state store (for `wte token --endpoint`). */
   readonly dynamoEndpoint: string;
+  /** The key pair it demands, as AWS shared credentials (`wte token --data-dir` reads it; owner-only). */
+  readonly stateStoreCredentialsFile: string;
   readonly stateTable: string;
   /** Runs the scheduled handler now (what the timer does). */
   runScheduler(): Promise<void>;
@@ -157,6 +164,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     const dynamo: RunningDynalite = await startDynalite({
       path: join(dataDir, 'dynamo'),
       ownProcess: true,
+      credentials: await stateStoreKeyPairOf(dataDir),
       // Batches that failed while it restarted are received again; one gone for good fails every batch.
       onRestart: (exit) => log('warn', 'the state store process stopped; started it again', exit),
       onExit: (exit) =>
@@ -352,6 +360,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       devToken,
       alertsFile: publisher.filePath,
       dynamoEndpoint: dynamo.endpoint,
+      stateStoreCredentialsFile: join(dataDir, STATE_STORE_CREDENTIALS_FILE),
       stateTable: LOCAL_STATE_TABLE,
       runScheduler,
       resumeScheduler,
@@ -373,26 +382,6 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     await closeAll();
     throw error;
   }
-}
-
-/** The dev token: given, or saved in the data dir by an earlier start, or new (and saved). */
-async function devTokenOf(dataDir: string, given: string | undefined): Promise<string> {
-  if (given !== undefined) {
-    if (!/^\S{8,512}$/.test(given)) {
-      throw new LocalModeError('WTE_DEV_TOKEN must be 8 to 512 characters without spaces');
-    }
-    return given;
-  }
-  const file = join(dataDir, DEV_TOKEN_FILE);
-  try {
-    const saved = (await readFile(file, 'utf8')).trim();
-    if (saved !== '') return saved;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const token = `wte_dev_${randomBytes(24).toString('base64url')}`;
-  await writeFile(file, `${token}\n`, { mode: 0o600 });
-  return token;
 }
 
 function errorName(error: unknown): string {
