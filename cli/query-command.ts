@@ -25,7 +25,7 @@ export const QUERY_OPTIONS = {
   help: { type: 'boolean' },
 } as const;
 
-export const QUERY_USAGE = `Usage: wte query kpis --plant PLANT_ID --from TIME [--to TIME] --interval 1h|1d [--format table|json|csv]
+export const QUERY_USAGE = `Usage: wte query kpis --plant PLANT_ID --from TIME [--to TIME] --interval 1h|1d|1mo|1y [--format table|json|csv]
        wte query series --plant PLANT_ID --metric METRIC [--line LINE] --from TIME [--to TIME]
                         --interval INTERVAL (such as 1m, 5m, 15m, 1h, 1d) [--agg avg|min|max|last]
                         [--format table|json|csv]
@@ -40,7 +40,8 @@ signs any target (e.g. a custom domain), with --region or AWS_REGION.`;
 
 export type QueryFormat = 'table' | 'json' | 'csv';
 const FORMATS: readonly QueryFormat[] = ['table', 'json', 'csv'];
-const KPI_INTERVALS = ['1h', '1d'];
+/** Plant-local hours, days, calendar months and years (months and years are sums of their days). */
+const KPI_INTERVALS = ['1h', '1d', '1mo', '1y'];
 const AGGS = ['avg', 'min', 'max', 'last'];
 const PLANT_ID = /^[a-z0-9-]{1,64}$/;
 
@@ -278,7 +279,7 @@ function requestOf(args: QueryArgs, clock: Clock): Request {
     throw new UsageError(`--plant ${JSON.stringify(args.plant)} is not a plant id (1 to 64 of a-z, 0-9, -)`);
   if (!args.from) throw new UsageError('--from TIME is required (for example --from now-7d)');
   if (!args.interval)
-    throw new UsageError(`--interval is required${resource === 'kpis' ? ': 1h or 1d' : ''}`);
+    throw new UsageError(`--interval is required${resource === 'kpis' ? ': 1h, 1d, 1mo or 1y' : ''}`);
   const now = clock.now();
   const from = parseTimeArg(args.from, now, '--from');
   const to = parseTimeArg(args.to ?? 'now', now, '--to');
@@ -286,7 +287,7 @@ function requestOf(args: QueryArgs, clock: Clock): Request {
   const path = `/v1/plants/${encodeURIComponent(args.plant)}/${resource}`;
   if (resource === 'kpis') {
     if (!KPI_INTERVALS.includes(args.interval))
-      throw new UsageError(`--interval for kpis must be 1h or 1d, not ${JSON.stringify(args.interval)}`);
+      throw new UsageError(`--interval for kpis must be 1h, 1d, 1mo or 1y, not ${JSON.stringify(args.interval)}`);
     if (args.metric !== undefined) throw new UsageError('--metric applies to series only');
     if (args.agg !== undefined) throw new UsageError('--agg applies to series only');
     if (args.line !== undefined) throw new UsageError('--line applies to series only');

@@ -17,19 +17,23 @@
  */
 import {
   bucketsAlignWithSlots,
-  computeKpisFromSlots,
   type KpiRollupWriter,
   type KpiSlotMarker,
+  kpiTotalsFromSlots,
   type PendingSlot,
   SLOT_MS,
   slotStartsIn,
   summarizeSlots,
 } from '../domain/kpi-rollup.ts';
 import {
-  computeKpisForBuckets,
+  counterIncrements,
   KPI_COUNTER_METRICS,
   type KpiPoint,
+  type KpiTotals,
   kpiBuckets,
+  kpisFromDays,
+  kpiTotalsFromIncrements,
+  kpiValues,
   withRatiosFor,
 } from '../domain/kpis.ts';
 import type { Clock, MetricsStore, StoredReading } from '../domain/ports.ts';
@@ -50,13 +54,28 @@ export async function loadKpisForBuckets(
   buckets: ReadonlyArray<{ readonly start: number; readonly end: number }>,
   now: number,
 ): Promise<KpiPoint[]> {
+  const totals = await loadKpiTotals(metrics, plantId, buckets);
+  return buckets.map((bucket, i) => ({
+    start: bucket.start,
+    end: bucket.end,
+    ...kpiValues(totals[i] as KpiTotals),
+    complete: now >= bucket.end,
+  }));
+}
+
+/** The totals of each bucket, from slot summaries when the store keeps them and the buckets align. */
+async function loadKpiTotals(
+  metrics: KpiSource,
+  plantId: string,
+  buckets: ReadonlyArray<{ readonly start: number; readonly end: number }>,
+): Promise<KpiTotals[]> {
   const first = buckets[0];
   const last = buckets.at(-1);
   if (!first || !last) return [];
   if (metrics.readKpiCounterSlots !== undefined && bucketsAlignWithSlots(buckets)) {
     const counters = await metrics.readKpiCounterSlots(plantId, first.start, last.end);
     const movements = await metrics.readMovements(plantId, first.start, last.end);
-    return computeKpisFromSlots(buckets, now, counters, movements);
+    return kpiTotalsFromSlots(buckets, counters, movements);
   }
   const readings: StoredReading[] = [];
   for (const metric of KPI_COUNTER_METRICS) {
@@ -64,26 +83,40 @@ export async function loadKpisForBuckets(
     readings.push(...(await metrics.readReadings({ plantId, metric, from: first.start, to: last.end })));
   }
   const movements = await metrics.readMovements(plantId, first.start, last.end);
-  return computeKpisForBuckets(buckets, now, readings, movements);
+  return kpiTotalsFromIncrements(buckets, counterIncrements(readings), movements);
 }
 
 /**
- * KPI points of calendar buckets of `interval` (a page of kpiBuckets), as the
- * API answers them: hourly points carry the movement ratios as `null`
- * (withRatiosFor). Every KPI answer goes through here or `loadKpis`.
+ * KPI points of calendar buckets of `interval` (a page of kpiBuckets in
+ * `timeZone`), as the API answers them: hourly points carry the movement
+ * ratios as `null` (withRatiosFor); months and years are the exact sums of
+ * the plant-local days that tile them, their ratios computed from those sums
+ * (kpisFromDays). Every KPI answer goes through here or `loadKpis`.
  */
 export async function loadKpisOfInterval(
   metrics: KpiSource,
   plantId: string,
   interval: KpiInterval,
+  timeZone: string,
   buckets: ReadonlyArray<{ readonly start: number; readonly end: number }>,
   now: number,
 ): Promise<KpiPoint[]> {
+  const first = buckets[0];
+  const last = buckets.at(-1);
+  if ((interval === '1mo' || interval === '1y') && first && last) {
+    const days = kpiBuckets('1d', timeZone, first.start, last.end);
+    const totals = await loadKpiTotals(metrics, plantId, days);
+    return kpisFromDays(
+      buckets,
+      days.map((day, i) => ({ ...day, totals: totals[i] as KpiTotals })),
+      now,
+    );
+  }
   const points = await loadKpisForBuckets(metrics, plantId, buckets, now);
   return points.map((point) => withRatiosFor(interval, point));
 }
 
-/** KPI points of the plant-local hours or days covering [from, to), as the API answers them. */
+/** KPI points of the plant-local hours, days, months or years covering [from, to), as the API answers them. */
 export function loadKpis(
   metrics: KpiSource,
   plantId: string,
@@ -93,7 +126,14 @@ export function loadKpis(
   to: number,
   now: number,
 ): Promise<KpiPoint[]> {
-  return loadKpisOfInterval(metrics, plantId, interval, kpiBuckets(interval, timeZone, from, to), now);
+  return loadKpisOfInterval(
+    metrics,
+    plantId,
+    interval,
+    timeZone,
+    kpiBuckets(interval, timeZone, from, to),
+    now,
+  );
 }
 
 // ---------------------------------------------------------------------------

@@ -41,6 +41,8 @@ import {
   type KpiMovement,
   type KpiPoint,
   type KpiReading,
+  type KpiTotals,
+  kpiTotalsFromIncrements,
 } from './kpis.ts';
 import type { Reading } from './telemetry.ts';
 import { HOUR_MS, MINUTE_MS } from './time.ts';
@@ -225,6 +227,27 @@ export function computeKpisFromSlots(
   const first = buckets[0];
   const last = buckets.at(-1);
   if (!first || !last) return [];
+  checkSlots(buckets, counters);
+  return computeKpisFromIncrements(buckets, now, slotIncrements(counters), movements);
+}
+
+/** The totals behind `computeKpisFromSlots`, one per bucket (months and years sum their days'). */
+export function kpiTotalsFromSlots(
+  buckets: ReadonlyArray<{ readonly start: number; readonly end: number }>,
+  counters: KpiCounterSlots,
+  movements: Iterable<KpiMovement>,
+): KpiTotals[] {
+  checkSlots(buckets, counters);
+  return kpiTotalsFromIncrements(buckets, slotIncrements(counters), movements);
+}
+
+function checkSlots(
+  buckets: ReadonlyArray<{ readonly start: number; readonly end: number }>,
+  counters: KpiCounterSlots,
+): void {
+  const first = buckets[0];
+  const last = buckets.at(-1);
+  if (!first || !last) return;
   if (!bucketsAlignWithSlots(buckets))
     throw new RangeError('computeKpisFromSlots: buckets must align with slots');
   for (const slot of counters.slots) {
@@ -235,7 +258,6 @@ export function computeKpisFromSlots(
     if (reading.ts >= first.start)
       throw new RangeError(`computeKpisFromSlots: a reading before the range has ts ${reading.ts}`);
   }
-  return computeKpisFromIncrements(buckets, now, slotIncrements(counters), movements);
 }
 
 /**

@@ -144,7 +144,12 @@ export function kpiValues(t: KpiTotals): KpiValues {
 export const MOVEMENT_RATIOS = ['diversion_rate', 'recycling_rate', 'mass_balance_gap'] as const;
 
 /** Whether points of an interval answer the movement ratios; a Record so a new interval must decide. */
-const ANSWERS_MOVEMENT_RATIOS: Readonly<Record<KpiInterval, boolean>> = { '1h': false, '1d': true };
+const ANSWERS_MOVEMENT_RATIOS: Readonly<Record<KpiInterval, boolean>> = {
+  '1h': false,
+  '1d': true,
+  '1mo': true,
+  '1y': true,
+};
 
 export function answersMovementRatios(interval: KpiInterval): boolean {
   return ANSWERS_MOVEMENT_RATIOS[interval];
@@ -247,6 +252,24 @@ export function computeKpisFromIncrements(
   increments: Iterable<CounterIncrement>,
   movements: Iterable<KpiMovement>,
 ): KpiPoint[] {
+  const totals = kpiTotalsFromIncrements(buckets, increments, movements);
+  return buckets.map((bucket, i) => kpiPoint(bucket, totals[i] as KpiTotals, now));
+}
+
+function kpiPoint(
+  bucket: { readonly start: number; readonly end: number },
+  totals: KpiTotals,
+  now: number,
+): KpiPoint {
+  return { start: bucket.start, end: bucket.end, ...kpiValues(totals), complete: now >= bucket.end };
+}
+
+/** The totals behind `computeKpisFromIncrements`, one per bucket. */
+export function kpiTotalsFromIncrements(
+  buckets: ReadonlyArray<{ readonly start: number; readonly end: number }>,
+  increments: Iterable<CounterIncrement>,
+  movements: Iterable<KpiMovement>,
+): KpiTotals[] {
   const first = buckets[0];
   const last = buckets.at(-1);
   if (!first || !last) return [];
@@ -283,11 +306,29 @@ export function computeKpisFromIncrements(
     const total = totals[i] as KpiTotals;
     for (const [metric, sum] of bucket) total[KPI_COUNTERS[metric]] = sum.value();
   }
+  return totals;
+}
 
-  return buckets.map((bucket, i) => ({
-    start: bucket.start,
-    end: bucket.end,
-    ...kpiValues(totals[i] as KpiTotals),
-    complete: now >= bucket.end,
-  }));
+/**
+ * Points of calendar months or years from the totals of the plant-local days
+ * that tile them (docs/kpis.md): every tonnage and energy is the exactly
+ * rounded sum of its days' values (exact-sum.ts), the ratios are computed
+ * from those sums, and a bucket is complete once it has ended. Days outside
+ * every bucket are ignored; a bucket without days is all zeros.
+ */
+export function kpisFromDays(
+  buckets: ReadonlyArray<{ readonly start: number; readonly end: number }>,
+  days: ReadonlyArray<{ readonly start: number; readonly end: number; readonly totals: KpiTotals }>,
+  now: number,
+): KpiPoint[] {
+  return buckets.map((bucket) => {
+    const inside = days.filter((day) => day.start >= bucket.start && day.end <= bucket.end);
+    const totals = emptyTotals();
+    for (const field of Object.keys(totals) as Array<keyof KpiTotals>) {
+      const sum = new ExactSum();
+      for (const day of inside) sum.add(day.totals[field]);
+      totals[field] = sum.value();
+    }
+    return kpiPoint(bucket, totals, now);
+  });
 }

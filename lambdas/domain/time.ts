@@ -157,17 +157,25 @@ export function zonedTimeToEpoch(
   return guess;
 }
 
-export type KpiInterval = '1h' | '1d';
+/** Plant-local hours, days, calendar months and calendar years. */
+export type KpiInterval = '1h' | '1d' | '1mo' | '1y';
 
-/** Start of the plant-local hour or day that contains `epochMs`. */
+/** Start of the plant-local hour, day, month or year that contains `epochMs`. */
 export function bucketStart(epochMs: number, interval: KpiInterval, timeZone: string): number {
   const p = localParts(epochMs, timeZone);
   if (interval === '1h') {
     const intoHour = p.minute * MINUTE_MS + p.second * 1000 + (((epochMs % 1000) + 1000) % 1000);
     return epochMs - intoHour;
   }
+  if (interval === '1mo') return firstDayStart(p.year, p.month, timeZone);
+  if (interval === '1y') return firstDayStart(p.year, 1, timeZone);
   const midnight = zonedTimeToEpoch(p.year, p.month, p.day, 0, timeZone);
   return midnight <= epochMs ? midnight : epochMs - intoDay(p, epochMs);
+}
+
+/** Start of the plant-local day that is the 1st of `month` (noon is on that day in every zone). */
+function firstDayStart(year: number, month: number, timeZone: string): number {
+  return bucketStart(zonedTimeToEpoch(year, month, 1, 12, timeZone), '1d', timeZone);
 }
 
 function intoDay(p: LocalParts, epochMs: number): number {
@@ -178,6 +186,11 @@ function intoDay(p: LocalParts, epochMs: number): number {
 export function bucketEnd(start: number, interval: KpiInterval, timeZone: string): number {
   if (interval === '1h') return start + HOUR_MS;
   const p = localParts(start + 36 * HOUR_MS, timeZone);
+  if (interval === '1mo')
+    return p.month === 12
+      ? firstDayStart(p.year + 1, 1, timeZone)
+      : firstDayStart(p.year, p.month + 1, timeZone);
+  if (interval === '1y') return firstDayStart(p.year + 1, 1, timeZone);
   return zonedTimeToEpoch(p.year, p.month, p.day, 0, timeZone);
 }
 

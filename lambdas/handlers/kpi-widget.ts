@@ -68,7 +68,10 @@ export function makeKpiWidgetHandler(deps: KpiWidgetDeps) {
       try {
         // Days: the widget's ratios are daily ones, answered as the API answers them.
         const buckets = kpiBuckets('1d', plant.timeZone, from, to);
-        return { plant, points: await loadKpisOfInterval(deps.metrics, plant.plantId, '1d', buckets, now) };
+        return {
+          plant,
+          points: await loadKpisOfInterval(deps.metrics, plant.plantId, '1d', plant.timeZone, buckets, now),
+        };
       } catch (error) {
         deps.log?.('warn', 'plant KPIs unavailable for the dashboard widget', {
           plantId: plant.plantId,

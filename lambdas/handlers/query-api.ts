@@ -56,8 +56,17 @@ import { errorResponse, type HttpEvent, json, problemResponse } from './http.ts'
 /** Most points in one answer; more come page by page through `nextCursor`. */
 export const MAX_POINTS_PER_PAGE = 1000;
 
-/** Longest KPI range per interval: a month of hours, a year (leap day included) of days. */
-export const MAX_KPI_RANGE_DAYS: Readonly<Record<KpiInterval, number>> = { '1h': 31, '1d': 366 };
+/**
+ * Longest KPI range per interval: a month of hours, a year (leap day
+ * included) of days; months and years are read as their days, so two
+ * calendar years of months and three of years (this year against the last two).
+ */
+export const MAX_KPI_RANGE_DAYS: Readonly<Record<KpiInterval, number>> = {
+  '1h': 31,
+  '1d': 366,
+  '1mo': 731,
+  '1y': 1096,
+};
 
 /** Most buckets a series query may span (range divided by the nominal bucket length). */
 export const MAX_SERIES_BUCKETS = 100_000;
@@ -66,7 +75,7 @@ export const MAX_SERIES_BUCKETS = 100_000;
 export const EARLIEST_QUERY_TIME = 0;
 export const LATEST_QUERY_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-export const KPI_INTERVALS: readonly KpiInterval[] = ['1h', '1d'];
+export const KPI_INTERVALS: readonly KpiInterval[] = ['1h', '1d', '1mo', '1y'];
 
 export interface QueryApiDeps {
   readonly metrics: Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
@@ -278,7 +287,7 @@ function kpiJson(point: KpiPoint) {
   return { ...point, start: toIso(point.start), end: toIso(point.end) };
 }
 
-/** GET /v1/plants/{plantId}/kpis?from&to&interval=1h|1d[&cursor] */
+/** GET /v1/plants/{plantId}/kpis?from&to&interval=1h|1d|1mo|1y[&cursor] */
 export function makeKpisHandler(deps: QueryApiDeps): QueryHandler {
   const pageSize = pageSizeOf(deps);
   return async (event) => {
@@ -307,7 +316,14 @@ export function makeKpisHandler(deps: QueryApiDeps): QueryHandler {
       const buckets = kpiBuckets(interval, plant.timeZone, from, to).filter((b) => b.start >= resumeAt);
       const page = buckets.slice(0, pageSize);
       const following = buckets[pageSize];
-      const points = await loadKpisOfInterval(deps.metrics, plantId, interval, page, deps.clock.now());
+      const points = await loadKpisOfInterval(
+        deps.metrics,
+        plantId,
+        interval,
+        plant.timeZone,
+        page,
+        deps.clock.now(),
+      );
       return json(200, {
         plantId,
         interval,

@@ -1,0 +1,133 @@
+/**
+ * Plant-local calendar months and years (KPI intervals 1mo and 1y): each
+ * holds its instant, starts where the day of its 1st starts (also in zones
+ * whose DST changes at midnight), follows the previous one without a gap,
+ * and is tiled exactly by its plant-local days, so a month's KPIs can be the
+ * sums of its days'. kpisFromDays sums every field exactly and derives the
+ * ratios from the sums.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { exactSum } from '../../lambdas/domain/exact-sum.ts';
+import {
+  emptyTotals,
+  type KpiTotals,
+  kpiBuckets,
+  kpisFromDays,
+  kpiValues,
+} from '../../lambdas/domain/kpis.ts';
+import { bucketEnd, bucketStart, localParts } from '../../lambdas/domain/time.ts';
+
+/** Fixed offsets, half hours, southern DST, and zones whose DST moved at midnight. */
+const ZONES = [
+  'Asia/Almaty',
+  'Asia/Kolkata',
+  'Europe/Berlin',
+  'America/Sao_Paulo',
+  'America/Havana',
+  'Asia/Beirut',
+  'America/Santiago',
+  'Pacific/Chatham',
+  'UTC',
+];
+const instant = fc.integer({ min: Date.UTC(1980, 0, 1), max: Date.UTC(2099, 0, 1) });
+const zone = fc.constantFrom(...ZONES);
+
+describe('calendar months and years', () => {
+  it.each(['1mo', '1y'] as const)(
+    '%s holds its instant, starts on the 1st and is tiled by its days',
+    (interval) => {
+      fc.assert(
+        fc.property(instant, zone, (t, timeZone) => {
+          const start = bucketStart(t, interval, timeZone);
+          const end = bucketEnd(start, interval, timeZone);
+          expect(start).toBeLessThanOrEqual(t);
+          expect(end).toBeGreaterThan(t);
+          const first = localParts(start, timeZone);
+          expect(first.day).toBe(1);
+          if (interval === '1y') expect(first.month).toBe(1);
+          const t0 = localParts(t, timeZone);
+          expect(first.year).toBe(t0.year);
+          if (interval === '1mo') expect(first.month).toBe(t0.month);
+          // The bucket begins where the day of its 1st begins, and the next begins where it ends.
+          expect(bucketStart(start, '1d', timeZone)).toBe(start);
+          expect(bucketStart(end, interval, timeZone)).toBe(end);
+          expect(bucketStart(end - 1, interval, timeZone)).toBe(start);
+          const days = kpiBuckets('1d', timeZone, start, end);
+          expect(days[0]?.start).toBe(start);
+          expect(days.at(-1)?.end).toBe(end);
+          expect(days.length).toBeGreaterThanOrEqual(interval === '1mo' ? 28 : 365);
+          expect(days.length).toBeLessThanOrEqual(interval === '1mo' ? 31 : 366);
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
+
+  it('gives a year twelve months, in order, without gaps', () => {
+    const months = kpiBuckets(
+      '1mo',
+      'Asia/Almaty',
+      Date.parse('2026-01-01T00:00:00+05:00'),
+      Date.parse('2027-01-01T00:00:00+05:00'),
+    );
+    expect(months).toHaveLength(12);
+    expect(months[0]?.start).toBe(Date.parse('2026-01-01T00:00:00+05:00'));
+    for (let i = 1; i < months.length; i++) expect(months[i]?.start).toBe(months[i - 1]?.end);
+    expect(new Date(months[1]?.end ?? 0).toISOString()).toBe('2026-02-28T19:00:00.000Z');
+  });
+});
+
+describe('kpisFromDays', () => {
+  const tonnes = fc.double({ min: 0, max: 5_000, noNaN: true });
+  const dayTotals = fc.record({
+    received_t: tonnes,
+    landfilled_t: tonnes,
+    recycled_t: tonnes,
+    unburnt_out_t: tonnes,
+    fed_t: tonnes,
+    electricity_generated_mwh: tonnes,
+    electricity_exported_mwh: tonnes,
+    heat_exported_mwh: tonnes,
+  });
+
+  it("answers each field as the exactly rounded sum of its days' and the ratios from those sums", () => {
+    const zoneName = 'Asia/Almaty';
+    const month = kpiBuckets(
+      '1mo',
+      zoneName,
+      Date.parse('2026-11-10T00:00:00Z'),
+      Date.parse('2026-11-10T00:00:01Z'),
+    );
+    const days = kpiBuckets('1d', zoneName, month[0]?.start ?? 0, month[0]?.end ?? 0);
+    fc.assert(
+      fc.property(fc.array(dayTotals, { minLength: days.length, maxLength: days.length }), (totals) => {
+        const withTotals = days.map((day, i) => ({ ...day, totals: totals[i] as KpiTotals }));
+        const now = (month[0]?.end ?? 0) + 1;
+        const [point] = kpisFromDays(month, withTotals, now);
+        const sums = emptyTotals();
+        for (const field of Object.keys(sums) as Array<keyof KpiTotals>)
+          sums[field] = exactSum(totals.map((t) => t[field]));
+        expect(point).toEqual({
+          start: month[0]?.start,
+          end: month[0]?.end,
+          ...kpiValues(sums),
+          complete: true,
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('answers zeros and null ratios for a month without data, incomplete until it ends', () => {
+    const month = kpiBuckets('1mo', 'UTC', Date.UTC(2026, 0, 5), Date.UTC(2026, 0, 6));
+    const [point] = kpisFromDays(month, [], Date.UTC(2026, 0, 20));
+    expect(point).toMatchObject({
+      received_t: 0,
+      fed_t: 0,
+      diversion_rate: null,
+      recycling_rate: null,
+      complete: false,
+    });
+  });
+});
