@@ -22,16 +22,37 @@ import type {
 import { MINUTE_MS } from '../domain/time.ts';
 import { type ApplyResult, applyEvaluations } from './alert-apply.ts';
 
-export interface AlertEngineDeps {
+/**
+ * What both steps read and write. Each step names the store methods it calls
+ * (BatchAlertDeps, ScheduledAlertDeps), so a Lambda can be given stores that
+ * hold only those (a class keeps every method it has: docs/bundles.md).
+ */
+export interface AlertEngineBaseDeps {
   readonly metrics: Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
-  readonly alerts: AlertStore;
+  readonly alerts: Pick<AlertStore, 'getCurrent' | 'applyTransition'>;
   readonly plants: Pick<StateStore, 'getPlant' | 'listPlants'>;
-  /** What has arrived of each plant-local day, and the plant's data frontier. */
-  readonly days: DayProgressStore;
-  /** When data is recorded as arrived: processing time, so a queue backlog does not make a day look quiet. */
-  readonly clock: Clock;
   /** Per-plant rule settings; defaults from CONTRACT.md section 6, diversion and combustion from the plant config. */
   readonly settingsFor?: (plant: PlantConfig) => AlertRuleSettings;
+}
+
+/** The batch step's stores: it records what arrived and, when judging fails, what is owed. */
+export interface BatchAlertDeps extends AlertEngineBaseDeps {
+  /** What has arrived of each plant-local day, and the plant's data frontier. */
+  readonly days: Pick<DayProgressStore, 'recordArrival' | 'owe'>;
+  /** When data is recorded as arrived: processing time, so a queue backlog does not make a day look quiet. */
+  readonly clock: Clock;
+}
+
+/** The scheduled step's stores: it reads the days' progress, settles them, and reminds of open alerts. */
+export interface ScheduledAlertDeps extends AlertEngineBaseDeps {
+  readonly alerts: Pick<AlertStore, 'getCurrent' | 'applyTransition' | 'listAlerts'>;
+  readonly days: Pick<DayProgressStore, 'progress' | 'settle' | 'paid'>;
+}
+
+/** Both steps' stores (AlertEngine: local mode and tests). */
+export interface AlertEngineDeps extends BatchAlertDeps, ScheduledAlertDeps {
+  readonly alerts: Pick<AlertStore, 'getCurrent' | 'applyTransition' | 'listAlerts'>;
+  readonly days: Pick<DayProgressStore, 'recordArrival' | 'owe' | 'progress' | 'settle' | 'paid'>;
 }
 
 export interface EngineResult extends ApplyResult {
@@ -63,10 +84,10 @@ export const completeness = (settings: AlertRuleSettings): CompletenessSettings 
   quietMinutes: settings.dayCompleteAfterMinutes,
 });
 
-export abstract class AlertEngineBase {
+export abstract class AlertEngineBase<D extends AlertEngineBaseDeps = AlertEngineBaseDeps> {
   protected readonly settingsFor: (plant: PlantConfig) => AlertRuleSettings;
 
-  constructor(protected readonly deps: AlertEngineDeps) {
+  constructor(protected readonly deps: D) {
     this.settingsFor = deps.settingsFor ?? settingsFromPlant;
   }
 

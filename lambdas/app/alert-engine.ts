@@ -25,7 +25,13 @@ import type { AlertEngineDeps, EngineResult } from './alert-engine-base.ts';
 import { BatchAlertEngine, type TouchedPlant } from './batch-alert-engine.ts';
 import { ScheduledAlertEngine } from './scheduled-alert-engine.ts';
 
-export { type AlertEngineDeps, type EngineResult, settingsFromPlant } from './alert-engine-base.ts';
+export {
+  type AlertEngineDeps,
+  type BatchAlertDeps,
+  type EngineResult,
+  type ScheduledAlertDeps,
+  settingsFromPlant,
+} from './alert-engine-base.ts';
 export type { TouchedPlant } from './batch-alert-engine.ts';
 
 /**

@@ -10,11 +10,16 @@ import { isLive } from '../domain/alerts/completeness.ts';
 import { kpiBuckets } from '../domain/kpis.ts';
 import { QueryRefusedError, UnavailableError } from '../domain/ports.ts';
 import type { TouchedPlant } from '../domain/touched-plants.ts';
-import { AlertEngineBase, completeness, type EngineResult } from './alert-engine-base.ts';
+import {
+  AlertEngineBase,
+  type BatchAlertDeps,
+  completeness,
+  type EngineResult,
+} from './alert-engine-base.ts';
 
 export type { TouchedPlant } from '../domain/touched-plants.ts';
 
-export class BatchAlertEngine extends AlertEngineBase {
+export class BatchAlertEngine extends AlertEngineBase<BatchAlertDeps> {
   /**
    * Rules that follow each processed batch; `now` is the batch's latest
    * receive time. The days the data belongs to are recorded first (a failure

@@ -20,14 +20,19 @@ import type { PlantConfig } from '../domain/plant.ts';
 import { type DayArrival, QueryRefusedError, UnavailableError } from '../domain/ports.ts';
 import { bucketStart, DAY_MS, MINUTE_MS } from '../domain/time.ts';
 import type { ApplyResult } from './alert-apply.ts';
-import { AlertEngineBase, completeness, type EngineResult } from './alert-engine-base.ts';
+import {
+  AlertEngineBase,
+  completeness,
+  type EngineResult,
+  type ScheduledAlertDeps,
+} from './alert-engine-base.ts';
 import { loadKpis } from './kpi-query.ts';
 import { sensorEvaluations } from './sensor-evaluations.ts';
 
 /** The scheduled run re-judges this much settled data time: more than any schedule interval. */
 const CATCH_UP_MS = 60 * MINUTE_MS;
 
-export class ScheduledAlertEngine extends AlertEngineBase {
+export class ScheduledAlertEngine extends AlertEngineBase<ScheduledAlertDeps> {
   /** KPIs of the plant-local days covering [from, to). */
   private dailyKpis(plant: PlantConfig, from: number, to: number, now: number): Promise<KpiPoint[]> {
     return loadKpis(this.deps.metrics, plant.plantId, '1d', plant.timeZone, from, to, now);

@@ -5,7 +5,7 @@ import { systemClock } from '../adapters/system-clock.ts';
 import { BatchAlertEngine } from '../app/batch-alert-engine.ts';
 import { makeAlertStepHandler } from '../handlers/alert-step.ts';
 import { alertPublisher } from './aws-stores.ts';
-import { alertStores, metricsReader } from './metrics-stores.ts';
+import { batchAlertStores, metricsReader } from './metrics-stores.ts';
 import { observability } from './observability.ts';
 
 let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
@@ -14,7 +14,7 @@ const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.P
 // Strongly consistent: the step judges what the processor has just stored. It reads readings and
 // movements, never KPIs, so it needs no rollup.
 const reads = metricsReader(process.env, { remainingMs, consistentRead: true });
-const { alerts, relayLease, deps } = alertStores(process.env, reads);
+const { alerts, relayLease, deps } = batchAlertStores(process.env, reads);
 // The batch step only: the scheduled rules are the scheduler's (docs/bundles.md).
 const engine = new BatchAlertEngine(deps);
 const publisher = alertPublisher(process.env);

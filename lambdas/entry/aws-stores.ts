@@ -5,8 +5,11 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
 import { SnsAlertPublisher } from '../adapters/alerts/sns-alert-publisher.ts';
+import { DynamoAlertListing } from '../adapters/dynamo/dynamo-alert-listing.ts';
+import { DynamoAlertOutbox } from '../adapters/dynamo/dynamo-alert-outbox.ts';
 import { DynamoAlertStore } from '../adapters/dynamo/dynamo-alert-store.ts';
-import { DynamoDayProgressStore } from '../adapters/dynamo/dynamo-day-progress-store.ts';
+import { DynamoDayArrivals } from '../adapters/dynamo/dynamo-day-arrivals.ts';
+import { DynamoDaySettlement } from '../adapters/dynamo/dynamo-day-settlement.ts';
 import {
   DynamoKpiRollupReader,
   type DynamoKpiRollupStoreProps,
@@ -33,53 +36,68 @@ const stateTable = (source: Source) => ({
 export const stateStore = (source: Source) => new DynamoStateStore(stateTable(source));
 /** Plants, read only (getPlant, listPlants). */
 export const plantReader = (source: Source) => new DynamoPlantReader(stateTable(source));
-/** Alerts and their outbox. */
+/** Alerts and their outbox, every method (the alerts API). */
 export const alertStore = (source: Source) => new DynamoAlertStore(stateTable(source));
-/** What has arrived of each plant-local day (the alert engine's). */
-export const dayProgressStore = (source: Source) => new DynamoDayProgressStore(stateTable(source));
+/** The alert step's alerts: the lifecycle and the outbox. */
+export const alertOutbox = (source: Source) => new DynamoAlertOutbox(stateTable(source));
+/** The scheduled run's alerts: the lifecycle, the outbox and the listings (reminders). */
+export const alertListing = (source: Source) => new DynamoAlertListing(stateTable(source));
+/** The alert step's side of day progress: arrivals and debts. */
+export const dayArrivals = (source: Source) => new DynamoDayArrivals(stateTable(source));
+/** The scheduled run's side of day progress: progress, settling, debts paid. */
+export const daySettlement = (source: Source) => new DynamoDaySettlement(stateTable(source));
 /** One outbox relay at a time (docs/alert-delivery.md). */
 export const relayLeaseStore = (source: Source) => new DynamoRelayLease(stateTable(source));
 
 /**
- * The KPI rollup table's settings (docs/kpi-rollup.md) when the function is
- * bound to it (KPI_ROLLUP_TABLE set by lib/constructs/kpi-rollup.ts), else
- * `undefined`: KPIs are then computed from raw readings.
+ * The KPI rollup table as every role sees it (docs/kpi-rollup.md) when the
+ * function is bound to it (KPI_ROLLUP_TABLE set by lib/constructs/kpi-rollup.ts),
+ * else `undefined`: KPIs are then computed from raw readings.
  */
-function kpiRollupProps(source: Source): DynamoKpiRollupStoreProps | undefined {
+function kpiRollupTable(source: Source): DynamoKpiRollupStoreProps | undefined {
   const env = readEnv(
     {
       KPI_ROLLUP_TABLE: z.optional(z.string().check(z.minLength(3))),
       KPI_ROLLUP_SINCE: z.optional(z.coerce.number().check(z.int(), z.nonnegative())),
-      KPI_ROLLUP_MEMORY_RETENTION_HOURS: z.optional(z.coerce.number().check(z.int(), z.positive())),
     },
     source,
   );
   if (env.KPI_ROLLUP_TABLE === undefined) return undefined;
-  const retentionHours = env.KPI_ROLLUP_MEMORY_RETENTION_HOURS;
   return {
     client: sharedDynamoClient(),
     tableName: env.KPI_ROLLUP_TABLE,
     clock: systemClock,
     rollupSince: env.KPI_ROLLUP_SINCE ?? 0,
-    settle: {
-      ...DEFAULT_SETTLE_POLICY,
-      ...(retentionHours === undefined ? {} : { memoryRetentionMs: retentionHours * 3_600_000 }),
-    },
   };
 }
 
 // One builder per role of the rollup table, for the same reason as the state table's stores.
 
-/** The KPI rollup's current slots for readers, when bound (see kpiRollupProps). */
+/** The KPI rollup's current slots for readers, when bound (see kpiRollupTable). */
 export function kpiRollupReader(source: Source) {
-  const props = kpiRollupProps(source);
+  const props = kpiRollupTable(source);
   return props && new DynamoKpiRollupReader(props);
 }
 
-/** The processor's marker of the slots a batch touches, when bound (see kpiRollupProps). */
+/**
+ * The processor's marker of the slots a batch touches, when bound (see
+ * kpiRollupTable), with the settle policy its marks carry: only writers read
+ * it, so a reader's bundle holds neither the policy nor its variable.
+ */
 export function kpiSlotMarker(source: Source) {
-  const props = kpiRollupProps(source);
-  return props && new DynamoKpiSlotMarker(props);
+  const props = kpiRollupTable(source);
+  if (props === undefined) return undefined;
+  const retentionHours = readEnv(
+    { KPI_ROLLUP_MEMORY_RETENTION_HOURS: z.optional(z.coerce.number().check(z.int(), z.positive())) },
+    source,
+  ).KPI_ROLLUP_MEMORY_RETENTION_HOURS;
+  return new DynamoKpiSlotMarker({
+    ...props,
+    settle: {
+      ...DEFAULT_SETTLE_POLICY,
+      ...(retentionHours === undefined ? {} : { memoryRetentionMs: retentionHours * 3_600_000 }),
+    },
+  });
 }
 
 export function alertPublisher(source: Source) {

@@ -10,8 +10,16 @@
  * on Athena or on Firehose's buffer.
  */
 import { systemClock } from '../adapters/system-clock.ts';
-import type { AlertEngineDeps } from '../app/alert-engine-base.ts';
-import { alertStore, dayProgressStore, kpiRollupReader, plantReader, relayLeaseStore } from './aws-stores.ts';
+import type { BatchAlertDeps, ScheduledAlertDeps } from '../app/alert-engine-base.ts';
+import {
+  alertListing,
+  alertOutbox,
+  dayArrivals,
+  daySettlement,
+  kpiRollupReader,
+  plantReader,
+  relayLeaseStore,
+} from './aws-stores.ts';
 import { lakeReader } from './lake-store.ts';
 import {
   type MetricsReads,
@@ -39,25 +47,36 @@ export function metricsReader(source: Source, options: MetricsStoreOptions = {})
 }
 
 /**
- * The stores of the alert engine over `metrics` (the processor passes the
- * reads of the store it writes, the scheduler `metricsReader`'s), with
- * `plants` when the caller built the whole state store (the processor, whose
- * handler writes it; the scheduler reads plants only). Each entry builds only
- * its own step of the engine from `deps` (the processor `BatchAlertEngine`,
- * the scheduler `ScheduledAlertEngine`), so neither bundles the other's rules.
+ * The alert step's stores over `metrics` (the reads it built, strongly
+ * consistent): the alert lifecycle with the outbox, the days' arrivals, the
+ * plant reader, and the relay lease. The step builds `BatchAlertEngine` from
+ * `deps`; each step's stores hold only the methods it calls (docs/bundles.md).
  */
-export function alertStores(
-  source: Source,
-  metrics: AlertEngineDeps['metrics'],
-  plants: AlertEngineDeps['plants'] = plantReader(source),
-) {
-  const alerts = alertStore(source);
-  const deps: AlertEngineDeps = {
+export function batchAlertStores(source: Source, metrics: BatchAlertDeps['metrics']) {
+  const alerts = alertOutbox(source);
+  const deps: BatchAlertDeps = {
     metrics,
     alerts,
-    plants,
-    days: dayProgressStore(source),
+    plants: plantReader(source),
+    days: dayArrivals(source),
     clock: systemClock,
+  };
+  return { alerts, relayLease: relayLeaseStore(source), deps };
+}
+
+/**
+ * The scheduled run's stores over `metrics` (metricsReader's): the alert
+ * lifecycle with the outbox and the listings (reminders), the days'
+ * settlement, the plant reader, and the relay lease, for
+ * `ScheduledAlertEngine`.
+ */
+export function scheduledAlertStores(source: Source, metrics: ScheduledAlertDeps['metrics']) {
+  const alerts = alertListing(source);
+  const deps: ScheduledAlertDeps = {
+    metrics,
+    alerts,
+    plants: plantReader(source),
+    days: daySettlement(source),
   };
   return { alerts, relayLease: relayLeaseStore(source), deps };
 }

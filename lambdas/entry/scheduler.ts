@@ -5,13 +5,16 @@ import { systemClock } from '../adapters/system-clock.ts';
 import { ScheduledAlertEngine } from '../app/scheduled-alert-engine.ts';
 import { makeSchedulerHandler } from '../handlers/scheduler.ts';
 import { alertPublisher } from './aws-stores.ts';
-import { alertStores, metricsReader } from './metrics-stores.ts';
+import { metricsReader, scheduledAlertStores } from './metrics-stores.ts';
 import { observability } from './observability.ts';
 
 let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
 const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
 
-const { alerts, relayLease, deps } = alertStores(process.env, metricsReader(process.env, { remainingMs }));
+const { alerts, relayLease, deps } = scheduledAlertStores(
+  process.env,
+  metricsReader(process.env, { remainingMs }),
+);
 // The scheduled step only: the batch step is the processor's (docs/bundles.md).
 const engine = new ScheduledAlertEngine(deps);
 const publisher = alertPublisher(process.env);
