@@ -10,7 +10,7 @@ import { DEFAULT_PLANT_SETTINGS, type PlantConfig } from '../lambdas/domain/plan
 import { PLANT_ID_PATTERN } from '../lambdas/domain/telemetry.ts';
 import { ConfigError, fail } from './config-error.ts';
 import { parseStoreConfig, STORE_CONTEXT_KEYS, type StoreConfig } from './config-store.ts';
-import { reservedConcurrencyOf } from './reserved-concurrency.ts';
+import { MAX_RESERVED_CONCURRENCY, reservedConcurrencyOf } from './reserved-concurrency.ts';
 
 export { ConfigError } from './config-error.ts';
 
@@ -57,7 +57,10 @@ export interface ProcessorConfig {
   readonly timeoutSeconds: number;
   /** Concurrent processor invocations the event source may run (protects Timestream and DynamoDB). */
   readonly maxConcurrency: number;
-  /** Reserved for the processor (0: none); at least `maxConcurrency` otherwise (lib/reserved-concurrency.ts). */
+  /**
+   * Reserved for the processor (0: none); at least `maxConcurrency` otherwise (lib/reserved-concurrency.ts).
+   * When set, the alert step reserves `maxConcurrency` too.
+   */
   readonly reservedConcurrency: number;
 }
 
@@ -337,6 +340,14 @@ export function parseConfig(context: RawContext): WteConfig {
   const maxConcurrency = integer(context, 'processorMaxConcurrency', 2, 1000);
   const reserved = reservedConcurrencyOf(context.processorReservedConcurrency, maxConcurrency);
   if (typeof reserved !== 'number') fail('processorReservedConcurrency', reserved.expected, reserved.got);
+  // The alert step reserves processorMaxConcurrency beside the processor (lib/constructs/alert-step.ts).
+  if (reserved > 0 && reserved + maxConcurrency > MAX_RESERVED_CONCURRENCY) {
+    fail(
+      'processorReservedConcurrency',
+      `0 (reserve none) or at most ${MAX_RESERVED_CONCURRENCY - maxConcurrency}: the alert step reserves processorMaxConcurrency (${maxConcurrency}) beside it, ${MAX_RESERVED_CONCURRENCY} in all`,
+      context.processorReservedConcurrency ?? reserved,
+    );
+  }
   const processor: ProcessorConfig = {
     batchSize: integer(context, 'processorBatchSize', 1, 10_000),
     maxBatchingWindowSeconds: integer(context, 'processorBatchingWindowSeconds', 0, 300),

@@ -23,6 +23,7 @@ export interface PipelineFunctions {
   readonly ingest: WteFunction;
   readonly authorizer: WteFunction;
   readonly processor: WteFunction;
+  readonly alertStep: WteFunction;
   readonly scheduler: WteFunction;
   readonly kpis: WteFunction;
   readonly series: WteFunction;
@@ -35,7 +36,7 @@ export interface PipelineFunctions {
 
 /**
  * Everything that can be deleted and deployed again without losing data:
- * the functions, the REST API with its authorizer and WAF, the IoT topic
+ * the functions, the alert step queue, the REST API with its authorizer and WAF, the IoT topic
  * rule and device policy, the schedule, the deploy-time plant registry,
  * alarms on the functions and the operations dashboard.
  */
@@ -70,7 +71,7 @@ export class StatelessStack extends Stack {
       iotDataEndpoint: this.iot.dataEndpoint,
       logRetentionDays,
     });
-    const { processor, scheduler } = this.processing;
+    const { processor, alertStep, scheduler } = this.processing;
 
     this.kpiRollup = new KpiRollup(this, 'KpiRollup', {
       table: stateful.kpiRollupTable.table,
@@ -100,6 +101,7 @@ export class StatelessStack extends Stack {
       ingest: handlers.ingest,
       authorizer: handlers.authorizer,
       processor,
+      alertStep: alertStep.function,
       scheduler,
       kpis: handlers.kpis,
       series: handlers.series,
@@ -111,10 +113,11 @@ export class StatelessStack extends Stack {
     };
 
     if (stateful.lake !== undefined) {
-      const { processor: p, scheduler: s, kpis, series, kpiRollup, kpiWidget } = this.functions;
+      // The processor only writes the lake (Firehose): it queries nothing, so it holds no grant.
+      const { alertStep: a, scheduler: s, kpis, series, kpiRollup, kpiWidget } = this.functions;
       new LakeReaderGrants(this, 'LakeReaders', {
         lake: stateful.lake,
-        readers: { processor: p, scheduler: s, kpis, series, kpiRollup, kpiWidget },
+        readers: { alertStep: a, scheduler: s, kpis, series, kpiRollup, kpiWidget },
       });
     }
 
@@ -148,6 +151,7 @@ export class StatelessStack extends Stack {
       stateful,
       opsTopic,
       schedule: this.processing.schedule,
+      alertStep: this.processing.alertStep,
       plantKpis: kpiWidget.widget,
     });
 

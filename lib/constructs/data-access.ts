@@ -16,6 +16,7 @@ import {
 import { lakeWriteAccess } from './lake-access.ts';
 import type { MetricsLake } from './metrics-lake.ts';
 import { STATE_TABLE_INDEXES } from './state-table.ts';
+import type { TimestreamStore } from './timestream-store.ts';
 import type { Binding } from './wte-function.ts';
 
 /**
@@ -64,52 +65,89 @@ export class DataAccess extends Construct {
     };
   }
 
-  /** The metrics store (Timestream tables or the lake): queries, and writes when `write` is set. */
-  metrics(options: { readonly write: boolean }): Binding {
-    const { lake, timestream: store } = this.stateful;
-    if (lake !== undefined) return this.lakeMetrics(lake, options);
-    if (store === undefined || this.timestreamDiscovery === undefined)
-      throw new Error('the stateful stack has no metrics store');
-    const tables = [store.readingsTable, store.movementsTable];
+  /**
+   * Reading the metrics store: on Timestream Select on both tables; on the
+   * lake the workgroup and the catalog and database to query, and the
+   * recent telemetry table that tiered reads answer from
+   * (docs/recent-telemetry.md). No function both reads and writes: the
+   * writer's access is `metricsWriter`.
+   */
+  metrics(_options: { readonly write: false }): Binding {
+    const { lake } = this.stateful;
+    if (lake !== undefined) {
+      const { query, tables, recentTelemetry } = lake;
+      return {
+        environment: {
+          METRICS_STORE: 'lake',
+          ATHENA_WORKGROUP: query.workGroupName,
+          LAKE_CATALOG: `s3tablescatalog/${tables.tableBucketName}`,
+          LAKE_DATABASE: tables.namespace.namespace,
+          ...this.recentTelemetryEnvironment(lake),
+        },
+        statements: recentTelemetry.access({ write: false }),
+        managedPolicies: [lake.readerPolicy],
+      };
+    }
+    const { store, discovery } = this.timestreamStore();
     return {
-      environment: {
-        TIMESTREAM_DATABASE: store.databaseName,
-        TIMESTREAM_READINGS_TABLE: store.readingsTable.attrName,
-        TIMESTREAM_MOVEMENTS_TABLE: store.movementsTable.attrName,
-      },
-      statements: [timestreamSelectAccess(tables), ...(options.write ? [timestreamWriteAccess(tables)] : [])],
-      managedPolicies: [this.timestreamDiscovery],
+      environment: this.timestreamEnvironment(store),
+      statements: [timestreamSelectAccess([store.readingsTable, store.movementsTable])],
+      managedPolicies: [discovery],
     };
   }
 
   /**
-   * The lake: the workgroup and the catalog and database to query (and, for
-   * the writer, the two delivery streams), and the recent telemetry table
-   * that tiered reads answer from (docs/recent-telemetry.md): the writer
-   * writes it with BatchWriteItem, every user of the store queries it.
+   * Writing the metrics store and nothing else (the processor: the alert
+   * step reads what it wrote). On Timestream WriteRecords and endpoint
+   * discovery; on the lake the two delivery streams and the recent
+   * telemetry table, whose conflict check Queries it. No Athena, no
+   * Timestream Select.
    */
-  private lakeMetrics(lake: MetricsLake, options: { readonly write: boolean }): Binding {
-    const { delivery, query, tables, recentTelemetry } = lake;
+  metricsWriter(): Binding {
+    const { lake } = this.stateful;
+    if (lake !== undefined) {
+      const { delivery, recentTelemetry } = lake;
+      return {
+        environment: {
+          METRICS_STORE: 'lake',
+          ...this.recentTelemetryEnvironment(lake),
+          LAKE_READINGS_STREAM: delivery.readingsStream.ref,
+          LAKE_MOVEMENTS_STREAM: delivery.movementsStream.ref,
+        },
+        statements: [lakeWriteAccess(lake), ...recentTelemetry.access({ write: true })],
+      };
+    }
+    const { store, discovery } = this.timestreamStore();
     return {
-      environment: {
-        METRICS_STORE: 'lake',
-        ATHENA_WORKGROUP: query.workGroupName,
-        LAKE_CATALOG: `s3tablescatalog/${tables.tableBucketName}`,
-        LAKE_DATABASE: tables.namespace.namespace,
-        RECENT_TELEMETRY_TABLE: recentTelemetry.table.tableName,
-        RECENT_TELEMETRY_HORIZON_DAYS: String(recentTelemetry.horizonDays),
-        ...(recentTelemetry.completeSince === undefined
-          ? {}
-          : { RECENT_TELEMETRY_COMPLETE_SINCE: String(recentTelemetry.completeSince) }),
-        ...(options.write
-          ? {
-              LAKE_READINGS_STREAM: delivery.readingsStream.ref,
-              LAKE_MOVEMENTS_STREAM: delivery.movementsStream.ref,
-            }
-          : {}),
-      },
-      statements: [...(options.write ? [lakeWriteAccess(lake)] : []), ...recentTelemetry.access(options)],
-      managedPolicies: [lake.readerPolicy],
+      environment: this.timestreamEnvironment(store),
+      statements: [timestreamWriteAccess([store.readingsTable, store.movementsTable])],
+      managedPolicies: [discovery],
+    };
+  }
+
+  private recentTelemetryEnvironment(lake: MetricsLake): Record<string, string> {
+    const { recentTelemetry } = lake;
+    return {
+      RECENT_TELEMETRY_TABLE: recentTelemetry.table.tableName,
+      RECENT_TELEMETRY_HORIZON_DAYS: String(recentTelemetry.horizonDays),
+      ...(recentTelemetry.completeSince === undefined
+        ? {}
+        : { RECENT_TELEMETRY_COMPLETE_SINCE: String(recentTelemetry.completeSince) }),
+    };
+  }
+
+  private timestreamStore(): { store: TimestreamStore; discovery: iam.ManagedPolicy } {
+    const store = this.stateful.timestream;
+    if (store === undefined || this.timestreamDiscovery === undefined)
+      throw new Error('the stateful stack has no metrics store');
+    return { store, discovery: this.timestreamDiscovery };
+  }
+
+  private timestreamEnvironment(store: TimestreamStore): Record<string, string> {
+    return {
+      TIMESTREAM_DATABASE: store.databaseName,
+      TIMESTREAM_READINGS_TABLE: store.readingsTable.attrName,
+      TIMESTREAM_MOVEMENTS_TABLE: store.movementsTable.attrName,
     };
   }
 

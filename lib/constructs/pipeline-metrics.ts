@@ -22,10 +22,22 @@ export const PROCESSOR_METRICS = [
   'MessagesFailed',
   'ReadingsStored',
   'ItemsQuarantined',
+] as const;
+/** Metrics of lambdas/handlers/alert-step.ts. */
+export const ALERT_STEP_METRICS = [
+  'AlertStepPlants',
   'AlertEvaluationsDeferred',
+  'AlertStepMessagesInvalid',
+  'AlertsPublished',
 ] as const;
 
-export type PipelineMetricName = (typeof INGEST_METRICS)[number] | (typeof PROCESSOR_METRICS)[number];
+export type PipelineMetricName =
+  | (typeof INGEST_METRICS)[number]
+  | (typeof PROCESSOR_METRICS)[number]
+  | (typeof ALERT_STEP_METRICS)[number];
+
+/** The `function` dimension of each publishing function (lambdas/entry/observability.ts callers). */
+export type PipelineFunctionName = 'ingest' | 'processor' | 'alert-step';
 
 /**
  * The sum of one pipeline metric over the two dimension sets it is
@@ -35,7 +47,7 @@ export type PipelineMetricName = (typeof INGEST_METRICS)[number] | (typeof PROCE
  */
 export function pipelineMetric(
   name: PipelineMetricName,
-  functionName: 'ingest' | 'processor',
+  functionName: PipelineFunctionName,
   period: Duration,
 ): cloudwatch.MathExpression {
   const metric = (dimensionsMap: Record<string, string>) =>

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import type { StatefulStack } from '../stateful-stack.ts';
 import type { PipelineFunctions } from '../stateless-stack.ts';
 import { notifyOps } from './alarms.ts';
+import type { AlertStep } from './alert-step.ts';
 import type { IotIngress } from './iot-ingress.ts';
 import { lakeWidgets } from './lake-dashboard.ts';
 import { pipelineMetric } from './pipeline-metrics.ts';
@@ -19,6 +20,8 @@ export interface PipelineMonitoringProps {
   readonly stateful: StatefulStack;
   readonly opsTopic: sns.ITopic;
   readonly schedule: events.IRule;
+  /** The alert step's queue and DLQ; its function is `functions.alertStep`. */
+  readonly alertStep: AlertStep;
   /**
    * The plant KPI row (PlantKpiWidget): KPIs live in Timestream, which
    * CloudWatch cannot read. @default a note pointing at the other views
@@ -33,8 +36,8 @@ const FIVE_MINUTES = Duration.minutes(5);
  * topic), and one dashboard that answers "how are the plants doing" (the
  * plant KPI row, when given) and "is telemetry flowing, how fast, what is
  * refused, what alerts went out". Alarms on DLQs, queue age and
- * Timestream magnetic-store rejections sit with those resources in the
- * stateful stack.
+ * Timestream magnetic-store rejections sit with those resources (the
+ * stateful stack, the alert step).
  */
 export class PipelineMonitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -44,6 +47,7 @@ export class PipelineMonitoring extends Construct {
     super(scope, id);
     const { functions, api, iot, stateful } = props;
     const queue = stateful.telemetryQueue;
+    const stepQueue = props.alertStep.queue;
     const alertsTopic = stateful.notifications.alertsTopic;
     const stage = api.api.deploymentStage;
 
@@ -95,6 +99,15 @@ export class PipelineMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    alarm('AlertEvaluationsDeferred', {
+      alarmDescription:
+        'The alert step has deferred alert evaluations for 15 minutes: it could not read the metrics store or write alerts. The scheduled run evaluates those plants, so alerts are up to a scheduler interval late; see the alert step logs.',
+      metric: pipelineMetric('AlertEvaluationsDeferred', 'alert-step', FIVE_MINUTES),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     alarm('IngestUnavailable', {
       alarmDescription: 'Ingest answered 503: the telemetry queue was unavailable to it.',
       metric: pipelineMetric('IngestUnavailable', 'ingest', FIVE_MINUTES),
@@ -138,6 +151,12 @@ export class PipelineMonitoring extends Construct {
     });
     const processorDuration = (statistic: string) =>
       functions.processor.function.metricDuration({ period: FIVE_MINUTES, statistic });
+    const stepDuration = (statistic: string) =>
+      functions.alertStep.function.metricDuration({
+        period: FIVE_MINUTES,
+        statistic,
+        label: `alert step ${statistic}`,
+      });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(6),
@@ -163,6 +182,10 @@ export class PipelineMonitoring extends Construct {
               pipelineMetric('ReadingsStored', 'processor', FIVE_MINUTES),
               pipelineMetric('ItemsQuarantined', 'processor', FIVE_MINUTES),
               queue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES }),
+              stepQueue.metricApproximateAgeOfOldestMessage({
+                period: FIVE_MINUTES,
+                label: 'Alert step queue age',
+              }),
               alertsTopic.metricNumberOfMessagesPublished({ period: FIVE_MINUTES }),
             ],
             width: 24,
@@ -182,6 +205,30 @@ export class PipelineMonitoring extends Construct {
             title: 'Processing latency: queue age and processor duration',
             left: [queue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES })],
             right: [processorDuration('p50'), processorDuration('p95'), processorDuration('Maximum')],
+            width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Alert step latency: its queue age and duration',
+            left: [stepQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES })],
+            right: [stepDuration('p50'), stepDuration('p95'), stepDuration('Maximum')],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Alert step outcome: plants judged, alerts published, deferred, refused',
+            left: [
+              pipelineMetric('AlertStepPlants', 'alert-step', FIVE_MINUTES),
+              pipelineMetric('AlertsPublished', 'alert-step', FIVE_MINUTES),
+            ],
+            right: [
+              pipelineMetric('AlertEvaluationsDeferred', 'alert-step', FIVE_MINUTES),
+              pipelineMetric('AlertStepMessagesInvalid', 'alert-step', FIVE_MINUTES),
+              props.alertStep.deadLetterQueue.queue.metricApproximateNumberOfMessagesVisible({
+                period: FIVE_MINUTES,
+                label: 'Alert step DLQ',
+              }),
+            ],
             width: 12,
           }),
         ],

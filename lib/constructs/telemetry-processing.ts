@@ -1,15 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { acknowledge } from '../checks/acknowledge.ts';
 import type { ProcessorConfig } from '../config.ts';
 import { PROCESSOR_MEMORY_MB, PROCESSOR_NODE_OPTIONS } from '../processor-memory.ts';
 import { type StatefulStack, VISIBILITY_TIMEOUT_FACTOR } from '../stateful-stack.ts';
+import { AlertStep } from './alert-step.ts';
 import type { DataAccess } from './data-access.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
+import { consumeQueue } from './queue-consumer.ts';
 import { WteFunction } from './wte-function.ts';
 
 export interface TelemetryProcessingProps {
@@ -25,11 +25,13 @@ export interface TelemetryProcessingProps {
 /**
  * Everything downstream of the telemetry queue: the processor on an SQS
  * event source (partial batch failures, bounded concurrency, visibility
- * timeout at least six function timeouts) and the scheduled run
- * (staleness, day rules, outbox relay) on an EventBridge rate.
+ * timeout at least six function timeouts), the alert step it queues each
+ * stored batch's plants to (batch alert rules, outbox relay), and the
+ * scheduled run (staleness, day rules, outbox relay) on an EventBridge rate.
  */
 export class TelemetryProcessing extends Construct {
   readonly processor: WteFunction;
+  readonly alertStep: AlertStep;
   readonly scheduler: WteFunction;
   readonly schedulerDlq: DeadLetterQueue;
   readonly schedule: events.Rule;
@@ -48,7 +50,7 @@ export class TelemetryProcessing extends Construct {
     }
     this.processor = new WteFunction(this, 'Processor', {
       entry: 'processor',
-      description: 'Telemetry queue processor: Timestream, state, alert rules, rejection notices',
+      description: 'Telemetry queue processor: metrics store, state, alert step queue, rejection notices',
       // Memory and heap caps as the memory benchmark measures them (lib/processor-memory.ts).
       memorySize: PROCESSOR_MEMORY_MB,
       environment: { NODE_OPTIONS: PROCESSOR_NODE_OPTIONS },
@@ -60,8 +62,7 @@ export class TelemetryProcessing extends Construct {
       metricsStore: access.metricsStore,
     }).bind(
       access.stateTable(['GetItem', 'PutItem', 'UpdateItem', 'Query']),
-      access.metrics({ write: true }),
-      access.alertsTopic(),
+      access.metricsWriter(),
       access.rejectionNotices(props.iotDataEndpoint),
     );
     if (this.processor.access) {
@@ -80,23 +81,22 @@ export class TelemetryProcessing extends Construct {
         `processor reserved concurrency (${props.processor.reservedConcurrency}) must be 0 or at least the event source's maximum concurrency (${props.processor.maxConcurrency})`,
       );
     }
-    this.processor.function.addEventSource(
-      new SqsEventSource(stateful.telemetryQueue, {
-        batchSize: props.processor.batchSize,
-        maxBatchingWindow: Duration.seconds(props.processor.maxBatchingWindowSeconds),
-        maxConcurrency: props.processor.maxConcurrency,
-        reportBatchItemFailures: true,
-      }),
-    );
-    for (const child of this.processor.function.node.children) {
-      if (child instanceof lambda.EventSourceMapping) {
-        acknowledge(
-          child,
-          'Serverless-LambdaEventSourceMappingDestination',
-          'SQS event source mappings support no on-failure destination; the telemetry queue redrives a message to its DLQ after 5 receives (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).',
-        );
-      }
-    }
+    consumeQueue(this.processor, stateful.telemetryQueue, {
+      queueName: 'telemetry queue',
+      batchSize: props.processor.batchSize,
+      maxBatchingWindow: Duration.seconds(props.processor.maxBatchingWindowSeconds),
+      maxConcurrency: props.processor.maxConcurrency,
+    });
+
+    this.alertStep = new AlertStep(this, 'AlertStep', {
+      stateful,
+      access,
+      // As many steps as processors at most, so the step keeps pace; reserved whenever the processor is.
+      maxConcurrency: props.processor.maxConcurrency,
+      reservedConcurrency: props.processor.reservedConcurrency > 0 ? props.processor.maxConcurrency : 0,
+      logRetentionDays: props.logRetentionDays,
+    });
+    this.processor.bind(this.alertStep.senderBinding());
 
     const interval = Duration.minutes(props.schedulerIntervalMinutes);
     this.schedulerDlq = new DeadLetterQueue(this, 'SchedulerDlq', {

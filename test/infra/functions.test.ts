@@ -119,6 +119,7 @@ describe('IAM', () => {
 describe('functions', () => {
   it('builds one function per handler of the composition roots', () => {
     expect(ours.map(([, fn]) => `${fn.entry}.${fn.handlerName}`).sort()).toEqual([
+      'alert-step.handler',
       'alerts-ack.ackHandler',
       'alerts-api.listHandler',
       'authorizer.handler',
@@ -223,7 +224,10 @@ describe('composition roots boot with the deployed environment', () => {
 });
 
 describe('processing', () => {
-  const [[, mapping] = ['', { Type: '' }]] = resourcesOf(stateless, 'AWS::Lambda::EventSourceMapping');
+  const processorId = logicalId(stacks.stateless.functions.processor.function);
+  const [[, mapping] = ['', { Type: '' }]] = resourcesOf(stateless, 'AWS::Lambda::EventSourceMapping').filter(
+    ([, m]) => referencedId(props(m).FunctionName) === processorId,
+  );
 
   it('reports batch item failures and uses the configured batch, window and concurrency', () => {
     expect(props(mapping)).toMatchObject({

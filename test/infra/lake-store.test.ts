@@ -207,18 +207,20 @@ describe('lake access', () => {
       METRICS_STORE: 'lake',
       LAKE_READINGS_STREAM: expect.anything(),
       LAKE_MOVEMENTS_STREAM: expect.anything(),
-      ATHENA_WORKGROUP: expect.anything(),
     });
-    const readers = resourcesOf(lake.stateless, 'AWS::Lambda::Function')
+    // The processor only writes: the alert step reads what it stored (docs/alert-step.md).
+    expect(processor?.ATHENA_WORKGROUP).toBeUndefined();
+    const users = resourcesOf(lake.stateless, 'AWS::Lambda::Function')
       .map(
         ([, r]) =>
           (props(r).Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
       )
       .filter((v) => v.METRICS_STORE === 'lake');
-    // processor, scheduler, KPI and series routes, KPI rollup, dashboard widget
+    const readers = users.filter((v) => v.ATHENA_WORKGROUP !== undefined);
+    // alert step, scheduler, KPI and series routes, KPI rollup, dashboard widget
     expect(readers).toHaveLength(6);
-    for (const env of readers) expect(env.ATHENA_WORKGROUP).toBeDefined();
-    expect(readers.filter((v) => v.LAKE_READINGS_STREAM !== undefined)).toHaveLength(1);
+    expect(users.filter((v) => v.ATHENA_WORKGROUP === undefined)).toEqual([processor]);
+    expect(users.filter((v) => v.LAKE_READINGS_STREAM !== undefined)).toEqual([processor]);
   });
 });
 
@@ -275,23 +277,27 @@ describe('recent telemetry table (docs/recent-telemetry.md)', () => {
     expect(writers.map((s) => s.where)).toEqual([expect.stringMatching(/^ProcessingProcessor/)]);
     expect(writers[0]?.actions).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:Query']);
     const readers = statements.filter((s) => !s.actions.includes('dynamodb:BatchWriteItem'));
-    // scheduler, KPI and series routes, KPI rollup, dashboard widget
-    expect(readers).toHaveLength(5);
+    // alert step, scheduler, KPI and series routes, KPI rollup, dashboard widget
+    expect(readers).toHaveLength(6);
     for (const s of readers) expect(s.actions).toEqual(['dynamodb:Query']);
   });
 
-  it('gives every user of the lake store the table, the horizon and the catalog and database to query', () => {
+  it('gives every user of the lake store the table and the horizon, and every reader the catalog and database to query', () => {
     const users = resourcesOf(lake.stateless, 'AWS::Lambda::Function')
       .map(
         ([, r]) =>
           (props(r).Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
       )
       .filter((v) => v.METRICS_STORE === 'lake');
-    expect(users).toHaveLength(6);
+    // the processor (writer) and six readers
+    expect(users).toHaveLength(7);
     for (const env of users) {
       expect(env).toMatchObject({
         RECENT_TELEMETRY_TABLE: expect.anything(),
         RECENT_TELEMETRY_HORIZON_DAYS: '40',
+      });
+      if (env.LAKE_READINGS_STREAM !== undefined) continue;
+      expect(env).toMatchObject({
         LAKE_CATALOG: 's3tablescatalog/wte-test-metrics',
         LAKE_DATABASE: 'metrics',
       });

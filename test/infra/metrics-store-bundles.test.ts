@@ -39,17 +39,19 @@ function functionsOf(app: TestApp): Built[] {
     });
 }
 
-/** Whether the entry module builds the metrics store (the only module that imports its SDK clients). */
+/** Whether the entry module builds the metrics store's readers or writers (the modules that import its SDK clients). */
 const entryUsesMetrics = (entry: string): boolean =>
-  /from '\.\/metrics-stores\.ts'/.test(
+  /from '\.\/metrics-(stores|writers)\.ts'/.test(
     readFileSync(new URL(`../../lambdas/entry/${entry}.ts`, import.meta.url), 'utf8'),
   );
 
-const METRICS_READERS = [
+/** Every function bound to the metrics store: its readers and its one writer, the processor. */
+const METRICS_USERS = [
   'Handlers/Kpis',
   'Handlers/Series',
   'KpiRollup/Function',
   'PlantKpis/Function',
+  'Processing/AlertStep/Function',
   'Processing/Processor',
   'Processing/Scheduler',
 ];
@@ -63,7 +65,7 @@ describe.each(['timestream', 'lake'] as const)('functions bundled for %s', (stor
   it('builds every function bound to the metrics store for that store alone', () => {
     const built = functionsOf(apps[store]);
     const forStore = built.filter((f) => f.bundled !== undefined);
-    expect(forStore.map((f) => f.path.replace(/^[^/]+\//, '')).sort()).toEqual(METRICS_READERS);
+    expect(forStore.map((f) => f.path.replace(/^[^/]+\//, '')).sort()).toEqual(METRICS_USERS);
     for (const f of forStore) expect(f, f.path).toMatchObject({ bundled: store, bound: store });
   });
 

@@ -30,6 +30,7 @@ const monitoring = new PipelineMonitoring(stack, 'Monitoring', {
   stateful,
   opsTopic: stateful.notifications.opsTopic,
   schedule: stateless.processing.schedule,
+  alertStep: stateless.processing.alertStep,
   plantKpis: kpis.widget,
 });
 const template = Template.fromStack(stack);
