@@ -4,10 +4,10 @@
  * with DynamoDB's error shapes (a made-up key, the right key with a wrong
  * secret, no signature, a signed request whose body was changed, a date
  * outside the 15-minute window); one signed with the pair works, also after
- * refusals. The pair is made on first start, kept owner-only in the data
+ * refusals and after the state store's process was started again. The pair is made on first start, kept owner-only in the data
  * directory, and the same on the next start.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -44,6 +44,8 @@ async function refusal(
   }
   throw new Error('the call was not refused');
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const madeUp = (): StateStoreKeyPair => ({
   accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
@@ -107,21 +109,30 @@ describe('the state store in its own process, given a key pair', () => {
     });
   });
 
-  it('refuses a signed request whose body was changed after signing', async () => {
-    const tampering = clientWith(store.endpoint, keys);
-    // After the signing step: the body sent is not the body signed.
-    tampering.middlewareStack.add(
-      (next) => async (args) => {
-        const request = args.request as { body?: unknown };
-        request.body = String(request.body).replace('TOKEN#t1', 'TOKEN#t2');
-        return next(args);
-      },
-      { step: 'deserialize' },
-    );
-    expect(await refusal(tampering.send(new GetItemCommand({ TableName: TABLE, Key: KEY })))).toMatchObject({
-      name: 'InvalidSignatureException',
-      message: expect.stringContaining('does not match the signature you provided'),
-    });
+  it('refuses a signed request whose body was changed after signing, its hash header too or not', async () => {
+    for (const rehash of [false, true]) {
+      const tampering = clientWith(store.endpoint, keys);
+      // After the signing step: the body sent is not the body signed.
+      tampering.middlewareStack.add(
+        (next) => async (args) => {
+          const request = args.request as { body?: unknown; headers: Record<string, string> };
+          request.body = String(request.body).replace('TOKEN#t1', 'TOKEN#t2');
+          if (rehash)
+            request.headers['x-amz-content-sha256'] = createHash('sha256').update(request.body).digest('hex');
+          return next(args);
+        },
+        { step: 'deserialize' },
+      );
+      // The body's hash no longer matches its header; or it does, and the signature over it does not.
+      expect(await refusal(tampering.send(new GetItemCommand({ TableName: TABLE, Key: KEY })))).toMatchObject(
+        {
+          name: 'InvalidSignatureException',
+          ...(rehash
+            ? { message: expect.stringContaining('does not match the signature you provided') }
+            : {}),
+        },
+      );
+    }
   });
 
   it('refuses a signature dated more than 15 minutes away, either way', async () => {
@@ -143,6 +154,35 @@ describe('the state store in its own process, given a key pair', () => {
     // Its own client (what local mode's stores use) signs with the pair too.
     const own = await store.client.send(new ListTablesCommand({}));
     expect(own.TableNames).toContain(TABLE);
+  });
+});
+
+describe('the state store started again after its process died', () => {
+  it('listens on the same port and still refuses what it refused', async () => {
+    const dataDir = tempDataDir('sigv4-restart');
+    const keys = await stateStoreKeyPairOf(dataDir);
+    let restarts = 0;
+    const store = await startDynalite({
+      path: join(dataDir, 'dynamo'),
+      ownProcess: true,
+      credentials: keys,
+      onRestart: () => {
+        restarts++;
+      },
+    });
+    try {
+      const first = store.pid as number;
+      process.kill(first, 'SIGKILL');
+      for (let i = 0; i < 500 && !(restarts === 1 && store.pid !== first); i++) await sleep(20);
+      expect(restarts).toBe(1);
+      const forged = clientWith(store.endpoint, madeUp());
+      expect((await refusal(forged.send(new ListTablesCommand({})))).name).toBe(
+        'UnrecognizedClientException',
+      );
+      expect((await store.client.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 });
 
