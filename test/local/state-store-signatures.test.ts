@@ -116,9 +116,10 @@ describe('the state store in its own process, given a key pair', () => {
       tampering.middlewareStack.add(
         (next) => async (args) => {
           const request = args.request as { body?: unknown; headers: Record<string, string> };
-          request.body = String(request.body).replace('TOKEN#t1', 'TOKEN#t2');
+          const changed = String(request.body).replace('TOKEN#t1', 'TOKEN#t2');
+          request.body = changed;
           if (rehash)
-            request.headers['x-amz-content-sha256'] = createHash('sha256').update(request.body).digest('hex');
+            request.headers['x-amz-content-sha256'] = createHash('sha256').update(changed).digest('hex');
           return next(args);
         },
         { step: 'deserialize' },
