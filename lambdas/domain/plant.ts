@@ -1,6 +1,7 @@
 /** Per-plant configuration: time zone and the thresholds rules use. */
 import { DEFAULT_ALERT_RULES } from './alerts/model.ts';
 import { DEFAULT_TIME_ZONE } from './kpis.ts';
+import type { KpiTarget } from './targets.ts';
 
 export interface PlantConfig {
   readonly plantId: string;
@@ -25,6 +26,10 @@ export interface PlantConfig {
    * before it existed lack it (DEFAULT_ALERT_RULES.dayCompleteAfterMinutes).
    */
   readonly dayCompleteAfterMinutes?: number;
+  /** ISO 3166-1 alpha-2 country whose targets apply; default: the country of `timeZone` when known (targets.ts). */
+  readonly jurisdiction?: string;
+  /** The plant's own diversion and recycling targets, over its jurisdiction's (targets.ts). */
+  readonly targets?: readonly KpiTarget[];
 }
 
 export const DEFAULT_PLANT_SETTINGS: Omit<PlantConfig, 'plantId' | 'name'> = {

@@ -11,6 +11,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { PlantConfig } from '../domain/plant.ts';
 import type { StateStore } from '../domain/ports.ts';
 import { ProblemType, problem } from '../domain/problem.ts';
+import { type KpiTarget, targetsFor } from '../domain/targets.ts';
 import { errorResponse, type HttpEvent, json, problemResponse } from './http.ts';
 
 export interface PlantsApiDeps {
@@ -24,6 +25,8 @@ export interface PlantSummary {
   readonly timeZone: string;
   readonly diversionTarget: number;
   readonly combustionMinTempC: number;
+  /** Diversion and recycling targets with their source (targets.ts); the page draws year to date against them. */
+  readonly targets: readonly KpiTarget[];
 }
 
 export function plantSummary(plant: PlantConfig): PlantSummary {
@@ -33,6 +36,7 @@ export function plantSummary(plant: PlantConfig): PlantSummary {
     timeZone: plant.timeZone,
     diversionTarget: plant.diversionTarget,
     combustionMinTempC: plant.combustionMinTempC,
+    targets: targetsFor(plant),
   };
 }
 

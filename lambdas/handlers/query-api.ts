@@ -49,6 +49,7 @@ import {
   type SeriesPoint,
   seriesBuckets,
 } from '../domain/series.ts';
+import { targetsFor } from '../domain/targets.ts';
 import { LINE_PATTERN, PLANT_ID_PATTERN } from '../domain/telemetry.ts';
 import { DAY_MS, type KpiInterval, parseTimestamp, toIso } from '../domain/time.ts';
 import { errorResponse, type HttpEvent, json, problemResponse } from './http.ts';
@@ -329,6 +330,7 @@ export function makeKpisHandler(deps: QueryApiDeps): QueryHandler {
         interval,
         timezone: plant.timeZone,
         policy: DIVERSION_POLICY,
+        targets: targetsFor(plant),
         points: points.map(kpiJson),
         ...(following === undefined ? {} : { nextCursor: encodeCursor(following.start, hash) }),
       });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PLANT_SETTINGS, defaultPlantConfig, type PlantConfig } from '../../lambdas/domain/plant.ts';
 import { UnavailableError } from '../../lambdas/domain/ports.ts';
+import { targetsFor } from '../../lambdas/domain/targets.ts';
 import type { HttpEvent } from '../../lambdas/handlers/http.ts';
 import { makeListPlantsHandler } from '../../lambdas/handlers/plants-api.ts';
 
@@ -26,7 +27,7 @@ const astana: PlantConfig = {
 const store = (plants: PlantConfig[]) => ({ listPlants: async () => plants });
 
 describe('GET /v1/plants', () => {
-  it('lists every registered plant by id with its name, time zone and thresholds, and nothing else', async () => {
+  it('lists every registered plant by id with its name, time zone, thresholds and targets, and nothing else', async () => {
     const handler = makeListPlantsHandler({ plants: store([defaultPlantConfig('kz-shy-01'), astana]) });
     const response = await handler(event());
     expect(response.statusCode).toBe(200);
@@ -42,6 +43,7 @@ describe('GET /v1/plants', () => {
           timeZone: 'Asia/Almaty',
           diversionTarget: 0.45,
           combustionMinTempC: 870,
+          targets: targetsFor(astana),
         },
         {
           plantId: 'kz-shy-01',
@@ -49,6 +51,7 @@ describe('GET /v1/plants', () => {
           timeZone: 'Asia/Almaty',
           diversionTarget: 0.4,
           combustionMinTempC: 850,
+          targets: targetsFor(defaultPlantConfig('kz-shy-01')),
         },
       ],
     });

@@ -154,6 +154,21 @@ describe('GET /v1/plants/{plantId}/kpis by month and year', () => {
     expect(years[1]).toMatchObject(sumOfDays(months));
   });
 
+  it("answers the plant's targets beside the year to date: Kazakhstan's 40 % by 2030, with the source", async () => {
+    const response = await makeKpisHandler(deps)(
+      get(AST, { from: '2026-01-01T00:00:00+05:00', to: new Date(NOW).toISOString(), interval: '1y' }),
+    );
+    const body = JSON.parse(response.body) as { targets: Array<Record<string, unknown>>; points: Point[] };
+    expect(body.targets.map((t) => [t.kpi, t.rate, t.year])).toEqual([
+      ['diversion_rate', 0.4, 2030],
+      ['recycling_rate', 0.4, 2030],
+    ]);
+    expect(String(body.targets[1]?.source)).toContain('Kazakhstan');
+    // The year so far: one incomplete point whose rates are compared with the targets.
+    expect(body.points).toHaveLength(1);
+    expect(body.points[0]).toMatchObject({ complete: false, diversion_rate: expect.any(Number) });
+  });
+
   it('refuses a range longer than the interval allows, naming the bound', async () => {
     const response = await makeKpisHandler(deps)(
       get(AST, { from: '2020-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z', interval: '1mo' }),

@@ -41,6 +41,17 @@ const plantSchema = () =>
     combustionOnDelayMinutes: z.number(),
     staleAfterMinutes: z.number(),
     dayCompleteAfterMinutes: z.optional(z.number()),
+    jurisdiction: z.optional(z.string()),
+    targets: z.optional(
+      z.array(
+        z.object({
+          kpi: z.enum(['diversion_rate', 'recycling_rate']),
+          rate: z.number(),
+          year: z.number(),
+          source: z.string(),
+        }),
+      ),
+    ),
   }) satisfies z.ZodMiniType<PlantConfig>;
 
 const movementSchema = () =>
