@@ -6,10 +6,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoStateStore } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
 import { createGatewayToken } from '../../lambdas/auth/gateway-tokens.ts';
 import { computeKpis, KPI_COUNTER_METRICS, withRatiosFor } from '../../lambdas/domain/kpis.ts';
 import { parseTelemetry } from '../../lambdas/domain/parse-telemetry.ts';
@@ -229,14 +227,7 @@ describe('local mode', () => {
   }, 120_000);
 
   it('refuses an MQTT publish for a plant the token does not allow, and keeps serving', async () => {
-    const state = new DynamoStateStore({
-      client: new DynamoDBClient({
-        region: 'local',
-        endpoint: local.dynamoEndpoint,
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-      tableName: local.stateTable,
-    });
+    const state = stateStoreOf(local);
     const { token, record } = createGatewayToken({
       gatewayId: 'gw-ast',
       plants: ['kz-own-01'],

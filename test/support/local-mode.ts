@@ -12,6 +12,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DynamoStateStore } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
 import { createGatewayToken } from '../../lambdas/auth/gateway-tokens.ts';
+import {
+  readStateStoreCredentials,
+  STATE_STORE_CREDENTIALS_FILE,
+} from '../../lambdas/local/local-secrets.ts';
 import { type LocalMode, type LocalModeOptions, startLocalMode } from '../../lambdas/local/runtime.ts';
 
 export const MINUTE_MS = 60_000;
@@ -37,6 +41,7 @@ export function startLocal(
 export interface LocalChild {
   readonly child: ChildProcess;
   readonly pid: number;
+  readonly dataDir: string;
   readonly httpUrl: string;
   readonly mqttUrl: string;
   readonly dynamoEndpoint: string;
@@ -116,6 +121,7 @@ export function spawnLocal(options: SpawnLocalOptions): Promise<LocalChild> {
         resolve({
           child,
           pid: child.pid,
+          dataDir: options.dataDir,
           httpUrl: http,
           mqttUrl: broker,
           dynamoEndpoint: state[1],
@@ -210,13 +216,20 @@ export async function waitForEmptyQueue(httpUrl: string, timeoutMs = 60_000): Pr
   }
 }
 
-/** The state store of a running local mode (tokens, plants, quarantine), through its DynamoDB endpoint. */
-export function stateStoreOf(local: { readonly dynamoEndpoint: string; readonly stateTable: string }) {
+/**
+ * The state store of a running local mode (tokens, plants, quarantine), through its DynamoDB endpoint,
+ * signed with the key pair in its data directory (any other signature is refused).
+ */
+export function stateStoreOf(local: {
+  readonly dynamoEndpoint: string;
+  readonly stateTable: string;
+  readonly dataDir: string;
+}) {
   return new DynamoStateStore({
     client: new DynamoDBClient({
       region: 'local',
       endpoint: local.dynamoEndpoint,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: readStateStoreCredentials(join(local.dataDir, STATE_STORE_CREDENTIALS_FILE)),
     }),
     tableName: local.stateTable,
   });
