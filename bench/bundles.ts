@@ -150,8 +150,12 @@ export function foreignModules(metafile: Metafile): string[] {
 }
 
 /** Whether an entry reads or writes metrics, so it is bundled once per store. */
+/** A function bound to the metrics store: it reads it (metrics-stores.ts) or writes it (metrics-writers.ts). */
 function usesMetricsStore(metafile: Metafile): boolean {
-  return Object.keys(metafile.inputs).includes('lambdas/entry/metrics-stores.ts');
+  const inputs = Object.keys(metafile.inputs);
+  return (
+    inputs.includes('lambdas/entry/metrics-stores.ts') || inputs.includes('lambdas/entry/metrics-writers.ts')
+  );
 }
 
 function topPackages(metafile: Metafile, count = 6): Array<{ name: string; bytes: number }> {

@@ -38,7 +38,7 @@ const NO_DLQ_REASON: Record<Exclude<Invocation, 'async'>, string> = {
   authorizer:
     'Invoked synchronously by API Gateway as the token authorizer: a failure answers the request with 401/503; a Lambda DLQ only applies to asynchronous invocations.',
   queue:
-    'Invoked synchronously by the SQS event source mapping: failed messages return to the telemetry queue and its redrive policy moves them to the telemetry DLQ after 5 receives.',
+    "Invoked synchronously by an SQS event source mapping: failed messages return to its queue, whose redrive policy moves them to that queue's DLQ after 5 receives (the telemetry queue, the alert step queue).",
 };
 
 /**
