@@ -2,7 +2,7 @@
  * What the alert engine's two steps share (batch-alert-engine.ts after each
  * processed batch, scheduled-alert-engine.ts on the timer): the stores, the
  * plant's rule settings, the live-day judgements both run (diversion so far,
- * combustion) and applying verdicts (alert-apply.ts). Split so the processor
+ * combustion) and applying verdicts (alert-apply.ts). Split so the alert step
  * bundles none of the scheduled rules (docs/bundles.md).
  */
 

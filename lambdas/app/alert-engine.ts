@@ -36,7 +36,7 @@ export type { TouchedPlant } from './batch-alert-engine.ts';
 
 /**
  * Both steps over the same stores, for callers that run both (local mode,
- * tests). A Lambda builds only its own step: the processor the batch engine,
+ * tests). A Lambda builds only its own step: the alert step the batch engine,
  * the scheduler the scheduled one (lambdas/entry), so neither bundles the
  * other's rules.
  */

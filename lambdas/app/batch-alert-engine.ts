@@ -1,6 +1,6 @@
 /**
- * The alert step after each processed batch (the processor's): records which
- * plant-local days the batch's data belongs to, then judges
+ * The alert step after each processed batch (the alert-step function's):
+ * records which plant-local days the batch's data belongs to, then judges
  * DIVERSION_BELOW_TARGET at the ticket instants of days still live and
  * COMBUSTION_TEMPERATURE_LOW on the touched lines. Days whose data came
  * after they ended (a backfill) get no day-so-far verdicts: the scheduled

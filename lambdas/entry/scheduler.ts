@@ -15,7 +15,7 @@ const { alerts, relayLease, deps } = scheduledAlertStores(
   process.env,
   metricsReader(process.env, { remainingMs }),
 );
-// The scheduled step only: the batch step is the processor's (docs/bundles.md).
+// The scheduled step only: the batch step is the alert step's (docs/bundles.md).
 const engine = new ScheduledAlertEngine(deps);
 const publisher = alertPublisher(process.env);
 const { log, instrument } = observability('scheduler');
