@@ -9,6 +9,7 @@ import type { Node } from 'constructs';
 import { DEFAULT_PLANT_SETTINGS, type PlantConfig } from '../lambdas/domain/plant.ts';
 import { PLANT_ID_PATTERN } from '../lambdas/domain/telemetry.ts';
 import { ConfigError, fail } from './config-error.ts';
+import { r1Settings } from './config-r1.ts';
 import { parseStoreConfig, STORE_CONTEXT_KEYS, type StoreConfig } from './config-store.ts';
 import { MAX_RESERVED_CONCURRENCY, reservedConcurrencyOf } from './reserved-concurrency.ts';
 
@@ -248,7 +249,7 @@ const NUMERIC_PLANT_SETTINGS: ReadonlyArray<readonly [PlantSetting, number, numb
   ['staleAfterMinutes', 1, 10_080],
   ['dayCompleteAfterMinutes', 0, 1440],
 ];
-const PLANT_KEYS = new Set(['plantId', 'name', 'timeZone', ...NUMERIC_PLANT_SETTINGS.map(([k]) => k)]);
+const PLANT_KEYS = new Set(['plantId', 'name', 'timeZone', 'r1', ...NUMERIC_PLANT_SETTINGS.map(([k]) => k)]);
 
 function plant(index: number, value: unknown): PlantConfig {
   const at = `plants[${index}]`;
@@ -276,7 +277,8 @@ function plant(index: number, value: unknown): PlantConfig {
     }
     settings[key] = setting;
   }
-  return { ...DEFAULT_PLANT_SETTINGS, ...settings, plantId: id, name, timeZone } as PlantConfig;
+  const r1 = entry.r1 === undefined ? {} : { r1: r1Settings(`${at}.r1`, entry.r1) };
+  return { ...DEFAULT_PLANT_SETTINGS, ...settings, plantId: id, name, timeZone, ...r1 } as PlantConfig;
 }
 
 function alertSubscription(index: number, value: unknown): AlertSubscription {

@@ -10,7 +10,7 @@
  * never turn a corrupt row into a plausible figure.
  */
 import { isMetricName, METRICS } from '../domain/catalog.ts';
-import { BASE_VERSION, type StoredMovement, type StoredReading } from '../domain/ports.ts';
+import { BASE_VERSION, type GoodHour, type StoredMovement, type StoredReading } from '../domain/ports.ts';
 import { DESTINATIONS, DIRECTIONS, MATERIALS, QUALITIES } from '../domain/telemetry.ts';
 import { isUnit } from '../domain/units.ts';
 
@@ -98,4 +98,11 @@ export function movementOfRow(row: MetricsRow): StoredMovement {
     correction: version > BASE_VERSION,
     version,
   };
+}
+
+/** A row of goodHoursSql (metrics-sql.ts): a series and one hour with a GOOD reading. */
+export function goodHourOfRow(row: MetricsRow): GoodHour {
+  const metric = text(row, 'metric');
+  if (!isMetricName(metric)) throw new TypeError(`stored metric ${metric} is not in the catalog`);
+  return { metric, line: text(row, 'line'), hour: integer(row, 'hour') };
 }

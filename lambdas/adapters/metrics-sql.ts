@@ -26,6 +26,7 @@
  */
 import { isMetricName, type MetricName } from '../domain/catalog.ts';
 import { KPI_COUNTER_METRICS } from '../domain/kpis.ts';
+import { HOUR_MS } from '../domain/time.ts';
 import { MAX_LAKE_TS, utcDay } from './lake/lake-rows.ts';
 
 export interface MetricsSqlOptions {
@@ -191,5 +192,33 @@ export function counterReadingsSql(query: CounterSqlQuery, options: MetricsSqlOp
     `SELECT ${READING_SELECT} FROM readings ` +
     `WHERE plant_id = ${plant} AND metric IN (${metrics}) AND ${timeRange(from, to, options)} ` +
     `${LATEST_READING} ORDER BY metric, ts, line`
+  );
+}
+
+export interface GoodHoursSqlQuery {
+  readonly plantId: string;
+  readonly metrics: readonly MetricName[];
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * The UTC hours of [from, to) in which each series (metric, line) of
+ * `metrics` has at least one GOOD reading, versions resolved first (a BAD
+ * correction of a GOOD reading empties its hour); by metric, line, hour.
+ * An aggregate: a year of one series is at most 8,784 rows, not its readings.
+ */
+export function goodHoursSql(query: GoodHoursSqlQuery, options: MetricsSqlOptions = {}): string {
+  const plant = textLiteral('plantId', query.plantId);
+  if (query.metrics.length === 0) throw new RangeError('metrics must name at least one metric');
+  const metrics = [...new Set(query.metrics)].map(metricLiteral).join(', ');
+  const from = timeBound('from', query.from);
+  const to = timeBound('to', query.to);
+  const latest =
+    `SELECT ${READING_SELECT} FROM readings ` +
+    `WHERE plant_id = ${plant} AND metric IN (${metrics}) AND ${timeRange(from, to, options)} ${LATEST_READING}`;
+  return (
+    `SELECT metric, line, CAST(floor(ts / ${HOUR_MS}.0) AS BIGINT) * ${HOUR_MS} AS hour FROM (${latest}) AS latest ` +
+    "WHERE quality = 'GOOD' GROUP BY metric, line, hour ORDER BY metric, line, hour"
   );
 }

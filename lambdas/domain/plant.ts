@@ -30,6 +30,28 @@ export interface PlantConfig {
   readonly jurisdiction?: string;
   /** The plant's own diversion and recycling targets, over its jurisdiction's (targets.ts). */
   readonly targets?: readonly KpiTarget[];
+  /** Inputs of the R1 figure that no meter gives (r1.ts, docs/report.md); without them the report's R1 is null. */
+  readonly r1?: R1Settings;
+}
+
+/**
+ * What the annual report's R1 figure needs beside the year's metered energies
+ * (Waste Framework Directive 2008/98/EC Annex II; climate factor of Directive
+ * (EU) 2015/1127). Every member is optional: the report names the missing ones.
+ */
+export interface R1Settings {
+  /** Net calorific value (lower heating value) of the waste as fed, GJ per tonne. */
+  readonly wasteNcvGJPerT?: number;
+  /** Energy imported in a full year, excluding waste and auxiliary fuel (grid power, steam), GJ per year. */
+  readonly importedEnergyGJPerYear?: number;
+  /** Auxiliary fuel contributing to steam production (start-up and support burners), GJ per year; 0 when not set. */
+  readonly auxiliaryFuelGJPerYear?: number;
+  /** The site's average annual heating degree days over the 20 years before the calculation year. */
+  readonly heatingDegreeDays?: number;
+  /** Date the installation was permitted, YYYY-MM-DD (sets the climate factor's regime and the threshold). */
+  readonly permittedOn?: string;
+  /** Date the installation went into operation, YYYY-MM-DD (before 2009 with permittedOn: threshold 0.60). */
+  readonly inOperationSince?: string;
 }
 
 export const DEFAULT_PLANT_SETTINGS: Omit<PlantConfig, 'plantId' | 'name'> = {

@@ -110,6 +110,27 @@ export interface MetricsStore {
    * without it are read raw (lambdas/app/kpi-query.ts decides).
    */
   readKpiCounterSlots?(plantId: string, from: number, to: number): Promise<KpiCounterSlots>;
+  /**
+   * Optional, for the annual report's coverage: the UTC hours of [from, to)
+   * in which each series (metric, line) of `metrics` has at least one GOOD
+   * reading, versions resolved as `readReadings` does, in any order. An
+   * aggregate query, so a year costs no raw scan; stores without it are read
+   * raw, month by month (lambdas/app/report.ts).
+   */
+  readGoodHours?(
+    plantId: string,
+    metrics: readonly MetricName[],
+    from: number,
+    to: number,
+  ): Promise<GoodHour[]>;
+}
+
+/** One hour in which a series had at least one GOOD reading. */
+export interface GoodHour {
+  readonly metric: MetricName;
+  readonly line: string;
+  /** Start of the UTC hour, epoch ms. */
+  readonly hour: number;
 }
 
 /** Outcome of recording a weighbridge ticket in the ledger. */

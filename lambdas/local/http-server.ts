@@ -45,6 +45,8 @@ export interface LocalApi {
   readonly ingest: ApiHandler;
   readonly kpis: (event: QueryEvent) => Promise<APIGatewayProxyResult>;
   readonly series: (event: QueryEvent) => Promise<APIGatewayProxyResult>;
+  /** The annual plant report (handlers/report-api.ts); without it the route is 404. */
+  readonly report?: (event: QueryEvent) => Promise<APIGatewayProxyResult>;
   readonly listAlerts: ApiHandler;
   readonly ackAlert: ApiHandler;
   readonly listPlants: ApiHandler;
@@ -104,6 +106,15 @@ const ROUTES: readonly Route[] = [
     pattern: /^\/v1\/plants\/([^/]+)\/series$/,
     params: ['plantId'],
     run: (api, event) => api.series(event),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/v1\/plants\/([^/]+)\/report$/,
+    params: ['plantId'],
+    run: async (api, event) =>
+      api.report
+        ? api.report(event)
+        : problemResponse(problem(404, ProblemType.notFound, 'Not found', 'No such route.')),
   },
   { method: 'GET', pattern: /^\/v1\/plants$/, params: [], run: (api, event) => api.listPlants(event) },
   { method: 'GET', pattern: /^\/v1\/alerts$/, params: [], run: (api, event) => api.listAlerts(event) },

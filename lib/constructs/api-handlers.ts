@@ -18,6 +18,7 @@ export class ApiHandlers extends Construct {
   readonly authorizer: WteFunction;
   readonly kpis: WteFunction;
   readonly series: WteFunction;
+  readonly report: WteFunction;
   readonly listAlerts: WteFunction;
   readonly acknowledgeAlert: WteFunction;
   readonly plants: WteFunction;
@@ -76,6 +77,14 @@ export class ApiHandlers extends Construct {
       metricsStore: access.metricsStore,
       description: 'GET /v1/plants/{plantId}/series',
     }).bind(access.stateTable(['GetItem']), access.metrics({ write: false }));
+    // Its own function: a year of KPIs, coverage and alert pages, apart from the quick KPI and series reads.
+    this.report = handler('Report', {
+      entry: 'report-api',
+      exported: 'handler',
+      metricsStore: access.metricsStore,
+      memorySize: 1024,
+      description: 'GET /v1/plants/{plantId}/report',
+    }).bind(access.stateTable(['GetItem', 'Query']), access.metrics({ write: false }));
     this.plants = handler('Plants', {
       entry: 'plants-api',
       exported: 'handler',

@@ -3,16 +3,19 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PROBLEM_CONTENT_TYPE, ProblemType, type ProblemTypeUri } from '../../lambdas/domain/problem.ts';
+import { PROBLEM_CONTENT_TYPE } from '../../lambdas/domain/problem.ts';
 import { acknowledge } from '../checks/acknowledge.ts';
 import type { ApiConfig } from '../config.ts';
 import { ApiFirewall } from './api-firewall.ts';
+import { GATEWAY_PROBLEMS, problemTemplate } from './gateway-problems.ts';
 
 export interface TelemetryApiHandlers {
   readonly ingest: lambda.IFunction;
   readonly authorizer: lambda.IFunction;
   readonly kpis: lambda.IFunction;
   readonly series: lambda.IFunction;
+  /** GET /v1/plants/{plantId}/report; the route exists only when given. */
+  readonly report?: lambda.IFunction;
   readonly listAlerts: lambda.IFunction;
   readonly plants: lambda.IFunction;
   readonly acknowledgeAlert: lambda.IFunction;
@@ -23,167 +26,6 @@ export interface TelemetryApiProps {
   readonly config: ApiConfig;
   readonly logRetentionDays: number;
   readonly handlers: TelemetryApiHandlers;
-}
-
-interface GatewayProblem {
-  readonly type: apigateway.ResponseType;
-  readonly problem: ProblemTypeUri;
-  readonly title: string;
-  /** Overrides API Gateway's status; the body states it too. */
-  readonly status?: number;
-  readonly retryAfterSeconds?: number;
-}
-
-/**
- * Every error API Gateway answers by itself, in RFC 9457 form like the
- * handlers' own (CONTRACT.md section 4). The contract allows no 5xx but 503,
- * so gateway and integration failures become 503 with Retry-After; and an
- * unknown route (which API Gateway reports as a missing token) is 404.
- */
-const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
-  {
-    type: apigateway.ResponseType.UNAUTHORIZED,
-    problem: ProblemType.unauthorized,
-    title: 'Unauthorized',
-    status: 401,
-  },
-  {
-    type: apigateway.ResponseType.ACCESS_DENIED,
-    problem: ProblemType.forbidden,
-    title: 'Forbidden',
-    status: 403,
-  },
-  {
-    type: apigateway.ResponseType.EXPIRED_TOKEN,
-    problem: ProblemType.unauthorized,
-    title: 'Expired credentials',
-    status: 403,
-  },
-  {
-    type: apigateway.ResponseType.INVALID_SIGNATURE,
-    problem: ProblemType.unauthorized,
-    title: 'Invalid signature',
-    status: 403,
-  },
-  {
-    type: apigateway.ResponseType.INVALID_API_KEY,
-    problem: ProblemType.forbidden,
-    title: 'Forbidden',
-    status: 403,
-  },
-  {
-    type: apigateway.ResponseType.WAF_FILTERED,
-    problem: ProblemType.forbidden,
-    title: 'Blocked',
-    status: 403,
-  },
-  {
-    type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-    problem: ProblemType.notFound,
-    title: 'Not found',
-    status: 404,
-  },
-  {
-    type: apigateway.ResponseType.RESOURCE_NOT_FOUND,
-    problem: ProblemType.notFound,
-    title: 'Not found',
-    status: 404,
-  },
-  {
-    type: apigateway.ResponseType.BAD_REQUEST_BODY,
-    problem: ProblemType.invalidMessage,
-    title: 'Invalid message',
-    status: 400,
-  },
-  {
-    type: apigateway.ResponseType.BAD_REQUEST_PARAMETERS,
-    problem: ProblemType.invalidQuery,
-    title: 'Invalid request',
-    status: 400,
-  },
-  {
-    type: apigateway.ResponseType.REQUEST_TOO_LARGE,
-    problem: ProblemType.payloadTooLarge,
-    title: 'Payload too large',
-    status: 413,
-  },
-  {
-    type: apigateway.ResponseType.UNSUPPORTED_MEDIA_TYPE,
-    problem: ProblemType.unsupportedMediaType,
-    title: 'Unsupported media type',
-    status: 415,
-  },
-  {
-    type: apigateway.ResponseType.THROTTLED,
-    problem: ProblemType.rateLimited,
-    title: 'Too many requests',
-    status: 429,
-    retryAfterSeconds: 1,
-  },
-  {
-    type: apigateway.ResponseType.QUOTA_EXCEEDED,
-    problem: ProblemType.rateLimited,
-    title: 'Quota exceeded',
-    status: 429,
-    retryAfterSeconds: 60,
-  },
-  {
-    type: apigateway.ResponseType.INTEGRATION_TIMEOUT,
-    problem: ProblemType.unavailable,
-    title: 'Service unavailable',
-    status: 503,
-    retryAfterSeconds: 5,
-  },
-  {
-    type: apigateway.ResponseType.INTEGRATION_FAILURE,
-    problem: ProblemType.unavailable,
-    title: 'Service unavailable',
-    status: 503,
-    retryAfterSeconds: 5,
-  },
-  {
-    type: apigateway.ResponseType.AUTHORIZER_FAILURE,
-    problem: ProblemType.unavailable,
-    title: 'Service unavailable',
-    status: 503,
-    retryAfterSeconds: 5,
-  },
-  {
-    type: apigateway.ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
-    problem: ProblemType.unavailable,
-    title: 'Service unavailable',
-    status: 503,
-    retryAfterSeconds: 5,
-  },
-  {
-    type: apigateway.ResponseType.API_CONFIGURATION_ERROR,
-    problem: ProblemType.unavailable,
-    title: 'Service unavailable',
-    status: 503,
-    retryAfterSeconds: 5,
-  },
-  {
-    type: apigateway.ResponseType.DEFAULT_5XX,
-    problem: ProblemType.unavailable,
-    title: 'Service unavailable',
-    status: 503,
-    retryAfterSeconds: 5,
-  },
-  // Any other 4xx keeps API Gateway's status, which a template cannot read, so the body leaves `status` out (RFC 9457 allows it).
-  {
-    type: apigateway.ResponseType.DEFAULT_4XX,
-    problem: ProblemType.invalidMessage,
-    title: 'Request refused',
-  },
-];
-
-/**
- * `$context.error.messageString` is API Gateway's own message, already a
- * quoted JSON string; it never echoes the request.
- */
-function problemTemplate(problem: GatewayProblem): string {
-  const status = problem.status === undefined ? '' : `"status":${problem.status},`;
-  return `{"type":"${problem.problem}","title":"${problem.title}",${status}"detail":$context.error.messageString,"errors":[],"instance":"$context.requestId"}`;
 }
 
 /** Minimal JSON Schema (draft 4) of a telemetry message; the handler validates the rest. */
@@ -240,6 +82,7 @@ export class TelemetryApi extends Construct {
     readonly ingest: apigateway.Method;
     readonly kpis: apigateway.Method;
     readonly series: apigateway.Method;
+    readonly report?: apigateway.Method;
     readonly listAlerts: apigateway.Method;
     readonly plants: apigateway.Method;
     readonly acknowledgeAlert: apigateway.Method;
@@ -275,6 +118,7 @@ export class TelemetryApi extends Construct {
         methodOptions: {
           '/v1/plants/{plantId}/kpis/GET': queryThrottle,
           '/v1/plants/{plantId}/series/GET': queryThrottle,
+          ...(handlers.report ? { '/v1/plants/{plantId}/report/GET': queryThrottle } : {}),
         },
       },
     });
@@ -356,6 +200,13 @@ export class TelemetryApi extends Construct {
       requestValidator: validator,
       requestParameters: plantParameter,
     });
+    const report =
+      handlers.report &&
+      plant.addResource('report').addMethod('GET', integration(handlers.report), {
+        ...iamAuth,
+        requestValidator: validator,
+        requestParameters: plantParameter,
+      });
     const alerts = v1.addResource('alerts');
     const listAlerts = alerts.addMethod('GET', integration(handlers.listAlerts), {
       ...iamAuth,
@@ -369,14 +220,22 @@ export class TelemetryApi extends Construct {
         requestValidator: validator,
         requestParameters: { 'method.request.path.alertId': true },
       });
-    this.methods = { ingest, kpis, series, listAlerts, acknowledgeAlert, plants };
+    this.methods = {
+      ingest,
+      kpis,
+      series,
+      ...(report ? { report } : {}),
+      listAlerts,
+      acknowledgeAlert,
+      plants,
+    };
 
     acknowledge(
       ingest,
       'AwsSolutions-COG4',
       'Gateways are devices, not Cognito users: they authenticate with per-gateway bearer tokens checked by the REQUEST authorizer (ARCHITECTURE.md, reliability.md decision 3).',
     );
-    for (const method of [kpis, series, listAlerts, acknowledgeAlert, plants]) {
+    for (const method of [kpis, series, listAlerts, acknowledgeAlert, plants, ...(report ? [report] : [])]) {
       acknowledge(
         method,
         'AwsSolutions-COG4',

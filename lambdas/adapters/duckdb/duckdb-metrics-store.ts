@@ -17,6 +17,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { MetricName } from '../../domain/catalog.ts';
 import type {
   Clock,
+  GoodHour,
   LedgerResult,
   MetricsStore,
   SeriesQuery,
@@ -27,11 +28,12 @@ import type {
   WriteResult,
 } from '../../domain/ports.ts';
 
-/** The reads of the query API and the alert rules. */
-export type MetricsReads = Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
+/** The reads of the query API and the alert rules, and the annual report's hourly coverage. */
+export type MetricsReads = Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'> &
+  Required<Pick<MetricsStore, 'readGoodHours'>>;
 
-import { movementOfRow, readingOfRow } from '../metrics-rows.ts';
-import { lastGoodBeforeSql, movementsSql, seriesSql } from '../metrics-sql.ts';
+import { goodHourOfRow, movementOfRow, readingOfRow } from '../metrics-rows.ts';
+import { goodHoursSql, lastGoodBeforeSql, movementsSql, seriesSql } from '../metrics-sql.ts';
 import type { SqlRow } from '../sql-runner.ts';
 import { systemClock } from '../system-clock.ts';
 import {
@@ -158,6 +160,16 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
     return this.pipelineReads.readMovements(plantId, from, to);
   }
 
+  /** The report's coverage: an aggregate on the query connections (the pipeline never asks for it). */
+  readGoodHours(
+    plantId: string,
+    metrics: readonly MetricName[],
+    from: number,
+    to: number,
+  ): Promise<GoodHour[]> {
+    return this.queryReads.readGoodHours(plantId, metrics, from, to);
+  }
+
   /** The same reads on the query API's own connections, so a busy pipeline does not keep an analyst waiting. */
   queries(): MetricsReads {
     return this.queryReads;
@@ -183,6 +195,8 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
       readLastBefore: (plantId, metric, before) =>
         read(lastGoodBeforeSql({ plantId, metric, before }), readingOfRow),
       readMovements: movements,
+      readGoodHours: (plantId, metrics, from, to) =>
+        read(goodHoursSql({ plantId, metrics, from, to }), goodHourOfRow),
     };
     // The query API reads what analysts ask for, from the tables; only the pipeline's reads are kept.
     // Arguments are checked first (the SQL builders throw RangeError), as the tables' reads do.

@@ -52,6 +52,16 @@ const plantSchema = () =>
         }),
       ),
     ),
+    r1: z.optional(
+      z.object({
+        wasteNcvGJPerT: z.optional(z.number()),
+        importedEnergyGJPerYear: z.optional(z.number()),
+        auxiliaryFuelGJPerYear: z.optional(z.number()),
+        heatingDegreeDays: z.optional(z.number()),
+        permittedOn: z.optional(z.string()),
+        inOperationSince: z.optional(z.string()),
+      }),
+    ),
   }) satisfies z.ZodMiniType<PlantConfig>;
 
 const movementSchema = () =>

@@ -32,11 +32,18 @@ import {
 import { isMetricName, type MetricName } from '../../domain/catalog.ts';
 import type { KpiCounterSlots, KpiRollupReader } from '../../domain/kpi-rollup.ts';
 import { KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
-import type { MetricsStore, SeriesQuery, StoredMovement, StoredReading } from '../../domain/ports.ts';
+import type {
+  GoodHour,
+  MetricsStore,
+  SeriesQuery,
+  StoredMovement,
+  StoredReading,
+} from '../../domain/ports.ts';
 import { LINE_PATTERN, PLANT_ID_PATTERN } from '../../domain/telemetry.ts';
-import { type MetricsRow, movementOfRow, readingOfRow } from '../metrics-rows.ts';
+import { goodHourOfRow, type MetricsRow, movementOfRow, readingOfRow } from '../metrics-rows.ts';
 import {
   counterReadingsSql,
+  goodHoursSql,
   lastGoodBeforeSql,
   type MetricsSqlOptions,
   movementsSql,
@@ -82,7 +89,11 @@ const counterOrder = /* @__PURE__ */ once(
 );
 
 export class LakeMetricsReader
-  implements Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements' | 'readKpiCounterSlots'>
+  implements
+    Pick<
+      MetricsStore,
+      'readReadings' | 'readLastBefore' | 'readMovements' | 'readKpiCounterSlots' | 'readGoodHours'
+    >
 {
   /** Present only with a rollup: kpi-query.ts reads raw readings otherwise. */
   readonly readKpiCounterSlots?: (plantId: string, from: number, to: number) => Promise<KpiCounterSlots>;
@@ -144,6 +155,24 @@ export class LakeMetricsReader
     if (lo >= hi) return [];
     const sql = movementsSql({ plantId: plant, from: lo, to: hi, horizonMs: this.horizonMs }, LAKE);
     return this.rows(sql, movementOfRow);
+  }
+
+  /** The report's coverage in one aggregate query (goodHoursSql): hours, not readings, cross the wire. */
+  async readGoodHours(
+    plantId: string,
+    metrics: readonly MetricName[],
+    from: number,
+    to: number,
+  ): Promise<GoodHour[]> {
+    const plant = checkPlant(plantId);
+    const checked = metrics.map(checkMetric);
+    const lo = bound('from', from);
+    const hi = bound('to', to);
+    if (lo >= hi || checked.length === 0) return [];
+    return this.rows(
+      goodHoursSql({ plantId: plant, metrics: checked, from: lo, to: hi }, LAKE),
+      goodHourOfRow,
+    );
   }
 
   /**
