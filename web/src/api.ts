@@ -6,6 +6,9 @@
 import type { AlertJson } from '../../lambdas/domain/alerts/model.ts';
 import type { KpiValues } from '../../lambdas/domain/kpis.ts';
 import type { SeriesAggregation, SeriesInterval } from '../../lambdas/domain/series.ts';
+import type { KpiTarget } from '../../lambdas/domain/targets.ts';
+
+export type { KpiTarget };
 
 export type Alert = AlertJson;
 
@@ -15,6 +18,12 @@ export interface Plant {
   readonly timeZone: string;
   readonly diversionTarget: number;
   readonly combustionMinTempC: number;
+  /** Diversion and recycling targets with their source; absent from older deployments. */
+  readonly targets?: readonly KpiTarget[];
+  /** Minutes without data before the plant is stale; where absent, the plant default (15). */
+  readonly staleAfterMinutes?: number;
+  /** ISO instant of the plant's latest data; where absent, the page probes the series API (freshness.ts). */
+  readonly lastDataAt?: string | null;
 }
 
 export interface KpiPoint extends KpiValues {
@@ -61,15 +70,31 @@ export class Api {
     plantId: string,
     from: number,
     to: number,
-    interval: '1h' | '1d',
+    interval: '1h' | '1d' | '1mo' | '1y',
     signal?: AbortSignal,
   ): Promise<KpiPoint[]> {
-    return this.pages<KpiPoint>(
+    return (await this.kpisWithTargets(plantId, from, to, interval, signal)).points;
+  }
+
+  /** The KPI points and the plant's targets (answered beside the points). */
+  async kpisWithTargets(
+    plantId: string,
+    from: number,
+    to: number,
+    interval: '1h' | '1d' | '1mo' | '1y',
+    signal?: AbortSignal,
+  ): Promise<{ points: KpiPoint[]; targets: KpiTarget[] }> {
+    let targets: KpiTarget[] = [];
+    const points = await this.pages<KpiPoint>(
       `/v1/plants/${encodeURIComponent(plantId)}/kpis`,
       { from: iso(from), to: iso(to), interval },
       'points',
       signal,
+      (body) => {
+        if (Array.isArray(body.targets)) targets = body.targets as KpiTarget[];
+      },
     );
+    return { points, targets };
   }
 
   async series(
@@ -110,6 +135,27 @@ export class Api {
     );
   }
 
+  /**
+   * A plant's alerts resolved at or after `since` (epoch ms). The listing is
+   * newest first by `updatedAt`, and a resolved alert's `updatedAt` is its
+   * resolution, so paging stops at the first page reaching past `since`.
+   */
+  async resolvedSince(plantId: string, since: number, signal?: AbortSignal): Promise<Alert[]> {
+    const found: Alert[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const query = { plantId, state: 'resolved', limit: '100', ...(cursor === undefined ? {} : { cursor }) };
+      const body = await this.get('/v1/alerts', query, signal);
+      const alerts = arrayOf<Alert>(body, 'alerts');
+      found.push(...alerts.filter((a) => Date.parse(a.resolvedAt ?? a.updatedAt) >= since));
+      cursor = typeof body.nextCursor === 'string' ? body.nextCursor : undefined;
+      const oldest = alerts.at(-1);
+      if (cursor === undefined || (oldest !== undefined && Date.parse(oldest.updatedAt) < since))
+        return found;
+    }
+    throw new ApiError(0, '/v1/alerts kept answering with another page');
+  }
+
   async acknowledge(alertId: string): Promise<Alert> {
     const response = await fetch(this.url(`/v1/alerts/${encodeURIComponent(alertId)}/ack`, {}), {
       method: 'POST',
@@ -118,11 +164,18 @@ export class Api {
     return (await this.bodyOf(response)) as unknown as Alert;
   }
 
-  private async pages<T>(path: string, query: Record<string, string>, key: string, signal?: AbortSignal) {
+  private async pages<T>(
+    path: string,
+    query: Record<string, string>,
+    key: string,
+    signal?: AbortSignal,
+    onPage?: (body: Json) => void,
+  ) {
     const items: T[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
       const body = await this.get(path, cursor === undefined ? query : { ...query, cursor }, signal);
+      onPage?.(body);
       items.push(...arrayOf<T>(body, key));
       cursor = typeof body.nextCursor === 'string' ? body.nextCursor : undefined;
       if (cursor === undefined) return items;

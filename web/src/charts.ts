@@ -5,11 +5,15 @@
  * from the rest are drawn on the axis edge, marked and counted in the
  * caption), and what was drawn exposed as data attributes on the figure
  * (`data-points`: x values; `data-values`: non-null values per series;
- * `data-threshold`; `data-off-scale`: values clipped) for tests and for
- * anyone inspecting the page.
+ * `data-threshold`; `data-off-scale`: values clipped; `data-y-min` and
+ * `data-y-max`: the axis drawn; `data-latest`: each series' latest value as
+ * its legend shows it; `data-partial`, `data-no-data`: days so marked;
+ * `data-gaps`: breaks drawn) for tests and for anyone inspecting the page.
+ * Legends show each series' latest value until the cursor picks another.
  */
 import uPlot from 'uplot';
-import { clip, offScaleNote, type RobustScale, robustScale } from './scale.ts';
+import type { DayMark } from './gaps.ts';
+import { axisRange, clip, offScaleNote, type RobustScale, robustScale } from './scale.ts';
 
 export interface ChartSeries {
   readonly label: string;
@@ -31,6 +35,14 @@ export interface ChartSpec {
   readonly daily?: boolean;
   readonly yLabel: string;
   readonly yRange?: readonly [number, number];
+  /** The narrowest y span (scale.ts `axisRange`). */
+  readonly minSpan?: number;
+  /** Start the y axis at zero. */
+  readonly zeroBased?: boolean;
+  /** Days shaded as partial or labelled "no data" (daily charts). */
+  readonly marks?: readonly DayMark[];
+  /** Breaks already inserted into the series (gaps.ts `breakGaps`), for `data-gaps`. */
+  readonly gaps?: number;
   /**
    * Scale y on robust statistics, clipping far outliers (default true). Off
    * where no single value can be absurd and zeros are common (daily tonnes:
@@ -45,11 +57,13 @@ export interface ChartSpec {
 
 const HEIGHT = 230;
 const OFF_SCALE_COLOR = '#b42318';
+const PARTIAL_FILL = 'rgba(180, 83, 9, 0.09)';
+const MARK_TEXT = '#7a4a12';
 const DAY_S = 86_400;
 const DAY_INCREMENTS = [1, 2, 3, 7, 14, 30, 60, 90, 180, 365].map((days) => days * DAY_S);
 
-/** Plant-local tick labels: `21 Nov` on midnight, `06:00` within a day. */
-function tickLabel(timeZone: string): (seconds: number) => string {
+/** Plant-local tick labels: `21 Nov` on midnight, `06:00` within a day (both with `full`). */
+function tickLabel(timeZone: string, full = false): (seconds: number) => string {
   const day = new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short' });
   const time = new Intl.DateTimeFormat('en-GB', {
     timeZone,
@@ -59,6 +73,8 @@ function tickLabel(timeZone: string): (seconds: number) => string {
   });
   return (seconds) => {
     const clock = time.format(seconds * 1000);
+    if (full)
+      return clock === '00:00' ? day.format(seconds * 1000) : `${day.format(seconds * 1000)} ${clock}`;
     return clock === '00:00' ? day.format(seconds * 1000) : clock;
   };
 }
@@ -102,6 +118,16 @@ export class Chart {
     const offScale = scale ? offScaleNote(scale, spec.format) : '';
     this.figure.dataset.offScale = String(scale ? scale.above + scale.below : 0);
     this.note.textContent = [spec.note, offScale].filter(Boolean).join(' · ');
+    const marks = spec.marks ?? [];
+    this.figure.dataset.partial = String(marks.filter((m) => m.state === 'partial').length);
+    this.figure.dataset.noData = String(marks.filter((m) => m.state === 'none').length);
+    this.figure.dataset.gaps = String(spec.gaps ?? 0);
+    const latest = spec.series.map((s) => latestOf(s.values));
+    this.figure.dataset.latest = JSON.stringify(
+      Object.fromEntries(spec.series.map((s, i) => [s.label, latestText(latest[i], spec.format)])),
+    );
+    const lastX = spec.x.findLastIndex((_, i) => latest.some((l) => l?.index === i));
+    const xLabel = tickLabel(spec.timeZone, true);
 
     const threshold = spec.threshold;
     const options: uPlot.Options = {
@@ -114,9 +140,8 @@ export class Chart {
         y: {
           range: (_u, min, max) => {
             if (spec.yRange) return [spec.yRange[0], spec.yRange[1]];
-            return scale
-              ? paddedRange(scale.lo, scale.hi, threshold?.value)
-              : paddedRange(min, max, threshold?.value);
+            const axis = { threshold: threshold?.value, minSpan: spec.minSpan, zeroBased: spec.zeroBased };
+            return scale ? axisRange(scale.lo, scale.hi, axis) : axisRange(min, max, axis);
           },
         },
       },
@@ -136,9 +161,15 @@ export class Chart {
         },
       ],
       series: [
-        {},
+        {
+          // Without a cursor the legend names the latest point's time, the one its values are from.
+          value: (_u, v, _series, index) => {
+            const at = index === null ? spec.x[lastX] : v;
+            return at === undefined || at === null ? '–' : `${index === null ? 'latest ' : ''}${xLabel(at)}`;
+          },
+        },
         ...spec.series.map(
-          (s): uPlot.Series => ({
+          (s, seriesIndex): uPlot.Series => ({
             label: s.label,
             stroke: s.color,
             width: 2,
@@ -146,14 +177,25 @@ export class Chart {
             spanGaps: false,
             points: s.points ? { show: true, size: 7, fill: s.color } : { show: false },
             // The legend shows the value as measured, not where it is drawn.
-            value: (_u, v, _series, index) => {
-              const measured = index === null ? v : (s.values[index] ?? null);
-              return measured === null || measured === undefined ? '–' : spec.format(measured);
+            value: (_u, _v, _series, index) => {
+              if (index === null) return latestText(latest[seriesIndex], spec.format);
+              const measured = s.values[index] ?? null;
+              return measured === null ? 'no data' : spec.format(measured);
             },
           }),
         ),
       ],
+      hooks: {
+        setScale: [
+          (u, key) => {
+            if (key !== 'y') return;
+            this.figure.dataset.yMin = String(u.scales.y?.min);
+            this.figure.dataset.yMax = String(u.scales.y?.max);
+          },
+        ],
+      },
       plugins: [
+        ...(marks.length > 0 ? [dayMarksPlugin(marks)] : []),
         ...(threshold ? [thresholdLine(threshold)] : []),
         ...(scale && offScale ? [offScaleMarks(spec.series, scale)] : []),
       ],
@@ -168,14 +210,49 @@ export class Chart {
   }
 }
 
-/** The data's range widened to hold the threshold, with some air above and below. */
-function paddedRange(min: number | null, max: number | null, threshold?: number): uPlot.Range.MinMax {
-  const values = [min, max, threshold].filter((v): v is number => v !== null && v !== undefined);
-  if (values.length === 0) return [0, 1];
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  const pad = (hi - lo) * 0.12 || Math.abs(hi) * 0.1 || 1;
-  return [lo >= 0 && lo - pad < 0 ? 0 : lo - pad, hi + pad];
+function latestOf(values: ReadonlyArray<number | null>): { value: number; index: number } | undefined {
+  for (let i = values.length - 1; i >= 0; i--) {
+    const value = values[i];
+    if (value !== null && value !== undefined && Number.isFinite(value)) return { value, index: i };
+  }
+  return undefined;
+}
+
+function latestText(latest: { value: number } | undefined, format: (v: number) => string): string {
+  return latest === undefined ? 'no data' : format(latest.value);
+}
+
+/** Partial days shaded with "partial" on top; days without data labelled "no data" (their points are gaps). */
+function dayMarksPlugin(marks: readonly DayMark[]): uPlot.Plugin {
+  return {
+    hooks: {
+      drawAxes: [
+        (u) => {
+          const ratio = window.devicePixelRatio || 1;
+          const ctx = u.ctx;
+          const { top, height } = u.bbox;
+          ctx.save();
+          ctx.font = `${10 * ratio}px system-ui, sans-serif`;
+          ctx.textAlign = 'center';
+          for (const mark of marks) {
+            if (mark.state === 'full') continue;
+            // Daily points sit on their day's start: the band is the half day either side of it.
+            const half = (mark.end - mark.start) / 2000;
+            const x0 = u.valToPos(mark.start / 1000 - half, 'x', true);
+            const x1 = u.valToPos(mark.start / 1000 + half, 'x', true);
+            const mid = (x0 + x1) / 2;
+            if (mark.state === 'partial') {
+              ctx.fillStyle = PARTIAL_FILL;
+              ctx.fillRect(x0, top, x1 - x0, height);
+            }
+            ctx.fillStyle = MARK_TEXT;
+            ctx.fillText(mark.state === 'partial' ? 'partial' : 'no data', mid, top + 12 * ratio);
+          }
+          ctx.restore();
+        },
+      ],
+    },
+  };
 }
 
 /** A red triangle on the axis edge, pointing outwards, at every value drawn there instead of where it lies. */

@@ -70,3 +70,45 @@ export function offScaleNote(scale: RobustScale, format: (v: number) => string):
   if (count === 0) return '';
   return `${count} value${count === 1 ? '' : 's'} off the scale (${parts.join(', ')}), drawn on its edge`;
 }
+
+export interface AxisOptions {
+  /** A value the axis must show too (a target, a minimum temperature). */
+  readonly threshold?: number | undefined;
+  /** The narrowest span the axis may have, so a 1 % change does not fill the chart. */
+  readonly minSpan?: number | undefined;
+  /** Start at zero (quantities whose size matters: tonnes). */
+  readonly zeroBased?: boolean | undefined;
+}
+
+/**
+ * The y axis for data from `min` to `max`: the threshold included, some air
+ * above and below, at least `minSpan` wide (centred on the data), never
+ * below zero for data that is not.
+ */
+export function axisRange(
+  min: number | null,
+  max: number | null,
+  options: AxisOptions = {},
+): [number, number] {
+  const values = [min, max, options.threshold].filter(
+    (v): v is number => typeof v === 'number' && Number.isFinite(v),
+  );
+  if (values.length === 0) return [0, options.minSpan ?? 1];
+  let lo = Math.min(...values);
+  let hi = Math.max(...values);
+  const nonNegative = lo >= 0;
+  const pad = (hi - lo) * 0.12 || Math.abs(hi) * 0.1 || 1;
+  lo = (options.zeroBased || lo - pad < 0) && nonNegative ? 0 : lo - pad;
+  hi += pad;
+  const minSpan = options.minSpan ?? 0;
+  if (hi - lo < minSpan) {
+    const mid = (lo + hi) / 2;
+    lo = mid - minSpan / 2;
+    hi = mid + minSpan / 2;
+  }
+  if (nonNegative && lo < 0) {
+    hi -= lo;
+    lo = 0;
+  }
+  return [lo, hi];
+}
