@@ -13,6 +13,7 @@ import { MIGRATE_OPTIONS, MIGRATE_USAGE, migrateToLakeCommand } from '../cli/mig
 import { quarantineCommand } from '../cli/quarantine-command.ts';
 import { QUERY_OPTIONS, QUERY_USAGE, queryCommand } from '../cli/query-command.ts';
 import { r1Command } from '../cli/r1-command.ts';
+import { REPORT_OPTIONS, REPORT_USAGE, reportCommand } from '../cli/report-command.ts';
 import { SIMULATE_OPTIONS, SIMULATE_USAGE, simulateCommand } from '../cli/simulate-command.ts';
 import { START_OPTIONS, START_USAGE, startCommand } from '../cli/start-command.ts';
 import { queueFrom, stateStoreFrom, TARGET_OPTIONS } from '../cli/targets.ts';
@@ -50,6 +51,11 @@ export const COMMANDS: readonly CommandHelp[] = [
       'replay recorded telemetry through the alert rules: `wte backtest --input FILE.jsonl [--config plant.json]`',
   },
   { name: 'r1', summary: 'EU R1 energy efficiency from annual totals: `wte r1 --help`' },
+  {
+    name: 'report',
+    summary:
+      'the annual plant report (HTML for print, CSV, JSON) for EPR and regulators: `wte report --help`',
+  },
   {
     name: 'doctor',
     summary: 'before a deploy: credentials, bootstrap and which metrics store fits: `wte doctor --help`',
@@ -253,6 +259,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           return values.help ? 0 : 2;
         }
         return await queryCommand(io, apiClientFrom(values), { ...values, positionals }, systemClock);
+      }
+      case 'report': {
+        const { values } = parseArgs({ args: [...rest], options: REPORT_OPTIONS, strict: true });
+        if (values.help) {
+          io.out(REPORT_USAGE);
+          return 0;
+        }
+        return await reportCommand(io, apiClientFrom(values), values);
       }
       case 'backtest': {
         const { values } = parseArgs({

@@ -1,116 +1,39 @@
 /**
- * The annual plant report on the local engines: two plant-local days of
- * simulated telemetry go through the processor into DuckDB, with five hours
- * of one plant left out (a known gap); plants and alerts live in dynalite.
+ * The annual plant report on the local engines (report-fixture.ts: two
+ * plant-local days of simulated telemetry in DuckDB with a known five-hour
+ * gap; plants and alerts in dynalite).
  * The report's totals must equal the `interval=1y` KPI point and its months
  * the twelve `interval=1mo` points; coverage must find the gap; R1 is null
  * with the missing setting named, or computed from the year's energies and
  * the plant's settings; alerts are counted by type within the year.
  */
-import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
-import { DynamoAlertStore } from '../../lambdas/adapters/dynamo/dynamo-alert-store.ts';
-import { createStateTable, DynamoStateStore } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
-import type { Alert, AlertType } from '../../lambdas/domain/alerts/model.ts';
-import { parseTelemetry } from '../../lambdas/domain/parse-telemetry.ts';
-import { defaultPlantConfig, type R1Settings } from '../../lambdas/domain/plant.ts';
-import { encodeQueued } from '../../lambdas/domain/queue-codec.ts';
 import { MWH_TO_GJ, r1EnergyEfficiency } from '../../lambdas/domain/r1.ts';
-import { makeProcessorHandler } from '../../lambdas/handlers/processor.ts';
 import { makeKpisHandler, type QueryEvent } from '../../lambdas/handlers/query-api.ts';
 import { makeReportHandler, type ReportApiDeps } from '../../lambdas/handlers/report-api.ts';
-import { simulateFleet } from '../../lambdas/sim/fleet.ts';
-import { type RunningDynalite, startDynalite } from '../support/dynalite.ts';
-import { FixedClock, MemoryRejections } from '../support/memory-ports.ts';
-
-const HOUR = 3_600_000;
-const MIN = 60_000;
-const DATA_START = Date.parse('2026-11-23T00:00:00+05:00');
-const DATA_END = Date.parse('2026-11-25T00:00:00+05:00');
-const NOW = DATA_END + 2 * HOUR;
-const GAP_START = Date.parse('2026-11-23T10:00:00+05:00');
-const GAP_END = Date.parse('2026-11-23T15:00:00+05:00');
-const YEAR_START = Date.parse('2026-01-01T00:00:00+05:00');
-const AST = 'kz-ast-01'; // Asia/Almaty, with R1 settings
-const ALA = 'kz-ala-01'; // Asia/Kolkata, without
-
-const R1_SETTINGS: R1Settings = {
-  wasteNcvGJPerT: 9.5,
-  importedEnergyGJPerYear: 2_000,
-  auxiliaryFuelGJPerYear: 500,
-  heatingDegreeDays: 5_200,
-  permittedOn: '2021-03-15',
-};
+import {
+  ALA,
+  AST,
+  HOUR,
+  NOW,
+  type ReportFixture,
+  startReportFixture,
+  YEAR_END,
+  YEAR_START,
+} from './report-fixture.ts';
 
 type Json = Record<string, unknown>;
 
-let dynalite: RunningDynalite;
+let fixture: ReportFixture;
 let deps: ReportApiDeps;
 
-function alert(plantId: string, type: AlertType, openedAt: number, n: number): Alert {
-  return {
-    alertId: `${plantId}-${type}-${n}`,
-    plantId,
-    type,
-    subject: `s-${n}`,
-    severity: 'warning',
-    state: 'open',
-    openedAt,
-    updatedAt: openedAt,
-    window: { start: openedAt - HOUR, end: openedAt },
-    value: 0.3,
-    threshold: 0.4,
-    message: 'test alert',
-    sequence: 1,
-  };
-}
-
 beforeAll(async () => {
-  dynalite = await startDynalite();
-  await createStateTable(dynalite.client, 'state-report');
-  const table = { client: dynalite.client, tableName: 'state-report' };
-  const state = new DynamoStateStore(table);
-  await state.putPlant({ ...defaultPlantConfig(AST), r1: R1_SETTINGS });
-  await state.putPlant({ ...defaultPlantConfig(ALA), timeZone: 'Asia/Kolkata' });
-  const alerts = new DynamoAlertStore(table);
-  const opened = [
-    alert(AST, 'DIVERSION_BELOW_TARGET', Date.parse('2026-03-02T10:00:00+05:00'), 1),
-    alert(AST, 'DIVERSION_BELOW_TARGET', Date.parse('2026-11-24T10:00:00+05:00'), 2),
-    alert(AST, 'SENSOR_STALE', Date.parse('2026-11-23T10:30:00+05:00'), 3),
-    // The last hour of 2025 in Almaty: the 2025 report's, not 2026's.
-    alert(AST, 'SENSOR_STALE', Date.parse('2025-12-31T23:30:00+05:00'), 4),
-  ];
-  for (const a of opened) expect(await alerts.applyTransition(a, 0)).toBe(true);
-
-  const clock = new FixedClock(NOW);
-  const metrics = await DuckDbMetricsStore.open({ path: ':memory:', clock });
-  const process = makeProcessorHandler({ metrics, state, rejections: new MemoryRejections() });
-  const bodies: string[] = [];
-  for (const { body } of simulateFleet({
-    plants: 2,
-    start: DATA_START,
-    durationMs: DATA_END - DATA_START,
-    intervalMs: 15 * MIN,
-    seed: 7,
-  })) {
-    const sent = (body as { sentAt: number }).sentAt;
-    if (body.plantId === AST && sent >= GAP_START && sent < GAP_END) continue;
-    const parsed = parseTelemetry(body, { now: NOW, plantId: body.plantId });
-    if (!parsed.ok) throw new Error(parsed.problem.detail);
-    bodies.push(...encodeQueued({ message: parsed.message, source: 'http', receivedAt: NOW }));
-  }
-  for (let i = 0; i < bodies.length; i += 25) {
-    const records = bodies
-      .slice(i, i + 25)
-      .map((body, j) => ({ messageId: `m-${i + j}`, body }) as SQSRecord);
-    expect((await process({ Records: records })).batchItemFailures).toEqual([]);
-  }
-  deps = { metrics: metrics.queries(), plants: state, alerts, clock };
+  fixture = await startReportFixture();
+  deps = fixture.deps;
 }, 120_000);
 
 afterAll(async () => {
-  await dynalite.close();
+  await fixture?.close();
 });
 
 function event(plantId: string, path: string, query: Record<string, string> | null): QueryEvent {
@@ -208,7 +131,7 @@ describe('GET /v1/plants/{plantId}/report', () => {
       heat_exported_mwh: number;
       fed_t: number;
     };
-    const share = (NOW - YEAR_START) / (Date.parse('2027-01-01T00:00:00+05:00') - YEAR_START);
+    const share = (NOW - YEAR_START) / (YEAR_END - YEAR_START);
     const expected = r1EnergyEfficiency({
       electricityProducedGJ: totals.electricity_generated_mwh * MWH_TO_GJ,
       heatCommercialGJ: totals.heat_exported_mwh * MWH_TO_GJ,
