@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clip, offScaleNote, robustScale } from '../../web/src/scale.ts';
+import { axisRange, clip, offScaleNote, robustScale } from '../../web/src/scale.ts';
 
 const furnaceDay = Array.from({ length: 144 }, (_, i) => 900 + 30 * Math.sin(i / 7));
 
@@ -63,6 +63,46 @@ describe('robustScale', () => {
             expect(drawn).toBeGreaterThanOrEqual(scale.lo);
             expect(drawn).toBeLessThanOrEqual(scale.hi);
           }
+        },
+      ),
+    );
+  });
+});
+
+describe('axisRange', () => {
+  it('keeps net MWh/t at least 0.1 wide: a 1 % change does not fill the chart', () => {
+    const [lo, hi] = axisRange(0.546, 0.552, { minSpan: 0.1 });
+    expect(hi - lo).toBeCloseTo(0.1, 9);
+    expect(lo).toBeLessThan(0.546);
+    expect(hi).toBeGreaterThan(0.552);
+    // Drawn on that axis, the 1 % change spans about 6 % of the height, not all of it.
+    expect((0.552 - 0.546) / (hi - lo)).toBeLessThan(0.07);
+  });
+
+  it('starts zero-based quantities at zero, and never goes below zero for data that is not', () => {
+    expect(axisRange(900, 1500, { zeroBased: true })[0]).toBe(0);
+    expect(axisRange(0.01, 0.02, { minSpan: 0.1 })).toEqual([0, 0.1]);
+    expect(axisRange(-5, 5)[0]).toBeLessThan(-5);
+  });
+
+  it('holds the threshold, and widens no further than the data needs beyond the minimum span', () => {
+    const [lo, hi] = axisRange(940, 990, { threshold: 850, minSpan: 100 });
+    expect(lo).toBeLessThan(850);
+    expect(hi).toBeGreaterThan(990);
+    expect(axisRange(null, null, { minSpan: 0.1 })).toEqual([0, 0.1]);
+  });
+
+  it('always holds the data and is at least the minimum span (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        fc.double({ min: 0, max: 1e3, noNaN: true }),
+        (min, width, minSpan) => {
+          const [lo, hi] = axisRange(min, min + width, { minSpan });
+          expect(lo).toBeLessThanOrEqual(min);
+          expect(hi).toBeGreaterThanOrEqual(min + width);
+          expect(hi - lo).toBeGreaterThanOrEqual(minSpan * (1 - 1e-9));
         },
       ),
     );
