@@ -42,7 +42,8 @@ export function niceCeiling(value: number): number {
 
 const format = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
-function hasData(month: ReportMonth): boolean {
+/** Whether a month recorded any tonnage or energy: one that did not is "no data", never zero. */
+export function hasData(month: ReportMonth): boolean {
   return (
     month.received_t !== 0 ||
     month.fed_t !== 0 ||
@@ -162,7 +163,12 @@ export function rateChart(
       return `<path class="line" d="${path.trim()}" stroke="${s.color}" fill="none"/>${dots.join('')}`;
     })
     .join('');
-  const targetLines = targets
+  const byRate = new Map<number, { label: string; rate: number; color: string }>();
+  for (const t of targets) {
+    const same = byRate.get(t.rate);
+    byRate.set(t.rate, same ? { ...same, label: `${same.label}; ${t.label}`, color: '#555' } : t);
+  }
+  const targetLines = [...byRate.values()]
     .map(
       (t) =>
         `<line class="target" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y(t.rate)}" y2="${y(t.rate)}" stroke="${t.color}"/>` +

@@ -5,7 +5,7 @@
  * and SVG, no script), so it can be printed to PDF and attached to an EPR or
  * regulator submission as it is.
  */
-import { barChart, escapeHtml as e, rateChart } from './report-charts.ts';
+import { barChart, escapeHtml as e, hasData, rateChart } from './report-charts.ts';
 import type { PlantReportDocument } from './report-schema.ts';
 
 const COLORS = {
@@ -23,6 +23,15 @@ const num = (v: number | null, digits = 1) =>
   v === null ? '–' : new Intl.NumberFormat('en-US', { maximumFractionDigits: digits }).format(v);
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
 const day = (iso: string) => iso.replace('T', ' ').replace(/:\d{2}(\.\d+)?Z$/, ' UTC');
+/** A plant-local date, such as 1 January 2026; `exclusive` gives the last day before the instant. */
+const localDay = (iso: string, timeZone: string, exclusive = false) =>
+  new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'long' }).format(
+    Date.parse(iso) - (exclusive ? 1 : 0),
+  );
+const localTime = (iso: string, timeZone: string) =>
+  new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'long', timeStyle: 'short' }).format(
+    Date.parse(iso),
+  );
 
 /** Every figure of the report, as docs/report.md defines it. */
 export const DEFINITIONS: ReadonlyArray<readonly [string, string]> = [
@@ -135,16 +144,20 @@ function chartsSection(r: PlantReportDocument): string {
 
 function monthsSection(r: PlantReportDocument): string {
   const rows = r.months
-    .map(
-      (m, i) =>
-        `<tr${m.complete ? '' : ' class="partial"'}><th>${r.year}-${String(i + 1).padStart(2, '0')}${m.complete ? '' : ' *'}</th>` +
+    .map((m, i) => {
+      const label = `<th class="month">${r.year}-${String(i + 1).padStart(2, '0')}${m.complete ? '' : ' *'}</th>`;
+      if (m.start >= r.period.until) return `<tr class="partial">${label}<td colspan="9">not begun</td></tr>`;
+      if (!hasData(m)) return `<tr class="nodata">${label}<td colspan="9">no data recorded</td></tr>`;
+      return (
+        `<tr${m.complete ? '' : ' class="partial"'}>${label}` +
         [m.received_t, m.landfilled_t, m.recycled_t, m.fed_t, m.electricity_exported_mwh, m.heat_exported_mwh]
           .map((v) => `<td class="n">${num(v)}</td>`)
           .join('') +
-        `<td class="n">${pct(m.diversion_rate)}</td><td class="n">${pct(m.recycling_rate)}</td><td class="n">${num(m.net_mwh_per_t, 3)}</td></tr>`,
-    )
+        `<td class="n">${pct(m.diversion_rate)}</td><td class="n">${pct(m.recycling_rate)}</td><td class="n">${num(m.net_mwh_per_t, 3)}</td></tr>`
+      );
+    })
     .join('');
-  return `<section id="months"><h2>Monthly figures</h2><table data-table="months"><thead><tr><th>Month</th><th>Received t</th><th>Landfilled t</th><th>Recycled t</th><th>Fed t</th><th>Electricity exp. MWh</th><th>Heat exp. MWh</th><th>Diversion</th><th>Recycling</th><th>Net MWh/t</th></tr></thead><tbody>${rows}</tbody></table><p class="note">* not complete: the month has not ended, or late data may still restate it.</p></section>`;
+  return `<section id="months"><h2>Monthly figures</h2><table data-table="months"><thead><tr><th>Month</th><th>Received t</th><th>Landfilled t</th><th>Recycled t</th><th>Fed t</th><th>Electricity exp. MWh</th><th>Heat exp. MWh</th><th>Diversion</th><th>Recycling</th><th>Net MWh/t</th></tr></thead><tbody>${rows}</tbody></table><p class="note">* not complete: the month has not ended, or late data may still restate it. "No data recorded": no ticket and no meter increase in the month (see coverage), not a month of zeros.</p></section>`;
 }
 
 function coverageSection(r: PlantReportDocument): string {
@@ -207,7 +220,7 @@ h1{font-size:17pt;margin:0 0 2mm}h2{font-size:12.5pt;margin:6mm 0 2mm;border-bot
 table{border-collapse:collapse;width:100%;font-size:8.5pt}th,td{padding:1mm 1.5mm;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.ok{color:#2d6a3e}.warn{color:#a03a1f}
 .note{color:#555;font-size:8.5pt}.meta{color:#444}.purpose{border:1px solid #bbb;padding:2mm 3mm;background:#f7f7f7}
-tr.partial{color:#555;font-style:italic}svg.chart{width:100%;height:auto;display:block}
+tr.partial,tr.nodata{color:#666;font-style:italic}th.month{white-space:nowrap}svg.chart{width:100%;height:auto;display:block}
 .grid{stroke:#e4e4e4}.axis{stroke:#555}.tick{font-size:10px;fill:#444}.nodata,.partial{font-size:9px;fill:#888}
 .line{stroke-width:2}.target{stroke-dasharray:6 4;stroke-width:1.2}.legend{font-size:8.5pt;margin:1mm 0 3mm}
 .legend span{margin-right:4mm}.legend i{display:inline-block;width:3mm;height:3mm;margin-right:1mm;vertical-align:middle}
@@ -218,14 +231,14 @@ dl{font-size:8.5pt}dt{font-weight:bold;margin-top:1.5mm}dd{margin:0 0 0 4mm}foot
 export function reportHtml(r: PlantReportDocument, source: string): string {
   const status = r.complete
     ? 'complete calendar year'
-    : `year to date, as of ${day(r.period.until)}; figures can still change with late data`;
+    : `year to date, as of ${localTime(r.period.until, r.timezone)}; figures can still change with late data`;
   const definitions = DEFINITIONS.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${e(`Annual plant report ${r.year}: ${r.name}`)}</title><style>${CSS}</style></head>
 <body>
 <header><h1>Annual plant report ${r.year}: ${e(r.name)}</h1>
-<p class="meta">Plant <strong>${e(r.plantId)}</strong> · time zone ${e(r.timezone)} · period ${e(day(r.period.start))} to ${e(day(r.period.end))} (plant-local calendar year) · ${e(status)}</p>
+<p class="meta">Plant <strong>${e(r.plantId)}</strong> · time zone ${e(r.timezone)} · period ${e(localDay(r.period.start, r.timezone))} to ${e(localDay(r.period.end, r.timezone, true))} (plant-local calendar year) · ${e(status)}</p>
 <p class="purpose">Prepared for extended producer responsibility (EPR) reporting and for submission to the environmental regulator: waste received and its fate, landfill diversion and recycling against the applicable targets, energy recovered, the R1 energy efficiency, how complete the underlying measurements are, and the alerts raised. Every figure is defined at the end of this document.</p></header>
 ${totalsSection(r)}
 ${chartsSection(r)}

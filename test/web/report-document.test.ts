@@ -79,9 +79,11 @@ describe.skipIf(!hasChromium)('the annual report in Chromium', () => {
     // January to October have no data (labelled, not drawn as zero); December has not begun.
     expect(await page.locator('svg[data-chart="tonnage"] text.nodata').count()).toBe(10);
     expect(await page.locator('svg[data-chart="tonnage"] text.partial').count()).toBe(1);
-    // Rates: one point per series for November, on a fixed 0-100 % axis, with both targets dashed.
+    // Rates: one point per series for November, on a fixed 0-100 % axis; both targets are 40 %: one dashed line, both named.
     expect(await page.locator('svg[data-chart="rates"] circle.point').count()).toBe(2);
-    expect(await page.locator('svg[data-chart="rates"] line.target').count()).toBe(2);
+    expect(await page.locator('svg[data-chart="rates"] line.target').count()).toBe(1);
+    const targetLabel = (await page.locator('svg[data-chart="rates"]').textContent()) ?? '';
+    expect(targetLabel).toContain('diversion target 40.0 % by 2030; recycling target 40.0 % by 2030');
     expect(await page.locator('svg[data-chart="rates"] text.tick').allTextContents()).toContain('100 %');
     // Every chart is drawn at the page's width, and nothing overflows an A4 page.
     for (const chart of ['tonnage', 'rates', 'energy']) {
@@ -93,6 +95,11 @@ describe.skipIf(!hasChromium)('the annual report in Chromium', () => {
     );
     expect(overflow).toBe(0);
     expect(await page.locator('table[data-table="months"] tbody tr').count()).toBe(12);
+    expect(await page.locator('table[data-table="months"] tr.nodata').count()).toBe(10);
+    expect(await page.locator('table[data-table="months"] tbody').textContent()).toContain('not begun');
+    expect(await page.locator('header .meta').textContent()).toContain(
+      'period 1 January 2026 to 31 December 2026 (plant-local calendar year)',
+    );
     expect(await page.locator('[data-r1]').textContent()).toMatch(/^R1 = -?\d+\.\d{3}$/);
     expect(await page.locator('#definitions dt').count()).toBeGreaterThanOrEqual(10);
     mkdirSync('reports', { recursive: true });
