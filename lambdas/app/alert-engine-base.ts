@@ -9,7 +9,12 @@
 import { evaluateCombustionAt } from '../domain/alerts/combustion-rule.ts';
 import type { CompletenessSettings } from '../domain/alerts/completeness.ts';
 import { evaluateDiversionCheckpoints } from '../domain/alerts/diversion-rule.ts';
-import { type AlertRuleSettings, DEFAULT_ALERT_RULES, type Evaluation } from '../domain/alerts/model.ts';
+import {
+  type Alert,
+  type AlertRuleSettings,
+  DEFAULT_ALERT_RULES,
+  type Evaluation,
+} from '../domain/alerts/model.ts';
 import { defaultPlantConfig, type PlantConfig } from '../domain/plant.ts';
 import type {
   AlertStore,
@@ -43,14 +48,19 @@ export interface BatchAlertDeps extends AlertEngineBaseDeps {
   readonly clock: Clock;
 }
 
+/** Every open alert of a plant, all of them: the reminders read them all before moving any. */
+export interface OpenAlerts {
+  openAlerts(plantId: string): Promise<Alert[]>;
+}
+
 /** The scheduled step's stores: it reads the days' progress, settles them, and reminds of open alerts. */
 export interface ScheduledAlertDeps extends AlertEngineBaseDeps {
-  readonly alerts: Pick<AlertStore, 'getCurrent' | 'applyTransition' | 'listAlerts'>;
+  readonly alerts: Pick<AlertStore, 'getCurrent' | 'applyTransition'> & OpenAlerts;
   readonly days: Pick<DayProgressStore, 'progress' | 'settle' | 'paid'>;
 }
 
-/** Both steps' stores (AlertEngine: local mode and tests). */
-export interface AlertEngineDeps extends BatchAlertDeps, ScheduledAlertDeps {
+/** Both steps' stores (AlertEngine: local mode and tests), the whole ports: the open alerts come from the listing. */
+export interface AlertEngineDeps extends BatchAlertDeps {
   readonly alerts: Pick<AlertStore, 'getCurrent' | 'applyTransition' | 'listAlerts'>;
   readonly days: Pick<DayProgressStore, 'recordArrival' | 'owe' | 'progress' | 'settle' | 'paid'>;
 }

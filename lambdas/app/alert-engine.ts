@@ -23,12 +23,13 @@ import type { AlertRuleSettings, Evaluation } from '../domain/alerts/model.ts';
 import type { ApplyResult } from './alert-apply.ts';
 import type { AlertEngineDeps, EngineResult } from './alert-engine-base.ts';
 import { BatchAlertEngine, type TouchedPlant } from './batch-alert-engine.ts';
-import { ScheduledAlertEngine } from './scheduled-alert-engine.ts';
+import { openAlertsByListing, ScheduledAlertEngine } from './scheduled-alert-engine.ts';
 
 export {
   type AlertEngineDeps,
   type BatchAlertDeps,
   type EngineResult,
+  type OpenAlerts,
   type ScheduledAlertDeps,
   settingsFromPlant,
 } from './alert-engine-base.ts';
@@ -46,7 +47,15 @@ export class AlertEngine {
 
   constructor(deps: AlertEngineDeps) {
     this.batch = new BatchAlertEngine(deps);
-    this.timer = new ScheduledAlertEngine(deps);
+    const { alerts } = deps;
+    this.timer = new ScheduledAlertEngine({
+      ...deps,
+      alerts: {
+        getCurrent: (plantId, type, subject) => alerts.getCurrent(plantId, type, subject),
+        applyTransition: (next, expected, transition) => alerts.applyTransition(next, expected, transition),
+        openAlerts: openAlertsByListing(alerts),
+      },
+    });
   }
 
   /** @see BatchAlertEngine.afterBatch */

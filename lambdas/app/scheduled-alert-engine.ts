@@ -17,13 +17,14 @@ import { remind } from '../domain/alerts/lifecycle.ts';
 import type { Alert, AlertRuleSettings, Evaluation } from '../domain/alerts/model.ts';
 import { computeKpisForBuckets, type KpiPoint } from '../domain/kpis.ts';
 import type { PlantConfig } from '../domain/plant.ts';
-import { type DayArrival, QueryRefusedError, UnavailableError } from '../domain/ports.ts';
+import { type AlertStore, type DayArrival, QueryRefusedError, UnavailableError } from '../domain/ports.ts';
 import { bucketStart, DAY_MS, MINUTE_MS } from '../domain/time.ts';
 import type { ApplyResult } from './alert-apply.ts';
 import {
   AlertEngineBase,
   completeness,
   type EngineResult,
+  type OpenAlerts,
   type ScheduledAlertDeps,
 } from './alert-engine-base.ts';
 import { loadKpis } from './kpi-query.ts';
@@ -150,20 +151,9 @@ export class ScheduledAlertEngine extends AlertEngineBase<ScheduledAlertDeps> {
     };
   }
 
-  /** Reminders for every open alert of the plant: all pages are read first, as a reminder moves an alert in the listing. */
+  /** Reminders for every open alert of the plant (all read first, as a reminder moves an alert in the listing). */
   private async remind(plant: PlantConfig, settings: AlertRuleSettings, now: number): Promise<number> {
-    const open: Alert[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.deps.alerts.listAlerts({
-        plantId: plant.plantId,
-        state: 'open',
-        limit: 500,
-        ...(cursor === undefined ? {} : { cursor }),
-      });
-      open.push(...page.items);
-      cursor = page.cursor;
-    } while (cursor !== undefined);
+    const open = await this.deps.alerts.openAlerts(plant.plantId);
     let transitions = 0;
     for (const alert of open) {
       const reminder = remind(alert, now, settings);
@@ -176,4 +166,23 @@ export class ScheduledAlertEngine extends AlertEngineBase<ScheduledAlertDeps> {
     }
     return transitions;
   }
+}
+
+/** `openAlerts` over a whole alert store's listing, page after page (local mode and tests give whole stores). */
+export function openAlertsByListing(store: Pick<AlertStore, 'listAlerts'>): OpenAlerts['openAlerts'] {
+  return async (plantId) => {
+    const open: Alert[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listAlerts({
+        plantId,
+        state: 'open',
+        limit: 500,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      open.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    return open;
+  };
 }

@@ -15,6 +15,7 @@ import {
   type DynamoKpiRollupStoreProps,
   DynamoKpiSlotMarker,
 } from '../adapters/dynamo/dynamo-kpi-rollup-store.ts';
+import { DynamoOpenAlerts } from '../adapters/dynamo/dynamo-open-alerts.ts';
 import { DynamoPlantReader } from '../adapters/dynamo/dynamo-plant-reader.ts';
 import { DynamoRelayLease } from '../adapters/dynamo/dynamo-relay-lease.ts';
 import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
@@ -40,7 +41,9 @@ export const plantReader = (source: Source) => new DynamoPlantReader(stateTable(
 export const alertStore = (source: Source) => new DynamoAlertStore(stateTable(source));
 /** The alert step's alerts: the lifecycle and the outbox. */
 export const alertOutbox = (source: Source) => new DynamoAlertOutbox(stateTable(source));
-/** The scheduled run's alerts: the lifecycle, the outbox and the listings (reminders). */
+/** The scheduled run's alerts: the lifecycle, the outbox and a plant's open alerts (reminders). */
+export const openAlertStore = (source: Source) => new DynamoOpenAlerts(stateTable(source));
+/** The alert listings alone (the plant report). */
 export const alertListing = (source: Source) => new DynamoAlertListing(stateTable(source));
 /** The alert step's side of day progress: arrivals and debts. */
 export const dayArrivals = (source: Source) => new DynamoDayArrivals(stateTable(source));

@@ -12,11 +12,11 @@
 import { systemClock } from '../adapters/system-clock.ts';
 import type { BatchAlertDeps, ScheduledAlertDeps } from '../app/alert-engine-base.ts';
 import {
-  alertListing,
   alertOutbox,
   dayArrivals,
   daySettlement,
   kpiRollupReader,
+  openAlertStore,
   plantReader,
   relayLeaseStore,
 } from './aws-stores.ts';
@@ -66,12 +66,12 @@ export function batchAlertStores(source: Source, metrics: BatchAlertDeps['metric
 
 /**
  * The scheduled run's stores over `metrics` (metricsReader's): the alert
- * lifecycle with the outbox and the listings (reminders), the days'
+ * lifecycle with the outbox and the plants' open alerts (reminders), the days'
  * settlement, the plant reader, and the relay lease, for
  * `ScheduledAlertEngine`.
  */
 export function scheduledAlertStores(source: Source, metrics: ScheduledAlertDeps['metrics']) {
-  const alerts = alertListing(source);
+  const alerts = openAlertStore(source);
   const deps: ScheduledAlertDeps = {
     metrics,
     alerts,

@@ -2,16 +2,17 @@
  * Each step of the alert engine runs on the stores of its role alone, as the
  * Lambdas build them (lambdas/entry/metrics-stores.ts): the batch step on the
  * alert lifecycle with the outbox and the days' arrivals, the scheduled step
- * on the lifecycle with the listings and the days' settlement. Together they
- * reach the same alerts the whole stores do, on dynalite.
+ * on the lifecycle with the outbox, the open alerts and the days'
+ * settlement. Together they reach the same alerts the whole stores do, on
+ * dynalite.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relayOutbox } from '../../lambdas/adapters/alerts/outbox-relay.ts';
 import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
-import { DynamoAlertListing } from '../../lambdas/adapters/dynamo/dynamo-alert-listing.ts';
 import { DynamoAlertOutbox } from '../../lambdas/adapters/dynamo/dynamo-alert-outbox.ts';
 import { DynamoDayArrivals } from '../../lambdas/adapters/dynamo/dynamo-day-arrivals.ts';
 import { DynamoDaySettlement } from '../../lambdas/adapters/dynamo/dynamo-day-settlement.ts';
+import { DynamoOpenAlerts } from '../../lambdas/adapters/dynamo/dynamo-open-alerts.ts';
 import { createStateTable, DynamoStateStore } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
 import { BatchAlertEngine } from '../../lambdas/app/batch-alert-engine.ts';
 import { ScheduledAlertEngine } from '../../lambdas/app/scheduled-alert-engine.ts';
@@ -78,13 +79,13 @@ describe('the alert steps on their role stores', () => {
 
     const stepAlerts = new DynamoAlertOutbox(table);
     const arrivals = new DynamoDayArrivals(table);
-    const timerAlerts = new DynamoAlertListing(table);
+    const timerAlerts = new DynamoOpenAlerts(table);
     const settlement = new DynamoDaySettlement(table);
     // What each Lambda's bundle leaves out is not there to call.
     expect(['progress', 'settle', 'paid'].filter((m) => m in arrivals)).toEqual([]);
     expect(['recordArrival', 'owe'].filter((m) => m in settlement)).toEqual([]);
     expect(['listAlerts', 'getAlert', 'getActive'].filter((m) => m in stepAlerts)).toEqual([]);
-    expect(['getAlert', 'getActive'].filter((m) => m in timerAlerts)).toEqual([]);
+    expect(['listAlerts', 'getAlert', 'getActive'].filter((m) => m in timerAlerts)).toEqual([]);
 
     const batch = new BatchAlertEngine({ metrics, alerts: stepAlerts, plants, days: arrivals, clock });
     const timer = new ScheduledAlertEngine({ metrics, alerts: timerAlerts, plants, days: settlement });
@@ -101,10 +102,8 @@ describe('the alert steps on their role stores', () => {
     clock.current = DAY2 + 60 * MIN;
     await timer.scheduled(clock.now());
     expect((await settlement.progress(PLANT)).days).toEqual([]);
-    const open = await timerAlerts.listAlerts({ plantId: PLANT, state: 'open', limit: 10 });
-    expect(open.items.map((a) => [a.type, a.subject])).toEqual([
-      ['DIVERSION_BELOW_TARGET', 'day/2026-11-20'],
-    ]);
+    const open = await timerAlerts.openAlerts(PLANT);
+    expect(open.map((a) => [a.type, a.subject])).toEqual([['DIVERSION_BELOW_TARGET', 'day/2026-11-20']]);
 
     const published: AlertTransition[] = [];
     const report = await relayOutbox({

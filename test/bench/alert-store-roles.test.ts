@@ -2,7 +2,8 @@
  * The alert and day-progress stores by role in the Lambda bundles (built as
  * lib/constructs/wte-function.ts builds them; docs/bundles.md): the alert
  * step holds the arrivals and the outbox, the scheduler the settlement and
- * the listings, and neither the other's methods. Judged by the DynamoDB
+ * the open alerts (not the paged listings), and neither the other's methods;
+ * the report holds the listings alone. Judged by the DynamoDB
  * operation names each method passes to dynamoCall (string literals survive
  * minifying).
  */
@@ -23,6 +24,8 @@ const operations = {
   settlement: ['"dayProgress"', '"settleDay"', '"paidDay"'],
   /** DynamoAlertLifecycle and DynamoAlertOutbox */
   lifecycleAndOutbox: ['"applyTransition"', '"getCurrent"', '"pendingTransitions"', '"markPublished"'],
+  /** DynamoOpenAlerts */
+  openAlerts: ['"openAlerts"'],
   /** DynamoAlertListing */
   listing: ['"listAlerts"'],
   /** DynamoAlertStore's own */
@@ -50,21 +53,34 @@ describe('alert store roles in the bundles', () => {
         arrivals: 'all',
         settlement: 'none',
         lifecycleAndOutbox: 'all',
+        openAlerts: 'none',
         listing: 'none',
         pointReads: 'none',
       });
     }
   }, 120_000);
 
-  it('the scheduler holds settlement, the lifecycle, the outbox and the listings; no arrivals or point reads', async () => {
+  it('the scheduler holds settlement, the lifecycle, the outbox and the open alerts; no arrivals, listings or point reads', async () => {
     for (const store of ['timestream', 'lake'] as const) {
       expect(await held('scheduler', store), store).toEqual({
         arrivals: 'none',
         settlement: 'all',
         lifecycleAndOutbox: 'all',
-        listing: 'all',
+        openAlerts: 'all',
+        listing: 'none',
         pointReads: 'none',
       });
     }
+  }, 120_000);
+
+  it('the plant report holds the listings and nothing of the lifecycle, outbox or days', async () => {
+    expect(await held('report-api', 'lake')).toEqual({
+      arrivals: 'none',
+      settlement: 'none',
+      lifecycleAndOutbox: 'none',
+      openAlerts: 'none',
+      listing: 'all',
+      pointReads: 'none',
+    });
   }, 120_000);
 });

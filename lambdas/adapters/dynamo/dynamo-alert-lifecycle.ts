@@ -69,8 +69,10 @@
  * The store by role, each class extending the one before (a class keeps
  * every method, so a Lambda builds only the role it calls: docs/bundles.md):
  * DynamoAlertLifecycle here (getCurrent, applyTransition), DynamoAlertOutbox
- * (the relay's pendingTransitions, markPublished), DynamoAlertListing
- * (listAlerts) and DynamoAlertStore (getAlert, getActive: the whole port).
+ * (the relay's pendingTransitions, markPublished; the alert step's),
+ * DynamoOpenAlerts (a plant's open alerts for reminders; the scheduler's)
+ * and DynamoAlertStore (getAlert, getActive, and listAlerts through
+ * DynamoAlertListing, which reads alone: the whole port).
  */
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Alert, AlertTransition, AlertType } from '../../domain/alerts/model.ts';

@@ -1,12 +1,12 @@
 /**
  * The alert listings (layout in dynamo-alert-lifecycle.ts): every alert, a
- * plant's, or those in a state, newest first, through the records' indexes.
+ * plant's, or those in a state, newest first, through the records' indexes,
+ * with cursors checked against the listing they came from (listing.ts).
  */
 import { ALERT_STATES, type Alert, type AlertState } from '../../domain/alerts/model.ts';
 import type { AlertStore, Page } from '../../domain/ports.ts';
 import { fromItem } from './attribute-values.ts';
 import { RECORD_PREFIX, RECORD_SK } from './dynamo-alert-lifecycle.ts';
-import { DynamoAlertOutbox } from './dynamo-alert-outbox.ts';
 import {
   checkLimit,
   collectionListing,
@@ -23,6 +23,7 @@ import {
   STATUS_PK,
   STATUS_SK,
 } from './state-table.ts';
+import { StateTableStore } from './state-table-store.ts';
 import { decodeAlertRecord } from './stored-alert-items.ts';
 
 export { InvalidCursorError } from './listing.ts';
@@ -32,12 +33,8 @@ export const MAX_ALERT_PAGE = 1000;
 /** What the alert listings return. */
 const RECORDS: ListedRecords = { pkPrefix: RECORD_PREFIX, sk: RECORD_SK };
 
-/** The lifecycle, the outbox and the listings: what the scheduled run builds (it reminds of open alerts). */
-export class DynamoAlertListing
-  extends DynamoAlertOutbox
-  implements
-    Pick<AlertStore, 'getCurrent' | 'applyTransition' | 'pendingTransitions' | 'markPublished' | 'listAlerts'>
-{
+/** The paged listings alone: the alerts API's list and the plant report read nothing else. */
+export class DynamoAlertListing extends StateTableStore implements Pick<AlertStore, 'listAlerts'> {
   async listAlerts(query: {
     plantId?: string;
     state?: AlertState;

@@ -1,22 +1,43 @@
 /**
  * The whole alert store (the AlertStore port; layout and rules in
- * dynamo-alert-lifecycle.ts): the roles before it (lifecycle, outbox,
- * listings) and the point reads of the alerts API, `getAlert` and
- * `getActive`. For callers that use most of it (the alerts API, local mode,
- * tests); the alert step and the scheduled run build their role only.
+ * dynamo-alert-lifecycle.ts): the lifecycle, the outbox and the open alerts
+ * (the roles it extends), the listings (DynamoAlertListing, which it holds)
+ * and the point reads of the alerts API, `getAlert` and `getActive`. For
+ * callers that use most of it (the alerts API, local mode, tests); the alert
+ * step, the scheduled run and the report build their role only.
  */
-import type { Alert, AlertType } from '../../domain/alerts/model.ts';
-import type { AlertStore } from '../../domain/ports.ts';
+import type { Alert, AlertState, AlertType } from '../../domain/alerts/model.ts';
+import type { AlertStore, Page } from '../../domain/ports.ts';
 import { fromItem } from './attribute-values.ts';
 import { headKey, recordKey } from './dynamo-alert-lifecycle.ts';
 import { DynamoAlertListing } from './dynamo-alert-listing.ts';
+import { DynamoOpenAlerts } from './dynamo-open-alerts.ts';
+import type { StateTableProps } from './state-table-store.ts';
 import { decodeAlertRecord } from './stored-alert-items.ts';
 
 export { DynamoAlertLifecycle, type DynamoAlertStoreProps } from './dynamo-alert-lifecycle.ts';
 export { DynamoAlertListing, InvalidCursorError, MAX_ALERT_PAGE } from './dynamo-alert-listing.ts';
 export { DynamoAlertOutbox } from './dynamo-alert-outbox.ts';
+export { DynamoOpenAlerts } from './dynamo-open-alerts.ts';
 
-export class DynamoAlertStore extends DynamoAlertListing implements AlertStore {
+export class DynamoAlertStore extends DynamoOpenAlerts implements AlertStore {
+  private readonly listing: DynamoAlertListing;
+
+  constructor(props: StateTableProps) {
+    super(props);
+    this.listing = new DynamoAlertListing(props);
+  }
+
+  /** @see DynamoAlertListing.listAlerts */
+  listAlerts(query: {
+    plantId?: string;
+    state?: AlertState;
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<Alert>> {
+    return this.listing.listAlerts(query);
+  }
+
   async getActive(plantId: string, type: AlertType, subject: string): Promise<Alert | undefined> {
     const head = await this.readHead('getActive', headKey({ plantId, type, subject }));
     return head && head.alert.state !== 'resolved' ? head.alert : undefined;
