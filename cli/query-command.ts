@@ -287,7 +287,9 @@ function requestOf(args: QueryArgs, clock: Clock): Request {
   const path = `/v1/plants/${encodeURIComponent(args.plant)}/${resource}`;
   if (resource === 'kpis') {
     if (!KPI_INTERVALS.includes(args.interval))
-      throw new UsageError(`--interval for kpis must be 1h, 1d, 1mo or 1y, not ${JSON.stringify(args.interval)}`);
+      throw new UsageError(
+        `--interval for kpis must be 1h, 1d, 1mo or 1y, not ${JSON.stringify(args.interval)}`,
+      );
     if (args.metric !== undefined) throw new UsageError('--metric applies to series only');
     if (args.agg !== undefined) throw new UsageError('--agg applies to series only');
     if (args.line !== undefined) throw new UsageError('--line applies to series only');
