@@ -4,9 +4,8 @@
  *
  * - kz-ast-01: replay starts at noon of the first day (a partial day), no
  *   data at all the day before yesterday (a gap, not 0 t), an ash haul to
- *   landfill yesterday (an open diversion alert), and no reading for the
- *   last 3 hours (stale), though its weighbridge sent a ticket today (so
- *   today has data, partial, at any time of day).
+ *   landfill yesterday (an open diversion alert), and silent for the last
+ *   3 hours (stale).
  * - kz-ala-01: every day, but six hours missing on the third day before
  *   today (a partial day, a break in the temperature line); an ash haul
  *   yesterday whose alert resolves when late receipts for the day arrive
@@ -160,22 +159,6 @@ export async function startFleet(dataDir: string): Promise<LocalMode> {
     messageId: 'web-test-fresh',
     readings: last.body.readings.map((r) => ({ ...r, ts: NOW - MINUTE_MS })),
     movements: [],
-  });
-  // The weighbridge still reports while kz-ast-01's gateway is silent: today has data whatever the hour.
-  await post(local, AST, {
-    schema: 'wte.telemetry.v1',
-    messageId: 'web-test-ticket-today',
-    plantId: AST,
-    readings: [],
-    movements: [
-      {
-        ticketId: 'TODAY-IN-1',
-        ts: new Date(Math.max(day(0), NOW - 10 * MINUTE_MS)).toISOString(),
-        direction: 'in',
-        netTonnes: 20,
-        material: 'mixed_waste',
-      },
-    ],
   });
   await settle(local);
   const alaTrucks = await haulAsh(local, ALA);
