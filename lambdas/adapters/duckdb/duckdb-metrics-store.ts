@@ -196,7 +196,9 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
         read(lastGoodBeforeSql({ plantId, metric, before }), readingOfRow),
       readMovements: movements,
       readGoodHours: (plantId, metrics, from, to) =>
-        read(goodHoursSql({ plantId, metrics, from, to }), goodHourOfRow),
+        metrics.length === 0 || !(to > from)
+          ? Promise.resolve([])
+          : read(goodHoursSql({ plantId, metrics, from, to }), goodHourOfRow),
     };
     // The query API reads what analysts ask for, from the tables; only the pipeline's reads are kept.
     // Arguments are checked first (the SQL builders throw RangeError), as the tables' reads do.
