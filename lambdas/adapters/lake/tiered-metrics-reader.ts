@@ -33,7 +33,13 @@
  * reader's lookback must be at least this reader's (both default 7 days).
  */
 import type { MetricName } from '../../domain/catalog.ts';
-import type { MetricsStore, SeriesQuery, StoredMovement, StoredReading } from '../../domain/ports.ts';
+import type {
+  GoodHour,
+  MetricsStore,
+  SeriesQuery,
+  StoredMovement,
+  StoredReading,
+} from '../../domain/ports.ts';
 import type { DynamoRecentTelemetryStore } from '../dynamo/dynamo-recent-telemetry-store.ts';
 import { lastGoodPerLine, latestMovements, latestReadings } from '../latest-versions.ts';
 import { RecentCut, type RecentCutProps } from './recent-cut.ts';
@@ -41,7 +47,8 @@ import { RecentCut, type RecentCutProps } from './recent-cut.ts';
 export { DEFAULT_SAFETY_MARGIN_MS } from './recent-cut.ts';
 
 /** What the lake reader (Athena) answers; the tiered reader needs nothing else of it. */
-export interface LakeReads extends Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'> {
+export interface LakeReads
+  extends Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements' | 'readGoodHours'> {
   /** Every reading of the KPI counters in [from, to), every quality, latest version of each. */
   readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]>;
 }
@@ -57,9 +64,23 @@ export interface TieredMetricsReaderProps extends RecentCutProps {
 
 export class TieredMetricsReader implements LakeReads {
   private readonly span: RecentCut;
+  /** Present when the lake answers it (the Athena reader does): report coverage without a raw scan. */
+  readonly readGoodHours?: (
+    plantId: string,
+    metrics: readonly MetricName[],
+    from: number,
+    to: number,
+  ) => Promise<GoodHour[]>;
 
   constructor(private readonly props: TieredMetricsReaderProps) {
     this.span = new RecentCut(props);
+    const lakeHours = props.lake.readGoodHours?.bind(props.lake);
+    if (lakeHours) this.readGoodHours = (p, m, from, to) => goodHoursOf(this, lakeHours, p, m, from, to);
+  }
+
+  /** The two stores, for the coverage aggregate below. */
+  get stores(): { readonly recent: RecentReads; readonly lake: LakeReads } {
+    return this.props;
   }
 
   /** Epoch ms from which the recent store alone answers (see the rule above). */
@@ -132,4 +153,76 @@ export class TieredMetricsReader implements LakeReads {
     }
     return [...perMetric.values()].flatMap(latestReadings);
   }
+}
+
+const HOUR_MS = 3_600_000;
+const hourOf = (ts: number) => Math.floor(ts / HOUR_MS) * HOUR_MS;
+/** Runs of consecutive hours, so each costs one lake read; past four runs, one run over them all. */
+const MAX_HOUR_RUNS = 4;
+
+function hourRuns(hours: readonly number[]): Array<{ from: number; to: number }> {
+  const sorted = [...new Set(hours)].sort((a, b) => a - b);
+  const runs: Array<{ from: number; to: number }> = [];
+  for (const hour of sorted) {
+    const last = runs.at(-1);
+    if (last && last.to === hour) last.to = hour + HOUR_MS;
+    else runs.push({ from: hour, to: hour + HOUR_MS });
+  }
+  const first = runs[0];
+  const end = runs.at(-1);
+  return runs.length > MAX_HOUR_RUNS && first && end ? [{ from: first.from, to: end.to }] : runs;
+}
+
+/**
+ * The hours with a GOOD reading of each series, by the rule above: after
+ * `cut` from the recent store's readings; before it from the lake's
+ * aggregate, except the hours in which the recent store holds rows (versions
+ * the lake may not show yet), which are decided again from both stores'
+ * readings of those hours, resolved.
+ */
+async function goodHoursOf(
+  tiered: TieredMetricsReader,
+  lakeHours: NonNullable<LakeReads['readGoodHours']>,
+  plantId: string,
+  metrics: readonly MetricName[],
+  from: number,
+  to: number,
+): Promise<GoodHour[]> {
+  const { recent, lake } = tiered.stores;
+  if (!(to > from) || metrics.length === 0) return [];
+  const cut = tiered.cut();
+  const found = new Map<string, GoodHour>();
+  const add = (metric: MetricName, readings: readonly StoredReading[]) => {
+    for (const r of readings)
+      if (r.quality === 'GOOD') {
+        const hour = hourOf(r.ts);
+        found.set(`${metric}\u0000${r.line}\u0000${hour}`, { metric, line: r.line, hour });
+      }
+  };
+  const freshFrom = Math.max(from, cut);
+  if (to > freshFrom)
+    for (const metric of metrics)
+      add(metric, await recent.readReadings({ plantId, metric, from: freshFrom, to }));
+  if (from >= cut) return [...found.values()];
+  const oldTo = Math.min(to, cut);
+  const redo = new Map<MetricName, Array<{ from: number; to: number }>>();
+  for (const metric of metrics) {
+    const rows = await recent.readingRows(plantId, metric, from, oldTo);
+    if (rows.length === 0) continue;
+    const runs = hourRuns(rows.map((r) => hourOf(r.ts)));
+    redo.set(metric, runs);
+    for (const run of runs) {
+      const lo = Math.max(run.from, from);
+      const hi = Math.min(run.to, oldTo);
+      const own = rows.filter((r) => r.ts >= lo && r.ts < hi);
+      add(
+        metric,
+        latestReadings([...(await lake.readReadings({ plantId, metric, from: lo, to: hi })), ...own]),
+      );
+    }
+  }
+  for (const h of await lakeHours(plantId, metrics, from, oldTo))
+    if (!(redo.get(h.metric) ?? []).some((run) => h.hour >= run.from && h.hour < run.to))
+      found.set(`${h.metric}\u0000${h.line}\u0000${h.hour}`, h);
+  return [...found.values()];
 }
