@@ -26,15 +26,21 @@ export interface Observability {
   instrument<A extends unknown[], R>(handler: (...args: A) => Promise<R>): (...args: A) => Promise<R>;
 }
 
-export function observability(functionName: string): Observability {
+/** Powertools Logger alone, for a function that counts nothing: its bundle holds no Metrics. */
+export function logging(functionName: string): Pick<Observability, 'logger' | 'log'> {
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { function: functionName } });
+  const log: LogFn = (level, message, fields) => logger[level](message, fields);
+  return { logger, log };
+}
+
+export function observability(functionName: string): Observability {
+  const { logger, log } = logging(functionName);
   // A default dimension survives every flush; one added with addDimension is cleared after the first.
   const metrics = new Metrics({
     namespace: METRICS_NAMESPACE,
     serviceName: SERVICE_NAME,
     defaultDimensions: { function: functionName },
   });
-  const log: LogFn = (level, message, fields) => logger[level](message, fields);
   const count: CountFn = (name, value) => metrics.addMetric(name, MetricUnit.Count, value);
   return {
     logger,
