@@ -7,7 +7,8 @@
  */
 import type { AlertType } from '../domain/alerts/model.ts';
 import type { MetricName } from '../domain/catalog.ts';
-import { DIVERSION_POLICY, type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
+import { bucketsAlignWithSlots, SLOT_MS } from '../domain/kpi-rollup.ts';
+import { DIVERSION_POLICY, isKpiCounter, type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
 import type { PlantConfig } from '../domain/plant.ts';
 import type { AlertStore, GoodHour, MetricsStore } from '../domain/ports.ts';
 import {
@@ -66,18 +67,39 @@ export function yearBounds(year: number, timeZone: string): { start: number; end
 }
 
 /**
- * Hours with a GOOD reading, for stores without the aggregate: the readings
- * of one metric and one month at a time, so memory stays one month of one
- * series (docs/report.md says what this costs).
+ * Hours with a GOOD reading of each series over [start, until): the store's
+ * aggregate when it has one; otherwise the KPI rollup's slot summaries for
+ * the counters (a slot lists the series with a GOOD reading in it) and raw
+ * readings, one metric and one month at a time, for the rest (docs/report.md
+ * says what this costs).
  */
-async function goodHoursFromReadings(
-  metrics: Pick<MetricsStore, 'readReadings'>,
+async function goodHoursOf(
+  metrics: ReportSources['metrics'],
   plantId: string,
   names: readonly MetricName[],
+  start: number,
+  until: number,
   months: ReadonlyArray<{ start: number; end: number }>,
 ): Promise<GoodHour[]> {
+  if (metrics.readGoodHours) return metrics.readGoodHours(plantId, names, start, until);
+  const slotEnd = Math.ceil(until / SLOT_MS) * SLOT_MS;
+  const fromSlots =
+    metrics.readKpiCounterSlots && bucketsAlignWithSlots([{ start, end: slotEnd }])
+      ? names.filter(isKpiCounter)
+      : [];
   const hours: GoodHour[] = [];
-  for (const metric of names) {
+  if (metrics.readKpiCounterSlots && fromSlots.length > 0) {
+    const { slots } = await metrics.readKpiCounterSlots(plantId, start, slotEnd);
+    for (const slot of slots)
+      for (const series of slot.series)
+        if (fromSlots.includes(series.metric))
+          hours.push({
+            metric: series.metric,
+            line: series.line,
+            hour: Math.floor(slot.start / HOUR_MS) * HOUR_MS,
+          });
+  }
+  for (const metric of names.filter((name) => !(fromSlots as readonly MetricName[]).includes(name))) {
     for (const month of months) {
       const seen = new Set<string>();
       for (const r of await metrics.readReadings({ plantId, metric, from: month.start, to: month.end })) {
@@ -139,16 +161,16 @@ export async function loadPlantReport(
   const [[yearPoint], months, goodHours, alerts] = await Promise.all([
     loadKpisOfInterval(sources.metrics, plant.plantId, '1y', tz, [{ start, end }], now),
     loadKpisOfInterval(sources.metrics, plant.plantId, '1mo', tz, monthBuckets, now),
-    sources.metrics.readGoodHours
-      ? sources.metrics.readGoodHours(plant.plantId, REPORT_COVERAGE_METRICS, start, until)
-      : goodHoursFromReadings(
-          sources.metrics,
-          plant.plantId,
-          REPORT_COVERAGE_METRICS,
-          monthBuckets
-            .filter((m) => m.start < until)
-            .map((m) => ({ start: m.start, end: Math.min(m.end, until) })),
-        ),
+    goodHoursOf(
+      sources.metrics,
+      plant.plantId,
+      REPORT_COVERAGE_METRICS,
+      start,
+      until,
+      monthBuckets
+        .filter((m) => m.start < until)
+        .map((m) => ({ start: m.start, end: Math.min(m.end, until) })),
+    ),
     alertsOpenedIn(sources.alerts, plant.plantId, start, end),
   ]);
   if (yearPoint === undefined) throw new Error(`no KPI point for ${year}`);

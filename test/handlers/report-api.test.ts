@@ -8,6 +8,9 @@
  * the plant's settings; alerts are counted by type within the year.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { counterReadingsOf } from '../../lambdas/app/kpi-query.ts';
+import { summarizeSlots } from '../../lambdas/domain/kpi-rollup.ts';
+import { KPI_COUNTER_METRICS } from '../../lambdas/domain/kpis.ts';
 import { MWH_TO_GJ, r1EnergyEfficiency } from '../../lambdas/domain/r1.ts';
 import { makeKpisHandler, type QueryEvent } from '../../lambdas/handlers/query-api.ts';
 import { makeReportHandler, type ReportApiDeps } from '../../lambdas/handlers/report-api.ts';
@@ -122,6 +125,34 @@ describe('GET /v1/plants/{plantId}/report', () => {
     const fallback = await report(AST, '2026', withoutAggregate);
     expect(fallback.coverage).toEqual(aggregate.coverage);
     expect(fallback.totals).toEqual(aggregate.totals);
+  });
+
+  it('takes the counters coverage from KPI rollup slots where the store keeps them, reading only the rest raw', async () => {
+    const raw = deps.metrics as Required<ReportApiDeps['metrics']>;
+    const rawReads: string[] = [];
+    // A store with the rollup port and no aggregate (Timestream with its rollup): slots summarize its raw readings.
+    const withSlots: ReportApiDeps = {
+      ...deps,
+      metrics: {
+        readReadings: (q) => {
+          rawReads.push(q.metric);
+          return raw.readReadings(q);
+        },
+        readLastBefore: (p, m, b) => raw.readLastBefore(p, m, b),
+        readMovements: (p, f, t) => raw.readMovements(p, f, t),
+        readKpiCounterSlots: async (p, from, to) => ({
+          before: (await Promise.all(KPI_COUNTER_METRICS.map((m) => raw.readLastBefore(p, m, from)))).flat(),
+          slots: summarizeSlots(await counterReadingsOf(raw).readCounterReadings(p, from, to)),
+        }),
+      },
+    };
+    const aggregate = await report(AST, '2026');
+    rawReads.length = 0;
+    const fromSlots = await report(AST, '2026', withSlots);
+    expect(fromSlots.coverage).toEqual(aggregate.coverage);
+    expect(fromSlots.totals).toEqual(aggregate.totals);
+    // Raw reads: the furnace temperature, a month at a time (December has not begun), and no counter.
+    expect(rawReads).toEqual(Array(11).fill('furnace_temperature'));
   });
 
   it('computes R1 from the year so far and the plant settings, annual inputs scaled to the share of the year', async () => {
