@@ -109,4 +109,22 @@ describe('the Report function', () => {
     const writes = actions.filter((a) => /Put|Update|Delete|Write|Publish|Send/.test(a));
     for (const action of writes) expect(action).toMatch(/^(logs|xray):/);
   });
+
+  it('boots its entry module with exactly the variables the stack sets', async () => {
+    const variables = (props(report).Environment as { Variables: Record<string, unknown> }).Variables;
+    const saved = { ...process.env };
+    try {
+      for (const key of Object.keys(process.env)) delete process.env[key];
+      Object.assign(process.env, { AWS_REGION: 'eu-central-1', PATH: saved.PATH ?? '' });
+      for (const [name, value] of Object.entries(variables))
+        if (name !== 'NODE_OPTIONS')
+          process.env[name] = typeof value === 'string' ? value : `wte-${name.toLowerCase()}`;
+      expect(props(report).Handler).toBe('index.handler');
+      const module = (await import('../../lambdas/entry/report-api.ts')) as Record<string, unknown>;
+      expect(typeof module.handler).toBe('function');
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  });
 });
