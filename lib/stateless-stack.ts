@@ -32,6 +32,7 @@ export interface PipelineFunctions {
   readonly plants: WteFunction;
   readonly kpiRollup: WteFunction;
   readonly kpiWidget: WteFunction;
+  readonly report: WteFunction;
 }
 
 /**
@@ -91,6 +92,7 @@ export class StatelessStack extends Stack {
     // Both query routes share one entry module (and so its environment); only the KPI route reads the rollup.
     handlers.kpis.bind(this.kpiRollup.readerBinding());
     handlers.series.bind(this.kpiRollup.readerBinding());
+    handlers.report.bind(this.kpiRollup.readerBinding());
     const kpiWidget = new PlantKpiWidget(this, 'PlantKpis', {
       access,
       logRetentionDays,
@@ -110,14 +112,15 @@ export class StatelessStack extends Stack {
       plants: handlers.plants,
       kpiRollup: this.kpiRollup.function,
       kpiWidget: kpiWidget.function,
+      report: handlers.report,
     };
 
     if (stateful.lake !== undefined) {
       // The processor only writes the lake (Firehose): it queries nothing, so it holds no grant.
-      const { alertStep: a, scheduler: s, kpis, series, kpiRollup, kpiWidget } = this.functions;
+      const { alertStep: a, scheduler: s, kpis, series, kpiRollup, kpiWidget, report } = this.functions;
       new LakeReaderGrants(this, 'LakeReaders', {
         lake: stateful.lake,
-        readers: { alertStep: a, scheduler: s, kpis, series, kpiRollup, kpiWidget },
+        readers: { alertStep: a, scheduler: s, kpis, series, kpiRollup, kpiWidget, report },
       });
     }
 
@@ -133,6 +136,7 @@ export class StatelessStack extends Stack {
         listAlerts: handlers.listAlerts.function,
         acknowledgeAlert: handlers.acknowledgeAlert.function,
         plants: handlers.plants.function,
+        report: handlers.report.function,
       },
     });
 

@@ -110,6 +110,7 @@ export function lakeReads(tiered: LakeReads, options: MetricsStoreOptions): Metr
     readLastBefore: (plantId, metric, before) => tiered.readLastBefore(plantId, metric, before),
     readMovements: (plantId, from, to) => tiered.readMovements(plantId, from, to),
     readCounterReadings: (plantId, from, to) => tiered.readCounterReadings(plantId, from, to),
+    ...(tiered.readGoodHours ? { readGoodHours: tiered.readGoodHours.bind(tiered) } : {}),
     ...(rollup === undefined
       ? {}
       : {

@@ -24,7 +24,7 @@ declare const __WTE_METRICS_STORE__: MetricsStoreKind;
 /** What every reader of the metrics store is given (query API, alert engine, widget, rollup). */
 export type MetricsReads = Pick<
   MetricsStore,
-  'readReadings' | 'readLastBefore' | 'readMovements' | 'readKpiCounterSlots'
+  'readReadings' | 'readLastBefore' | 'readMovements' | 'readKpiCounterSlots' | 'readGoodHours'
 > & {
   /** Every reading of the KPI counters in [from, to), latest version of each: the rollup's raw side. */
   readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]>;

@@ -35,6 +35,7 @@ import { makeIngestHandler } from '../handlers/ingest.ts';
 import { makeListPlantsHandler } from '../handlers/plants-api.ts';
 import { makeProcessorHandler } from '../handlers/processor.ts';
 import { makeKpisHandler, makeSeriesHandler } from '../handlers/query-api.ts';
+import { makeReportHandler } from '../handlers/report-api.ts';
 import { makeSchedulerHandler } from '../handlers/scheduler.ts';
 import {
   type Backlog,
@@ -334,6 +335,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         ingest: makeIngestHandler({ queue, clock, log }),
         kpis: makeKpisHandler({ metrics: metrics.queries(), plants: state, clock }),
         series: makeSeriesHandler({ metrics: metrics.queries(), plants: state, clock }),
+        report: makeReportHandler({ metrics: metrics.queries(), plants: state, alerts, clock }),
         listAlerts: makeListAlertsHandler({ alerts, clock }),
         // An acknowledgement goes out at once, like the processor's transitions (no lease wait).
         ackAlert: makeAcknowledgeAlertHandler({ alerts, clock, relay: () => relay(0) }),

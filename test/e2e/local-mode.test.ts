@@ -148,6 +148,23 @@ describe('local mode', () => {
     expect(day?.complete).toBe(true);
   }, 120_000);
 
+  it("answers the day's plant by month, by year and in its annual report, each the sum of its days", async () => {
+    const plantId = simulatedPlantId(0, 7);
+    const year = new Date(DAY + 12 * 3_600_000).getUTCFullYear();
+    const { body: days } = await getJson(
+      `/v1/plants/${plantId}/kpis?from=${year}-01-01T00:00:00Z&to=${year + 1}-01-01T00:00:00Z&interval=1d`,
+    );
+    const received = (days.points as Array<{ received_t: number }>).reduce((sum, d) => sum + d.received_t, 0);
+    expect(received).toBeGreaterThan(500);
+    const { status, body: report } = await getJson(`/v1/plants/${plantId}/report?year=${year}`);
+    expect(status).toBe(200);
+    const totals = report.totals as { received_t: number };
+    expect(totals.received_t).toBeCloseTo(received, 6);
+    expect(report.months as unknown[]).toHaveLength(12);
+    const unknown = await getJson(`/v1/plants/kz-none-99/report?year=${year}`);
+    expect(unknown.status).toBe(404);
+  }, 60_000);
+
   it('stores a simulated day published over MQTT the same way', async () => {
     const bodies = simulatedDay(1, 11);
     const plantId = simulatedPlantId(1, 11);

@@ -130,6 +130,7 @@ describe('functions', () => {
       'processor.handler',
       'query-api.kpisHandler',
       'query-api.seriesHandler',
+      'report-api.handler',
       'scheduler.handler',
     ]);
   });
@@ -166,6 +167,7 @@ describe('functions', () => {
       'authorizer',
       'kpis',
       'series',
+      'report',
       'listAlerts',
       'acknowledgeAlert',
     ] as const) {

@@ -39,6 +39,7 @@ describe('REST API routes', () => {
       'GET /v1/alerts',
       'GET /v1/plants',
       'GET /v1/plants/{plantId}/kpis',
+      'GET /v1/plants/{plantId}/report',
       'GET /v1/plants/{plantId}/series',
       'POST /v1/alerts/{alertId}/ack',
       'POST /v1/plants/{plantId}/telemetry',
@@ -106,7 +107,7 @@ describe('REST API stage', () => {
         ThrottlingBurstLimit: 160,
       }),
     );
-    for (const route of ['kpis', 'series']) {
+    for (const route of ['kpis', 'series', 'report']) {
       expect(settings).toContainEqual(
         expect.objectContaining({
           HttpMethod: 'GET',

@@ -193,8 +193,8 @@ describe('lake access', () => {
     const grants = resourcesOf(lake.stateless, 'AWS::LakeFormation::PrincipalPermissions').map(([, g]) =>
       props(g),
     );
-    // six readers, two tables each
-    expect(grants).toHaveLength(12);
+    // seven readers, two tables each
+    expect(grants).toHaveLength(14);
     for (const grant of grants) {
       expect(grant.Permissions).toEqual(['SELECT', 'DESCRIBE']);
       expect(grant.PermissionsWithGrantOption).toEqual([]);
@@ -217,8 +217,8 @@ describe('lake access', () => {
       )
       .filter((v) => v.METRICS_STORE === 'lake');
     const readers = users.filter((v) => v.ATHENA_WORKGROUP !== undefined);
-    // alert step, scheduler, KPI and series routes, KPI rollup, dashboard widget
-    expect(readers).toHaveLength(6);
+    // alert step, scheduler, KPI, series and report routes, KPI rollup, dashboard widget
+    expect(readers).toHaveLength(7);
     expect(users.filter((v) => v.ATHENA_WORKGROUP === undefined)).toEqual([processor]);
     expect(users.filter((v) => v.LAKE_READINGS_STREAM !== undefined)).toEqual([processor]);
   });
@@ -277,8 +277,8 @@ describe('recent telemetry table (docs/recent-telemetry.md)', () => {
     expect(writers.map((s) => s.where)).toEqual([expect.stringMatching(/^ProcessingProcessor/)]);
     expect(writers[0]?.actions).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:Query']);
     const readers = statements.filter((s) => !s.actions.includes('dynamodb:BatchWriteItem'));
-    // alert step, scheduler, KPI and series routes, KPI rollup, dashboard widget
-    expect(readers).toHaveLength(6);
+    // alert step, scheduler, KPI, series and report routes, KPI rollup, dashboard widget
+    expect(readers).toHaveLength(7);
     for (const s of readers) expect(s.actions).toEqual(['dynamodb:Query']);
   });
 
@@ -289,8 +289,8 @@ describe('recent telemetry table (docs/recent-telemetry.md)', () => {
           (props(r).Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
       )
       .filter((v) => v.METRICS_STORE === 'lake');
-    // the processor (writer) and six readers
-    expect(users).toHaveLength(7);
+    // the processor (writer) and seven readers
+    expect(users).toHaveLength(8);
     for (const env of users) {
       expect(env).toMatchObject({
         RECENT_TELEMETRY_TABLE: expect.anything(),

@@ -48,6 +48,7 @@ const entryUsesMetrics = (entry: string): boolean =>
 /** Every function bound to the metrics store: its readers and its one writer, the processor. */
 const METRICS_USERS = [
   'Handlers/Kpis',
+  'Handlers/Report',
   'Handlers/Series',
   'KpiRollup/Function',
   'PlantKpis/Function',
