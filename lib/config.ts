@@ -6,10 +6,9 @@
  * `-c opsEmails=a@example.com,b@example.com`, `-c plants='[{"plantId":"kz-ast-01"}]'`).
  */
 import type { Node } from 'constructs';
-import { DEFAULT_PLANT_SETTINGS, type PlantConfig } from '../lambdas/domain/plant.ts';
-import { PLANT_ID_PATTERN } from '../lambdas/domain/telemetry.ts';
+import type { PlantConfig } from '../lambdas/domain/plant.ts';
 import { ConfigError, fail } from './config-error.ts';
-import { r1Settings } from './config-r1.ts';
+import { plant, plantId } from './config-plants.ts';
 import { parseStoreConfig, STORE_CONTEXT_KEYS, type StoreConfig } from './config-store.ts';
 import { MAX_RESERVED_CONCURRENCY, reservedConcurrencyOf } from './reserved-concurrency.ts';
 
@@ -221,64 +220,6 @@ function list(context: RawContext, key: ContextKey): unknown[] {
 function email(key: string, value: unknown): string {
   if (typeof value !== 'string' || !EMAIL_PATTERN.test(value)) fail(key, 'an e-mail address', value);
   return value;
-}
-
-function plantId(key: string, value: unknown): string {
-  if (typeof value !== 'string' || !PLANT_ID_PATTERN.test(value)) {
-    fail(key, 'a plant id (1 to 64 characters of [a-z0-9-])', value);
-  }
-  return value;
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-type PlantSetting = keyof typeof DEFAULT_PLANT_SETTINGS;
-const NUMERIC_PLANT_SETTINGS: ReadonlyArray<readonly [PlantSetting, number, number]> = [
-  ['diversionTarget', 0, 1],
-  ['diversionMinReceivedT', 0, 100_000],
-  ['diversionDeadband', 0, 1],
-  ['combustionMinTempC', 0, 2000],
-  ['combustionOnDelayMinutes', 1, 1440],
-  ['staleAfterMinutes', 1, 10_080],
-  ['dayCompleteAfterMinutes', 0, 1440],
-];
-const PLANT_KEYS = new Set(['plantId', 'name', 'timeZone', 'r1', ...NUMERIC_PLANT_SETTINGS.map(([k]) => k)]);
-
-function plant(index: number, value: unknown): PlantConfig {
-  const at = `plants[${index}]`;
-  if (typeof value === 'string') return plant(index, { plantId: value });
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(at, 'a plant id or an object with plantId', value);
-  }
-  const entry = value as Record<string, unknown>;
-  for (const key of Object.keys(entry)) {
-    if (!PLANT_KEYS.has(key)) fail(`${at}.${key}`, `one of ${[...PLANT_KEYS].join(', ')}`, key);
-  }
-  const id = plantId(`${at}.plantId`, entry.plantId);
-  const name = entry.name ?? id;
-  if (typeof name !== 'string' || name.length === 0 || name.length > 128) {
-    fail(`${at}.name`, 'a name of 1 to 128 characters', name);
-  }
-  const timeZone = entry.timeZone ?? DEFAULT_PLANT_SETTINGS.timeZone;
-  if (typeof timeZone !== 'string' || !isTimeZone(timeZone))
-    fail(`${at}.timeZone`, 'an IANA time zone', timeZone);
-  const settings: Record<string, number> = {};
-  for (const [key, min, max] of NUMERIC_PLANT_SETTINGS) {
-    const setting = entry[key] ?? DEFAULT_PLANT_SETTINGS[key];
-    if (typeof setting !== 'number' || !Number.isFinite(setting) || setting < min || setting > max) {
-      fail(`${at}.${key}`, `a number from ${min} to ${max}`, setting);
-    }
-    settings[key] = setting;
-  }
-  const r1 = entry.r1 === undefined ? {} : { r1: r1Settings(`${at}.r1`, entry.r1) };
-  return { ...DEFAULT_PLANT_SETTINGS, ...settings, plantId: id, name, timeZone, ...r1 } as PlantConfig;
 }
 
 function alertSubscription(index: number, value: unknown): AlertSubscription {
