@@ -4,12 +4,13 @@
  *
  * - kz-ast-01: replay starts at noon of the first day (a partial day), no
  *   data at all the day before yesterday (a gap, not 0 t), an ash haul to
- *   landfill yesterday (an open diversion alert), and silent for the last
+ *   landfill three days ago (an open diversion alert), and silent for the last
  *   3 hours (stale).
  * - kz-ala-01: every day, but six hours missing on the third day before
  *   today (a partial day, a break in the temperature line); an ash haul
- *   yesterday whose alert resolves when late receipts for the day arrive
- *   (resolved in the last 24 hours); a reading a minute ago (fresh).
+ *   yesterday whose alert resolves when the weighbridge
+ *   corrects its tickets (resolved in the last 24 hours); a reading a minute
+ *   ago (fresh).
  */
 import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
 import { DAY_MS, HOUR_MS, localDate, MINUTE_MS } from '../../lambdas/domain/time.ts';
@@ -22,6 +23,20 @@ export const TZ = 'Asia/Almaty';
 export const TOKEN = 'web-test-dev-token-0123';
 export const AST = 'kz-ast-01';
 export const ALA = 'kz-ala-01';
+
+/**
+ * Alert times are data times: kz-ala-01's alert about yesterday resolves at yesterday's end, within the
+ * page's 24 hours, once yesterday is complete, which takes a few minutes past plant-local midnight (the
+ * data frontier must pass the day's end by the settle delay). A run starting in those minutes waits.
+ */
+const SETTLING_MS = 5 * MINUTE_MS;
+const intoDay = Date.now() - dayStart(localDate(Date.now(), TZ), TZ);
+if (intoDay < SETTLING_MS) {
+  console.warn(
+    `operator page fixture: waiting ${Math.ceil((SETTLING_MS - intoDay) / 1000)} s for yesterday to settle`,
+  );
+  await new Promise((resolve) => setTimeout(resolve, SETTLING_MS - intoDay));
+}
 
 export const NOW = Date.now();
 export const TODAY = localDate(NOW, TZ);
@@ -64,7 +79,13 @@ export interface KpiAnswer {
 export const kpiPath = (plantId: string, from: number, to: number, interval: string) =>
   `/v1/plants/${plantId}/kpis?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&interval=${interval}`;
 
-/** Yesterday's ash haul to landfill in trucks of `tonnes` each (a correction re-weighs the same tickets). */
+/**
+ * The ash days. kz-ast-01's is complete at any hour (its yesterday is not before its 3-hour silence has
+ * passed midnight); kz-ala-01's alert must resolve within the last 24 hours, so it is yesterday's.
+ */
+export const ASH_DAY: Readonly<Record<string, number>> = { [AST]: day(-3), [ALA]: day(-1) };
+
+/** An ash haul to landfill on the plant's ash day, in trucks of `tonnes` each (a correction re-weighs the same tickets). */
 async function ashTickets(
   local: LocalMode,
   plantId: string,
@@ -72,7 +93,7 @@ async function ashTickets(
   tonnes: number,
   correction: boolean,
 ) {
-  const yesterday = day(-1);
+  const start = ASH_DAY[plantId] as number;
   await post(local, plantId, {
     schema: 'wte.telemetry.v1',
     messageId: `web-test-ash-${plantId}-${correction ? 'corrected' : 'hauled'}`,
@@ -80,7 +101,7 @@ async function ashTickets(
     readings: [],
     movements: Array.from({ length: trucks }, (_, i) => ({
       ticketId: `ASH-HAUL-${i}`,
-      ts: new Date(yesterday + 9 * HOUR_MS + i * 4 * MINUTE_MS).toISOString(),
+      ts: new Date(start + 9 * HOUR_MS + i * 4 * MINUTE_MS).toISOString(),
       direction: 'out',
       netTonnes: tonnes,
       material: 'bottom_ash',
@@ -91,9 +112,10 @@ async function ashTickets(
   });
 }
 
-/** Enough bottom ash to landfill to bring yesterday's diversion to about 30 %; answers the trucks. */
+/** Enough bottom ash to landfill to bring the ash day's diversion to about 30 %; answers the trucks. */
 async function haulAsh(local: LocalMode, plantId: string): Promise<number> {
-  const { points } = await getJson<KpiAnswer>(local, kpiPath(plantId, day(-1), day(0), '1d'));
+  const start = ASH_DAY[plantId] as number;
+  const { points } = await getJson<KpiAnswer>(local, kpiPath(plantId, start, start + DAY_MS, '1d'));
   const received = points[0]?.received_t ?? 0;
   if (received < 100) throw new Error('the simulated day has too few receipts');
   const trucks = Math.ceil((0.7 * received - (points[0]?.landfilled_t ?? 0)) / 25);
@@ -164,7 +186,7 @@ export async function startFleet(dataDir: string): Promise<LocalMode> {
   const alaTrucks = await haulAsh(local, ALA);
   await haulAsh(local, AST);
   await settle(local);
-  // The scheduled run judges the complete backfilled days: both yesterdays miss the target.
+  // The scheduled run judges the complete backfilled days: both ash days miss the target.
   await local.runScheduler();
   // The weighbridge corrects kz-ala-01's ash tickets to a kilogram each: the day is back over target, the alert resolves.
   await ashTickets(local, ALA, alaTrucks, 0.001, true);
