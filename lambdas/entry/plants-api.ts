@@ -1,7 +1,8 @@
-/** Lambda entry point of GET /v1/plants (IAM auth): the registered plants, from DynamoDB. */
+/** Lambda entry point of GET /v1/plants (IAM auth): the registered plants and their data frontier, from DynamoDB. */
 import { makeListPlantsHandler } from '../handlers/plants-api.ts';
-import { stateStore } from './aws-stores.ts';
+import { daySettlement, stateStore } from './aws-stores.ts';
 
-const state = stateStore(process.env);
-
-export const handler = makeListPlantsHandler({ plants: state });
+export const handler = makeListPlantsHandler({
+  plants: stateStore(process.env),
+  progress: daySettlement(process.env),
+});

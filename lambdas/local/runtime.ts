@@ -223,11 +223,12 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     const relay = (acquireWaitMs: number) =>
       // The lease runs on wall time, whatever clock the data is judged by.
       relayWithLease({ store: alerts, publisher, lease: relayLease, clock: systemClock, acquireWaitMs });
+    const days = new DynamoDayProgressStore(tableProps);
     const engine = new AlertEngine({
       metrics,
       alerts,
       plants: state,
-      days: new DynamoDayProgressStore(tableProps),
+      days,
       clock,
     });
 
@@ -339,7 +340,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         listAlerts: makeListAlertsHandler({ alerts, clock }),
         // An acknowledgement goes out at once, like the processor's transitions (no lease wait).
         ackAlert: makeAcknowledgeAlertHandler({ alerts, clock, relay: () => relay(0) }),
-        listPlants: makeListPlantsHandler({ plants: state }),
+        listPlants: makeListPlantsHandler({ plants: state, progress: days }),
         page: makeOperatorPageHandler({ log }),
         admit,
         ready: () => ready,

@@ -43,6 +43,7 @@ describe('GET /v1/plants', () => {
           timeZone: 'Asia/Almaty',
           diversionTarget: 0.45,
           combustionMinTempC: 870,
+          staleAfterMinutes: 15,
           targets: targetsFor(astana),
         },
         {
@@ -51,10 +52,31 @@ describe('GET /v1/plants', () => {
           timeZone: 'Asia/Almaty',
           diversionTarget: 0.4,
           combustionMinTempC: 850,
+          staleAfterMinutes: 15,
           targets: targetsFor(defaultPlantConfig('kz-shy-01')),
         },
       ],
     });
+  });
+
+  it("adds each plant's latest data time from its day progress, null before any data", async () => {
+    const frontier = Date.parse('2026-12-06T10:15:00Z');
+    const asked: string[] = [];
+    const handler = makeListPlantsHandler({
+      plants: store([defaultPlantConfig('kz-shy-01'), { ...astana, staleAfterMinutes: 60 }]),
+      progress: {
+        progress: async (plantId) => {
+          asked.push(plantId);
+          return plantId === 'kz-ast-01' ? { frontier, days: [] } : { days: [] };
+        },
+      },
+    });
+    const { plants } = JSON.parse((await handler(event())).body) as { plants: Array<Record<string, unknown>> };
+    expect(plants.map((p) => [p.plantId, p.lastDataAt, p.staleAfterMinutes])).toEqual([
+      ['kz-ast-01', '2026-12-06T10:15:00.000Z', 60],
+      ['kz-shy-01', null, 15],
+    ]);
+    expect(asked.sort()).toEqual(['kz-ast-01', 'kz-shy-01']);
   });
 
   it('answers an empty list when no plant is registered yet', async () => {

@@ -92,6 +92,14 @@ describe('axisRange', () => {
     expect(axisRange(null, null, { minSpan: 0.1 })).toEqual([0, 0.1]);
   });
 
+  it('spans the minimum to within the spacing of doubles at the data (-855297.54, span 0.0372)', () => {
+    // Found by the property below: at 8.6e5 doubles are 1.2e-10 apart, 3e-9 of this span.
+    const [lo, hi] = axisRange(-855297.5432476505, -855297.5432476505 + 0.0003135836718413666, {
+      minSpan: 0.037165292624842076,
+    });
+    expect(hi - lo).toBeGreaterThanOrEqual(0.037165292624842076 - 4 * Number.EPSILON * 855297.6);
+  });
+
   it('always holds the data and is at least the minimum span (property)', () => {
     fc.assert(
       fc.property(
@@ -102,7 +110,10 @@ describe('axisRange', () => {
           const [lo, hi] = axisRange(min, min + width, { minSpan });
           expect(lo).toBeLessThanOrEqual(min);
           expect(hi).toBeGreaterThanOrEqual(min + width);
-          expect(hi - lo).toBeGreaterThanOrEqual(minSpan * (1 - 1e-9));
+          // Up to a few doubles' spacing at the data's magnitude (the ends are rounded there), and
+          // subnormal spans (below 1e-300) are below any rounding.
+          const spacing = Math.max(4 * Number.EPSILON * Math.max(Math.abs(lo), Math.abs(hi)), 1e-300);
+          expect(hi - lo).toBeGreaterThanOrEqual(minSpan * (1 - 1e-9) - spacing);
         },
       ),
     );
