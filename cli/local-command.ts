@@ -133,7 +133,7 @@ export function localOptions(flags: LocalFlags, env: NodeJS.ProcessEnv, io: CliI
 export function whereToLook(local: LocalMode): string {
   return [
     'wte local mode is running (127.0.0.1 only). Stop with Ctrl-C.',
-    `  HTTP API      ${local.httpUrl}   (POST /v1/plants/{plantId}/telemetry, GET /v1/plants/{plantId}/kpis|series, GET /v1/alerts, GET /healthz)`,
+    `  HTTP API      ${local.httpUrl}   (POST /v1/plants/{plantId}/telemetry, GET /v1/plants/{plantId}/kpis|series|report, GET /v1/plants, GET /v1/alerts, GET /healthz)`,
     `  MQTT          ${local.mqttUrl}   (publish wte/v1/{plantId}/telemetry; rejections on wte/v1/{plantId}/rejected)`,
     `  dev token     ${local.devToken}   (Authorization: Bearer …; MQTT password; every plant)`,
     `  data dir      ${local.dataDir}`,
