@@ -79,8 +79,10 @@ async function loadKpiTotals(
   }
   const readings: StoredReading[] = [];
   for (const metric of KPI_COUNTER_METRICS) {
-    readings.push(...(await metrics.readLastBefore(plantId, metric, first.start)));
-    readings.push(...(await metrics.readReadings({ plantId, metric, from: first.start, to: last.end })));
+    // A loop, not push(...): a year of a counter is more readings than a call takes arguments.
+    for (const r of await metrics.readLastBefore(plantId, metric, first.start)) readings.push(r);
+    for (const r of await metrics.readReadings({ plantId, metric, from: first.start, to: last.end }))
+      readings.push(r);
   }
   const movements = await metrics.readMovements(plantId, first.start, last.end);
   return kpiTotalsFromIncrements(buckets, counterIncrements(readings), movements);
@@ -151,7 +153,7 @@ export function counterReadingsOf(store: Pick<MetricsStore, 'readReadings'>): Co
     async readCounterReadings(plantId, from, to) {
       const readings: StoredReading[] = [];
       for (const metric of KPI_COUNTER_METRICS)
-        readings.push(...(await store.readReadings({ plantId, metric, from, to })));
+        for (const r of await store.readReadings({ plantId, metric, from, to })) readings.push(r);
       return readings;
     },
   };

@@ -428,7 +428,7 @@ async function seriesPage(
       to: last.end,
       ...(query.line === undefined ? {} : { line: query.line }),
     });
-    points.push(...aggregateSeries(window, readings, query.agg));
+    for (const point of aggregateSeries(window, readings, query.agg)) points.push(point);
     windowSize *= 2;
   }
   const following = points[pageSize];
