@@ -3,13 +3,13 @@
  * plant a batch touched becomes a message for the alert step function. The
  * processor asks for its plants one by one (at once); the calls of one turn
  * of the event loop go out together, in SendMessageBatch calls of ten. A
- * plant whose message SQS did not take fails its messages, which the
- * telemetry queue redelivers.
+ * plant whose message SQS did not take fails its own messages only, which
+ * the telemetry queue redelivers.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { QUEUE_MESSAGE_LIMIT_BYTES } from '../domain/queue-codec.ts';
 import { encodeAlertStep, type TouchedPlant } from '../domain/touched-plants.ts';
-import { sendBodies } from './sqs-send.ts';
+import { sendEach } from './sqs-send.ts';
 
 export interface SqsAlertStepQueueProps {
   readonly client: SQSClient;
@@ -41,37 +41,47 @@ export class SqsAlertStepQueue {
     });
   }
 
-  /** Sends what the calls of this turn asked for; each call settles with its own messages' fate. */
+  /**
+   * Sends what the calls of this turn asked for, ten entries per
+   * SendMessageBatch (a call's entries in one batch when they fit); each call
+   * settles with its own entries' fate, so one plant's refusal fails that
+   * plant's telemetry messages only.
+   */
   private async flush(): Promise<void> {
     const calls = this.pending;
     this.pending = [];
     const sender = { ...this.props, queueName: 'alert step queue' };
-    // A call's messages go together (a split plant is one call), ten entries per SendMessageBatch.
-    const groups: Pending[][] = [];
-    let size = 0;
-    for (const call of calls) {
+    const entries = calls.flatMap((call) => call.bodies.map((body) => ({ call, body })));
+    // SendMessageBatch takes 10 entries and 256 KiB at most (a plant's body is far under it).
+    const groups: Array<typeof entries> = [];
+    let bytes = 0;
+    for (const entry of entries) {
+      const size = Buffer.byteLength(entry.body, 'utf8');
       const last = groups.at(-1);
-      if (last === undefined || size + call.bodies.length > 10) {
-        groups.push([call]);
-        size = call.bodies.length;
+      if (last === undefined || last.length === 10 || bytes + size > QUEUE_MESSAGE_LIMIT_BYTES) {
+        groups.push([entry]);
+        bytes = size;
       } else {
-        last.push(call);
-        size += call.bodies.length;
+        last.push(entry);
+        bytes += size;
       }
     }
+    const failures = new Map<Pending, unknown>();
     await Promise.all(
       groups.map(async (group) => {
-        try {
-          await sendBodies(
-            sender,
-            group.flatMap((call) => call.bodies),
-            QUEUE_MESSAGE_LIMIT_BYTES,
-          );
-          for (const call of group) call.resolve();
-        } catch (error) {
-          for (const call of group) call.reject(error);
-        }
+        const fates = await sendEach(
+          sender,
+          group.map((entry) => entry.body),
+        ).catch((error: unknown) => group.map(() => error));
+        group.forEach((entry, i) => {
+          const fate = fates[i];
+          if (fate !== undefined && !failures.has(entry.call)) failures.set(entry.call, fate);
+        });
       }),
     );
+    for (const call of calls) {
+      if (failures.has(call)) call.reject(failures.get(call));
+      else call.resolve();
+    }
   }
 }

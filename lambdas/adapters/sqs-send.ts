@@ -72,22 +72,48 @@ export interface SqsSenderProps {
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Sends `bodies` in SendMessageBatch calls of at most 10 entries and `limit` bytes, in order. */
+/**
+ * Sends `bodies` in SendMessageBatch calls of at most 10 entries and `limit`
+ * bytes, in order; throws the first entry's failure (a refusal before an outage).
+ */
 export async function sendBodies(
   props: SqsSenderProps,
   bodies: readonly string[],
   limit: number,
 ): Promise<void> {
-  for (const batch of batches(bodies, limit)) await sendBatch(props, batch);
+  for (const batch of batches(bodies, limit)) {
+    const failures = (await sendEach(props, batch, { stopAtRefusal: true })).filter(
+      (f): f is Error => f !== undefined,
+    );
+    const failure = failures.find((f) => f instanceof QueueRefusedError) ?? failures[0];
+    if (failure) throw failure;
+  }
 }
 
-async function sendBatch(props: SqsSenderProps, bodies: readonly string[]): Promise<void> {
+/**
+ * One SendMessageBatch call's entries (at most 10), each with its own fate:
+ * undefined once SQS holds it, `QueueRefusedError` when refused for good (a
+ * sender fault, or a call another attempt cannot fix), `UnavailableError`
+ * when still failing after the last attempt. Entries that failed without a
+ * sender fault are sent again; the others are never sent twice. With
+ * `stopAtRefusal` a refused entry ends the call: the entries still failing
+ * take its refusal, unsent again (the telemetry queue answers the request at once).
+ */
+export async function sendEach(
+  props: SqsSenderProps,
+  bodies: readonly string[],
+  options: { readonly stopAtRefusal?: boolean } = {},
+): Promise<Array<Error | undefined>> {
   const backoff = props.backoffMs ?? DEFAULT_BACKOFF_MS;
   const sleep = props.sleep ?? wait;
+  const fates: Array<Error | undefined> = bodies.map(() => undefined);
   let pending: SendMessageBatchRequestEntry[] = bodies.map((body, i) => ({
     Id: String(i),
     MessageBody: body,
   }));
+  const settle = (entries: readonly SendMessageBatchRequestEntry[], error: Error) => {
+    for (const entry of entries) fates[Number(entry.Id)] = error;
+  };
   for (let attempt = 1; ; attempt++) {
     let failedIds: Set<string>;
     try {
@@ -95,32 +121,44 @@ async function sendBatch(props: SqsSenderProps, bodies: readonly string[]): Prom
         new SendMessageBatchCommand({ QueueUrl: props.queueUrl, Entries: pending }),
       );
       const failed = out.Failed ?? [];
-      const refused = failed.find((f) => f.SenderFault === true);
-      if (refused) {
-        const code = refused.Code ?? 'unknown';
-        throw new QueueRefusedError(
-          `SQS refused entry ${refused.Id} of ${bodies.length} with ${code} (sender fault): ${refused.Message ?? 'no message'}`,
+      for (const f of failed.filter((entry) => entry.SenderFault === true)) {
+        const code = f.Code ?? 'unknown';
+        fates[Number(f.Id)] = new QueueRefusedError(
+          `SQS refused entry ${f.Id} of ${bodies.length} with ${code} (sender fault): ${f.Message ?? 'no message'}`,
           code,
         );
       }
-      failedIds = new Set(failed.map((f) => f.Id ?? ''));
+      failedIds = new Set(failed.filter((f) => f.SenderFault !== true).map((f) => f.Id ?? ''));
+      const refusal = fates.find((f) => f instanceof QueueRefusedError);
+      if (options.stopAtRefusal && refusal) {
+        settle(
+          pending.filter((entry) => failedIds.has(entry.Id ?? '')),
+          refusal,
+        );
+        return fates;
+      }
     } catch (error) {
-      if (error instanceof QueueRefusedError) throw error;
       if (isPermanentSqsError(error)) {
         const code = error instanceof Error ? error.name : 'unknown';
-        throw new QueueRefusedError(`SQS refused the batch with ${code}`, code, undefined, {
-          cause: error,
-        });
+        settle(
+          pending,
+          new QueueRefusedError(`SQS refused the batch with ${code}`, code, undefined, { cause: error }),
+        );
+        return fates;
       }
-      if (attempt >= MAX_ATTEMPTS)
-        throw new UnavailableError(`${props.queueName} unavailable`, 5, { cause: error });
+      if (attempt >= MAX_ATTEMPTS) {
+        settle(pending, new UnavailableError(`${props.queueName} unavailable`, 5, { cause: error }));
+        return fates;
+      }
       await sleep(backoff[attempt - 1] ?? backoff.at(-1) ?? 0);
       continue;
     }
     pending = pending.filter((entry) => failedIds.has(entry.Id ?? ''));
-    if (pending.length === 0) return;
-    if (attempt >= MAX_ATTEMPTS)
-      throw new UnavailableError(`${props.queueName} refused ${pending.length} message(s)`);
+    if (pending.length === 0) return fates;
+    if (attempt >= MAX_ATTEMPTS) {
+      settle(pending, new UnavailableError(`${props.queueName} refused ${pending.length} message(s)`));
+      return fates;
+    }
     await sleep(backoff[attempt - 1] ?? backoff.at(-1) ?? 0);
   }
 }

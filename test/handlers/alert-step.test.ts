@@ -127,10 +127,38 @@ describe('alert step', () => {
     });
     const { batchItemFailures } = await processor(queue)(batch);
     const expected = batch.Records.filter((_, i) => bodies[i]?.plantId === failing).map((r) => r.messageId);
-    // Its plant's group of ten failed after three attempts; the plants of the other group were taken.
-    const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
-    for (const id of expected) expect(failed.has(id)).toBe(true);
-    expect(failed.size).toBeLessThan(batch.Records.length);
+    // Its entry failed three attempts; the other plants' entries, in the same SendMessageBatch, were taken.
+    expect(batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(expected.sort());
+  });
+
+  it('fails only the plant whose entry SQS refuses as a sender fault, not the nine beside it', async () => {
+    const refused = plants[5] as string;
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
+      Successful: input.Entries.filter((e) => !e.MessageBody?.includes(`"${refused}"`)).map((e) => ({
+        Id: e.Id,
+      })),
+      Failed: input.Entries.filter((e) => e.MessageBody?.includes(`"${refused}"`)).map((e) => ({
+        Id: e.Id,
+        Code: 'InvalidMessageContents',
+        SenderFault: true,
+      })),
+    }));
+    const [event] = sqsEvents([bodies]);
+    const batch = event as NonNullable<typeof event>;
+    const queue = new SqsAlertStepQueue({
+      client: new SQSClient({}),
+      queueUrl: QUEUE_URL,
+      sleep: async () => {},
+    });
+    const { batchItemFailures } = await processor(queue)(batch);
+    const expected = batch.Records.filter((_, i) => bodies[i]?.plantId === refused).map((r) => r.messageId);
+    expect(batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(expected.sort());
+    // Refused for good: sent once, never again.
+    const sentForRefused = sqs
+      .commandCalls(SendMessageBatchCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? [])
+      .filter((e) => e.MessageBody?.includes(`"${refused}"`));
+    expect(sentForRefused).toHaveLength(1);
   });
 
   it('reports a plant whose arrival could not be recorded and a body that is not a message; judges the rest', async () => {
