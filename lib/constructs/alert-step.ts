@@ -38,9 +38,10 @@ export interface AlertStepProps {
  * The alert step (docs/alert-step.md): the processor queues one message per
  * plant a stored batch touched; this function judges the batch alert rules
  * on what was stored and relays the outbox to the alerts topic. The queue
- * carries pointers to stored data, never the data, so it lives with the
- * function that consumes it: losing it in a redeploy loses nothing the
- * scheduled run does not judge again.
+ * carries pointers to stored data, never the data, and lives with the
+ * function that consumes it (its visibility follows the function's timeout).
+ * Its messages record the days that arrived, which the scheduled run judges:
+ * one in the DLQ must be redriven (docs/alert-step.md).
  */
 export class AlertStep extends Construct {
   readonly queue: sqs.Queue;
@@ -65,7 +66,7 @@ export class AlertStep extends Construct {
     this.deadLetterQueue = new DeadLetterQueue(this, 'Dlq', {
       encryptionKey: stateful.dataKey,
       opsTopic,
-      purpose: `An alert step message (one plant of a stored batch) failed ${MAX_RECEIVE_COUNT} times: the step could not record what arrived, or the message is not one the processor writes. The data is stored; the scheduled run judges the plant's open days again. Find the cause in the alert step logs, then redrive the DLQ to the alert step queue (judging again is idempotent).`,
+      purpose: `An alert step message (one plant of a stored batch) failed ${MAX_RECEIVE_COUNT} times: the step could not record what arrived, or the message is not one the processor writes. The data is stored, but the days it belongs to are not recorded as arrived, so the scheduled run will not judge them until the message is redriven. Find the cause in the alert step logs, then redrive the DLQ to the alert step queue (judging again is idempotent).`,
     });
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.KMS,
