@@ -248,7 +248,15 @@ export function guardStateStore(server, credentials, { now = Date.now } = {}) {
         parsed,
         credentials,
       ).then(
-        () => handOn(req, body, res),
+        () => {
+          // Whatever the store throws while handling is its own 500, never an unhandled rejection that ends the process.
+          try {
+            handOn(req, body, res);
+          } catch {
+            if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+            res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError' }));
+          }
+        },
         (error) =>
           refuse(res, error instanceof Refusal ? error : new Refusal('InvalidSignatureException', MISMATCH)),
       );
