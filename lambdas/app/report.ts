@@ -157,6 +157,8 @@ export async function loadPlantReport(
   const tz = plant.timeZone;
   const { start, end } = yearBounds(year, tz);
   const until = Math.min(end, now);
+  // Coverage counts whole hours: the hour still running is not a gap yet.
+  const covered = now >= end ? end : Math.max(start, Math.floor(now / HOUR_MS) * HOUR_MS);
   const monthBuckets = kpiBuckets('1mo', tz, start, end);
   const [[yearPoint], months, goodHours, alerts] = await Promise.all([
     loadKpisOfInterval(sources.metrics, plant.plantId, '1y', tz, [{ start, end }], now),
@@ -166,10 +168,10 @@ export async function loadPlantReport(
       plant.plantId,
       REPORT_COVERAGE_METRICS,
       start,
-      until,
+      covered,
       monthBuckets
-        .filter((m) => m.start < until)
-        .map((m) => ({ start: m.start, end: Math.min(m.end, until) })),
+        .filter((m) => m.start < covered)
+        .map((m) => ({ start: m.start, end: Math.min(m.end, covered) })),
     ),
     alertsOpenedIn(sources.alerts, plant.plantId, start, end),
   ]);
@@ -188,8 +190,8 @@ export async function loadPlantReport(
     months: months.map((m) => ({ start: toIso(m.start), end: toIso(m.end), ...fieldsOf(m) })),
     coverage: {
       basis:
-        'share of the hours of the period (so far) with at least one GOOD reading of the series; a gap day is a plant-local day with an hour without one',
-      series: coverageOf(goodHours, REPORT_COVERAGE_METRICS, start, until, tz),
+        'share of the whole hours of the period (so far; the hour still running is left out) with at least one GOOD reading of the series; a gap day is a plant-local day with an hour without one',
+      series: coverageOf(goodHours, REPORT_COVERAGE_METRICS, start, covered, tz),
     },
     r1: reportR1(yearPoint, plant.r1, year, yearShare),
     alerts,

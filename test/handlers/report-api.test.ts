@@ -111,6 +111,16 @@ describe('GET /v1/plants/{plantId}/report', () => {
     expect(other.series[0]).toMatchObject({ goodHours: 48 });
   });
 
+  it('leaves the hour still running out of coverage: half an hour later, the same hours and gap days', async () => {
+    const later: ReportApiDeps = { ...deps, clock: { now: () => NOW + 30 * 60_000 } };
+    const atNow = (await report(AST, '2026')).coverage as { series: Json[] };
+    const halfPast = (await report(AST, '2026', later)).coverage as { series: Json[] };
+    expect(halfPast.series.map((s) => [s.hours, s.goodHours, s.gapDayCount])).toEqual(
+      atNow.series.map((s) => [s.hours, s.goodHours, s.gapDayCount]),
+    );
+    expect(halfPast.series[0]?.hours).toBe((NOW - YEAR_START) / HOUR);
+  });
+
   it('gives the same coverage from raw readings when the store has no hourly aggregate', async () => {
     const raw = deps.metrics as Required<ReportApiDeps['metrics']>;
     const withoutAggregate: ReportApiDeps = {
