@@ -71,7 +71,9 @@ describe('GET /v1/plants', () => {
         },
       },
     });
-    const { plants } = JSON.parse((await handler(event())).body) as { plants: Array<Record<string, unknown>> };
+    const { plants } = JSON.parse((await handler(event())).body) as {
+      plants: Array<Record<string, unknown>>;
+    };
     expect(plants.map((p) => [p.plantId, p.lastDataAt, p.staleAfterMinutes])).toEqual([
       ['kz-ast-01', '2026-12-06T10:15:00.000Z', 60],
       ['kz-shy-01', null, 15],
