@@ -5,15 +5,14 @@ import { systemClock } from '../adapters/system-clock.ts';
 import { BatchAlertEngine } from '../app/batch-alert-engine.ts';
 import { makeAlertStepHandler } from '../handlers/alert-step.ts';
 import { alertPublisher } from './aws-stores.ts';
-import { batchAlertStores, metricsReader } from './metrics-stores.ts';
+import { alertStepReader, batchAlertStores } from './metrics-stores.ts';
 import { observability } from './observability.ts';
 
 let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
 const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
 
-// Strongly consistent: the step judges what the processor has just stored. It reads readings and
-// movements, never KPIs, so it needs no rollup.
-const reads = metricsReader(process.env, { remainingMs, consistentRead: true });
+// Strongly consistent, no KPI rollup: the step judges readings and movements the processor has just stored.
+const reads = alertStepReader(process.env, { remainingMs });
 const { alerts, relayLease, deps } = batchAlertStores(process.env, reads);
 // The batch step only: the scheduled rules are the scheduler's (docs/bundles.md).
 const engine = new BatchAlertEngine(deps);

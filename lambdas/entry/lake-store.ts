@@ -93,24 +93,39 @@ export function lakeParts<R>(
 
 /** The readers' view of the lake: the tiered reader over the recent store and Athena. */
 export function lakeReader(source: Source, options: MetricsStoreOptions): MetricsReads {
+  return lakeReads(tieredReader(source, options), options);
+}
+
+/** The tiered reader's own reads, no KPI rollup path (the alert step reads no KPIs). */
+export function plainLakeReader(source: Source, options: MetricsStoreOptions): MetricsReads {
+  return tieredReads(tieredReader(source, options));
+}
+
+function tieredReader(source: Source, options: MetricsStoreOptions): TieredMetricsReader {
   const parts = lakeParts(
     source,
     options,
     options.consistentRead ?? false,
     (props) => new DynamoRecentTelemetryReader(props),
   );
-  return lakeReads(new TieredMetricsReader({ ...parts, clock: systemClock }), options);
+  return new TieredMetricsReader({ ...parts, clock: systemClock });
 }
 
-/** The readers' functions over a tiered reader, with KPI counters from the rollup when bound. */
-export function lakeReads(tiered: LakeReads, options: MetricsStoreOptions): MetricsReads {
-  const rollup = options.rollup;
+function tieredReads(tiered: LakeReads): MetricsReads {
   return {
     readReadings: (query) => tiered.readReadings(query),
     readLastBefore: (plantId, metric, before) => tiered.readLastBefore(plantId, metric, before),
     readMovements: (plantId, from, to) => tiered.readMovements(plantId, from, to),
     readCounterReadings: (plantId, from, to) => tiered.readCounterReadings(plantId, from, to),
     ...(tiered.readGoodHours ? { readGoodHours: tiered.readGoodHours.bind(tiered) } : {}),
+  };
+}
+
+/** The readers' functions over a tiered reader, with KPI counters from the rollup when bound. */
+export function lakeReads(tiered: LakeReads, options: MetricsStoreOptions): MetricsReads {
+  const rollup = options.rollup;
+  return {
+    ...tieredReads(tiered),
     ...(rollup === undefined
       ? {}
       : {

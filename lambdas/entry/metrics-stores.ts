@@ -20,7 +20,7 @@ import {
   plantReader,
   relayLeaseStore,
 } from './aws-stores.ts';
-import { lakeReader } from './lake-store.ts';
+import { lakeReader, plainLakeReader } from './lake-store.ts';
 import {
   type MetricsReads,
   type MetricsStoreKind,
@@ -35,6 +35,18 @@ export { metricsStoreKind } from './metrics-reads.ts';
 
 /** @see metrics-reads.ts */
 declare const __WTE_METRICS_STORE__: MetricsStoreKind;
+
+/**
+ * The alert step's reads: strongly consistent (it judges what the processor
+ * has just stored) and without the KPI rollup, which it never reads, so its
+ * bundle holds none of the rollup's code.
+ */
+export function alertStepReader(source: Source, options: MetricsStoreOptions = {}): MetricsReads {
+  const kind = metricsStoreKind(source);
+  return (typeof __WTE_METRICS_STORE__ === 'undefined' ? kind : __WTE_METRICS_STORE__) === 'lake'
+    ? plainLakeReader(source, { ...options, consistentRead: true })
+    : timestreamReader(source, options);
+}
 
 /** The readers' view of the chosen store, with the KPI rollup when the function is bound to it. */
 export function metricsReader(source: Source, options: MetricsStoreOptions = {}): MetricsReads {

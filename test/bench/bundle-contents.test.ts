@@ -137,6 +137,11 @@ describe('Lambda bundles', () => {
       for (const text of SCHEDULED_RULE_TEXTS)
         expect(code(step), `alert-step (${store}): ${text}`).not.toContain(text);
       expect(holds(step, /^lambdas\/app\/batch-alert-engine\.ts$/)).toBe(true);
+      // It reads no KPIs: no rollup reader, no slot arithmetic.
+      expect(
+        holds(step, /^lambdas\/(app\/kpi-counter-slots|adapters\/dynamo\/dynamo-kpi-rollup-store)\.ts$/),
+        `alert-step (${store})`,
+      ).toBe(false);
       expect(
         holds(step, /^lambdas\/app\/(scheduled-alert-engine|sensor-evaluations|alert-engine)\.ts$/),
       ).toBe(false);
