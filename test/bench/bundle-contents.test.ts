@@ -137,9 +137,9 @@ describe('Lambda bundles', () => {
       for (const text of SCHEDULED_RULE_TEXTS)
         expect(code(step), `alert-step (${store}): ${text}`).not.toContain(text);
       expect(holds(step, /^lambdas\/app\/batch-alert-engine\.ts$/)).toBe(true);
-      // It reads no KPIs: no rollup reader, no slot arithmetic.
+      // It reads no KPIs: it builds no KPI rollup reader.
       expect(
-        holds(step, /^lambdas\/(app\/kpi-counter-slots|adapters\/dynamo\/dynamo-kpi-rollup-store)\.ts$/),
+        holds(step, /^lambdas\/adapters\/dynamo\/dynamo-kpi-rollup-store\.ts$/),
         `alert-step (${store})`,
       ).toBe(false);
       expect(
