@@ -35,9 +35,8 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { loadKpisOfInterval } from '../app/kpi-query.ts';
 import { canonicalUnitOf, isMetricName, type MetricName } from '../domain/catalog.ts';
 import { DIVERSION_POLICY, type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
-import type { PlantConfig } from '../domain/plant.ts';
 import type { Clock, MetricsStore, StateStore } from '../domain/ports.ts';
-import { type FieldError, ProblemType, problem } from '../domain/problem.ts';
+import type { FieldError } from '../domain/problem.ts';
 import {
   aggregateSeries,
   potentialBuckets,
@@ -50,9 +49,10 @@ import {
   seriesBuckets,
 } from '../domain/series.ts';
 import { targetsFor } from '../domain/targets.ts';
-import { LINE_PATTERN, PLANT_ID_PATTERN } from '../domain/telemetry.ts';
+import { LINE_PATTERN } from '../domain/telemetry.ts';
 import { DAY_MS, type KpiInterval, parseTimestamp, toIso } from '../domain/time.ts';
-import { errorResponse, type HttpEvent, json, problemResponse } from './http.ts';
+import { errorResponse, type HttpEvent, json } from './http.ts';
+import { invalidQuery, NO_SUCH_PLANT, notFound, plantConfig, plantIdOf } from './query-request.ts';
 
 /** Most points in one answer; more come page by page through `nextCursor`. */
 export const MAX_POINTS_PER_PAGE = 1000;
@@ -103,18 +103,6 @@ const EPOCH_MS_TEXT = /^\d{1,16}$/;
 const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 const CURSOR_CONTENT = /^(\d{1,16})\.([A-Za-z0-9_-]{22})$/;
 const TIME_DETAIL = 'RFC 3339 with an offset, such as 2026-11-24T00:00:00+05:00, or epoch milliseconds';
-
-function invalidQuery(errors: readonly FieldError[]): APIGatewayProxyResult {
-  return problemResponse(
-    problem(400, ProblemType.invalidQuery, 'Invalid query', 'Some query parameters are invalid.', errors),
-  );
-}
-
-function notFound(detail: string): APIGatewayProxyResult {
-  return problemResponse(problem(404, ProblemType.notFound, 'Not found', detail));
-}
-
-const NO_SUCH_PLANT = 'No such route: a plant id is 1 to 64 characters of [a-z0-9-].';
 
 /**
  * The query's parameters that are each given once as text of a sane length.
@@ -259,25 +247,6 @@ function readCursor(
 }
 
 /** The plant id of the path, or the 404 when the request cannot be for a plant's data. */
-function plantIdOf(event: QueryEvent): string | APIGatewayProxyResult {
-  if (event.httpMethod !== 'GET') return notFound('No such route.');
-  const plantId: unknown = event.pathParameters?.plantId;
-  return typeof plantId === 'string' && PLANT_ID_PATTERN.test(plantId) ? plantId : notFound(NO_SUCH_PLANT);
-}
-
-/** The plant's configuration, or the 404 for a plant nobody configured and no message has named yet. */
-async function plantConfig(
-  deps: QueryApiDeps,
-  plantId: string,
-): Promise<PlantConfig | APIGatewayProxyResult> {
-  return (
-    (await deps.plants.getPlant(plantId)) ??
-    notFound(
-      `No plant ${plantId}: a plant is known once it is configured or its first message has been processed.`,
-    )
-  );
-}
-
 function pageSizeOf(deps: QueryApiDeps): number {
   const size = deps.maxPointsPerPage ?? MAX_POINTS_PER_PAGE;
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`maxPointsPerPage must be >= 1, got ${size}`);

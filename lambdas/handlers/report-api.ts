@@ -5,14 +5,13 @@
  * naming `/query/year`); an unknown plant is 404 `urn:wte:problem:not-found`,
  * as on the KPI and series routes.
  */
-import type { APIGatewayProxyResult } from 'aws-lambda';
 import { loadPlantReport, type ReportSources } from '../app/report.ts';
 import type { Clock, StateStore } from '../domain/ports.ts';
-import { type FieldError, ProblemType, problem } from '../domain/problem.ts';
-import { PLANT_ID_PATTERN } from '../domain/telemetry.ts';
+import type { FieldError } from '../domain/problem.ts';
 import { localParts } from '../domain/time.ts';
-import { errorResponse, json, problemResponse } from './http.ts';
+import { errorResponse, json } from './http.ts';
 import type { QueryEvent, QueryHandler } from './query-api.ts';
+import { invalidQuery, plantConfig, plantIdOf } from './query-request.ts';
 
 export interface ReportApiDeps extends ReportSources {
   readonly plants: Pick<StateStore, 'getPlant'>;
@@ -23,16 +22,6 @@ export interface ReportApiDeps extends ReportSources {
 export const EARLIEST_REPORT_YEAR = 1970;
 
 const YEAR_TEXT = /^\d{4}$/;
-
-function notFound(detail: string): APIGatewayProxyResult {
-  return problemResponse(problem(404, ProblemType.notFound, 'Not found', detail));
-}
-
-function invalidQuery(errors: readonly FieldError[]): APIGatewayProxyResult {
-  return problemResponse(
-    problem(400, ProblemType.invalidQuery, 'Invalid query', 'Some query parameters are invalid.', errors),
-  );
-}
 
 /** The year text, or the errors of the query (unknown parameters, repeats, a missing year). */
 function readYearText(event: QueryEvent, errors: FieldError[]): string | undefined {
@@ -63,19 +52,14 @@ function readYearText(event: QueryEvent, errors: FieldError[]): string | undefin
 export function makeReportHandler(deps: ReportApiDeps): QueryHandler {
   return async (event) => {
     try {
-      if (event.httpMethod !== 'GET') return notFound('No such route.');
-      const plantId: unknown = event.pathParameters?.plantId;
-      if (typeof plantId !== 'string' || !PLANT_ID_PATTERN.test(plantId))
-        return notFound('No such route: a plant id is 1 to 64 characters of [a-z0-9-].');
+      const plantId = plantIdOf(event);
+      if (typeof plantId !== 'string') return plantId;
       const errors: FieldError[] = [];
       const yearText = readYearText(event, errors);
       if (yearText === undefined || errors.length > 0) return invalidQuery(errors);
 
-      const plant = await deps.plants.getPlant(plantId);
-      if (plant === undefined)
-        return notFound(
-          `No plant ${plantId}: a plant is known once it is configured or its first message has been processed.`,
-        );
+      const plant = await plantConfig(deps, plantId);
+      if (!('timeZone' in plant)) return plant;
       const now = deps.clock.now();
       const year = Number(yearText);
       const thisYear = localParts(now, plant.timeZone).year;
