@@ -1,4 +1,5 @@
 /** The annual report as CSV (RFC 4180): one row per month, then the year's totals. */
+import { csvField } from './query-command.ts';
 import type { PlantReportDocument, ReportMonth } from './report-schema.ts';
 
 export const REPORT_CSV_FIELDS = [
@@ -15,14 +16,10 @@ export const REPORT_CSV_FIELDS = [
   'mass_balance_gap',
 ] as const;
 
-function cell(value: string | number | boolean | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 function row(period: string, point: Omit<ReportMonth, 'start' | 'end'>, start: string, end: string): string {
-  return [period, start, end, ...REPORT_CSV_FIELDS.map((f) => point[f]), point.complete].map(cell).join(',');
+  return [period, start, end, ...REPORT_CSV_FIELDS.map((f) => point[f]), point.complete]
+    .map(csvField)
+    .join(',');
 }
 
 export function reportCsv(report: PlantReportDocument): string {

@@ -9,7 +9,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { QUEUE_MESSAGE_LIMIT_BYTES } from '../domain/queue-codec.ts';
 import { encodeAlertStep, type TouchedPlant } from '../domain/touched-plants.ts';
-import { sendEach } from './sqs-send.ts';
+import { batches, sendEach } from './sqs-send.ts';
 
 export interface SqsAlertStepQueueProps {
   readonly client: SQSClient;
@@ -52,20 +52,7 @@ export class SqsAlertStepQueue {
     this.pending = [];
     const sender = { ...this.props, queueName: 'alert step queue' };
     const entries = calls.flatMap((call) => call.bodies.map((body) => ({ call, body })));
-    // SendMessageBatch takes 10 entries and 256 KiB at most (a plant's body is far under it).
-    const groups: Array<typeof entries> = [];
-    let bytes = 0;
-    for (const entry of entries) {
-      const size = Buffer.byteLength(entry.body, 'utf8');
-      const last = groups.at(-1);
-      if (last === undefined || last.length === 10 || bytes + size > QUEUE_MESSAGE_LIMIT_BYTES) {
-        groups.push([entry]);
-        bytes = size;
-      } else {
-        last.push(entry);
-        bytes += size;
-      }
-    }
+    const groups = batches(entries, QUEUE_MESSAGE_LIMIT_BYTES, (entry) => entry.body);
     const failures = new Map<Pending, unknown>();
     await Promise.all(
       groups.map(async (group) => {

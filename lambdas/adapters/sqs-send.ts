@@ -81,7 +81,7 @@ export async function sendBodies(
   bodies: readonly string[],
   limit: number,
 ): Promise<void> {
-  for (const batch of batches(bodies, limit)) {
+  for (const batch of batches(bodies, limit, (body) => body)) {
     const failures = (await sendEach(props, batch, { stopAtRefusal: true })).filter(
       (f): f is Error => f !== undefined,
     );
@@ -163,19 +163,22 @@ export async function sendEach(
   }
 }
 
-/** Groups bodies into SendMessageBatch calls of at most 10 entries and `limit` bytes. */
-export function batches(bodies: readonly string[], limit: number): string[][] {
-  const out: string[][] = [];
-  let current: string[] = [];
+/**
+ * Groups items into SendMessageBatch calls of at most 10 entries and `limit`
+ * bytes of their bodies (`bodyOf`), in order.
+ */
+export function batches<T>(items: readonly T[], limit: number, bodyOf: (item: T) => string): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
   let size = 0;
-  for (const body of bodies) {
-    const bytes = Buffer.byteLength(body, 'utf8');
+  for (const item of items) {
+    const bytes = Buffer.byteLength(bodyOf(item), 'utf8');
     if (current.length > 0 && (current.length === MAX_ENTRIES || size + bytes > limit)) {
       out.push(current);
       current = [];
       size = 0;
     }
-    current.push(body);
+    current.push(item);
     size += bytes;
   }
   if (current.length > 0) out.push(current);
