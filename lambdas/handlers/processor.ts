@@ -31,6 +31,7 @@ import {
 } from '../domain/ports.ts';
 import { ProblemType, type ProblemTypeUri, pointer } from '../domain/problem.ts';
 import { decodeQueued, type QueueEnvelope } from '../domain/queue-codec.ts';
+import type { TouchedPlant } from '../domain/touched-plants.ts';
 
 export interface ProcessorDeps {
   readonly metrics: Pick<MetricsStore, 'writeReadings' | 'writeMovements'>;
@@ -43,7 +44,7 @@ export interface ProcessorDeps {
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
   /** Adds to a metric (Powertools Metrics in production). */
   readonly count?: (name: string, value: number) => void;
-  /** The alert engine; evaluated after each batch over the data it touched. */
+  /** The alert step, handed each plant a batch touched once the batch is stored. */
   readonly alerts?: AlertEvaluator;
   /**
    * The KPI rollup's marker: the 15-minute slots of the batch's KPI counter
@@ -58,22 +59,14 @@ export interface ProcessorDeps {
 }
 
 /**
- * The part of the alert engine the processor calls (`AlertEngine` in
- * lambdas/app). It throws only when it could not record what arrived; a
- * failed evaluation after that is owed to the scheduled run and reported in
- * `deferred`, because the data is stored.
+ * Where the processor hands each plant a batch touched to the alert step
+ * (docs/alert-step.md): the alert step queue on AWS, the alert-step handler
+ * in-process in local mode. It throws when the plant's step was not taken
+ * (the plant's messages are then redelivered); the step reports its own
+ * deferred judgements.
  */
 export interface AlertEvaluator {
-  afterBatch(
-    touched: ReadonlyArray<{
-      plantId: string;
-      from: number;
-      to: number;
-      furnaceLines: readonly string[];
-      spans?: ReadonlyArray<{ from: number; to: number }>;
-    }>,
-    now: number,
-  ): Promise<unknown>;
+  afterBatch(touched: readonly TouchedPlant[], now: number): Promise<unknown>;
 }
 
 interface Work {
@@ -417,11 +410,11 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
   }
 
   /**
-   * Runs the alert rules over the data the batch touched. Verdicts depend on
-   * stored data only. When the engine could not even record what arrived, the
-   * plant's messages fail and their redelivery evaluates again; a failed
-   * evaluation after that is owed to the scheduled run (the data is stored,
-   * so the messages are done).
+   * Hands each plant the batch touched, with its span, lines and data-time
+   * spans, to the alert step. When the step did not take a plant (the queue
+   * refused it, or in local mode the step could not record what arrived), the
+   * plant's messages fail and their redelivery hands it over again; the step
+   * itself owes a failed judgement to the scheduled run.
    */
   async function evaluateAlerts(alerts: AlertEvaluator, done: readonly Outcome[]): Promise<void> {
     const byPlant = new Map<string, Outcome[]>();
@@ -445,14 +438,7 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
       }
       if (from > to) return;
       try {
-        const result = await alerts.afterBatch(
-          [{ plantId, from, to: to + 1, furnaceLines: [...furnaceLines], spans }],
-          now,
-        );
-        if (isDeferred(result)) {
-          log('warn', 'alert evaluation failed; the scheduled run evaluates the plant', { plantId });
-          count('AlertEvaluationsDeferred', 1);
-        }
+        await alerts.afterBatch([{ plantId, from, to: to + 1, furnaceLines: [...furnaceLines], spans }], now);
       } catch (error) {
         log('warn', 'alert evaluation failed; the messages will be redelivered', {
           plantId,
@@ -510,12 +496,6 @@ function ownersOf<T>(
   if (rejected.length === 0) return owners;
   for (const work of works) for (const item of itemsOf(work)) owners.set(item, work);
   return owners;
-}
-
-/** The engine's result says the evaluation was left to the scheduled run. */
-function isDeferred(result: unknown): boolean {
-  if (typeof result !== 'object' || result === null || !('deferred' in result)) return false;
-  return Array.isArray(result.deferred) && result.deferred.length > 0;
 }
 
 function movementOwnerByKey(works: readonly Work[], movement: StoredMovement): Work | undefined {
