@@ -51,6 +51,29 @@ function processor(alerts: AlertEvaluator) {
   });
 }
 
+/**
+ * The fleet batch through the processor and the queue, SQS failing every
+ * entry of `plantId` with `code`: the processor's answer, and the messages of
+ * that plant.
+ */
+async function processWithFailingEntry(plantId: string, code: string, senderFault: boolean) {
+  const ofPlant = (e: SendMessageBatchRequestEntry) => e.MessageBody?.includes(`"${plantId}"`) === true;
+  sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
+    Successful: input.Entries.filter((e) => !ofPlant(e)).map((e) => ({ Id: e.Id })),
+    Failed: input.Entries.filter(ofPlant).map((e) => ({ Id: e.Id, Code: code, SenderFault: senderFault })),
+  }));
+  const [event] = sqsEvents([bodies]);
+  const batch = event as NonNullable<typeof event>;
+  const queue = new SqsAlertStepQueue({
+    client: new SQSClient({}),
+    queueUrl: QUEUE_URL,
+    sleep: async () => {},
+  });
+  const { batchItemFailures } = await processor(queue)(batch);
+  const expected = batch.Records.filter((_, i) => bodies[i]?.plantId === plantId).map((r) => r.messageId);
+  return { batchItemFailures, expected };
+}
+
 const records = (entries: readonly SendMessageBatchRequestEntry[]): SQSRecord[] =>
   entries.map((e, i) => ({ messageId: `r-${i}`, body: e.MessageBody ?? '' }) as SQSRecord);
 
@@ -108,50 +131,18 @@ describe('alert step', () => {
 
   it('fails the processor messages of a plant whose message SQS would not take, and only those', async () => {
     const failing = plants[3] as string;
-    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
-      Successful: input.Entries.filter((e) => !e.MessageBody?.includes(`"${failing}"`)).map((e) => ({
-        Id: e.Id,
-      })),
-      Failed: input.Entries.filter((e) => e.MessageBody?.includes(`"${failing}"`)).map((e) => ({
-        Id: e.Id,
-        Code: 'InternalError',
-        SenderFault: false,
-      })),
-    }));
-    const [event] = sqsEvents([bodies]);
-    const batch = event as NonNullable<typeof event>;
-    const queue = new SqsAlertStepQueue({
-      client: new SQSClient({}),
-      queueUrl: QUEUE_URL,
-      sleep: async () => {},
-    });
-    const { batchItemFailures } = await processor(queue)(batch);
-    const expected = batch.Records.filter((_, i) => bodies[i]?.plantId === failing).map((r) => r.messageId);
+    const { batchItemFailures, expected } = await processWithFailingEntry(failing, 'InternalError', false);
     // Its entry failed three attempts; the other plants' entries, in the same SendMessageBatch, were taken.
     expect(batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(expected.sort());
   });
 
   it('fails only the plant whose entry SQS refuses as a sender fault, not the nine beside it', async () => {
     const refused = plants[5] as string;
-    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
-      Successful: input.Entries.filter((e) => !e.MessageBody?.includes(`"${refused}"`)).map((e) => ({
-        Id: e.Id,
-      })),
-      Failed: input.Entries.filter((e) => e.MessageBody?.includes(`"${refused}"`)).map((e) => ({
-        Id: e.Id,
-        Code: 'InvalidMessageContents',
-        SenderFault: true,
-      })),
-    }));
-    const [event] = sqsEvents([bodies]);
-    const batch = event as NonNullable<typeof event>;
-    const queue = new SqsAlertStepQueue({
-      client: new SQSClient({}),
-      queueUrl: QUEUE_URL,
-      sleep: async () => {},
-    });
-    const { batchItemFailures } = await processor(queue)(batch);
-    const expected = batch.Records.filter((_, i) => bodies[i]?.plantId === refused).map((r) => r.messageId);
+    const { batchItemFailures, expected } = await processWithFailingEntry(
+      refused,
+      'InvalidMessageContents',
+      true,
+    );
     expect(batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(expected.sort());
     // Refused for good: sent once, never again.
     const sentForRefused = sqs
