@@ -3,5 +3,26 @@
 // pool, which starts the pool (4 threads) before its first line runs; a CommonJS entry is read
 // synchronously, so the pool size below still counts. Local mode's DuckDB connections (seven), LevelDB
 // and file I/O share that pool (docs/performance.md, "Local mode").
-process.env.UV_THREADPOOL_SIZE ??= '16';
-import('./wte.mjs');
+const MIN_NODE_MAJOR = 22;
+
+/** The project's pinned Node (devDependency `node`), when this one is older than the runtime we support. */
+function pinnedNode() {
+  if (Number(process.versions.node.split('.')[0]) >= MIN_NODE_MAJOR) return undefined;
+  const pinned = require('node:path').join(__dirname, '..', 'node_modules', 'node', 'bin', 'node');
+  return require('node:fs').existsSync(pinned) ? pinned : undefined;
+}
+
+const pinned = pinnedNode();
+if (pinned) {
+  // `node bin/wte.cjs` on an old system Node: run under the pinned one (npm scripts and npx find it on PATH).
+  const child = require('node:child_process').spawn(pinned, [__filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  // Ctrl-C reaches the whole process group already; forward only what is sent to this process alone.
+  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  process.on('SIGINT', () => {});
+  child.on('exit', (code, signal) => (signal ? process.kill(process.pid, signal) : process.exit(code ?? 1)));
+} else {
+  process.env.UV_THREADPOOL_SIZE ??= '16';
+  import('./wte.mjs');
+}
