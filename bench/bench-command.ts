@@ -61,7 +61,7 @@ export interface BenchSizes {
 export const FULL_SIZES: BenchSizes = {
   processor: { plants: 5, hours: 2, repeats: 7, warmups: 2 },
   timestream: { plants: 5, hours: 24 },
-  bundles: { runs: 11 },
+  bundles: { runs: 21 },
   memory: { messages: 10_000, plants: 5, repeats: 3 },
   local: {
     concurrency: 16,
