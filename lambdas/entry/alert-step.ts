@@ -1,15 +1,14 @@
 /** Lambda entry point of the alert step (composition root): the batch alert rules and the outbox relay. */
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { relayWithLease } from '../adapters/alerts/leased-relay.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { BatchAlertEngine } from '../app/batch-alert-engine.ts';
 import { makeAlertStepHandler } from '../handlers/alert-step.ts';
 import { alertPublisher } from './aws-stores.ts';
 import { alertStepReader, batchAlertStores } from './metrics-stores.ts';
-import { observability } from './observability.ts';
+import { measuredEntry } from './observability.ts';
 
-let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
-const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+const { log, count, remainingMs, handler: wrap } = measuredEntry('alert-step');
 
 // Strongly consistent, no KPI rollup: the step judges readings and movements the processor has just stored.
 const reads = alertStepReader(process.env, { remainingMs });
@@ -17,7 +16,6 @@ const { alerts, relayLease, deps } = batchAlertStores(process.env, reads);
 // The batch step only: the scheduled rules are the scheduler's (docs/bundles.md).
 const engine = new BatchAlertEngine(deps);
 const publisher = alertPublisher(process.env);
-const { log, count, instrument } = observability('alert-step');
 
 /** How long a step waits for a lease another relay holds (it usually holds it for well under a second). */
 const RELAY_LEASE_WAIT_MS = 1500;
@@ -39,7 +37,4 @@ const step = makeAlertStepHandler({
   count,
 });
 
-export const handler = instrument(async (event: SQSEvent, context: Context) => {
-  currentContext = context;
-  return step(event);
-});
+export const handler = wrap((event: SQSEvent) => step(event));

@@ -2,7 +2,9 @@
 import { systemClock } from '../adapters/system-clock.ts';
 import { makeListAlertsHandler } from '../handlers/alerts-api.ts';
 import { alertStore } from './aws-stores.ts';
+import { measuredEntry } from './observability.ts';
 
 const alerts = alertStore(process.env);
+const { handler: wrap } = measuredEntry('alerts-api');
 
-export const listHandler = makeListAlertsHandler({ alerts, clock: systemClock });
+export const listHandler = wrap(makeListAlertsHandler({ alerts, clock: systemClock }));

@@ -2,12 +2,23 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
-import { makeAuthorizerHandler } from '../handlers/authorizer.ts';
+import { makeAuthorizerHandler, UNAUTHORIZED } from '../handlers/authorizer.ts';
 import { readEnv } from './env.ts';
+import { measuredEntry } from './observability.ts';
 
 const env = readEnv({ STATE_TABLE_NAME: z.string().check(z.minLength(3)) }, process.env);
 const dynamo = new DynamoDBClient({});
+const { log, count, handler: wrap } = measuredEntry('authorizer');
 
-export const handler = makeAuthorizerHandler({
+const authorize = makeAuthorizerHandler({
   tokens: new DynamoStateStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
+  refused: (reason) => {
+    log('warn', 'gateway token refused', { reason });
+    count('TokensRefused', 1);
+  },
+});
+
+// A refusal is API Gateway's 401, logged and counted above: not an invocation failure.
+export const handler = wrap(authorize, {
+  expected: (error) => error instanceof Error && error.message === UNAUTHORIZED,
 });

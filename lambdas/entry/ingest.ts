@@ -5,13 +5,13 @@ import { SqsTelemetryQueue } from '../adapters/sqs-telemetry-queue.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { makeIngestHandler } from '../handlers/ingest.ts';
 import { readEnv } from './env.ts';
-import { observability } from './observability.ts';
+import { measuredEntry } from './observability.ts';
 
 const env = readEnv({ TELEMETRY_QUEUE_URL: z.url() }, process.env);
-const { log, count, instrument } = observability('ingest');
+const { log, count, handler: wrap } = measuredEntry('ingest');
 const sqs = new SQSClient({});
 
-export const handler = instrument(
+export const handler = wrap(
   makeIngestHandler({
     queue: new SqsTelemetryQueue({ client: sqs, queueUrl: env.TELEMETRY_QUEUE_URL }),
     clock: systemClock,

@@ -11,13 +11,10 @@ import { makeKpiRollupHandler } from '../handlers/kpi-rollup.ts';
 import { sharedDynamoClient } from './dynamo-client.ts';
 import { readEnv } from './env.ts';
 import { metricsReader } from './metrics-stores.ts';
-import { observability } from './observability.ts';
+import { measuredEntry } from './observability.ts';
 
 const env = readEnv({ KPI_ROLLUP_TABLE: z.string().check(z.minLength(3)) }, process.env);
-const { log, count, instrument } = observability('kpi-rollup');
-
-let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
-const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+const { log, count, remainingMs, handler: wrap } = measuredEntry('kpi-rollup');
 
 const store = new DynamoKpiRollupStore({
   client: sharedDynamoClient(),
@@ -32,8 +29,7 @@ const run = makeKpiRollupHandler({
   log,
 });
 
-export const handler = instrument(async (event: unknown, context: Context) => {
-  currentContext = context;
+export const handler = wrap(async (event: unknown, context?: Context) => {
   const result = await run(event, context);
   count('KpiSlotsRolledUp', result.rolled);
   count('KpiSlotsSuperseded', result.superseded);

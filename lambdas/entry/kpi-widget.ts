@@ -3,18 +3,13 @@
  * dashboard: the chosen metrics store (and the KPI rollup table when bound) for the data,
  * DynamoDB for the plant list, built once per cold start.
  */
-import type { Context } from 'aws-lambda';
 import { systemClock } from '../adapters/system-clock.ts';
 import { type KpiWidgetEvent, makeKpiWidgetHandler } from '../handlers/kpi-widget.ts';
 import { plantReader } from './aws-stores.ts';
 import { metricsReader } from './metrics-stores.ts';
-import { observability } from './observability.ts';
+import { measuredEntry } from './observability.ts';
 
-const { log } = observability('kpi-widget');
-
-// The invocation's deadline reaches the stores, so a slow lake query is stopped before the function times out.
-let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
-const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+const { log, remainingMs, handler: wrap } = measuredEntry('kpi-widget');
 
 const widget = makeKpiWidgetHandler({
   plants: plantReader(process.env),
@@ -23,7 +18,4 @@ const widget = makeKpiWidgetHandler({
   log,
 });
 
-export const handler = (event?: KpiWidgetEvent, context?: Context) => {
-  currentContext = context;
-  return widget(event);
-};
+export const handler = wrap((event?: KpiWidgetEvent) => widget(event));

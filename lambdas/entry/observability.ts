@@ -1,10 +1,13 @@
 /**
- * Powertools Logger and Metrics for the Lambda entry points, and the small
- * `log` function the handlers take (so handlers stay free of Powertools and
- * tests pass a recorder instead).
+ * The one observability wrapper of the Lambda entry points: Powertools
+ * Logger with the invocation's Lambda context, Metrics (embedded metric
+ * format) flushed after every invocation, and the small `log`/`count`
+ * functions the handlers take (so handlers stay free of Powertools and tests
+ * pass a recorder instead). Why no Powertools Tracer: docs/bundles.md.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 
 export type LogFn = (
   level: 'info' | 'warn' | 'error',
@@ -17,24 +20,86 @@ export type CountFn = (name: string, value: number) => void;
 export const SERVICE_NAME = 'wte-telemetry';
 export const METRICS_NAMESPACE = 'WteTelemetry';
 
-export interface Observability {
+type Handler<E, R> = (event: E, context?: Context) => Promise<R>;
+
+export interface LoggedEntry {
   readonly logger: Logger;
-  readonly metrics: Metrics;
   readonly log: LogFn;
+  /**
+   * Milliseconds left in the running invocation (+Infinity outside one): stores built once per cold
+   * start stop waiting before the function times out.
+   */
+  readonly remainingMs: () => number;
+  /**
+   * Wraps the handler: the logger gets each invocation's context, and a failure is logged with it
+   * unless `expected` says it is an answer (the authorizer's 401), logged by the handler itself.
+   */
+  handler<E, R>(
+    run: Handler<E, R>,
+    options?: { readonly expected?: (error: unknown) => boolean },
+  ): Handler<E, R>;
+}
+
+export interface MeasuredEntry extends LoggedEntry {
+  readonly metrics: Metrics;
   readonly count: CountFn;
-  /** Wraps a handler so its metrics are published after every invocation, even a failed one. */
-  instrument<A extends unknown[], R>(handler: (...args: A) => Promise<R>): (...args: A) => Promise<R>;
 }
 
-/** Powertools Logger alone, for a function that counts nothing: its bundle holds no Metrics. */
-export function logging(functionName: string): Pick<Observability, 'logger' | 'log'> {
-  const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { function: functionName } });
+/** What a wrapper does around one invocation; `after` runs even when the handler failed. */
+interface Hooks {
+  readonly before?: () => void;
+  readonly outcome?: (result: unknown) => void;
+  readonly after?: () => void;
+}
+
+function entry(functionName: string, logger: Logger, hooks: Hooks): LoggedEntry {
+  let current: Context | undefined;
   const log: LogFn = (level, message, fields) => logger[level](message, fields);
-  return { logger, log };
+  return {
+    logger,
+    log,
+    remainingMs: () => current?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY,
+    handler:
+      <E, R>(
+        run: Handler<E, R>,
+        options?: { readonly expected?: (error: unknown) => boolean },
+      ): Handler<E, R> =>
+      async (event, context) => {
+        current = context;
+        // Request id, cold start, function name and version on every line of this invocation.
+        if (context) logger.addContext(context);
+        hooks.before?.();
+        try {
+          const result = await run(event, context);
+          hooks.outcome?.(result);
+          return result;
+        } catch (error) {
+          if (!options?.expected?.(error)) logger.error(`${functionName} invocation failed`, error as Error);
+          throw error;
+        } finally {
+          current = undefined;
+          hooks.after?.();
+        }
+      },
+  };
 }
 
-export function observability(functionName: string): Observability {
-  const { logger, log } = logging(functionName);
+function newLogger(functionName: string): Logger {
+  return new Logger({ serviceName: SERVICE_NAME, persistentKeys: { function: functionName } });
+}
+
+/** Logger alone, for a function that counts nothing: its bundle holds no Metrics (10.7 KiB). */
+export function loggedEntry(functionName: string): LoggedEntry {
+  return entry(functionName, newLogger(functionName), {});
+}
+
+/**
+ * Logger and Metrics. An answer with an HTTP status of 500 or more (the API's
+ * problem details) is logged and counted as `ServerErrors`, 503 also as
+ * `Overloaded`: API Gateway's 5XXError says that one happened, this says which.
+ */
+export function measuredEntry(functionName: string): MeasuredEntry {
+  const logger = newLogger(functionName);
   // A default dimension survives every flush; one added with addDimension is cleared after the first.
   const metrics = new Metrics({
     namespace: METRICS_NAMESPACE,
@@ -42,19 +107,36 @@ export function observability(functionName: string): Observability {
     defaultDimensions: { function: functionName },
   });
   const count: CountFn = (name, value) => metrics.addMetric(name, MetricUnit.Count, value);
-  return {
-    logger,
-    metrics,
-    log,
-    count,
-    instrument:
-      (handler) =>
-      async (...args) => {
-        try {
-          return await handler(...args);
-        } finally {
-          metrics.publishStoredMetrics();
-        }
-      },
-  };
+  const base = entry(functionName, logger, {
+    before: () => metrics.captureColdStartMetric(functionName),
+    outcome: (result) => {
+      const status = statusOf(result);
+      if (status === undefined || status < 500) return;
+      logger.error(`${functionName} answered ${status}`, { status, problem: problemOf(result) });
+      count('ServerErrors', 1);
+      if (status === 503) count('Overloaded', 1);
+    },
+    // Only when something was counted: an empty flush logs a Powertools warning on every invocation.
+    after: () => {
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    },
+  });
+  return { ...base, metrics, count };
+}
+
+function statusOf(result: unknown): number | undefined {
+  const status = (result as { statusCode?: unknown } | null | undefined)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** The problem details' type and title of an error answer, for the log line. */
+function problemOf(result: unknown): unknown {
+  const body = (result as { body?: unknown }).body;
+  if (typeof body !== 'string') return undefined;
+  try {
+    const { type, title } = JSON.parse(body) as { type?: unknown; title?: unknown };
+    return { type, title };
+  } catch {
+    return undefined;
+  }
 }

@@ -1,8 +1,13 @@
 /** Lambda entry point of GET /v1/plants (IAM auth): the registered plants and their data frontier, from DynamoDB. */
 import { makeListPlantsHandler } from '../handlers/plants-api.ts';
 import { daySettlement, stateStore } from './aws-stores.ts';
+import { measuredEntry } from './observability.ts';
 
-export const handler = makeListPlantsHandler({
-  plants: stateStore(process.env),
-  progress: daySettlement(process.env),
-});
+const { handler: wrap } = measuredEntry('plants-api');
+
+export const handler = wrap(
+  makeListPlantsHandler({
+    plants: stateStore(process.env),
+    progress: daySettlement(process.env),
+  }),
+);

@@ -9,7 +9,7 @@ import { makeProcessorHandler } from '../handlers/processor.ts';
 import { kpiSlotMarker, stateStore } from './aws-stores.ts';
 import { readEnv } from './env.ts';
 import { metricsWriter } from './metrics-writers.ts';
-import { observability } from './observability.ts';
+import { measuredEntry } from './observability.ts';
 
 const env = readEnv(
   {
@@ -19,11 +19,7 @@ const env = readEnv(
   },
   process.env,
 );
-const { log, count, instrument } = observability('processor');
-
-// The writer is built once; the deadline of the current invocation is read through this.
-let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
-const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+const { log, count, remainingMs, handler: wrap } = measuredEntry('processor');
 
 const kpiSlots = kpiSlotMarker(process.env);
 const iot = new IoTDataPlaneClient({ endpoint: env.IOT_DATA_ENDPOINT });
@@ -41,7 +37,4 @@ const processBatch = makeProcessorHandler({
   count,
 });
 
-export const handler = instrument(async (event: SQSEvent, context: Context) => {
-  currentContext = context;
-  return processBatch(event, context);
-});
+export const handler = wrap((event: SQSEvent, context?: Context) => processBatch(event, context));

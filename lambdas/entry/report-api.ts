@@ -3,16 +3,15 @@
  * chosen metrics store for the KPIs and coverage, DynamoDB for the plant and
  * its alerts, built once per cold start.
  */
-import type { Context } from 'aws-lambda';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { QueryEvent } from '../handlers/query-api.ts';
 import { makeReportHandler } from '../handlers/report-api.ts';
 import { alertListing, plantReader } from './aws-stores.ts';
 import { metricsReader } from './metrics-stores.ts';
+import { measuredEntry } from './observability.ts';
 
 // As the query API: the deadline reaches the stores, so a slow lake query is answered 503 in time.
-let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
-const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+const { remainingMs, handler: wrap } = measuredEntry('report-api');
 
 const report = makeReportHandler({
   metrics: metricsReader(process.env, { athenaMaxWaitMs: 20_000, remainingMs }),
@@ -21,7 +20,4 @@ const report = makeReportHandler({
   clock: systemClock,
 });
 
-export const handler = (event: QueryEvent, context?: Context) => {
-  currentContext = context;
-  return report(event);
-};
+export const handler = wrap((event: QueryEvent) => report(event));

@@ -1,15 +1,14 @@
 /** Lambda entry point of the scheduled run (EventBridge): alert rules on a timer and the outbox relay. */
-import type { Context } from 'aws-lambda';
 import { DEFAULT_LEASE_TTL_MS, relayWithLease } from '../adapters/alerts/leased-relay.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { ScheduledAlertEngine } from '../app/scheduled-alert-engine.ts';
 import { makeSchedulerHandler } from '../handlers/scheduler.ts';
 import { alertPublisher } from './aws-stores.ts';
 import { metricsReader, scheduledAlertStores } from './metrics-stores.ts';
-import { logging } from './observability.ts';
+import { loggedEntry } from './observability.ts';
 
-let currentContext: Pick<Context, 'getRemainingTimeInMillis'> | undefined;
-const remainingMs = () => currentContext?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+// Logs only: its figures are in the 'scheduled run' line, and a Metrics it never fills costs 10.7 KiB.
+const { log, remainingMs, handler: wrap } = loggedEntry('scheduler');
 
 const { alerts, relayLease, deps } = scheduledAlertStores(
   process.env,
@@ -18,8 +17,6 @@ const { alerts, relayLease, deps } = scheduledAlertStores(
 // The scheduled step only: the batch step is the alert step's (docs/bundles.md).
 const engine = new ScheduledAlertEngine(deps);
 const publisher = alertPublisher(process.env);
-// Logs only: its figures are in the 'scheduled run' line, and a Metrics it never fills costs 10.7 KiB.
-const { log } = logging('scheduler');
 
 const run = makeSchedulerHandler({
   engine,
@@ -38,7 +35,4 @@ const run = makeSchedulerHandler({
   log,
 });
 
-export const handler = async (_event: unknown, context: Context) => {
-  currentContext = context;
-  return run();
-};
+export const handler = wrap((_event: unknown) => run());

@@ -10,6 +10,8 @@ import type { StateStore } from '../domain/ports.ts';
 
 export interface AuthorizerDeps {
   readonly tokens: Pick<StateStore, 'getToken'>;
+  /** Hears of each refused token, with why (never the token itself). */
+  readonly refused?: (reason: 'missing' | 'malformed' | 'unknown' | 'revoked') => void;
 }
 
 /** API Gateway maps exactly this error message to a 401 response. */
@@ -33,7 +35,10 @@ export function makeAuthorizerHandler(deps: AuthorizerDeps) {
       deps.tokens,
       bearerToken(header(event.headers, 'authorization')),
     );
-    if (!verification.ok) throw new Error(UNAUTHORIZED);
+    if (!verification.ok) {
+      deps.refused?.(verification.reason);
+      throw new Error(UNAUTHORIZED);
+    }
     const { token } = verification;
     return allowPlantsPolicy(event.methodArn, token.gatewayId, token.plants, {
       gatewayId: token.gatewayId,
