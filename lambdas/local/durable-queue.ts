@@ -12,25 +12,29 @@
  * - A message received more than `maxReceiveCount` times moves to the DLQ
  *   (`dlq.jsonl`, one message a line) instead of being delivered again.
  *
- * The journal (`journal.jsonl`) holds one operation a line: send, receive,
- * delete, dead-letter. It is compacted to the live messages at every start
- * and whenever it grows past `compactAfterLines`, so a torn last line from a
- * crash never survives a restart. Deletes and receive counts are not fsynced
- * one by one: losing one in a crash only means a redelivery, which every
- * effect of the pipeline tolerates.
+ * This module holds the in-memory state (visibility, batches, the backlog);
+ * the journal is queue-journal.ts, the DLQ file dead-letter-file.ts, the SQS
+ * record queue-message.ts and the consumer loop batch-consumer.ts. Deletes and
+ * receive counts are not fsynced one by one: losing one in a crash only means
+ * a redelivery, which every effect of the pipeline tolerates.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { type FileHandle, mkdir, open, readFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type Clock, type QueuedTelemetry, type TelemetryQueue, UnavailableError } from '../domain/ports.ts';
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import type { Clock, QueuedTelemetry, TelemetryQueue } from '../domain/ports.ts';
 import { encodeQueued } from '../domain/queue-codec.ts';
 import type { Backlog } from './backlog-bound.ts';
-import { parseLine, serialize, syncDirectory } from './journal-lines.ts';
+import { type BatchHandler, consumeBatches } from './batch-consumer.ts';
+import { appendDeadLetters } from './dead-letter-file.ts';
+import type { JournalLine } from './journal-lines.ts';
+import { QueueJournal } from './queue-journal.ts';
+import { type QueuedMessage, queuedMessage, receiptOf, toSqsRecord } from './queue-message.ts';
 
-export const JOURNAL_FILE = 'journal.jsonl';
-export const DLQ_FILE = 'dlq.jsonl';
-export const LOCAL_QUEUE_ARN = 'arn:aws:sqs:local:000000000000:wte-telemetry';
+export type { BatchHandler } from './batch-consumer.ts';
+export { DLQ_FILE } from './dead-letter-file.ts';
+export { JOURNAL_FILE } from './queue-journal.ts';
+export { LOCAL_QUEUE_ARN } from './queue-message.ts';
+
 /** Messages per delivered batch unless told otherwise: the deployed event source's batch size. */
 export const DEFAULT_BATCH_SIZE = 25;
 /** Lambda's synchronous invocation payload limit, which bounds an SQS event source's batch too. */
@@ -64,58 +68,32 @@ export interface DurableQueueProps {
   readonly maxBatchMs?: number;
 }
 
-interface Message {
-  readonly id: string;
-  readonly body: string;
-  readonly sentAt: number;
-  readonly bytes: number;
-  /** Received by this process's consumer at least once. */
-  taken: boolean;
-  receiveCount: number;
-  firstReceivedAt: number | undefined;
-  visibleAt: number;
-}
-
-export type BatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
-
 export interface QueueStats {
   readonly visible: number;
   readonly inFlight: number;
   readonly deadLettered: number;
 }
 
-interface PendingWrite {
-  readonly lines: string[];
-  readonly done: Promise<void>;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
 export class DurableQueue implements TelemetryQueue {
-  private readonly messages = new Map<string, Message>();
+  private readonly messages = new Map<string, QueuedMessage>();
   private readonly clock: Clock;
   private readonly visibilityMs: number;
   private readonly maxReceives: number;
   private readonly batchSize: number;
   private readonly windowMs: number;
   private readonly batchMaxBytes: number;
-  private readonly compactAfter: number;
   private readonly maxBatchMs: number;
-  private journal: FileHandle | undefined;
-  private journalLines = 0;
-  private pending: PendingWrite | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly journal: QueueJournal;
   private deadLettered = 0;
   /** Sleeping receivers (one per consumer), woken by a send or by close. */
   private readonly sleepers = new Set<() => void>();
-  private closed = false;
   /** `close()` was called: consumers take no new batch; their acks are still journaled. */
   private stopping = false;
   private consumer: Promise<void> | undefined;
   /** Bytes of the live messages' bodies, for the backlog bound. */
   private liveBytes = 0;
   /** Live messages in send order from `waitingHead` on; those before it were received or deleted. */
-  private waiting: Message[] = [];
+  private waiting: QueuedMessage[] = [];
   private waitingHead = 0;
 
   private constructor(private readonly props: DurableQueueProps) {
@@ -125,8 +103,9 @@ export class DurableQueue implements TelemetryQueue {
     this.batchSize = positive('batchSize', props.batchSize ?? DEFAULT_BATCH_SIZE);
     this.windowMs = props.batchingWindowMs ?? 100;
     this.batchMaxBytes = positive('batchMaxBytes', props.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES);
-    this.compactAfter = positive('compactAfterLines', props.compactAfterLines ?? 10_000);
+    const compactAfter = positive('compactAfterLines', props.compactAfterLines ?? 10_000);
     this.maxBatchMs = positive('maxBatchMs', props.maxBatchMs ?? 900_000);
+    this.journal = new QueueJournal(props.dir, this.messages, compactAfter);
   }
 
   /** Opens the queue in `dir`, recovering every message sent and not deleted before a stop or crash. */
@@ -137,114 +116,14 @@ export class DurableQueue implements TelemetryQueue {
     return queue;
   }
 
-  private get journalPath(): string {
-    return join(this.props.dir, JOURNAL_FILE);
-  }
-
   private async recover(): Promise<void> {
-    let text = '';
-    try {
-      text = await readFile(this.journalPath, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    for (const raw of text.split('\n')) {
-      const line = parseLine(raw);
-      if (!line) continue; // an empty line, or the torn tail of a crash
-      switch (line.op) {
-        case 'send':
-          this.messages.set(line.id, {
-            id: line.id,
-            body: line.body,
-            sentAt: line.at,
-            bytes: Buffer.byteLength(line.body, 'utf8'),
-            taken: false,
-            receiveCount: line.n ?? 0,
-            firstReceivedAt: undefined,
-            visibleAt: 0,
-          });
-          break;
-        case 'recv': {
-          const message = this.messages.get(line.id);
-          if (message) {
-            message.receiveCount++;
-            message.firstReceivedAt ??= line.at;
-          }
-          break;
-        }
-        case 'del':
-        case 'dlq':
-          this.messages.delete(line.id);
-          break;
-      }
-    }
-    // What was in flight at the stop is visible again at once: its consumer is gone.
-    for (const m of this.messages.values()) {
+    for (const [id, m] of await this.journal.replay()) {
+      // What was in flight at the stop is visible again at once: its consumer is gone.
+      this.messages.set(id, m);
       this.liveBytes += m.bytes;
       this.waiting.push(m);
     }
-    await this.compact();
-  }
-
-  /** Rewrites the journal as the live messages only, atomically (write, fsync, rename). */
-  private async compact(): Promise<void> {
-    await this.journal?.close();
-    this.journal = undefined;
-    const temporary = `${this.journalPath}.tmp`;
-    const handle = await open(temporary, 'w');
-    try {
-      const lines = [...this.messages.values()].map((m) =>
-        serialize({ op: 'send', id: m.id, body: m.body, at: m.sentAt, n: m.receiveCount }),
-      );
-      await handle.write(lines.join(''));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, this.journalPath);
-    await syncDirectory(this.props.dir);
-    this.journal = await open(this.journalPath, 'a');
-    this.journalLines = this.messages.size;
-  }
-
-  /** Appends lines through one writer; resolves once they are on disk. */
-  private append(lines: readonly string[]): Promise<void> {
-    if (this.closed) return Promise.reject(new UnavailableError('the local queue is closed'));
-    if (!this.pending) {
-      let resolve!: () => void;
-      let reject!: (error: unknown) => void;
-      const done = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      const batch: PendingWrite = { lines: [], done, resolve, reject };
-      this.pending = batch;
-      this.writing = this.writing.then(() => this.flush(batch));
-    }
-    this.pending.lines.push(...lines);
-    return this.pending.done;
-  }
-
-  private async flush(batch: PendingWrite): Promise<void> {
-    if (this.pending === batch) this.pending = undefined;
-    try {
-      const journal = this.journal;
-      if (!journal) throw new UnavailableError('the local queue journal is not open');
-      await journal.write(batch.lines.join(''));
-      await journal.datasync();
-      this.journalLines += batch.lines.length;
-      batch.resolve();
-    } catch (error) {
-      batch.reject(
-        error instanceof UnavailableError
-          ? error
-          : new UnavailableError('local queue write failed', 1, { cause: error }),
-      );
-      return;
-    }
-    if (this.journalLines > this.compactAfter && this.journalLines > 4 * this.messages.size) {
-      await this.compact().catch(() => undefined);
-    }
+    await this.journal.compact();
   }
 
   /** TelemetryQueue: the HTTP ingest path (split into parts as on SQS). */
@@ -257,18 +136,9 @@ export class DurableQueue implements TelemetryQueue {
     if (bodies.length === 0) return [];
     const at = this.clock.now();
     const fresh = bodies.map((body) => ({ id: randomUUID(), body }));
-    await this.append(fresh.map(({ id, body }) => serialize({ op: 'send', id, body, at })));
+    await this.journal.append(fresh.map(({ id, body }) => ({ op: 'send', id, body, at })));
     for (const { id, body } of fresh) {
-      const message: Message = {
-        id,
-        body,
-        sentAt: at,
-        bytes: Buffer.byteLength(body, 'utf8'),
-        taken: false,
-        receiveCount: 0,
-        firstReceivedAt: undefined,
-        visibleAt: 0,
-      };
+      const message = queuedMessage(id, body, at);
       this.messages.set(id, message);
       this.waiting.push(message);
       this.liveBytes += message.bytes;
@@ -291,10 +161,10 @@ export class DurableQueue implements TelemetryQueue {
     };
   }
 
-  private oldestWaiting(): Message | undefined {
+  private oldestWaiting(): QueuedMessage | undefined {
     let head = this.waitingHead;
     while (head < this.waiting.length) {
-      const m = this.waiting[head] as Message;
+      const m = this.waiting[head] as QueuedMessage;
       if (!m.taken && this.messages.has(m.id)) break;
       head++;
     }
@@ -350,8 +220,8 @@ export class DurableQueue implements TelemetryQueue {
   private async take(): Promise<SQSRecord[]> {
     const now = this.clock.now();
     const records: SQSRecord[] = [];
-    const lines: string[] = [];
-    const dead: Message[] = [];
+    const received: JournalLine[] = [];
+    const dead: QueuedMessage[] = [];
     let bytes = 0;
     for (const m of this.messages.values()) {
       if (records.length >= this.batchSize) break;
@@ -367,40 +237,21 @@ export class DurableQueue implements TelemetryQueue {
       m.taken = true;
       m.firstReceivedAt ??= now;
       m.visibleAt = now + this.visibilityMs;
-      lines.push(serialize({ op: 'recv', id: m.id, at: now }));
-      records.push(toRecord(m));
+      received.push({ op: 'recv', id: m.id, at: now });
+      records.push(toSqsRecord(m));
       bytes += m.bytes;
     }
     this.oldestWaiting(); // drops what was just taken, so `waiting` stays bounded without backlog checks
     if (dead.length > 0) await this.deadLetter(dead);
-    if (lines.length > 0) void this.append(lines).catch(() => undefined);
+    if (received.length > 0) void this.journal.append(received).catch(() => undefined);
     return records;
   }
 
-  private async deadLetter(messages: readonly Message[]): Promise<void> {
-    const dlq = await open(join(this.props.dir, DLQ_FILE), 'a');
-    try {
-      const at = this.clock.now();
-      await dlq.write(
-        messages
-          .map((m) =>
-            serialize({
-              messageId: m.id,
-              sentAt: m.sentAt,
-              deadLetteredAt: at,
-              receiveCount: m.receiveCount,
-              body: m.body,
-            }),
-          )
-          .join(''),
-      );
-      await dlq.sync();
-    } finally {
-      await dlq.close();
-    }
+  private async deadLetter(messages: readonly QueuedMessage[]): Promise<void> {
+    await appendDeadLetters(this.props.dir, messages, this.clock.now());
     for (const m of messages) if (this.messages.delete(m.id)) this.liveBytes -= m.bytes;
     this.deadLettered += messages.length;
-    await this.append(messages.map((m) => serialize({ op: 'dlq', id: m.id }))).catch(() => undefined);
+    await this.journal.append(messages.map((m) => ({ op: 'dlq', id: m.id }))).catch(() => undefined);
   }
 
   /**
@@ -432,15 +283,15 @@ export class DurableQueue implements TelemetryQueue {
 
   /** Deletes received messages (DeleteMessage). Unknown ids are ignored. */
   acknowledge(messageIds: readonly string[]): void {
-    const deleted: string[] = [];
+    const deleted: JournalLine[] = [];
     for (const id of messageIds) {
       const m = this.messages.get(id);
       if (!m) continue;
       this.messages.delete(id);
       this.liveBytes -= m.bytes;
-      deleted.push(serialize({ op: 'del', id }));
+      deleted.push({ op: 'del', id });
     }
-    if (deleted.length > 0) void this.append(deleted).catch(() => undefined);
+    if (deleted.length > 0) void this.journal.append(deleted).catch(() => undefined);
   }
 
   /**
@@ -449,32 +300,15 @@ export class DurableQueue implements TelemetryQueue {
    */
   startConsumer(handler: BatchHandler, onError: (error: unknown) => void = () => {}, concurrency = 1): void {
     if (this.consumer) throw new Error('the local queue already has a consumer');
-    const loop = async () => {
-      while (!this.stopping) {
-        const records = await this.receive(1_000);
-        if (records.length === 0) continue;
-        let response: SQSBatchResponse | undefined;
-        const started = Date.now();
-        // Wall time for the cap (a batch's own running time); the queue's clock for the visibility.
-        const heartbeat = setInterval(
-          () => {
-            if (Date.now() - started < this.maxBatchMs) this.extendVisibility(records);
-            else clearInterval(heartbeat);
-          },
-          Math.max(1, Math.floor(this.visibilityMs / 3)),
-        );
-        heartbeat.unref();
-        try {
-          response = await handler({ Records: records });
-        } catch (error) {
-          onError(error);
-          continue; // the whole batch comes back after the visibility timeout
-        } finally {
-          clearInterval(heartbeat);
-        }
-        this.settle(records, response);
-      }
+    const source = {
+      running: () => !this.stopping,
+      receive: (waitMs: number) => this.receive(waitMs),
+      extendVisibility: (records: readonly SQSRecord[]) => this.extendVisibility(records),
+      settle: (records: readonly SQSRecord[], response: SQSBatchResponse | undefined) =>
+        this.settle(records, response),
     };
+    const timing = { visibilityMs: this.visibilityMs, maxBatchMs: this.maxBatchMs };
+    const loop = () => consumeBatches(source, handler, onError, timing);
     // Like the event source's maximum concurrency: each loop holds one batch at a time.
     this.consumer = Promise.all(Array.from({ length: positive('concurrency', concurrency) }, loop)).then(
       () => undefined,
@@ -498,10 +332,7 @@ export class DurableQueue implements TelemetryQueue {
     this.wakeAll();
     // The batches in flight finish and their deletes are journaled before the journal closes.
     await this.consumer;
-    this.closed = true;
-    await this.writing;
-    await this.journal?.close();
-    this.journal = undefined;
+    await this.journal.close();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -519,33 +350,6 @@ export class DurableQueue implements TelemetryQueue {
   private wakeAll(): void {
     for (const wake of [...this.sleepers]) wake();
   }
-}
-
-/** A receipt names the receive: each receive of a message gets a new one, as on SQS. */
-function receiptOf(m: Message): string {
-  return `${m.id}#${m.receiveCount}`;
-}
-
-function toRecord(m: Message): SQSRecord {
-  return {
-    messageId: m.id,
-    receiptHandle: receiptOf(m),
-    body: m.body,
-    attributes: {
-      ApproximateReceiveCount: String(m.receiveCount),
-      SentTimestamp: String(m.sentAt),
-      SenderId: 'wte-local',
-      ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt ?? m.sentAt),
-    },
-    messageAttributes: {},
-    // Hashed only if read: the processor never does, and a hash per message is main-thread time.
-    get md5OfBody() {
-      return createHash('md5').update(m.body, 'utf8').digest('hex');
-    },
-    eventSource: 'aws:sqs',
-    eventSourceARN: LOCAL_QUEUE_ARN,
-    awsRegion: 'local',
-  };
 }
 
 function positive(name: string, value: number): number {
