@@ -4,7 +4,8 @@
  * parameters, single- and multi-value query strings, headers, the body as
  * base64 so the handler sees the exact bytes) and goes to the same handler
  * as on AWS; the gateway's token authorizer runs in front of ingest. Routes
- * and refusals follow CONTRACT.md section 4: unknown routes 404 and known
+ * are API Gateway's (handlers/api-routes.ts) and refusals follow
+ * docs/contract.md section 4: unknown routes 404 and known
  * routes with another method 405, as problem details; `GET /healthz` answers
  * 200 once the pipeline is ready.
  *
@@ -23,6 +24,13 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { AuthorizerPolicy } from '../auth/policy.ts';
 import { ProblemType, problem } from '../domain/problem.ts';
 import { MAX_BODY_BYTES } from '../domain/telemetry.ts';
+import {
+  API_ROUTES,
+  type ApiHandlerName,
+  type ApiRoute,
+  pathParameterNames,
+  pathPattern,
+} from '../handlers/api-routes.ts';
 import { type HttpEvent, problemResponse } from '../handlers/http.ts';
 import type { QueryEvent } from '../handlers/query-api.ts';
 import type { Overload } from './backlog-bound.ts';
@@ -61,16 +69,13 @@ export interface LocalApi {
   readonly log: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
 
+type LocalHandler = (event: QueryEvent) => Promise<APIGatewayProxyResult>;
+
 interface Route {
-  readonly method: 'GET' | 'POST';
+  readonly method: string;
   readonly pattern: RegExp;
   readonly params: readonly string[];
-  /**
-   * A state-changing route without a token: a browser may call it only from
-   * this server's own page, so that another site open in the same browser
-   * cannot post to loopback (cross-site request forgery). Requests without
-   * an `Origin` header (the CLI, curl) pass.
-   */
+  /** See ApiRoute.sameOriginOnly; requests without an `Origin` header (the CLI, curl) pass. */
   readonly sameOriginOnly?: true;
   /** Refused with 503 while the pipeline is over its backlog bound, before the body is read. */
   readonly boundedByBacklog?: true;
@@ -83,56 +88,47 @@ interface Route {
   ) => Promise<APIGatewayProxyResult>;
 }
 
+const noSuchRoute = () => problemResponse(problem(404, ProblemType.notFound, 'Not found', 'No such route.'));
+
+/** The function of LocalApi behind each handler name of the route table. */
+const LOCAL_HANDLERS: Readonly<Record<ApiHandlerName, (api: LocalApi) => LocalHandler | undefined>> = {
+  plants: (api) => api.listPlants,
+  ingest: (api) => api.ingest,
+  kpis: (api) => api.kpis,
+  series: (api) => api.series,
+  report: (api) => api.report,
+  listAlerts: (api) => api.listAlerts,
+  acknowledgeAlert: (api) => api.ackAlert,
+};
+
+/** A route of the API's table as this server runs it; IAM routes are open on loopback. */
+function localRoute(route: ApiRoute): Route {
+  const handlerOf = LOCAL_HANDLERS[route.handler];
+  return {
+    method: route.method,
+    pattern: pathPattern(route.path),
+    params: pathParameterNames(route.path),
+    ...(route.sameOriginOnly ? { sameOriginOnly: true } : {}),
+    ...(route.boundedByBacklog ? { boundedByBacklog: true } : {}),
+    ...(route.auth === 'token' ? { authorized: true } : {}),
+    run: async (api, event, policy) => {
+      const handler = handlerOf(api);
+      if (!handler) return noSuchRoute();
+      if (route.auth !== 'token') return handler(event);
+      if (!policy) throw new Error(`${route.method} ${route.path} needs the authorizer's policy`);
+      return invokeWithPolicy(handler, event, policy);
+    },
+  };
+}
+
+/** The API's routes, then what only local mode serves: the operator page and the readiness probe. */
 const ROUTES: readonly Route[] = [
-  {
-    method: 'POST',
-    pattern: /^\/v1\/plants\/([^/]+)\/telemetry$/,
-    params: ['plantId'],
-    boundedByBacklog: true,
-    authorized: true,
-    run: (api, event, policy) =>
-      policy
-        ? invokeWithPolicy(api.ingest, event, policy)
-        : Promise.reject(new Error('ingest needs a policy')),
-  },
-  {
-    method: 'GET',
-    pattern: /^\/v1\/plants\/([^/]+)\/kpis$/,
-    params: ['plantId'],
-    run: (api, event) => api.kpis(event),
-  },
-  {
-    method: 'GET',
-    pattern: /^\/v1\/plants\/([^/]+)\/series$/,
-    params: ['plantId'],
-    run: (api, event) => api.series(event),
-  },
-  {
-    method: 'GET',
-    pattern: /^\/v1\/plants\/([^/]+)\/report$/,
-    params: ['plantId'],
-    run: async (api, event) =>
-      api.report
-        ? api.report(event)
-        : problemResponse(problem(404, ProblemType.notFound, 'Not found', 'No such route.')),
-  },
-  { method: 'GET', pattern: /^\/v1\/plants$/, params: [], run: (api, event) => api.listPlants(event) },
-  { method: 'GET', pattern: /^\/v1\/alerts$/, params: [], run: (api, event) => api.listAlerts(event) },
-  {
-    method: 'POST',
-    pattern: /^\/v1\/alerts\/([^/]+)\/ack$/,
-    params: ['alertId'],
-    sameOriginOnly: true,
-    run: (api, event) => api.ackAlert(event),
-  },
+  ...API_ROUTES.map(localRoute),
   {
     method: 'GET',
     pattern: /^\/(?:index\.html|assets\/[A-Za-z0-9_.-]+)?$/,
     params: [],
-    run: async (api, event) =>
-      api.page
-        ? api.page(event)
-        : problemResponse(problem(404, ProblemType.notFound, 'Not found', 'No such route.')),
+    run: async (api, event) => (api.page ? api.page(event) : noSuchRoute()),
   },
   {
     method: 'GET',

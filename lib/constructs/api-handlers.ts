@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { routeName, routeOf } from '../../lambdas/handlers/api-routes.ts';
 import type { MetricsStoreKind } from '../config-store.ts';
 import type { DataAccess } from './data-access.ts';
 import { type Invocation, WteFunction } from './wte-function.ts';
@@ -11,7 +12,9 @@ export interface ApiHandlersProps {
 
 /**
  * The functions behind the REST API and its authorizer, one per handler of
- * lambdas/entry, each bound to exactly what it uses.
+ * lambdas/entry, each bound to exactly what it uses. The route functions are
+ * named as the handlers of API_ROUTES (lambdas/handlers/api-routes.ts), which
+ * TelemetryApi routes to them.
  */
 export class ApiHandlers extends Construct {
   readonly ingest: WteFunction;
@@ -54,7 +57,7 @@ export class ApiHandlers extends Construct {
     this.ingest = handler('Ingest', {
       entry: 'ingest',
       exported: 'handler',
-      description: 'POST /v1/plants/{plantId}/telemetry: validate and enqueue',
+      description: `${routeName(routeOf('ingest'))}: validate and enqueue`,
       timeout: Duration.seconds(10),
     }).bind(access.telemetryQueue());
     this.authorizer = handler('Authorizer', {
@@ -69,13 +72,13 @@ export class ApiHandlers extends Construct {
       entry: 'query-api',
       exported: 'kpisHandler',
       metricsStore: access.metricsStore,
-      description: 'GET /v1/plants/{plantId}/kpis',
+      description: routeName(routeOf('kpis')),
     }).bind(access.stateTable(['GetItem']), access.metrics({ write: false }));
     this.series = handler('Series', {
       entry: 'query-api',
       exported: 'seriesHandler',
       metricsStore: access.metricsStore,
-      description: 'GET /v1/plants/{plantId}/series',
+      description: routeName(routeOf('series')),
     }).bind(access.stateTable(['GetItem']), access.metrics({ write: false }));
     // Its own function: a year of KPIs, coverage and alert pages, apart from the quick KPI and series reads.
     this.report = handler('Report', {
@@ -83,22 +86,22 @@ export class ApiHandlers extends Construct {
       exported: 'handler',
       metricsStore: access.metricsStore,
       memorySize: 1024,
-      description: 'GET /v1/plants/{plantId}/report',
+      description: routeName(routeOf('report')),
     }).bind(access.stateTable(['GetItem', 'Query']), access.metrics({ write: false }));
     this.plants = handler('Plants', {
       entry: 'plants-api',
       exported: 'handler',
-      description: 'GET /v1/plants',
+      description: routeName(routeOf('plants')),
     }).bind(access.stateTable(['Query']));
     this.listAlerts = handler('ListAlerts', {
       entry: 'alerts-api',
       exported: 'listHandler',
-      description: 'GET /v1/alerts',
+      description: routeName(routeOf('listAlerts')),
     }).bind(access.stateTable(['GetItem', 'Query']));
     this.acknowledgeAlert = handler('AcknowledgeAlert', {
       entry: 'alerts-ack',
       exported: 'ackHandler',
-      description: 'POST /v1/alerts/{alertId}/ack',
+      description: routeName(routeOf('acknowledgeAlert')),
     }).bind(access.stateTable(['GetItem', 'PutItem', 'UpdateItem', 'Query']), access.alertsTopic());
   }
 }

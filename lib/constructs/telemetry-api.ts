@@ -4,12 +4,20 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PROBLEM_CONTENT_TYPE } from '../../lambdas/domain/problem.ts';
+import {
+  API_ROUTES,
+  type ApiAuth,
+  type ApiHandlerName,
+  type ApiRoute,
+  pathParameterNames,
+} from '../../lambdas/handlers/api-routes.ts';
 import { acknowledge } from '../checks/acknowledge.ts';
 import type { ApiConfig } from '../config.ts';
 import { ApiFirewall } from './api-firewall.ts';
 import { GATEWAY_PROBLEMS, problemTemplate } from './gateway-problems.ts';
 
-export interface TelemetryApiHandlers {
+/** The functions behind the routes of API_ROUTES (by their `handler`), and the gateway-token authorizer. */
+export interface TelemetryApiHandlers extends Readonly<Partial<Record<ApiHandlerName, lambda.IFunction>>> {
   readonly ingest: lambda.IFunction;
   readonly authorizer: lambda.IFunction;
   readonly kpis: lambda.IFunction;
@@ -64,8 +72,34 @@ const ACCESS_LOG_FORMAT = apigateway.AccessLogFormat.custom(
   }),
 );
 
+const COGNITO_REASON: Readonly<Record<ApiAuth, string>> = {
+  token:
+    'Gateways are devices, not Cognito users: they authenticate with per-gateway bearer tokens checked by the REQUEST authorizer (ARCHITECTURE.md, reliability.md decision 3).',
+  iam: 'Analysts and ops call these routes with IAM (SigV4) credentials, so access is granted by IAM policies (execute-api:Invoke) rather than a Cognito user pool.',
+};
+
+/** The route's function; a missing one is an error unless the route is optional. */
+function routeHandler(handlers: TelemetryApiHandlers, route: ApiRoute): lambda.IFunction | undefined {
+  const fn = handlers[route.handler];
+  if (!fn && !route.optional) {
+    throw new Error(
+      `TelemetryApi: no function for ${route.method} ${route.path} (handlers.${route.handler})`,
+    );
+  }
+  return fn;
+}
+
+/** Path parameters and, behind the token authorizer, the Authorization header: API Gateway requires them. */
+function requestParametersOf(route: ApiRoute): Pick<apigateway.MethodOptions, 'requestParameters'> {
+  const parameters: Record<string, boolean> = {};
+  for (const name of pathParameterNames(route.path)) parameters[`method.request.path.${name}`] = true;
+  if (route.auth === 'token') parameters['method.request.header.Authorization'] = true;
+  return Object.keys(parameters).length > 0 ? { requestParameters: parameters } : {};
+}
+
 /**
- * The REST API of CONTRACT.md section 4. Gateways POST telemetry with a
+ * The REST API of docs/contract.md section 4, one method per route of
+ * API_ROUTES (lambdas/handlers/api-routes.ts). Gateways POST telemetry with a
  * bearer token checked by the REQUEST authorizer (cached per token for the
  * configured TTL); analysts and ops call the query and alert routes with
  * IAM (SigV4). The stage throttles explicitly (query routes tighter),
@@ -78,15 +112,8 @@ export class TelemetryApi extends Construct {
   readonly executionLogs: logs.LogGroup;
   readonly authorizer: apigateway.RequestAuthorizer;
   readonly firewall: ApiFirewall;
-  readonly methods: {
-    readonly ingest: apigateway.Method;
-    readonly kpis: apigateway.Method;
-    readonly series: apigateway.Method;
-    readonly report?: apigateway.Method;
-    readonly listAlerts: apigateway.Method;
-    readonly plants: apigateway.Method;
-    readonly acknowledgeAlert: apigateway.Method;
-  };
+  /** The method of each route of API_ROUTES, by its handler's name (no report without its function). */
+  readonly methods: Readonly<Partial<Record<ApiHandlerName, apigateway.Method>>>;
 
   constructor(scope: Construct, id: string, props: TelemetryApiProps) {
     super(scope, id);
@@ -115,11 +142,12 @@ export class TelemetryApi extends Construct {
         dataTraceEnabled: false,
         metricsEnabled: true,
         tracingEnabled: true,
-        methodOptions: {
-          '/v1/plants/{plantId}/kpis/GET': queryThrottle,
-          '/v1/plants/{plantId}/series/GET': queryThrottle,
-          ...(handlers.report ? { '/v1/plants/{plantId}/report/GET': queryThrottle } : {}),
-        },
+        methodOptions: Object.fromEntries(
+          API_ROUTES.filter((route) => route.queryThrottle && routeHandler(handlers, route)).map((route) => [
+            `${route.path}/${route.method}`,
+            queryThrottle,
+          ]),
+        ),
       },
     });
 
@@ -140,20 +168,7 @@ export class TelemetryApi extends Construct {
       );
     }
 
-    for (const problem of GATEWAY_PROBLEMS) {
-      this.api.addGatewayResponse(`Problem${problem.type.responseType}`, {
-        type: problem.type,
-        ...(problem.status === undefined ? {} : { statusCode: String(problem.status) }),
-        responseHeaders: {
-          'Content-Type': `'${PROBLEM_CONTENT_TYPE}'`,
-          'Cache-Control': "'no-store'",
-          ...(problem.retryAfterSeconds === undefined
-            ? {}
-            : { 'Retry-After': `'${problem.retryAfterSeconds}'` }),
-        },
-        templates: { 'application/json': problemTemplate(problem) },
-      });
-    }
+    this.addProblemResponses();
 
     const validator = this.api.addRequestValidator('Validator', {
       validateRequestBody: true,
@@ -170,84 +185,59 @@ export class TelemetryApi extends Construct {
       resultsCacheTtl: Duration.seconds(config.authorizerCacheTtlSeconds),
     });
 
-    const integration = (fn: lambda.IFunction) =>
-      new apigateway.LambdaIntegration(fn, { allowTestInvoke: false });
-    const iamAuth: apigateway.MethodOptions = { authorizationType: apigateway.AuthorizationType.IAM };
-
-    const v1 = this.api.root.addResource('v1');
-    const plantsResource = v1.addResource('plants');
-    const plants = plantsResource.addMethod('GET', integration(handlers.plants), {
-      ...iamAuth,
-      requestValidator: validator,
-    });
-    const plant = plantsResource.addResource('{plantId}');
-    const plantParameter = { 'method.request.path.plantId': true };
-    const ingest = plant.addResource('telemetry').addMethod('POST', integration(handlers.ingest), {
-      authorizationType: apigateway.AuthorizationType.CUSTOM,
-      authorizer: this.authorizer,
-      requestValidator: validator,
-      requestParameters: { ...plantParameter, 'method.request.header.Authorization': true },
-      // Only JSON bodies are checked here: other media types reach the handler, which answers 415.
-      requestModels: { 'application/json': telemetryModel },
-    });
-    const kpis = plant.addResource('kpis').addMethod('GET', integration(handlers.kpis), {
-      ...iamAuth,
-      requestValidator: validator,
-      requestParameters: plantParameter,
-    });
-    const series = plant.addResource('series').addMethod('GET', integration(handlers.series), {
-      ...iamAuth,
-      requestValidator: validator,
-      requestParameters: plantParameter,
-    });
-    const report =
-      handlers.report &&
-      plant.addResource('report').addMethod('GET', integration(handlers.report), {
-        ...iamAuth,
-        requestValidator: validator,
-        requestParameters: plantParameter,
-      });
-    const alerts = v1.addResource('alerts');
-    const listAlerts = alerts.addMethod('GET', integration(handlers.listAlerts), {
-      ...iamAuth,
-      requestValidator: validator,
-    });
-    const acknowledgeAlert = alerts
-      .addResource('{alertId}')
-      .addResource('ack')
-      .addMethod('POST', integration(handlers.acknowledgeAlert), {
-        ...iamAuth,
-        requestValidator: validator,
-        requestParameters: { 'method.request.path.alertId': true },
-      });
-    this.methods = {
-      ingest,
-      kpis,
-      series,
-      ...(report ? { report } : {}),
-      listAlerts,
-      acknowledgeAlert,
-      plants,
-    };
-
-    acknowledge(
-      ingest,
-      'AwsSolutions-COG4',
-      'Gateways are devices, not Cognito users: they authenticate with per-gateway bearer tokens checked by the REQUEST authorizer (ARCHITECTURE.md, reliability.md decision 3).',
-    );
-    for (const method of [kpis, series, listAlerts, acknowledgeAlert, plants, ...(report ? [report] : [])]) {
-      acknowledge(
-        method,
-        'AwsSolutions-COG4',
-        'Analysts and ops call these routes with IAM (SigV4) credentials, so access is granted by IAM policies (execute-api:Invoke) rather than a Cognito user pool.',
-      );
-    }
+    this.methods = this.addRoutes(handlers, validator, telemetryModel);
 
     this.firewall = new ApiFirewall(this, 'Firewall', {
       name: `wte-${props.stage}-api`,
       stage: this.api.deploymentStage,
       rateLimit: config.wafRateLimit,
     });
+  }
+
+  /** A resource and method per route of API_ROUTES, in the table's order. */
+  private addRoutes(
+    handlers: TelemetryApiHandlers,
+    validator: apigateway.RequestValidator,
+    telemetryModel: apigateway.Model,
+  ): Partial<Record<ApiHandlerName, apigateway.Method>> {
+    const methods: Partial<Record<ApiHandlerName, apigateway.Method>> = {};
+    for (const route of API_ROUTES) {
+      const fn = routeHandler(handlers, route);
+      if (!fn) continue;
+      const options: apigateway.MethodOptions = {
+        ...(route.auth === 'token'
+          ? { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer: this.authorizer }
+          : { authorizationType: apigateway.AuthorizationType.IAM }),
+        requestValidator: validator,
+        ...requestParametersOf(route),
+        // Only JSON bodies are checked here: other media types reach the handler, which answers 415.
+        ...(route.telemetryBody ? { requestModels: { 'application/json': telemetryModel } } : {}),
+      };
+      const method = this.api.root
+        .resourceForPath(route.path)
+        .addMethod(route.method, new apigateway.LambdaIntegration(fn, { allowTestInvoke: false }), options);
+      methods[route.handler] = method;
+      acknowledge(method, 'AwsSolutions-COG4', COGNITO_REASON[route.auth]);
+    }
+    return methods;
+  }
+
+  /** Refusals by API Gateway itself answer problem details, like the handlers. */
+  private addProblemResponses(): void {
+    for (const problem of GATEWAY_PROBLEMS) {
+      this.api.addGatewayResponse(`Problem${problem.type.responseType}`, {
+        type: problem.type,
+        ...(problem.status === undefined ? {} : { statusCode: String(problem.status) }),
+        responseHeaders: {
+          'Content-Type': `'${PROBLEM_CONTENT_TYPE}'`,
+          'Cache-Control': "'no-store'",
+          ...(problem.retryAfterSeconds === undefined
+            ? {}
+            : { 'Retry-After': `'${problem.retryAfterSeconds}'` }),
+        },
+        templates: { 'application/json': problemTemplate(problem) },
+      });
+    }
   }
 
   /** The stage's base URL (`https://{api}.execute-api.{region}.amazonaws.com/{stage}/`). */
