@@ -24,6 +24,31 @@ function lintAs(path: string, source: string): { code: number | null; output: st
   return { code: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
+/** A module at the top of the domain, one in a subfolder (domain/alerts/), and one deeper. */
+const DOMAIN_PLACES = [
+  'lambdas/domain/example.ts',
+  'lambdas/domain/alerts/example.ts',
+  'lambdas/domain/alerts/more/example.ts',
+];
+
+/** The rules of biome.json's lambdas/domain override (other lint findings are the lint step's business). */
+const PURITY_RULES = [
+  'correctness/noNodejsModules',
+  'correctness/noProcessGlobal',
+  'style/noProcessEnv',
+  'style/noRestrictedGlobals',
+  'style/noRestrictedImports',
+];
+
+/** Every source file under lambdas/domain, however deep. */
+function domainSources(): string[] {
+  const dir = join('lambdas', 'domain');
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => /\.[cm]?[jt]s$/.test(file))
+    .map((file) => join(dir, file))
+    .sort();
+}
+
 describe('the domain core is pure, enforced by lint', () => {
   it.each([
     [
@@ -39,10 +64,12 @@ describe('the domain core is pure, enforced by lint', () => {
       'node:fs',
     ],
     ['the environment', 'export const region = process.env.AWS_REGION;\n', 'process'],
-  ])('refuses %s in lambdas/domain', (_what, source, expected) => {
-    const { code, output } = lintAs('lambdas/domain/example.ts', source);
-    expect(code).not.toBe(0);
-    expect(output).toContain(expected);
+  ])('refuses %s in lambdas/domain and in every folder under it', (_what, source, expected) => {
+    for (const path of DOMAIN_PLACES) {
+      const { code, output } = lintAs(path, source);
+      expect(code, path).not.toBe(0);
+      expect(output, path).toContain(expected);
+    }
   });
 
   it('allows the same imports in an adapter', () => {
@@ -54,11 +81,19 @@ describe('the domain core is pure, enforced by lint', () => {
     expect(code).toBe(0);
   });
 
-  it('finds no AWS, CDK or environment reference in the domain sources', () => {
-    const dir = join('lambdas', 'domain');
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
-      const source = readFileSync(join(dir, file), 'utf8');
-      expect(source, file).not.toMatch(/@aws-sdk|aws-cdk-lib|process\.env|from 'node:/);
+  it('finds no AWS, CDK, Node built-in or environment reference in any domain source, subfolders included', () => {
+    const files = domainSources();
+    expect(files).toContain(join('lambdas', 'domain', 'alerts', 'rules.ts'));
+    for (const file of files) {
+      const source = readFileSync(file, 'utf8');
+      expect(source, file).not.toMatch(/@aws-sdk|aws-cdk-lib|process\.env|['"]node:/);
     }
+  });
+
+  it("passes the project's purity rules over the whole domain tree", () => {
+    const only = PURITY_RULES.map((rule) => `--only=${rule}`);
+    const run = spawnSync(BIOME, ['lint', ...only, join('lambdas', 'domain')], { encoding: 'utf8' });
+    expect(`${run.stdout}${run.stderr}`).not.toContain('domain core');
+    expect(run.status).toBe(0);
   });
 });
