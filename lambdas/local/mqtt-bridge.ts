@@ -23,6 +23,7 @@ import { createServer, type Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Aedes, type Client } from 'aedes';
 import { rejectedTopic } from '../adapters/iot-rejection-publisher.ts';
+import { errorName } from '../domain/error-name.ts';
 import { readableMessageId } from '../domain/parse-telemetry.ts';
 import type { Clock, RejectionNotice, RejectionPublisher } from '../domain/ports.ts';
 import { ProblemType, problem } from '../domain/problem.ts';
@@ -250,8 +251,4 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'unknown';
 }

@@ -20,6 +20,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AlertTransition } from '../../domain/alerts/model.ts';
+import { errorName } from '../../domain/error-name.ts';
 import { type AlertPublisher, UnavailableError } from '../../domain/ports.ts';
 import { consoleLine, transitionRecord } from './alert-text.ts';
 
@@ -181,10 +182,4 @@ function transitionIdOf(line: string): string | undefined {
 
 function isNotFound(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ENOENT';
-}
-
-function errorName(error: unknown): string {
-  if (!(error instanceof Error)) return 'an unknown error';
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? `${error.name} (${code})` : error.name;
 }
