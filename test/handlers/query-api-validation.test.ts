@@ -11,7 +11,6 @@ import type { MetricsStore, StateStore, StoredReading } from '../../lambdas/doma
 import { QueryRefusedError, UnavailableError } from '../../lambdas/domain/ports.ts';
 import {
   makeKpisHandler,
-  makeQueryApiHandler,
   makeSeriesHandler,
   type QueryApiDeps,
   type QueryEvent,
@@ -237,25 +236,6 @@ describe('query API routes', () => {
     const { response, calls } = await call('kpis', event('kpis', validKpis, { httpMethod: 'POST' }));
     expect(response.statusCode).toBe(404);
     expect(calls).toBe(0);
-  });
-
-  it.each([
-    ['GET', '/v1/plants/kz-ast-01/kpis', 200],
-    ['GET', '/v1/plants/kz-ast-01/series', 200],
-    ['GET', '/v1/plants/kz-ast-01/kpis/', 404],
-    ['GET', '/v1/plants/kz-ast-01/telemetry', 404],
-    ['GET', '/v1/plants//kpis', 404],
-    ['GET', '/v1/plants/kz%2Fast/kpis', 404],
-    ['GET', '/v1/plants/%E0%A4%A/kpis', 404],
-    ['GET', '/v2/plants/kz-ast-01/kpis', 404],
-    ['DELETE', '/v1/plants/kz-ast-01/kpis', 404],
-  ])('routes %s %s to %i', async (method, path, status) => {
-    const stores = new CountingStores();
-    const route = makeQueryApiHandler(stores.deps());
-    const query = path.endsWith('series') ? validSeries : validKpis;
-    const response = await route({ ...event('kpis', query), httpMethod: method, path, pathParameters: null });
-    expect(response.statusCode).toBe(status);
-    if (status === 404) expect(stores.calls).toBe(0);
   });
 });
 
