@@ -4,7 +4,8 @@
  * accounts, so the lake is the store such accounts deploy; the default stays
  * `timestream` so existing deployments do not change.
  */
-import { fail } from './config-error.ts';
+import * as z from 'zod';
+import { contextValue, integerSetting } from './config-fields.ts';
 
 export const METRICS_STORES = ['timestream', 'lake'] as const;
 export type MetricsStoreKind = (typeof METRICS_STORES)[number];
@@ -62,44 +63,39 @@ export const STORE_DEFAULTS = {
   lakeRecentHorizonDays: 40,
 } as const;
 
+const metricsStore = z.enum(METRICS_STORES, { error: `one of ${METRICS_STORES.join(', ')}` });
+const INSTANT = 'an ISO 8601 instant with a zone, such as 2026-12-06T00:00:00Z';
+const instant = z
+  .string({ error: INSTANT })
+  .regex(/(Z|[+-]\d{2}:\d{2})$/, { error: INSTANT })
+  .transform((text) => Date.parse(text))
+  .pipe(z.number().int({ error: INSTANT }).nonnegative({ error: INSTANT }));
+
 function integer(
   context: Partial<Record<StoreKey, unknown>>,
   key: NumberKey,
   min: number,
   max: number,
 ): number {
-  const value = context[key] ?? STORE_DEFAULTS[key];
-  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < min || number > max) {
-    fail(key, `an integer from ${min} to ${max}`, value);
-  }
-  return number;
+  return contextValue(key, integerSetting(min, max), context[key] ?? STORE_DEFAULTS[key]);
 }
 
-/** Validates the store keys of the context; messages name the key and show the bad value. */
 export function parseStoreConfig(context: Partial<Record<StoreKey, unknown>>): StoreConfig {
-  const store = context.metricsStore ?? STORE_DEFAULTS.metricsStore;
-  const metricsStore = METRICS_STORES.find((s) => s === store);
-  if (metricsStore === undefined) fail('metricsStore', `one of ${METRICS_STORES.join(', ')}`, store);
+  const since = context.lakeRecentCompleteSince;
   return {
-    metricsStore,
+    metricsStore: contextValue(
+      'metricsStore',
+      metricsStore,
+      context.metricsStore ?? STORE_DEFAULTS.metricsStore,
+    ),
     lake: {
-      // Firehose's limits for Iceberg destinations: 0 to 900 s, 1 to 128 MiB.
       bufferIntervalSeconds: integer(context, 'lakeBufferIntervalSeconds', 0, 900),
       bufferSizeMiB: integer(context, 'lakeBufferSizeMiB', 1, 128),
-      // Athena's smallest cutoff is 10 MB; 1 GB granularity is enough here.
       queryScanLimitGb: integer(context, 'lakeQueryScanLimitGb', 1, 100_000),
       recentHorizonDays: integer(context, 'lakeRecentHorizonDays', 1, 366),
-      ...completeSince(context.lakeRecentCompleteSince),
+      ...(since === undefined
+        ? {}
+        : { recentCompleteSince: contextValue('lakeRecentCompleteSince', instant, since) }),
     },
   };
-}
-
-/** `lakeRecentCompleteSince`: an ISO 8601 instant with a zone (`2026-12-06T00:00:00Z`), or nothing. */
-function completeSince(value: unknown): { recentCompleteSince?: number } {
-  if (value === undefined) return {};
-  const ms = typeof value === 'string' && /(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : Number.NaN;
-  if (!Number.isSafeInteger(ms) || ms < 0)
-    fail('lakeRecentCompleteSince', 'an ISO 8601 instant with a zone, such as 2026-12-06T00:00:00Z', value);
-  return { recentCompleteSince: ms };
 }

@@ -6,9 +6,19 @@
  * `-c opsEmails=a@example.com,b@example.com`, `-c plants='[{"plantId":"kz-ast-01"}]'`).
  */
 import type { Node } from 'constructs';
+import * as z from 'zod';
 import type { PlantConfig } from '../lambdas/domain/plant.ts';
-import { ConfigError, fail } from './config-error.ts';
-import { plant, plantId } from './config-plants.ts';
+import { fail } from './config-error.ts';
+import {
+  booleanSetting,
+  contextValue,
+  integerSetting,
+  listSetting,
+  settingsObject,
+  textSetting,
+  unique,
+} from './config-fields.ts';
+import { plantIdSetting, plantSetting } from './config-plants.ts';
 import { parseStoreConfig, STORE_CONTEXT_KEYS, type StoreConfig } from './config-store.ts';
 import { MAX_RESERVED_CONCURRENCY, reservedConcurrencyOf } from './reserved-concurrency.ts';
 
@@ -170,110 +180,67 @@ export function readContext(node: Node): RawContext {
 }
 
 function integer(context: RawContext, key: ContextKey & keyof typeof DEFAULTS, min: number, max: number) {
-  const value = context[key] ?? DEFAULTS[key];
-  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < min || number > max) {
-    fail(key, `an integer from ${min} to ${max}`, value);
-  }
-  return number;
+  return contextValue(key, integerSetting(min, max), context[key] ?? DEFAULTS[key]);
 }
 
 function boolean(context: RawContext, key: ContextKey & keyof typeof DEFAULTS): boolean {
-  const value = context[key] ?? DEFAULTS[key];
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  return fail(key, 'true or false', value);
+  return contextValue(key, booleanSetting, context[key] ?? DEFAULTS[key]);
 }
 
-/** An RFC 3339 UTC or offset time such as `2026-01-01T00:00:00Z`, after 1970. */
-function isoTime(context: RawContext, key: ContextKey & keyof typeof DEFAULTS): string {
-  const value = context[key] ?? DEFAULTS[key];
-  const pattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-  const ms = typeof value === 'string' && pattern.test(value) ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(ms) || ms < 0)
-    return fail(key, 'an RFC 3339 time such as 2026-01-01T00:00:00Z', value);
-  return new Date(ms).toISOString();
-}
+const RFC3339 = 'an RFC 3339 time such as 2026-01-01T00:00:00Z';
+/** An RFC 3339 UTC or offset time such as `2026-01-01T00:00:00Z`, after 1970, as its UTC ISO string. */
+const isoTime = z
+  .string({ error: RFC3339 })
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/, { error: RFC3339 })
+  .refine((text) => Date.parse(text) >= 0, { error: RFC3339 })
+  .transform((text) => new Date(Date.parse(text)).toISOString());
 
-/** A list given as an array, JSON text of an array, or comma-separated text. */
-function list(context: RawContext, key: ContextKey): unknown[] {
-  const value = context[key];
-  if (value === undefined) return [];
-  if (Array.isArray(value)) return value;
-  if (typeof value === 'string') {
-    const text = value.trim();
-    if (text === '') return [];
-    if (text.startsWith('[')) {
-      try {
-        const parsed: unknown = JSON.parse(text);
-        if (Array.isArray(parsed)) return parsed;
-      } catch {
-        // Reported below with the value.
-      }
-      return fail(key, 'a JSON array', value);
-    }
-    return text.split(',').map((part) => part.trim());
-  }
-  return fail(key, 'a list (array, JSON array text or comma-separated text)', value);
-}
+const emailSetting = textSetting(EMAIL_PATTERN, 'an e-mail address');
 
-function email(key: string, value: unknown): string {
-  if (typeof value !== 'string' || !EMAIL_PATTERN.test(value)) fail(key, 'an e-mail address', value);
-  return value;
-}
+/** An e-mail address, or one with the plants and severities it hears of (an SNS filter policy). */
+const alertSubscription = z.preprocess(
+  (value) => (typeof value === 'string' ? { email: value } : value),
+  settingsObject(
+    {
+      email: emailSetting,
+      plantIds: z
+        .array(plantIdSetting, { error: 'a non-empty array of plant ids' })
+        .min(1, { error: 'a non-empty array of plant ids' })
+        .optional(),
+      severities: z
+        .array(z.unknown())
+        .refine(
+          (list) =>
+            list.length > 0 && list.every((s) => (ALERT_SEVERITIES as readonly unknown[]).includes(s)),
+          { error: `a non-empty array of ${ALERT_SEVERITIES.join(', ')}` },
+        )
+        .transform((list) => list as AlertSeverity[])
+        .optional(),
+    },
+    'an e-mail address or { email, plantIds?, severities? }',
+  ).transform(
+    ({ email, plantIds, severities }): AlertSubscription => ({
+      email,
+      ...(plantIds === undefined ? {} : { plantIds }),
+      ...(severities === undefined ? {} : { severities }),
+    }),
+  ),
+);
 
-function alertSubscription(index: number, value: unknown): AlertSubscription {
-  const at = `alertEmails[${index}]`;
-  if (typeof value === 'string') return { email: email(at, value) };
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(at, 'an e-mail address or { email, plantIds?, severities? }', value);
-  }
-  const entry = value as Record<string, unknown>;
-  for (const key of Object.keys(entry)) {
-    if (!['email', 'plantIds', 'severities'].includes(key))
-      fail(`${at}.${key}`, 'email, plantIds or severities', key);
-  }
-  const subscription: { email: string; plantIds?: string[]; severities?: AlertSeverity[] } = {
-    email: email(`${at}.email`, entry.email),
-  };
-  if (entry.plantIds !== undefined) {
-    if (!Array.isArray(entry.plantIds) || entry.plantIds.length === 0) {
-      fail(`${at}.plantIds`, 'a non-empty array of plant ids', entry.plantIds);
-    }
-    subscription.plantIds = entry.plantIds.map((id, i) => plantId(`${at}.plantIds[${i}]`, id));
-  }
-  if (entry.severities !== undefined) {
-    const severities = entry.severities;
-    if (
-      !Array.isArray(severities) ||
-      severities.length === 0 ||
-      !severities.every((s) => (ALERT_SEVERITIES as readonly unknown[]).includes(s))
-    ) {
-      fail(`${at}.severities`, `a non-empty array of ${ALERT_SEVERITIES.join(', ')}`, severities);
-    }
-    subscription.severities = severities as AlertSeverity[];
-  }
-  return subscription;
-}
-
-function unique<T>(key: string, values: readonly T[], by: (value: T) => string): readonly T[] {
-  const seen = new Set<string>();
-  for (const value of values) {
-    const id = by(value);
-    if (seen.has(id)) fail(key, 'a list without repeats', id);
-    seen.add(id);
-  }
-  return values;
-}
+const plants = listSetting.pipe(z.array(plantSetting));
+const alertSubscriptions = listSetting.pipe(z.array(alertSubscription));
+const emails = listSetting.pipe(z.array(emailSetting));
 
 /** Validates raw context values; every message names the key and shows the bad value. */
 export function parseConfig(context: RawContext): WteConfig {
-  const stage = context.stage ?? DEFAULTS.stage;
-  if (typeof stage !== 'string' || !STAGE_PATTERN.test(stage)) {
-    throw new ConfigError(
-      `context "stage" must match ${STAGE_PATTERN} (lowercase, starts with a letter, at most 16 characters); got ${JSON.stringify(stage)}`,
-    );
-  }
+  const stage = contextValue(
+    'stage',
+    textSetting(
+      STAGE_PATTERN,
+      'lowercase letters, digits and hyphens, starting with a letter, at most 16 characters',
+    ),
+    context.stage ?? DEFAULTS.stage,
+  );
 
   const logRetentionDays = integer(context, 'logRetentionDays', 1, 3653);
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
@@ -321,31 +288,27 @@ export function parseConfig(context: RawContext): WteConfig {
 
   return {
     stage,
-    plants: unique(
-      'plants',
-      list(context, 'plants').map((value, index) => plant(index, value)),
-      (p) => p.plantId,
-    ),
+    plants: unique('plants', contextValue('plants', plants, context.plants), (p) => p.plantId),
     retention: {
       memoryStoreHours: integer(context, 'memoryStoreRetentionHours', 1, 8766),
       magneticStoreDays: integer(context, 'magneticStoreRetentionDays', LATE_DATA_HORIZON_DAYS, 73_000),
     },
     alertSubscriptions: unique(
       'alertEmails',
-      list(context, 'alertEmails').map((value, index) => alertSubscription(index, value)),
+      contextValue('alertEmails', alertSubscriptions, context.alertEmails),
       (s) => s.email,
     ),
-    opsEmails: unique(
-      'opsEmails',
-      list(context, 'opsEmails').map((value, index) => email(`opsEmails[${index}]`, value)),
-      (e) => e,
-    ),
+    opsEmails: unique('opsEmails', contextValue('opsEmails', emails, context.opsEmails), (e) => e),
     api,
     processor,
     schedulerIntervalMinutes: integer(context, 'schedulerIntervalMinutes', 1, 60),
     logRetentionDays,
     retainData: boolean(context, 'retainData'),
-    kpiRollupSince: isoTime(context, 'kpiRollupSince'),
+    kpiRollupSince: contextValue(
+      'kpiRollupSince',
+      isoTime,
+      context.kpiRollupSince ?? DEFAULTS.kpiRollupSince,
+    ),
     ...parseStoreConfig(context),
   };
 }
