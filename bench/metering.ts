@@ -39,7 +39,6 @@ import {
   billedKiB,
   doubleText,
   METRIC_CODES,
-  naiveReadingRequests,
   requestBytes,
   type WriteRecordsBody,
 } from '../lambdas/adapters/timestream/records.ts';
@@ -55,6 +54,7 @@ import {
 } from './fleet-data.ts';
 import type { LakeWriteFigures } from './lake-cost.ts';
 import { lakeMeter } from './lake-metering.ts';
+import { naiveReadingRequests } from './naive-records.ts';
 import { benchProcessor } from './processor-setup.ts';
 
 export interface MeteringParams {

@@ -3,8 +3,6 @@
  * for a call (docs/performance.md, "Metering formula").
  */
 import type { _Record, Dimension } from '@aws-sdk/client-timestream-write';
-import type { StoredReading } from '../../domain/ports.ts';
-import { doubleText } from './record-codes.ts';
 
 // ---------------------------------------------------------------------------
 // Metering
@@ -73,34 +71,4 @@ export function requestBytes(body: WriteRecordsBody): number {
 /** Billed write units (1 KiB each) of one WriteRecords request. */
 export function billedKiB(body: WriteRecordsBody): number {
   return Math.ceil(requestBytes(body) / 1024);
-}
-
-/**
- * The naive design, for comparison: one single-measure record per reading
- * (dimensions plant, line and quality; the metric's full name as
- * measure name), one reading per WriteRecords call.
- */
-export function naiveReadingRequests(readings: readonly StoredReading[]): WriteRecordsBody[] {
-  return readings.map((r) => ({
-    Records: [
-      {
-        Dimensions: [
-          { Name: 'plant', Value: r.plantId },
-          { Name: 'line', Value: r.line },
-          { Name: 'quality', Value: r.quality },
-        ],
-        MeasureName: r.metric,
-        MeasureValue: doubleText(r.value),
-        MeasureValueType: 'DOUBLE',
-        Time: String(r.ts),
-        TimeUnit: 'MILLISECONDS',
-        Version: r.version,
-      },
-    ],
-  }));
-}
-
-/** Billed KiB of the naive design for these readings. */
-export function naiveBilledKiB(readings: readonly StoredReading[]): number {
-  return naiveReadingRequests(readings).reduce((sum, body) => sum + billedKiB(body), 0);
 }

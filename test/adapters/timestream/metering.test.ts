@@ -5,10 +5,10 @@
  * the naive design (one single-measure record per reading per call).
  */
 import { describe, expect, it } from 'vitest';
+import { naiveBilledKiB } from '../../../bench/naive-records.ts';
 import {
   billedKiB,
   callsOf,
-  naiveBilledKiB,
   planBilledKiB,
   planReadingWrites,
   readingsOfRow,

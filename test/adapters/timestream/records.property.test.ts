@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { naiveBilledKiB } from '../../../bench/naive-records.ts';
 import {
   callsOf,
   doubleText,
-  naiveBilledKiB,
   planBilledKiB,
   planMovementWrites,
   planReadingWrites,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { naiveBilledKiB, naiveReadingRequests } from '../../../bench/naive-records.ts';
 import {
   billedKiB,
   callsOf,
@@ -8,8 +9,6 @@ import {
   METRIC_CODES,
   metricsOfFamily,
   movementOfRow,
-  naiveBilledKiB,
-  naiveReadingRequests,
   planBilledKiB,
   planMovementWrites,
   planReadingWrites,
