@@ -1,7 +1,8 @@
 /**
- * `wte migrate-to-lake`: builds the AWS clients (as `wte doctor` does, from
- * --region and --profile), the Timestream source and the lake destination,
- * and runs the core (migrate-to-lake.ts). docs/migrate-to-lake.md is the guide.
+ * `wte migrate-to-lake`: the AWS clients (given, or built as `wte doctor`
+ * builds them, from --region and --profile), the Timestream source and the
+ * lake destination, and runs the core (migrate-to-lake.ts).
+ * docs/migrate-to-lake.md is the guide.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -214,20 +215,38 @@ export function lakeDestination(props: LakeDestinationProps): MigrationDestinati
   return new LakeMetricsStore({ writer, recent, lake: NO_LAKE_READS, clock, recentOnlyWithinHorizon: true });
 }
 
-export async function migrateToLakeCommand(io: CliIo, options: MigrateOptions): Promise<number> {
-  const checked = checkMigrateOptions(options);
+/** The AWS clients the migration uses; tests pass their own (aws-sdk-client-mock). */
+export interface MigrateClients {
+  readonly timestream: TimestreamQueryClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly firehose: FirehoseClient;
+}
+
+/**
+ * From --region and --profile, as `wte doctor` builds its clients. The
+ * Firehose writer and the core retry themselves; Timestream and DynamoDB
+ * keep the SDK's retries.
+ */
+export function migrateClientsFrom(options: Pick<MigrateOptions, 'region' | 'profile'>): MigrateClients {
   const base = {
     ...(options.region ? { region: options.region } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
   };
-  // The Firehose writer and the core retry themselves; Timestream and DynamoDB keep the SDK's retries.
-  const timestream = new TimestreamQueryClient({ ...base, requestHandler: { requestTimeout: 120_000 } });
-  const dynamodb = new DynamoDBClient({ ...base, requestHandler: { requestTimeout: 30_000 } });
-  const firehose = new FirehoseClient({
-    ...base,
-    maxAttempts: 1,
-    requestHandler: { requestTimeout: 30_000 },
-  });
+  return {
+    timestream: new TimestreamQueryClient({ ...base, requestHandler: { requestTimeout: 120_000 } }),
+    dynamodb: new DynamoDBClient({ ...base, requestHandler: { requestTimeout: 30_000 } }),
+    firehose: new FirehoseClient({ ...base, maxAttempts: 1, requestHandler: { requestTimeout: 30_000 } }),
+  };
+}
+
+/** `clients` default to `migrateClientsFrom(options)`, built once the options are checked. */
+export async function migrateToLakeCommand(
+  io: CliIo,
+  options: MigrateOptions,
+  clients?: MigrateClients,
+): Promise<number> {
+  const checked = checkMigrateOptions(options);
+  const { timestream, dynamodb, firehose } = clients ?? migrateClientsFrom(options);
   const plants =
     checked.plants ??
     (await new DynamoStateStore({ client: dynamodb, tableName: checked.stateTable ?? '' }).listPlants()).map(

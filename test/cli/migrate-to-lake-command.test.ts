@@ -1,24 +1,29 @@
 /**
  * `wte migrate-to-lake` as a command: usage, option checks before any AWS
- * call, the checkpoint file's errors, the lake destination's composition,
- * and the whole wiring on a dry run with the SDK clients mocked at the class
- * (aws-sdk-client-mock), since the command builds its own clients.
+ * call, the clients it builds, the checkpoint file's errors, the lake
+ * destination's composition, and the whole wiring on a dry run with the
+ * clients it is given, each stubbed on its instance (aws-sdk-client-mock).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  BatchWriteItemCommand,
-  DynamoDBClient,
-  QueryCommand as DynamoQueryCommand,
-} from '@aws-sdk/client-dynamodb';
-import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { parseArgs } from 'node:util';
+import { BatchWriteItemCommand, QueryCommand as DynamoQueryCommand } from '@aws-sdk/client-dynamodb';
+import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { QueryCommand } from '@aws-sdk/client-timestream-query';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../bin/wte.ts';
 import type { CliIo } from '../../cli/io.ts';
-import { lakeDestination, MIGRATE_USAGE, parseUtc } from '../../cli/migrate-to-lake-command.ts';
+import {
+  lakeDestination,
+  MIGRATE_OPTIONS,
+  MIGRATE_USAGE,
+  type MigrateClients,
+  migrateClientsFrom,
+  migrateToLakeCommand,
+  parseUtc,
+} from '../../cli/migrate-to-lake-command.ts';
 import { plantItem } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
 import { METRIC_NAMES } from '../../lambdas/domain/catalog.ts';
 import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
@@ -132,45 +137,57 @@ describe('wte migrate-to-lake: usage and options', () => {
   });
 });
 
+/** Clients as `migrateClientsFrom` builds them, each stubbed on its instance (no class is mocked). */
+function mockedClients() {
+  const clients = migrateClientsFrom({ region: 'eu-central-1' });
+  return {
+    clients,
+    timestream: mockClient(clients.timestream),
+    dynamo: mockClient(clients.dynamodb),
+    firehose: mockClient(clients.firehose),
+  };
+}
+
+/** The command on its flags, as `wte migrate-to-lake` parses them, with the given clients. */
+async function runWith(clients: MigrateClients, ...args: string[]) {
+  const io = capture();
+  const { values } = parseArgs({ args, options: MIGRATE_OPTIONS, strict: true });
+  const code = await migrateToLakeCommand(io, values, clients);
+  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+}
+
 describe('wte migrate-to-lake: runs', () => {
-  const mocks: Array<{ restore(): void }> = [];
-  afterEach(() => {
-    for (const m of mocks.splice(0)) m.restore();
+  it('builds its clients for --region and --profile, Firehose with one attempt (the writer retries)', async () => {
+    const clients = migrateClientsFrom({ region: 'ap-south-1', profile: 'ops' });
+    for (const client of [clients.timestream, clients.dynamodb, clients.firehose]) {
+      expect(await client.config.region()).toBe('ap-south-1');
+      expect(client.config.profile).toBe('ops');
+    }
+    expect(await clients.firehose.config.maxAttempts()).toBe(1);
+    expect(await clients.timestream.config.maxAttempts()).toBe(3);
   });
 
-  it('a corrupt checkpoint file stops the run before any query, naming the file (exit 1)', async () => {
-    const timestream = mockClient(TimestreamQueryClient);
-    mocks.push(timestream);
+  it('a corrupt checkpoint file stops the run before any query, naming the file', async () => {
+    const { clients, timestream } = mockedClients();
     const path = tmpPath('checkpoint.json');
     writeFileSync(path, '{"schema": "something else"');
-    const args = ['--from', '2026-01-01', '--to', '2026-01-15', '--plant', 'p', '--region', 'eu-central-1'];
-    const result = await run(...args, ...NAMES, '--checkpoint', path);
-    expect(result.code).toBe(1);
-    expect(result.err).toContain(`${path} is not JSON`);
-    expect(timestream.commandCalls(QueryCommand)).toHaveLength(0);
+    const args = ['--from', '2026-01-01', '--to', '2026-01-15', '--plant', 'p'];
+    await expect(runWith(clients, ...args, ...NAMES, '--checkpoint', path)).rejects.toThrow(
+      `${path} is not JSON`,
+    );
+    expect(timestream.calls()).toHaveLength(0);
   });
 
   it('a dry run over every plant of the state table reads Timestream, writes nothing and prints the JSON summary', async () => {
-    const dynamo = mockClient(DynamoDBClient);
-    const timestream = mockClient(TimestreamQueryClient);
-    const firehose = mockClient(FirehoseClient);
-    mocks.push(dynamo, timestream, firehose);
+    const { clients, dynamo, timestream, firehose } = mockedClients();
     dynamo.on(DynamoQueryCommand).resolves({
       Items: [plantItem(defaultPlantConfig('kz-ast-01')), plantItem(defaultPlantConfig('kz-ala-01'))],
     });
     timestream.on(QueryCommand).resolves({ Rows: [], ColumnInfo: [], QueryId: 'q' });
     const path = tmpPath('checkpoint.json');
-    const result = await run(
-      ...[
-        '--from',
-        '2026-01-01',
-        '--to',
-        '2026-01-15',
-        '--state-table',
-        'wte-state',
-        '--region',
-        'eu-central-1',
-      ],
+    const result = await runWith(
+      clients,
+      ...['--from', '2026-01-01', '--to', '2026-01-15', '--state-table', 'wte-state'],
       ...NAMES,
       ...['--checkpoint', path, '--dry-run', '--json'],
     );
@@ -184,54 +201,49 @@ describe('wte migrate-to-lake: runs', () => {
       readings: 0,
       queries: 2 * 2 * (METRIC_NAMES.length + 1),
     });
-    expect(timestream.commandCalls(QueryCommand)).toHaveLength(2 * 2 * (METRIC_NAMES.length + 1));
-    expect(firehose.commandCalls(PutRecordBatchCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(DynamoQueryCommand)[0]?.args[0].input.TableName).toBe('wte-state');
+    const queries = timestream.commandCalls(QueryCommand).map((c) => c.args[0].input.QueryString ?? '');
+    expect(queries).toHaveLength(2 * 2 * (METRIC_NAMES.length + 1));
+    expect(queries.every((q) => q.includes('"wte-db".'))).toBe(true);
+    expect(firehose.calls()).toHaveLength(0);
     expect(result.err).toMatch(/^migrate-to-lake \(dry run: nothing is written\): 2 plants x 2 windows/);
   });
 });
 
 describe('lakeDestination', () => {
   it('writes every reading through the Firehose stream and those of the recent horizon to the recent table', async () => {
-    const firehose = mockClient(FirehoseClient);
-    const dynamo = mockClient(DynamoDBClient);
-    try {
-      firehose.on(PutRecordBatchCommand).callsFake((input: { Records: unknown[] }) => ({
-        FailedPutCount: 0,
-        RequestResponses: input.Records.map((_, i) => ({ RecordId: `r${i}` })),
-      }));
-      dynamo.on(BatchWriteItemCommand).resolves({ UnprocessedItems: {} });
-      dynamo.on(DynamoQueryCommand).resolves({ Items: [] });
-      const now = Date.parse('2026-12-01T00:00:00Z');
-      const destination = lakeDestination({
-        firehose: new FirehoseClient({ region: 'eu-central-1' }),
-        dynamodb: new DynamoDBClient({ region: 'eu-central-1' }),
-        readingsStream: 'wte-readings',
-        movementsStream: 'wte-movements',
-        recentTable: 'wte-recent',
-        recentHorizonMs: 40 * 86_400_000,
-        clock: { now: () => now },
-      });
-      const recentOne = reading({ ts: now - 86_400_000, value: 1 });
-      const oldOne = reading({ ts: now - 90 * 86_400_000, value: 2 });
-      const result = await destination.writeReadings([recentOne, oldOne]);
-      expect(result).toEqual({ stored: 2, rejected: [] });
-      const sent = firehose.commandCalls(PutRecordBatchCommand).flatMap((c) => c.args[0].input.Records ?? []);
-      expect(firehose.commandCalls(PutRecordBatchCommand)[0]?.args[0].input.DeliveryStreamName).toBe(
-        'wte-readings',
-      );
-      expect(sent).toHaveLength(2);
-      const puts = dynamo
-        .commandCalls(BatchWriteItemCommand)
-        .flatMap((c) => Object.entries(c.args[0].input.RequestItems ?? {}));
-      expect(puts.map(([table]) => table)).toEqual(['wte-recent']);
-      // One pack, of the day within the horizon only (sort key `<UTC day>#<hash>`).
-      const days = puts.flatMap(([, requests]) =>
-        requests.map((r) => r.PutRequest?.Item?.sk?.S?.slice(0, 10)),
-      );
-      expect(days).toEqual(['2026-11-30']);
-    } finally {
-      firehose.restore();
-      dynamo.restore();
-    }
+    const { clients, firehose, dynamo } = mockedClients();
+    firehose.on(PutRecordBatchCommand).callsFake((input: { Records: unknown[] }) => ({
+      FailedPutCount: 0,
+      RequestResponses: input.Records.map((_, i) => ({ RecordId: `r${i}` })),
+    }));
+    dynamo.on(BatchWriteItemCommand).resolves({ UnprocessedItems: {} });
+    dynamo.on(DynamoQueryCommand).resolves({ Items: [] });
+    const now = Date.parse('2026-12-01T00:00:00Z');
+    const destination = lakeDestination({
+      firehose: clients.firehose,
+      dynamodb: clients.dynamodb,
+      readingsStream: 'wte-readings',
+      movementsStream: 'wte-movements',
+      recentTable: 'wte-recent',
+      recentHorizonMs: 40 * 86_400_000,
+      clock: { now: () => now },
+    });
+    const recentOne = reading({ ts: now - 86_400_000, value: 1 });
+    const oldOne = reading({ ts: now - 90 * 86_400_000, value: 2 });
+    const result = await destination.writeReadings([recentOne, oldOne]);
+    expect(result).toEqual({ stored: 2, rejected: [] });
+    const sent = firehose.commandCalls(PutRecordBatchCommand).flatMap((c) => c.args[0].input.Records ?? []);
+    expect(firehose.commandCalls(PutRecordBatchCommand)[0]?.args[0].input.DeliveryStreamName).toBe(
+      'wte-readings',
+    );
+    expect(sent).toHaveLength(2);
+    const puts = dynamo
+      .commandCalls(BatchWriteItemCommand)
+      .flatMap((c) => Object.entries(c.args[0].input.RequestItems ?? {}));
+    expect(puts.map(([table]) => table)).toEqual(['wte-recent']);
+    // One pack, of the day within the horizon only (sort key `<UTC day>#<hash>`).
+    const days = puts.flatMap(([, requests]) => requests.map((r) => r.PutRequest?.Item?.sk?.S?.slice(0, 10)));
+    expect(days).toEqual(['2026-11-30']);
   });
 });
