@@ -7,7 +7,16 @@
  * series before `from`, within the look back, from the same slots, as
  * readLastBefore would find it. The answer describes exactly the readings
  * readReadings and readLastBefore return, so KPIs come out identical.
+ * With `readMovements` the answer carries the range's ticket tonnages the
+ * same way: slots whose item holds them from the rollup, the others (not
+ * rolled up, marked since, or rolled up before tickets were) from raw
+ * tickets, in at most `maxRawRanges` more reads.
  */
+import {
+  type MovementParts,
+  type MovementSlot,
+  summarizeMovementSlots,
+} from '../domain/kpi-movement-slots.ts';
 import {
   isSlotAligned,
   type KpiCounterSlots,
@@ -16,10 +25,11 @@ import {
   lastReadingsBefore,
   SLOT_MS,
   seriesOf,
+  slotStartOf,
   slotStartsIn,
   summarizeSlots,
 } from '../domain/kpi-rollup.ts';
-import type { StoredReading } from '../domain/ports.ts';
+import type { MetricsStore, StoredReading } from '../domain/ports.ts';
 
 /** Raw reads one KPI counter read makes at most. */
 export const DEFAULT_MAX_RAW_RANGES = 4;
@@ -28,6 +38,13 @@ export interface KpiCounterSlotsSource {
   readonly rollup: KpiRollupReader;
   /** Every reading of the KPI counters in [from, to), every quality, latest version of each: one read. */
   readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]>;
+  /** The store's tickets; with it the answer holds the range's ticket tonnages (`movements`). */
+  readonly readMovements?: MetricsStore['readMovements'];
+  /**
+   * How far readMovements reads around its range (ticketShiftHorizonMs):
+   * ticket ranges closer than twice this merge, as their scans overlap. @default 0
+   */
+  readonly ticketHorizonMs?: number;
   /** The store's readLastBefore look back; a multiple of SLOT_MS. */
   readonly lookbackMs: number;
   /** At least 1. */
@@ -91,7 +108,41 @@ export async function readKpiCounterSlots(
     await summarizeRaw(source, plantId, slots, walk.unknown);
     walk = lastReadingsBefore(slots, needed, from, windowStart);
   }
-  return { before: walk.before, slots: inRange.filter((slot) => slot.series.length > 0) };
+  const counters = inRange
+    .filter((slot) => slot.series.length > 0)
+    .map((slot) => ({ start: slot.start, series: slot.series }));
+  const readMovements = source.readMovements;
+  if (readMovements === undefined) return { before: walk.before, slots: counters };
+  const merge = { max: source.maxRawRanges, gapMs: 2 * (source.ticketHorizonMs ?? 0) };
+  const movements = await movementSlots(readMovements, merge, plantId, range, slots);
+  return { before: walk.before, slots: counters, movements };
+}
+
+/** The ticket tonnages of the slots `range`: from the rollup where known, else raw, merged into few reads. */
+async function movementSlots(
+  readMovements: MetricsStore['readMovements'],
+  merge: { readonly max: number; readonly gapMs: number },
+  plantId: string,
+  range: readonly number[],
+  slots: ReadonlyMap<number, KpiSlot>,
+): Promise<MovementSlot[]> {
+  const known = new Map<number, MovementParts>();
+  for (const start of range) {
+    const parts = slots.get(start)?.movements;
+    if (parts !== undefined) known.set(start, parts);
+  }
+  for (const [from, to] of rawRanges(
+    range.filter((start) => !known.has(start)),
+    merge.max,
+    merge.gapMs,
+  )) {
+    const read = summarizeMovementSlots(await readMovements(plantId, from, to), slotStartOf);
+    for (const slot of read) if (!known.has(slot.start)) known.set(slot.start, slot.parts);
+  }
+  return [...known]
+    .filter(([, parts]) => Object.keys(parts).length > 0)
+    .map(([start, parts]) => ({ start, parts }))
+    .sort((a, b) => a.start - b.start);
 }
 
 /** Summarizes the slots `starts` from raw readings into `slots`, leaving slots already there alone. */
@@ -111,14 +162,15 @@ async function summarizeRaw(
 }
 
 /**
- * Slot starts as [from, to) ranges: contiguous slots form one range, and the
- * closest ranges merge until at most `max` remain (one read each).
+ * Slot starts as [from, to) ranges: contiguous slots (or at most `gapMs`
+ * apart) form one range, and the closest ranges merge until at most `max`
+ * remain (one read each).
  */
-export function rawRanges(starts: readonly number[], max: number): Array<[number, number]> {
+export function rawRanges(starts: readonly number[], max: number, gapMs = 0): Array<[number, number]> {
   const ranges: Array<[number, number]> = [];
   for (const start of [...new Set(starts)].sort((a, b) => a - b)) {
     const last = ranges.at(-1);
-    if (last && last[1] === start) last[1] = start + SLOT_MS;
+    if (last && start - last[1] <= gapMs) last[1] = start + SLOT_MS;
     else ranges.push([start, start + SLOT_MS]);
   }
   while (ranges.length > Math.max(1, max)) {

@@ -10,11 +10,19 @@
  * - otherwise from the raw readings: each counter's readings in the range
  *   plus its last reading before it, so the first bucket's first step counts
  *   (DuckDB in local mode, which scans cheaply).
+ * Tickets come with the slots when the store answers them there (the
+ * rollup keeps each slot's ticket tonnages), else from `readMovements`.
  * Both give identical KPIs for the same stored data: the summaries hold
- * exactly the steps of the raw readings, and counter fields are exact sums
- * (lambdas/domain/kpi-rollup.ts). Hourly answers leave out the movement
- * ratios on either path (docs/kpis.md).
+ * exactly the steps of the raw readings and the tonnages of the raw tickets,
+ * and every field is an exact sum (kpi-rollup.ts, kpi-movement-slots.ts).
+ * Hourly answers leave out the movement ratios on either path (docs/kpis.md).
  */
+import {
+  exactKpiTotals,
+  summarizeMovementSlots,
+  withMovementTotals,
+  withMovementTotalsFromSlots,
+} from '../domain/kpi-movement-slots.ts';
 import {
   bucketsAlignWithSlots,
   type KpiRollupWriter,
@@ -22,6 +30,7 @@ import {
   kpiTotalsFromSlots,
   type PendingSlot,
   SLOT_MS,
+  slotStartOf,
   slotStartsIn,
   summarizeSlots,
 } from '../domain/kpi-rollup.ts';
@@ -32,7 +41,6 @@ import {
   type KpiTotals,
   kpiBuckets,
   kpisFromDays,
-  kpiTotalsFromIncrements,
   kpiValues,
   withRatiosFor,
 } from '../domain/kpis.ts';
@@ -74,8 +82,10 @@ async function loadKpiTotals(
   if (!first || !last) return [];
   if (metrics.readKpiCounterSlots !== undefined && bucketsAlignWithSlots(buckets)) {
     const counters = await metrics.readKpiCounterSlots(plantId, first.start, last.end);
-    const movements = await metrics.readMovements(plantId, first.start, last.end);
-    return kpiTotalsFromSlots(buckets, counters, movements);
+    const totals = kpiTotalsFromSlots(buckets, counters, []);
+    return counters.movements === undefined
+      ? withMovementTotals(buckets, totals, await metrics.readMovements(plantId, first.start, last.end))
+      : withMovementTotalsFromSlots(buckets, totals, counters.movements);
   }
   const readings: StoredReading[] = [];
   for (const metric of KPI_COUNTER_METRICS) {
@@ -85,7 +95,7 @@ async function loadKpiTotals(
       readings.push(r);
   }
   const movements = await metrics.readMovements(plantId, first.start, last.end);
-  return kpiTotalsFromIncrements(buckets, counterIncrements(readings), movements);
+  return exactKpiTotals(buckets, counterIncrements(readings), movements);
 }
 
 /**
@@ -142,14 +152,17 @@ export function loadKpis(
 // The scheduled rollup
 // ---------------------------------------------------------------------------
 
-/** Raw KPI counter readings of a range (every quality, latest version of each). */
-export interface CounterReadingSource {
+/** Raw KPI counter readings of a range (every quality, latest version of each), and its tickets. */
+export interface CounterReadingSource extends Pick<MetricsStore, 'readMovements'> {
   readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]>;
 }
 
 /** A counter reading source over any metrics store: one `readReadings` per KPI counter. */
-export function counterReadingsOf(store: Pick<MetricsStore, 'readReadings'>): CounterReadingSource {
+export function counterReadingsOf(
+  store: Pick<MetricsStore, 'readReadings' | 'readMovements'>,
+): CounterReadingSource {
   return {
+    readMovements: (plantId, from, to) => store.readMovements(plantId, from, to),
     async readCounterReadings(plantId, from, to) {
       const readings: StoredReading[] = [];
       for (const metric of KPI_COUNTER_METRICS)
@@ -182,7 +195,7 @@ export interface KpiRollupRun {
   readonly rolled: number;
   /** Slots marked again while they were being rolled up: still pending, the next run takes them. */
   readonly superseded: number;
-  /** Raw reads (one query each on Timestream). */
+  /** Ranges read raw: their counters and their tickets, one query each on Timestream. */
   readonly reads: number;
   /** Slots left for the next run because the deadline came near. */
   readonly deferred: number;
@@ -214,8 +227,8 @@ function rangesOf(
 }
 
 /**
- * Re-rolls the settled pending slots: reads their raw counter readings (a
- * few queries per plant, never a slot at a time), summarizes each slot and
+ * Re-rolls the settled pending slots: reads their raw counter readings and
+ * tickets (a few queries per plant, never a slot at a time), summarizes each slot and
  * stores the summary for the generation it was read at. A slot marked again
  * in the meantime keeps pending (the store refuses the stale summary), so a
  * late write is never lost to a concurrent run.
@@ -243,10 +256,17 @@ export async function rollUpPendingSlots(deps: KpiRollupJobDeps): Promise<KpiRol
         continue;
       }
       const readings = await deps.readings.readCounterReadings(plantId, from, to);
+      const tickets = await deps.readings.readMovements(plantId, from, to);
       reads++;
       const summaries = new Map(summarizeSlots(readings).map((slot) => [slot.start, slot.series]));
+      const tonnages = new Map(summarizeMovementSlots(tickets, slotStartOf).map((s) => [s.start, s.parts]));
       for (const slot of range) {
-        if (await deps.rollup.saveSlot(slot, summaries.get(slot.start) ?? [])) rolled++;
+        const saved = await deps.rollup.saveSlot(
+          slot,
+          summaries.get(slot.start) ?? [],
+          tonnages.get(slot.start) ?? {},
+        );
+        if (saved) rolled++;
         else superseded++;
       }
     }

@@ -21,17 +21,14 @@
  * slots and the raw readings of the others (KpiRollupReader).
  *
  * Slots tile plant-local hours and days whenever the zone's UTC offset is a
- * multiple of 15 minutes: a bucket boundary is a whole local hour, so its
- * UTC instant is then a multiple of 15 minutes, even where a transition
- * itself happens at an odd minute (America/St_Johns and Asia/Gaza moved at
- * 00:01 local until 2011, Antarctica/Casey until 2022, which never skips a
- * midnight). Every IANA zone qualifies since 1979-10-01; before that
- * Africa/Monrovia (-0:44:30, until 1972-01-07) and Pacific/Kiritimati
- * (-10:40, until 1979-10-01) did not. `bucketsAlignWithSlots` checks the
- * buckets at hand, and callers read raw readings when they do not align.
+ * multiple of 15 minutes (every IANA zone since 1979-10-01; the argument is in
+ * docs/kpi-rollup.md). `bucketsAlignWithSlots` checks the buckets at hand, and
+ * callers read raw readings when they do not align. Ticket tonnages per slot
+ * live in kpi-movement-slots.ts.
  */
 import { counterSteps } from './counters.ts';
 import { ExactSum } from './exact-sum.ts';
+import type { MovementParts, MovementSlot } from './kpi-movement-slots.ts';
 import {
   type CounterIncrement,
   computeKpisFromIncrements,
@@ -93,6 +90,8 @@ export interface KpiSlot {
   readonly start: number;
   /** In `compareSeries` order; series without a GOOD reading in the slot are absent. */
   readonly series: readonly SeriesSlot[];
+  /** The slot's ticket tonnages (kpi-movement-slots.ts); absent when not known (read them raw). */
+  readonly movements?: MovementParts;
 }
 
 /** The KPI counters of a slot-aligned range, as a store with a rollup answers them. */
@@ -101,6 +100,8 @@ export interface KpiCounterSlots {
   readonly before: readonly KpiReading[];
   /** Summaries of the range's slots; slots without GOOD counter readings may be left out. */
   readonly slots: readonly KpiSlot[];
+  /** Every ticket of the range as slot parts, when the store answers them too (else read movements). */
+  readonly movements?: readonly MovementSlot[];
 }
 
 export const seriesKey = (line: string, metric: string): string => `${line}\u0000${metric}`;
@@ -308,13 +309,18 @@ export interface TouchedSlots {
   readonly slotStarts: readonly number[];
 }
 
-/** The slots of KPI counter readings in `readings`, per plant (every quality: a BAD correction changes a slot too). */
+/**
+ * The slots of KPI counter readings and of tickets in `items`, per plant
+ * (every quality: a BAD correction changes a slot too; a ticket is any item
+ * without a metric, and a correction's old ts must be given as well).
+ */
 export function touchedKpiSlots(
-  readings: Iterable<Pick<Reading, 'plantId' | 'metric' | 'ts'>>,
+  items: Iterable<Pick<Reading, 'plantId' | 'ts'> & { readonly metric?: string }>,
 ): TouchedSlots[] {
   const byPlant = new Map<string, Set<number>>();
-  for (const reading of readings) {
-    if (!isKpiCounter(reading.metric) || !Number.isFinite(reading.ts)) continue;
+  for (const reading of items) {
+    if ((reading.metric !== undefined && !isKpiCounter(reading.metric)) || !Number.isFinite(reading.ts))
+      continue;
     let starts = byPlant.get(reading.plantId);
     if (!starts) {
       starts = new Set();
@@ -356,7 +362,7 @@ export function settleTime(slotStart: number, markedAt: number, policy: SettlePo
 }
 
 // ---------------------------------------------------------------------------
-// Ports of the rollup (DynamoDB on AWS; local mode reads raw readings and has none)
+// Ports of the rollup (DynamoDB on AWS, dynalite in local mode)
 // ---------------------------------------------------------------------------
 
 /** Marks slots whose raw readings a write is about to change. Every mark makes the slot pending again. */
@@ -380,7 +386,7 @@ export interface KpiRollupWriter {
   /** Pending slots settled by `settledBy`, oldest settle time first. */
   pendingSlots(settledBy: number, limit: number): Promise<PendingSlot[]>;
   /** Stores the summary of `slot` made after reading its raw data; `false` when it was marked again since. */
-  saveSlot(slot: PendingSlot, series: readonly SeriesSlot[]): Promise<boolean>;
+  saveSlot(slot: PendingSlot, series: readonly SeriesSlot[], movements?: MovementParts): Promise<boolean>;
 }
 
 /** The readers' side. */

@@ -14,7 +14,7 @@ import {
   type DynamoRecentTelemetryStoreProps,
 } from '../adapters/dynamo/dynamo-recent-telemetry-store.ts';
 import { AthenaQueryRunner } from '../adapters/lake/athena-query-runner.ts';
-import { LakeMetricsReader } from '../adapters/lake/lake-metrics-reader.ts';
+import { DEFAULT_TICKET_SHIFT_HORIZON_MS, LakeMetricsReader } from '../adapters/lake/lake-metrics-reader.ts';
 import { type LakeReads, TieredMetricsReader } from '../adapters/lake/tiered-metrics-reader.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { DEFAULT_MAX_RAW_RANGES, readKpiCounterSlots } from '../app/kpi-counter-slots.ts';
@@ -134,6 +134,8 @@ export function lakeReads(tiered: LakeReads, options: MetricsStoreOptions): Metr
               {
                 rollup,
                 readCounterReadings: (p, f, t) => tiered.readCounterReadings(p, f, t),
+                readMovements: (p, f, t) => tiered.readMovements(p, f, t),
+                ticketHorizonMs: DEFAULT_TICKET_SHIFT_HORIZON_MS,
                 lookbackMs: LOOKBACK_MS,
                 maxRawRanges: DEFAULT_MAX_RAW_RANGES,
               },

@@ -324,7 +324,10 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
     try {
       const readings = concat(live, (w) => w.readings);
       if (deps.kpiSlots) {
-        const touched = touchedKpiSlots(readings);
+        // Every ticket of the live messages, and where a correction moved one from: both slots change.
+        const moved = results.flatMap((r) => (r.outcome === 'corrected' ? [r.previous] : []));
+        const tickets = concat(live, (w) => w.message.movements);
+        const touched = touchedKpiSlots([...readings, ...tickets, ...moved]);
         if (touched.length > 0) await deps.kpiSlots.markTouched(touched);
       }
       const readingResult = await deps.metrics.writeReadings(readings);

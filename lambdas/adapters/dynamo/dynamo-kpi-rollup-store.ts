@@ -16,14 +16,15 @@
  * - `pend` (S, always "p"): present while a roll is due; with `settleAt` the
  *   key of the sparse index `pending`, which the job reads oldest first
  *   (one index partition: marks are a few writes per second at most);
- * - `s` (S): the summaries as JSON, `[{ l, m, f: [ts, value], z: [ts, value],
- *   i: [partials] }]`, numbers in JSON's shortest round-trip form, so the
- *   doubles come back bit for bit;
+ * - `s` (S): the counter summaries as JSON (kpi-slot-codec.ts);
+ * - `t` (S): the slot's ticket tonnages as JSON; absent on items rolled up
+ *   before tickets were, whose tickets are then read raw until re-rolled;
  * - `rolledAt` (N).
  *
  * A slot with no item was never written (every write marks its slots first),
- * so it is known to be empty, from `rollupSince` on: data written before the
- * rollup existed left no marks, and such slots read raw until backfilled.
+ * so it is known to be empty, from `rollupSince` on (its tickets from
+ * `movementsSince` on): data written before the rollup (or before writes
+ * marked tickets) left no marks, and such slots read raw until backfilled.
  *
  * Marks are cheap but frequent (every batch touches the open slot), so a warm
  * writer reuses its own mark of a slot for `markReuseMs`: no roll can happen
@@ -38,7 +39,7 @@ import {
   type QueryCommandOutput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod/mini';
+import type { MovementParts } from '../../domain/kpi-movement-slots.ts';
 import {
   DEFAULT_SETTLE_POLICY,
   type KpiRollupReader,
@@ -53,13 +54,14 @@ import {
   slotStartsIn,
   type TouchedSlots,
 } from '../../domain/kpi-rollup.ts';
-import { KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
 import type { Clock } from '../../domain/ports.ts';
 import { mapLimited } from '../map-limited.ts';
-import { once } from '../once.ts';
 import type { Item } from './attribute-values.ts';
 import { checkTableName, createTableAndWait } from './create-table.ts';
 import { dynamoCall, isConditionalCheckFailed } from './dynamo-errors.ts';
+import { decodeMovements, decodeSeries, encodeMovements, encodeSeries } from './kpi-slot-codec.ts';
+
+export { decodeMovements, decodeSeries, encodeMovements, encodeSeries } from './kpi-slot-codec.ts';
 
 export const ROLLUP_PK = 'plant';
 export const ROLLUP_SK = 'slot';
@@ -111,6 +113,11 @@ export interface DynamoKpiRollupStoreProps {
    * without an item are read raw. @default 0: the rollup existed from the start
    */
   readonly rollupSince?: number;
+  /**
+   * The same for tickets: from when every write has marked its tickets' slots
+   * too (the deployment that added tickets to the rollup). @default rollupSince
+   */
+  readonly movementsSince?: number;
   /** @default DEFAULT_SETTLE_POLICY (no memory retention: every slot waits the magnetic settle time) */
   readonly settle?: SettlePolicy;
   /** How long a writer reuses its own mark of a slot. @default 2 minutes */
@@ -119,46 +126,6 @@ export interface DynamoKpiRollupStoreProps {
   readonly concurrency?: number;
   /** Items per Query page (tests; DynamoDB pages at 1 MB anyway). @default none */
   readonly pageSize?: number;
-}
-
-// Built on the first slot decoded (once), not at cold start.
-const seriesSchema = /* @__PURE__ */ once(() => {
-  const nonFinite = z.pipe(z.enum(['Infinity', '-Infinity', 'NaN']), z.transform(Number));
-  const edge = z.tuple([z.number(), z.number()]);
-  return z.array(
-    z.object({
-      l: z.string().check(z.minLength(1)),
-      m: z.enum(KPI_COUNTER_METRICS as [string, ...string[]]),
-      f: edge,
-      z: edge,
-      i: z.array(z.union([z.number(), nonFinite])),
-    }),
-  );
-});
-
-/** JSON of the summaries; partials that overflowed (never from real counters) are kept as text. */
-export function encodeSeries(series: readonly SeriesSlot[]): string {
-  return JSON.stringify(
-    series.map((s) => ({
-      l: s.line,
-      m: s.metric,
-      f: [s.first.ts, s.first.value],
-      z: [s.last.ts, s.last.value],
-      i: s.inner.map((p) => (Number.isFinite(p) ? p : String(p))),
-    })),
-  );
-}
-
-export function decodeSeries(text: string): SeriesSlot[] {
-  return seriesSchema()
-    .parse(JSON.parse(text))
-    .map((s) => ({
-      line: s.l,
-      metric: s.m as SeriesSlot['metric'],
-      first: { ts: s.f[0], value: s.f[1] },
-      last: { ts: s.z[0], value: s.z[1] },
-      inner: s.i,
-    }));
 }
 
 const slotKey = (plantId: string, start: number): Item => ({
@@ -177,13 +144,19 @@ function numberOf(item: Item, name: string): number | undefined {
  * roles it builds (a class keeps every method).
  */
 abstract class KpiRollupTable {
-  protected readonly rollupSince: number;
+  protected readonly since: Since;
 
   constructor(protected readonly props: DynamoKpiRollupStoreProps) {
     checkTableName(props.tableName);
-    this.rollupSince = props.rollupSince ?? 0;
-    if (!(Number.isFinite(this.rollupSince) && this.rollupSince >= 0))
-      throw new RangeError(`rollupSince must be epoch milliseconds >= 0, got ${props.rollupSince}`);
+    const counters = props.rollupSince ?? 0;
+    const movements = props.movementsSince ?? counters;
+    for (const [name, value] of [
+      ['rollupSince', counters],
+      ['movementsSince', movements],
+    ] as const)
+      if (!(Number.isFinite(value) && value >= 0))
+        throw new RangeError(`${name} must be epoch milliseconds >= 0, got ${value}`);
+    this.since = { counters, movements };
   }
 }
 
@@ -238,7 +211,7 @@ export class DynamoKpiSlotMarker extends KpiRollupTable implements KpiSlotMarker
 /** The readers' role (query API, widget, scheduler): current slots for KPIs. */
 export class DynamoKpiRollupReader extends KpiRollupTable implements KpiRollupReader {
   readRolledSlots(plantId: string, from: number, to: number): Promise<ReadonlyMap<number, KpiSlot>> {
-    return readRolledSlots(this.props, this.rollupSince, plantId, from, to);
+    return readRolledSlots(this.props, this.since, plantId, from, to);
   }
 }
 
@@ -285,14 +258,23 @@ export class DynamoKpiRollupStore
     return slots;
   }
 
-  async saveSlot(slot: PendingSlot, series: readonly SeriesSlot[]): Promise<boolean> {
+  async saveSlot(
+    slot: PendingSlot,
+    series: readonly SeriesSlot[],
+    movements?: MovementParts,
+  ): Promise<boolean> {
+    const tickets = movements === undefined ? undefined : encodeMovements(movements);
     try {
       await dynamoCall('save KPI slot', () =>
         this.props.client.send(
           new UpdateItemCommand({
             TableName: this.props.tableName,
             Key: slotKey(slot.plantId, slot.start),
-            UpdateExpression: 'SET #rolled = :gen, #s = :s, #rolledAt = :now REMOVE #pend',
+            // Without tickets, `t` goes: an item's tickets are never older than its counters.
+            UpdateExpression:
+              tickets === undefined
+                ? 'SET #rolled = :gen, #s = :s, #rolledAt = :now REMOVE #pend, #t'
+                : 'SET #rolled = :gen, #s = :s, #t = :t, #rolledAt = :now REMOVE #pend',
             ConditionExpression: '#gen = :gen',
             ExpressionAttributeNames: {
               '#rolled': 'rolled',
@@ -300,11 +282,13 @@ export class DynamoKpiRollupStore
               '#rolledAt': 'rolledAt',
               '#pend': 'pend',
               '#gen': 'gen',
+              '#t': 't',
             },
             ExpressionAttributeValues: {
               ':gen': { N: String(slot.generation) },
               ':s': { S: encodeSeries(series) },
               ':now': { N: String(this.props.clock.now()) },
+              ...(tickets === undefined ? {} : { ':t': { S: tickets } }),
             },
           }),
         ),
@@ -317,13 +301,19 @@ export class DynamoKpiRollupStore
   }
 
   readRolledSlots(plantId: string, from: number, to: number): Promise<ReadonlyMap<number, KpiSlot>> {
-    return readRolledSlots(this.props, this.rollupSince, plantId, from, to);
+    return readRolledSlots(this.props, this.since, plantId, from, to);
   }
+}
+
+/** From when a slot without an item is known to hold no counter readings, and no tickets. */
+interface Since {
+  readonly counters: number;
+  readonly movements: number;
 }
 
 async function readRolledSlots(
   props: DynamoKpiRollupStoreProps,
-  rollupSince: number,
+  since: Since,
   plantId: string,
   from: number,
   to: number,
@@ -344,13 +334,14 @@ async function readRolledSlots(
             '#gen': 'gen',
             '#rolled': 'rolled',
             '#s': 's',
+            '#t': 't',
           },
           ExpressionAttributeValues: {
             ':plant': { S: plantId },
             ':from': { N: String(from) },
             ':last': { N: String(to - SLOT_MS) },
           },
-          ProjectionExpression: '#slot, #gen, #rolled, #s',
+          ProjectionExpression: '#slot, #gen, #rolled, #s, #t',
           ConsistentRead: true,
           ...(props.pageSize ? { Limit: props.pageSize } : {}),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
@@ -364,11 +355,17 @@ async function readRolledSlots(
       const rolled = numberOf(item, 'rolled');
       const text = item.s?.S;
       if (rolled === undefined || rolled !== numberOf(item, 'gen') || text === undefined) continue;
-      slots.set(start, { start, series: decodeSeries(text) });
+      const tickets = item.t?.S;
+      slots.set(start, {
+        start,
+        series: decodeSeries(text),
+        ...(tickets === undefined ? {} : { movements: decodeMovements(tickets) }),
+      });
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey !== undefined);
   for (const start of slotStartsIn(from, to))
-    if (!seen.has(start) && start >= rollupSince) slots.set(start, { start, series: [] });
+    if (!seen.has(start) && start >= since.counters)
+      slots.set(start, { start, series: [], ...(start >= since.movements ? { movements: {} } : {}) });
   return slots;
 }

@@ -436,7 +436,7 @@ export class TimestreamMetricsReader
     return [...perMetric.values()].flatMap(latestReadings);
   }
 
-  /** Checks the arguments before any call, then merges the rollup with raw reads (kpi-counter-slots.ts). */
+  /** Checks the arguments before any call, then merges the rollup with raw reads, tickets too (kpi-counter-slots.ts). */
   private async counterSlots(
     rollup: KpiRollupReader,
     plantId: string,
@@ -450,6 +450,8 @@ export class TimestreamMetricsReader
       {
         rollup,
         readCounterReadings: (p, lo, hi) => this.readCounterReadings(p, lo, hi),
+        readMovements: (p, lo, hi) => this.readMovements(p, lo, hi),
+        ticketHorizonMs: this.horizonMs,
         lookbackMs: this.lookbackMs,
         maxRawRanges: this.maxRawRanges,
       },

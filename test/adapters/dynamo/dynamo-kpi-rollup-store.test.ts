@@ -11,7 +11,9 @@ import {
   createKpiRollupTable,
   DynamoKpiRollupStore,
   type DynamoKpiRollupStoreProps,
+  decodeMovements,
   decodeSeries,
+  encodeMovements,
   encodeSeries,
   PENDING_INDEX,
 } from '../../../lambdas/adapters/dynamo/dynamo-kpi-rollup-store.ts';
@@ -147,7 +149,7 @@ describe('DynamoKpiRollupStore', () => {
     const { store } = await freshStore({ rollupSince: slot(2) });
     const rolled = await store.readRolledSlots(PLANT, slot(0), slot(4));
     expect([...rolled.keys()]).toEqual([slot(2), slot(3)]);
-    expect(rolled.get(slot(3))).toEqual({ start: slot(3), series: [] });
+    expect(rolled.get(slot(3))).toEqual({ start: slot(3), series: [], movements: {} });
     expect(await store.readRolledSlots(PLANT, slot(4), slot(4))).toEqual(new Map());
     expect(
       () =>
@@ -158,6 +160,50 @@ describe('DynamoKpiRollupStore', () => {
           rollupSince: -1,
         }),
     ).toThrow(/rollupSince/);
+  });
+
+  it('knows tickets of slots without an item only from movementsSince on', async () => {
+    // tickets were marked from slot(3) on, counters from slot(1) on: slot(1) and slot(2) may hold tickets
+    const { store } = await freshStore({ rollupSince: slot(1), movementsSince: slot(3) });
+    const rolled = await store.readRolledSlots(PLANT, slot(0), slot(4));
+    expect([...rolled.values()]).toEqual([
+      { start: slot(1), series: [] },
+      { start: slot(2), series: [] },
+      { start: slot(3), series: [], movements: {} },
+    ]);
+    expect(
+      () =>
+        new DynamoKpiRollupStore({
+          client: dynamo.client,
+          tableName: 'x-y',
+          clock: new FixedClock(0),
+          movementsSince: Number.NaN,
+        }),
+    ).toThrow(/movementsSince/);
+  });
+
+  it('stores the ticket tonnages of a slot with its counters, and items rolled up without them read as unknown', async () => {
+    const { store, clock } = await freshStore();
+    await store.markTouched([{ plantId: PLANT, slotStarts: [slot(0), slot(1)] }]);
+    const [first, second] = (await store.pendingSlots(Number.MAX_SAFE_INTEGER, 10)).sort(
+      (a, b) => a.start - b.start,
+    );
+    const tonnages = { received_t: [12.5, 1e-17], landfilled_t: [3.25] };
+    expect(await store.saveSlot(first as never, series(7), tonnages)).toBe(true);
+    // as the job before tickets were rolled up saved it
+    expect(await store.saveSlot(second as never, [])).toBe(true);
+    const rolled = await store.readRolledSlots(PLANT, slot(0), slot(2));
+    expect(rolled.get(slot(0))).toEqual({ start: slot(0), series: series(7), movements: tonnages });
+    expect(rolled.get(slot(1))).toEqual({ start: slot(1), series: [] });
+    // marked and rolled again without tickets: the old tonnages do not survive
+    clock.current += 3 * MINUTE; // past the writer's reuse of its own mark
+    await store.markTouched([{ plantId: PLANT, slotStarts: [slot(0)] }]);
+    const [again] = await store.pendingSlots(Number.MAX_SAFE_INTEGER, 10);
+    expect(await store.saveSlot(again as never, [])).toBe(true);
+    expect((await store.readRolledSlots(PLANT, slot(0), slot(1))).get(slot(0))).toEqual({
+      start: slot(0),
+      series: [],
+    });
   });
 
   it('pages through long ranges and many pending slots', async () => {
@@ -196,6 +242,13 @@ describe('DynamoKpiRollupStore', () => {
     ];
     expect(decodeSeries(encodeSeries(awkward))).toEqual(awkward);
     expect(() => decodeSeries('[{"l":"x","m":"co","f":[1,1],"z":[1,1],"i":[]}]')).toThrow();
+    const tonnages = {
+      received_t: [0.1 + 0.2, 5e-324, 2 ** 60 + 0.5],
+      recycled_t: [Number.POSITIVE_INFINITY],
+    };
+    expect(decodeMovements(encodeMovements(tonnages))).toEqual(tonnages);
+    expect(decodeMovements(encodeMovements({ fed_t: [1] } as never))).toEqual({});
+    expect(() => decodeMovements('{"fed_t":[1]}')).toThrow();
   });
 
   it('reports throttling as UnavailableError', async () => {

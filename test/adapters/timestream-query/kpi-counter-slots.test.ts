@@ -76,7 +76,12 @@ class MemoryRollup implements KpiRollupReader {
   constructor(readonly slots: Map<number, KpiSlot>) {}
   async readRolledSlots(_plantId: string, from: number, to: number): Promise<ReadonlyMap<number, KpiSlot>> {
     this.calls.push([from, to]);
-    return new Map([...this.slots].filter(([start]) => start >= from && start < to));
+    // these slots were rolled up with their tickets (none): only counters are under test here
+    return new Map(
+      [...this.slots]
+        .filter(([start]) => start >= from && start < to)
+        .map(([start, slot]) => [start, { ...slot, movements: slot.movements ?? {} }]),
+    );
   }
 }
 
@@ -93,7 +98,10 @@ function over(
 ): TimestreamMetricsReader {
   fake?.restore();
   fake = new TimestreamQueryFake({
-    tables: { readings: applyPlans([...readings, [GAUGE_FIX]].map((batch) => planReadingWrites(batch))) },
+    tables: {
+      readings: applyPlans([...readings, [GAUGE_FIX]].map((batch) => planReadingWrites(batch))),
+      movements: [],
+    },
     pageSize,
     permuteColumns: true,
     seed: 5,
@@ -220,13 +228,27 @@ describe('readKpiCounterSlots', () => {
     );
     const reader = over([readings], rollup);
     const answer = await reader.readKpiCounterSlots?.(PLANT, FROM, TO);
-    const ranges = queries().map((q) =>
-      /from_milliseconds\((\d+)\) AND time < from_milliseconds\((\d+)\)/.exec(q)?.slice(1).map(Number),
-    );
-    expect(ranges).toEqual([
+    const rangeOf = (q: string) =>
+      /from_milliseconds\((\d+)\) AND time < from_milliseconds\((\d+)\)/.exec(q)?.slice(1).map(Number);
+    expect(
+      queries()
+        .filter((q) => q.includes('"readings"'))
+        .map(rangeOf),
+    ).toEqual([
       [lateSlot, lateSlot + 2 * SLOT_MS],
       [openSlot, TO],
     ]);
+    // their tickets too, in one read: within twice the ticket horizon the two scans would overlap
+    const tickets = queries().filter((q) => q.includes('"movements"'));
+    expect(
+      tickets.map((q) =>
+        /IN \(SELECT .* from_milliseconds\((\d+)\) AND time < from_milliseconds\((\d+)\)/
+          .exec(q)
+          ?.slice(1)
+          .map(Number),
+      ),
+    ).toEqual([[lateSlot, TO]]);
+    expect(answer?.movements).toEqual([]);
     expect(answer?.slots).toEqual(all.filter((x) => x.start >= FROM && x.start < TO));
   });
 
