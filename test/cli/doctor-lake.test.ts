@@ -1,19 +1,17 @@
-import { AthenaClient, ListEngineVersionsCommand } from '@aws-sdk/client-athena';
+import { ListEngineVersionsCommand } from '@aws-sdk/client-athena';
 import {
   EntityNotFoundException,
   GetCatalogCommand,
   AccessDeniedException as GlueAccessDenied,
-  GlueClient,
 } from '@aws-sdk/client-glue';
 import {
   GetDataLakeSettingsCommand,
   AccessDeniedException as LakeFormationAccessDenied,
-  LakeFormationClient,
 } from '@aws-sdk/client-lakeformation';
-import { ListTableBucketsCommand, S3TablesClient } from '@aws-sdk/client-s3tables';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ListTableBucketsCommand } from '@aws-sdk/client-s3tables';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { ListDatabasesCommand, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { ListDatabasesCommand } from '@aws-sdk/client-timestream-write';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../bin/wte.ts';
@@ -137,13 +135,15 @@ describe('decideDoctor: the lake account setup', () => {
   });
 });
 
-const sts = mockClient(STSClient);
-const ssm = mockClient(SSMClient);
-const timestream = mockClient(TimestreamWriteClient);
-const athena = mockClient(AthenaClient);
-const s3tables = mockClient(S3TablesClient);
-const glue = mockClient(GlueClient);
-const lakeformation = mockClient(LakeFormationClient);
+// The clients the command builds, each stubbed on its instance: no SDK class is mocked.
+const clients = doctorClientsFrom({ region: REGION });
+const sts = mockClient(clients.sts);
+const ssm = mockClient(clients.ssm);
+const timestream = mockClient(clients.timestream);
+const athena = mockClient(clients.athena);
+const s3tables = mockClient(clients.s3tables);
+const glue = mockClient(clients.glue);
+const lakeformation = mockClient(clients.lakeformation);
 const mocks = [sts, ssm, timestream, athena, s3tables, glue, lakeformation];
 
 function admins(...arns: string[]) {
@@ -167,11 +167,10 @@ function lakeAccount(): void {
 
 async function doctor(options: { qualifier?: string } = {}) {
   const out: string[] = [];
-  const code = await doctorCommand(
-    { out: (t) => out.push(t), err: (t) => out.push(t) },
-    doctorClientsFrom({ region: REGION }),
-    { json: true, ...options },
-  );
+  const code = await doctorCommand({ out: (t) => out.push(t), err: (t) => out.push(t) }, clients, {
+    json: true,
+    ...options,
+  });
   const verdict = JSON.parse(out.join('\n')) as {
     store?: string;
     exitCode: number;
@@ -301,16 +300,18 @@ describe('wte doctor lake setup against mocked AWS', () => {
   });
 
   it('no region: neither Glue nor Lake Formation is asked, both skipped, exit 2', async () => {
-    const clients = {
-      ...doctorClientsFrom({ region: REGION }),
-      sts: new STSClient({
-        region: async () => {
-          throw new Error('Region is missing');
-        },
-      }),
-    };
+    const noRegion = new STSClient({
+      region: async () => {
+        throw new Error('Region is missing');
+      },
+    });
+    const noRegionSts = mockClient(noRegion);
     const out: string[] = [];
-    const code = await doctorCommand({ out: (t) => out.push(t), err: () => {} }, clients, { json: true });
+    const code = await doctorCommand(
+      { out: (t) => out.push(t), err: () => {} },
+      { ...clients, sts: noRegion },
+      { json: true },
+    );
     expect(code).toBe(2);
     const { checks } = JSON.parse(out.join('\n')) as { checks: Array<{ check: string; state: string }> };
     expect(
@@ -321,6 +322,7 @@ describe('wte doctor lake setup against mocked AWS', () => {
     ]);
     expect(glue.commandCalls(GetCatalogCommand)).toHaveLength(0);
     expect(lakeformation.commandCalls(GetDataLakeSettingsCommand)).toHaveLength(0);
+    expect(noRegionSts.calls()).toHaveLength(0);
   });
 });
 

@@ -1,10 +1,10 @@
-import { AthenaClient, ListEngineVersionsCommand } from '@aws-sdk/client-athena';
-import { GetCatalogCommand, GlueClient } from '@aws-sdk/client-glue';
-import { GetDataLakeSettingsCommand, LakeFormationClient } from '@aws-sdk/client-lakeformation';
-import { ListTableBucketsCommand, S3TablesClient } from '@aws-sdk/client-s3tables';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ListEngineVersionsCommand } from '@aws-sdk/client-athena';
+import { GetCatalogCommand } from '@aws-sdk/client-glue';
+import { GetDataLakeSettingsCommand } from '@aws-sdk/client-lakeformation';
+import { ListTableBucketsCommand } from '@aws-sdk/client-s3tables';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { ListDatabasesCommand, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { ListDatabasesCommand } from '@aws-sdk/client-timestream-write';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../bin/wte.ts';
@@ -91,13 +91,15 @@ describe('decideDoctor', () => {
   });
 });
 
-const sts = mockClient(STSClient);
-const ssm = mockClient(SSMClient);
-const timestream = mockClient(TimestreamWriteClient);
-const athena = mockClient(AthenaClient);
-const s3tables = mockClient(S3TablesClient);
-const glue = mockClient(GlueClient);
-const lakeformation = mockClient(LakeFormationClient);
+// The clients the command builds, each stubbed on its instance: no SDK class is mocked.
+const clients = doctorClientsFrom({ region: 'eu-central-1' });
+const sts = mockClient(clients.sts);
+const ssm = mockClient(clients.ssm);
+const timestream = mockClient(clients.timestream);
+const athena = mockClient(clients.athena);
+const s3tables = mockClient(clients.s3tables);
+const glue = mockClient(clients.glue);
+const lakeformation = mockClient(clients.lakeformation);
 const mocks = [sts, ssm, timestream, athena, s3tables, glue, lakeformation];
 
 function awsError(name: string, message: string, code?: string): Error {
@@ -132,13 +134,9 @@ function healthy(): void {
 
 async function doctor(...args: string[]): Promise<{ code: number; out: string }> {
   const out: string[] = [];
-  const code = await doctorCommand(
-    { out: (t) => out.push(t), err: (t) => out.push(t) },
-    doctorClientsFrom({ region: 'eu-central-1' }),
-    {
-      json: args.includes('--json'),
-    },
-  );
+  const code = await doctorCommand({ out: (t) => out.push(t), err: (t) => out.push(t) }, clients, {
+    json: args.includes('--json'),
+  });
   return { code, out: out.join('\n') };
 }
 
@@ -281,19 +279,33 @@ describe('wte doctor against mocked AWS', () => {
   });
 
   it('without a region it asks for one and exits 2', async () => {
-    const clients = {
-      ...doctorClientsFrom({ region: 'eu-central-1' }),
-      sts: new STSClient({
-        region: async () => {
-          throw new Error('Region is missing');
-        },
-      }),
-    };
+    const noRegion = new STSClient({
+      region: async () => {
+        throw new Error('Region is missing');
+      },
+    });
+    const noRegionSts = mockClient(noRegion);
     const out: string[] = [];
-    const code = await doctorCommand({ out: (t) => out.push(t), err: (t) => out.push(t) }, clients, {});
+    const code = await doctorCommand(
+      { out: (t) => out.push(t), err: (t) => out.push(t) },
+      { ...clients, sts: noRegion },
+      {},
+    );
     expect(code).toBe(2);
     expect(out.join('\n')).toContain('pass --region R');
-    expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(0);
+    expect(noRegionSts.calls()).toHaveLength(0);
+    expect(sts.calls()).toHaveLength(0);
+  });
+});
+
+describe('doctorClientsFrom', () => {
+  it('builds every client for --region and --profile, bounded to two attempts', async () => {
+    const built = doctorClientsFrom({ region: 'ap-south-1', profile: 'ops' });
+    for (const client of Object.values(built)) {
+      expect(await client.config.region()).toBe('ap-south-1');
+      expect(client.config.profile).toBe('ops');
+      expect(await client.config.maxAttempts()).toBe(2);
+    }
   });
 });
 
