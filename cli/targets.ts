@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { DynamoStateStore } from '../lambdas/adapters/dynamo/dynamo-state-store.ts';
 import { SqsTelemetryQueue } from '../lambdas/adapters/sqs-telemetry-queue.ts';
 import { readStateStoreCredentials, STATE_STORE_CREDENTIALS_FILE } from '../lambdas/local/local-secrets.ts';
@@ -104,9 +104,16 @@ export function stateStoreFrom(
   });
 }
 
-export function queueFrom(options: TargetOptions, env: NodeJS.ProcessEnv = process.env): SqsTelemetryQueue {
+/** Builds the SQS client for a region; tests pass one that returns a stubbed client. */
+export type SqsClientFactory = (config: SQSClientConfig) => SQSClient;
+
+export function queueFrom(
+  options: TargetOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  sqsClient: SqsClientFactory = (config) => new SQSClient(config),
+): SqsTelemetryQueue {
   const queueUrl = options['queue-url'] ?? env.WTE_TELEMETRY_QUEUE_URL;
   if (!queueUrl) throw new UsageError('name the telemetry queue: --queue-url URL or WTE_TELEMETRY_QUEUE_URL');
   const region = options.region ?? env.AWS_REGION;
-  return new SqsTelemetryQueue({ client: new SQSClient(region ? { region } : {}), queueUrl });
+  return new SqsTelemetryQueue({ client: sqsClient(region ? { region } : {}), queueUrl });
 }

@@ -1,7 +1,9 @@
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../bin/wte.ts';
+import { quarantineCommand } from '../../cli/quarantine-command.ts';
+import { queueFrom } from '../../cli/targets.ts';
 import { createStateTable, DynamoStateStore } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
 import { verifyGatewayToken } from '../../lambdas/auth/gateway-tokens.ts';
 import type { QuarantineEntry } from '../../lambdas/domain/ports.ts';
@@ -89,31 +91,51 @@ describe('wte quarantine', () => {
 
   it('replays an entry as a correction through the queue and removes it', async () => {
     await store.putQuarantine([entry]);
-    const sqs = mockClient(SQSClient);
+    const sqsClient = new SQSClient({ region: 'local' });
+    const sqs = mockClient(sqsClient);
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-    try {
-      const replayed = await run(
-        'quarantine',
-        'replay',
-        entry.quarantineId,
-        '--as-correction',
-        '--queue-url',
-        'https://sqs.local/q',
-        '--region',
-        'local',
-      );
-      expect(replayed.code).toBe(0);
-      const body =
-        sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries?.[0]?.MessageBody ?? '';
-      const decoded = decodeQueued(body);
-      if (!decoded.ok || !decoded.parsed.ok) throw new Error('replay did not decode');
-      expect(decoded.envelope.source).toBe('replay');
-      expect(decoded.parsed.message.readings).toEqual([
-        expect.objectContaining({ metric: 'furnace_temperature', value: 901, correction: true }),
-      ]);
-      expect(await store.getQuarantine(entry.quarantineId)).toBeUndefined();
-    } finally {
-      sqs.restore();
-    }
+    const configs: SQSClientConfig[] = [];
+    const queue = () =>
+      queueFrom({ 'queue-url': 'https://sqs.local/q', region: 'eu-central-1' }, {}, (config) => {
+        configs.push(config);
+        return sqsClient;
+      });
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t) };
+    const args = { action: 'replay', id: entry.quarantineId, limit: 50, asCorrection: true, json: false };
+    const code = await quarantineCommand(
+      io,
+      store,
+      queue,
+      { now: () => Date.parse('2026-11-02T00:00:00Z') },
+      args,
+    );
+    expect(code).toBe(0);
+    expect(configs).toEqual([{ region: 'eu-central-1' }]);
+    const [call] = sqs.commandCalls(SendMessageBatchCommand);
+    expect(call?.args[0].input.QueueUrl).toBe('https://sqs.local/q');
+    const decoded = decodeQueued(call?.args[0].input.Entries?.[0]?.MessageBody ?? '');
+    if (!decoded.ok || !decoded.parsed.ok) throw new Error('replay did not decode');
+    expect(decoded.envelope.source).toBe('replay');
+    expect(decoded.parsed.message.readings).toEqual([
+      expect.objectContaining({ metric: 'furnace_temperature', value: 901, correction: true }),
+    ]);
+    expect(await store.getQuarantine(entry.quarantineId)).toBeUndefined();
+  });
+
+  it('finds the queue in WTE_TELEMETRY_QUEUE_URL and the region in AWS_REGION, and needs one', async () => {
+    const regions: Array<string | undefined> = [];
+    const client = (config: SQSClientConfig) => {
+      regions.push(config.region as string | undefined);
+      return new SQSClient(config);
+    };
+    queueFrom({}, { WTE_TELEMETRY_QUEUE_URL: 'https://sqs.local/q', AWS_REGION: 'ap-south-1' }, client);
+    queueFrom(
+      { 'queue-url': 'https://sqs.local/q', region: 'eu-west-1' },
+      { AWS_REGION: 'ap-south-1' },
+      client,
+    );
+    expect(regions).toEqual(['ap-south-1', 'eu-west-1']);
+    expect(() => queueFrom({}, {}, client)).toThrow('--queue-url URL or WTE_TELEMETRY_QUEUE_URL');
   });
 });
