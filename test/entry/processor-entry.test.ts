@@ -13,6 +13,7 @@ import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-time
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoKpiRollupStore } from '../../lambdas/adapters/dynamo/dynamo-kpi-rollup-store.ts';
 import { encodeQueued } from '../../lambdas/domain/queue-codec.ts';
 import { TELEMETRY_SCHEMA } from '../../lambdas/domain/telemetry.ts';
 import { decodeAlertStep } from '../../lambdas/domain/touched-plants.ts';
@@ -23,6 +24,7 @@ import {
   LAKE_ENV,
   lambdaContext,
   loadEntry,
+  ROLLUP_ENV,
   sqsEvent,
   TIMESTREAM_ENV,
 } from './entry-support.ts';
@@ -45,7 +47,11 @@ const iot = mockClient(IoTDataPlaneClient);
 let dynamo: DynamoBoundary;
 
 beforeAll(async () => {
-  dynamo = await dynamoBoundary({ state: ENV.STATE_TABLE_NAME, recent: LAKE_ENV.RECENT_TELEMETRY_TABLE });
+  dynamo = await dynamoBoundary({
+    state: ENV.STATE_TABLE_NAME,
+    recent: LAKE_ENV.RECENT_TELEMETRY_TABLE,
+    rollup: ROLLUP_ENV.KPI_ROLLUP_TABLE,
+  });
 });
 afterAll(async () => {
   for (const m of [sqs, timestream, firehose, iot]) m.restore();
@@ -173,5 +179,26 @@ describe.each([
       expect(dynamo.tablesCalled()).toContain(LAKE_ENV.RECENT_TELEMETRY_TABLE);
       expect(timestream.calls()).toHaveLength(0);
     }
+  });
+});
+
+describe('processor entry bound to the KPI rollup', () => {
+  it('marks the 15-minute slots of the batch tickets in KPI_ROLLUP_TABLE for the rollup to re-roll', async () => {
+    const { handler } = await loadEntry<Processor>('processor', { ...ENV, ...TIMESTREAM_ENV, ...ROLLUP_ENV });
+    const now = Date.now();
+    await handler(batch(now, 'rollup'), lambdaContext('processor'));
+    const pending = await new DynamoKpiRollupStore({
+      client: dynamo.local.client,
+      tableName: ROLLUP_ENV.KPI_ROLLUP_TABLE,
+      clock: { now: () => now },
+      rollupSince: Number(ROLLUP_ENV.KPI_ROLLUP_SINCE),
+    }).pendingSlots(now + 86_400_000, 100);
+    const slot = Math.floor((now - 120_000) / 900_000) * 900_000;
+    expect(pending.map((p) => [p.plantId, p.start]).sort()).toEqual(
+      [
+        [ACCEPTED, slot],
+        [REFUSED, slot],
+      ].sort(),
+    );
   });
 });
