@@ -190,78 +190,16 @@ export async function startHttpServer(api: LocalApi, port: number): Promise<Runn
   };
 }
 
-/** The names this server answers to: a page served under another name (DNS rebinding) cannot read the API. */
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** The host of a Host header, without its port, lower case; `undefined` when missing or malformed. */
-function hostName(header: string | undefined): string | undefined {
-  const match = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::\d{1,5})?$/.exec((header ?? '').trim().toLowerCase());
-  return match?.[1];
-}
-
 async function serve(
   api: LocalApi,
   request: IncomingMessage,
   response: ServerResponse,
   ownOrigins: ReadonlySet<string>,
 ): Promise<void> {
-  const host = hostName(request.headers.host);
-  if (host === undefined || !LOOPBACK_HOSTS.has(host)) {
-    const named = JSON.stringify((request.headers.host ?? '').slice(0, 64));
-    const detail = `This server answers only to 127.0.0.1, localhost and [::1], not Host ${named}.`;
-    return refuse(
-      request,
-      response,
-      problemResponse(problem(403, ProblemType.forbidden, 'Forbidden', detail)),
-    );
-  }
-  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
   const method = (request.method ?? 'GET').toUpperCase();
-  const matching = ROUTES.filter((r) => r.pattern.test(url.pathname));
-  if (matching.length === 0) {
-    return refuse(
-      request,
-      response,
-      problemResponse(problem(404, ProblemType.notFound, 'Not found', 'No such route.')),
-    );
-  }
-  const route = matching.find((r) => r.method === method);
-  if (!route) {
-    const allow = [...new Set(matching.map((r) => r.method))].join(', ');
-    return refuse(
-      request,
-      response,
-      problemResponse(
-        problem(405, ProblemType.methodNotAllowed, 'Method not allowed', `This route answers ${allow}.`),
-        { allow },
-      ),
-    );
-  }
-  const origin = request.headers.origin;
-  if (route.sameOriginOnly && origin !== undefined && !ownOrigins.has(origin)) {
-    return refuse(
-      request,
-      response,
-      problemResponse(
-        problem(403, ProblemType.forbidden, 'Forbidden', 'Cross-origin requests may not change state here.'),
-      ),
-    );
-  }
-  const behind = route.boundedByBacklog ? api.admit?.() : undefined;
-  if (behind) {
-    // Refused before anything is read or journaled: the cheapest answer while the processor catches up.
-    api.log('info', 'telemetry refused: pipeline behind', {
-      reason: behind.reason,
-      retryAfterSeconds: behind.retryAfterSeconds,
-    });
-    return refuse(
-      request,
-      response,
-      problemResponse(problem(503, ProblemType.unavailable, 'Service unavailable', behind.detail), {
-        'retry-after': String(behind.retryAfterSeconds),
-      }),
-    );
-  }
+  const routed = routeOf(api, request, method, ownOrigins);
+  if ('refusal' in routed) return refuse(request, response, routed.refusal);
+  const { route, url } = routed;
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(',') : value;
@@ -285,17 +223,86 @@ async function serve(
     return sendAndClose(request, response, tooLarge);
   const body = await readBody(request);
   if (body === undefined) return sendAndClose(request, response, tooLarge);
+  const event = proxyEvent(route, method, url, headers, body);
+  if (event === undefined) return send(response, noSuchRoute());
+  send(response, await route.run(api, event, policy));
+}
+
+/** The names this server answers to: a page served under another name (DNS rebinding) cannot read the API. */
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The host of a Host header, without its port, lower case; `undefined` when missing or malformed. */
+function hostName(header: string | undefined): string | undefined {
+  const match = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::\d{1,5})?$/.exec((header ?? '').trim().toLowerCase());
+  return match?.[1];
+}
+
+/**
+ * The route a request is for, or its refusal on the headers alone: another
+ * Host (403), no such path (404), another method (405 with Allow), a foreign
+ * browser page on a same-origin route (403), the backlog bound (503).
+ */
+function routeOf(
+  api: LocalApi,
+  request: IncomingMessage,
+  method: string,
+  ownOrigins: ReadonlySet<string>,
+): { readonly route: Route; readonly url: URL } | { readonly refusal: APIGatewayProxyResult } {
+  const host = hostName(request.headers.host);
+  if (host === undefined || !LOOPBACK_HOSTS.has(host)) {
+    const named = JSON.stringify((request.headers.host ?? '').slice(0, 64));
+    const detail = `This server answers only to 127.0.0.1, localhost and [::1], not Host ${named}.`;
+    return { refusal: problemResponse(problem(403, ProblemType.forbidden, 'Forbidden', detail)) };
+  }
+  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+  const matching = ROUTES.filter((r) => r.pattern.test(url.pathname));
+  if (matching.length === 0) return { refusal: noSuchRoute() };
+  const route = matching.find((r) => r.method === method);
+  if (!route) {
+    const allow = [...new Set(matching.map((r) => r.method))].join(', ');
+    const detail = `This route answers ${allow}.`;
+    return {
+      refusal: problemResponse(problem(405, ProblemType.methodNotAllowed, 'Method not allowed', detail), {
+        allow,
+      }),
+    };
+  }
+  const origin = request.headers.origin;
+  if (route.sameOriginOnly && origin !== undefined && !ownOrigins.has(origin)) {
+    const detail = 'Cross-origin requests may not change state here.';
+    return { refusal: problemResponse(problem(403, ProblemType.forbidden, 'Forbidden', detail)) };
+  }
+  const behind = route.boundedByBacklog ? api.admit?.() : undefined;
+  if (behind) {
+    // Refused before anything is read or journaled: the cheapest answer while the processor catches up.
+    api.log('info', 'telemetry refused: pipeline behind', {
+      reason: behind.reason,
+      retryAfterSeconds: behind.retryAfterSeconds,
+    });
+    return {
+      refusal: problemResponse(problem(503, ProblemType.unavailable, 'Service unavailable', behind.detail), {
+        'retry-after': String(behind.retryAfterSeconds),
+      }),
+    };
+  }
+  return { route, url };
+}
+
+/** The REST proxy event API Gateway would pass; `undefined` when a path parameter is not valid percent-encoding. */
+function proxyEvent(
+  route: Route,
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  body: Buffer,
+): (QueryEvent & HttpEvent) | undefined {
   const match = route.pattern.exec(url.pathname);
   const pathParameters: Record<string, string> = {};
   for (const [i, name] of route.params.entries()) {
-    const raw = match?.[i + 1] ?? '';
     try {
-      pathParameters[name] = decodeURIComponent(raw);
+      pathParameters[name] = decodeURIComponent(match?.[i + 1] ?? '');
     } catch {
-      return send(
-        response,
-        problemResponse(problem(404, ProblemType.notFound, 'Not found', 'No such route.')),
-      );
+      return undefined;
     }
   }
   const single: Record<string, string> = {};
@@ -304,7 +311,7 @@ async function serve(
     single[key] = value;
     multi[key] = [...(multi[key] ?? []), value];
   }
-  const event: QueryEvent & HttpEvent = {
+  return {
     httpMethod: method,
     path: url.pathname,
     headers,
@@ -315,7 +322,6 @@ async function serve(
     isBase64Encoded: body.byteLength > 0,
     requestContext: { requestId: randomUUID() },
   };
-  send(response, await route.run(api, event, policy));
 }
 
 /** The body, or `undefined` as soon as it is over MAX_REQUEST_BYTES (the rest is never read). */
