@@ -77,13 +77,62 @@ class RefusedError extends Error {
   override readonly name = 'RefusedError';
 }
 
-export async function startMqttBridge(props: MqttBridgeProps, port: number): Promise<RunningMqttBridge> {
-  const identities = new WeakMap<Client, GatewayIdentity>();
+/** What the broker's hooks share. */
+interface BridgeContext {
+  readonly props: MqttBridgeProps;
+  readonly identities: WeakMap<Client, GatewayIdentity>;
   /** Client ids held by open connections of gateway tokens: the dev token may not take them over. */
-  const heldByGateways = new Map<string, Set<Client>>();
-  const broker = await Aedes.createBroker({ maxClientsIdLength: 128, drainTimeout: 10_000 });
+  readonly heldByGateways: Map<string, Set<Client>>;
+  readonly publishNotice: (
+    plantId: string,
+    notice: RejectionNotice & { retryAfter?: number },
+  ) => Promise<void>;
+}
 
-  broker.authenticate = (client, username, password, done) => {
+export async function startMqttBridge(props: MqttBridgeProps, port: number): Promise<RunningMqttBridge> {
+  const broker = await Aedes.createBroker({ maxClientsIdLength: 128, drainTimeout: 10_000 });
+  const publishNotice: BridgeContext['publishNotice'] = (plantId, notice) =>
+    new Promise((resolve, reject) =>
+      broker.publish(
+        {
+          cmd: 'publish',
+          topic: rejectedTopic(plantId),
+          payload: Buffer.from(JSON.stringify(notice)),
+          qos: 1,
+          retain: false,
+          dup: false,
+        },
+        (error) => (error ? reject(error) : resolve()),
+      ),
+    );
+  const context: BridgeContext = {
+    props,
+    identities: new WeakMap(),
+    heldByGateways: new Map(),
+    publishNotice,
+  };
+  broker.authenticate = authenticateGateway(context);
+  broker.authorizePublish = authorizeTelemetry(context);
+  broker.authorizeSubscribe = authorizeRejectedSubscription(context);
+  // Telemetry is consumed by the topic rule above, never forwarded to other clients.
+  broker.authorizeForward = (_client, packet) => (TELEMETRY_TOPIC.test(packet.topic) ? null : packet);
+
+  const server: Server = createServer(withProtocolLevelCheck(broker.handle));
+  const boundPort = await listenOnLoopback(server, port);
+  return {
+    port: boundPort,
+    url: `mqtt://127.0.0.1:${boundPort}`,
+    publish: publishNotice,
+    close: async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** CONNECT: the gateway id and token, and a client id the identity may use. */
+function authenticateGateway({ props, identities, heldByGateways }: BridgeContext): Aedes['authenticate'] {
+  return (client, username, password, done) => {
     const token = password?.toString('utf8') ?? '';
     props
       .authenticate(username ?? '', token)
@@ -106,16 +155,7 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
         }
         identities.set(client, identity);
         // A connection that closed while its token was checked holds nothing (its 'close' has passed).
-        if (!identity.dev && !client.conn.destroyed) {
-          // Freed when its socket closes, whether or not the broker ever registered the client.
-          const holders = heldByGateways.get(client.id) ?? new Set<Client>();
-          heldByGateways.set(client.id, holders.add(client));
-          client.conn.once('close', () => {
-            holders.delete(client);
-            if (holders.size === 0 && heldByGateways.get(client.id) === holders)
-              heldByGateways.delete(client.id);
-          });
-        }
+        if (!identity.dev && !client.conn.destroyed) holdClientId(heldByGateways, client);
         done(null, true);
       })
       .catch((error: unknown) => {
@@ -123,8 +163,22 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
         done(Object.assign(new Error('server unavailable'), { returnCode: 3 as const }), false);
       });
   };
+}
 
-  broker.authorizePublish = (client, packet, done) => {
+/** Marks the client id as a gateway's, freed when its socket closes, whether or not the broker ever registered the client. */
+function holdClientId(heldByGateways: Map<string, Set<Client>>, client: Client): void {
+  const holders = heldByGateways.get(client.id) ?? new Set<Client>();
+  heldByGateways.set(client.id, holders.add(client));
+  client.conn.once('close', () => {
+    holders.delete(client);
+    if (holders.size === 0 && heldByGateways.get(client.id) === holders) heldByGateways.delete(client.id);
+  });
+}
+
+/** PUBLISH: the topic rule. A telemetry publish for an allowed plant is queued before its PUBACK. */
+function authorizeTelemetry(context: BridgeContext): Aedes['authorizePublish'] {
+  const { props, identities } = context;
+  return (client, packet, done) => {
     if (client === null) return done(null);
     const identity = identities.get(client);
     const plantId = TELEMETRY_TOPIC.exec(packet.topic)?.[1];
@@ -141,49 +195,11 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
     }
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     if (payload.byteLength > MQTT_PAYLOAD_LIMIT_BYTES) {
-      const messageId = payloadMessageId(payload);
-      void publishNotice(plantId, {
-        ...problem(
-          413,
-          ProblemType.payloadTooLarge,
-          'Payload too large',
-          `An MQTT payload may be at most ${MQTT_PAYLOAD_LIMIT_BYTES} bytes; this one has ${payload.byteLength}.`,
-        ),
-        ...(messageId === undefined ? {} : { messageId }),
-      });
+      void context.publishNotice(plantId, tooLargeNotice(payload));
       // Not enqueued, but acknowledged: resending it cannot help.
       return done(null);
     }
-    roomOrRefusal(plantId, client)
-      .then(async (behind) => {
-        if (behind) {
-          const messageId = payloadMessageId(payload);
-          await publishNotice(plantId, {
-            ...problem(
-              503,
-              ProblemType.unavailable,
-              'Service unavailable',
-              `${behind.detail} The message was not acknowledged (no PUBACK): reconnect and publish it again after ${behind.retryAfterSeconds} s.`,
-            ),
-            retryAfter: behind.retryAfterSeconds,
-            ...(messageId === undefined ? {} : { messageId }),
-          }).catch(() => undefined);
-          // Let the notice reach the socket before the disconnect.
-          await new Promise((resolve) => setImmediate(resolve));
-          throw new RefusedError('the pipeline is behind; publish again later');
-        }
-        // A connection closed while this publish was held cannot receive its PUBACK: the client resends
-        // it after reconnecting, so enqueuing it now would store it twice.
-        if (client.closed) throw new RefusedError('the connection closed while the publish was held');
-        const envelope = JSON.stringify({
-          v: 1,
-          source: 'mqtt',
-          plantId,
-          receivedAt: props.clock.now(),
-          payload: payload.toString('base64'),
-        });
-        await props.send([envelope]);
-      })
+    queueWhenRoom(context, plantId, client, payload)
       .then(() => done(null))
       .catch((error: unknown) => {
         if (error instanceof RefusedError) return done(error);
@@ -192,26 +208,84 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
         done(new RefusedError('the telemetry queue is unavailable'));
       });
   };
+}
 
-  /** Waits while the pipeline is over its bound (the PUBACK is withheld meanwhile); the refusal if it stays over. */
-  async function roomOrRefusal(
-    plantId: string,
-    client: { readonly closed: boolean },
-  ): Promise<Overload | undefined> {
-    let behind = props.admit?.();
-    if (!behind) return undefined;
-    props.log('info', 'MQTT publish held: pipeline behind', { plantId, reason: behind.reason });
-    const deadline = Date.now() + (props.holdMs ?? 10_000);
-    while (behind && Date.now() < deadline && !client.closed) {
-      await sleep(Math.min(HOLD_POLL_MS, Math.max(1, deadline - Date.now())));
-      behind = props.admit?.();
-    }
-    if (behind)
-      props.log('warn', 'MQTT publish refused: pipeline still behind', { plantId, reason: behind.reason });
-    return behind;
+/** Queues the topic rule's envelope once the pipeline has room; a RefusedError if it stays behind or the client left. */
+async function queueWhenRoom(
+  { props, publishNotice }: BridgeContext,
+  plantId: string,
+  client: { readonly closed: boolean },
+  payload: Buffer,
+): Promise<void> {
+  const behind = await roomOrRefusal(props, plantId, client);
+  if (behind) {
+    await publishNotice(plantId, behindNotice(behind, payload)).catch(() => undefined);
+    // Let the notice reach the socket before the disconnect.
+    await new Promise((resolve) => setImmediate(resolve));
+    throw new RefusedError('the pipeline is behind; publish again later');
   }
+  // A connection closed while this publish was held cannot receive its PUBACK: the client resends
+  // it after reconnecting, so enqueuing it now would store it twice.
+  if (client.closed) throw new RefusedError('the connection closed while the publish was held');
+  const envelope = JSON.stringify({
+    v: 1,
+    source: 'mqtt',
+    plantId,
+    receivedAt: props.clock.now(),
+    payload: payload.toString('base64'),
+  });
+  await props.send([envelope]);
+}
 
-  broker.authorizeSubscribe = (client, subscription, done) => {
+/** Waits while the pipeline is over its bound (the PUBACK is withheld meanwhile); the refusal if it stays over. */
+async function roomOrRefusal(
+  props: MqttBridgeProps,
+  plantId: string,
+  client: { readonly closed: boolean },
+): Promise<Overload | undefined> {
+  let behind = props.admit?.();
+  if (!behind) return undefined;
+  props.log('info', 'MQTT publish held: pipeline behind', { plantId, reason: behind.reason });
+  const deadline = Date.now() + (props.holdMs ?? 10_000);
+  while (behind && Date.now() < deadline && !client.closed) {
+    await sleep(Math.min(HOLD_POLL_MS, Math.max(1, deadline - Date.now())));
+    behind = props.admit?.();
+  }
+  if (behind)
+    props.log('warn', 'MQTT publish refused: pipeline still behind', { plantId, reason: behind.reason });
+  return behind;
+}
+
+function tooLargeNotice(payload: Buffer): RejectionNotice {
+  const messageId = payloadMessageId(payload);
+  return {
+    ...problem(
+      413,
+      ProblemType.payloadTooLarge,
+      'Payload too large',
+      `An MQTT payload may be at most ${MQTT_PAYLOAD_LIMIT_BYTES} bytes; this one has ${payload.byteLength}.`,
+    ),
+    ...(messageId === undefined ? {} : { messageId }),
+  };
+}
+
+function behindNotice(behind: Overload, payload: Buffer): RejectionNotice & { retryAfter: number } {
+  const messageId = payloadMessageId(payload);
+  return {
+    ...problem(
+      503,
+      ProblemType.unavailable,
+      'Service unavailable',
+      `${behind.detail} The message was not acknowledged (no PUBACK): reconnect and publish it again after ${behind.retryAfterSeconds} s.`,
+    ),
+    retryAfter: behind.retryAfterSeconds,
+    ...(messageId === undefined ? {} : { messageId }),
+  };
+}
+
+/** SUBSCRIBE: only the rejection topic of a plant the identity allows. */
+function authorizeRejectedSubscription({ props, identities }: BridgeContext): Aedes['authorizeSubscribe'] {
+  return (client, subscription, done) => {
     const identity = identities.get(client);
     const plantId = REJECTED_TOPIC.exec(subscription.topic)?.[1];
     if (!identity || plantId === undefined || !identityAllowsPlant(identity, plantId)) {
@@ -219,36 +293,5 @@ export async function startMqttBridge(props: MqttBridgeProps, port: number): Pro
       return done(new RefusedError(`subscribing to ${subscription.topic.slice(0, 128)} is not allowed`));
     }
     done(null, subscription);
-  };
-
-  // Telemetry is consumed by the topic rule above, never forwarded to other clients.
-  broker.authorizeForward = (_client, packet) => (TELEMETRY_TOPIC.test(packet.topic) ? null : packet);
-
-  function publishNotice(plantId: string, notice: RejectionNotice & { retryAfter?: number }): Promise<void> {
-    return new Promise((resolve, reject) =>
-      broker.publish(
-        {
-          cmd: 'publish',
-          topic: rejectedTopic(plantId),
-          payload: Buffer.from(JSON.stringify(notice)),
-          qos: 1,
-          retain: false,
-          dup: false,
-        },
-        (error) => (error ? reject(error) : resolve()),
-      ),
-    );
-  }
-
-  const server: Server = createServer(withProtocolLevelCheck(broker.handle));
-  const boundPort = await listenOnLoopback(server, port);
-  return {
-    port: boundPort,
-    url: `mqtt://127.0.0.1:${boundPort}`,
-    publish: publishNotice,
-    close: async () => {
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
   };
 }
