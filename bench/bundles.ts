@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
+import { LAMBDA_ENV_NAMES } from '../lambdas/entry/env-names.ts';
 import { REPO_ROOT, run, type Scratch } from './processes.ts';
 import { median } from './stats.ts';
 
@@ -103,21 +104,16 @@ export async function lambdaEntries(): Promise<string[]> {
 /** Every variable the entry points read through `readEnv`, with a plausible value. */
 export async function lambdaEnvironment(): Promise<Record<string, string>> {
   const env: Record<string, string> = { AWS_REGION: 'eu-central-1' };
-  const dir = join(REPO_ROOT, 'lambdas', 'entry');
-  for (const file of await readdir(dir)) {
-    if (!file.endsWith('.ts')) continue;
-    for (const match of (await readFile(join(dir, file), 'utf8')).matchAll(
-      /\b([A-Z][A-Z0-9_]{2,}):\s*z\./g,
-    )) {
-      const name = match[1] as string;
-      env[name] = name.endsWith('_ARN')
-        ? 'arn:aws:sns:eu-central-1:123456789012:wte-bench'
-        : /_(URL|ENDPOINT)$/.test(name)
-          ? 'https://example.amazonaws.com/123456789012/wte-bench'
-          : /_(SINCE|HOURS|SECONDS|MINUTES|DAYS|MS|COUNT|SIZE)$/.test(name)
-            ? '24'
-            : `wte-${name.toLowerCase().replaceAll('_', '-')}`;
-    }
+  // Every variable the CDK app may set (lambdas/entry/env-names.ts) but NODE_OPTIONS, set below.
+  for (const name of LAMBDA_ENV_NAMES) {
+    if (name === 'NODE_OPTIONS') continue;
+    env[name] = name.endsWith('_ARN')
+      ? 'arn:aws:sns:eu-central-1:123456789012:wte-bench'
+      : /_(URL|ENDPOINT)$/.test(name)
+        ? 'https://example.amazonaws.com/123456789012/wte-bench'
+        : /_(SINCE|HOURS|SECONDS|MINUTES|DAYS|MS|COUNT|SIZE)$/.test(name)
+          ? '24'
+          : `wte-${name.toLowerCase().replaceAll('_', '-')}`;
   }
   // The lake's catalog is named by its prefix (lambdas/entry/metrics-stores.ts checks it).
   env.LAKE_CATALOG = 's3tablescatalog/wte-bench';

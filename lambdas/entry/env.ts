@@ -5,13 +5,15 @@
  */
 import * as z from 'zod/mini';
 import '../domain/zod-english.ts';
+import type { LambdaEnvName } from './env-names.ts';
 
 export class EnvironmentError extends Error {
   override readonly name = 'EnvironmentError';
 }
 
-export function readEnv<T extends z.core.$ZodLooseShape>(
-  shape: T,
+/** Parses the variables of `shape`, each a name the CDK app sets (env-names.ts). */
+export function readEnv<T extends { readonly [K in LambdaEnvName]?: z.core.$ZodType }>(
+  shape: T & Record<Exclude<keyof T, LambdaEnvName>, never>,
   source: Record<string, string | undefined>,
 ) {
   const result = z.object(shape).safeParse(source);

@@ -6,6 +6,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { LambdaEnvironment } from '../../lambdas/entry/env-names.ts';
 import { acknowledge } from '../checks/acknowledge.ts';
 import type { MetricsStoreKind } from '../config-store.ts';
 import { kmsForService } from './access.ts';
@@ -47,7 +48,7 @@ const NO_DLQ_REASON: Record<Exclude<Invocation, 'async'>, string> = {
  * that granting access and setting the variable happen in one place.
  */
 export interface Binding {
-  readonly environment: Readonly<Record<string, string>>;
+  readonly environment: LambdaEnvironment;
   readonly statements: readonly iam.PolicyStatement[];
   readonly managedPolicies?: readonly iam.IManagedPolicy[];
 }
@@ -61,7 +62,7 @@ export interface WteFunctionProps {
   readonly memorySize: number;
   readonly timeout: Duration;
   /** Variables besides those of `bind`. @default none */
-  readonly environment?: Readonly<Record<string, string>>;
+  readonly environment?: LambdaEnvironment;
   readonly logRetentionDays: number;
   readonly invocation: Invocation;
   /** Concurrent executions reserved for this function (taken from the account's pool); 0 or unset: none. */
