@@ -81,6 +81,9 @@ export async function loadEntry<T>(name: string, env: Env): Promise<T> {
   for (const key of Object.keys(process.env))
     if (/^(AWS_|METRICS_STORE|STATE_|TELEMETRY_|ALERT|IOT_|TIMESTREAM_|LAKE_|ATHENA_|RECENT_|KPI_)/.test(key))
       vi.stubEnv(key, undefined);
+  // Quiet: the effects are asserted, the log lines and metric records would only fill the test output.
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
   for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
   return (await import(`../../lambdas/entry/${name}.ts`)) as T;
 }
