@@ -62,15 +62,18 @@ function kpiRollupTable(source: Source): DynamoKpiRollupStoreProps | undefined {
     {
       KPI_ROLLUP_TABLE: z.optional(z.string().check(z.minLength(3))),
       KPI_ROLLUP_SINCE: z.optional(z.coerce.number().check(z.int(), z.nonnegative())),
+      KPI_ROLLUP_MOVEMENTS_SINCE: z.optional(z.coerce.number().check(z.int(), z.nonnegative())),
     },
     source,
   );
   if (env.KPI_ROLLUP_TABLE === undefined) return undefined;
+  const since = env.KPI_ROLLUP_MOVEMENTS_SINCE;
   return {
     client: sharedDynamoClient(),
     tableName: env.KPI_ROLLUP_TABLE,
     clock: systemClock,
     rollupSince: env.KPI_ROLLUP_SINCE ?? 0,
+    ...(since === undefined ? {} : { movementsSince: since }),
   };
 }
 

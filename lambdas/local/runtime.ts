@@ -11,11 +11,11 @@
  * | Timestream                        | DuckDB file                                   |
  * | DynamoDB                          | dynalite (LevelDB under the data dir)         |
  * | SNS                               | console + alerts.jsonl (+ optional webhook)   |
- * | EventBridge schedule              | a timer running the scheduler handler         |
+ * | EventBridge schedules             | timers running the scheduler and KPI rollup   |
  * | S3 + CloudFront (operator page)   | `/` built from web/ on first request          |
  *
  * Data dir (owner-only, private-files.ts): `dynamo/`, `metrics.duckdb`, `queue/`, `alerts.jsonl`, `dev-token`,
- * `state-store-credentials` (the key pair the state store demands, local-secrets.ts).
+ * `state-store-credentials` (the key pair the state store demands, local-secrets.ts), `kpi-rollup-ready`.
  */
 import { join, resolve } from 'node:path';
 import { DEFAULT_LEASE_TTL_MS, relayWithLease } from '../adapters/alerts/leased-relay.ts';
@@ -49,6 +49,7 @@ import { DurableQueue } from './durable-queue.ts';
 import { type RunningDynalite, startDynalite } from './dynalite-server.ts';
 import { startHttpServer } from './http-server.ts';
 import { authenticateGateway, localAuthorizer } from './local-auth.ts';
+import { startLocalKpiRollup } from './local-kpi-rollup.ts';
 import {
   DEV_TOKEN_FILE,
   devTokenOf,
@@ -87,12 +88,11 @@ export interface LocalModeOptions {
   readonly webhookUrl?: string;
   /** How often the scheduled run (stale and stuck sensors, day rules, reminders, relay) runs. @default 60 000 */
   readonly schedulerIntervalMs?: number;
-  /**
-   * Start with the timer held until `resumeScheduler()`: while a backfill
-   * catches up, the wall-clock checks would judge half-loaded days and
-   * silent-looking sensors. @default false
-   */
+  /** Start with the timer held until `resumeScheduler()`: while a backfill catches up, the wall-clock
+   * checks would judge half-loaded days and silent-looking sensors. @default false */
   readonly schedulerPaused?: boolean;
+  /** How often the KPI rollup job runs (docs/kpi-rollup.md). @default 60 000 */
+  readonly kpiRollupIntervalMs?: number;
   readonly queue?: {
     readonly visibilityTimeoutMs?: number;
     readonly maxReceiveCount?: number;
@@ -101,11 +101,8 @@ export interface LocalModeOptions {
     /** Batches processed at once, like the event source's maximum concurrency. @default LOCAL_CONSUMERS */
     readonly concurrency?: number;
   };
-  /**
-   * Backpressure (docs/backpressure.md): over either bound HTTP ingest answers 503 with
-   * Retry-After and MQTT withholds the PUBACK for up to `mqttHoldMs`, then refuses.
-   * @default DEFAULT_BACKLOG_BOUND (2 s, 64 MiB), DEFAULT_MQTT_HOLD_MS (10 s)
-   */
+  /** Backpressure (docs/backpressure.md): over either bound HTTP ingest answers 503 with Retry-After and MQTT
+   * withholds the PUBACK for up to `mqttHoldMs`, then refuses. @default DEFAULT_BACKLOG_BOUND, DEFAULT_MQTT_HOLD_MS */
   readonly backlog?: Partial<BacklogBound> & { readonly mqttHoldMs?: number };
   /** Start with the processor held until `resumeProcessor()` (tests of backpressure). @default false */
   readonly processorPaused?: boolean;
@@ -132,6 +129,8 @@ export interface LocalMode {
   readonly stateTable: string;
   /** Runs the scheduled handler now (what the timer does). */
   runScheduler(): Promise<void>;
+  /** Runs the KPI rollup job now (what its timer does). */
+  runKpiRollup(): Promise<void>;
   /** Starts a timer held by `schedulerPaused` (runs once at once). Idempotent. */
   resumeScheduler(): void;
   /** Resolves once the queue is empty (or `timeoutMs` passed), then relays the outbox. */
@@ -192,6 +191,15 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
 
     const metrics = await DuckDbMetricsStore.open({ path: join(dataDir, 'metrics.duckdb'), clock });
     closers.push(() => metrics.close());
+    const kpiRollup = await startLocalKpiRollup({
+      client: dynamo.client,
+      dataDir,
+      metrics,
+      clock,
+      log,
+      intervalMs: options.kpiRollupIntervalMs,
+    });
+    closers.push(kpiRollup.close);
     // After the queue (closed below, so it closes first): the relay its last batches started.
     let relaying: Promise<void> | undefined;
     closers.push(async () => {
@@ -251,17 +259,16 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       ledger: metrics,
       alerts: inProcessAlertStep(makeAlertStepHandler({ engine, log })), // on AWS through a queue: docs/alert-step.md
       rejections: mqtt,
+      kpiSlots: kpiRollup.marker,
       log,
-      // A local batch holds up to 500 messages of many plants: more of them are judged at once (their
-      // reads then queue on DuckDB's pipeline lanes, not behind each other's dynalite round trips), and
-      // a batch's writes are one transaction per kind (the deployed chunking bounds a Lambda's memory).
+      // A local batch holds up to 500 messages of many plants: more are judged at once (their reads queue on
+      // DuckDB's lanes, not behind dynalite round trips); writes are one transaction per kind and batch.
       alertConcurrency: LOCAL_ALERT_CONCURRENCY,
       writeChunkReadings: LOCAL_WRITE_CHUNK_READINGS,
     });
-    // The outbox relay after each batch runs beside the consumers, not inside the batch: a slow webhook
-    // must not keep a batch past its visibility timeout (another consumer would take it again). Batches
-    // ending while it runs ask for one more pass. No lease wait: dynalite's reads are consistent, so the
-    // holder's look after releasing finds this batch's transitions.
+    // The outbox relay after each batch runs beside the consumers: a slow webhook must not keep a batch past
+    // its visibility timeout. Batches ending while it runs ask for one more pass. No lease wait: dynalite's
+    // reads are consistent, so the holder's look after releasing finds this batch's transitions.
     let relayAgain = false;
     const relaySoon = () => {
       if (relaying) {
@@ -272,11 +279,10 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         do {
           relayAgain = false;
           const report = await relay(0).catch(() => undefined);
-          if (report && report.stoppedBy !== 'done' && report.stoppedBy !== 'held') {
+          if (report && report.stoppedBy !== 'done' && report.stoppedBy !== 'held')
             log('warn', 'alert outbox relay stopped; the scheduled run retries', {
               stoppedBy: report.stoppedBy,
             });
-          }
         } while (relayAgain);
       })().finally(() => {
         relaying = undefined;
@@ -334,9 +340,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       {
         authorizer: localAuthorizer(state, devToken),
         ingest: makeIngestHandler({ queue, clock, log }),
-        kpis: makeKpisHandler({ metrics: metrics.queries(), plants: state, clock }),
+        kpis: makeKpisHandler({ metrics: kpiRollup.reads, plants: state, clock }),
         series: makeSeriesHandler({ metrics: metrics.queries(), plants: state, clock }),
-        report: makeReportHandler({ metrics: metrics.queries(), plants: state, alerts, clock }),
+        report: makeReportHandler({ metrics: kpiRollup.reads, plants: state, alerts, clock }),
         listAlerts: makeListAlertsHandler({ alerts, clock }),
         // An acknowledgement goes out at once, like the processor's transitions (no lease wait).
         ackAlert: makeAcknowledgeAlertHandler({ alerts, clock, relay: () => relay(0) }),
@@ -366,6 +372,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       stateStoreCredentialsFile: join(dataDir, STATE_STORE_CREDENTIALS_FILE),
       stateTable: LOCAL_STATE_TABLE,
       runScheduler,
+      runKpiRollup: async () => void (await kpiRollup.run()),
       resumeScheduler,
       settle: async (timeoutMs = 30_000) => {
         const drained = await queue.drained(timeoutMs);

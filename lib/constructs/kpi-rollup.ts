@@ -72,6 +72,13 @@ export interface KpiRollupProps {
    */
   readonly rollupSince: Date;
   /**
+   * From when every write also marks its tickets' slots: for a rollup
+   * deployed before it kept ticket tonnages, that deployment plus 15
+   * minutes. Older slots without an item have their tickets read raw until
+   * backfilled. @default rollupSince
+   */
+  readonly movementsSince?: Date;
+  /**
    * Memory-store retention of the readings table, hours. Slots it still holds
    * settle after 20 minutes; without it every slot waits 6 h 20 min, the
    * magnetic store's visibility delay. @default unknown
@@ -88,8 +95,8 @@ export interface KpiRollupProps {
 
 /**
  * The scheduled rollup: every `intervalMinutes`, a function reads the
- * settled pending slots from the table, their raw counter readings from
- * Timestream (one query per group of nearby slots), and stores the slot
+ * settled pending slots from the table, their raw counter readings and
+ * tickets from the metrics store (one query each per group of nearby slots), and stores the slot
  * summaries. Failed runs go to a dead-letter queue with an alarm (nothing to
  * redrive: the next run takes the same pending slots).
  */
@@ -108,6 +115,9 @@ export class KpiRollup extends Construct {
     const since = props.rollupSince.getTime();
     if (!(Number.isSafeInteger(since) && since >= 0))
       throw new Error(`rollupSince must be a valid date after 1970, got ${String(props.rollupSince)}`);
+    const movementsSince = props.movementsSince?.getTime();
+    if (movementsSince !== undefined && !(Number.isSafeInteger(movementsSince) && movementsSince >= 0))
+      throw new Error(`movementsSince must be a valid date after 1970, got ${String(props.movementsSince)}`);
     const minutes = props.intervalMinutes ?? 15;
     if (!(Number.isInteger(minutes) && minutes >= 1 && minutes <= 60))
       throw new Error(`intervalMinutes must be an integer from 1 to 60, got ${minutes}`);
@@ -117,6 +127,7 @@ export class KpiRollup extends Construct {
     this.environment = {
       KPI_ROLLUP_TABLE: props.table.tableName,
       KPI_ROLLUP_SINCE: String(since),
+      ...(movementsSince === undefined ? {} : { KPI_ROLLUP_MOVEMENTS_SINCE: String(movementsSince) }),
       ...(retention === undefined ? {} : { KPI_ROLLUP_MEMORY_RETENTION_HOURS: String(retention) }),
     };
 

@@ -15,6 +15,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { MetricName } from '../../domain/catalog.ts';
+import { SLOT_MS, type TouchedSlots } from '../../domain/kpi-rollup.ts';
+import { KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
 import type {
   Clock,
   GoodHour,
@@ -28,12 +30,24 @@ import type {
   WriteResult,
 } from '../../domain/ports.ts';
 
-/** The reads of the query API and the alert rules, and the annual report's hourly coverage. */
+/**
+ * The reads of the query API and the alert rules, the annual report's hourly
+ * coverage, and the raw side of the KPI rollup (every KPI counter reading of
+ * a range in one query, as on the lake).
+ */
 export type MetricsReads = Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'> &
-  Required<Pick<MetricsStore, 'readGoodHours'>>;
+  Required<Pick<MetricsStore, 'readGoodHours'>> & {
+    readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]>;
+  };
 
 import { goodHourOfRow, movementOfRow, readingOfRow } from '../metrics-rows.ts';
-import { goodHoursSql, lastGoodBeforeSql, movementsSql, seriesSql } from '../metrics-sql.ts';
+import {
+  counterReadingsSql,
+  goodHoursSql,
+  lastGoodBeforeSql,
+  movementsSql,
+  seriesSql,
+} from '../metrics-sql.ts';
 import type { SqlRow } from '../sql-runner.ts';
 import { systemClock } from '../system-clock.ts';
 import {
@@ -170,6 +184,32 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
     return this.queryReads.readGoodHours(plantId, metrics, from, to);
   }
 
+  /**
+   * The plants and 15-minute slots that hold KPI counter readings or tickets
+   * (lambdas/domain/kpi-rollup.ts): what local mode marks once when it starts
+   * keeping the KPI rollup over a data directory written without it.
+   */
+  async kpiSlotsWithData(): Promise<TouchedSlots[]> {
+    const slot = `(ts // ${SLOT_MS}) * ${SLOT_MS}`;
+    const counters = KPI_COUNTER_METRICS.map((m) => `'${m}'`).join(', ');
+    const sql =
+      `SELECT DISTINCT plant_id, ${slot} AS slot FROM readings WHERE metric IN (${counters}) ` +
+      `UNION SELECT DISTINCT plant_id, ${slot} AS slot FROM movements ORDER BY plant_id, slot`;
+    const rows = await this.lanes.read(
+      'read KPI slots with data',
+      (connection) => new DuckDbSqlRunner(connection).run(sql),
+      'queries',
+    );
+    const byPlant = new Map<string, number[]>();
+    for (const row of rows) {
+      const plantId = String(row.plant_id);
+      const starts = byPlant.get(plantId) ?? [];
+      starts.push(Number(row.slot));
+      byPlant.set(plantId, starts);
+    }
+    return [...byPlant].map(([plantId, slotStarts]) => ({ plantId, slotStarts }));
+  }
+
   /** The same reads on the query API's own connections, so a busy pipeline does not keep an analyst waiting. */
   queries(): MetricsReads {
     return this.queryReads;
@@ -195,6 +235,8 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
       readLastBefore: (plantId, metric, before) =>
         read(lastGoodBeforeSql({ plantId, metric, before }), readingOfRow),
       readMovements: movements,
+      readCounterReadings: (plantId, from, to) =>
+        !(to > from) ? Promise.resolve([]) : read(counterReadingsSql({ plantId, from, to }), readingOfRow),
       readGoodHours: (plantId, metrics, from, to) =>
         metrics.length === 0 || !(to > from)
           ? Promise.resolve([])

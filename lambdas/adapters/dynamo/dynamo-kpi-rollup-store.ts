@@ -12,7 +12,8 @@
  *   be: any mark makes the slot pending);
  * - `rolled` (N): the `gen` the summary was made for; the summary is current
  *   while `rolled = gen`;
- * - `settleAt` (N): the slot is not rolled up before this (SettlePolicy);
+ * - `settleAt` (N): the slot is not rolled up before this (SettlePolicy),
+ *   the slot's number as its fraction (settleKey);
  * - `pend` (S, always "p"): present while a roll is due; with `settleAt` the
  *   key of the sparse index `pending`, which the job reads oldest first
  *   (one index partition: marks are a few writes per second at most);
@@ -128,6 +129,17 @@ export interface DynamoKpiRollupStoreProps {
   readonly pageSize?: number;
 }
 
+/**
+ * `settleAt` with the slot's number in millionths of a millisecond: within
+ * a plant no two slots share an index key. dynalite (local mode) keys index
+ * entries by the index key plus a 24-bit hash of the table key, so entries
+ * sharing an index key (a backfill marks thousands at one instant) collide
+ * and vanish from the index, leaving their slots pending for ever.
+ */
+function settleKey(start: number, settleAt: number): string {
+  return `${settleAt}.${String((start / SLOT_MS) % 1_000_000).padStart(6, '0')}`;
+}
+
 const slotKey = (plantId: string, start: number): Item => ({
   [ROLLUP_PK]: { S: plantId },
   [ROLLUP_SK]: { N: String(start) },
@@ -197,7 +209,7 @@ export class DynamoKpiSlotMarker extends KpiRollupTable implements KpiSlotMarker
             ExpressionAttributeNames: { '#gen': 'gen', '#settleAt': 'settleAt', '#pend': 'pend' },
             ExpressionAttributeValues: {
               ':one': { N: '1' },
-              ':settleAt': { N: String(settleTime(start, now, this.settle)) },
+              ':settleAt': { N: settleKey(start, settleTime(start, now, this.settle)) },
               ':pend': { S: PENDING },
             },
           }),
@@ -231,7 +243,11 @@ export class DynamoKpiRollupStore
             IndexName: PENDING_INDEX,
             KeyConditionExpression: '#pend = :pend AND #settleAt <= :by',
             ExpressionAttributeNames: { '#pend': 'pend', '#settleAt': 'settleAt' },
-            ExpressionAttributeValues: { ':pend': { S: PENDING }, ':by': { N: String(settledBy) } },
+            // The fraction of settleKey is not part of the time: the whole millisecond counts.
+            ExpressionAttributeValues: {
+              ':pend': { S: PENDING },
+              ':by': { N: settleKey(SLOT_MS * 999_999, Math.floor(settledBy)) },
+            },
             Limit: Math.min(limit - slots.length, this.props.pageSize ?? 1000),
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
           }),
@@ -251,7 +267,7 @@ export class DynamoKpiRollupStore
           throw new Error(
             `KPI rollup index item without plant, slot, gen or settleAt: ${JSON.stringify(item)}`,
           );
-        slots.push({ plantId, start, generation, settleAt });
+        slots.push({ plantId, start, generation, settleAt: Math.floor(settleAt) });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined && slots.length < limit);

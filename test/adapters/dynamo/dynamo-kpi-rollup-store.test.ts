@@ -206,6 +206,15 @@ describe('DynamoKpiRollupStore', () => {
     });
   });
 
+  it('lists every pending slot where dynalite keys index entries by a 24-bit hash that collides', async () => {
+    // 192 slots marked at one instant: these share one settle time, and two of them one hash
+    const { store } = await freshStore();
+    const starts = Array.from({ length: 192 }, (_, i) => Date.parse('2026-03-02T19:00:00Z') + i * SLOT_MS);
+    await store.markTouched([{ plantId: 'kz-ast-01', slotStarts: starts }]);
+    const pending = await store.pendingSlots(Number.MAX_SAFE_INTEGER, 1000);
+    expect(pending.map((p) => p.start).sort((a, b) => a - b)).toEqual(starts);
+  });
+
   it('pages through long ranges and many pending slots', async () => {
     const { store } = await freshStore({ pageSize: 7 });
     const starts = Array.from({ length: 40 }, (_, i) => slot(i));
