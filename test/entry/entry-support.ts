@@ -24,9 +24,13 @@ import { createTableAndWait } from '../../lambdas/adapters/dynamo/create-table.t
 import { kpiRollupTableDefinition } from '../../lambdas/adapters/dynamo/dynamo-kpi-rollup-store.ts';
 import { recentTelemetryTableDefinition } from '../../lambdas/adapters/dynamo/dynamo-recent-telemetry-store.ts';
 import { createStateTable } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
+import type { LambdaEnvName } from '../../lambdas/entry/env-names.ts';
 import { type RunningDynalite, startDynalite } from '../support/dynalite.ts';
 
 export const REGION = 'eu-central-1';
+
+/** Only names of the shared list (and the region Lambda sets): a name the stack does not set is a type error. */
+type StackEnv = Readonly<Partial<Record<LambdaEnvName | 'AWS_REGION', string>>>;
 const ACCOUNT = '123456789012';
 
 /** What every function bound to the state table, the topic and the queues gets. */
@@ -37,14 +41,14 @@ export const BASE_ENV = {
   ALERT_STEP_QUEUE_URL: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/wte-prod-alert-step`,
   ALERTS_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:wte-prod-alerts`,
   IOT_DATA_ENDPOINT: `https://abc123-ats.iot.${REGION}.amazonaws.com`,
-} as const;
+} as const satisfies StackEnv;
 
 /** DataAccess.metrics() and metricsWriter() on Timestream (the default store). */
 export const TIMESTREAM_ENV = {
   TIMESTREAM_DATABASE: 'wte-prod-db',
   TIMESTREAM_READINGS_TABLE: 'wte-prod-readings',
   TIMESTREAM_MOVEMENTS_TABLE: 'wte-prod-movements',
-} as const;
+} as const satisfies StackEnv;
 
 /** DataAccess.metrics() and metricsWriter() with `-c metricsStore=lake`. */
 export const LAKE_ENV = {
@@ -56,13 +60,13 @@ export const LAKE_ENV = {
   RECENT_TELEMETRY_HORIZON_DAYS: '40',
   LAKE_READINGS_STREAM: 'wte-prod-readings-stream',
   LAKE_MOVEMENTS_STREAM: 'wte-prod-movements-stream',
-} as const;
+} as const satisfies StackEnv;
 
 /** KpiRollup's binding (lib/constructs/kpi-rollup.ts). */
 export const ROLLUP_ENV = {
   KPI_ROLLUP_TABLE: 'wte-prod-kpi-rollup',
   KPI_ROLLUP_SINCE: String(Date.parse('2026-01-01T00:00:00Z')),
-} as const;
+} as const satisfies StackEnv;
 
 export const STORES = [
   ['timestream', TIMESTREAM_ENV],
