@@ -15,7 +15,7 @@ export type ApiMethod = 'GET' | 'POST';
  */
 export type ApiAuth = 'token' | 'iam';
 
-/** The function behind a route: the keys of `TelemetryApiHandlers` (CDK) and of `LocalApi` (local mode). */
+/** The function behind a route: a key of `TelemetryApiHandlers` (CDK); local mode maps it onto `LocalApi`. */
 export type ApiHandlerName =
   | 'plants'
   | 'ingest'
