@@ -20,7 +20,6 @@ import {
   MAX_MOVEMENTS,
   MAX_READINGS,
   MESSAGE_ID_PATTERN,
-  type Movement,
   PLANT_ID_PATTERN,
   type Reading,
   type TelemetryMessage,
@@ -155,6 +154,76 @@ function parseUnsafe(input: unknown, options: ParseOptions): ParseResult {
 }
 
 function parseObject(input: Record<string, unknown>, options: ParseOptions): ParseResult {
+  const checked = checkEnvelope(input, options);
+  if ('ok' in checked) return checked;
+  const { env, plantId, sentAt } = checked;
+  const rawReadings = env.readings ?? [];
+  const rawMovements = env.movements ?? [];
+  if (rawReadings.length + rawMovements.length === 0) {
+    return badRequest(
+      ProblemType.noValidItems,
+      'No items',
+      'A message carries at least one reading or movement.',
+      [{ pointer: '/readings', detail: 'at least one reading or movement is required' }],
+    );
+  }
+
+  const window = {
+    earliest: options.now - (options.lateHorizonMs ?? DEFAULT_LATE_HORIZON_MS),
+    latest: options.now + (options.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS),
+  };
+  const rejected: Rejection[] = [];
+  const readings = distinctItems(
+    rawReadings.map((raw, index) => validateReading(raw, index, plantId, window)),
+    (result) => result.reading,
+    {
+      list: 'readings',
+      // Within one message the plant is fixed: (line, metric, ts) is the identity. Neither a line
+      // (LINE_PATTERN) nor a catalog metric contains '|', so the text is unambiguous.
+      key: ({ line, metric, ts }: Reading) => `${line}|${metric}|${ts}`,
+      fingerprint: readingFingerprint,
+      conflict: 'another reading in this message has the same line, metric and ts with different content',
+    },
+    rejected,
+  );
+  const movements = distinctItems(
+    rawMovements.map((raw, index) => validateMovement(raw, index, plantId, window)),
+    (result) => result.movement,
+    {
+      list: 'movements',
+      key: movementKey,
+      fingerprint: movementFingerprint,
+      conflict: 'another movement in this message has the same ticketId with different content',
+    },
+    rejected,
+  );
+
+  if (readings.length + movements.length === 0) {
+    return badRequest(
+      ProblemType.noValidItems,
+      'No valid items',
+      `None of the ${rawReadings.length + rawMovements.length} items is valid.`,
+      rejected.map(({ pointer: p, detail }) => ({ pointer: p, detail })),
+    );
+  }
+  const message: TelemetryMessage = {
+    schema: env.schema,
+    messageId: env.messageId,
+    plantId,
+    ...(sentAt === undefined ? {} : { sentAt }),
+    readings,
+    movements,
+  };
+  return { ok: true, message, rejected };
+}
+
+type Envelope = ReturnType<typeof envelopeSchema.parse>;
+
+/** The envelope, its plant (of the message or of the path or topic) and sentAt; or why the message is refused. */
+function checkEnvelope(
+  input: Record<string, unknown>,
+  options: ParseOptions,
+): ParseResult | { readonly env: Envelope; readonly plantId: string; readonly sentAt: number | undefined } {
   const envelope = envelopeSchema.safeParse(input);
   if (!envelope.success) {
     const errors = issueProblems(envelope.error.issues, input, []);
@@ -196,97 +265,53 @@ function parseObject(input: Record<string, unknown>, options: ParseOptions): Par
       [{ pointer: '/plantId', detail: 'must equal the plant of the path or topic' }],
     );
   }
-  let sentAt: number | undefined;
-  if (env.sentAt !== undefined) {
-    const parsedSentAt = parseTimestamp(env.sentAt);
-    if (!parsedSentAt.ok) {
-      return badRequest(
-        ProblemType.invalidMessage,
-        'Invalid telemetry message',
-        'sentAt is not a timestamp.',
-        [{ pointer: '/sentAt', detail: parsedSentAt.reason }],
-      );
-    }
-    sentAt = parsedSentAt.epochMs;
+  if (env.sentAt === undefined) return { env, plantId, sentAt: undefined };
+  const parsedSentAt = parseTimestamp(env.sentAt);
+  if (!parsedSentAt.ok) {
+    return badRequest(ProblemType.invalidMessage, 'Invalid telemetry message', 'sentAt is not a timestamp.', [
+      { pointer: '/sentAt', detail: parsedSentAt.reason },
+    ]);
   }
-  const rawReadings = env.readings ?? [];
-  const rawMovements = env.movements ?? [];
-  if (rawReadings.length + rawMovements.length === 0) {
-    return badRequest(
-      ProblemType.noValidItems,
-      'No items',
-      'A message carries at least one reading or movement.',
-      [{ pointer: '/readings', detail: 'at least one reading or movement is required' }],
-    );
-  }
+  return { env, plantId, sentAt: parsedSentAt.epochMs };
+}
 
-  const window = {
-    earliest: options.now - (options.lateHorizonMs ?? DEFAULT_LATE_HORIZON_MS),
-    latest: options.now + (options.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS),
-  };
-  const rejected: Rejection[] = [];
-  const readings: Reading[] = [];
-  // The first reading of each identity; fingerprints are compared only when an identity repeats.
-  const readingSeen = new Map<string, Reading>();
-  rawReadings.forEach((raw, index) => {
-    const result = validateReading(raw, index, plantId, window);
+/**
+ * The valid items of one list, in order, the first of each identity kept: a
+ * repeat with the same content is dropped silently (a gateway's retry), one
+ * with other content is a conflict. Refusals go to `rejected` in order.
+ */
+function distinctItems<U extends object, T>(
+  results: readonly U[],
+  itemOf: (result: Exclude<U, { rejection: Rejection }>) => T,
+  rules: {
+    readonly list: 'readings' | 'movements';
+    readonly key: (item: T) => string;
+    readonly fingerprint: (item: T) => string;
+    readonly conflict: string;
+  },
+  rejected: Rejection[],
+): T[] {
+  const items: T[] = [];
+  // Fingerprints are compared only when an identity repeats.
+  const seen = new Map<string, T>();
+  results.forEach((result, index) => {
     if ('rejection' in result) {
-      rejected.push(result.rejection);
+      rejected.push(result.rejection as Rejection);
       return;
     }
-    // Within one message the plant is fixed: (line, metric, ts) is the identity. Neither a line
-    // (LINE_PATTERN) nor a catalog metric contains '|', so the text is unambiguous.
-    const { line, metric, ts } = result.reading;
-    const key = `${line}|${metric}|${ts}`;
-    const earlier = readingSeen.get(key);
+    const item = itemOf(result as Exclude<U, { rejection: Rejection }>);
+    const key = rules.key(item);
+    const earlier = seen.get(key);
     if (earlier === undefined) {
-      readingSeen.set(key, result.reading);
-      readings.push(result.reading);
-    } else if (readingFingerprint(earlier) !== readingFingerprint(result.reading)) {
+      seen.set(key, item);
+      items.push(item);
+    } else if (rules.fingerprint(earlier) !== rules.fingerprint(item)) {
       rejected.push({
-        pointer: pointer('readings', index),
+        pointer: pointer(rules.list, index),
         type: ProblemType.conflict,
-        detail: 'another reading in this message has the same line, metric and ts with different content',
+        detail: rules.conflict,
       });
     }
   });
-  const movements: Movement[] = [];
-  const movementSeen = new Map<string, Movement>();
-  rawMovements.forEach((raw, index) => {
-    const result = validateMovement(raw, index, plantId, window);
-    if ('rejection' in result) {
-      rejected.push(result.rejection);
-      return;
-    }
-    const key = movementKey(result.movement);
-    const earlier = movementSeen.get(key);
-    if (earlier === undefined) {
-      movementSeen.set(key, result.movement);
-      movements.push(result.movement);
-    } else if (movementFingerprint(earlier) !== movementFingerprint(result.movement)) {
-      rejected.push({
-        pointer: pointer('movements', index),
-        type: ProblemType.conflict,
-        detail: 'another movement in this message has the same ticketId with different content',
-      });
-    }
-  });
-
-  if (readings.length + movements.length === 0) {
-    return badRequest(
-      ProblemType.noValidItems,
-      'No valid items',
-      `None of the ${rawReadings.length + rawMovements.length} items is valid.`,
-      rejected.map(({ pointer: p, detail }) => ({ pointer: p, detail })),
-    );
-  }
-  const message: TelemetryMessage = {
-    schema: env.schema,
-    messageId: env.messageId,
-    plantId,
-    ...(sentAt === undefined ? {} : { sentAt }),
-    readings,
-    movements,
-  };
-  return { ok: true, message, rejected };
+  return items;
 }
