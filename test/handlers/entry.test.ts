@@ -19,20 +19,6 @@ afterEach(() => {
 
 describe('Lambda entry points', () => {
   it.each([
-    ['ingest', 'handler'],
-    ['authorizer', 'handler'],
-    ['processor', 'handler'],
-    ['alert-step', 'handler'],
-    ['scheduler', 'handler'],
-    ['alerts-api', 'listHandler'],
-    ['alerts-ack', 'ackHandler'],
-  ])('%s builds %s at cold start from the environment', async (name, exported) => {
-    for (const [key, value] of Object.entries(ENV)) vi.stubEnv(key, value);
-    const module = (await import(`../../lambdas/entry/${name}.ts`)) as Record<string, unknown>;
-    expect(typeof module[exported]).toBe('function');
-  });
-
-  it.each([
     ['ingest', 'TELEMETRY_QUEUE_URL'],
     ['authorizer', 'STATE_TABLE_NAME'],
     ['processor', 'TIMESTREAM_DATABASE'],

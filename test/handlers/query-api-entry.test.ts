@@ -14,13 +14,6 @@ afterEach(() => {
 });
 
 describe('query API entry point', () => {
-  it('builds kpisHandler and seriesHandler at cold start from the environment', async () => {
-    for (const [key, value] of Object.entries(ENV)) vi.stubEnv(key, value);
-    const module = await import('../../lambdas/entry/query-api.ts');
-    expect(typeof module.kpisHandler).toBe('function');
-    expect(typeof module.seriesHandler).toBe('function');
-  });
-
   it('answers an invalid query without touching AWS', async () => {
     for (const [key, value] of Object.entries(ENV)) vi.stubEnv(key, value);
     const { kpisHandler } = await import('../../lambdas/entry/query-api.ts');
