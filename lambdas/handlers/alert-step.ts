@@ -11,6 +11,7 @@
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mapLimited } from '../adapters/map-limited.ts';
+import { errorName } from '../domain/error-name.ts';
 import { UnavailableError } from '../domain/ports.ts';
 import { decodeAlertStep, encodeAlertStep, type TouchedPlant } from '../domain/touched-plants.ts';
 
@@ -59,7 +60,7 @@ export function makeAlertStepHandler(deps: AlertStepDeps): AlertStepHandler {
       log('warn', 'alert step could not record what arrived; the message will be redelivered', {
         plantId: touched.plantId,
         messageId: record.messageId,
-        error: error instanceof Error ? error.name : 'unknown',
+        error: errorName(error),
       });
       return false;
     }
@@ -92,7 +93,7 @@ async function relayQuietly(
     }
   } catch (error) {
     log('warn', 'outbox relay failed; the scheduled run retries', {
-      error: error instanceof Error ? error.name : 'unknown',
+      error: errorName(error),
     });
   }
 }

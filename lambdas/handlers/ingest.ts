@@ -8,6 +8,7 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { tokenAllowsPlant } from '../auth/gateway-tokens.ts';
+import { errorName } from '../domain/error-name.ts';
 import { parseTelemetryBody } from '../domain/parse-telemetry.ts';
 import type { Clock, TelemetryQueue } from '../domain/ports.ts';
 import { ProblemType, problem, quote } from '../domain/problem.ts';
@@ -149,7 +150,7 @@ export function makeIngestHandler(deps: IngestDeps) {
         count('IngestQueueRefused', 1);
         return queueRefused(error);
       }
-      log('error', 'ingest failed', { error: error instanceof Error ? error.name : typeof error });
+      log('error', 'ingest failed', { error: errorName(error) });
       return errorResponse(error);
     }
   };

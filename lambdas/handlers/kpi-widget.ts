@@ -15,6 +15,7 @@
  */
 import { mapLimited } from '../adapters/map-limited.ts';
 import { type KpiSource, loadKpisOfInterval } from '../app/kpi-query.ts';
+import { errorName } from '../domain/error-name.ts';
 import { type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
 import type { PlantConfig } from '../domain/plant.ts';
 import type { Clock, StateStore } from '../domain/ports.ts';
@@ -75,7 +76,7 @@ export function makeKpiWidgetHandler(deps: KpiWidgetDeps) {
       } catch (error) {
         deps.log?.('warn', 'plant KPIs unavailable for the dashboard widget', {
           plantId: plant.plantId,
-          error: error instanceof Error ? error.name : 'unknown',
+          error: errorName(error),
         });
         return { plant };
       }
