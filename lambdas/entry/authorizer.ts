@@ -1,17 +1,16 @@
 /** Lambda entry point of the gateway-token REQUEST authorizer (composition root). */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
 import { makeAuthorizerHandler, UNAUTHORIZED } from '../handlers/authorizer.ts';
+import { sharedDynamoClient } from './dynamo-client.ts';
 import { readEnv } from './env.ts';
 import { measuredEntry } from './observability.ts';
 
 const env = readEnv({ STATE_TABLE_NAME: z.string().check(z.minLength(3)) }, process.env);
-const dynamo = new DynamoDBClient({});
 const { log, count, handler: wrap } = measuredEntry('authorizer');
 
 const authorize = makeAuthorizerHandler({
-  tokens: new DynamoStateStore({ client: dynamo, tableName: env.STATE_TABLE_NAME }),
+  tokens: new DynamoStateStore({ client: sharedDynamoClient(), tableName: env.STATE_TABLE_NAME }),
   refused: (reason) => {
     log('warn', 'gateway token refused', { reason });
     count('TokensRefused', 1);
