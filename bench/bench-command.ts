@@ -276,7 +276,7 @@ function processorResult(runs: ProcessorRuns, pinned: boolean): ProcessorResult 
   };
 }
 
-/** $0.50 per million 1-KiB write units (performance.md section 1.2), a 24-hour run repeated for 30 days. */
+/** $0.50 per million 1-KiB write units (docs/reference/aws-limits.md section 1.2), a 24-hour run repeated for 30 days. */
 const usdPerMonth = (kib: number, hours: number) => round(((kib * (24 / hours) * 30) / 1e6) * 0.5, 4);
 
 function timestreamResult(f: MeteringFigures): TimestreamResult {

@@ -35,9 +35,9 @@ export const LAKE_PRICES = {
   athenaUsdPerTB: 5,
   /** Athena rounds each query up to a whole MB, with a 10 MB minimum. */
   athenaMinimumBytes: 10 * MB,
-  /** Timestream for LiveAnalytics writes, per million 1-KiB units (performance.md section 1.2). */
+  /** Timestream for LiveAnalytics writes, per million 1-KiB units (docs/reference/aws-limits.md section 1.2). */
   timestreamUsdPerMillionKiB: 0.5,
-  /** The smallest Timestream for InfluxDB instance (db.influx.medium), AWS's estimate (lake.md). */
+  /** The smallest Timestream for InfluxDB instance (db.influx.medium), AWS's estimate (docs/reference/lake-on-aws.md). */
   influxDbSmallestUsdPerMonth: 95,
 } as const;
 

@@ -2,7 +2,7 @@
  * Timestream write cost of a seeded fleet (runs in a child process, see
  * child.ts): what our adapter sends, and three designs to compare it with.
  *
- * Metering (AWS "Timestream pricing: writes", performance.md section 1.2;
+ * Metering (AWS "Timestream pricing: writes", docs/reference/aws-limits.md section 1.2;
  * `requestBytes` and `billedKiB` in lambdas/adapters/timestream/records.ts):
  *
  *   bytes(call) = size(CommonAttributes) + sum of size(record)

@@ -1,5 +1,5 @@
 /**
- * `wte local`: the whole pipeline on 127.0.0.1 until Ctrl-C (CONTRACT.md
+ * `wte local`: the whole pipeline on 127.0.0.1 until Ctrl-C (docs/contract.md
  * section 7). Flags win over environment variables, which win over defaults.
  */
 import { DEFAULT_BACKLOG_BOUND, DEFAULT_MQTT_HOLD_MS } from '../lambdas/local/backlog-bound.ts';

@@ -143,7 +143,7 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-/** Items older than this are refused at ingest (CONTRACT.md section 1); Timestream must still accept them. */
+/** Items older than this are refused at ingest (docs/contract.md section 1); Timestream must still accept them. */
 const LATE_DATA_HORIZON_DAYS = 7;
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
 const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;

@@ -36,7 +36,7 @@ export interface AlertEngineBaseDeps {
   readonly metrics: Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
   readonly alerts: Pick<AlertStore, 'getCurrent' | 'applyTransition'>;
   readonly plants: Pick<StateStore, 'getPlant' | 'listPlants'>;
-  /** Per-plant rule settings; defaults from CONTRACT.md section 6, diversion and combustion from the plant config. */
+  /** Per-plant rule settings; defaults from docs/contract.md section 6, diversion and combustion from the plant config. */
   readonly settingsFor?: (plant: PlantConfig) => AlertRuleSettings;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The metric catalog of CONTRACT.md section 2: every metric a gateway may send,
+ * The metric catalog of docs/contract.md section 2: every metric a gateway may send,
  * whether it is an instantaneous gauge or a cumulative counter, the quantity
  * that fixes its canonical unit, and the physical limits of a reading in that
  * unit (docs/validation.md explains each limit).

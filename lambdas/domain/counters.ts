@@ -1,5 +1,5 @@
 /**
- * Counter (totalizer) arithmetic, CONTRACT.md section 3: the increase of a
+ * Counter (totalizer) arithmetic, docs/contract.md section 3: the increase of a
  * counter is the sum of positive steps between consecutive GOOD readings in
  * time order; a drop is a reset, after which the counter counts from zero, so
  * the step onto the dropped value contributes that value itself.

@@ -1,5 +1,5 @@
 /**
- * Identities and content fingerprints (CONTRACT.md section 1). The identity
+ * Identities and content fingerprints (docs/contract.md section 1). The identity
  * says which stored item a new one would replace; the fingerprint says
  * whether the content differs, which separates a harmless redelivery from a
  * conflict or a correction.

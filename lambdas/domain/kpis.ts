@@ -1,5 +1,5 @@
 /**
- * Plant KPIs per plant-local hour or day, exactly as CONTRACT.md section 3
+ * Plant KPIs per plant-local hour or day, exactly as docs/contract.md section 3
  * defines them. Only GOOD readings count; every movement counts (tickets have
  * no quality). Pure: the caller passes the data and the current time.
  *
@@ -14,7 +14,7 @@ import { ExactSum } from './exact-sum.ts';
 import type { Movement, Reading } from './telemetry.ts';
 import { bucketEnd, bucketStart, type KpiInterval } from './time.ts';
 
-/** Name of the versioned diversion definition the KPIs follow (domain.md section 5.3). */
+/** Name of the versioned diversion definition the KPIs follow (docs/reference/domain.md section 5.3). */
 export const DIVERSION_POLICY = 'diversion.gross.v1';
 
 export const DEFAULT_TIME_ZONE = 'Asia/Almaty';
@@ -138,7 +138,7 @@ export function kpiValues(t: KpiTotals): KpiValues {
 /**
  * The ratios of weighbridge tonnages. They mean something over a day or
  * longer only: within an hour trucks leave in batches and the bunker stock is
- * not metered, so an hour shows gaps like -618 % (CONTRACT.md section 3 note).
+ * not metered, so an hour shows gaps like -618 % (docs/contract.md section 3 note).
  * `net_mwh_per_t` is not among them: both of its terms are continuous meters.
  */
 export const MOVEMENT_RATIOS = ['diversion_rate', 'recycling_rate', 'mass_balance_gap'] as const;

@@ -8,7 +8,7 @@ export interface PlantConfig {
   readonly name: string;
   /** IANA time zone of the plant; KPI days are plant-local days. */
   readonly timeZone: string;
-  /** Landfill-diversion target (CONTRACT.md section 6). */
+  /** Landfill-diversion target (docs/contract.md section 6). */
   readonly diversionTarget: number;
   /** Minimum tonnes received in a day before diversion is judged. */
   readonly diversionMinReceivedT: number;

@@ -1,7 +1,7 @@
 /**
  * EU R1 energy-efficiency formula (Waste Framework Directive 2008/98/EC,
  * Annex II, footnote to R1) with the climate correction factor of Directive
- * (EU) 2015/1127. See domain.md section 2. All energy terms in GJ per year.
+ * (EU) 2015/1127. See docs/reference/domain.md section 2. All energy terms in GJ per year.
  */
 
 export const MWH_TO_GJ = 3.6;

@@ -1,6 +1,6 @@
 /**
  * Time series of one metric, bucketed in the plant's time zone and aggregated
- * per bucket (CONTRACT.md section 4, `GET /v1/plants/{plantId}/series`).
+ * per bucket (docs/contract.md section 4, `GET /v1/plants/{plantId}/series`).
  *
  * - Intervals `1m`, `5m`, `15m`, `30m`, `1h`, `6h`, `1d`. Sub-hour buckets
  *   start on local minutes that are multiples of the interval (so in a zone
@@ -8,9 +8,9 @@
  *   `1d` are the KPI buckets of time.ts (plant-local hours and days); `6h`
  *   buckets start at local 00:00, 06:00, 12:00 and 18:00, so across a DST
  *   change one of them is 5 or 7 hours long.
- * - Only GOOD readings count (domain.md section 8.2: UNCERTAIN and BAD values
+ * - Only GOOD readings count (docs/reference/domain.md section 8.2: UNCERTAIN and BAD values
  *   never feed a computation). A bucket without a GOOD reading has no point:
- *   gaps stay gaps, nothing is interpolated or carried forward (domain.md
+ *   gaps stay gaps, nothing is interpolated or carried forward (docs/reference/domain.md
  *   section 8.4).
  * - All lines of the metric are pooled unless the caller filters by line.
  *

@@ -1,5 +1,5 @@
 /**
- * The wire schemas of telemetry contract v1 (CONTRACT.md section 1) in zod.
+ * The wire schemas of telemetry contract v1 (docs/contract.md section 1) in zod.
  * Their own module, so only the functions that parse telemetry (ingest, the
  * processor) build them at load; the constants they use are telemetry.ts's.
  */

@@ -1,5 +1,5 @@
 /**
- * Telemetry contract v1 (CONTRACT.md section 1): its limits, vocabularies and
+ * Telemetry contract v1 (docs/contract.md section 1): its limits, vocabularies and
  * identifier patterns, and the normalized shapes the rest of the pipeline
  * works on. The wire schemas are in telemetry-schemas.ts: every store imports
  * this module, and only the parsers need the schemas built.

@@ -1,6 +1,6 @@
 /**
  * Units of measure and their conversion to the canonical unit of each quantity
- * (CONTRACT.md section 2). Linear units are `canonical = value * factor`;
+ * (docs/contract.md section 2). Linear units are `canonical = value * factor`;
  * temperatures carry an offset as well.
  */
 

@@ -1,5 +1,5 @@
 /**
- * GET /v1/alerts and POST /v1/alerts/{alertId}/ack (CONTRACT.md sections 4
+ * GET /v1/alerts and POST /v1/alerts/{alertId}/ack (docs/contract.md sections 4
  * and 6). Analysts and ops reach them with IAM auth on AWS.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';

@@ -1,7 +1,7 @@
 /**
  * POST /v1/plants/{plantId}/telemetry: validate with the contract, enqueue the
  * accepted items, answer 202 with counts and per-item rejections, or refuse
- * the whole message with problem details (CONTRACT.md section 4). When the
+ * the whole message with problem details (docs/contract.md section 4). When the
  * queue fails the answer is 503: Retry-After 5 s for an outage, 60 s (and
  * the `IngestQueueRefused` metric) when it refused the message for good
  * (docs/telemetry-queue.md).

@@ -1,6 +1,6 @@
 /**
  * Plant KPIs on the CloudWatch dashboard. KPIs are computed from Timestream
- * (CONTRACT.md section 3), which CloudWatch cannot query, so the dashboard
+ * (docs/contract.md section 3), which CloudWatch cannot query, so the dashboard
  * shows them through a custom widget: CloudWatch calls this function with
  * the dashboard's time range (`widgetContext.timeRange`, zoom included) and
  * shows the HTML it returns. One row per registered plant: tonnes received,

@@ -4,7 +4,7 @@
  * stale threshold, targets) and, where the day progress is bound, the latest
  * data time each plant sent (its frontier, docs/alert-completeness.md).
  *
- * An extension of CONTRACT.md section 4 for the operator page's plant picker
+ * An extension of docs/contract.md section 4 for the operator page's plant picker
  * (docs/dashboards.md). Analysts and ops reach it with IAM auth on AWS, like
  * the other read routes. The plant list is short (one item per plant, read
  * from the state store's plant index), so it comes in one answer.

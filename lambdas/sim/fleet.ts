@@ -1,7 +1,7 @@
 /**
  * A deterministic simulated fleet of waste-to-energy plants: seeded, so the
  * same options always give the same messages (tests, benchmarks and the
- * local-mode simulator share it). Values follow domain.md section 3: about
+ * local-mode simulator share it). Values follow docs/reference/domain.md section 3: about
  * 1,000 to 1,600 t/day per plant, 850-1,000 degC in the 2-second zone, about
  * 0.55 MWh exported per tonne, bottom ash about 22 % of the feed.
  */

@@ -26,7 +26,7 @@ export function dueAt(sendAt: number, pace: Pace): number {
   return Math.max(compressed, sendAt);
 }
 
-/** The pipeline's default late-data horizon (CONTRACT.md section 1). */
+/** The pipeline's default late-data horizon (docs/contract.md section 1). */
 export const LATE_HORIZON_MS = 7 * DAY_MS;
 /** Margin kept inside the horizon: the oldest data must still be accepted after the first sends. */
 export const HORIZON_MARGIN_MS = 10 * MINUTE_MS;

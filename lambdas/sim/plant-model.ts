@@ -5,7 +5,7 @@
  * The plant is two halves on their own random streams: the process (grate
  * lines, boiler, turbine: plant-process.ts) and the weighbridge (deliveries
  * in, residue out: weighbridge.ts). This module plans each plant-local day
- * (throughput and deliveries, domain.md section 3) and steps both. Deliveries
+ * (throughput and deliveries, docs/reference/domain.md section 3) and steps both. Deliveries
  * follow the diurnal pattern of deliveries.ts and add up, day by day, to what
  * the furnace burns plus what leaves unburnt, so the daily mass balance
  * closes. Scenarios break exactly one thing (scenarios.ts).

@@ -1,6 +1,6 @@
 /**
  * The process side of a simulated plant: grate lines, boiler, turbine and
- * district heat, and the readings their sensors report (domain.md section 3).
+ * district heat, and the readings their sensors report (docs/reference/domain.md section 3).
  * The cranes feed each line at the day's planned throughput; the waste's heat
  * (feed x NCV) goes through the boiler into steam (about 3 t per tonne), the
  * turbine makes gross electricity, the plant uses 11-16 % of it and exports

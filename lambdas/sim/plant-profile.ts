@@ -1,5 +1,5 @@
 /**
- * The design data of a simulated waste-to-energy plant (domain.md section 3):
+ * The design data of a simulated waste-to-energy plant (docs/reference/domain.md section 3):
  * capacity of the 1,000-1,600 t/day class announced in Kazakhstan, two or
  * three grate lines of about 20-27 t/h, a net calorific value of mixed MSW,
  * boiler and cycle efficiencies that give about 0.5-0.7 net MWh exported per
@@ -52,7 +52,7 @@ export interface PlantProfile {
   readonly suppliers: readonly Supplier[];
 }
 
-/** Announced plants first (domain.md section 1): Astana 1,500 t/d, Almaty 1,600 t/d, Shymkent 1,000 t/d. */
+/** Announced plants first (docs/reference/domain.md section 1): Astana 1,500 t/d, Almaty 1,600 t/d, Shymkent 1,000 t/d. */
 const KNOWN_CAPACITY: Readonly<Record<string, number>> = {
   'kz-ast-01': 1500,
   'kz-ala-01': 1600,

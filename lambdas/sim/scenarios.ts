@@ -1,7 +1,7 @@
 /**
  * Simulator scenarios: what goes wrong, at which plant, and when. Episodes are
  * placed relative to the run so that each one is visible to the rule that
- * should catch it with the default settings of CONTRACT.md section 6 (see
+ * should catch it with the default settings of docs/contract.md section 6 (see
  * docs/simulator.md for the mapping and the conditions).
  */
 import type { AlertType } from '../domain/alerts/model.ts';

@@ -1,5 +1,5 @@
 /**
- * How the simulated gateways reach the pipeline (CONTRACT.md sections 4 and
+ * How the simulated gateways reach the pipeline (docs/contract.md sections 4 and
  * 5): HTTP POST with a bearer token, or MQTT QoS 1 with username = gateway id
  * and password = token. Both deliver at least once: throttling (429), an
  * unavailable pipeline (503) and network faults are retried with backoff; a

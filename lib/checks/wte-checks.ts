@@ -1,6 +1,6 @@
 /**
  * The project's own rule pack: no cdk-nag pack covers AWS IoT, so device
- * policies and topic rules are checked here (reliability.md sections 1.3
+ * policies and topic rules are checked here (docs/reference/reliability-practice.md sections 1.3
  * and 2). It is a cdk-nag 3 pack, so findings fail `cdk synth` and are
  * acknowledged like any other (`Wte::Wte-IoTPolicyNoWildcards`).
  *

@@ -13,7 +13,7 @@ export interface GatewayProblem {
 
 /**
  * Every error API Gateway answers by itself, in RFC 9457 form like the
- * handlers' own (CONTRACT.md section 4). The contract allows no 5xx but 503,
+ * handlers' own (docs/contract.md section 4). The contract allows no 5xx but 503,
  * so gateway and integration failures become 503 with Retry-After; and an
  * unknown route (which API Gateway reports as a missing token) is 404.
  */

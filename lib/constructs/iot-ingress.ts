@@ -16,7 +16,7 @@ import { notifyOps } from './alarms.ts';
 import { deployTimeCall } from './deploy-time-call.ts';
 import { THING_NAME_VARIABLE, THING_PLANT_VARIABLE } from './iot-policy-variables.ts';
 
-/** Gateways publish here: `wte/v1/{plantId}/telemetry` (CONTRACT.md section 5). */
+/** Gateways publish here: `wte/v1/{plantId}/telemetry` (docs/contract.md section 5). */
 export const TELEMETRY_TOPIC_FILTER = 'wte/v1/+/telemetry';
 
 /**

@@ -17,7 +17,7 @@ export interface NotificationsProps {
 
 /**
  * The two topics people subscribe to: `alertsTopic` carries alert
- * transitions (CONTRACT.md section 6; message attributes plantId, alertType,
+ * transitions (docs/contract.md section 6; message attributes plantId, alertType,
  * severity and state for filter policies), `opsTopic` carries the alarms of
  * the pipeline itself. Both are KMS-encrypted and refuse publishers without
  * TLS. Every subscription has a dead-letter queue, so a delivery that

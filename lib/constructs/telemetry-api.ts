@@ -74,7 +74,7 @@ const ACCESS_LOG_FORMAT = apigateway.AccessLogFormat.custom(
 
 const COGNITO_REASON: Readonly<Record<ApiAuth, string>> = {
   token:
-    'Gateways are devices, not Cognito users: they authenticate with per-gateway bearer tokens checked by the REQUEST authorizer (ARCHITECTURE.md, reliability.md decision 3).',
+    'Gateways are devices, not Cognito users: they authenticate with per-gateway bearer tokens checked by the REQUEST authorizer (README.md, Architecture, docs/reference/reliability-practice.md decision 3).',
   iam: 'Analysts and ops call these routes with IAM (SigV4) credentials, so access is granted by IAM policies (execute-api:Invoke) rather than a Cognito user pool.',
 };
 

@@ -53,7 +53,7 @@ export class TimestreamStore extends Construct {
       acknowledge(
         resource,
         'W3697',
-        'Timestream for LiveAnalytics is in maintenance for new customers; this deployment targets accounts that already use it, and the metrics-store port keeps another store a swap (ARCHITECTURE.md).',
+        'Timestream for LiveAnalytics is in maintenance for new customers; this deployment targets accounts that already use it, and the metrics-store port keeps another store a swap (README.md, Architecture).',
         'CloudFormation-Validate',
       );
     }

@@ -115,7 +115,7 @@ describe('wte CLI', () => {
     }
   });
 
-  it('computes R1 from annual totals (domain.md worked example)', async () => {
+  it('computes R1 from annual totals (docs/reference/domain.md worked example)', async () => {
     const io = capture();
     const args = ['r1', '--electricity-mwh', '120000', '--waste-t', '200000', '--ncv', '10'];
     const rest = [

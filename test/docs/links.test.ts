@@ -164,3 +164,32 @@ describe('the anchor rules the link check uses', () => {
     expect(links(text)).toEqual([]);
   });
 });
+
+/** Every source file of the project (not node_modules, not build output). */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.(ts|mts|cjs|mjs|html)$/.test(entry.name) ? [path] : [];
+  });
+}
+
+describe('references in code', () => {
+  const files = ['lambdas', 'lib', 'bin', 'cli', 'web/src', 'bench', 'test'].flatMap(sourceFiles);
+
+  it('name no document outside the repository, and every docs/ path they name exists', () => {
+    const problems: string[] = [];
+    for (const file of files) {
+      if (file === 'test/docs/links.test.ts') continue;
+      read(file)
+        .split('\n')
+        .forEach((text, index) => {
+          if (/\.\.\/shared|\/work\/shared|\b(CONTRACT|ARCHITECTURE|STYLE)\.md\b/.test(text))
+            problems.push(`${file}:${index + 1}: ${text.trim()}`);
+          for (const [path] of text.matchAll(/\bdocs\/[\w./-]+\.md\b/g))
+            if (!existsSync(join(root, path))) problems.push(`${file}:${index + 1}: ${path} does not exist`);
+        });
+    }
+    expect(problems).toEqual([]);
+  });
+});

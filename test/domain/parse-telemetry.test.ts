@@ -1,5 +1,5 @@
 /**
- * Example tests of the telemetry parser against CONTRACT.md sections 1 and 2:
+ * Example tests of the telemetry parser against docs/contract.md sections 1 and 2:
  * normalization, per-item rejections with exact JSON pointers, message-level
  * RFC 9457 problems, duplicates inside one message and input echo limits.
  */
@@ -22,7 +22,7 @@ const NOW = Date.UTC(2026, 10, 24, 10, 0, 0);
 const PLANT = 'kz-ast-01';
 const HTTP: ParseOptions = { now: NOW, plantId: PLANT };
 
-/** The example of CONTRACT.md section 1, verbatim. */
+/** The example of docs/contract.md section 1, verbatim. */
 const CONTRACT_EXAMPLE = `{
   "schema": "wte.telemetry.v1",
   "messageId": "gw-ast-01:000123",

@@ -6,7 +6,7 @@ import {
   r1EnergyEfficiency,
 } from '../../lambdas/domain/r1.ts';
 
-// domain.md section 2, worked example: 200,000 t/yr at NCV 10 GJ/t, 0.6 MWh/t of electricity.
+// docs/reference/domain.md section 2, worked example: 200,000 t/yr at NCV 10 GJ/t, 0.6 MWh/t of electricity.
 const workedExample = {
   electricityProducedGJ: 120_000 * MWH_TO_GJ, // 432,000 GJ
   heatCommercialGJ: 0,
@@ -60,7 +60,7 @@ describe('r1EnergyEfficiency', () => {
 
 describe('climateCorrectionFactor', () => {
   it.each([
-    // hdd, permitted, year, expected (domain.md section 2 table and worked values)
+    // hdd, permitted, year, expected (docs/reference/domain.md section 2 table and worked values)
     [3_350, '2010-01-01', 2026, 1],
     [5_000, '2020-01-01', 2026, 1],
     [2_150, '2010-01-01', 2026, 1.25],

@@ -1,6 +1,6 @@
 /**
  * The simulated plant: deterministic by seed, every message valid under the
- * contract, and physically plausible (domain.md section 3): throughput of
+ * contract, and physically plausible (docs/reference/domain.md section 3): throughput of
  * the 1,000-1,600 t/day class, about 0.5-0.7 net MWh per tonne, bottom ash
  * 20-25 % of the feed, trucks mostly in the day, a daily mass balance that
  * closes and a diversion rate well above the target.

@@ -1,5 +1,5 @@
 /**
- * The query and alerts API as the page uses it (CONTRACT.md section 4, plus
+ * The query and alerts API as the page uses it (docs/contract.md section 4, plus
  * the `GET /v1/plants` extension). Long answers are followed page by page
  * through `nextCursor`, so a chart never silently shows a truncated range.
  */

@@ -20,7 +20,7 @@ export const MAX_SNS_SUBJECT_CHARS = 99;
 
 /**
  * One transition as a flat JSON object: the alert's contract JSON
- * (CONTRACT.md section 6) at the top level, plus `transitionId` (drop repeats
+ * (docs/contract.md section 6) at the top level, plus `transitionId` (drop repeats
  * by it), `sequence` (contiguous per plantId, type and subject: a jump shows
  * a transition not yet seen; docs/alert-delivery.md) and `kind`. One line of
  * alerts.jsonl, the webhook body, and the JSON part of the SNS message.

@@ -1,5 +1,5 @@
 /**
- * The local-mode alert publisher (CONTRACT.md section 7): one readable line
+ * The local-mode alert publisher (docs/contract.md section 7): one readable line
  * per transition on the console, one JSON line per transition appended to
  * `<data-dir>/alerts.jsonl`, and optionally the same JSON POSTed to a webhook.
  *

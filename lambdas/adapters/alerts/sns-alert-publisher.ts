@@ -1,5 +1,5 @@
 /**
- * Publishes alert transitions to the SNS alerts topic (CONTRACT.md section 6):
+ * Publishes alert transitions to the SNS alerts topic (docs/contract.md section 6):
  * an ASCII subject for e-mail, a plain-text message with the transition's
  * JSON, and the message attributes subscription filter policies use
  * (`plantId`, `alertType`, `severity`, `state`, `kind`) plus `alertId`,

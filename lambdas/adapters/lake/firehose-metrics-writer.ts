@@ -46,7 +46,7 @@ import {
   readingRow,
 } from './lake-rows.ts';
 
-/** PutRecordBatch limits (lake.md): records and bytes per call, bytes per record. */
+/** PutRecordBatch limits (docs/reference/lake-on-aws.md): records and bytes per call, bytes per record. */
 export const FIREHOSE_LIMITS = {
   maxRecordsPerCall: 500,
   maxBytesPerCall: 4 * 1024 * 1024,

@@ -7,7 +7,7 @@ import type { _Record, Dimension } from '@aws-sdk/client-timestream-write';
 // ---------------------------------------------------------------------------
 // Metering
 //
-// Billed bytes of one WriteRecords request (performance.md section 1.2, after
+// Billed bytes of one WriteRecords request (docs/reference/aws-limits.md section 1.2, after
 // the AWS page "Writes" of metering and pricing):
 //
 //   bytes = size(CommonAttributes) + sum over records of size(record)

@@ -7,7 +7,7 @@ import type { MetricName } from '../../domain/catalog.ts';
 import type { Quality } from '../../domain/telemetry.ts';
 import { once } from '../once.ts';
 
-/** Service limits of WriteRecords (performance.md section 1.1). */
+/** Service limits of WriteRecords (docs/reference/aws-limits.md section 1.1). */
 export const TIMESTREAM_LIMITS = {
   maxRecordsPerCall: 100,
   maxRecordBytes: 2048,

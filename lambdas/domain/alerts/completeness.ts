@@ -5,7 +5,7 @@
  *
  * - A day is *live* while data can still arrive on time: until `settle`
  *   after its end. Its data is judged as it comes (the day so far, at each
- *   ticket), as CONTRACT.md section 6 asks. It is complete once it is over
+ *   ticket), as docs/contract.md section 6 asks. It is complete once it is over
  *   by the settle delay (its last on-time data has arrived) and either the
  *   plant's frontier (the latest data time received) has passed its end and
  *   nothing new arrived for it for `settle`, or nothing arrived for it for

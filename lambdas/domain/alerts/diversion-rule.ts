@@ -1,5 +1,5 @@
 /**
- * DIVERSION_BELOW_TARGET (CONTRACT.md section 6): the day so far at each
+ * DIVERSION_BELOW_TARGET (docs/contract.md section 6): the day so far at each
  * ticket instant (the batch step and the scheduled run) and the complete day
  * (the scheduled run). Pure; see rules.ts for the rules' shared conventions.
  */
@@ -66,7 +66,7 @@ function judgeDiversion(point: KpiPoint, when: string, settings: AlertRuleSettin
  * plant-local day, `day/{YYYY-MM-DD}`: each day that misses the target is one
  * alert about that day, which a later good day does not resolve (only that
  * day's own figure, corrected, can). A live day so far may fire (it need not
- * be complete, CONTRACT.md section 6) but only the complete day clears: the
+ * be complete, docs/contract.md section 6) but only the complete day clears: the
  * running rate of a day swings with each truck, and an alert must not resolve
  * and reopen with it. Severity warning.
  */

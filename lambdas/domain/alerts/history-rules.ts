@@ -49,7 +49,7 @@ export interface LandfillBaseline {
 }
 
 /**
- * Robust baseline of landfilled tonnes (domain.md section 7.1 #1): the
+ * Robust baseline of landfilled tonnes (docs/reference/domain.md section 7.1 #1): the
  * complete days of the last `trailingDays` before `day`; of those, the same
  * weekday only when there are at least MIN_SAME_WEEKDAY_DAYS of them (deliveries
  * follow the week), otherwise all. `undefined` when there is no history.
@@ -142,7 +142,7 @@ export function evaluateLandfillSpike(
 // ---------------------------------------------------------------------------
 
 /**
- * Gate-to-feed closure of a complete day (domain.md section 5.4): firing when
+ * Gate-to-feed closure of a complete day (docs/reference/domain.md section 5.4): firing when
  * |mass_balance_gap| > tolerance, clear at tolerance − deadband or less,
  * holding in between, on incomplete days, and when nothing was received.
  * Subject `plant`; warning.
@@ -205,13 +205,13 @@ export interface EnergyBaseline {
 
 /**
  * EWMA baseline of net MWh per tonne over the complete trailing days before
- * `day` that have a value, oldest first (domain.md section 7.2): mean and σ
+ * `day` that have a value, oldest first (docs/reference/domain.md section 7.2): mean and σ
  * both from the exponentially weighted mean and variance with the rule's λ
  * (σ rather than a sample std, so the spread forgets old data as the mean
  * does). A day more than `sigmas` σ away enters the baseline at that limit
  * (Huber clipping): the first days of a drop cannot drag the baseline down and
  * resolve their own alert, while a lasting change is still learned over
- * several days (domain.md 7.2: do not let abnormal data become "normal" at once).
+ * several days (docs/reference/domain.md 7.2: do not let abnormal data become "normal" at once).
  */
 export function energyBaseline(
   day: KpiPoint,

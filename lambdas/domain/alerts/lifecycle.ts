@@ -1,5 +1,5 @@
 /**
- * Alert lifecycle (CONTRACT.md section 6): open → acknowledged → resolved, at
+ * Alert lifecycle (docs/contract.md section 6): open → acknowledged → resolved, at
  * most one active alert per (plant, type, subject), every transition published
  * once. Pure: alert times come from the evaluation's data window, so a replay
  * of the same data gives the same alerts, ids and transitions; only

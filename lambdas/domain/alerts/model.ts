@@ -1,5 +1,5 @@
 /**
- * Alerts (CONTRACT.md section 6): what rules evaluate, what the lifecycle
+ * Alerts (docs/contract.md section 6): what rules evaluate, what the lifecycle
  * stores, and what is published. Pure types shared by the rules, the
  * lifecycle, the alert store and the publishers.
  */
@@ -90,7 +90,7 @@ export interface AlertTransition {
   readonly alert: Alert;
 }
 
-/** The contract's JSON shape of an alert (CONTRACT.md section 6): ISO times. */
+/** The contract's JSON shape of an alert (docs/contract.md section 6): ISO times. */
 export interface AlertJson {
   readonly alertId: string;
   readonly plantId: string;
@@ -131,7 +131,7 @@ export function alertJson(alert: Alert): AlertJson {
   };
 }
 
-/** Per-plant rule settings; CONTRACT.md section 6 gives the defaults of the first three groups. */
+/** Per-plant rule settings; docs/contract.md section 6 gives the defaults of the first three groups. */
 export interface AlertRuleSettings {
   readonly diversion: {
     readonly target: number;

@@ -1,5 +1,5 @@
 /**
- * Alert rules (CONTRACT.md section 6, domain.md section 7): each turns KPI
+ * Alert rules (docs/contract.md section 6, docs/reference/domain.md section 7): each turns KPI
  * points or readings into verdicts (`Evaluation`) about one subject. Pure and
  * deterministic: they judge data time only, and take `now` as a parameter
  * where a rule needs the current time.

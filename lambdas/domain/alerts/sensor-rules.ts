@@ -28,7 +28,7 @@ export interface SeriesActivity {
 // ---------------------------------------------------------------------------
 
 /**
- * Series that stopped sending GOOD data (CONTRACT.md section 6): firing when
+ * Series that stopped sending GOOD data (docs/contract.md section 6): firing when
  * more than `afterMinutes` passed between the last GOOD reading (or, for a
  * series that never sent GOOD data, its first sighting) and `now`; clear
  * otherwise: fresh data is the recovery, there is no band to wait out. One
@@ -126,7 +126,7 @@ export function evaluateStale(
 const hasVariation = (std: number, level: number): boolean => std > 1e-9 * Math.max(1, Math.abs(level));
 
 /**
- * A flatlined sensor (domain.md section 7.2): GOOD readings of the last
+ * A flatlined sensor (docs/reference/domain.md section 7.2): GOOD readings of the last
  * `windowMinutes` (counted back from the latest window reading) against a
  * baseline. Gauges: firing when the window has at least `minSamples` readings
  * and its std is below `minStdRatio` × the baseline std; clear at

@@ -1,5 +1,5 @@
 /**
- * Small, exact statistics for the alert rules (domain.md section 7.2): median
+ * Small, exact statistics for the alert rules (docs/reference/domain.md section 7.2): median
  * and MAD for robust baselines, population standard deviation for flatline
  * tests, and an exponentially weighted mean and variance for drift charts.
  * Pure; callers pass finite values only.

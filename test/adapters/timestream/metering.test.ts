@@ -1,5 +1,5 @@
 /**
- * Write cost of a deterministic synthetic day (performance.md sections 1.2
+ * Write cost of a deterministic synthetic day (docs/reference/aws-limits.md sections 1.2
  * and 9): 5 plants; every 10 s per plant one message with 12 gauges on 3
  * lines; every minute 4 counters in the same message. Our records against
  * the naive design (one single-measure record per reading per call).

@@ -1,7 +1,7 @@
 /**
  * A fake Timestream for LiveAnalytics write endpoint behind aws-sdk-client-mock.
  * No Timestream emulator exists, so this enforces the documented WriteRecords
- * rules (performance.md section 1, reliability.md section 6):
+ * rules (docs/reference/aws-limits.md section 1, docs/reference/reliability-practice.md section 6):
  *
  * - 1 to 100 records per call, else ValidationException; unknown table,
  *   ResourceNotFoundException;

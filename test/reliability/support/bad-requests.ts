@@ -1,7 +1,7 @@
 /**
  * Seeded generator of bad telemetry requests for the fuzz row: each case is
  * refused as a whole by construction, and knows the status (and problem
- * types) the contract gives it (CONTRACT.md section 4):
+ * types) the contract gives it (docs/contract.md section 4):
  *
  * | category            | what is wrong                                              | status |
  * | ------------------- | ---------------------------------------------------------- | ------ |
