@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { AuthorizerPolicy } from '../auth/policy.ts';
+import { errorName } from '../domain/error-name.ts';
 import { ProblemType, problem } from '../domain/problem.ts';
 import { MAX_BODY_BYTES } from '../domain/telemetry.ts';
 import {
@@ -159,7 +160,7 @@ export async function startHttpServer(api: LocalApi, port: number): Promise<Runn
   const server: Server = createServer({ connectionsCheckingInterval: 1_000 }, (request, response) => {
     serve(api, request, response, ownOrigins).catch((error: unknown) => {
       api.log('error', 'local HTTP request failed', {
-        error: error instanceof Error ? error.name : 'unknown',
+        error: errorName(error),
       });
       if (!response.headersSent) {
         send(
