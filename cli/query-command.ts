@@ -31,7 +31,8 @@ export const QUERY_USAGE = `Usage: wte query kpis --plant PLANT_ID --from TIME [
                         [--format table|json|csv]
 Series pool every line of the metric unless --line names one (boiler-1).
 TIME: RFC 3339 with offset (2026-11-24T00:00:00+05:00), \`now\`, or relative to now: now-7d, now-24h,
-now-30m (units s, m = minutes, h, d, w); the short form needs an equals sign: --from=-7d. --to defaults to now.
+now-30m (units s, m = minutes, h, d, w, and calendar mo, y in UTC: --from=-1y for a year); the short form
+needs an equals sign: --from=-7d. --to defaults to now.
 --json is short for --format json. Every cursor page is fetched; table and csv print the points,
 json the whole merged answer. Exit codes: 0 ok, 1 the API refused or could not be reached, 2 usage.
 Target: --target URL (or WTE_API_URL; default http://127.0.0.1:8787, local mode). https URLs on
@@ -77,10 +78,21 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 };
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
-const RELATIVE = /^(?:now)?([+-])(\d{1,9})([smhdw])$/;
+const RELATIVE = /^(?:now)?([+-])(\d{1,9})(mo|[smhdwy])$/;
 
 function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/** `ms` moved by whole UTC calendar months, the day of month clamped to the month's last (Mar 31 - 1mo = Feb 28). */
+function addCalendarMonths(ms: number, months: number): number {
+  const at = new Date(ms);
+  const target = at.getUTCFullYear() * 12 + at.getUTCMonth() + months;
+  if (!Number.isSafeInteger(target) || Math.abs(target) > 3_000_000) return Number.NaN;
+  const year = Math.floor(target / 12);
+  const month = target - year * 12;
+  const day = Math.min(at.getUTCDate(), daysInMonth(year, month + 1));
+  return Date.UTC(year, month, day) + (ms - Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
 }
 
 function daysInMonth(year: number, month: number): number {
@@ -90,7 +102,8 @@ function daysInMonth(year: number, month: number): number {
 /**
  * A `--from`/`--to` value as RFC 3339 and epoch ms. RFC 3339 text is passed
  * on as given (after checking it is a real instant); `now` and relative forms
- * (`-7d`, `now-24h`, `+30m`; units s, m, h, d, w) are counted from `nowMs`,
+ * (`-7d`, `now-24h`, `+30m`; units s, m, h, d, w, and calendar months `mo`
+ * and years `y` in UTC) are counted from `nowMs`,
  * whole seconds, and written in UTC.
  */
 export function parseTimeArg(text: string, nowMs: number, flag = '--from'): { text: string; ms: number } {
@@ -100,7 +113,11 @@ export function parseTimeArg(text: string, nowMs: number, flag = '--from'): { te
   const relative = RELATIVE.exec(value.toLowerCase());
   if (relative) {
     const [, sign, amount, unit] = relative;
-    const ms = now + (sign === '-' ? -1 : 1) * Number(amount) * (UNIT_MS[unit ?? 's'] ?? 1000);
+    const steps = (sign === '-' ? -1 : 1) * Number(amount);
+    const ms =
+      unit === 'mo' || unit === 'y'
+        ? addCalendarMonths(now, unit === 'y' ? steps * 12 : steps)
+        : now + steps * (UNIT_MS[unit ?? 's'] ?? 1000);
     if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15)
       throw new UsageError(`${flag} ${JSON.stringify(text)} is out of range`);
     return { text: isoSeconds(ms), ms };
@@ -131,7 +148,7 @@ export function parseTimeArg(text: string, nowMs: number, flag = '--from'): { te
     }
   }
   throw new UsageError(
-    `${flag} ${JSON.stringify(text)} is not a time: use RFC 3339 with an offset (2026-11-24T00:00:00+05:00), now, or now-7d, now-24h, now-30m`,
+    `${flag} ${JSON.stringify(text)} is not a time: use RFC 3339 with an offset (2026-11-24T00:00:00+05:00), now, or now-7d, now-24h, now-30m, now-1y`,
   );
 }
 

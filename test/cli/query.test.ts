@@ -652,6 +652,9 @@ describe('--from/--to times', () => {
     ['-2w', '2026-11-10T10:15:30Z'],
     ['+1h', '2026-11-24T11:15:30Z'],
     ['now-1D', '2026-11-23T10:15:30Z'],
+    ['-1y', '2025-11-24T10:15:30Z'],
+    ['now-3mo', '2026-08-24T10:15:30Z'],
+    ['+2MO', '2027-01-24T10:15:30Z'],
     ['2026-11-24T00:00:00+05:00', '2026-11-24T00:00:00+05:00'],
     ['2026-11-24T00:00:00.5Z', '2026-11-24T00:00:00.5Z'],
     ['2024-02-29T23:59:59-03:30', '2024-02-29T23:59:59-03:30'],
@@ -661,12 +664,20 @@ describe('--from/--to times', () => {
     expect(parsed.ms).toBe(Date.parse(expected));
   });
 
+  it('counts calendar months in UTC, a day past the end of the month clamped to its last day', () => {
+    const march31 = Date.parse('2026-03-31T12:00:00Z');
+    expect(parseTimeArg('-1mo', march31).text).toBe('2026-02-28T12:00:00Z');
+    expect(parseTimeArg('-1y', Date.parse('2024-02-29T00:00:00Z')).text).toBe('2023-02-28T00:00:00Z');
+    expect(parseTimeArg('-12mo', march31).ms).toBe(parseTimeArg('-1y', march31).ms);
+  });
+
   it.each([
     '',
     'yesterday',
     '7d',
     '-7',
-    '-7y',
+    '-7x',
+    '-7mon',
     '--7d',
     'now-',
     '2026-11-24',
