@@ -12,11 +12,7 @@
  * rolled up, marked since, or rolled up before tickets were) from raw
  * tickets, in at most `maxRawRanges` more reads.
  */
-import {
-  type MovementParts,
-  type MovementSlot,
-  summarizeMovementSlots,
-} from '../domain/kpi-movement-slots.ts';
+import type { MovementSlot } from '../domain/kpi-movement-slots.ts';
 import {
   isSlotAligned,
   type KpiCounterSlots,
@@ -29,6 +25,7 @@ import {
   slotStartsIn,
   summarizeSlots,
 } from '../domain/kpi-rollup.ts';
+import type { KpiMovement } from '../domain/kpis.ts';
 import type { MetricsStore, StoredReading } from '../domain/ports.ts';
 
 /** Raw reads one KPI counter read makes at most. */
@@ -113,36 +110,19 @@ export async function readKpiCounterSlots(
     .map((slot) => ({ start: slot.start, series: slot.series }));
   const readMovements = source.readMovements;
   if (readMovements === undefined) return { before: walk.before, slots: counters };
-  const merge = { max: source.maxRawRanges, gapMs: 2 * (source.ticketHorizonMs ?? 0) };
-  const movements = await movementSlots(readMovements, merge, plantId, range, slots);
-  return { before: walk.before, slots: counters, movements };
-}
-
-/** The ticket tonnages of the slots `range`: from the rollup where known, else raw, merged into few reads. */
-async function movementSlots(
-  readMovements: MetricsStore['readMovements'],
-  merge: { readonly max: number; readonly gapMs: number },
-  plantId: string,
-  range: readonly number[],
-  slots: ReadonlyMap<number, KpiSlot>,
-): Promise<MovementSlot[]> {
-  const known = new Map<number, MovementParts>();
+  // Tickets: the tonnages of current items; the other slots' tickets raw, ranges within twice the horizon merged.
+  const rolled: MovementSlot[] = [];
+  const unknown: number[] = [];
   for (const start of range) {
     const parts = slots.get(start)?.movements;
-    if (parts !== undefined) known.set(start, parts);
+    if (parts === undefined) unknown.push(start);
+    else if (parts.length > 0) rolled.push({ start, parts });
   }
-  for (const [from, to] of rawRanges(
-    range.filter((start) => !known.has(start)),
-    merge.max,
-    merge.gapMs,
-  )) {
-    const read = summarizeMovementSlots(await readMovements(plantId, from, to), slotStartOf);
-    for (const slot of read) if (!known.has(slot.start)) known.set(slot.start, slot.parts);
-  }
-  return [...known]
-    .filter(([, parts]) => Object.keys(parts).length > 0)
-    .map(([start, parts]) => ({ start, parts }))
-    .sort((a, b) => a.start - b.start);
+  const tickets: KpiMovement[] = [];
+  for (const [lo, hi] of rawRanges(unknown, source.maxRawRanges, 2 * (source.ticketHorizonMs ?? 0)))
+    for (const ticket of await readMovements(plantId, lo, hi))
+      if (slots.get(slotStartOf(ticket.ts))?.movements === undefined) tickets.push(ticket);
+  return { before: walk.before, slots: counters, movements: { slots: rolled, tickets } };
 }
 
 /** Summarizes the slots `starts` from raw readings into `slots`, leaving slots already there alone. */

@@ -17,12 +17,7 @@
  * and every field is an exact sum (kpi-rollup.ts, kpi-movement-slots.ts).
  * Hourly answers leave out the movement ratios on either path (docs/kpis.md).
  */
-import {
-  exactKpiTotals,
-  summarizeMovementSlots,
-  withMovementTotals,
-  withMovementTotalsFromSlots,
-} from '../domain/kpi-movement-slots.ts';
+import { summarizeMovementSlots, withMovementTotals } from '../domain/kpi-movement-slots.ts';
 import {
   bucketsAlignWithSlots,
   type KpiRollupWriter,
@@ -41,6 +36,7 @@ import {
   type KpiTotals,
   kpiBuckets,
   kpisFromDays,
+  kpiTotalsFromIncrements,
   kpiValues,
   withRatiosFor,
 } from '../domain/kpis.ts';
@@ -85,7 +81,7 @@ async function loadKpiTotals(
     const totals = kpiTotalsFromSlots(buckets, counters, []);
     return counters.movements === undefined
       ? withMovementTotals(buckets, totals, await metrics.readMovements(plantId, first.start, last.end))
-      : withMovementTotalsFromSlots(buckets, totals, counters.movements);
+      : withMovementTotals(buckets, totals, counters.movements.tickets, counters.movements.slots);
   }
   const readings: StoredReading[] = [];
   for (const metric of KPI_COUNTER_METRICS) {
@@ -95,7 +91,11 @@ async function loadKpiTotals(
       readings.push(r);
   }
   const movements = await metrics.readMovements(plantId, first.start, last.end);
-  return exactKpiTotals(buckets, counterIncrements(readings), movements);
+  return withMovementTotals(
+    buckets,
+    kpiTotalsFromIncrements(buckets, counterIncrements(readings), []),
+    movements,
+  );
 }
 
 /**
@@ -264,7 +264,7 @@ export async function rollUpPendingSlots(deps: KpiRollupJobDeps): Promise<KpiRol
         const saved = await deps.rollup.saveSlot(
           slot,
           summaries.get(slot.start) ?? [],
-          tonnages.get(slot.start) ?? {},
+          tonnages.get(slot.start) ?? [],
         );
         if (saved) rolled++;
         else superseded++;

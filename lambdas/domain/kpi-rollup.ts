@@ -100,8 +100,8 @@ export interface KpiCounterSlots {
   readonly before: readonly KpiReading[];
   /** Summaries of the range's slots; slots without GOOD counter readings may be left out. */
   readonly slots: readonly KpiSlot[];
-  /** Every ticket of the range as slot parts, when the store answers them too (else read movements). */
-  readonly movements?: readonly MovementSlot[];
+  /** The range's tickets when the store answers them (else read movements): rolled tonnages, the rest as read. */
+  readonly movements?: { readonly slots: readonly MovementSlot[]; readonly tickets: readonly KpiMovement[] };
 }
 
 export const seriesKey = (line: string, metric: string): string => `${line}\u0000${metric}`;
@@ -310,9 +310,8 @@ export interface TouchedSlots {
 }
 
 /**
- * The slots of KPI counter readings and of tickets in `items`, per plant
- * (every quality: a BAD correction changes a slot too; a ticket is any item
- * without a metric, and a correction's old ts must be given as well).
+ * The slots of KPI counter readings (every quality) and of tickets (items without a metric; give a
+ * correction's old ts too) in `items`, per plant.
  */
 export function touchedKpiSlots(
   items: Iterable<Pick<Reading, 'plantId' | 'ts'> & { readonly metric?: string }>,

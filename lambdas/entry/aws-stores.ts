@@ -67,13 +67,12 @@ function kpiRollupTable(source: Source): DynamoKpiRollupStoreProps | undefined {
     source,
   );
   if (env.KPI_ROLLUP_TABLE === undefined) return undefined;
-  const since = env.KPI_ROLLUP_MOVEMENTS_SINCE;
   return {
     client: sharedDynamoClient(),
     tableName: env.KPI_ROLLUP_TABLE,
     clock: systemClock,
     rollupSince: env.KPI_ROLLUP_SINCE ?? 0,
-    ...(since === undefined ? {} : { movementsSince: since }),
+    movementsSince: env.KPI_ROLLUP_MOVEMENTS_SINCE,
   };
 }
 

@@ -97,7 +97,7 @@ class MemoryRollup implements KpiSlotMarker, KpiRollupWriter, KpiRollupReader {
     const slots = new Map<number, KpiSlot>();
     for (let start = from; start < to; start += SLOT_MS) {
       const item = this.items.get(start);
-      if (!item) slots.set(start, { start, series: [], movements: {} });
+      if (!item) slots.set(start, { start, series: [], movements: [] });
       else if (item.rolled === item.gen && item.slot) slots.set(start, item.slot);
     }
     return slots;

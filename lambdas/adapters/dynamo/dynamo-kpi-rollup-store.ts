@@ -118,7 +118,7 @@ export interface DynamoKpiRollupStoreProps {
    * The same for tickets: from when every write has marked its tickets' slots
    * too (the deployment that added tickets to the rollup). @default rollupSince
    */
-  readonly movementsSince?: number;
+  readonly movementsSince?: number | undefined;
   /** @default DEFAULT_SETTLE_POLICY (no memory retention: every slot waits the magnetic settle time) */
   readonly settle?: SettlePolicy;
   /** How long a writer reuses its own mark of a slot. @default 2 minutes */
@@ -382,6 +382,6 @@ async function readRolledSlots(
   } while (startKey !== undefined);
   for (const start of slotStartsIn(from, to))
     if (!seen.has(start) && start >= since.counters)
-      slots.set(start, { start, series: [], ...(start >= since.movements ? { movements: {} } : {}) });
+      slots.set(start, { start, series: [], ...(start >= since.movements ? { movements: [] } : {}) });
   return slots;
 }

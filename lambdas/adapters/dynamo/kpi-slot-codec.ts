@@ -3,7 +3,7 @@
  * numbers in JSON's shortest round-trip form, so the doubles come back bit
  * for bit; partials that overflowed (never from real data) are kept as text.
  * - `s`: counter series, `[{ l, m, f: [ts, value], z: [ts, value], i: [partials] }]`;
- * - `t`: ticket tonnages, `{ <KpiTotals field>: [partials] }` (kpi-movement-slots.ts).
+ * - `t`: ticket tonnages, `[[partials] per MOVEMENT_TOTALS entry]` (kpi-movement-slots.ts).
  */
 import * as z from 'zod/mini';
 import { MOVEMENT_TOTALS, type MovementParts } from '../../domain/kpi-movement-slots.ts';
@@ -11,12 +11,16 @@ import type { SeriesSlot } from '../../domain/kpi-rollup.ts';
 import { KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
 import { once } from '../once.ts';
 
-const partials = () =>
-  z.array(z.union([z.number(), z.pipe(z.enum(['Infinity', '-Infinity', 'NaN']), z.transform(Number))]));
+// Built on the first slot decoded (once), not at cold start.
+const partialsSchema = /* @__PURE__ */ once(() => {
+  const partials = z.array(
+    z.union([z.number(), z.pipe(z.enum(['Infinity', '-Infinity', 'NaN']), z.transform(Number))]),
+  );
+  return { partials, array: z.array(partials) };
+});
 
 const text = (parts: readonly number[]) => parts.map((p) => (Number.isFinite(p) ? p : String(p)));
 
-// Built on the first slot decoded (once), not at cold start.
 const seriesSchema = /* @__PURE__ */ once(() => {
   const edge = z.tuple([z.number(), z.number()]);
   return z.array(
@@ -25,14 +29,10 @@ const seriesSchema = /* @__PURE__ */ once(() => {
       m: z.enum(KPI_COUNTER_METRICS as [string, ...string[]]),
       f: edge,
       z: edge,
-      i: partials(),
+      i: partialsSchema().partials,
     }),
   );
 });
-
-const movementsSchema = /* @__PURE__ */ once(() =>
-  z.strictObject(Object.fromEntries(MOVEMENT_TOTALS.map((total) => [total, z.optional(partials())]))),
-);
 
 export function encodeSeries(series: readonly SeriesSlot[]): string {
   return JSON.stringify(
@@ -59,20 +59,11 @@ export function decodeSeries(json: string): SeriesSlot[] {
 }
 
 export function encodeMovements(movements: MovementParts): string {
-  const out: Record<string, Array<number | string>> = {};
-  for (const total of MOVEMENT_TOTALS) {
-    const parts = movements[total];
-    if (parts && parts.length > 0) out[total] = text(parts);
-  }
-  return JSON.stringify(out);
+  return JSON.stringify(movements.map(text));
 }
 
 export function decodeMovements(json: string): MovementParts {
-  const parsed = movementsSchema().parse(JSON.parse(json)) as Record<string, number[] | undefined>;
-  const parts: Partial<Record<(typeof MOVEMENT_TOTALS)[number], readonly number[]>> = {};
-  for (const total of MOVEMENT_TOTALS) {
-    const value = parsed[total];
-    if (value && value.length > 0) parts[total] = value;
-  }
+  const parts = partialsSchema().array.parse(JSON.parse(json));
+  if (parts.length > MOVEMENT_TOTALS.length) throw new RangeError('too many ticket totals');
   return parts;
 }

@@ -80,7 +80,7 @@ class MemoryRollup implements KpiRollupReader {
     return new Map(
       [...this.slots]
         .filter(([start]) => start >= from && start < to)
-        .map(([start, slot]) => [start, { ...slot, movements: slot.movements ?? {} }]),
+        .map(([start, slot]) => [start, { ...slot, movements: slot.movements ?? [] }]),
     );
   }
 }
@@ -248,7 +248,7 @@ describe('readKpiCounterSlots', () => {
           .map(Number),
       ),
     ).toEqual([[lateSlot, TO]]);
-    expect(answer?.movements).toEqual([]);
+    expect(answer?.movements).toEqual({ slots: [], tickets: [] });
     expect(answer?.slots).toEqual(all.filter((x) => x.start >= FROM && x.start < TO));
   });
 
