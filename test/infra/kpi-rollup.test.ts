@@ -186,6 +186,21 @@ describe('KpiRollup', () => {
     }
   });
 
+  it('tells every role from when tickets are marked, when the rollup predates ticket tonnages', () => {
+    const later = new Date(SINCE.getTime() + 90 * 86_400_000);
+    const upgraded = build({ movementsSince: later });
+    upgraded.stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^KPI rollup'),
+      Environment: {
+        Variables: Match.objectLike({ KPI_ROLLUP_MOVEMENTS_SINCE: String(later.getTime()) }),
+      },
+    });
+    // by default tickets are known from rollupSince on, and the variable is left out
+    for (const [, fn] of resourcesOf(built.stateless, 'AWS::Lambda::Function'))
+      expect(JSON.stringify(props(fn))).not.toContain('KPI_ROLLUP_MOVEMENTS_SINCE');
+    expect(() => build({ movementsSince: new Date(Number.NaN) })).toThrow(/movementsSince/);
+  });
+
   it('refuses props that cannot work, naming the value', () => {
     expect(() => build({ rollupSince: new Date('not a date') })).toThrow(/rollupSince/);
     expect(() => build({ intervalMinutes: 0 })).toThrow(/intervalMinutes .* got 0/);
