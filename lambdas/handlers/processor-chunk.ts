@@ -1,0 +1,227 @@
+/**
+ * One chunk of the processor's batch (about 5,000 readings, whole messages):
+ * plants registered, weighbridge tickets through the ledger, KPI rollup slots
+ * marked, readings and movements written, what the stores refused for good
+ * quarantined and told. Each step marks the messages it could not finish
+ * (`Work.failed`) so only they are redelivered; every step is idempotent.
+ */
+import { versionOf } from '../domain/canonical-message.ts';
+import { errorName } from '../domain/error-name.ts';
+import { readingKey } from '../domain/identity.ts';
+import { type KpiSlotMarker, touchedKpiSlots } from '../domain/kpi-rollup.ts';
+import { defaultPlantConfig } from '../domain/plant.ts';
+import {
+  type LedgerResult,
+  type MetricsStore,
+  type StateStore,
+  type StoredMovement,
+  type StoredReading,
+  type StoreRejection,
+  type TicketLedger,
+  UnavailableError,
+} from '../domain/ports.ts';
+import { ProblemType } from '../domain/problem.ts';
+import type { Notices } from './processor-notices.ts';
+import {
+  concat,
+  conflictReason,
+  type LogFn,
+  movementOwnerByKey,
+  ownersOf,
+  quarantineEntry,
+  REJECTION_TYPES,
+  readingOwnerByKey,
+  type Work,
+} from './processor-work.ts';
+
+export interface ChunkDeps {
+  readonly metrics: Pick<MetricsStore, 'writeReadings' | 'writeMovements'>;
+  readonly state: StateStore;
+  readonly ledger: TicketLedger;
+  readonly kpiSlots?: KpiSlotMarker | undefined;
+  readonly notices: Notices;
+  readonly log: LogFn;
+}
+
+/** Processes chunks; remembers across invocations which plants are registered. */
+export function makeChunkProcessor(deps: ChunkDeps): (works: Work[]) => Promise<void> {
+  const registered = new Set<string>();
+  return async (works) => {
+    await registerPlants(deps, registered, works);
+    const moved = await recordTickets(deps, works);
+    const live = works.filter((w) => !w.failed);
+    await writeItems(deps, live, moved);
+    await quarantineRefused(deps, live);
+  };
+}
+
+/**
+ * Registers each plant the first time its data arrives, with the default
+ * settings (the scheduled rules run for registered plants). A plant already
+ * registered keeps its configuration. A failure only delays the
+ * registration to a later batch.
+ */
+async function registerPlants(
+  deps: ChunkDeps,
+  registered: Set<string>,
+  works: readonly Work[],
+): Promise<void> {
+  for (const plantId of new Set(works.map((w) => w.message.plantId))) {
+    if (registered.has(plantId)) continue;
+    try {
+      if (await deps.state.registerPlant(defaultPlantConfig(plantId))) {
+        deps.log('info', 'plant registered with default settings', { plantId });
+      }
+      registered.add(plantId);
+    } catch (error) {
+      deps.log('warn', 'plant registration failed; a later batch retries', {
+        plantId,
+        error: errorName(error),
+      });
+    }
+  }
+}
+
+/**
+ * Weighbridge tickets: the ledger decides stored, unchanged, corrected,
+ * superseded or conflict, for the whole chunk in one call (a batch of 25
+ * messages may carry 12,500 tickets). Returns where corrections moved
+ * tickets from: their KPI slots change too.
+ */
+async function recordTickets(deps: ChunkDeps, works: readonly Work[]): Promise<StoredMovement[]> {
+  const tickets = works.flatMap((work) =>
+    work.message.movements.map((movement, index) => ({
+      work,
+      index,
+      stored: { ...movement, version: versionOf(movement.correction, work.envelope.receivedAt) },
+    })),
+  );
+  let results: LedgerResult[];
+  try {
+    results = await deps.ledger.recordMovements(tickets.map((t) => t.stored));
+  } catch (error) {
+    results = tickets.map((t) => ({ outcome: 'failed', movement: t.stored, error }));
+  }
+  let failure: unknown;
+  tickets.forEach(({ work, index, stored }, i) => {
+    const result = results[i] as LedgerResult;
+    if (result.outcome === 'failed') {
+      // Its message is retried; tickets already recorded are unchanged on the redelivery.
+      failure ??= result.error;
+      work.failed = true;
+    } else if (result.outcome === 'conflict') {
+      work.quarantine.push(
+        quarantineEntry(
+          work,
+          'movement',
+          index,
+          stored,
+          ProblemType.conflict,
+          conflictReason(result.current),
+        ),
+      );
+    } else if (result.outcome !== 'superseded') {
+      work.movements.push(result.movement);
+    }
+  });
+  if (failure !== undefined && !(failure instanceof UnavailableError))
+    deps.log('error', 'ledger write failed', { error: String(failure) });
+  return results.flatMap((r) => (r.outcome === 'corrected' ? [r.previous] : []));
+}
+
+/** KPI slots marked, then readings and movements written; the store's refusals go to their messages' quarantine. */
+async function writeItems(
+  deps: ChunkDeps,
+  live: readonly Work[],
+  moved: readonly StoredMovement[],
+): Promise<void> {
+  try {
+    const readings = concat(live, (w) => w.readings);
+    if (deps.kpiSlots) {
+      // Every ticket of the live messages, and where a correction moved one from: both slots change.
+      const tickets = concat(live, (w) => w.message.movements);
+      const touched = touchedKpiSlots([...readings, ...tickets, ...moved]);
+      if (touched.length > 0) await deps.kpiSlots.markTouched(touched);
+    }
+    const readingResult = await deps.metrics.writeReadings(readings);
+    const movementResult = await deps.metrics.writeMovements(concat(live, (w) => w.movements));
+    assignRefusals(deps, live, readingResult.rejected, {
+      kind: 'reading',
+      itemsOf: (w) => w.readings,
+      ownerByKey: readingOwnerByKey,
+      indexIn: (work, item) => work.readings.indexOf(item),
+      describe: (item) => ({ key: readingKey(item) }),
+    });
+    assignRefusals(deps, live, movementResult.rejected, {
+      kind: 'movement',
+      itemsOf: (w) => w.movements,
+      ownerByKey: movementOwnerByKey,
+      indexIn: (work, item) => work.message.movements.findIndex((m) => m.ticketId === item.ticketId),
+      describe: (item) => ({ ticketId: item.ticketId }),
+    });
+  } catch (error) {
+    if (!(error instanceof UnavailableError))
+      deps.log('error', 'metrics write failed', { error: String(error) });
+    for (const work of live) work.failed = true;
+  }
+}
+
+/** Puts each refused item in its message's quarantine; a refusal nobody owns fails the chunk. */
+function assignRefusals<T extends StoredReading | StoredMovement>(
+  deps: ChunkDeps,
+  live: readonly Work[],
+  rejected: readonly StoreRejection<T>[],
+  rules: {
+    readonly kind: 'reading' | 'movement';
+    readonly itemsOf: (work: Work) => readonly T[];
+    readonly ownerByKey: (works: readonly Work[], item: T) => Work | undefined;
+    readonly indexIn: (work: Work, item: T) => number;
+    readonly describe: (item: T) => Record<string, unknown>;
+  },
+): void {
+  // Who owns a refused item is looked up only when something was refused (rare).
+  const owners = ownersOf(rejected, live, rules.itemsOf);
+  for (const rejection of rejected) {
+    const work = owners.get(rejection.item) ?? rules.ownerByKey(live, rejection.item);
+    if (!work) {
+      // A refusal nobody owns would vanish: fail the chunk so it is redelivered and seen again.
+      deps.log(
+        'error',
+        `refused ${rules.kind} matches no message of the chunk`,
+        rules.describe(rejection.item),
+      );
+      for (const w of live) w.failed = true;
+      break;
+    }
+    work.quarantine.push(
+      quarantineEntry(
+        work,
+        rules.kind,
+        rules.indexIn(work, rejection.item),
+        rejection.item,
+        REJECTION_TYPES[rejection.kind],
+        rejection.reason,
+      ),
+    );
+  }
+}
+
+/** Stores each message's quarantine, then tells a gateway on MQTT what the store refused. */
+async function quarantineRefused(deps: ChunkDeps, live: readonly Work[]): Promise<void> {
+  for (const work of live.filter((w) => !w.failed && w.quarantine.length > 0)) {
+    try {
+      await deps.state.putQuarantine(work.quarantine);
+      deps.log('warn', 'items quarantined', {
+        plantId: work.message.plantId,
+        messageId: work.message.messageId,
+        count: work.quarantine.length,
+      });
+    } catch {
+      work.failed = true;
+      continue;
+    }
+    // A gateway on MQTT learns of items the store refused (a conflict, a timestamp out of its window) as of
+    // items the parser refused (contract section 5); a redelivery may repeat a notice, never lose one.
+    if (work.envelope.source === 'mqtt') await deps.notices.storeRefusals(work.quarantine);
+  }
+}
