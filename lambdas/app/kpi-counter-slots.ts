@@ -12,7 +12,7 @@
  * rolled up, marked since, or rolled up before tickets were) from raw
  * tickets, in at most `maxRawRanges` more reads.
  */
-import type { MovementSlot } from '../domain/kpi-movement-slots.ts';
+import { type MovementSlot, summarizeMovementSlots } from '../domain/kpi-movement-slots.ts';
 import {
   isSlotAligned,
   type KpiCounterSlots,
@@ -25,7 +25,6 @@ import {
   slotStartsIn,
   summarizeSlots,
 } from '../domain/kpi-rollup.ts';
-import type { KpiMovement } from '../domain/kpis.ts';
 import type { MetricsStore, StoredReading } from '../domain/ports.ts';
 
 /** Raw reads one KPI counter read makes at most. */
@@ -110,19 +109,18 @@ export async function readKpiCounterSlots(
     .map((slot) => ({ start: slot.start, series: slot.series }));
   const readMovements = source.readMovements;
   if (readMovements === undefined) return { before: walk.before, slots: counters };
-  // Tickets: the tonnages of current items; the other slots' tickets raw, ranges within twice the horizon merged.
-  const rolled: MovementSlot[] = [];
+  // Tickets: the parts of current items; the other slots' tickets raw, ranges within twice the horizon merged.
+  const movements: MovementSlot[] = [];
   const unknown: number[] = [];
   for (const start of range) {
     const parts = slots.get(start)?.movements;
     if (parts === undefined) unknown.push(start);
-    else if (parts.length > 0) rolled.push({ start, parts });
+    else if (parts.length > 0) movements.push({ start, parts });
   }
-  const tickets: KpiMovement[] = [];
   for (const [lo, hi] of rawRanges(unknown, source.maxRawRanges, 2 * (source.ticketHorizonMs ?? 0)))
-    for (const ticket of await readMovements(plantId, lo, hi))
-      if (slots.get(slotStartOf(ticket.ts))?.movements === undefined) tickets.push(ticket);
-  return { before: walk.before, slots: counters, movements: { slots: rolled, tickets } };
+    for (const slot of summarizeMovementSlots(await readMovements(plantId, lo, hi), slotStartOf))
+      if (slots.get(slot.start)?.movements === undefined) movements.push(slot);
+  return { before: walk.before, slots: counters, movements: movements.sort((a, b) => a.start - b.start) };
 }
 
 /** Summarizes the slots `starts` from raw readings into `slots`, leaving slots already there alone. */

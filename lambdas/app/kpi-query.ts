@@ -13,8 +13,9 @@
  * Tickets come with the slots when the store answers them there (the
  * rollup keeps each slot's ticket tonnages), else from `readMovements`.
  * Both give identical KPIs for the same stored data: the summaries hold
- * exactly the steps of the raw readings and the tonnages of the raw tickets,
- * and every field is an exact sum (kpi-rollup.ts, kpi-movement-slots.ts).
+ * exactly the steps of the raw readings (counter fields are exact sums) and
+ * the raw tickets' terms in the raw path's order (kpi-rollup.ts,
+ * kpi-movement-slots.ts).
  * Hourly answers leave out the movement ratios on either path (docs/kpis.md).
  */
 import { summarizeMovementSlots, withMovementTotals } from '../domain/kpi-movement-slots.ts';
@@ -78,10 +79,9 @@ async function loadKpiTotals(
   if (!first || !last) return [];
   if (metrics.readKpiCounterSlots !== undefined && bucketsAlignWithSlots(buckets)) {
     const counters = await metrics.readKpiCounterSlots(plantId, first.start, last.end);
-    const totals = kpiTotalsFromSlots(buckets, counters, []);
-    return counters.movements === undefined
-      ? withMovementTotals(buckets, totals, await metrics.readMovements(plantId, first.start, last.end))
-      : withMovementTotals(buckets, totals, counters.movements.tickets, counters.movements.slots);
+    if (counters.movements !== undefined)
+      return withMovementTotals(buckets, kpiTotalsFromSlots(buckets, counters, []), counters.movements);
+    return kpiTotalsFromSlots(buckets, counters, await metrics.readMovements(plantId, first.start, last.end));
   }
   const readings: StoredReading[] = [];
   for (const metric of KPI_COUNTER_METRICS) {
@@ -91,11 +91,7 @@ async function loadKpiTotals(
       readings.push(r);
   }
   const movements = await metrics.readMovements(plantId, first.start, last.end);
-  return withMovementTotals(
-    buckets,
-    kpiTotalsFromIncrements(buckets, counterIncrements(readings), []),
-    movements,
-  );
+  return kpiTotalsFromIncrements(buckets, counterIncrements(readings), movements);
 }
 
 /**

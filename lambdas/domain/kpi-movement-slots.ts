@@ -1,26 +1,18 @@
 /**
  * Weighbridge tonnages of the KPI rollup (docs/kpi-rollup.md). Pure.
  *
- * A 15-minute slot's tickets are kept as the exact partials (exact-sum.ts) of
- * each movement total of KpiTotals, each ticket counted by `addMovement`. A
- * bucket's tonnage is the exact sum of its tickets, rounded once, whether the
- * tickets come one by one (raw reads) or pre-summed per slot (the rollup):
- * both paths give the identical double, in any order and any grouping.
+ * The raw path adds a bucket's tickets one by one, in the order every store's
+ * `readMovements` returns them (ts, then ticket id), with `addMovement`
+ * (kpis.ts). A slot therefore keeps, per movement total, the terms its
+ * tickets add, in that order; a bucket adds its slots' terms in slot order,
+ * which is the same sequence of the same additions: the identical double.
  */
-import { ExactSum } from './exact-sum.ts';
-import {
-  addMovement,
-  type CounterIncrement,
-  emptyTotals,
-  type KpiMovement,
-  type KpiTotals,
-  kpiTotalsFromIncrements,
-} from './kpis.ts';
+import { addMovement, emptyTotals, type KpiMovement, type KpiTotals } from './kpis.ts';
 
 /** The KpiTotals fields that come from tickets, in the order of MovementParts. */
 export const MOVEMENT_TOTALS = ['received_t', 'landfilled_t', 'recycled_t', 'unburnt_out_t'] as const;
 
-/** Exact partials of a slot's ticket tonnages, one array per MOVEMENT_TOTALS entry (missing or empty: 0). */
+/** Per MOVEMENT_TOTALS entry, the non-zero terms a slot's tickets add, in (ts, ticket id) order. */
 export type MovementParts = ReadonlyArray<readonly number[]>;
 
 /** The tickets of one slot (slots without tickets need no entry). */
@@ -31,85 +23,49 @@ export interface MovementSlot {
 
 type Bucket = { readonly start: number; readonly end: number };
 
-const newSums = (): ExactSum[] => MOVEMENT_TOTALS.map(() => new ExactSum());
-
-/** Adds what one ticket adds to each total (addMovement: the rule lives in one place). */
-function addTicket(sums: readonly ExactSum[], movement: KpiMovement): void {
-  const added = emptyTotals();
-  addMovement(added, movement);
-  MOVEMENT_TOTALS.forEach((total, i) => {
-    sums[i]?.add(added[total]);
-  });
-}
-
-/** The movement parts of the slots `movements` fall in (slotOf: the slot start of a ts), by start. */
+/**
+ * The movement parts of the slots `movements` fall in (slotOf: the slot start
+ * of a ts), by start; `movements` in the order readMovements returns them.
+ */
 export function summarizeMovementSlots(
   movements: Iterable<KpiMovement>,
   slotOf: (ts: number) => number,
 ): MovementSlot[] {
-  const slots = new Map<number, ExactSum[]>();
+  const slots = new Map<number, number[][]>();
   for (const movement of movements) {
     const start = slotOf(movement.ts);
-    let sums = slots.get(start);
-    if (!sums) {
-      sums = newSums();
-      slots.set(start, sums);
+    let terms = slots.get(start);
+    if (!terms) {
+      terms = MOVEMENT_TOTALS.map(() => []);
+      slots.set(start, terms);
     }
-    addTicket(sums, movement);
+    // What the ticket adds to each total, by the raw path's own rule.
+    const added = emptyTotals();
+    addMovement(added, movement);
+    for (const [i, total] of MOVEMENT_TOTALS.entries()) if (added[total] !== 0) terms[i]?.push(added[total]);
   }
-  return [...slots]
-    .sort((a, b) => a[0] - b[0])
-    .map(([start, sums]) => ({ start, parts: sums.map((sum) => sum.partials()) }));
+  return [...slots].sort((a, b) => a[0] - b[0]).map(([start, parts]) => ({ start, parts }));
 }
 
 /**
  * Sets the ticket tonnages of each bucket's totals (ordered, contiguous
- * buckets) to the exact sum of its tickets: given one by one, or as slot
- * parts (slots inside one bucket each), or both.
+ * buckets; each slot inside one) from slot parts: the sums the raw path
+ * (kpiTotalsFromIncrements over the slots' tickets) computes, to the bit.
  */
 export function withMovementTotals(
   buckets: readonly Bucket[],
   totals: KpiTotals[],
-  movements: Iterable<KpiMovement>,
-  slots: Iterable<MovementSlot> = [],
+  slots: Iterable<MovementSlot>,
 ): KpiTotals[] {
-  const sums = totals.map(newSums);
-  const at = (ts: number): readonly ExactSum[] | undefined => {
-    let lo = 0;
-    let hi = buckets.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((buckets[mid] as Bucket).start <= ts) lo = mid;
-      else hi = mid - 1;
-    }
-    const bucket = buckets[lo];
-    return bucket && ts >= bucket.start && ts < bucket.end ? sums[lo] : undefined;
-  };
-  for (const movement of movements) {
-    const bucket = at(movement.ts);
-    if (bucket) addTicket(bucket, movement);
+  for (const total of totals) for (const field of MOVEMENT_TOTALS) total[field] = 0;
+  let b = 0;
+  for (const slot of [...slots].sort((x, y) => x.start - y.start)) {
+    while (b < buckets.length && (buckets[b] as Bucket).end <= slot.start) b++;
+    const bucket = buckets[b];
+    const total = totals[b];
+    if (!bucket || !total || slot.start < bucket.start) continue;
+    for (const [i, field] of MOVEMENT_TOTALS.entries())
+      for (const term of slot.parts[i] ?? []) total[field] += term;
   }
-  for (const slot of slots) {
-    const bucket = at(slot.start);
-    if (bucket)
-      slot.parts.forEach((parts, i) => {
-        bucket[i]?.addAll(parts);
-      });
-  }
-  for (const [i, total] of totals.entries())
-    for (const [j, field] of MOVEMENT_TOTALS.entries()) total[field] = sums[i]?.[j]?.value() ?? 0;
   return totals;
-}
-
-/**
- * The totals of each bucket with every field an exact sum: the counters'
- * increments and the tickets' tonnages. What the KPI reads compute on every
- * path (lambdas/app/kpi-query.ts), raw or from the rollup.
- */
-export function exactKpiTotals(
-  buckets: readonly Bucket[],
-  increments: Iterable<CounterIncrement>,
-  movements: Iterable<KpiMovement>,
-): KpiTotals[] {
-  return withMovementTotals(buckets, kpiTotalsFromIncrements(buckets, increments, []), movements);
 }

@@ -100,8 +100,8 @@ export interface KpiCounterSlots {
   readonly before: readonly KpiReading[];
   /** Summaries of the range's slots; slots without GOOD counter readings may be left out. */
   readonly slots: readonly KpiSlot[];
-  /** The range's tickets when the store answers them (else read movements): rolled tonnages, the rest as read. */
-  readonly movements?: { readonly slots: readonly MovementSlot[]; readonly tickets: readonly KpiMovement[] };
+  /** The range's tickets as slot parts, by slot, when the store answers them too (else read movements). */
+  readonly movements?: readonly MovementSlot[];
 }
 
 export const seriesKey = (line: string, metric: string): string => `${line}\u0000${metric}`;

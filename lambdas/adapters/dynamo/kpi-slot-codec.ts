@@ -3,7 +3,7 @@
  * numbers in JSON's shortest round-trip form, so the doubles come back bit
  * for bit; partials that overflowed (never from real data) are kept as text.
  * - `s`: counter series, `[{ l, m, f: [ts, value], z: [ts, value], i: [partials] }]`;
- * - `t`: ticket tonnages, `[[partials] per MOVEMENT_TOTALS entry]` (kpi-movement-slots.ts).
+ * - `t`: ticket tonnages, `[[terms] per MOVEMENT_TOTALS entry]` (kpi-movement-slots.ts).
  */
 import * as z from 'zod/mini';
 import { MOVEMENT_TOTALS, type MovementParts } from '../../domain/kpi-movement-slots.ts';

@@ -23,15 +23,8 @@ import { createStateTable, DynamoStateStore } from '../../../lambdas/adapters/dy
 import { TimestreamMetricsWriter } from '../../../lambdas/adapters/timestream/timestream-metrics-writer.ts';
 import type { TimestreamMetricsReader } from '../../../lambdas/adapters/timestream-query/timestream-metrics-reader.ts';
 import { loadKpis, rollUpPendingSlots } from '../../../lambdas/app/kpi-query.ts';
-import { exactKpiTotals } from '../../../lambdas/domain/kpi-movement-slots.ts';
 import { DEFAULT_SETTLE_POLICY, SLOT_MS, slotStartOf } from '../../../lambdas/domain/kpi-rollup.ts';
-import {
-  counterIncrements,
-  KPI_COUNTER_METRICS,
-  kpiBuckets,
-  kpiValues,
-  withRatiosFor,
-} from '../../../lambdas/domain/kpis.ts';
+import { computeKpis, KPI_COUNTER_METRICS, withRatiosFor } from '../../../lambdas/domain/kpis.ts';
 import { defaultPlantConfig } from '../../../lambdas/domain/plant.ts';
 import type { StoredReading } from '../../../lambdas/domain/ports.ts';
 import { makeProcessorHandler } from '../../../lambdas/handlers/processor.ts';
@@ -200,19 +193,15 @@ describe('DuckDB and Timestream (with the KPI rollup) answer identical KPIs for 
         const readings: StoredReading[] = [];
         for (const metric of KPI_COUNTER_METRICS)
           readings.push(...(await duck.readReadings({ plantId, metric, from: 0, to: END + DAY })));
-        // every field an exact sum, the tickets' tonnages too (kpi-movement-slots.ts)
-        const buckets = kpiBuckets(interval, zone, START, END);
-        const totals = exactKpiTotals(
-          buckets,
-          counterIncrements(readings),
-          await duck.readMovements(plantId, 0, END + DAY),
-        );
-        const core = buckets.map((b, i) => ({
-          start: b.start,
-          end: b.end,
-          ...kpiValues(totals[i] as never),
-          complete: QUERY_AT >= b.end,
-        }));
+        const core = computeKpis({
+          interval,
+          timeZone: zone,
+          from: START,
+          to: END,
+          now: QUERY_AT,
+          readings,
+          movements: await duck.readMovements(plantId, 0, END + DAY),
+        });
         // loadKpis answers as the API: hours without the ratios of truck tonnages (docs/kpis.md)
         expect(fromDuck).toEqual(core.map((p) => withRatiosFor(interval, p)));
 

@@ -248,7 +248,7 @@ describe('readKpiCounterSlots', () => {
           .map(Number),
       ),
     ).toEqual([[lateSlot, TO]]);
-    expect(answer?.movements).toEqual({ slots: [], tickets: [] });
+    expect(answer?.movements).toEqual([]);
     expect(answer?.slots).toEqual(all.filter((x) => x.start >= FROM && x.start < TO));
   });
 
