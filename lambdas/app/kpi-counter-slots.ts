@@ -120,7 +120,7 @@ export async function readKpiCounterSlots(
   for (const [lo, hi] of rawRanges(unknown, source.maxRawRanges, 2 * (source.ticketHorizonMs ?? 0)))
     for (const slot of summarizeMovementSlots(await readMovements(plantId, lo, hi), slotStartOf))
       if (slots.get(slot.start)?.movements === undefined) movements.push(slot);
-  return { before: walk.before, slots: counters, movements: movements.sort((a, b) => a.start - b.start) };
+  return { before: walk.before, slots: counters, movements };
 }
 
 /** Summarizes the slots `starts` from raw readings into `slots`, leaving slots already there alone. */

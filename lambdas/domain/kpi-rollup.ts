@@ -100,7 +100,7 @@ export interface KpiCounterSlots {
   readonly before: readonly KpiReading[];
   /** Summaries of the range's slots; slots without GOOD counter readings may be left out. */
   readonly slots: readonly KpiSlot[];
-  /** The range's tickets as slot parts, by slot, when the store answers them too (else read movements). */
+  /** The range's tickets as slot parts (any order), when the store answers them too (else read movements). */
   readonly movements?: readonly MovementSlot[];
 }
 
