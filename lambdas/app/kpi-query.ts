@@ -47,7 +47,15 @@ import type { KpiInterval } from '../domain/time.ts';
 export type KpiSource = Pick<
   MetricsStore,
   'readReadings' | 'readLastBefore' | 'readMovements' | 'readKpiCounterSlots'
->;
+> & {
+  /**
+   * Hours and days over at most this span are read raw even with a rollup: a
+   * local store scans them in milliseconds, while recent slots are not rolled
+   * up yet and the rollup would only add its reads (docs/kpi-rollup.md,
+   * "Local mode"). Months, years and longer spans always use the rollup.
+   */
+  readonly rawRangeMaxMs?: number;
+};
 
 /**
  * KPI points for explicit buckets (calendar buckets or one arbitrary window),
@@ -59,7 +67,7 @@ export async function loadKpisForBuckets(
   buckets: ReadonlyArray<{ readonly start: number; readonly end: number }>,
   now: number,
 ): Promise<KpiPoint[]> {
-  const totals = await loadKpiTotals(metrics, plantId, buckets);
+  const totals = await loadKpiTotals(metrics, plantId, buckets, false);
   return buckets.map((bucket, i) => ({
     start: bucket.start,
     end: bucket.end,
@@ -68,16 +76,23 @@ export async function loadKpisForBuckets(
   }));
 }
 
-/** The totals of each bucket, from slot summaries when the store keeps them and the buckets align. */
+/**
+ * The totals of each bucket, from slot summaries when the store keeps them
+ * and the buckets align (for a short span of hours or days, only when the
+ * store does not read those raw: `rawRangeMaxMs`; `calendar` months and
+ * years always).
+ */
 async function loadKpiTotals(
   metrics: KpiSource,
   plantId: string,
   buckets: ReadonlyArray<{ readonly start: number; readonly end: number }>,
+  calendar: boolean,
 ): Promise<KpiTotals[]> {
   const first = buckets[0];
   const last = buckets.at(-1);
   if (!first || !last) return [];
-  if (metrics.readKpiCounterSlots !== undefined && bucketsAlignWithSlots(buckets)) {
+  const short = metrics.rawRangeMaxMs !== undefined && last.end - first.start <= metrics.rawRangeMaxMs;
+  if (metrics.readKpiCounterSlots !== undefined && (calendar || !short) && bucketsAlignWithSlots(buckets)) {
     const counters = await metrics.readKpiCounterSlots(plantId, first.start, last.end);
     if (counters.movements !== undefined)
       return withMovementTotals(buckets, kpiTotalsFromSlots(buckets, counters, []), counters.movements);
@@ -113,7 +128,7 @@ export async function loadKpisOfInterval(
   const last = buckets.at(-1);
   if ((interval === '1mo' || interval === '1y') && first && last) {
     const days = kpiBuckets('1d', timeZone, first.start, last.end);
-    const totals = await loadKpiTotals(metrics, plantId, days);
+    const totals = await loadKpiTotals(metrics, plantId, days, true);
     return kpisFromDays(
       buckets,
       days.map((day, i) => ({ ...day, totals: totals[i] as KpiTotals })),
