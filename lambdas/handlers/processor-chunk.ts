@@ -48,9 +48,12 @@ export function makeChunkProcessor(deps: ChunkDeps): (works: Work[]) => Promise<
   const registered = new Set<string>();
   return async (works) => {
     await registerPlants(deps, registered, works);
+    // The marks of the chunk's readings and tickets go out while the ledger records the tickets: both
+    // must precede the writes, neither needs the other (a message that then fails was marked for nothing).
+    const marked = markSlots(deps, works);
     const moved = await recordTickets(deps, works);
     const live = works.filter((w) => !w.failed);
-    await writeItems(deps, live, moved);
+    await writeItems(deps, live, moved, await marked);
     await quarantineRefused(deps, live);
   };
 }
@@ -129,18 +132,37 @@ async function recordTickets(deps: ChunkDeps, works: readonly Work[]): Promise<S
   return results.flatMap((r) => (r.outcome === 'corrected' ? [r.previous] : []));
 }
 
-/** KPI slots marked, then readings and movements written; the store's refusals go to their messages' quarantine. */
+/** Marks the KPI slots of the works' counter readings and tickets; resolves to the error when that failed. */
+async function markSlots(deps: ChunkDeps, works: readonly Work[]): Promise<unknown> {
+  if (!deps.kpiSlots) return undefined;
+  try {
+    const touched = touchedKpiSlots([
+      ...concat(works, (w) => w.readings),
+      ...concat(works, (w) => w.message.movements),
+    ]);
+    if (touched.length > 0) await deps.kpiSlots.markTouched(touched);
+    return undefined;
+  } catch (error) {
+    return error ?? new Error('marking KPI slots failed');
+  }
+}
+
+/**
+ * Where corrections moved tickets from marked too (their slots change), then
+ * readings and movements written; the store's refusals go to their messages'
+ * quarantine. A failed mark fails the chunk like a failed write.
+ */
 async function writeItems(
   deps: ChunkDeps,
   live: readonly Work[],
   moved: readonly StoredMovement[],
+  markError: unknown,
 ): Promise<void> {
   try {
+    if (markError !== undefined) throw markError;
     const readings = concat(live, (w) => w.readings);
-    if (deps.kpiSlots) {
-      // Every ticket of the live messages, and where a correction moved one from: both slots change.
-      const tickets = concat(live, (w) => w.message.movements);
-      const touched = touchedKpiSlots([...readings, ...tickets, ...moved]);
+    if (deps.kpiSlots && moved.length > 0) {
+      const touched = touchedKpiSlots(moved);
       if (touched.length > 0) await deps.kpiSlots.markTouched(touched);
     }
     const readingResult = await deps.metrics.writeReadings(readings);

@@ -73,20 +73,30 @@ describe('processor marks KPI slots', () => {
     const slotA = START + 4 * SLOT_MS;
     const slotB = START + 9 * SLOT_MS;
     const first = record(START + 3_600_000, { messageId: 'm1', movements: [ticket(slotA + 60_000, 10)] });
-    const run = async (r: SQSRecord) =>
+    /** Runs one batch; the slots it marked, over all its mark calls, in order. */
+    const run = async (r: SQSRecord) => {
       expect((await process({ Records: [r] } as SQSEvent)).batchItemFailures).toEqual([]);
+      const calls = marker.marks.splice(0);
+      expect(new Set(calls.flat().map((t) => t.plantId))).toEqual(new Set([PLANT]));
+      return calls
+        .flat()
+        .flatMap((t) => t.slotStarts)
+        .sort((a, b) => a - b);
+    };
 
-    await run(first);
+    expect(await run(first)).toEqual([slotA]);
     // the same ticket resent in another message: marked again, so a re-roll sees what is stored now
-    await run(record(START + 3_700_000, { messageId: 'm1-again', movements: [ticket(slotA + 60_000, 10)] }));
-    await run(
-      record(START + 10_800_000, { messageId: 'm2', movements: [ticket(slotB + 5 * 60_000, 12.5, true)] }),
-    );
-    expect(marker.marks).toEqual([
-      [{ plantId: PLANT, slotStarts: [slotA] }],
-      [{ plantId: PLANT, slotStarts: [slotA] }],
-      [{ plantId: PLANT, slotStarts: [slotA, slotB] }],
-    ]);
+    expect(
+      await run(
+        record(START + 3_700_000, { messageId: 'm1-again', movements: [ticket(slotA + 60_000, 10)] }),
+      ),
+    ).toEqual([slotA]);
+    // a correction that moves the ticket: the slot it leaves and the slot it enters
+    expect(
+      await run(
+        record(START + 10_800_000, { messageId: 'm2', movements: [ticket(slotB + 5 * 60_000, 12.5, true)] }),
+      ),
+    ).toEqual([slotA, slotB]);
     expect((await metrics.readMovements(PLANT, START, slotB + SLOT_MS)).map((m) => m.ts)).toEqual([
       slotB + 5 * 60_000,
     ]);
