@@ -1,7 +1,7 @@
 /**
  * The KPI rollup's arithmetic and ports (docs/kpi-rollup.md). Pure.
  *
- * Counter increases (CONTRACT.md section 3) are summarized per fixed
+ * Counter increases (docs/contract.md section 3) are summarized per fixed
  * 15-minute UTC slot and per series (line and metric), from the slot's own
  * readings only:
  * - `first` and `last`: the slot's earliest and latest GOOD readings;

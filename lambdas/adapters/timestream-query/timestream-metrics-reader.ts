@@ -24,7 +24,7 @@
  * reaches the text; invalid arguments throw `InvalidMetricsQueryError` before
  * any call). Results are read by column name and type (./result-rows.ts).
  *
- * Cost (performance.md section 1.2: queries are billed in TCU time, per
+ * Cost (docs/reference/aws-limits.md section 1.2: queries are billed in TCU time, per
  * second with a 30 s minimum per query, so both the work a query does and the
  * number of queries count):
  * - every query names one plant and a closed time range, and the time
@@ -61,7 +61,7 @@
  * consistent; magnetic-store writes become queryable within 6 hours).
  *
  * What a 30-day daily KPI request of one plant costs (the fleet of
- * performance.md section 9: 500 sensors per plant in 10 lines at 10 s, so
+ * docs/reference/aws-limits.md section 9: 500 sensors per plant in 10 lines at 10 s, so
  * 86,400 readings records per plant and day; a scanned record costs about
  * 31 B for one counter column with time, line and measure_name, about 55 B
  * with all four counters; [model]: Timestream does not document its scan
