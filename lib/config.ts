@@ -106,6 +106,12 @@ export interface WteConfig extends StoreConfig {
    * plus 15 minutes; older slots are read raw until backfilled.
    */
   readonly kpiRollupSince: string;
+  /**
+   * ISO time from which every write also marks its tickets' slots: set it on a
+   * stage whose rollup predates ticket tonnages (that deployment plus 15
+   * minutes, docs/kpi-rollup.md); unset, it is `kpiRollupSince`.
+   */
+  readonly kpiRollupMovementsSince?: string;
 }
 
 /** The context keys this app reads; `cdk.json` or `-c key=value`. */
@@ -132,6 +138,7 @@ export const CONTEXT_KEYS = [
   'logRetentionDays',
   'retainData',
   'kpiRollupSince',
+  'kpiRollupMovementsSince',
   ...STORE_CONTEXT_KEYS,
 ] as const;
 
@@ -304,6 +311,15 @@ export function parseConfig(context: RawContext): WteConfig {
     schedulerIntervalMinutes: integer(context, 'schedulerIntervalMinutes', 1, 60),
     logRetentionDays,
     retainData: boolean(context, 'retainData'),
+    ...(context.kpiRollupMovementsSince === undefined
+      ? {}
+      : {
+          kpiRollupMovementsSince: contextValue(
+            'kpiRollupMovementsSince',
+            isoTime,
+            context.kpiRollupMovementsSince,
+          ),
+        }),
     kpiRollupSince: contextValue(
       'kpiRollupSince',
       isoTime,

@@ -80,6 +80,9 @@ export class StatelessStack extends Stack {
       metrics: access.metrics({ write: false }),
       opsTopic,
       rollupSince: new Date(config.kpiRollupSince),
+      ...(config.kpiRollupMovementsSince === undefined
+        ? {}
+        : { movementsSince: new Date(config.kpiRollupMovementsSince) }),
       // On the lake, the recent telemetry table answers every slot of its horizon at once: settle after 20 minutes.
       memoryStoreRetentionHours:
         stateful.lake === undefined

@@ -46,6 +46,14 @@ describe('parseConfig', () => {
     );
   });
 
+  it('takes from when tickets are marked for a stage whose rollup predates them, naming a bad value', () => {
+    expect(parseConfig({}).kpiRollupMovementsSince).toBeUndefined();
+    expect(
+      parseConfig({ kpiRollupMovementsSince: '2026-12-07T05:15:00+05:00' }).kpiRollupMovementsSince,
+    ).toBe('2026-12-07T00:15:00.000Z');
+    expect(() => parseConfig({ kpiRollupMovementsSince: 'soon' })).toThrow(/kpiRollupMovementsSince.*"soon"/);
+  });
+
   it('reads the text form that `cdk deploy -c key=value` passes', () => {
     const config = parseConfig({
       stage: 'prod',

@@ -20,10 +20,11 @@ function namesReadByEntries(): Set<string> {
 }
 
 function namesSetBySynth(metricsStore: 'timestream' | 'lake'): Set<string> {
-  // lakeRecentCompleteSince: the one variable set only when its context is.
+  // lakeRecentCompleteSince and kpiRollupMovementsSince: variables set only when their context is.
   const { stateful, stateless } = buildTestApp({
     metricsStore,
     plants: ['kz-ast-01'],
+    kpiRollupMovementsSince: '2026-12-07T00:15:00Z',
     ...(metricsStore === 'lake' ? { lakeRecentCompleteSince: '2026-12-01T00:00:00Z' } : {}),
   });
   const names = new Set<string>();
