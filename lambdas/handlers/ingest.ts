@@ -75,38 +75,8 @@ export function makeIngestHandler(deps: IngestDeps) {
   return async (event: HttpEvent): Promise<APIGatewayProxyResult> => {
     try {
       const plantId = event.pathParameters?.plantId ?? '';
-      if (!PLANT_ID_PATTERN.test(plantId)) {
-        return problemResponse(
-          problem(404, ProblemType.notFound, 'Not found', `No plant route for ${quote(plantId)}.`),
-        );
-      }
-      const plants = authorizedPlants(event);
-      if (plants === undefined) {
-        return problemResponse(
-          problem(401, ProblemType.unauthorized, 'Unauthorized', 'A gateway token is required.'),
-        );
-      }
-      if (!tokenAllowsPlant({ plants }, plantId)) {
-        return problemResponse(
-          problem(
-            403,
-            ProblemType.forbidden,
-            'Forbidden',
-            `This token may not write plant ${quote(plantId)}.`,
-          ),
-        );
-      }
-      if (!isJsonContentType(header(event, 'content-type'))) {
-        return problemResponse(
-          problem(
-            415,
-            ProblemType.unsupportedMediaType,
-            'Unsupported media type',
-            'Send the telemetry message as application/json.',
-          ),
-          { accept: 'application/json' },
-        );
-      }
+      const refusal = refusalAtTheDoor(event, plantId);
+      if (refusal) return refusal;
       const now = deps.clock.now();
       const result = parseTelemetryBody(bodyBytes(event), {
         now,
@@ -154,4 +124,36 @@ export function makeIngestHandler(deps: IngestDeps) {
       return errorResponse(error);
     }
   };
+}
+
+/** The answer before the body is read: no such plant route, no token, a token for other plants, not JSON. */
+function refusalAtTheDoor(event: HttpEvent, plantId: string): APIGatewayProxyResult | undefined {
+  if (!PLANT_ID_PATTERN.test(plantId)) {
+    return problemResponse(
+      problem(404, ProblemType.notFound, 'Not found', `No plant route for ${quote(plantId)}.`),
+    );
+  }
+  const plants = authorizedPlants(event);
+  if (plants === undefined) {
+    return problemResponse(
+      problem(401, ProblemType.unauthorized, 'Unauthorized', 'A gateway token is required.'),
+    );
+  }
+  if (!tokenAllowsPlant({ plants }, plantId)) {
+    return problemResponse(
+      problem(403, ProblemType.forbidden, 'Forbidden', `This token may not write plant ${quote(plantId)}.`),
+    );
+  }
+  if (!isJsonContentType(header(event, 'content-type'))) {
+    return problemResponse(
+      problem(
+        415,
+        ProblemType.unsupportedMediaType,
+        'Unsupported media type',
+        'Send the telemetry message as application/json.',
+      ),
+      { accept: 'application/json' },
+    );
+  }
+  return undefined;
 }
