@@ -1,108 +1,17 @@
 /**
  * The read half of the metrics store on Timestream for LiveAnalytics, with
- * the DuckDB adapter's semantics (duckdb-metrics-store.ts) over the record
- * design of the write side (../timestream/records.ts).
+ * the DuckDB adapter's semantics over the write side's record design
+ * (../timestream/records.ts): readReadings, readLastBefore, readMovements,
+ * and with a KPI rollup readKpiCounterSlots (docs/kpi-rollup.md).
  *
- * Record design, as read back:
- * - readings: one multi-measure record per (plant, line, ts, version, family
- *   of metrics); a metric's value is the column named after its code
- *   (METRIC_CODES), NULL in records of other families; `q` lists the
- *   non-GOOD qualities, `v` the version when it is not 1. A reading can sit
- *   in several records (a correction in its own record, or two messages with
- *   different metric sets at the same instant), so readers keep, per (line,
- *   ts), the highest `v`. Two records of one version that disagree only arise
- *   from separate writes, which DuckDB settles first-come-first-kept (the
- *   later one is a conflict) but Timestream stores side by side; the reader
- *   then keeps the smallest value and, for equal values, the worst quality: a
- *   deterministic choice, the same in SQL (readLastBefore) and in TypeScript.
- * - movements: one record per ticket version; a correction that moves the
- *   ticket's ts leaves the older record in place, so readers keep the highest
- *   `v` per ticket (equal versions: the smallest movement fingerprint, as the
- *   writers order variants).
- *
- * SQL is built by ./sql.ts only, from validated values (no caller string
- * reaches the text; invalid arguments throw `InvalidMetricsQueryError` before
- * any call). Results are read by column name and type (./result-rows.ts).
- *
- * Cost (docs/reference/aws-limits.md section 1.2: queries are billed in TCU time, per
- * second with a 30 s minimum per query, so both the work a query does and the
- * number of queries count):
- * - every query names one plant and a closed time range, and the time
- *   predicate comes first with literal `from_milliseconds(<int>)` bounds and
- *   no function around `time`, so Timestream prunes to the partitions of that
- *   range before anything else; the plant dimension narrows it further;
- * - one query per call (NextToken pages continue the same run, they do not
- *   start a new one); an empty range sends no query at all;
- * - only the columns needed are selected, and there is no ORDER BY (sorting
- *   happens here, on rows already fetched);
- * - readLastBefore looks back a bounded window (`lastBeforeLookbackMs`, 7
- *   days by default) instead of "everything before", which for a line that
- *   went quiet would scan the table's whole history, and reduces to one row
- *   per line in SQL;
- * - readMovements scans the small movements table `ticketShiftHorizonMs`
- *   around the range (see below).
- *
- * KPI rollup (docs/kpi-rollup.md). KPIs over weeks or months are not
- * computed from raw readings: with `rollup` set, `readKpiCounterSlots` reads
- * per-slot counter summaries (15 minutes, lambdas/domain/kpi-rollup.ts) from
- * the rollup table (DynamoDB), and only the slots that are not current there
- * (the open slot and the unsettled ones, 20 to 35 minutes back; slots of
- * late data until they settle, 6 h 20 min for the magnetic store; slots
- * older than the rollup) from raw readings, in one query per range of such
- * slots (`readCounterReadings`, all four counters at once, at most
- * `maxRawRanges` queries). The lookback
- * of the first bucket's predecessor comes from the same summaries. Not a
- * Timestream scheduled query: one cannot reproduce counterSteps exactly
- * (version resolution, exact sums, resets across its window) and handles late
- * data only by re-running fixed windows ("catch-up" runs or manual
- * executions, per the Timestream guide on late-arriving data); here the
- * processor marks the slots a write touches and the scheduled job re-rolls
- * exactly those, after they settle (Timestream reads are eventually
- * consistent; magnetic-store writes become queryable within 6 hours).
- *
- * What a 30-day daily KPI request of one plant costs (the fleet of
- * docs/reference/aws-limits.md section 9: 500 sensors per plant in 10 lines at 10 s, so
- * 86,400 readings records per plant and day; a scanned record costs about
- * 31 B for one counter column with time, line and measure_name, about 55 B
- * with all four counters; [model]: Timestream does not document its scan
- * layout):
- * - raw: 9 queries (4 counters over 30 days, 4 predecessors over the 7-day
- *   lookback, the movements): 4 x 2.59 M records x 31 B + 4 x 0.60 M x 31 B
- *   = about 0.40 GB scanned;
- * - rollup: 2 queries (the unsettled tail, 2 to 4 slots: at most 3,600
- *   records, 0.2 MB; the movements, about 0.3 MB) plus one DynamoDB query
- *   of 37 x 96 = 3,552 slot items of about 0.5 KB (1.8 MB, about 440 read
- *   units, $0.00006 at $0.125 per million);
- * - under TCU pricing each query occupies at least 4 TCUs, billed per second
- *   with a 30 s minimum: one request is at least 4 TCU x 30 s = 120
- *   TCU-seconds either way; beyond that minimum TCU time grows with the
- *   data processed [model], and the raw path processes about 800 times as
- *   much (0.40 GB against 0.5 MB), which is what counts under load (the
- *   alert engine computes daily KPIs after every batch); under the older
- *   per-byte pricing ($0.01 per GB, 10 MB minimum per query) the request
- *   costs $0.0041 against $0.0002.
- *
- * Where the answer can differ from DuckDB's, by design:
- * - arguments outside the contract (plant id, line, metric, NaN times) throw
- *   `InvalidMetricsQueryError` where DuckDB would find nothing;
- * - readLastBefore ignores readings older than the lookback;
- * - readMovements resolves a ticket's versions among the records within
- *   `ticketShiftHorizonMs` of the range: a correction that moved a ticket's
- *   ts further than that is not seen;
- * - the choice between same-version records of separate writes (above).
- *
- * A multi-measure column exists in a table only once some record carried it
- * (`v` only after the first correction, `q` after the first non-GOOD
- * reading), and Timestream refuses a query naming an unknown column with a
- * ValidationException ("Column 'v' does not exist"; wording [unverified]).
- * The reader then reruns the query with a typed NULL in its place, or answers
- * with no rows when the missing column is one every matching record has.
- *
- * Errors: throttling, 5xx, network faults and query timeouts are the domain's
- * `UnavailableError`; any other refusal (ValidationException,
- * AccessDeniedException, ResourceNotFoundException, ...) is a
- * `TimestreamQueryError`. The composition root creates the client once at
- * module scope; SDK retries (standard mode) cover brief throttling.
+ * Each call checks its arguments (`InvalidMetricsQueryError` before any
+ * call), sends one query for one plant and a closed time range, follows its
+ * pages, and reruns it without a measure column the table does not have yet.
+ * Throttling, 5xx, network faults and timeouts are the domain's
+ * `UnavailableError`, any other refusal a `TimestreamQueryError`.
+ * SQL parts: ./query-parts.ts; rows to items: ./row-decoders.ts; errors:
+ * ./errors.ts. Record design, cost, and where answers differ from DuckDB's:
+ * docs/timestream-reads.md.
  */
 import { QueryCommand, type TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import {
@@ -111,42 +20,56 @@ import {
   misplacedSlotBound,
   readKpiCounterSlots,
 } from '../../app/kpi-counter-slots.ts';
-import { canonicalUnitOf, isMetricName, METRICS, type MetricName } from '../../domain/catalog.ts';
+import type { MetricName } from '../../domain/catalog.ts';
 import type { KpiCounterSlots, KpiRollupReader } from '../../domain/kpi-rollup.ts';
 import { KPI_COUNTER_METRICS, type KpiCounterMetric } from '../../domain/kpis.ts';
 import {
-  BASE_VERSION,
   type MetricsStore,
   type SeriesQuery,
   type StoredMovement,
   type StoredReading,
   UnavailableError,
 } from '../../domain/ports.ts';
-import { DESTINATIONS, DIRECTIONS, MATERIALS, type Quality } from '../../domain/telemetry.ts';
 import { lastGoodPerLine, latestMovements, latestReadings } from '../latest-versions.ts';
-import { once } from '../once.ts';
 import { positiveOption } from '../options.ts';
+import { METRIC_CODES, MOVEMENT_MEASURES, QUALITY_MEASURE, VERSION_MEASURE } from '../timestream/records.ts';
 import {
-  encodeQualities,
-  FAMILY_PREFIX,
-  METRIC_CODES,
-  MOVEMENT_MEASURE_NAME,
-  MOVEMENT_MEASURES,
-  MOVEMENTS_DIMENSIONS,
-  metricsOfFamily,
-  movementOfRow,
-  QUALITY_MEASURE,
-  READINGS_DIMENSIONS,
-  VERSION_MEASURE,
-} from '../timestream/records.ts';
-import { isTransient } from '../timestream/timestream-metrics-writer.ts';
-import { InvalidMetricsQueryError, TimestreamQueryError } from './errors.ts';
+  InvalidMetricsQueryError,
+  isUnavailable,
+  missingColumnOf,
+  shapeOf,
+  TimestreamQueryError,
+} from './errors.ts';
+import {
+  BASE,
+  bound,
+  buildSqlParts,
+  COMMA,
+  COUNTER_CODES,
+  type ColumnRoles,
+  checkMetric,
+  entriesOf,
+  FAMILY_PATTERN,
+  LINE,
+  MOVEMENT_NAME,
+  MOVEMENT_ROLES,
+  measureColumn,
+  measureRef,
+  PLANT,
+  Q,
+  qualityPattern,
+  READING_DIMENSIONS,
+  readingColumns,
+  TICKET,
+  timeFilter,
+  V,
+} from './query-parts.ts';
 import { columnsOf, type ResultRow, resultRows } from './result-rows.ts';
+import { counterReadingsOfRow, movementOf, readingOf } from './row-decoders.ts';
 import {
   checkResourceName,
   epochMsLiteral,
   identifier,
-  integerLiteral,
   joinSql,
   lineLiteral,
   MAX_QUERY_TIME_MS,
@@ -170,6 +93,9 @@ export const DEFAULT_MAX_PAGES = 1000;
 export { DEFAULT_MAX_RAW_RANGES, rawRanges } from '../../app/kpi-counter-slots.ts';
 /** Kept for the modules that import them from here (they are store-neutral: ../latest-versions.ts). */
 export { lastGoodPerLine, latestMovements, latestReadings } from '../latest-versions.ts';
+/** Kept for the modules that import them from here (./query-parts.ts, ./errors.ts). */
+export { isUnavailable, missingColumnOf } from './errors.ts';
+export { qualityIn, qualityPattern } from './query-parts.ts';
 
 export interface TimestreamMetricsReaderProps {
   /** Created once by the composition root. */
@@ -193,169 +119,6 @@ export interface TimestreamMetricsReaderProps {
   readonly rollup?: KpiRollupReader;
   /** Raw reads (queries) one `readKpiCounterSlots` may make at most; nearby slot ranges merge. @default 4 */
   readonly maxRawRanges?: number;
-}
-
-const TIME_COLUMN = 'time';
-const MEASURE_NAME_COLUMN = 'measure_name';
-
-// The SQL fragments are built by buildSqlParts on the first reader's construction, not at module
-// load: a lake bundle evaluates this module's top level too, and esbuild keeps every tagged
-// template and call there (docs/bundles.md). Nothing below runs before a reader exists.
-let PLANT_DIMENSION: string;
-let LINE_DIMENSION: string;
-let TICKET_DIMENSION: string;
-let READING_DIMENSIONS: readonly string[];
-let MOVEMENT_ROLES: ColumnRoles;
-let COMMA: Sql;
-let PLANT: Sql;
-let LINE: Sql;
-let TICKET: Sql;
-let Q: Sql;
-let V: Sql;
-let FAMILY_PATTERN: Sql;
-let MOVEMENT_NAME: Sql;
-let COUNTER_CODES: readonly string[];
-let BASE: Sql;
-let TYPED_NULL: Readonly<Record<NullableType, Sql>>;
-
-function buildSqlParts(): void {
-  if (COMMA !== undefined) return;
-  [PLANT_DIMENSION, LINE_DIMENSION] = READINGS_DIMENSIONS;
-  TICKET_DIMENSION = MOVEMENTS_DIMENSIONS[1];
-  READING_DIMENSIONS = [PLANT_DIMENSION, LINE_DIMENSION];
-  MOVEMENT_ROLES = {
-    required: [
-      ...MOVEMENTS_DIMENSIONS,
-      MOVEMENT_MEASURES.netTonnes,
-      MOVEMENT_MEASURES.direction,
-      MOVEMENT_MEASURES.material,
-    ],
-    optional: [MOVEMENT_MEASURES.destination, MOVEMENT_MEASURES.operationCode, VERSION_MEASURE],
-  };
-  COMMA = sql`, `;
-  PLANT = identifier(PLANT_DIMENSION);
-  LINE = identifier(LINE_DIMENSION);
-  TICKET = identifier(TICKET_DIMENSION);
-  Q = identifier(QUALITY_MEASURE);
-  V = identifier(VERSION_MEASURE);
-  FAMILY_PATTERN = textConstant(`${FAMILY_PREFIX}%`);
-  MOVEMENT_NAME = textConstant(MOVEMENT_MEASURE_NAME);
-  COUNTER_CODES = KPI_COUNTER_METRICS.map((metric) => METRIC_CODES[metric].code);
-  BASE = integerLiteral(BASE_VERSION);
-  TYPED_NULL = {
-    VARCHAR: sql`CAST(NULL AS VARCHAR)`,
-    BIGINT: sql`CAST(NULL AS BIGINT)`,
-    DOUBLE: sql`CAST(NULL AS DOUBLE)`,
-  };
-}
-
-type NullableType = 'VARCHAR' | 'BIGINT' | 'DOUBLE';
-
-/** A measure column as an expression: the column, or a typed NULL while the table does not have it. */
-function measureRef(name: string, type: NullableType, absent: ReadonlySet<string>): Sql {
-  return absent.has(name) ? TYPED_NULL[type] : identifier(name);
-}
-
-/** A measure column in a SELECT list, always under its own name. */
-function measureColumn(name: string, type: NullableType, absent: ReadonlySet<string>): Sql {
-  return absent.has(name) ? sql`${TYPED_NULL[type]} AS ${identifier(name)}` : identifier(name);
-}
-
-function timeFilter(from: Sql, to: Sql): Sql {
-  return sql`time >= ${from} AND time < ${to}`;
-}
-
-/** The `q` entry that marks `metric` with `quality` (records.ts `encodeQualities`: `<code><letter>`). */
-function qualityEntry(metric: MetricName, quality: Exclude<Quality, 'GOOD'>): string {
-  const entry = encodeQualities([[metric, quality]]);
-  if (entry === undefined || !/^[A-Za-z0-9]+$/.test(entry))
-    throw new Error(
-      `records.ts encodes ${quality} of ${metric} as ${JSON.stringify(entry)}, not <code><letter>`,
-    );
-  return entry;
-}
-
-// Built on first use (once), like the SQL fragments above.
-const qualityEntries = /* @__PURE__ */ once(
-  () =>
-    new Map(
-      (Object.keys(METRIC_CODES) as MetricName[]).map((metric) => [
-        metric,
-        { BAD: qualityEntry(metric, 'BAD'), UNCERTAIN: qualityEntry(metric, 'UNCERTAIN') },
-      ]),
-    ),
-);
-
-function entriesOf(metric: MetricName): { BAD: string; UNCERTAIN: string } {
-  const entries = qualityEntries().get(metric);
-  if (entries === undefined) throw new Error(`no quality entries for ${metric}`);
-  return entries;
-}
-
-/** The quality of `metric` in a `q` value: entries are comma separated; BAD wins over UNCERTAIN. */
-export function qualityIn(q: string | undefined, metric: MetricName): Quality {
-  if (q === undefined) return 'GOOD';
-  const entries = new Set(q.split(','));
-  const { BAD, UNCERTAIN } = entriesOf(metric);
-  if (entries.has(BAD)) return 'BAD';
-  if (entries.has(UNCERTAIN)) return 'UNCERTAIN';
-  return 'GOOD';
-}
-
-/** A regular expression matching a `q` value that holds one of `entries` (the SQL twin of `qualityIn`). */
-export function qualityPattern(...entries: readonly string[]): string {
-  return `(^|,)(${entries.join('|')})(,|$)`;
-}
-
-/**
- * An epoch-ms bound as the integer bound that selects the same stored
- * (integer) times: `ts >= x` is `ts >= ceil(x)` and `ts < x` is
- * `ts < ceil(x)`; bounds beyond the representable times clamp.
- */
-function bound(field: string, ms: unknown): number {
-  if (typeof ms !== 'number' || Number.isNaN(ms))
-    throw new InvalidMetricsQueryError(field, ms, 'must be a number of epoch milliseconds');
-  return Math.ceil(Math.min(Math.max(ms, 0), MAX_QUERY_TIME_MS));
-}
-
-function checkMetric(metric: unknown): MetricName {
-  if (typeof metric !== 'string' || !isMetricName(metric) || !Object.hasOwn(METRIC_CODES, metric))
-    throw new InvalidMetricsQueryError('metric', metric, 'must be a metric of the catalog');
-  return metric;
-}
-
-interface ErrorShape {
-  readonly name?: unknown;
-  readonly message?: unknown;
-}
-
-const shapeOf = (error: unknown): ErrorShape => (typeof error === 'object' && error !== null ? error : {});
-
-/** Wording after Presto/Trino, whose SQL front end Timestream uses [unverified]. */
-const MISSING_COLUMN = /column '"?([A-Za-z0-9_]+)"?' (?:does not exist|cannot be resolved)/i;
-
-/** The column a ValidationException says the table does not have, if that is what it says. */
-export function missingColumnOf(error: unknown): string | undefined {
-  const e = shapeOf(error);
-  if (e.name !== 'ValidationException') return undefined;
-  return MISSING_COLUMN.exec(String(e.message))?.[1];
-}
-
-/** Throttling, 5xx, network faults, and queries that ran out of time: worth retrying later. */
-export function isUnavailable(error: unknown): boolean {
-  const e = shapeOf(error);
-  if (isTransient(error)) return true;
-  return e.name === 'QueryExecutionException' && /timed? ?out|timeout/i.test(String(e.message));
-}
-
-/** The measure columns a query names, by role. */
-interface ColumnRoles {
-  /** Every matching record has them: while one is missing from the table, there is nothing to find. */
-  readonly required: readonly string[];
-  /** Some records lack them: while one is missing from the table, it is read as NULL. */
-  readonly optional: readonly string[];
-  /** At least one must exist: while all are missing, there is nothing to find. */
-  readonly anyOf?: readonly string[];
 }
 
 export class TimestreamMetricsReader
@@ -616,103 +379,4 @@ export class TimestreamMetricsReader
       cause: error,
     });
   }
-}
-
-function readingColumns(code: string, absent: ReadonlySet<string>): Sql {
-  return joinSql(
-    [
-      LINE,
-      sql`measure_name`,
-      sql`time`,
-      identifier(code),
-      measureColumn(QUALITY_MEASURE, 'VARCHAR', absent),
-      measureColumn(VERSION_MEASURE, 'BIGINT', absent),
-    ],
-    COMMA,
-  );
-}
-
-function versionOf(row: ResultRow): number {
-  const version = row.optionalInteger(VERSION_MEASURE) ?? BASE_VERSION;
-  if (version < BASE_VERSION)
-    throw new TimestreamQueryError(`stored version ${version} is below ${BASE_VERSION}`);
-  return version;
-}
-
-function readingOf(row: ResultRow, plantId: string, metric: MetricName): StoredReading {
-  const measureName = row.text(MEASURE_NAME_COLUMN);
-  // A family this code cannot decode (a metric appended by a newer writer) still holds the metric's column.
-  const family = metricsOfFamily(measureName);
-  if (!measureName.startsWith(FAMILY_PREFIX) || (family !== undefined && !family.includes(metric)))
-    throw new TimestreamQueryError(`record ${measureName} does not hold ${metric}`);
-  const version = versionOf(row);
-  return {
-    plantId,
-    line: row.text(LINE_DIMENSION),
-    metric,
-    kind: METRICS[metric].kind,
-    ts: row.timeMs(TIME_COLUMN),
-    value: row.number(METRIC_CODES[metric].code),
-    unit: canonicalUnitOf(metric),
-    quality: qualityIn(row.optionalText(QUALITY_MEASURE), metric),
-    correction: version > BASE_VERSION,
-    version,
-  };
-}
-
-/** The KPI counter readings one record holds (the counters its family has). */
-function counterReadingsOfRow(row: ResultRow, plantId: string): StoredReading[] {
-  const measureName = row.text(MEASURE_NAME_COLUMN);
-  const family = metricsOfFamily(measureName);
-  if (!measureName.startsWith(FAMILY_PREFIX))
-    throw new TimestreamQueryError(`record ${measureName} is not a readings record`);
-  const q = row.optionalText(QUALITY_MEASURE);
-  const readings: StoredReading[] = [];
-  for (const metric of KPI_COUNTER_METRICS) {
-    const value = row.optionalNumber(METRIC_CODES[metric].code);
-    if (value === undefined) continue;
-    if (family !== undefined && !family.includes(metric))
-      throw new TimestreamQueryError(`record ${measureName} does not hold ${metric}`);
-    const version = versionOf(row);
-    readings.push({
-      plantId,
-      line: row.text(LINE_DIMENSION),
-      metric,
-      kind: METRICS[metric].kind,
-      ts: row.timeMs(TIME_COLUMN),
-      value,
-      unit: canonicalUnitOf(metric),
-      quality: qualityIn(q, metric),
-      correction: version > BASE_VERSION,
-      version,
-    });
-  }
-  return readings;
-}
-
-function movementOf(row: ResultRow, plantId: string): StoredMovement {
-  // Typed reads check each column's type and value before movementOfRow reads the text.
-  const measures: Record<string, string> = {
-    [MOVEMENT_MEASURES.netTonnes]: String(row.number(MOVEMENT_MEASURES.netTonnes)),
-    [MOVEMENT_MEASURES.direction]: row.text(MOVEMENT_MEASURES.direction),
-    [MOVEMENT_MEASURES.material]: row.text(MOVEMENT_MEASURES.material),
-    [VERSION_MEASURE]: String(versionOf(row)),
-  };
-  for (const name of [MOVEMENT_MEASURES.destination, MOVEMENT_MEASURES.operationCode]) {
-    const value = row.optionalText(name);
-    if (value !== undefined) measures[name] = value;
-  }
-  const movement = movementOfRow({
-    dimensions: { [MOVEMENTS_DIMENSIONS[0]]: plantId, [TICKET_DIMENSION]: row.text(TICKET_DIMENSION) },
-    time: row.timeMs(TIME_COLUMN),
-    measureName: MOVEMENT_MEASURE_NAME,
-    measures,
-  });
-  if (!DIRECTIONS.includes(movement.direction))
-    throw new TimestreamQueryError(`stored direction ${JSON.stringify(movement.direction)} is not known`);
-  if (!MATERIALS.includes(movement.material))
-    throw new TimestreamQueryError(`stored material ${JSON.stringify(movement.material)} is not known`);
-  if (movement.destination !== undefined && !DESTINATIONS.includes(movement.destination))
-    throw new TimestreamQueryError(`stored destination ${JSON.stringify(movement.destination)} is not known`);
-  return movement;
 }
