@@ -124,7 +124,7 @@ export interface TimestreamMetricsReaderProps {
 export class TimestreamMetricsReader
   implements Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements' | 'readKpiCounterSlots'>
 {
-  /** Present only with a rollup (see the header): kpi-query.ts reads raw readings otherwise. */
+  /** Present only with a rollup (docs/timestream-reads.md): kpi-query.ts reads raw readings otherwise. */
   readonly readKpiCounterSlots?: (plantId: string, from: number, to: number) => Promise<KpiCounterSlots>;
   private readonly readings: Sql;
   private readonly movements: Sql;
@@ -317,7 +317,7 @@ export class TimestreamMetricsReader
 
   /**
    * Runs the query `build` makes, rebuilding it without a measure column the
-   * table turns out not to have (see the header); while a required column
+   * table turns out not to have (docs/timestream-reads.md); while a required column
    * is missing, the answer is no rows, without a query.
    */
   private async select(
