@@ -31,9 +31,8 @@ export const QUERY_USAGE = `Usage: wte query kpis --plant PLANT_ID --from TIME [
                         [--format table|json|csv]
 Series pool every line of the metric unless --line names one (boiler-1).
 TIME: RFC 3339 with offset (2026-11-24T00:00:00+05:00), \`now\`, or relative to now: now-7d, now-24h,
-now-30m (units s, m = minutes, h, d, w, and calendar mo, y in UTC: --from=-1y for a year); the short form
-needs an equals sign: --from=-7d. --to defaults to now.
---json is short for --format json. Every cursor page is fetched; table and csv print the points,
+now-30m (units s, m = minutes, h, d, w, and calendar mo, y in UTC: --from=-1y for a year); the short
+form needs an equals sign: --from=-7d. --to defaults to now. --json is short for --format json. Every cursor page is fetched; table and csv print the points,
 json the whole merged answer. Exit codes: 0 ok, 1 the API refused or could not be reached, 2 usage.
 Target: --target URL (or WTE_API_URL; default http://127.0.0.1:8787, local mode). https URLs on
 *.amazonaws.com (API Gateway) are signed with SigV4 using the default AWS credential chain; --sigv4
@@ -89,10 +88,9 @@ function addCalendarMonths(ms: number, months: number): number {
   const at = new Date(ms);
   const target = at.getUTCFullYear() * 12 + at.getUTCMonth() + months;
   if (!Number.isSafeInteger(target) || Math.abs(target) > 3_000_000) return Number.NaN;
-  const year = Math.floor(target / 12);
-  const month = target - year * 12;
-  const day = Math.min(at.getUTCDate(), daysInMonth(year, month + 1));
-  return Date.UTC(year, month, day) + (ms - Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+  const [year, month] = [Math.floor(target / 12), ((target % 12) + 12) % 12];
+  const timeOfDay = ms - Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate());
+  return Date.UTC(year, month, Math.min(at.getUTCDate(), daysInMonth(year, month + 1))) + timeOfDay;
 }
 
 function daysInMonth(year: number, month: number): number {
