@@ -33,7 +33,7 @@ const GAUGES = [
   ['turbine', 'power_gross', 20, 'MW'],
 ] as const;
 
-/** Message `i` of gateway `g`: its readings one second apart from an hour ago, its tickets unique. */
+/** Message `i` of gateway `g`: 10 s after message i - 1, its readings one second apart, its tickets unique. */
 function body(g: number, plantId: string, i: number, p: TicketParams, start: number): string {
   const ts = start + i * 10_000;
   const readings = Array.from({ length: p.readingsPerMessage }, (_, k) => {
@@ -61,7 +61,9 @@ export async function runTicketPhase(scratch: Scratch, p: TicketParams): Promise
   const token = 'wte-bench-dev-token';
   const { child, url } = await startServer(join(scratch.dir, 'local-tickets'), token);
   const agent = new Agent({ keepAlive: true, maxSockets: p.concurrency * 2 });
-  const start = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
+  // A day back: 8,640 messages per gateway before one would lie in the future (more than 15 minutes
+  // ahead is refused). An hour back broke the run once a gateway sent 450 messages in the 20 s.
+  const start = Math.floor(Date.now() / 60_000) * 60_000 - 86_400_000;
   const accepted = new Map<string, number>();
   let messagesAccepted = 0;
   let refused = 0;
