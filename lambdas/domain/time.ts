@@ -169,7 +169,13 @@ export function bucketStart(epochMs: number, interval: KpiInterval, timeZone: st
   }
   if (interval === '1mo') return firstDayStart(p.year, p.month, timeZone);
   if (interval === '1y') return firstDayStart(p.year, 1, timeZone);
-  const midnight = zonedTimeToEpoch(p.year, p.month, p.day, 0, timeZone);
+  let midnight = zonedTimeToEpoch(p.year, p.month, p.day, 0, timeZone);
+  const m = localParts(midnight, timeZone);
+  if (m.day !== p.day || m.month !== p.month || m.year !== p.year) {
+    // Midnight does not exist that day (clocks jump forward at 00:00, as in Havana or Santiago):
+    // the day begins when they jump, which is `midnight` moved by the change of offset.
+    midnight += zoneOffsetMs(epochMs, timeZone) - zoneOffsetMs(midnight, timeZone);
+  }
   return midnight <= epochMs ? midnight : epochMs - intoDay(p, epochMs);
 }
 

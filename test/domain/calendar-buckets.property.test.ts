@@ -33,6 +33,33 @@ const ZONES = [
 const instant = fc.integer({ min: Date.UTC(1980, 0, 1), max: Date.UTC(2099, 0, 1) });
 const zone = fc.constantFrom(...ZONES);
 
+describe('plant-local days where midnight does not exist', () => {
+  // Found by the month property below (seed 1894167852): Havana sprang from 00:00 to 01:00 on
+  // 2001-04-01, and the day was taken to begin at 23:00 of March 31.
+  it('begins April 1, 2001 in Havana when the clocks jump, 01:00 local, so March ends there', () => {
+    const aprilFirstNoon = Date.UTC(2001, 3, 1, 16);
+    const dayStart = bucketStart(aprilFirstNoon, '1d', 'America/Havana');
+    expect(new Date(dayStart).toISOString()).toBe('2001-04-01T05:00:00.000Z');
+    expect(localParts(dayStart, 'America/Havana')).toMatchObject({ month: 4, day: 1, hour: 1, minute: 0 });
+    const march = bucketStart(Date.UTC(2001, 2, 15), '1mo', 'America/Havana');
+    expect(bucketEnd(march, '1mo', 'America/Havana')).toBe(dayStart);
+  });
+
+  it('starts every day on its own date, at its first instant', () => {
+    fc.assert(
+      fc.property(instant, zone, (t, timeZone) => {
+        const start = bucketStart(t, '1d', timeZone);
+        const [day, first] = [localParts(t, timeZone), localParts(start, timeZone)];
+        expect([first.year, first.month, first.day]).toEqual([day.year, day.month, day.day]);
+        expect(start).toBeLessThanOrEqual(t);
+        // The instant before belongs to the day before.
+        expect(localParts(start - 1, timeZone).day).not.toBe(first.day);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('calendar months and years', () => {
   it.each(['1mo', '1y'] as const)(
     '%s holds its instant, starts on the 1st and is tiled by its days',
