@@ -197,7 +197,9 @@ export function bucketEnd(start: number, interval: KpiInterval, timeZone: string
       ? firstDayStart(p.year + 1, 1, timeZone)
       : firstDayStart(p.year, p.month + 1, timeZone);
   if (interval === '1y') return firstDayStart(p.year + 1, 1, timeZone);
-  return zonedTimeToEpoch(p.year, p.month, p.day, 0, timeZone);
+  // The next day's start, by the same rule as bucketStart (a day whose midnight does not exist
+  // begins when the clocks jump), so days tile months and years exactly.
+  return bucketStart(start + 36 * HOUR_MS, '1d', timeZone);
 }
 
 /** Plant-local calendar date (YYYY-MM-DD) of an instant. */

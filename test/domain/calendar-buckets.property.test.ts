@@ -43,6 +43,11 @@ describe('plant-local days where midnight does not exist', () => {
     expect(localParts(dayStart, 'America/Havana')).toMatchObject({ month: 4, day: 1, hour: 1, minute: 0 });
     const march = bucketStart(Date.UTC(2001, 2, 15), '1mo', 'America/Havana');
     expect(bucketEnd(march, '1mo', 'America/Havana')).toBe(dayStart);
+    // March 31 ends there too, so no day straddles the two months.
+    const march31 = bucketStart(Date.UTC(2001, 2, 31, 17), '1d', 'America/Havana');
+    expect(bucketEnd(march31, '1d', 'America/Havana')).toBe(dayStart);
+    const days = kpiBuckets('1d', 'America/Havana', march, bucketEnd(dayStart, '1mo', 'America/Havana'));
+    expect(days.some((d) => d.start === dayStart)).toBe(true);
   });
 
   it('starts every day on its own date, at its first instant', () => {
@@ -54,6 +59,11 @@ describe('plant-local days where midnight does not exist', () => {
         expect(start).toBeLessThanOrEqual(t);
         // The instant before belongs to the day before.
         expect(localParts(start - 1, timeZone).day).not.toBe(first.day);
+        // The day ends where the next begins: days tile months and years.
+        const end = bucketEnd(start, '1d', timeZone);
+        expect(end).toBeGreaterThan(t);
+        expect(bucketStart(end, '1d', timeZone)).toBe(end);
+        expect(bucketStart(end - 1, '1d', timeZone)).toBe(start);
       }),
       { numRuns: 2000 },
     );
