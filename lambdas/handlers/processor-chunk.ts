@@ -159,12 +159,14 @@ async function writeItems(
   markError: unknown,
 ): Promise<void> {
   try {
-    if (markError !== undefined) throw markError;
-    const readings = concat(live, (w) => w.readings);
+    // The slots corrections moved tickets from first, even when the other marks failed: a redelivery
+    // finds those corrections unchanged in the ledger and could not mark them again.
     if (deps.kpiSlots && moved.length > 0) {
       const touched = touchedKpiSlots(moved);
       if (touched.length > 0) await deps.kpiSlots.markTouched(touched);
     }
+    if (markError !== undefined) throw markError;
+    const readings = concat(live, (w) => w.readings);
     const readingResult = await deps.metrics.writeReadings(readings);
     const movementResult = await deps.metrics.writeMovements(concat(live, (w) => w.movements));
     assignRefusals(deps, live, readingResult.rejected, {
