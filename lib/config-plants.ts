@@ -56,7 +56,13 @@ const d = DEFAULT_PLANT_SETTINGS;
 
 /** A plant id alone, or an object with plantId and any of the settings; the others default. */
 export const plantSetting = z.preprocess(
-  (value) => (typeof value === 'string' ? { plantId: value } : value),
+  // A plant id alone is { plantId }; a setting given as null takes its default, as before zod.
+  (value) =>
+    typeof value === 'string'
+      ? { plantId: value }
+      : typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null))
+        : value,
   settingsObject(
     {
       plantId: plantIdSetting,

@@ -68,8 +68,8 @@ const INSTANT = 'an ISO 8601 instant with a zone, such as 2026-12-06T00:00:00Z';
 const instant = z
   .string({ error: INSTANT })
   .regex(/(Z|[+-]\d{2}:\d{2})$/, { error: INSTANT })
-  .transform((text) => Date.parse(text))
-  .pipe(z.number().int({ error: INSTANT }).nonnegative({ error: INSTANT }));
+  .refine((text) => Number.isSafeInteger(Date.parse(text)) && Date.parse(text) >= 0, { error: INSTANT })
+  .transform((text) => Date.parse(text));
 
 function integer(
   context: Partial<Record<StoreKey, unknown>>,

@@ -215,7 +215,7 @@ const alertSubscription = z.preprocess(
         .min(1, { error: 'a non-empty array of plant ids' })
         .optional(),
       severities: z
-        .array(z.unknown())
+        .array(z.unknown(), { error: `a non-empty array of ${ALERT_SEVERITIES.join(', ')}` })
         .refine(
           (list) =>
             list.length > 0 && list.every((s) => (ALERT_SEVERITIES as readonly unknown[]).includes(s)),

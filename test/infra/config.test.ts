@@ -54,6 +54,14 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ kpiRollupMovementsSince: 'soon' })).toThrow(/kpiRollupMovementsSince.*"soon"/);
   });
 
+  it('takes a plant setting given as null as its default, and names an impossible date as the value given', () => {
+    const [plant] = parseConfig({ plants: [{ plantId: 'p1', name: null, diversionTarget: null }] }).plants;
+    expect(plant).toMatchObject({ plantId: 'p1', name: 'p1', diversionTarget: 0.4 });
+    expect(() => parseConfig({ lakeRecentCompleteSince: '2026-13-45T00:00:00Z' })).toThrow(
+      'context "lakeRecentCompleteSince" must be an ISO 8601 instant with a zone, such as 2026-12-06T00:00:00Z; got "2026-13-45T00:00:00Z"',
+    );
+  });
+
   it('reads the text form that `cdk deploy -c key=value` passes', () => {
     const config = parseConfig({
       stage: 'prod',
