@@ -133,18 +133,29 @@ export interface GoodHour {
   readonly hour: number;
 }
 
+/** An outcome about a ticket the ledger holds. */
+interface HeldTicketOutcome {
+  readonly movement: StoredMovement;
+  /**
+   * The distinct `ts` the ticket held before its current one, oldest first, at most MAX_FORMER_TS
+   * (ticket-ledger.ts); absent when it never moved. The processor marks their KPI slots again: a
+   * redelivery is the only chance to redo a lost mark of a slot a correction moved the ticket out of.
+   */
+  readonly formerTs?: readonly number[];
+}
+
 /** Outcome of recording a weighbridge ticket in the ledger. */
 export type LedgerOutcome =
   /** First time this ticket is seen. */
   | { readonly outcome: 'stored'; readonly movement: StoredMovement }
   /** Same content as stored: a redelivery. */
-  | { readonly outcome: 'unchanged'; readonly movement: StoredMovement }
-  /** A correction replaced the stored content. */
-  | { readonly outcome: 'corrected'; readonly movement: StoredMovement; readonly previous: StoredMovement }
+  | (HeldTicketOutcome & { readonly outcome: 'unchanged' })
+  /** A correction replaced the stored content (`formerTs` then includes `previous.ts` if it moved). */
+  | (HeldTicketOutcome & { readonly outcome: 'corrected'; readonly previous: StoredMovement })
   /** A correction older than the stored one arrived late; the stored one stays. */
-  | { readonly outcome: 'superseded'; readonly movement: StoredMovement; readonly current: StoredMovement }
+  | (HeldTicketOutcome & { readonly outcome: 'superseded'; readonly current: StoredMovement })
   /** Different content without `correction`: refused, the stored one stays. */
-  | { readonly outcome: 'conflict'; readonly movement: StoredMovement; readonly current: StoredMovement };
+  | (HeldTicketOutcome & { readonly outcome: 'conflict'; readonly current: StoredMovement });
 
 /** A ticket of a batch the ledger could not record this time; its message is retried. */
 export interface LedgerFailure {

@@ -85,13 +85,18 @@ async function registerPlants(
   }
 }
 
+/** Where a ticket was: a KPI slot to mark again. */
+type FormerPlace = { readonly plantId: string; readonly ts: number };
+
 /**
  * Weighbridge tickets: the ledger decides stored, unchanged, corrected,
  * superseded or conflict, for the whole chunk in one call (a batch of 25
  * messages may carry 12,500 tickets). Returns where corrections moved
- * tickets from: their KPI slots change too.
+ * tickets from (their KPI slots change too): the replaced versions, and
+ * every former ts the ledger keeps for a ticket of the chunk, because a
+ * redelivery after a lost mark of such a slot is the only chance to redo it.
  */
-async function recordTickets(deps: ChunkDeps, works: readonly Work[]): Promise<StoredMovement[]> {
+async function recordTickets(deps: ChunkDeps, works: readonly Work[]): Promise<FormerPlace[]> {
   const tickets = works.flatMap((work) =>
     work.message.movements.map((movement, index) => ({
       work,
@@ -129,7 +134,13 @@ async function recordTickets(deps: ChunkDeps, works: readonly Work[]): Promise<S
   });
   if (failure !== undefined && !(failure instanceof UnavailableError))
     deps.log('error', 'ledger write failed', { error: String(failure) });
-  return results.flatMap((r) => (r.outcome === 'corrected' ? [r.previous] : []));
+  const moved: FormerPlace[] = [];
+  for (const r of results) {
+    if (r.outcome === 'corrected') moved.push(r.previous);
+    if (r.outcome === 'stored' || r.outcome === 'failed' || !r.formerTs) continue;
+    for (const ts of r.formerTs) moved.push({ plantId: r.movement.plantId, ts });
+  }
+  return moved;
 }
 
 /** Marks the KPI slots of the works' counter readings and tickets; resolves to the error when that failed. */
@@ -158,12 +169,12 @@ async function markSlots(deps: ChunkDeps, works: readonly Work[]): Promise<unkno
 async function writeItems(
   deps: ChunkDeps,
   live: readonly Work[],
-  moved: readonly StoredMovement[],
+  moved: readonly FormerPlace[],
   markError: unknown,
 ): Promise<void> {
   try {
-    // The slots corrections moved tickets from first, even when the other marks failed: a redelivery
-    // finds those corrections unchanged in the ledger and could not mark them again.
+    // The slots tickets moved from first, even when the other marks failed: one fewer redelivery
+    // that has to find them again through the ledger's former ts.
     if (deps.kpiSlots && moved.length > 0) {
       const touched = touchedKpiSlots(moved);
       if (touched.length > 0) await deps.kpiSlots.markTouched(touched);

@@ -7,9 +7,10 @@
  *
  * Run it on the store's write connection inside its queue (one call at a
  * time), which is what makes the read-judge-write safe without conditions;
- * it stages through the store's movement staging tables on that connection.
+ * it stages keys through the store's staging table on that connection, and
+ * rows through its own (`staged_ledger`, created there by openTicketLedger).
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { BIGINT, type DuckDBAppender, type DuckDBConnection, LIST } from '@duckdb/node-api';
 import { movementKey } from '../../domain/identity.ts';
 import type { LedgerOutcome, StoredMovement } from '../../domain/ports.ts';
 import { judgeTicket } from '../../domain/ticket-ledger.ts';
@@ -19,18 +20,36 @@ import {
   MOVEMENT_COLUMNS,
   MOVEMENT_TABLE_COLUMNS,
   STAGED_MOVEMENT_KEYS,
-  STAGED_MOVEMENTS,
   stage,
-  upsertStagedMovements,
 } from './duckdb-staging.ts';
 
-/** The ledger's table: the movements table's columns (the fingerprint is for inspection). */
-const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS ticket_ledger (${MOVEMENT_TABLE_COLUMNS})`;
+/**
+ * The ledger's table: the movements table's columns (the fingerprint is for
+ * inspection) and the ticket's former ts (ticket-ledger.ts), NULL when it
+ * never moved; a file from before the column gets it, NULL for every ticket.
+ */
+const CREATE_LEDGER = [
+  `CREATE TABLE IF NOT EXISTS ticket_ledger (${MOVEMENT_TABLE_COLUMNS})`,
+  'ALTER TABLE ticket_ledger ADD COLUMN IF NOT EXISTS former_ts BIGINT[]',
+  'CREATE TEMP TABLE IF NOT EXISTS staged_ledger AS SELECT * FROM ticket_ledger LIMIT 0',
+];
+const FORMER_TS_TYPE = LIST(BIGINT);
 
 const SQL = {
   existing: `SELECT l.* FROM ticket_ledger l JOIN ${STAGED_MOVEMENT_KEYS} k USING (plant_id, ticket_id)`,
-  upsert: upsertStagedMovements('ticket_ledger'),
+  upsert: `INSERT INTO ticket_ledger (${MOVEMENT_COLUMNS}, former_ts)
+    SELECT ${MOVEMENT_COLUMNS}, former_ts FROM staged_ledger
+    ON CONFLICT (plant_id, ticket_id) DO UPDATE SET
+      ts = excluded.ts, direction = excluded.direction, net_tonnes = excluded.net_tonnes,
+      material = excluded.material, destination = excluded.destination,
+      operation_code = excluded.operation_code, version = excluded.version,
+      fingerprint = excluded.fingerprint, former_ts = excluded.former_ts`,
 } as const;
+
+interface Held {
+  readonly movement: StoredMovement;
+  readonly formerTs: readonly number[];
+}
 
 /**
  * Creates the ledger when missing. A file from before the ledger moved here
@@ -44,9 +63,11 @@ export async function openTicketLedger(connection: DuckDBConnection): Promise<vo
   const exists = Number(found.getRowObjectsJS()[0]?.n ?? 0) > 0;
   await connection.run('BEGIN TRANSACTION');
   try {
-    await connection.run(CREATE_LEDGER);
+    for (const statement of CREATE_LEDGER) await connection.run(statement);
     if (!exists) {
-      await connection.run(`INSERT INTO ticket_ledger SELECT ${MOVEMENT_COLUMNS} FROM movements`);
+      await connection.run(
+        `INSERT INTO ticket_ledger (${MOVEMENT_COLUMNS}) SELECT ${MOVEMENT_COLUMNS} FROM movements`,
+      );
     }
     await connection.run('COMMIT');
   } catch (error) {
@@ -63,29 +84,31 @@ export async function recordTickets(
   if (movements.length === 0) return [];
   await connection.run('BEGIN TRANSACTION');
   try {
-    const current = new Map<string, StoredMovement>();
-    for (const m of movements) current.set(movementKey(m), m);
-    await stage(connection, STAGED_MOVEMENT_KEYS, current.values(), (a, m) => {
+    const keys = new Map<string, StoredMovement>();
+    for (const m of movements) keys.set(movementKey(m), m);
+    await stage(connection, STAGED_MOVEMENT_KEYS, keys.values(), (a, m) => {
       a.appendVarchar(m.plantId);
       a.appendVarchar(m.ticketId);
     });
-    current.clear();
+    const current = new Map<string, Held>();
     for (const row of (await connection.runAndReadAll(SQL.existing)).getRowObjectsJS()) {
-      const held = movementOfRow(row);
-      current.set(movementKey(held), held);
+      const movement = movementOfRow(row);
+      current.set(movementKey(movement), { movement, formerTs: formerTsOfRow(row.former_ts) });
     }
-    const changed = new Map<string, StoredMovement>();
+    const changed = new Map<string, Held>();
     const outcomes = movements.map((movement) => {
       const key = movementKey(movement);
-      const decision = judgeTicket(movement, current.get(key));
+      const held = current.get(key);
+      const decision = judgeTicket(movement, held?.movement, held?.formerTs);
       if (decision.write) {
-        current.set(key, movement);
-        changed.set(key, movement);
+        const next = { movement, formerTs: decision.formerTs };
+        current.set(key, next);
+        changed.set(key, next);
       }
       return decision.outcome;
     });
     if (changed.size > 0) {
-      await stage(connection, STAGED_MOVEMENTS, changed.values(), appendMovementRow);
+      await stage(connection, 'staged_ledger', changed.values(), appendLedgerRow);
       await connection.run(SQL.upsert);
     }
     await connection.run('COMMIT');
@@ -94,4 +117,22 @@ export async function recordTickets(
     await connection.run('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+function appendLedgerRow(a: DuckDBAppender, held: Held): void {
+  appendMovementRow(a, held.movement);
+  if (held.formerTs.length === 0) a.appendNull();
+  else a.appendList(held.formerTs.map(BigInt), FORMER_TS_TYPE);
+}
+
+/** A `former_ts` cell: NULL (never moved, or written before the column) is none. */
+function formerTsOfRow(cell: unknown): number[] {
+  if (cell === null || cell === undefined) return [];
+  if (!Array.isArray(cell)) throw new TypeError(`column former_ts is not a list: ${String(cell)}`);
+  return cell.map((value) => {
+    const ts = typeof value === 'bigint' ? Number(value) : value;
+    if (!Number.isSafeInteger(ts))
+      throw new TypeError(`column former_ts holds a non-integer: ${String(value)}`);
+    return ts as number;
+  });
 }

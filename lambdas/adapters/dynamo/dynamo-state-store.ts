@@ -14,7 +14,8 @@
  * `{at}` is `quarantinedAt` in epoch ms, zero-padded to 16 digits so string
  * order is time order. Every item also carries `entity` (plant, movement,
  * token, quarantine) and the domain object's fields as top-level attributes;
- * a ledger ticket adds `fingerprint` (identity.ts) for inspection. A
+ * a ledger ticket adds `fingerprint` (identity.ts) for inspection and
+ * `formerTs` when it ever moved (ledger-ticket-item.ts). A
  * quarantine entry keeps its `item` as JSON text, because a refused reading
  * may hold a number DynamoDB cannot (magnitude above 1e126 or below 1e-130).
  *
@@ -26,7 +27,7 @@
  * after a write may miss it for a moment; point reads are strongly consistent.
  */
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { movementFingerprint, movementKey } from '../../domain/identity.ts';
+import { movementKey } from '../../domain/identity.ts';
 import type { PlantConfig } from '../../domain/plant.ts';
 import {
   type GatewayToken,
@@ -43,6 +44,7 @@ import { mapLimited } from '../map-limited.ts';
 import { fromItem, type Item, toItem } from './attribute-values.ts';
 import { dynamoCall, isConditionalCheckFailed } from './dynamo-errors.ts';
 import { COLLECTION, DynamoPlantReader, plantKey } from './dynamo-plant-reader.ts';
+import { decodeHeldTicket, replaceCondition, ticketItem } from './ledger-ticket-item.ts';
 import { checkLimit, collectionListing, type ListedRecords, plantListing, queryPage } from './listing.ts';
 import { COLLECTION_INDEX, COLLECTION_PK, COLLECTION_SK, PK, PLANT_PK, PLANT_SK } from './state-table.ts';
 import { key, type StateTableProps } from './state-table-store.ts';
@@ -52,8 +54,12 @@ export { InvalidCursorError } from './listing.ts';
 export { createStateTable, StateTableMismatchError, stateTableDefinition } from './state-table.ts';
 export { StoredItemError } from './stored-items.ts';
 
-/** Races on one ticket resolve within two rounds; more means something is wrong, so give up and retry later. */
-const MAX_LEDGER_ATTEMPTS = 4;
+/**
+ * A round fails only when another version of the ticket was written between
+ * its read and its write; races resolve within a few rounds, and more means
+ * something is wrong, so give up and let the message retry later.
+ */
+const MAX_LEDGER_ATTEMPTS = 6;
 /** Tickets written at once per recordMovements call (a batch of 25 messages may carry 12,500). */
 const LEDGER_CONCURRENCY = 16;
 /** Parallel conditional puts per putQuarantine call. */
@@ -140,57 +146,44 @@ export class DynamoStateStore extends DynamoPlantReader implements StateStore {
     return results;
   }
 
-  /** One ticket, with a conditional write; `judgeTicket` decides when the condition fails. */
+  /**
+   * One ticket, judged by `judgeTicket` against what the table holds and
+   * written with a condition that what was judged against is still there.
+   * A ticket seen for the first time (the common case) is written without a
+   * read, and read only when that write is refused. A correction reads
+   * first: the ticket it replaces decides its former ts.
+   */
   async recordMovement(movement: StoredMovement): Promise<LedgerOutcome> {
-    const fingerprint = movementFingerprint(movement);
-    const item: Item = {
-      ...toItem(movement),
-      ...ticketKey(movement),
-      entity: { S: 'movement' },
-      fingerprint: { S: fingerprint },
-    };
-    // Only a correction may replace a stored ticket, and only one with a higher version;
-    // so the stored version never goes down, and the highest version wins in any order.
-    const condition = movement.correction
-      ? 'attribute_not_exists(pk) OR #version < :version'
-      : 'attribute_not_exists(pk)';
+    const itemKey = ticketKey(movement);
+    let read = movement.correction;
     for (let attempt = 1; attempt <= MAX_LEDGER_ATTEMPTS; attempt++) {
-      let previous: Item | undefined;
+      const stored = read ? await this.get('recordMovement', itemKey) : undefined;
+      read = true;
+      const held = stored && decodeHeldTicket(fromItem(stored));
+      const decision = judgeTicket(movement, held?.movement, held?.formerTs);
+      if (!decision.write) return decision.outcome;
       try {
         const out = await dynamoCall('recordMovement', () =>
           this.client.send(
             new PutItemCommand({
               TableName: this.tableName,
-              Item: item,
-              ConditionExpression: condition,
-              ...(movement.correction
-                ? {
-                    ExpressionAttributeNames: { '#version': 'version' },
-                    ExpressionAttributeValues: { ':version': { N: String(movement.version) } },
-                  }
-                : {}),
-              ReturnValues: 'ALL_OLD',
+              Item: ticketItem(movement, decision.formerTs, itemKey),
+              // Only a correction with a higher version replaces a stored ticket; so the stored
+              // version never goes down, and the highest version wins in any order.
+              ...(held
+                ? { ...replaceCondition(held, movement), ReturnValues: 'ALL_OLD' }
+                : { ConditionExpression: 'attribute_not_exists(pk)' }),
             }),
           ),
         );
-        previous = out.Attributes;
+        if (!held || !out.Attributes) return decision.outcome;
+        // What was replaced may differ from what was read in content only (the condition pins its ts
+        // and former ts): the outcome is judged against it.
+        return judgeTicket(movement, decodeMovement(fromItem(out.Attributes)), held.formerTs).outcome;
       } catch (error) {
+        // Another delivery of this ticket wrote first: judge again against what it wrote.
         if (!isConditionalCheckFailed(error)) throw error;
-        // Someone stored this ticket first (or a newer correction of it): decide against what is there.
-        const stored = await this.get('recordMovement', ticketKey(movement));
-        if (stored === undefined) continue;
-        // The rule says write: the stored ticket changed between the refusal and the read.
-        const decision = judgeTicket(movement, decodeMovement(fromItem(stored)));
-        if (!decision.write) return decision.outcome;
-        continue;
       }
-      if (previous === undefined || Object.keys(previous).length === 0) {
-        return { outcome: 'stored', movement };
-      }
-      const replaced = decodeMovement(fromItem(previous));
-      // A correction identical in content only raised the version: the ticket itself did not change.
-      if (movementFingerprint(replaced) === fingerprint) return { outcome: 'unchanged', movement };
-      return { outcome: 'corrected', movement, previous: replaced };
     }
     throw new UnavailableError(
       `ticket ${movement.plantId}/${movement.ticketId} kept changing under concurrent writes; retry later`,

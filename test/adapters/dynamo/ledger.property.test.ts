@@ -78,25 +78,38 @@ function expectedFinal(versions: readonly StoredMovement[]): StoredMovement {
   return versions.reduce((best, m) => (m.version > best.version ? m : best));
 }
 
-/** The ledger rules, one delivery at a time, as a reference for sequential delivery. */
-function modelOutcomes(deliveries: readonly StoredMovement[]): LedgerOutcome['outcome'][] {
+/**
+ * The ledger rules, one delivery at a time, as a reference for sequential delivery: the outcomes,
+ * and the ts the ticket held before its last one, in the order it left them (its former ts).
+ */
+function model(deliveries: readonly StoredMovement[]): {
+  outcomes: LedgerOutcome['outcome'][];
+  formerTs: number[];
+} {
   let stored: StoredMovement | undefined;
-  return deliveries.map((m) => {
+  let formerTs: number[] = [];
+  const replace = (m: StoredMovement) => {
+    const left = (stored as StoredMovement).ts;
+    if (left !== m.ts) formerTs = [...formerTs.filter((ts) => ts !== left && ts !== m.ts), left];
+    stored = m;
+  };
+  const outcomes = deliveries.map((m): LedgerOutcome['outcome'] => {
     if (stored === undefined) {
       stored = m;
       return 'stored';
     }
     const newer = m.correction && m.version > stored.version;
     if (movementFingerprint(m) === movementFingerprint(stored)) {
-      if (newer) stored = m;
+      if (newer) replace(m);
       return 'unchanged';
     }
     if (newer) {
-      stored = m;
+      replace(m);
       return 'corrected';
     }
     return m.version < stored.version ? 'superseded' : 'conflict';
   });
+  return { outcomes, formerTs };
 }
 
 async function storedTicket(ticketId: string): Promise<Record<string, unknown> | undefined> {
@@ -125,22 +138,30 @@ describe('movement ledger under redelivery and reordering', () => {
 
         const outcomes: LedgerOutcome[] = [];
         for (const m of sequential) outcomes.push(await store.recordMovement(m));
-        expect(outcomes.map((o) => o.outcome)).toEqual(modelOutcomes(sequential));
+        const expected = model(sequential);
+        expect(outcomes.map((o) => o.outcome)).toEqual(expected.outcomes);
         checkOutcomes(outcomes);
         const final = expectedFinal(deliveriesOf(t, sequentialId));
+        // where the ticket was before is kept with it (only when it moved), and every later outcome tells it
+        const former = expected.formerTs.length > 0 ? { formerTs: expected.formerTs } : {};
         expect(await storedTicket(sequentialId)).toEqual({
           ...final,
           pk: `PLANT#${PLANT}`,
           sk: `TICKET#${sequentialId}`,
           entity: 'movement',
           fingerprint: movementFingerprint(final),
+          ...former,
         });
+        const again = await store.recordMovement({ ...final });
+        expect(again).toEqual({ outcome: 'unchanged', movement: final, ...former });
 
         const racing = await Promise.all(concurrent.map((m) => store.recordMovement(m)));
         checkOutcomes(racing);
-        expect(await storedTicket(concurrentId)).toMatchObject({
-          ...expectedFinal(deliveriesOf(t, concurrentId)),
-        });
+        const raced = await storedTicket(concurrentId);
+        expect(raced).toMatchObject({ ...expectedFinal(deliveriesOf(t, concurrentId)) });
+        const racedFormer = (raced?.formerTs ?? []) as number[];
+        expect(new Set(racedFormer).size).toBe(racedFormer.length);
+        expect(racedFormer).not.toContain(raced?.ts);
       }),
       { numRuns: RUNS, seed: SEED },
     );

@@ -3,7 +3,8 @@
  * tickets written concurrently) and local mode's DuckDB one (one transaction
  * per batch) give each item of random batches the outcome the rule
  * (domain/ticket-ledger.ts) gives it applied one item after another, through
- * redeliveries and shuffles across batches.
+ * redeliveries and shuffles across batches, including the former ts each
+ * outcome carries for a ticket a correction moved.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,11 +24,12 @@ afterAll(async () => {
   await dynamo.close();
 });
 
-/** Few identities, contents and versions, so batches repeat, correct, supersede and conflict. */
+/** Few identities, contents, times and versions, so batches repeat, correct, move, supersede and conflict. */
 const ticket = fc
   .record({
     plantId: fc.constantFrom('astana-1', 'almaty-2'),
     ticketId: fc.constantFrom('WB-1', 'WB-2', 'WB-3'),
+    ts: fc.constantFrom(T0, T0 + 60_000, T0 + 3_600_000),
     netTonnes: fc.constantFrom(5, 7.25, 18.42),
     correction: fc.boolean(),
     version: fc.constantFrom(T0 + 1000, T0 + 2000, T0 + 3000),
@@ -51,11 +53,12 @@ const deliveries = fc
   );
 
 function byRule(batches: readonly StoredMovement[][]): LedgerResult[][] {
-  const held = new Map<string, StoredMovement>();
+  const held = new Map<string, { movement: StoredMovement; formerTs: readonly number[] }>();
   return batches.map((batch) =>
     batch.map((m) => {
-      const decision = judgeTicket(m, held.get(movementKey(m)));
-      if (decision.write) held.set(movementKey(m), m);
+      const ticket = held.get(movementKey(m));
+      const decision = judgeTicket(m, ticket?.movement, ticket?.formerTs);
+      if (decision.write) held.set(movementKey(m), { movement: m, formerTs: decision.formerTs });
       return decision.outcome;
     }),
   );
@@ -70,6 +73,7 @@ const summary = (results: LedgerResult[][]) =>
       netTonnes: r.movement.netTonnes,
       ...('current' in r ? { current: r.current.version } : {}),
       ...('previous' in r ? { previous: r.previous.version } : {}),
+      ...('formerTs' in r ? { formerTs: r.formerTs } : {}),
     })),
   );
 
