@@ -3,12 +3,14 @@
  * and 6). Analysts and ops reach them with IAM auth on AWS.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod/mini';
 import { acknowledge } from '../domain/alerts/lifecycle.ts';
-import { ALERT_STATES, type AlertState, alertJson } from '../domain/alerts/model.ts';
+import { ALERT_STATES, alertJson } from '../domain/alerts/model.ts';
 import type { AlertStore, Clock } from '../domain/ports.ts';
 import { type FieldError, ProblemType, problem } from '../domain/problem.ts';
 import { PLANT_ID_PATTERN } from '../domain/telemetry.ts';
 import { errorResponse, type HttpEvent, json, problemResponse } from './http.ts';
+import { parseQuery, refuse } from './query-parameters.ts';
 
 export interface AlertsApiDeps {
   readonly alerts: AlertStore;
@@ -24,6 +26,39 @@ export interface AlertsApiDeps {
 export const MAX_ALERTS_PAGE = 500;
 const ALERT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,2048}$/;
+const CURSOR_DETAIL = 'is not a cursor this API returned';
+const PLANT_ID_DETAIL = 'must be a plant id: 1 to 64 characters of [a-z0-9-]';
+
+const LIMIT_DETAIL = `must be an integer from 1 to ${MAX_ALERTS_PAGE}`;
+
+/**
+ * `?plantId&state&limit&cursor`, each optional. Read leniently, as since the
+ * route was written: a name it does not take is ignored, not refused.
+ */
+const ALERTS_QUERY = {
+  names: ['plantId', 'state', 'limit', 'cursor'],
+  schema: z.object({
+    plantId: z.optional(
+      z.string({ error: PLANT_ID_DETAIL }).check(z.regex(PLANT_ID_PATTERN, { error: PLANT_ID_DETAIL })),
+    ),
+    state: z.optional(z.enum(ALERT_STATES, { error: 'must be open, acknowledged or resolved' })),
+    limit: z._default(
+      z.pipe(
+        z.string({ error: LIMIT_DETAIL }),
+        z.transform((text: string, payload) => {
+          const limit = Number(text);
+          return Number.isInteger(limit) && limit >= 1 && limit <= MAX_ALERTS_PAGE
+            ? limit
+            : refuse(payload, LIMIT_DETAIL, text);
+        }),
+      ),
+      100,
+    ),
+    cursor: z.optional(
+      z.string({ error: CURSOR_DETAIL }).check(z.regex(CURSOR_PATTERN, { error: CURSOR_DETAIL })),
+    ),
+  }),
+};
 
 function invalidQuery(errors: FieldError[]): APIGatewayProxyResult {
   return problemResponse(
@@ -42,32 +77,14 @@ function callerOf(event: HttpEvent): string {
 export function makeListAlertsHandler(deps: AlertsApiDeps) {
   return async (event: HttpEvent): Promise<APIGatewayProxyResult> => {
     try {
-      const q = event.queryStringParameters ?? {};
-      const errors: FieldError[] = [];
-      const plantId = q.plantId;
-      if (plantId !== undefined && !PLANT_ID_PATTERN.test(plantId)) {
-        errors.push({
-          pointer: '/query/plantId',
-          detail: 'must be a plant id: 1 to 64 characters of [a-z0-9-]',
-        });
-      }
-      const state = q.state;
-      if (state !== undefined && !(ALERT_STATES as readonly string[]).includes(state)) {
-        errors.push({ pointer: '/query/state', detail: 'must be open, acknowledged or resolved' });
-      }
-      const limit = q.limit === undefined ? 100 : Number(q.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ALERTS_PAGE) {
-        errors.push({ pointer: '/query/limit', detail: `must be an integer from 1 to ${MAX_ALERTS_PAGE}` });
-      }
-      if (q.cursor !== undefined && !CURSOR_PATTERN.test(q.cursor)) {
-        errors.push({ pointer: '/query/cursor', detail: 'is not a cursor this API returned' });
-      }
-      if (errors.length > 0) return invalidQuery(errors);
+      const read = parseQuery(ALERTS_QUERY, event.queryStringParameters ?? {});
+      if (!read.ok) return invalidQuery(read.errors);
+      const { plantId, state, limit, cursor } = read.query;
       const page = await deps.alerts.listAlerts({
         ...(plantId === undefined ? {} : { plantId }),
-        ...(state === undefined ? {} : { state: state as AlertState }),
+        ...(state === undefined ? {} : { state }),
         limit,
-        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+        ...(cursor === undefined ? {} : { cursor }),
       });
       return json(200, {
         alerts: page.items.map(alertJson),
@@ -75,7 +92,7 @@ export function makeListAlertsHandler(deps: AlertsApiDeps) {
       });
     } catch (error) {
       if (error instanceof Error && error.name === 'InvalidCursorError') {
-        return invalidQuery([{ pointer: '/query/cursor', detail: 'is not a cursor this API returned' }]);
+        return invalidQuery([{ pointer: '/query/cursor', detail: CURSOR_DETAIL }]);
       }
       return errorResponse(error);
     }

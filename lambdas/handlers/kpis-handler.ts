@@ -7,15 +7,16 @@
  * `mass_balance_gap` as null: those ratios of truck tonnages mean something
  * per day, not per hour (docs/kpis.md).
  */
+
+import * as z from 'zod/mini';
 import { loadKpisOfInterval } from '../app/kpi-query.ts';
 import { DIVERSION_POLICY, type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
-import type { FieldError } from '../domain/problem.ts';
 import { targetsFor } from '../domain/targets.ts';
 import { DAY_MS, type KpiInterval, toIso } from '../domain/time.ts';
 import { errorResponse, json } from './http.ts';
 import type { QueryApiDeps, QueryHandler } from './query-api.ts';
-import { encodeCursor, pageSizeOf, queryHash, readCursor } from './query-paging.ts';
-import { QueryParameters, readChoice, readRange } from './query-parameters.ts';
+import { cursorOfThisQuery, encodeCursor, pageSizeOf, queryCursor, queryHash } from './query-paging.ts';
+import { laterThanFrom, queryChoice, queryTime, readQuery, validAt } from './query-parameters.ts';
 import { invalidQuery, plantConfig, plantIdOf } from './query-request.ts';
 
 /**
@@ -32,7 +33,42 @@ export const MAX_KPI_RANGE_DAYS: Readonly<Record<KpiInterval, number>> = {
 
 export const KPI_INTERVALS: readonly KpiInterval[] = ['1h', '1d', '1mo', '1y'];
 
-const KPI_PARAMETERS = ['from', 'to', 'interval', 'cursor'] as const;
+type KpiQuery = { plantId: string; from: number; to: number; interval: KpiInterval };
+
+function kpiQueryHash(q: KpiQuery): string {
+  return queryHash(['kpis', q.plantId, q.interval, q.from, q.to]);
+}
+
+/** Longest range per interval, checked once from, to and interval are valid (listed after interval's errors). */
+const withinKpiRange = z.check<KpiQuery>(
+  (payload) => {
+    const { from, to, interval } = payload.value;
+    const days = MAX_KPI_RANGE_DAYS[interval];
+    if (to - from > days * DAY_MS)
+      payload.issues.push({
+        code: 'custom',
+        path: ['to'],
+        message: `must be at most ${days} days after from for interval ${interval}`,
+        input: to,
+        params: { after: 'interval' },
+      });
+  },
+  { when: (payload) => validAt(payload, ['from', 'to', 'interval']) },
+);
+
+/** `?from&to&interval[&cursor]`; the path's `plantId` joins them for the cursor's digest. */
+const KPI_QUERY = {
+  names: ['from', 'to', 'interval', 'cursor'],
+  schema: z
+    .object({
+      plantId: z.string(),
+      from: queryTime,
+      to: queryTime,
+      interval: queryChoice(KPI_INTERVALS),
+      cursor: queryCursor,
+    })
+    .check(laterThanFrom, withinKpiRange, cursorOfThisQuery(kpiQueryHash, ['from', 'to', 'interval'])),
+};
 
 function kpiJson(point: KpiPoint) {
   return { ...point, start: toIso(point.start), end: toIso(point.end) };
@@ -44,22 +80,11 @@ export function makeKpisHandler(deps: QueryApiDeps): QueryHandler {
     try {
       const plantId = plantIdOf(event);
       if (typeof plantId !== 'string') return plantId;
-      const errors: FieldError[] = [];
-      const params = new QueryParameters(event, KPI_PARAMETERS, errors);
-      const { from, to } = readRange(params);
-      const interval = readChoice(params, 'interval', KPI_INTERVALS);
-      let hash: string | undefined;
-      if (from !== undefined && to !== undefined && interval !== undefined) {
-        const days = MAX_KPI_RANGE_DAYS[interval];
-        if (to - from > days * DAY_MS) {
-          params.refuse('to', `must be at most ${days} days after from for interval ${interval}`);
-        } else {
-          hash = queryHash(['kpis', plantId, interval, from, to]);
-        }
-      }
-      const resumeAt = readCursor(params, hash, from, to);
-      if (errors.length > 0 || hash === undefined || resumeAt === undefined) return invalidQuery(errors);
-      if (from === undefined || to === undefined || interval === undefined) return invalidQuery(errors);
+      const read = readQuery(event, KPI_QUERY, { plantId });
+      if (!read.ok) return invalidQuery(read.errors);
+      const { from, to, interval } = read.query;
+      const hash = kpiQueryHash(read.query);
+      const resumeAt = read.query.cursor?.start ?? Number.NEGATIVE_INFINITY;
 
       const plant = await plantConfig(deps, plantId);
       if (!('timeZone' in plant)) return plant;

@@ -4,7 +4,8 @@
  * it came from: it carries the next bucket's start and a digest of the query.
  */
 import { createHash } from 'node:crypto';
-import type { QueryParameters } from './query-parameters.ts';
+import * as z from 'zod/mini';
+import { refuse, validAt } from './query-parameters.ts';
 
 /** Most points in one answer; more come page by page through `nextCursor`. */
 export const MAX_POINTS_PER_PAGE = 1000;
@@ -28,35 +29,49 @@ export function encodeCursor(start: number, hash: string): string {
   return Buffer.from(`${start}.${hash}`, 'utf8').toString('base64url');
 }
 
+/** A `cursor` parameter as its bucket start and query digest; one this API never returned is refused. */
+export const queryCursor = z.optional(
+  z.pipe(
+    z.string(),
+    z.transform((cursor: string, payload) => {
+      const content = CURSOR_PATTERN.test(cursor)
+        ? CURSOR_CONTENT.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
+        : null;
+      const start = content ? Number(content[1]) : Number.NaN;
+      if (!content || !Number.isSafeInteger(start))
+        return refuse(payload, 'is not a cursor this API returned', cursor);
+      return { start, hash: content[2] as string };
+    }),
+  ),
+);
+
+interface CursorQuery {
+  readonly from: number;
+  readonly to: number;
+  readonly cursor?: { readonly start: number; readonly hash: string } | undefined;
+}
+
 /**
- * The bucket start a cursor resumes at, `-Infinity` without a cursor, or
- * `undefined` (reported) when the cursor is not one this query returned.
- * `hash` is undefined when the query itself is invalid (its errors are
- * reported already).
+ * Refuses a cursor another query returned: checked once the parameters the
+ * digest covers (`valid`) are valid, so a cursor is never blamed for them.
  */
-export function readCursor(
-  params: QueryParameters,
-  hash: string | undefined,
-  from: number | undefined,
-  to: number | undefined,
-): number | undefined {
-  const cursor = params.get('cursor');
-  if (cursor === undefined) return Number.NEGATIVE_INFINITY;
-  const content = CURSOR_PATTERN.test(cursor)
-    ? CURSOR_CONTENT.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
-    : null;
-  const start = content ? Number(content[1]) : Number.NaN;
-  if (!content || !Number.isSafeInteger(start)) {
-    params.refuse('cursor', 'is not a cursor this API returned');
-    return undefined;
-  }
-  if (hash === undefined || from === undefined || to === undefined) return undefined;
-  if (content[2] !== hash || !(start > from && start < to)) {
-    params.refuse(
-      'cursor',
-      'belongs to a different query: repeat the query that returned it, changing only the cursor',
-    );
-    return undefined;
-  }
-  return start;
+export function cursorOfThisQuery<T extends CursorQuery>(
+  hashOf: (query: T) => string,
+  valid: readonly string[],
+) {
+  return z.check<T>(
+    (payload) => {
+      const { cursor, from, to } = payload.value;
+      if (cursor === undefined) return;
+      if (cursor.hash !== hashOf(payload.value) || !(cursor.start > from && cursor.start < to))
+        payload.issues.push({
+          code: 'custom',
+          path: ['cursor'],
+          message:
+            'belongs to a different query: repeat the query that returned it, changing only the cursor',
+          input: cursor,
+        });
+    },
+    { when: (payload) => validAt(payload, [...valid, 'cursor']) },
+  );
 }

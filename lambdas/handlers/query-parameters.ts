@@ -1,9 +1,11 @@
 /**
- * The query string of the KPI and series routes, read strictly: a parameter
- * the route does not take, one given twice or one too long is an error with
- * its pointer (`/query/from`), and every value is checked against exactly
- * what the route expects before any store is called.
+ * The query string of an analyst route, read strictly in two steps. First the
+ * shape of the query itself: a parameter the route does not take, one given
+ * twice or one too long is an error with its pointer (`/query/from`). Then the
+ * route's zod schema checks every value, each issue carrying the detail the
+ * problem shows, so every problem is listed before any store is called.
  */
+import * as z from 'zod/mini';
 import type { FieldError } from '../domain/problem.ts';
 import { parseTimestamp } from '../domain/time.ts';
 import type { HttpEvent } from './http.ts';
@@ -23,104 +25,162 @@ const SAFE_PARAMETER_NAME = /^[A-Za-z0-9_.-]{1,32}$/;
 const EPOCH_MS_TEXT = /^\d{1,16}$/;
 const TIME_DETAIL = 'RFC 3339 with an offset, such as 2026-11-24T00:00:00+05:00, or epoch milliseconds';
 
+/** What a route takes: its parameter names in the order its errors are listed, and the schema of their values. */
+export interface QueryRule<S extends z.ZodMiniType> {
+  readonly names: readonly string[];
+  /** Parses the query's text values (plus the path's, such as `plantId`); issue messages are the details. */
+  readonly schema: S;
+  /**
+   * The one error for unknown names, about the whole query, so listed first;
+   * default: at `/query/<name>` in the name's place, listing the names the route takes.
+   */
+  readonly unknown?: FieldError;
+  /** @default 128 characters */
+  readonly maxLength?: number;
+  /** The detail for a single value that is not text (only a hand-made event has one). @default 'must be given once' */
+  readonly notText?: string;
+}
+
+export type QueryResult<T> =
+  | { readonly ok: true; readonly query: T }
+  | { readonly ok: false; readonly errors: FieldError[] };
+
+/** The route's query, parsed, or every error in it. `path` adds the path's parameters to what the schema sees. */
+export function readQuery<S extends z.ZodMiniType>(
+  event: QueryEvent,
+  rule: QueryRule<S>,
+  path: Readonly<Record<string, string>> = {},
+): QueryResult<z.output<S>> {
+  const { values, refused, errors } = queryValues(event, rule);
+  return parseQuery(rule, { ...values, ...path }, errors, refused);
+}
+
 /**
- * The query's parameters that are each given once as text of a sane length.
- * Every other parameter gets its error here and is absent from the result.
+ * `values` parsed by the rule's schema, its issues appended to `errors` in
+ * the route's parameter order. A refused parameter is absent from `values`:
+ * its error is listed already, so its "is required" is dropped.
  */
-export class QueryParameters {
-  private readonly values = new Map<string, string>();
-  private readonly refused = new Set<string>();
+export function parseQuery<S extends z.ZodMiniType>(
+  rule: Pick<QueryRule<S>, 'names' | 'schema'>,
+  values: unknown,
+  errors: FieldError[] = [],
+  refused: ReadonlySet<string> = new Set(),
+): QueryResult<z.output<S>> {
+  const result = rule.schema.safeParse(values);
+  if (result.success && errors.length === 0) return { ok: true, query: result.data };
+  const issues = (result.error?.issues ?? []).filter((issue) => !refused.has(String(issue.path[0])));
+  const rank = (issue: z.core.$ZodIssue) => issueRank(rule.names, issue);
+  for (const issue of issues.sort((a, b) => rank(a) - rank(b))) {
+    errors.push({ pointer: `/query/${String(issue.path[0])}`, detail: issue.message });
+  }
+  return { ok: false, errors };
+}
 
-  constructor(
-    event: QueryEvent,
-    allowed: readonly string[],
-    private readonly errors: FieldError[],
-  ) {
-    const single: Record<string, unknown> = event.queryStringParameters ?? {};
-    const multi: Record<string, unknown> = event.multiValueQueryStringParameters ?? {};
-    let unknownReported = false;
-    for (const name of new Set([...Object.keys(single), ...Object.keys(multi)])) {
-      if (!allowed.includes(name)) {
-        // One error for unknown names, so a problem never carries much of the input.
-        if (!unknownReported) {
-          unknownReported = true;
-          errors.push({
-            pointer: SAFE_PARAMETER_NAME.test(name) ? `/query/${name}` : '/query',
-            detail: `is not a parameter of this API; it takes ${allowed.join(', ')}`,
-          });
-        }
-        continue;
-      }
-      const one = Object.hasOwn(single, name) ? single[name] : undefined;
-      const all = Object.hasOwn(multi, name) ? multi[name] : undefined;
-      const given: unknown[] = Array.isArray(all) ? all : one === undefined ? [] : [one];
-      const value = given[0];
-      if (given.length === 0) continue;
-      if (given.length > 1 || typeof value !== 'string') {
-        this.refuse(name, 'must be given once');
-      } else if (value.length > MAX_VALUE_LENGTH) {
-        this.refuse(name, 'is too long');
-      } else {
-        this.values.set(name, value);
-      }
+/**
+ * Where an issue is listed: at its parameter's place, or just after the
+ * parameter a cross-parameter check names in `params.after` (the order the
+ * checks ran in when they were written by hand).
+ */
+function issueRank(names: readonly string[], issue: z.core.$ZodIssue): number {
+  const after = issue.code === 'custom' ? issue.params?.after : undefined;
+  return typeof after === 'string' ? names.indexOf(after) + 0.5 : names.indexOf(String(issue.path[0]));
+}
+
+/** The parameters given once as text of a sane length; every other one gets its error here. */
+function queryValues(event: QueryEvent, rule: QueryRule<z.ZodMiniType>) {
+  const errors: FieldError[] = [];
+  const values: Record<string, string> = {};
+  const refused = new Set<string>();
+  const single: Record<string, unknown> = event.queryStringParameters ?? {};
+  const multi: Record<string, unknown> = event.multiValueQueryStringParameters ?? {};
+  let unknownReported = false;
+  for (const name of new Set([...Object.keys(single), ...Object.keys(multi)])) {
+    if (!rule.names.includes(name)) {
+      // One error for unknown names, so a problem never carries much of the input.
+      if (unknownReported) continue;
+      if (rule.unknown) errors.unshift(rule.unknown);
+      else errors.push(unknownName(name, rule.names));
+      unknownReported = true;
+      continue;
+    }
+    const one = Object.hasOwn(single, name) ? single[name] : undefined;
+    const all = Object.hasOwn(multi, name) ? multi[name] : undefined;
+    const given: unknown[] = Array.isArray(all) ? all : one === undefined ? [] : [one];
+    const value = given[0];
+    if (given.length === 0) continue;
+    const detail =
+      given.length > 1
+        ? 'must be given once'
+        : typeof value !== 'string'
+          ? (rule.notText ?? 'must be given once')
+          : value.length > (rule.maxLength ?? MAX_VALUE_LENGTH)
+            ? 'is too long'
+            : undefined;
+    if (detail === undefined) values[name] = value as string;
+    else {
+      refused.add(name);
+      errors.push({ pointer: `/query/${name}`, detail });
     }
   }
-
-  refuse(name: string, detail: string): void {
-    this.refused.add(name);
-    this.errors.push({ pointer: `/query/${name}`, detail });
-  }
-
-  /** The value; `undefined` when absent or already refused (and then reported when required). */
-  get(name: string, required?: string): string | undefined {
-    const value = this.values.get(name);
-    if (value === undefined && required !== undefined && !this.refused.has(name)) {
-      this.refuse(name, `is required: ${required}`);
-    }
-    return value;
-  }
+  return { values, refused, errors };
 }
 
-function readTime(params: QueryParameters, name: 'from' | 'to'): number | undefined {
-  const text = params.get(name, TIME_DETAIL);
-  if (text === undefined) return undefined;
-  const parsed = parseTimestamp(EPOCH_MS_TEXT.test(text) ? Number(text) : text);
-  if (!parsed.ok) {
-    params.refuse(name, `${parsed.reason} (${TIME_DETAIL})`);
-    return undefined;
-  }
-  if (parsed.epochMs < EARLIEST_QUERY_TIME || parsed.epochMs > LATEST_QUERY_TIME) {
-    params.refuse(name, 'must lie between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z');
-    return undefined;
-  }
-  return parsed.epochMs;
+function unknownName(name: string, names: readonly string[]): FieldError {
+  return {
+    pointer: SAFE_PARAMETER_NAME.test(name) ? `/query/${name}` : '/query',
+    detail: `is not a parameter of this API; it takes ${names.join(', ')}`,
+  };
 }
 
-/** `from` and `to`, both or neither: `to` must be later than `from`. */
-export function readRange(params: QueryParameters): { from?: number; to?: number } {
-  const from = readTime(params, 'from');
-  const to = readTime(params, 'to');
-  if (from === undefined || to === undefined) return {};
-  if (!(to > from)) {
-    params.refuse('to', 'must be later than from');
-    return {};
-  }
-  return { from, to };
+/** Adds a custom issue with `message` as its detail; the transform's result is then unused. */
+export function refuse(payload: z.core.ParsePayload, message: string, input: unknown): never {
+  payload.issues.push({ code: 'custom', message, input });
+  return z.NEVER;
 }
 
-/** One of `choices`; without a fallback the parameter is required. */
-export function readChoice<T extends string>(
-  params: QueryParameters,
-  name: string,
-  choices: readonly T[],
-  fallback?: T,
-): T | undefined {
+/** True when no issue so far concerns any of `names`: a cross-parameter check runs on valid values only. */
+export function validAt(payload: z.core.ParsePayload, names: readonly string[]): boolean {
+  return !payload.issues.some((issue) => names.includes(String(issue.path?.[0])));
+}
+
+/** A required time: RFC 3339 with an offset or epoch milliseconds, from 1970 to 9999, as epoch ms. */
+export const queryTime = z.pipe(
+  z.string({ error: `is required: ${TIME_DETAIL}` }),
+  z.transform((text: string, payload) => {
+    const parsed = parseTimestamp(EPOCH_MS_TEXT.test(text) ? Number(text) : text);
+    if (!parsed.ok) return refuse(payload, `${parsed.reason} (${TIME_DETAIL})`, text);
+    if (parsed.epochMs < EARLIEST_QUERY_TIME || parsed.epochMs > LATEST_QUERY_TIME)
+      return refuse(payload, 'must lie between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z', text);
+    return parsed.epochMs;
+  }),
+);
+
+/** `to` later than `from`, checked once both are valid times (listed right after `to`'s own errors). */
+export const laterThanFrom = z.check<{ from: number; to: number }>(
+  (payload) => {
+    if (!(payload.value.to > payload.value.from))
+      payload.issues.push({
+        code: 'custom',
+        path: ['to'],
+        message: 'must be later than from',
+        input: payload.value.to,
+        params: { after: 'to' },
+      });
+  },
+  { when: (payload) => validAt(payload, ['from', 'to']) },
+);
+
+/** One of `choices`: required, or `fallback` when absent. */
+export function queryChoice<const T extends string>(choices: readonly T[]) {
   const list = choices.join(', ');
-  const value = params.get(name, fallback === undefined ? `one of ${list}` : undefined);
-  if (value === undefined) return fallback;
-  if (!(choices as readonly string[]).includes(value)) {
-    params.refuse(name, `must be one of ${list}`);
-    return undefined;
-  }
-  return value as T;
+  return z.enum(choices as readonly [T, ...T[]], {
+    error: (issue) => (issue.input === undefined ? `is required: one of ${list}` : `must be one of ${list}`),
+  });
+}
+
+export function optionalChoice<const T extends string>(choices: readonly T[], fallback: T) {
+  return z._default(
+    z.enum(choices as readonly [T, ...T[]], { error: `must be one of ${choices.join(', ')}` }),
+    fallback,
+  );
 }

@@ -5,12 +5,13 @@
  * naming `/query/year`); an unknown plant is 404 `urn:wte:problem:not-found`,
  * as on the KPI and series routes.
  */
+import * as z from 'zod/mini';
 import { loadPlantReport, type ReportSources } from '../app/report.ts';
 import type { Clock, StateStore } from '../domain/ports.ts';
-import type { FieldError } from '../domain/problem.ts';
 import { localParts } from '../domain/time.ts';
 import { errorResponse, json } from './http.ts';
-import type { QueryEvent, QueryHandler } from './query-api.ts';
+import type { QueryHandler } from './query-api.ts';
+import { readQuery } from './query-parameters.ts';
 import { invalidQuery, plantConfig, plantIdOf } from './query-request.ts';
 
 export interface ReportApiDeps extends ReportSources {
@@ -21,47 +22,36 @@ export interface ReportApiDeps extends ReportSources {
 /** The first year a report may be asked for: before it, no data can exist. */
 export const EARLIEST_REPORT_YEAR = 1970;
 
-const YEAR_TEXT = /^\d{4}$/;
+const FOUR_DIGITS = 'must be a calendar year of four digits, such as 2026';
 
-/** The year text, or the errors of the query (unknown parameters, repeats, a missing year). */
-function readYearText(event: QueryEvent, errors: FieldError[]): string | undefined {
-  const single: Record<string, unknown> = event.queryStringParameters ?? {};
-  const multi: Record<string, unknown> = event.multiValueQueryStringParameters ?? {};
-  const names = new Set([...Object.keys(single), ...Object.keys(multi)]);
-  if ([...names].some((name) => name !== 'year'))
-    errors.push({ pointer: '/query', detail: 'this API takes one parameter: year' });
-  const all = Object.hasOwn(multi, 'year') ? multi.year : undefined;
-  const one = Object.hasOwn(single, 'year') ? single.year : undefined;
-  const given: unknown[] = Array.isArray(all) ? all : one === undefined ? [] : [one];
-  if (given.length === 0) {
-    errors.push({ pointer: '/query/year', detail: 'is required: a calendar year such as 2026' });
-    return undefined;
-  }
-  if (given.length > 1) {
-    errors.push({ pointer: '/query/year', detail: 'must be given once' });
-    return undefined;
-  }
-  const text = given[0];
-  if (typeof text !== 'string' || !YEAR_TEXT.test(text)) {
-    errors.push({ pointer: '/query/year', detail: 'must be a calendar year of four digits, such as 2026' });
-    return undefined;
-  }
-  return text;
-}
+/** `?year=YYYY`, and nothing else; its range needs the plant's current year, so the handler checks that. */
+const REPORT_QUERY = {
+  names: ['year'],
+  unknown: { pointer: '/query', detail: 'this API takes one parameter: year' },
+  maxLength: Number.POSITIVE_INFINITY,
+  notText: FOUR_DIGITS,
+  schema: z.object({
+    year: z.pipe(
+      z
+        .string({ error: 'is required: a calendar year such as 2026' })
+        .check(z.regex(/^\d{4}$/, { error: FOUR_DIGITS })),
+      z.transform(Number),
+    ),
+  }),
+};
 
 export function makeReportHandler(deps: ReportApiDeps): QueryHandler {
   return async (event) => {
     try {
       const plantId = plantIdOf(event);
       if (typeof plantId !== 'string') return plantId;
-      const errors: FieldError[] = [];
-      const yearText = readYearText(event, errors);
-      if (yearText === undefined || errors.length > 0) return invalidQuery(errors);
+      const read = readQuery(event, REPORT_QUERY);
+      if (!read.ok) return invalidQuery(read.errors);
 
       const plant = await plantConfig(deps, plantId);
       if (!('timeZone' in plant)) return plant;
       const now = deps.clock.now();
-      const year = Number(yearText);
+      const { year } = read.query;
       const thisYear = localParts(now, plant.timeZone).year;
       if (year < EARLIEST_REPORT_YEAR || year > thisYear)
         return invalidQuery([

@@ -7,8 +7,8 @@
  * all lines pooled), and `interval`, `agg`, `timezone` (and `line`) in the
  * answer next to `plantId`, `metric`, `unit`, `points`.
  */
-import { canonicalUnitOf, isMetricName, type MetricName } from '../domain/catalog.ts';
-import type { FieldError } from '../domain/problem.ts';
+import * as z from 'zod/mini';
+import { canonicalUnitOf, METRIC_NAMES, type MetricName } from '../domain/catalog.ts';
 import {
   aggregateSeries,
   potentialBuckets,
@@ -24,69 +24,87 @@ import { LINE_PATTERN } from '../domain/telemetry.ts';
 import { toIso } from '../domain/time.ts';
 import { errorResponse, json } from './http.ts';
 import type { QueryApiDeps, QueryHandler } from './query-api.ts';
-import { encodeCursor, pageSizeOf, queryHash, readCursor } from './query-paging.ts';
-import { type QueryEvent, QueryParameters, readChoice, readRange } from './query-parameters.ts';
+import { cursorOfThisQuery, encodeCursor, pageSizeOf, queryCursor, queryHash } from './query-paging.ts';
+import {
+  laterThanFrom,
+  optionalChoice,
+  type QueryEvent,
+  type QueryResult,
+  queryChoice,
+  queryTime,
+  readQuery,
+  validAt,
+} from './query-parameters.ts';
 import { invalidQuery, plantConfig, plantIdOf } from './query-request.ts';
 
 /** Most buckets a series query may span (range divided by the nominal bucket length). */
 export const MAX_SERIES_BUCKETS = 100_000;
-
-const SERIES_PARAMETERS = ['metric', 'from', 'to', 'interval', 'agg', 'line', 'cursor'] as const;
 
 interface SeriesQuery {
   readonly plantId: string;
   readonly metric: MetricName;
   readonly interval: SeriesInterval;
   readonly agg: SeriesAggregation;
-  readonly line?: string;
+  readonly line?: string | undefined;
   readonly from: number;
   readonly to: number;
-  readonly resumeAt: number;
-  readonly hash: string;
+  readonly cursor?: { readonly start: number; readonly hash: string } | undefined;
 }
 
-function readSeriesQuery(event: QueryEvent, plantId: string, errors: FieldError[]): SeriesQuery | undefined {
-  const params = new QueryParameters(event, SERIES_PARAMETERS, errors);
-  const metricText = params.get('metric', 'a metric of the catalog, such as furnace_temperature');
-  let metric: MetricName | undefined;
-  if (metricText !== undefined) {
-    if (isMetricName(metricText)) metric = metricText;
-    else params.refuse('metric', 'is not a metric of the catalog (docs/contract.md section 2)');
-  }
-  const { from, to } = readRange(params);
-  const interval = readChoice(params, 'interval', SERIES_INTERVALS);
-  const agg = readChoice(params, 'agg', SERIES_AGGREGATIONS, 'avg');
-  const line = params.get('line');
-  if (line !== undefined && !LINE_PATTERN.test(line)) {
-    params.refuse('line', 'must be a line: 1 to 64 characters of [A-Za-z0-9._:-]');
-  }
-  let hash: string | undefined;
-  if (from !== undefined && to !== undefined && interval !== undefined) {
+/** The digest a cursor is bound to; `line` as given, even when it is refused (as the hand-written reader did). */
+function seriesQueryHash(q: SeriesQuery): string {
+  return queryHash(['series', q.plantId, q.metric, q.interval, q.agg, q.line ?? null, q.from, q.to]);
+}
+
+/** At most MAX_SERIES_BUCKETS buckets, checked once from, to and interval are valid (listed after line's errors). */
+const withinSeriesBuckets = z.check<SeriesQuery>(
+  (payload) => {
+    const { from, to, interval } = payload.value;
     const buckets = potentialBuckets(interval, from, to);
-    if (buckets > MAX_SERIES_BUCKETS) {
-      params.refuse(
-        'to',
-        `makes the range span ${buckets} buckets of ${interval}; at most ${MAX_SERIES_BUCKETS} (narrow the range or use a longer interval)`,
-      );
-    } else if (metric !== undefined && agg !== undefined) {
-      hash = queryHash(['series', plantId, metric, interval, agg, line ?? null, from, to]);
-    }
-  }
-  const resumeAt = readCursor(params, hash, from, to);
-  if (errors.length > 0 || resumeAt === undefined || hash === undefined) return undefined;
-  if (metric === undefined || interval === undefined || agg === undefined) return undefined;
-  if (from === undefined || to === undefined) return undefined;
-  return {
-    plantId,
-    metric,
-    interval,
-    agg,
-    ...(line === undefined ? {} : { line }),
-    from,
-    to,
-    resumeAt,
-    hash,
-  };
+    if (buckets > MAX_SERIES_BUCKETS)
+      payload.issues.push({
+        code: 'custom',
+        path: ['to'],
+        message: `makes the range span ${buckets} buckets of ${interval}; at most ${MAX_SERIES_BUCKETS} (narrow the range or use a longer interval)`,
+        input: to,
+        params: { after: 'line' },
+      });
+  },
+  { when: (payload) => validAt(payload, ['from', 'to', 'interval']) },
+);
+
+/** `?metric&from&to&interval[&agg][&line][&cursor]`; the path's `plantId` joins them for the cursor's digest. */
+const SERIES_QUERY = {
+  names: ['metric', 'from', 'to', 'interval', 'agg', 'line', 'cursor'],
+  schema: z
+    .object({
+      plantId: z.string(),
+      metric: z.enum(METRIC_NAMES, {
+        error: (issue) =>
+          issue.input === undefined
+            ? 'is required: a metric of the catalog, such as furnace_temperature'
+            : 'is not a metric of the catalog (docs/contract.md section 2)',
+      }),
+      from: queryTime,
+      to: queryTime,
+      interval: queryChoice(SERIES_INTERVALS),
+      agg: optionalChoice(SERIES_AGGREGATIONS, 'avg'),
+      line: z.optional(
+        z
+          .string()
+          .check(z.regex(LINE_PATTERN, { error: 'must be a line: 1 to 64 characters of [A-Za-z0-9._:-]' })),
+      ),
+      cursor: queryCursor,
+    })
+    .check(
+      laterThanFrom,
+      withinSeriesBuckets,
+      cursorOfThisQuery(seriesQueryHash, ['metric', 'from', 'to', 'interval', 'agg']),
+    ),
+};
+
+function readSeriesQuery(event: QueryEvent, plantId: string): QueryResult<SeriesQuery> {
+  return readQuery(event, SERIES_QUERY, { plantId });
 }
 
 /**
@@ -101,7 +119,13 @@ async function seriesPage(
   timeZone: string,
   pageSize: number,
 ): Promise<{ points: SeriesPoint[]; following?: SeriesPoint }> {
-  const buckets = seriesBuckets(query.interval, timeZone, query.from, query.to, query.resumeAt);
+  const buckets = seriesBuckets(
+    query.interval,
+    timeZone,
+    query.from,
+    query.to,
+    query.cursor?.start ?? Number.NEGATIVE_INFINITY,
+  );
   const points: SeriesPoint[] = [];
   let windowSize = pageSize + 1;
   let next = buckets.next();
@@ -130,9 +154,9 @@ export function makeSeriesHandler(deps: QueryApiDeps): QueryHandler {
     try {
       const plantId = plantIdOf(event);
       if (typeof plantId !== 'string') return plantId;
-      const errors: FieldError[] = [];
-      const query = readSeriesQuery(event, plantId, errors);
-      if (query === undefined) return invalidQuery(errors);
+      const read = readSeriesQuery(event, plantId);
+      if (!read.ok) return invalidQuery(read.errors);
+      const query = read.query;
 
       const plant = await plantConfig(deps, plantId);
       if (!('timeZone' in plant)) return plant;
@@ -146,7 +170,9 @@ export function makeSeriesHandler(deps: QueryApiDeps): QueryHandler {
         ...(query.line === undefined ? {} : { line: query.line }),
         timezone: plant.timeZone,
         points: points.map((p) => ({ ts: toIso(p.start), value: p.value })),
-        ...(following === undefined ? {} : { nextCursor: encodeCursor(following.start, query.hash) }),
+        ...(following === undefined
+          ? {}
+          : { nextCursor: encodeCursor(following.start, seriesQueryHash(query)) }),
       });
     } catch (error) {
       return errorResponse(error);
