@@ -3,6 +3,8 @@
  * restart, and a file from before the ledger moved there (tickets only in
  * `movements`, the ledger in the local DynamoDB table) gets its ledger from
  * the movements, so a changed ticket is still a conflict after the upgrade.
+ * It keeps where a corrected ticket was (former_ts), also in a file made
+ * before that column.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDbMetricsStore } from '../../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
 import { FixedClock } from '../../support/memory-ports.ts';
-import { movement, NOW } from './fixtures.ts';
+import { MINUTE, movement, NOW } from './fixtures.ts';
 
 let dir: string | undefined;
 afterEach(() => {
@@ -69,6 +71,76 @@ describe('DuckDB ticket ledger', () => {
       expect(other?.outcome).toBe('stored');
     } finally {
       await upgraded.close();
+    }
+  });
+
+  it('keeps where a corrected ticket was across a restart, and tells it on every later outcome', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'duck-ledger-'));
+    const file = path.join(dir, 'metrics.duckdb');
+    const original = movement({ ts: NOW - 60 * MINUTE });
+    const moved = movement({ ts: NOW - 30 * MINUTE, correction: true, version: NOW - 1000 });
+    const first = await open(file);
+    const [stored, corrected] = await first.recordMovements([original, moved]);
+    expect(stored?.outcome).toBe('stored');
+    expect(corrected).toEqual({
+      outcome: 'corrected',
+      movement: moved,
+      previous: original,
+      formerTs: [original.ts],
+    });
+    await first.close();
+
+    const again = await open(file);
+    try {
+      const [redelivered, late, clash] = await again.recordMovements([
+        { ...moved },
+        original,
+        { ...moved, netTonnes: 1 },
+      ]);
+      const formerTs = [original.ts];
+      expect(redelivered).toEqual({ outcome: 'unchanged', movement: moved, formerTs });
+      expect(late).toEqual({ outcome: 'superseded', movement: original, current: moved, formerTs });
+      expect(clash).toMatchObject({ outcome: 'conflict', formerTs });
+      const back = movement({ ts: original.ts, correction: true, version: NOW });
+      expect(await again.recordMovements([back])).toEqual([
+        { outcome: 'corrected', movement: back, previous: moved, formerTs: [moved.ts] },
+      ]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('reads the tickets of a file made before former_ts as never moved, and keeps it from then on', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'duck-ledger-'));
+    const file = path.join(dir, 'metrics.duckdb');
+    const original = movement({ ts: NOW - 60 * MINUTE });
+    const before = await open(file);
+    await before.recordMovements([original]);
+    await before.close();
+    // What the previous version left: a ledger with the movements' columns only.
+    const old = await DuckDBInstance.create(file);
+    const c = await old.connect();
+    await c.run('ALTER TABLE ticket_ledger DROP COLUMN former_ts');
+    c.closeSync();
+    old.closeSync();
+
+    const upgraded = await open(file);
+    const moved = movement({ ts: NOW - 30 * MINUTE, correction: true, version: NOW });
+    try {
+      expect(await upgraded.recordMovements([{ ...original }])).toEqual([
+        { outcome: 'unchanged', movement: original },
+      ]);
+      expect((await upgraded.recordMovements([moved]))[0]).toMatchObject({ formerTs: [original.ts] });
+    } finally {
+      await upgraded.close();
+    }
+    const reopened = await open(file);
+    try {
+      expect(await reopened.recordMovements([original])).toEqual([
+        { outcome: 'superseded', movement: original, current: moved, formerTs: [original.ts] },
+      ]);
+    } finally {
+      await reopened.close();
     }
   });
 });

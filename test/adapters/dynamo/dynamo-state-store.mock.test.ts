@@ -116,6 +116,37 @@ describe('ledger races seen only through the SDK', () => {
     expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(2);
   });
 
+  it('judges a correction again when the ticket moved between its read and its write', async () => {
+    const original = movement();
+    const movedMeanwhile = correction(T0 + 60_000, { ts: T0 + 900_000 });
+    const fix = correction(T0 + 120_000, { ts: T0 + 1_800_000 });
+    const item = (m: typeof original, formerTs?: number[]) =>
+      toItem({ ...m, pk: 'PLANT#astana-1', sk: 'TICKET#WB-2026-000123', ...(formerTs ? { formerTs } : {}) });
+    dynamo
+      .on(GetItemCommand)
+      .resolvesOnce({ Item: item(original) })
+      .resolves({ Item: item(movedMeanwhile, [original.ts]) });
+    dynamo
+      .on(PutItemCommand)
+      .rejectsOnce(refused())
+      .resolves({ Attributes: item(movedMeanwhile, [original.ts]) });
+    expect(await store.recordMovement(fix)).toEqual({
+      outcome: 'corrected',
+      movement: fix,
+      previous: movedMeanwhile,
+      formerTs: [original.ts, movedMeanwhile.ts],
+    });
+    // each write pins the version it was judged against, and carries the list judged from it
+    const puts = dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input);
+    expect(puts.map((p) => p.ExpressionAttributeValues?.[':heldVersion'])).toEqual([
+      { N: '1' },
+      { N: String(movedMeanwhile.version) },
+    ]);
+    expect(puts[1]?.Item?.formerTs).toEqual({
+      L: [{ N: String(original.ts) }, { N: String(movedMeanwhile.ts) }],
+    });
+  });
+
   it('gives up with UnavailableError after a bounded number of rounds', async () => {
     dynamo.on(PutItemCommand).rejects(refused());
     dynamo.on(GetItemCommand).resolves({});
