@@ -35,7 +35,7 @@ const LIMIT_DETAIL = `must be an integer from 1 to ${MAX_ALERTS_PAGE}`;
  * `?plantId&state&limit&cursor`, each optional. Read leniently, as since the
  * route was written: a name it does not take is ignored, not refused.
  */
-const ALERTS_QUERY = {
+export const ALERTS_QUERY = {
   names: ['plantId', 'state', 'limit', 'cursor'],
   schema: z.object({
     plantId: z.optional(

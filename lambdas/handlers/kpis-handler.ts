@@ -57,7 +57,7 @@ const withinKpiRange = z.check<KpiQuery>(
 );
 
 /** `?from&to&interval[&cursor]`; the path's `plantId` joins them for the cursor's digest. */
-const KPI_QUERY = {
+export const KPI_QUERY = {
   names: ['from', 'to', 'interval', 'cursor'],
   schema: z
     .object({

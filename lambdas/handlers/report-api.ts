@@ -25,7 +25,7 @@ export const EARLIEST_REPORT_YEAR = 1970;
 const FOUR_DIGITS = 'must be a calendar year of four digits, such as 2026';
 
 /** `?year=YYYY`, and nothing else; its range needs the plant's current year, so the handler checks that. */
-const REPORT_QUERY = {
+export const REPORT_QUERY = {
   names: ['year'],
   unknown: { pointer: '/query', detail: 'this API takes one parameter: year' },
   maxLength: Number.POSITIVE_INFINITY,

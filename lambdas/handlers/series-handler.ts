@@ -74,7 +74,7 @@ const withinSeriesBuckets = z.check<SeriesQuery>(
 );
 
 /** `?metric&from&to&interval[&agg][&line][&cursor]`; the path's `plantId` joins them for the cursor's digest. */
-const SERIES_QUERY = {
+export const SERIES_QUERY = {
   names: ['metric', 'from', 'to', 'interval', 'agg', 'line', 'cursor'],
   schema: z
     .object({
