@@ -82,16 +82,32 @@ export interface LeasedRelayReport {
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function relayWithLease(options: LeasedRelayOptions): Promise<LeasedRelayReport> {
-  const { store, publisher, lease, clock } = options;
-  const owner = options.owner ?? randomUUID();
-  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-  const reserveMs = options.reserveMs ?? DEFAULT_RESERVE_MS;
-  const ttlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-  const marginMs = options.marginMs ?? DEFAULT_LEASE_MARGIN_MS;
-  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
-  const acquireWaitMs = options.acquireWaitMs ?? 0;
-  const sleep = options.sleep ?? realSleep;
+/** The options with their defaults, checked once per run. */
+interface RelaySettings {
+  readonly owner: string;
+  readonly pageSize: number;
+  readonly reserveMs: number;
+  readonly ttlMs: number;
+  readonly marginMs: number;
+  readonly pollMs: number;
+  readonly acquireWaitMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly invocationLeft: () => number;
+}
+
+function settingsOf(options: LeasedRelayOptions): RelaySettings {
+  const settings: RelaySettings = {
+    owner: options.owner ?? randomUUID(),
+    pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+    reserveMs: options.reserveMs ?? DEFAULT_RESERVE_MS,
+    ttlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
+    marginMs: options.marginMs ?? DEFAULT_LEASE_MARGIN_MS,
+    pollMs: options.pollMs ?? DEFAULT_POLL_MS,
+    acquireWaitMs: options.acquireWaitMs ?? 0,
+    sleep: options.sleep ?? realSleep,
+    invocationLeft: () => options.remainingMs?.() ?? Number.POSITIVE_INFINITY,
+  };
+  const { ttlMs, marginMs, reserveMs, pollMs, acquireWaitMs } = settings;
   if (!(ttlMs > marginMs + reserveMs)) {
     throw new RangeError(
       `leaseTtlMs (${ttlMs}) must exceed marginMs (${marginMs}) plus reserveMs (${reserveMs})`,
@@ -102,86 +118,96 @@ export async function relayWithLease(options: LeasedRelayOptions): Promise<Lease
       `pollMs must be positive and acquireWaitMs not negative; got ${pollMs}, ${acquireWaitMs}`,
     );
   }
-  const invocationLeft = () => options.remainingMs?.() ?? Number.POSITIVE_INFINITY;
+  return settings;
+}
 
-  let published = 0;
-  let unmarked = 0;
-  let left = 0;
-  let grants = 0;
+/** What a run has done so far, across its grants. */
+interface RelayTotals {
+  published: number;
+  unmarked: number;
+  left: number;
+  grants: number;
+}
+
+/** The lease, tried until it is free or the wait is over. */
+async function acquireLease(
+  options: LeasedRelayOptions,
+  settings: RelaySettings,
+): Promise<LeaseGrant | undefined> {
+  const { lease, clock } = options;
+  const giveUpAt = clock.now() + settings.acquireWaitMs;
+  for (;;) {
+    const now = clock.now();
+    const answer = await lease.acquire(settings.owner, now, settings.ttlMs);
+    if ('granted' in answer) return answer.granted;
+    const after = clock.now();
+    const wait = Math.min(settings.pollMs, Math.max(1, answer.heldUntil - after));
+    if (after + wait > giveUpAt || settings.invocationLeft() - wait < settings.reserveMs) return undefined;
+    await settings.sleep(wait);
+  }
+}
+
+/**
+ * Publishes page after page under `grant`, renewing it while work remains,
+ * and releases the lease however it ends. `done`: the last page emptied the outbox.
+ */
+async function drainUnderGrant(
+  options: LeasedRelayOptions,
+  settings: RelaySettings,
+  first: LeaseGrant,
+  totals: RelayTotals,
+): Promise<{ stop: RelayReport['stoppedBy']; error?: UnavailableError }> {
+  const { store, publisher, lease, clock } = options;
+  const { invocationLeft, marginMs, reserveMs, ttlMs } = settings;
+  let grant = first;
+  try {
+    for (;;) {
+      const held: LeaseGrant = grant;
+      const page = await relayOutbox({
+        store,
+        publisher,
+        limit: settings.pageSize,
+        remainingMs: () => Math.min(invocationLeft(), held.expiresAt - marginMs - clock.now()),
+        reserveMs,
+        sleep: settings.sleep,
+      });
+      totals.published += page.published;
+      totals.unmarked += page.unmarked;
+      totals.left = page.left;
+      if (page.stoppedBy === 'unavailable')
+        return { stop: 'unavailable', ...(page.error ? { error: page.error } : {}) };
+      if (!page.more) return { stop: 'done' };
+      if (invocationLeft() < reserveMs) return { stop: 'deadline' };
+      // More to do and time left: the lease must cover the next page.
+      if (held.expiresAt - clock.now() < ttlMs / 2 || page.stoppedBy === 'deadline') {
+        const renewed = await lease.renew(held, clock.now(), ttlMs);
+        if (renewed === undefined) return { stop: 'deadline' };
+        grant = renewed;
+      }
+    }
+  } finally {
+    await lease.release(grant).catch(() => undefined);
+  }
+}
+
+export async function relayWithLease(options: LeasedRelayOptions): Promise<LeasedRelayReport> {
+  const settings = settingsOf(options);
+  const totals: RelayTotals = { published: 0, unmarked: 0, left: 0, grants: 0 };
   const report = (
     stoppedBy: LeasedRelayReport['stoppedBy'],
     error?: UnavailableError,
-  ): LeasedRelayReport => ({
-    published,
-    unmarked,
-    left,
-    grants,
-    stoppedBy,
-    ...(error ? { error } : {}),
-  });
-
-  /** The lease, tried until it is free or the wait is over. */
-  const acquire = async (): Promise<LeaseGrant | undefined> => {
-    const giveUpAt = clock.now() + acquireWaitMs;
-    for (;;) {
-      const now = clock.now();
-      const answer = await lease.acquire(owner, now, ttlMs);
-      if ('granted' in answer) return answer.granted;
-      const after = clock.now();
-      const wait = Math.min(pollMs, Math.max(1, answer.heldUntil - after));
-      if (after + wait > giveUpAt || invocationLeft() - wait < reserveMs) return undefined;
-      await sleep(wait);
-    }
-  };
+  ): LeasedRelayReport => ({ ...totals, stoppedBy, ...(error ? { error } : {}) });
 
   try {
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      let grant = await acquire();
+      const grant = await acquireLease(options, settings);
       if (grant === undefined) return report('held');
-      grants += 1;
-      let stop: RelayReport['stoppedBy'] = 'done';
-      let error: UnavailableError | undefined;
-      try {
-        for (;;) {
-          const held: LeaseGrant = grant;
-          const page = await relayOutbox({
-            store,
-            publisher,
-            limit: pageSize,
-            remainingMs: () => Math.min(invocationLeft(), held.expiresAt - marginMs - clock.now()),
-            reserveMs,
-            sleep,
-          });
-          published += page.published;
-          unmarked += page.unmarked;
-          left = page.left;
-          if (page.stoppedBy === 'unavailable') {
-            stop = 'unavailable';
-            error = page.error;
-            break;
-          }
-          if (!page.more) break;
-          if (invocationLeft() < reserveMs) {
-            stop = 'deadline';
-            break;
-          }
-          // More to do and time left: the lease must cover the next page.
-          if (held.expiresAt - clock.now() < ttlMs / 2 || page.stoppedBy === 'deadline') {
-            const renewed = await lease.renew(held, clock.now(), ttlMs);
-            if (renewed === undefined) {
-              stop = 'deadline';
-              break;
-            }
-            grant = renewed;
-          }
-        }
-      } finally {
-        await lease.release(grant).catch(() => undefined);
-      }
+      totals.grants += 1;
+      const { stop, error } = await drainUnderGrant(options, settings, grant, totals);
       if (stop !== 'done') return report(stop, error);
-      if (invocationLeft() < reserveMs) return report('deadline');
+      if (settings.invocationLeft() < settings.reserveMs) return report('deadline');
       // A caller that found the lease taken left its transitions to us: look once more.
-      if ((await store.pendingTransitions(1)).length === 0) return report('done');
+      if ((await options.store.pendingTransitions(1)).length === 0) return report('done');
     }
     return report('deadline');
   } catch (error) {
