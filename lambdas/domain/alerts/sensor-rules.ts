@@ -145,80 +145,99 @@ export function evaluateStuck(
   baselineReadings: Iterable<RuleReading>,
   settings: AlertRuleSettings,
 ): Evaluation[] {
-  const { windowMinutes, minStdRatio, minSamples } = settings.stuck;
+  const { windowMinutes, minSamples } = settings.stuck;
   const subject = `${line}/${metric}`;
   const all = goodSeries(windowReadings, line, metric);
   const latest = all.at(-1)?.ts ?? 0;
   const inWindow = all.filter((p) => p.ts >= latest - windowMinutes * MINUTE_MS);
-  const baseline = goodSeries(baselineReadings, line, metric);
   const window = { start: inWindow[0]?.ts ?? latest, end: latest };
-  const span = minutes(window.end - window.start);
-  const emit = (verdict: Verdict) => [
-    evaluation(plantId, 'SENSOR_STUCK', subject, 'warning', window, verdict),
-  ];
-  const enough = inWindow.length >= minSamples;
+  const flat: FlatWindow = {
+    subject,
+    points: inWindow,
+    baseline: goodSeries(baselineReadings, line, metric),
+    span: minutes(window.end - window.start),
+    enough: inWindow.length >= minSamples,
+  };
+  const verdict =
+    isMetricName(metric) && METRICS[metric].kind === 'counter'
+      ? totalizerVerdict(flat)
+      : gaugeVerdict(flat, settings.stuck);
+  return [evaluation(plantId, 'SENSOR_STUCK', subject, 'warning', window, verdict)];
+}
 
-  if (isMetricName(metric) && METRICS[metric].kind === 'counter') {
-    const rise = (points: SeriesPoint[]) =>
-      counterSteps(points.map((p) => ({ ...p, quality: 'GOOD' as const }))).reduce(
-        (sum, s) => sum + s.increase,
-        0,
-      );
-    const windowRise = rise(inWindow);
-    if (windowRise > 0) {
-      return emit({
-        status: 'clear',
-        value: windowRise,
-        threshold: 0,
-        message: `Totalizer ${subject} is rising again`,
-      });
-    }
-    const firing = enough && rise(baseline) > 0;
-    return emit({
-      status: firing ? 'firing' : 'holding',
-      value: 0,
+/** The window a flatline is judged on, and its baseline. */
+interface FlatWindow {
+  readonly subject: string;
+  readonly points: SeriesPoint[];
+  readonly baseline: SeriesPoint[];
+  /** The window's length, in words. */
+  readonly span: string;
+  /** At least `minSamples` readings in the window. */
+  readonly enough: boolean;
+}
+
+/** A totalizer is alive while it rises: stuck only when it rose before and has enough readings without a rise. */
+function totalizerVerdict({ subject, points, baseline, span, enough }: FlatWindow): Verdict {
+  const rise = (series: SeriesPoint[]) =>
+    counterSteps(series.map((p) => ({ ...p, quality: 'GOOD' as const }))).reduce(
+      (sum, s) => sum + s.increase,
+      0,
+    );
+  const windowRise = rise(points);
+  if (windowRise > 0) {
+    return {
+      status: 'clear',
+      value: windowRise,
       threshold: 0,
-      message: firing
-        ? `Totalizer ${subject} stuck for ${span} (${inWindow.length} readings), rose before`
-        : `Totalizer ${subject} unchanged for ${span} (${inWindow.length} readings)`,
-    });
+      message: `Totalizer ${subject} is rising again`,
+    };
   }
+  const firing = enough && rise(baseline) > 0;
+  return {
+    status: firing ? 'firing' : 'holding',
+    value: 0,
+    threshold: 0,
+    message: firing
+      ? `Totalizer ${subject} stuck for ${span} (${points.length} readings), rose before`
+      : `Totalizer ${subject} unchanged for ${span} (${points.length} readings)`,
+  };
+}
 
-  const values = inWindow.map((p) => p.value);
+/** A gauge is flat when its std falls below `minStdRatio` × the baseline's, clear at STUCK_CLEAR_FACTOR times that. */
+function gaugeVerdict(
+  { subject, points, baseline, span, enough }: FlatWindow,
+  { minStdRatio, minSamples }: AlertRuleSettings['stuck'],
+): Verdict {
+  const values = points.map((p) => p.value);
   const baselineValues = baseline.map((p) => p.value);
   const baselineStd = baselineValues.length >= 2 ? populationStd(baselineValues) : 0;
   const std = values.length > 0 ? populationStd(values) : 0;
   const limit = minStdRatio * baselineStd;
   const about = `${subject} std ${std.toPrecision(3)} over ${span}`;
   if (!enough || !hasVariation(baselineStd, baselineValues[0] ?? 0)) {
-    return emit({
+    return {
       status: 'holding',
       value: std,
       threshold: limit,
       message: `${about} (${values.length} readings): needs ${minSamples} and a baseline that varies`,
-    });
+    };
   }
   const baselineText = `${baselineStd.toPrecision(3)} before`;
   if (std < limit) {
-    return emit({
-      status: 'firing',
-      value: std,
-      threshold: limit,
-      message: `Flat: ${about} vs ${baselineText}`,
-    });
+    return { status: 'firing', value: std, threshold: limit, message: `Flat: ${about} vs ${baselineText}` };
   }
   if (std >= STUCK_CLEAR_FACTOR * limit) {
-    return emit({
+    return {
       status: 'clear',
       value: std,
       threshold: limit,
       message: `Varying again: ${about} vs ${baselineText}`,
-    });
+    };
   }
-  return emit({
+  return {
     status: 'holding',
     value: std,
     threshold: limit,
     message: `Nearly flat: ${about} vs ${baselineText}`,
-  });
+  };
 }
