@@ -55,6 +55,13 @@ export type KpiSource = Pick<
    * "Local mode"). Months, years and longer spans always use the rollup.
    */
   readonly rawRangeMaxMs?: number;
+  /**
+   * The raw path's counter readings in one call: each counter line's last
+   * GOOD reading before `from`, then its readings in [from, to), counter by
+   * counter in KPI_COUNTER_METRICS order: the sequence the per-counter
+   * `readLastBefore` and `readReadings` give, from two queries instead of eight.
+   */
+  readonly readKpiCounterReadings?: (plantId: string, from: number, to: number) => Promise<StoredReading[]>;
 };
 
 /**
@@ -98,15 +105,26 @@ async function loadKpiTotals(
       return withMovementTotals(buckets, kpiTotalsFromSlots(buckets, counters, []), counters.movements);
     return kpiTotalsFromSlots(buckets, counters, await metrics.readMovements(plantId, first.start, last.end));
   }
+  const readings = metrics.readKpiCounterReadings
+    ? await metrics.readKpiCounterReadings(plantId, first.start, last.end)
+    : await counterReadingsOneByOne(metrics, plantId, first.start, last.end);
+  const movements = await metrics.readMovements(plantId, first.start, last.end);
+  return kpiTotalsFromIncrements(buckets, counterIncrements(readings), movements);
+}
+
+async function counterReadingsOneByOne(
+  metrics: KpiSource,
+  plantId: string,
+  from: number,
+  to: number,
+): Promise<StoredReading[]> {
   const readings: StoredReading[] = [];
   for (const metric of KPI_COUNTER_METRICS) {
     // A loop, not push(...): a year of a counter is more readings than a call takes arguments.
-    for (const r of await metrics.readLastBefore(plantId, metric, first.start)) readings.push(r);
-    for (const r of await metrics.readReadings({ plantId, metric, from: first.start, to: last.end }))
-      readings.push(r);
+    for (const r of await metrics.readLastBefore(plantId, metric, from)) readings.push(r);
+    for (const r of await metrics.readReadings({ plantId, metric, from, to })) readings.push(r);
   }
-  const movements = await metrics.readMovements(plantId, first.start, last.end);
-  return kpiTotalsFromIncrements(buckets, counterIncrements(readings), movements);
+  return readings;
 }
 
 /**

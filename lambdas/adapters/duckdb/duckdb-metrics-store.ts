@@ -38,10 +38,13 @@ import type {
 export type MetricsReads = Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'> &
   Required<Pick<MetricsStore, 'readGoodHours'>> & {
     readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]>;
+    /** The raw KPI path's counter readings in two queries (KpiSource in app/kpi-query.ts). */
+    readKpiCounterReadings?(plantId: string, from: number, to: number): Promise<StoredReading[]>;
   };
 
 import { goodHourOfRow, movementOfRow, readingOfRow } from '../metrics-rows.ts';
 import {
+  counterLastGoodBeforeSql,
   counterReadingsSql,
   goodHoursSql,
   lastGoodBeforeSql,
@@ -244,7 +247,18 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
     };
     // The query API reads what analysts ask for, from the tables; only the pipeline's reads are kept.
     // Arguments are checked first (the SQL builders throw RangeError), as the tables' reads do.
-    if (pool !== 'pipeline') return reads;
+    if (pool !== 'pipeline')
+      return {
+        ...reads,
+        readKpiCounterReadings: async (plantId, from, to) => {
+          const [before, within] = await Promise.all([
+            read(counterLastGoodBeforeSql({ plantId, before: from }), readingOfRow),
+            to > from ? read(counterReadingsSql({ plantId, from, to }), readingOfRow) : [],
+          ]);
+          return counterByCounter(before, within);
+        },
+      };
+    // The pipeline reads counters through the kept readings (readReadings below).
     return {
       ...reads,
       readReadings: (query) => {
@@ -344,4 +358,18 @@ function checkProps(props: DuckDbMetricsStoreProps): void {
     throw new RangeError(`futureToleranceMs must be a finite number >= 0, got ${futureToleranceMs}`);
   if (retentionMs !== undefined && !(Number.isFinite(retentionMs) && retentionMs > 0))
     throw new RangeError(`retentionMs must be a finite number > 0, got ${retentionMs}`);
+}
+
+/**
+ * Each counter's last readings before a range, then its readings in it,
+ * counter by counter in KPI_COUNTER_METRICS order: the order the raw KPI path
+ * reads them one counter at a time (both inputs come ordered by metric).
+ */
+function counterByCounter(before: StoredReading[], within: StoredReading[]): StoredReading[] {
+  const out: StoredReading[] = [];
+  for (const metric of KPI_COUNTER_METRICS) {
+    for (const r of before) if (r.metric === metric) out.push(r);
+    for (const r of within) if (r.metric === metric) out.push(r);
+  }
+  return out;
 }
