@@ -121,6 +121,87 @@ const NAMES = {
   '#updatedAt': 'updatedAt',
 } as const;
 
+/**
+ * The head write's expression: set the alert (and append its transition to
+ * the outbox, moving the outbox index key only when it was empty), on the
+ * condition that the head is absent or replaceable (`expectedSequence` 0), or
+ * still at `expectedSequence` and holding this alert or a replaceable one.
+ */
+function headUpdate(
+  alert: Alert,
+  expectedSequence: number,
+  queued: AlertTransition | undefined,
+  itemKey: Item,
+): { names: Record<string, string>; values: Item; sets: string[]; condition: string } {
+  const names: Record<string, string> = {
+    ...NAMES,
+    '#entity': 'entity',
+    '#plantId': 'plantId',
+    '#type': 'type',
+    '#subject': 'subject',
+    '#alert': 'alert',
+  };
+  const values: Item = {
+    ':entity': { S: 'alert-head' },
+    ':plantId': { S: alert.plantId },
+    ':type': { S: alert.type },
+    ':subject': { S: alert.subject },
+    ':alertId': { S: alert.alertId },
+    ':seq': { N: String(alert.sequence) },
+    ':state': { S: alert.state },
+    ':updatedAt': { N: String(alert.updatedAt) },
+    ':alert': { S: JSON.stringify(alert) },
+    ':resolved': { S: 'resolved' },
+  };
+  const sets = [
+    '#entity = :entity',
+    '#plantId = :plantId',
+    '#type = :type',
+    '#subject = :subject',
+    '#alertId = :alertId',
+    '#seq = :seq',
+    '#state = :state',
+    '#updatedAt = :updatedAt',
+    '#alert = :alert',
+  ];
+  if (queued) {
+    const at = timeKey(queued.alert.updatedAt);
+    Object.assign(names, { '#outbox': 'outbox', '#opk': STATUS_PK, '#osk': STATUS_SK });
+    Object.assign(values, {
+      ':entry': {
+        L: [
+          {
+            M: {
+              transitionId: { S: queued.transitionId },
+              at: { S: at },
+              transition: { S: JSON.stringify(queued) },
+            },
+          },
+        ],
+      },
+      ':empty': { L: [] },
+      ':outbox': { S: OUTBOX },
+      ':front': { S: outboxSortKey(at, itemKey[PK]?.S ?? '') },
+    } satisfies Item);
+    sets.push(
+      '#outbox = list_append(if_not_exists(#outbox, :empty), :entry)',
+      '#opk = :outbox',
+      // The index key follows the oldest pending transition; markPublished moves it on.
+      '#osk = if_not_exists(#osk, :front)',
+    );
+  }
+  const replaceable = '(#state = :resolved AND #alertId <> :alertId)';
+  let condition: string;
+  if (expectedSequence === 0) {
+    condition = `attribute_not_exists(#pk) OR ${replaceable}`;
+    names['#pk'] = PK;
+  } else {
+    condition = `#seq = :expected AND (#alertId = :alertId OR ${replaceable})`;
+    values[':expected'] = { N: String(expectedSequence) };
+  }
+  return { names, values, sets, condition };
+}
+
 /** The alert engine's and the acknowledgement's side: the current alert of a subject, and moving it on. */
 export class DynamoAlertLifecycle
   extends StateTableStore
@@ -165,72 +246,7 @@ export class DynamoAlertLifecycle
     queued: AlertTransition | undefined,
   ): Promise<'refused' | { readonly replaced?: Alert }> {
     const itemKey = headKey(alert);
-    const names: Record<string, string> = {
-      ...NAMES,
-      '#entity': 'entity',
-      '#plantId': 'plantId',
-      '#type': 'type',
-      '#subject': 'subject',
-      '#alert': 'alert',
-    };
-    const values: Item = {
-      ':entity': { S: 'alert-head' },
-      ':plantId': { S: alert.plantId },
-      ':type': { S: alert.type },
-      ':subject': { S: alert.subject },
-      ':alertId': { S: alert.alertId },
-      ':seq': { N: String(alert.sequence) },
-      ':state': { S: alert.state },
-      ':updatedAt': { N: String(alert.updatedAt) },
-      ':alert': { S: JSON.stringify(alert) },
-      ':resolved': { S: 'resolved' },
-    };
-    const sets = [
-      '#entity = :entity',
-      '#plantId = :plantId',
-      '#type = :type',
-      '#subject = :subject',
-      '#alertId = :alertId',
-      '#seq = :seq',
-      '#state = :state',
-      '#updatedAt = :updatedAt',
-      '#alert = :alert',
-    ];
-    if (queued) {
-      const at = timeKey(queued.alert.updatedAt);
-      Object.assign(names, { '#outbox': 'outbox', '#opk': STATUS_PK, '#osk': STATUS_SK });
-      Object.assign(values, {
-        ':entry': {
-          L: [
-            {
-              M: {
-                transitionId: { S: queued.transitionId },
-                at: { S: at },
-                transition: { S: JSON.stringify(queued) },
-              },
-            },
-          ],
-        },
-        ':empty': { L: [] },
-        ':outbox': { S: OUTBOX },
-        ':front': { S: outboxSortKey(at, itemKey[PK]?.S ?? '') },
-      } satisfies Item);
-      sets.push(
-        '#outbox = list_append(if_not_exists(#outbox, :empty), :entry)',
-        '#opk = :outbox',
-        // The index key follows the oldest pending transition; markPublished moves it on.
-        '#osk = if_not_exists(#osk, :front)',
-      );
-    }
-    const replaceable = '(#state = :resolved AND #alertId <> :alertId)';
-    let condition: string;
-    if (expectedSequence === 0) {
-      condition = `attribute_not_exists(#pk) OR ${replaceable}`;
-      names['#pk'] = PK;
-    } else {
-      condition = `#seq = :expected AND (#alertId = :alertId OR ${replaceable})`;
-      values[':expected'] = { N: String(expectedSequence) };
-    }
+    const { names, values, sets, condition } = headUpdate(alert, expectedSequence, queued, itemKey);
     try {
       const out = await dynamoCall('applyTransition', () =>
         this.client.send(
