@@ -28,7 +28,6 @@ const ALERT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,2048}$/;
 const CURSOR_DETAIL = 'is not a cursor this API returned';
 const PLANT_ID_DETAIL = 'must be a plant id: 1 to 64 characters of [a-z0-9-]';
-
 const LIMIT_DETAIL = `must be an integer from 1 to ${MAX_ALERTS_PAGE}`;
 
 /**

@@ -28,6 +28,7 @@ const FOUR_DIGITS = 'must be a calendar year of four digits, such as 2026';
 export const REPORT_QUERY = {
   names: ['year'],
   unknown: { pointer: '/query', detail: 'this API takes one parameter: year' },
+  // Any other year text, however long or not text at all, has always had the four-digit detail.
   maxLength: Number.POSITIVE_INFINITY,
   notText: FOUR_DIGITS,
   schema: z.object({
