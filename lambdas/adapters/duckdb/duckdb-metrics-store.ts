@@ -92,6 +92,8 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
   private readonly movementTable: VersionedTable<StoredMovement>;
   /** Reads of a range again read only what changed since (movement-read-cache.ts); told of every write. */
   private readonly movementReads = new MovementReadCache();
+  /** The same for the query API: a page or a client polling a range's KPIs reads only the new tickets. */
+  private readonly queryMovementReads = new MovementReadCache();
   /** The pipeline's recent series, from memory (reading-window-cache.ts); told of every write. */
   private readonly readingWindows = new ReadingWindowCache();
   /** The reads on each pool, built once. */
@@ -219,8 +221,10 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
   }
 
   private movementChanged(m: StoredMovement, replacedTs: number | undefined): void {
-    this.movementReads.changed(m.plantId, m.ts);
-    if (replacedTs !== undefined) this.movementReads.changed(m.plantId, replacedTs);
+    for (const cache of [this.movementReads, this.queryMovementReads]) {
+      cache.changed(m.plantId, m.ts);
+      if (replacedTs !== undefined) cache.changed(m.plantId, replacedTs);
+    }
   }
 
   private readOn(pool: ReadPool): MetricsReads {
@@ -245,11 +249,18 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
           ? Promise.resolve([])
           : read(goodHoursSql({ plantId, metrics, from, to }), goodHourOfRow),
     };
-    // The query API reads what analysts ask for, from the tables; only the pipeline's reads are kept.
-    // Arguments are checked first (the SQL builders throw RangeError), as the tables' reads do.
+    // Each pool keeps its own movement reads (an analyst's ranges do not evict the alert step's days);
+    // readings are kept for the pipeline only. Arguments are checked first (the SQL builders throw
+    // RangeError), as the tables' reads do.
     if (pool !== 'pipeline')
       return {
         ...reads,
+        readMovements: (plantId, from, to) => {
+          movementsSql({ plantId, from, to, horizonMs: LOCAL_TICKET_HORIZON_MS });
+          return this.queryMovementReads.read(plantId, from, to, (since, until) =>
+            movements(plantId, since, until),
+          );
+        },
         readKpiCounterReadings: async (plantId, from, to) => {
           const [before, within] = await Promise.all([
             read(counterLastGoodBeforeSql({ plantId, before: from }), readingOfRow),

@@ -82,7 +82,13 @@ function expected(writes: readonly StoredMovement[], range: { from: number; to: 
 const view = (ms: readonly StoredMovement[]) =>
   ms.map((m) => `${m.ticketId}@${m.ts}v${m.version}:${m.netTonnes}`);
 
-describe('DuckDB movement reads kept between reads', () => {
+/** Each pool keeps its own reads: the pipeline's (the store itself) and the query API's. */
+const POOLS = [
+  { pool: 'pipeline', readerOf: (store: DuckDbMetricsStore) => store },
+  { pool: 'queries', readerOf: (store: DuckDbMetricsStore) => store.queries() },
+] as const;
+
+describe.each(POOLS)('DuckDB movement reads kept between reads ($pool)', ({ readerOf }) => {
   it('answer every read as one whole read would, whatever was written in between', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (ops) => {
@@ -98,7 +104,7 @@ describe('DuckDB movement reads kept between reads', () => {
               expect(result.rejected).toEqual([]);
               written.push(...op.items);
             } else {
-              const got = await store.readMovements(PLANT, op.range.from, op.range.to);
+              const got = await readerOf(store).readMovements(PLANT, op.range.from, op.range.to);
               expect(view(got)).toEqual(view(expected(written, op.range)));
             }
           }
@@ -136,16 +142,18 @@ describe('DuckDB movement reads kept between reads', () => {
               const from = committed;
               const { range } = op;
               pending.push(
-                store.readMovements(PLANT, range.from, range.to).then((got) => {
-                  const possible = states.slice(from).map((s) => view(expected(s, range)).join(' '));
-                  expect(possible).toContain(view(got).join(' '));
-                }),
+                readerOf(store)
+                  .readMovements(PLANT, range.from, range.to)
+                  .then((got) => {
+                    const possible = states.slice(from).map((s) => view(expected(s, range)).join(' '));
+                    expect(possible).toContain(view(got).join(' '));
+                  }),
               );
             }
           }
           await Promise.all(pending);
           for (const range of RANGES) {
-            const got = await store.readMovements(PLANT, range.from, range.to);
+            const got = await readerOf(store).readMovements(PLANT, range.from, range.to);
             expect(view(got)).toEqual(view(expected(states[states.length - 1] ?? [], range)));
           }
         } finally {
