@@ -56,8 +56,9 @@ export { StoredItemError } from './stored-items.ts';
 
 /**
  * A round fails only when another version of the ticket was written between
- * its read and its write; races resolve within a few rounds, and more means
- * something is wrong, so give up and let the message retry later.
+ * its read and its write, and each version is written once: deliveries of k
+ * versions racing end within k + 1 rounds. More means something is wrong,
+ * so give up and let the message retry later.
  */
 const MAX_LEDGER_ATTEMPTS = 6;
 /** Tickets written at once per recordMovements call (a batch of 25 messages may carry 12,500). */
