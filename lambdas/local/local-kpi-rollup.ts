@@ -80,7 +80,7 @@ export function withKpiRollup(reads: MetricsReads, rollup: KpiRollupReader): Rol
 export interface LocalKpiRollupOptions {
   readonly client: DynamoDBClient;
   readonly dataDir: string;
-  readonly metrics: Pick<DuckDbMetricsStore, 'queries' | 'kpiSlotsWithData'>;
+  readonly metrics: Pick<DuckDbMetricsStore, 'queries' | 'tableQueries' | 'kpiSlotsWithData'>;
   readonly clock: Clock;
   /** @default DEFAULT_LOCAL_ROLLUP_INTERVAL_MS */
   readonly intervalMs?: number | undefined;
@@ -128,7 +128,8 @@ export async function startLocalKpiRollup(options: LocalKpiRollupOptions): Promi
   const job = makeKpiRollupHandler({
     rollup: store,
     marker: store,
-    readings: metrics.queries(),
+    // Straight from the tables: the job's ranges are read once, keeping them would only evict the API's.
+    readings: metrics.tableQueries(),
     clock,
     log: quiet,
   });

@@ -95,7 +95,11 @@ describe('local mode KPI rollup', () => {
       await unmarked(event(bodies.slice(i, Math.min(i + 50, bodies.length - 1))));
 
     const { wrapped, log } = counting(metrics.queries());
-    const store = { queries: () => wrapped, kpiSlotsWithData: () => metrics.kpiSlotsWithData() };
+    const store = {
+      queries: () => wrapped,
+      tableQueries: () => wrapped,
+      kpiSlotsWithData: () => metrics.kpiSlotsWithData(),
+    };
     const rollup = await startLocalKpiRollup({
       client: dynalite.client,
       dataDir,

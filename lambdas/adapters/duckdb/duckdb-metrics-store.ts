@@ -99,6 +99,7 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
   /** The reads on each pool, built once. */
   private readonly pipelineReads: MetricsReads = this.readOn('pipeline');
   private readonly queryReads: MetricsReads = this.readOn('queries');
+  private readonly queryTableReads: MetricsReads = this.readOn('queries', false);
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -220,6 +221,11 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
     return this.queryReads;
   }
 
+  /** The query connections' reads straight from the tables: for one-off ranges (the KPI rollup job's). */
+  tableQueries(): MetricsReads {
+    return this.queryTableReads;
+  }
+
   private movementChanged(m: StoredMovement, replacedTs: number | undefined): void {
     for (const cache of [this.movementReads, this.queryMovementReads]) {
       cache.changed(m.plantId, m.ts);
@@ -227,7 +233,7 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
     }
   }
 
-  private readOn(pool: ReadPool): MetricsReads {
+  private readOn(pool: ReadPool, kept = true): MetricsReads {
     const read = <T>(sql: string, fromRow: (row: SqlRow) => T): Promise<T[]> =>
       this.lanes.read(
         'read',
@@ -252,15 +258,9 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
     // Each pool keeps its own movement reads (an analyst's ranges do not evict the alert step's days);
     // readings are kept for the pipeline only. Arguments are checked first (the SQL builders throw
     // RangeError), as the tables' reads do.
-    if (pool !== 'pipeline')
-      return {
+    if (pool !== 'pipeline') {
+      const queryReads: MetricsReads = {
         ...reads,
-        readMovements: (plantId, from, to) => {
-          movementsSql({ plantId, from, to, horizonMs: LOCAL_TICKET_HORIZON_MS });
-          return this.queryMovementReads.read(plantId, from, to, (since, until) =>
-            movements(plantId, since, until),
-          );
-        },
         readKpiCounterReadings: async (plantId, from, to) => {
           const [before, within] = await Promise.all([
             read(counterLastGoodBeforeSql({ plantId, before: from }), readingOfRow),
@@ -269,6 +269,17 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
           return counterByCounter(before, within);
         },
       };
+      if (!kept) return queryReads;
+      return {
+        ...queryReads,
+        readMovements: (plantId, from, to) => {
+          movementsSql({ plantId, from, to, horizonMs: LOCAL_TICKET_HORIZON_MS });
+          return this.queryMovementReads.read(plantId, from, to, (since, until) =>
+            movements(plantId, since, until),
+          );
+        },
+      };
+    }
     // The pipeline reads counters through the kept readings (readReadings below).
     return {
       ...reads,
