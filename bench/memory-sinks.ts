@@ -24,6 +24,8 @@ import { judgeTicket } from '../lambdas/domain/ticket-ledger.ts';
 export class MemoryStateStore implements StateStore {
   readonly plants = new Map<string, PlantConfig>();
   readonly tickets = new Map<string, StoredMovement>();
+  /** Each ticket's former ts (domain/ticket-ledger.ts), as the other ledgers keep them. */
+  readonly formerTs = new Map<string, readonly number[]>();
   readonly quarantine = new Map<string, QuarantineEntry>();
   readonly tokens = new Map<string, GatewayToken>();
 
@@ -46,8 +48,11 @@ export class MemoryStateStore implements StateStore {
   async recordMovements(movements: readonly StoredMovement[]): Promise<LedgerResult[]> {
     return movements.map((movement) => {
       const key = movementKey(movement);
-      const decision = judgeTicket(movement, this.tickets.get(key));
-      if (decision.write) this.tickets.set(key, movement);
+      const decision = judgeTicket(movement, this.tickets.get(key), this.formerTs.get(key));
+      if (decision.write) {
+        this.tickets.set(key, movement);
+        this.formerTs.set(key, decision.formerTs);
+      }
       return decision.outcome;
     });
   }
