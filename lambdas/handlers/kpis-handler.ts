@@ -15,8 +15,9 @@ import { targetsFor } from '../domain/targets.ts';
 import { DAY_MS, type KpiInterval, toIso } from '../domain/time.ts';
 import { errorResponse, json } from './http.ts';
 import type { QueryApiDeps, QueryHandler } from './query-api.ts';
+import { laterThanFrom, queryChoice, queryTime } from './query-fields.ts';
 import { cursorOfThisQuery, encodeCursor, pageSizeOf, queryCursor, queryHash } from './query-paging.ts';
-import { laterThanFrom, queryChoice, queryTime, readQuery, validAt } from './query-parameters.ts';
+import { readQuery, validAt } from './query-parameters.ts';
 import { invalidQuery, plantConfig, plantIdOf } from './query-request.ts';
 
 /**

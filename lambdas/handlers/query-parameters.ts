@@ -1,5 +1,5 @@
 /**
- * The query string of an analyst route, read strictly in two steps. First the
+ * The query string of a read route, read strictly in two steps. First the
  * shape of the query itself: a parameter the route does not take, one given
  * twice or one too long is an error with its pointer (`/query/from`). Then the
  * route's zod schema checks every value, each issue carrying the detail the
@@ -7,7 +7,6 @@
  */
 import * as z from 'zod/mini';
 import type { FieldError } from '../domain/problem.ts';
-import { parseTimestamp } from '../domain/time.ts';
 import type { HttpEvent } from './http.ts';
 
 /** API Gateway REST events carry repeated parameters here; a parameter given twice is refused. */
@@ -22,8 +21,6 @@ export const LATEST_QUERY_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 /** Longer values are refused before any pattern is tried. */
 const MAX_VALUE_LENGTH = 128;
 const SAFE_PARAMETER_NAME = /^[A-Za-z0-9_.-]{1,32}$/;
-const EPOCH_MS_TEXT = /^\d{1,16}$/;
-const TIME_DETAIL = 'RFC 3339 with an offset, such as 2026-11-24T00:00:00+05:00, or epoch milliseconds';
 
 /** What a route takes: its parameter names in the order its errors are listed, and the schema of their values. */
 export interface QueryRule<S extends z.ZodMiniType> {
@@ -141,46 +138,4 @@ export function refuse(payload: z.core.ParsePayload, message: string, input: unk
 /** True when no issue so far concerns any of `names`: a cross-parameter check runs on valid values only. */
 export function validAt(payload: z.core.ParsePayload, names: readonly string[]): boolean {
   return !payload.issues.some((issue) => names.includes(String(issue.path?.[0])));
-}
-
-/** A required time: RFC 3339 with an offset or epoch milliseconds, from 1970 to 9999, as epoch ms. */
-export const queryTime = z.pipe(
-  z.string({ error: `is required: ${TIME_DETAIL}` }),
-  z.transform((text: string, payload) => {
-    const parsed = parseTimestamp(EPOCH_MS_TEXT.test(text) ? Number(text) : text);
-    if (!parsed.ok) return refuse(payload, `${parsed.reason} (${TIME_DETAIL})`, text);
-    if (parsed.epochMs < EARLIEST_QUERY_TIME || parsed.epochMs > LATEST_QUERY_TIME)
-      return refuse(payload, 'must lie between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z', text);
-    return parsed.epochMs;
-  }),
-);
-
-/** `to` later than `from`, checked once both are valid times (listed right after `to`'s own errors). */
-export const laterThanFrom = z.check<{ from: number; to: number }>(
-  (payload) => {
-    if (!(payload.value.to > payload.value.from))
-      payload.issues.push({
-        code: 'custom',
-        path: ['to'],
-        message: 'must be later than from',
-        input: payload.value.to,
-        params: { after: 'to' },
-      });
-  },
-  { when: (payload) => validAt(payload, ['from', 'to']) },
-);
-
-/** One of `choices`: required, or `fallback` when absent. */
-export function queryChoice<const T extends string>(choices: readonly T[]) {
-  const list = choices.join(', ');
-  return z.enum(choices as readonly [T, ...T[]], {
-    error: (issue) => (issue.input === undefined ? `is required: one of ${list}` : `must be one of ${list}`),
-  });
-}
-
-export function optionalChoice<const T extends string>(choices: readonly T[], fallback: T) {
-  return z._default(
-    z.enum(choices as readonly [T, ...T[]], { error: `must be one of ${choices.join(', ')}` }),
-    fallback,
-  );
 }

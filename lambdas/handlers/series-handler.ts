@@ -24,17 +24,9 @@ import { LINE_PATTERN } from '../domain/telemetry.ts';
 import { toIso } from '../domain/time.ts';
 import { errorResponse, json } from './http.ts';
 import type { QueryApiDeps, QueryHandler } from './query-api.ts';
+import { laterThanFrom, optionalChoice, queryChoice, queryTime } from './query-fields.ts';
 import { cursorOfThisQuery, encodeCursor, pageSizeOf, queryCursor, queryHash } from './query-paging.ts';
-import {
-  laterThanFrom,
-  optionalChoice,
-  type QueryEvent,
-  type QueryResult,
-  queryChoice,
-  queryTime,
-  readQuery,
-  validAt,
-} from './query-parameters.ts';
+import { type QueryEvent, type QueryResult, readQuery, validAt } from './query-parameters.ts';
 import { invalidQuery, plantConfig, plantIdOf } from './query-request.ts';
 
 /** Most buckets a series query may span (range divided by the nominal bucket length). */
