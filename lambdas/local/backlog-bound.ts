@@ -1,13 +1,17 @@
 /**
  * Backpressure for local mode: a bound on what was accepted (202, PUBACK) but
- * not yet processed, by the age of the oldest message the processor has not
- * taken up and by the bytes still queued. Over the bound, ingest refuses
- * before journaling anything, so the journal and the answer time stay bounded
- * (docs/backpressure.md).
+ * not yet processed, by how long it waits (the age of the oldest message the
+ * processor has not taken up, or the time the queued bytes take to work off
+ * at the recent rate, whichever is longer) and by the bytes still queued.
+ * Over the bound, ingest refuses before journaling anything, so the journal
+ * and the answer time stay bounded (docs/backpressure.md).
  */
 
 export interface BacklogBound {
-  /** Refuse while the oldest message not yet taken by the processor is older than this. */
+  /**
+   * Refuse while the oldest message not yet taken by the processor is older
+   * than this, or the queued messages would take longer than this to process.
+   */
   readonly maxAgeMs: number;
   /** Refuse while the queued bodies (waiting, in flight and awaiting a retry) total more than this. */
   readonly maxBytes: number;
@@ -26,6 +30,8 @@ export const DEFAULT_MQTT_HOLD_MS = 10_000;
 export interface Backlog {
   /** Age of the oldest message not yet received by the processor; 0 when none waits. */
   readonly oldestAgeMs: number;
+  /** About how long the queued bytes take to process at the recent rate; undefined before it is known. */
+  readonly drainMs?: number | undefined;
   readonly bytes: number;
   readonly messages: number;
 }
@@ -45,14 +51,21 @@ export const BYTES_RETRY_AFTER_SECONDS = 5;
 
 /** `undefined` when there is room; otherwise the refusal. O(1). */
 export function overload(backlog: Backlog, bound: BacklogBound): Overload | undefined {
-  if (backlog.oldestAgeMs > bound.maxAgeMs) {
+  const drainMs = backlog.drainMs ?? 0;
+  const waitMs = Math.max(backlog.oldestAgeMs, drainMs);
+  if (waitMs > bound.maxAgeMs) {
     // The consumers take up to 500 messages a batch, so a backlog N seconds over may clear in one batch:
     // ask again after a fifth of the overshoot, soon while the pipeline is close, later when far behind.
-    const over = Math.ceil((backlog.oldestAgeMs - bound.maxAgeMs) / 1000);
+    const over = Number.isFinite(waitMs) ? Math.ceil((waitMs - bound.maxAgeMs) / 1000) : Infinity;
+    const behind = !Number.isFinite(drainMs)
+      ? 'its recent batches processed nothing'
+      : drainMs > backlog.oldestAgeMs
+        ? `the queued messages would take about ${seconds(drainMs)} s to process`
+        : `the oldest queued message has waited ${seconds(backlog.oldestAgeMs)} s`;
     return {
       reason: 'age',
       retryAfterSeconds: clamp(Math.ceil(over / 5), 1, MAX_RETRY_AFTER_SECONDS),
-      detail: `The pipeline is behind: the oldest queued message has waited ${seconds(backlog.oldestAgeMs)} s (bound ${seconds(bound.maxAgeMs)} s; ${backlog.messages} messages, ${mebibytes(backlog.bytes)} MiB queued). Nothing was stored; send the message again after Retry-After.`,
+      detail: `The pipeline is behind: ${behind} (bound ${seconds(bound.maxAgeMs)} s; ${backlog.messages} messages, ${mebibytes(backlog.bytes)} MiB queued). Nothing was stored; send the message again after Retry-After.`,
     };
   }
   if (backlog.bytes > bound.maxBytes) {

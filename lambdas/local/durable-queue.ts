@@ -26,6 +26,7 @@ import { encodeQueued } from '../domain/queue-codec.ts';
 import type { Backlog } from './backlog-bound.ts';
 import { type BatchHandler, consumeBatches } from './batch-consumer.ts';
 import { appendDeadLetters } from './dead-letter-file.ts';
+import { DrainRate } from './drain-rate.ts';
 import type { JournalLine } from './journal-lines.ts';
 import { QueueJournal } from './queue-journal.ts';
 import { type QueuedMessage, queuedMessage, receiptOf, toSqsRecord } from './queue-message.ts';
@@ -92,6 +93,8 @@ export class DurableQueue implements TelemetryQueue {
   private consumer: Promise<void> | undefined;
   /** Bytes of the live messages' bodies, for the backlog bound. */
   private liveBytes = 0;
+  /** How fast full batches work a backlog off, for the backlog bound's estimate of the wait. */
+  private drain: DrainRate | undefined;
   /** Live messages in send order from `waitingHead` on; those before it were received or deleted. */
   private waiting: QueuedMessage[] = [];
   private waitingHead = 0;
@@ -156,6 +159,7 @@ export class DurableQueue implements TelemetryQueue {
     const oldest = this.oldestWaiting();
     return {
       oldestAgeMs: oldest ? Math.max(0, this.clock.now() - oldest.sentAt) : 0,
+      drainMs: this.drain?.drainMs(this.messages.size, this.liveBytes),
       bytes: this.liveBytes,
       messages: this.messages.size,
     };
@@ -308,11 +312,33 @@ export class DurableQueue implements TelemetryQueue {
         this.settle(records, response),
     };
     const timing = { visibilityMs: this.visibilityMs, maxBatchMs: this.maxBatchMs };
-    const loop = () => consumeBatches(source, handler, onError, timing);
+    const consumers = positive('concurrency', concurrency);
+    const drain = new DrainRate({ batchMaxBytes: this.batchMaxBytes, batchSize: this.batchSize, consumers });
+    this.drain = drain;
+    const timed = this.timed(handler, drain);
+    const loop = () => consumeBatches(source, timed, onError, timing);
     // Like the event source's maximum concurrency: each loop holds one batch at a time.
-    this.consumer = Promise.all(Array.from({ length: positive('concurrency', concurrency) }, loop)).then(
-      () => undefined,
-    );
+    this.consumer = Promise.all(Array.from({ length: consumers }, loop)).then(() => undefined);
+  }
+
+  /** `handler`, timed for the drain rate: the bytes of the messages it processed over its time. */
+  private timed(handler: BatchHandler, drain: DrainRate): BatchHandler {
+    return async (event) => {
+      // Wall time, as the batch consumer's cap: the queue's clock may be a test's.
+      const started = Date.now();
+      let bytes = 0;
+      for (const record of event.Records) bytes += this.messages.get(record.messageId)?.bytes ?? 0;
+      let processed = 0;
+      try {
+        const response = await handler(event);
+        const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        for (const record of event.Records)
+          if (!failed.has(record.messageId)) processed += this.messages.get(record.messageId)?.bytes ?? 0;
+        return response;
+      } finally {
+        drain.finished(event.Records.length, bytes, processed, Date.now() - started);
+      }
+    };
   }
 
   /** Resolves once nothing is visible or in flight (or `timeoutMs` passed); for tests and shutdown. */
