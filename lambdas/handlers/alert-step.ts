@@ -14,14 +14,16 @@ import { mapLimited } from '../adapters/map-limited.ts';
 import { errorName } from '../domain/error-name.ts';
 import { UnavailableError } from '../domain/ports.ts';
 import { decodeAlertStep, encodeAlertStep, type TouchedPlant } from '../domain/touched-plants.ts';
+import { type RelayAfterBatchDeps, relayAfterBatch } from './relay-after-batch.ts';
 
 export interface AlertStepDeps {
   /** BatchAlertEngine (AlertEngine in local mode). */
   readonly engine: {
     afterBatch(touched: readonly TouchedPlant[], now: number): Promise<{ deferred?: readonly string[] }>;
   };
-  /** Publishes what the step queued, after the batch; a failure is logged (the scheduled run relays). */
-  readonly relay?: () => Promise<{ published: number; stoppedBy: string }>;
+  /** Publishes what the step queued, after the batch (relay-after-batch.ts: logged and counted, fails nothing).
+   * Local mode leaves it out and relays beside its consumers instead. */
+  readonly relay?: RelayAfterBatchDeps['relay'];
   /** Plants judged at once (their alerts are separate items, written with conditional writes). @default 8 */
   readonly concurrency?: number;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
@@ -34,6 +36,7 @@ export function makeAlertStepHandler(deps: AlertStepDeps): AlertStepHandler {
   const log = deps.log ?? (() => {});
   const count = deps.count ?? (() => {});
   const concurrency = deps.concurrency ?? 8;
+  const relay = deps.relay && relayAfterBatch({ relay: deps.relay, log, count });
 
   const judge = async (record: SQSRecord): Promise<boolean> => {
     const decoded = decodeAlertStep(record.body);
@@ -72,30 +75,9 @@ export function makeAlertStepHandler(deps: AlertStepDeps): AlertStepHandler {
       itemIdentifier: r.messageId,
     }));
     count('AlertStepPlants', event.Records.length);
-    if (deps.relay) await relayQuietly(deps.relay, log, count);
+    if (relay) await relay();
     return { batchItemFailures };
   };
-}
-
-async function relayQuietly(
-  relay: NonNullable<AlertStepDeps['relay']>,
-  log: NonNullable<AlertStepDeps['log']>,
-  count: NonNullable<AlertStepDeps['count']>,
-): Promise<void> {
-  try {
-    const report = await relay();
-    count('AlertsPublished', report.published);
-    if (report.stoppedBy === 'unavailable' || report.stoppedBy === 'deadline') {
-      log('warn', 'outbox relay stopped; the next relay retries', {
-        stoppedBy: report.stoppedBy,
-        published: report.published,
-      });
-    }
-  } catch (error) {
-    log('warn', 'outbox relay failed; the scheduled run retries', {
-      error: errorName(error),
-    });
-  }
 }
 
 /**
