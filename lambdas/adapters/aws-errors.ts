@@ -6,6 +6,7 @@
  * names come from the caller; the network codes and the fault and status
  * checks are the same for every service.
  */
+import { errorName } from '../domain/error-name.ts';
 import { UnavailableError } from '../domain/ports.ts';
 
 /** Network failures before the service answered. */
@@ -58,8 +59,7 @@ export async function unavailableWhenTransient<T>(
     return await call();
   } catch (error) {
     if (isTransient(error)) {
-      const name = error instanceof Error ? error.name : 'unknown error';
-      throw new UnavailableError(`${what} failed with ${name}`, 5, { cause: error });
+      throw new UnavailableError(`${what} failed with ${errorName(error)}`, 5, { cause: error });
     }
     throw error;
   }

@@ -17,6 +17,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { errorName } from '../domain/error-name.ts';
 import { UnavailableError } from '../domain/ports.ts';
 import { QueueRefusedError } from '../domain/queue-errors.ts';
 import { isTransientAwsError, type TransientRules } from './aws-errors.ts';
@@ -139,7 +140,8 @@ export async function sendEach(
       }
     } catch (error) {
       if (isPermanentSqsError(error)) {
-        const code = error instanceof Error ? error.name : 'unknown';
+        // SDK service errors carry no `code`: this is SQS's error code (the exception's name).
+        const code = errorName(error);
         settle(
           pending,
           new QueueRefusedError(`SQS refused the batch with ${code}`, code, undefined, { cause: error }),

@@ -7,7 +7,7 @@
  * never reach into the local-mode folder.
  */
 import type { StoreRejection } from '../domain/ports.ts';
-import type { ItemRefusal } from './stored-item-checks.ts';
+import type { ItemRefusal } from '../domain/stored-item-checks.ts';
 
 /** Timestream refuses records more than 15 minutes ahead of its clock. */
 export const DEFAULT_FUTURE_TOLERANCE_MS = 15 * 60_000;

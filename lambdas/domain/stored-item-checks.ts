@@ -1,18 +1,12 @@
 /**
- * The validity rules a metrics store applies to each stored reading and
- * movement, refused per item so one bad item never fails a batch: the
- * Timestream adapter's rules (records.ts) plus well-formed Unicode. The
- * DuckDB store and the lake writer share them, so every store refuses the
- * same items with the same words.
+ * The validity rules every metrics store (Timestream, DuckDB, the lake)
+ * applies to each stored reading and movement, refused per item so one bad
+ * item never fails a batch. One definition, so every store refuses the same
+ * items with the same words; a store adds only the latest timestamp it can hold.
  */
-import { canonicalUnitOf, isMetricName, METRICS } from '../domain/catalog.ts';
-import {
-  BASE_VERSION,
-  type RejectionKind,
-  type StoredMovement,
-  type StoredReading,
-} from '../domain/ports.ts';
-import { DESTINATIONS, DIRECTIONS, MATERIALS, QUALITIES } from '../domain/telemetry.ts';
+import { canonicalUnitOf, isMetricName, METRICS } from './catalog.ts';
+import { BASE_VERSION, type RejectionKind, type StoredMovement, type StoredReading } from './ports.ts';
+import { DESTINATIONS, DIRECTIONS, MATERIALS, QUALITIES } from './telemetry.ts';
 
 /** Why an item cannot be stored (the store's own words for the quarantine). */
 export interface ItemRefusal {
@@ -36,8 +30,11 @@ const nonEmpty = (value: unknown): boolean => typeof value === 'string' && value
 /** A lone surrogate would be stored as U+FFFD, silently merging distinct identities. */
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
+/** No lone surrogate: a store can keep the text as it is (a fast path checks this before skipping `itemChecks`). */
+export const isWellFormedText = (text: string): boolean => !LONE_SURROGATE.test(text);
+
 function checkText(field: string, value: string | undefined): ItemRefusal | undefined {
-  if (value !== undefined && LONE_SURROGATE.test(value))
+  if (value !== undefined && !isWellFormedText(value))
     return invalid(`${field} must be well-formed Unicode, got ${JSON.stringify(value)}`);
   return undefined;
 }

@@ -6,6 +6,7 @@
  * (under the relay lease: docs/alert-delivery.md).
  */
 import type { LeasedRelayReport } from '../adapters/alerts/leased-relay.ts';
+import { errorName } from '../domain/error-name.ts';
 import type { Clock } from '../domain/ports.ts';
 
 export interface SchedulerDeps {
@@ -32,7 +33,7 @@ export function makeSchedulerHandler(deps: SchedulerDeps) {
       published: report.published,
       left: report.left,
       stoppedBy: report.stoppedBy,
-      ...(failure ? { error: failure instanceof Error ? failure.name : 'unknown' } : {}),
+      ...(failure ? { error: errorName(failure) } : {}),
     });
     if (failure) throw failure;
     return { ...result, published: report.published };

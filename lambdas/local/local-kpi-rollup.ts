@@ -18,6 +18,7 @@ import type { DuckDbMetricsStore, MetricsReads } from '../adapters/duckdb/duckdb
 import { createKpiRollupTable, DynamoKpiRollupStore } from '../adapters/dynamo/dynamo-kpi-rollup-store.ts';
 import { DEFAULT_MAX_RAW_RANGES, misplacedSlotBound, readKpiCounterSlots } from '../app/kpi-counter-slots.ts';
 import type { KpiRollupRun } from '../app/kpi-query.ts';
+import { errorName } from '../domain/error-name.ts';
 import type { KpiCounterSlots, KpiRollupReader, KpiSlotMarker, SettlePolicy } from '../domain/kpi-rollup.ts';
 import type { Clock } from '../domain/ports.ts';
 import { DAY_MS, MINUTE_MS } from '../domain/time.ts';
@@ -137,9 +138,7 @@ export async function startLocalKpiRollup(options: LocalKpiRollupOptions): Promi
   const run = (): Promise<KpiRollupRun | undefined> => {
     const next = running.then(() =>
       job({}).catch((error: unknown) => {
-        log('error', 'KPI rollup run failed; the next run retries', {
-          error: error instanceof Error ? error.name : 'unknown',
-        });
+        log('error', 'KPI rollup run failed; the next run retries', { error: errorName(error) });
         return undefined;
       }),
     );

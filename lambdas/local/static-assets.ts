@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { errorName } from '../domain/error-name.ts';
 import { ProblemType, problem } from '../domain/problem.ts';
 import { type HttpEvent, header, problemResponse } from '../handlers/http.ts';
 
@@ -123,8 +124,10 @@ export function makeOperatorPageHandler(options: OperatorPageOptions = {}) {
     try {
       files = await load();
     } catch (error) {
+      // Our own build errors are worded without input; any other error's text (paths, source) stays out.
       options.log?.('error', 'the operator page could not be built', {
-        error: error instanceof Error ? error.message : 'unknown',
+        error: errorName(error),
+        ...(error instanceof OperatorPageBuildError ? { reason: error.message } : {}),
       });
       const detail =
         error instanceof OperatorPageBuildError && error.message.startsWith('esbuild is not installed')

@@ -92,7 +92,7 @@ describe('Lambda bundles', () => {
       'lambdas/adapters/timestream/record-codes.ts',
       'lambdas/adapters/timestream/reading-records-fast.ts',
     ];
-    const lakeChecks = ['lambdas/adapters/stored-item-checks.ts', 'lambdas/adapters/lake/lake-rows.ts'];
+    const lakeChecks = ['lambdas/domain/stored-item-checks.ts', 'lambdas/adapters/lake/lake-rows.ts'];
     for (const name of ['scheduler', 'query-api', 'kpi-widget', 'processor']) {
       const lake = await built(name, 'lake');
       for (const module of timestreamOnly)

@@ -154,14 +154,31 @@ describe('serving the operator page', () => {
     expect((await serve(get('/'))).statusCode).toBe(200);
   });
 
-  it('never puts a build error text into the answer', async () => {
+  it('never puts a build error text into the answer or the log, only its name', async () => {
+    const logged: Array<Record<string, unknown>> = [];
     const serve = makeOperatorPageHandler({
       build: async () => {
-        throw new Error('/home/someone/secret/path: syntax error');
+        throw Object.assign(new Error('/home/someone/secret/path: syntax error'), { code: 'EBUILD' });
       },
+      log: (_level, _message, fields) => logged.push(fields),
     });
     const refused = await serve(get('/'));
     expect(refused.statusCode).toBe(503);
     expect(refused.body).not.toContain('secret');
+    expect(logged).toEqual([{ error: 'Error (EBUILD)' }]);
+  });
+
+  it("logs the page's own build error with its words, which carry the fix", async () => {
+    const logged: Array<Record<string, unknown>> = [];
+    const serve = makeOperatorPageHandler({
+      build: async () => {
+        throw new OperatorPageBuildError('the bundle lacks app.js or app.css: index.html');
+      },
+      log: (_level, _message, fields) => logged.push(fields),
+    });
+    expect((await serve(get('/'))).statusCode).toBe(503);
+    expect(logged).toEqual([
+      { error: 'OperatorPageBuildError', reason: 'the bundle lacks app.js or app.css: index.html' },
+    ]);
   });
 });

@@ -6,8 +6,8 @@
 import type { DuckDBAppender, JS } from '@duckdb/node-api';
 import { movementFingerprint, movementKey, readingFingerprint, readingKey } from '../../domain/identity.ts';
 import type { StoredMovement, StoredReading } from '../../domain/ports.ts';
+import { type ItemRefusal, itemChecks } from '../../domain/stored-item-checks.ts';
 import { movementOfRow, readingOfRow, storedDouble } from '../metrics-rows.ts';
-import { type ItemRefusal, itemChecks } from '../stored-item-checks.ts';
 import {
   appendMovementRow,
   MOVEMENT_TABLE_COLUMNS,

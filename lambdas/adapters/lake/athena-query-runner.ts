@@ -33,6 +33,7 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
+import { errorName } from '../../domain/error-name.ts';
 import { UnavailableError } from '../../domain/ports.ts';
 import { isTransientAwsError } from '../aws-errors.ts';
 import { positiveOption } from '../options.ts';
@@ -150,7 +151,7 @@ export class AthenaQueryRunner implements SqlRunner {
         Number.isFinite(budget) ? { abortSignal: AbortSignal.timeout(Math.max(1, budget)) } : undefined,
       );
     } catch (error) {
-      const name = error instanceof Error ? error.name : 'unknown error';
+      const name = errorName(error);
       if (isTransient(error))
         throw new UnavailableError(
           `Athena ${what}${id === undefined ? '' : ` (${id})`} failed with ${name}`,

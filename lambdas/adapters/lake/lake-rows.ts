@@ -18,10 +18,10 @@
  */
 import { movementFingerprint } from '../../domain/identity.ts';
 import type { StoredMovement, StoredReading } from '../../domain/ports.ts';
+import { type ItemChecks, type ItemRefusal, itemChecks } from '../../domain/stored-item-checks.ts';
 import type { Destination, Direction, Material, Quality } from '../../domain/telemetry.ts';
 import { storedDouble } from '../metrics-rows.ts';
 import { once } from '../once.ts';
-import { type ItemChecks, type ItemRefusal, itemChecks } from '../stored-item-checks.ts';
 
 /** Iceberg column types the tables use. */
 export type IcebergType = 'string' | 'long' | 'double' | 'date';

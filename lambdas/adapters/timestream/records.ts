@@ -37,7 +37,6 @@
  * minimizes billed KiB (see `requestBytes`).
  */
 import type { Dimension, MeasureValue } from '@aws-sdk/client-timestream-write';
-import { canonicalUnitOf, isMetricName, METRICS } from '../../domain/catalog.ts';
 import { movementFingerprint, movementKey, readingFingerprint } from '../../domain/identity.ts';
 import {
   BASE_VERSION,
@@ -45,7 +44,8 @@ import {
   type StoredReading,
   type StoreRejection,
 } from '../../domain/ports.ts';
-import { DESTINATIONS, DIRECTIONS, MATERIALS, QUALITIES } from '../../domain/telemetry.ts';
+import { isWellFormedText, itemChecks } from '../../domain/stored-item-checks.ts';
+import { once } from '../once.ts';
 import { fastReadingRecords } from './reading-records-fast.ts';
 import {
   byIndex,
@@ -85,38 +85,8 @@ function invalid<T>(item: T, reason: string): StoreRejection<T> {
   return { item, kind: 'invalid', reason };
 }
 
-function checkCommon(item: { readonly ts: number; readonly version: number }): string | undefined {
-  if (!(Number.isSafeInteger(item.ts) && item.ts >= 0))
-    return `timestamp must be integer epoch milliseconds, got ${item.ts}`;
-  if (!(Number.isSafeInteger(item.version) && item.version >= BASE_VERSION))
-    return `version must be an integer >= ${BASE_VERSION}, got ${item.version}`;
-  return undefined;
-}
-
-const nonEmpty = (text: unknown): boolean => typeof text === 'string' && text.length > 0;
-
-function checkReading(r: StoredReading): string | undefined {
-  if (!nonEmpty(r.plantId) || !nonEmpty(r.line)) return 'plantId and line must be non-empty strings';
-  if (!isMetricName(r.metric)) return `metric ${JSON.stringify(r.metric)} is not in the catalog`;
-  if (r.unit !== canonicalUnitOf(r.metric))
-    return `unit ${JSON.stringify(r.unit)} is not the canonical unit ${canonicalUnitOf(r.metric)} of ${r.metric}`;
-  if (r.kind !== METRICS[r.metric].kind)
-    return `kind ${JSON.stringify(r.kind)} is not the kind of ${r.metric}`;
-  if (!QUALITIES.includes(r.quality)) return `quality ${JSON.stringify(r.quality)} is not known`;
-  if (!Number.isFinite(r.value)) return `measure value must be a finite number, got ${r.value}`;
-  return checkCommon(r);
-}
-
-function checkMovement(m: StoredMovement): string | undefined {
-  if (!nonEmpty(m.plantId) || !nonEmpty(m.ticketId)) return 'plantId and ticketId must be non-empty strings';
-  if (!DIRECTIONS.includes(m.direction)) return `direction ${JSON.stringify(m.direction)} is not known`;
-  if (!MATERIALS.includes(m.material)) return `material ${JSON.stringify(m.material)} is not known`;
-  if (m.destination !== undefined && !DESTINATIONS.includes(m.destination))
-    return `destination ${JSON.stringify(m.destination)} is not known`;
-  if (m.operationCode !== undefined && !nonEmpty(m.operationCode)) return 'operationCode must not be empty';
-  if (!Number.isFinite(m.netTonnes)) return `netTonnes must be a finite number, got ${m.netTonnes}`;
-  return checkCommon(m);
-}
+/** The checks every store applies (stored-item-checks.ts); built on first use, as read-only bundles import this module. */
+const checks = /* @__PURE__ */ once(() => itemChecks());
 
 /**
  * Identity and version of a valid reading as one text (faster than
@@ -247,7 +217,9 @@ export function planReadingWrites(
   limits?: Partial<RecordLimits>,
 ): WritePlan<StoredReading> {
   const resolved = resolveLimits(limits);
-  const common = fastReadingRecords(readings, resolved);
+  // The shortcut skips the checks; a text the checks would refuse goes to the general planner.
+  const wellFormed = readings.every((r) => isWellFormedText(r.plantId) && isWellFormedText(r.line));
+  const common = wellFormed ? fastReadingRecords(readings, resolved) : undefined;
   if (common === undefined) return planReadingWritesInGeneral(readings, resolved);
   // One version per place: every record identity is unique, so there is a single round.
   const rounds =
@@ -264,9 +236,9 @@ export function planReadingWritesInGeneral(
   const rejected: StoreRejection<StoredReading>[] = [];
   const valid: StoredReading[] = [];
   for (const reading of readings) {
-    const problem = checkReading(reading);
-    if (problem === undefined) valid.push(reading);
-    else rejected.push(invalid(reading, problem));
+    const refusal = checks().checkReading(reading);
+    if (refusal === undefined) valid.push(reading);
+    else rejected.push({ item: reading, ...refusal });
   }
   const families = new Map<string, StoredReading[][][]>();
   for (const variants of variantsOf(valid, readingVersionKey, readingFingerprint)) {
@@ -369,9 +341,9 @@ export function planMovementWrites(
   const rejected: StoreRejection<StoredMovement>[] = [];
   const valid: StoredMovement[] = [];
   for (const movement of movements) {
-    const problem = checkMovement(movement);
-    if (problem === undefined) valid.push(movement);
-    else rejected.push(invalid(movement, problem));
+    const refusal = checks().checkMovement(movement);
+    if (refusal === undefined) valid.push(movement);
+    else rejected.push({ item: movement, ...refusal });
   }
   const built: BuiltRecord<StoredMovement>[] = [];
   for (const variants of variantsOf(valid, movementVersionKey, movementFingerprint)) {

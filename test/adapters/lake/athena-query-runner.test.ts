@@ -266,6 +266,14 @@ describe('AthenaQueryRunner errors', () => {
     expect(athena.commandCalls(GetQueryExecutionCommand)).toHaveLength(0);
   });
 
+  it('names a network failure by its name and code, never by its message', async () => {
+    athena
+      .on(StartQueryExecutionCommand)
+      .rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    const thrown = await rejection(runner().r.run('SELECT 1'));
+    expect((thrown as Error).message).toBe('Athena StartQueryExecution failed with Error (ECONNRESET)');
+  });
+
   it('reports a request Athena refuses (InvalidRequestException) as a LakeQueryError, not an outage', async () => {
     const error = new InvalidRequestException({ message: 'WorkGroup wte-lake is disabled', $metadata: {} });
     athena.on(StartQueryExecutionCommand).rejects(error);

@@ -45,7 +45,10 @@ const anyReading: fc.Arbitrary<StoredReading> = fc
 
 /** Readings the stores refuse (the general planner reports them): the shortcut must step aside. */
 const oddReading: fc.Arbitrary<StoredReading> = fc
-  .tuple(anyReading, fc.constantFrom('nan', 'unit', 'kind', 'ts', 'version', 'line', 'quality'))
+  .tuple(
+    anyReading,
+    fc.constantFrom('nan', 'unit', 'kind', 'ts', 'version', 'line', 'quality', 'lone-line', 'lone-plant'),
+  )
   .map(([r, what]) => {
     const broken: Record<string, unknown> = { ...r };
     if (what === 'nan') broken.value = Number.NaN;
@@ -55,6 +58,8 @@ const oddReading: fc.Arbitrary<StoredReading> = fc
     if (what === 'version') broken.version = 0;
     if (what === 'line') broken.line = '';
     if (what === 'quality') broken.quality = 'good';
+    if (what === 'lone-line') broken.line = `${r.line}\uD800`;
+    if (what === 'lone-plant') broken.plantId = `\uDC00${r.plantId}`;
     return broken as unknown as StoredReading;
   });
 
@@ -150,5 +155,9 @@ describe('the common-case shortcut of planReadingWrites', () => {
       expect(fastReadingRecords([base, second], TIMESTREAM_LIMITS)).toBeUndefined();
       expect(planReadingWrites([base, second])).toEqual(planReadingWritesInGeneral([base, second]));
     }
+    // The shortcut itself does not look for lone surrogates: planReadingWrites keeps such a batch from it.
+    const lone = { ...base, line: 'L\uD800' };
+    expect(planReadingWrites([base, lone])).toEqual(planReadingWritesInGeneral([base, lone]));
+    expect(planReadingWrites([base, lone]).rejected.map((r) => r.item)).toEqual([lone]);
   });
 });
