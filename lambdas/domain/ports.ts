@@ -1,13 +1,14 @@
 /**
- * Ports: what the domain needs from the outside world, owned by the domain and
- * implemented by adapters (AWS: Timestream, DynamoDB, SNS, SQS; local:
- * DuckDB, dynalite, JSONL file, in-process queue). No port imports an adapter.
+ * Ports: what the domain needs from the outside world, owned by the domain and implemented by
+ * adapters (AWS: Timestream, DynamoDB, SNS, SQS; local: DuckDB, dynalite, JSONL file, in-process
+ * queue). No port imports an adapter.
  *
  * Every write port is idempotent: the pipeline delivers at least once, so any
  * call may be repeated, and calls may arrive in any order.
  */
 import type { Alert, AlertState, AlertTransition, AlertType } from './alerts/model.ts';
 import type { MetricName } from './catalog.ts';
+import type { CallOptions } from './deadline.ts';
 import type { KpiCounterSlots } from './kpi-rollup.ts';
 import type { PlantConfig } from './plant.ts';
 import type { Problem, ProblemTypeUri } from './problem.ts';
@@ -28,9 +29,8 @@ export interface QueuedTelemetry {
   readonly message: TelemetryMessage;
   readonly source: IngestSource;
   /**
-   * When the ingress accepted it, epoch ms. The processor re-validates against
-   * this instant, so a redelivery normalizes identically; corrections carry it
-   * as their version, so a later correction always wins.
+   * When the ingress accepted it, epoch ms. The processor re-validates against this instant, so a
+   * redelivery normalizes identically; corrections carry it as their version (a later one wins).
    */
   readonly receivedAt: number;
 }
@@ -88,13 +88,18 @@ export interface SeriesQuery {
 }
 
 /**
- * Metrics store (Timestream on AWS, DuckDB locally). Writes retry transient
- * faults within bounds and then reject with `UnavailableError`; permanent
- * refusals come back in `rejected`, never thrown.
+ * Metrics store (Timestream or the lake on AWS, DuckDB locally). Writes retry transient faults within
+ * bounds and the call's deadline, then reject with `UnavailableError`; refusals come back in `rejected`.
  */
 export interface MetricsStore {
-  writeReadings(readings: readonly StoredReading[]): Promise<WriteResult<StoredReading>>;
-  writeMovements(movements: readonly StoredMovement[]): Promise<WriteResult<StoredMovement>>;
+  writeReadings(
+    readings: readonly StoredReading[],
+    options?: CallOptions,
+  ): Promise<WriteResult<StoredReading>>;
+  writeMovements(
+    movements: readonly StoredMovement[],
+    options?: CallOptions,
+  ): Promise<WriteResult<StoredMovement>>;
   /** Readings of one metric in [from, to), every quality, latest version only, in time order. */
   readReadings(query: SeriesQuery): Promise<StoredReading[]>;
   /** The last GOOD reading of each series (line) of `metric` strictly before `before`. */

@@ -33,7 +33,7 @@ export function metricsWriter(source: Source, options: MetricsStoreOptions = {})
   // A conditional, not an early return: esbuild drops the branch it folds away, not code after a return.
   return (typeof __WTE_METRICS_STORE__ === 'undefined' ? kind : __WTE_METRICS_STORE__) === 'lake'
     ? lakeWriter(source, options)
-    : timestreamWriter(source, options);
+    : timestreamWriter(source);
 }
 
 function lakeWriter(source: Source, options: MetricsStoreOptions): MetricsWrites {
@@ -45,21 +45,21 @@ function lakeWriter(source: Source, options: MetricsStoreOptions): MetricsWrites
     source,
   );
   const writer = new FirehoseMetricsWriter({
-    // Retries belong to the writer (bounded by the deadline), so the SDK makes one attempt.
+    // Retries belong to the writer (bounded by the deadline each write carries), so the SDK makes one attempt.
     client: new FirehoseClient({ maxAttempts: 1 }),
     readingsStreamName: env.LAKE_READINGS_STREAM,
     movementsStreamName: env.LAKE_MOVEMENTS_STREAM,
     clock: systemClock,
     sleep,
     random: Math.random,
-    ...(options.remainingMs === undefined ? {} : { remainingMs: options.remainingMs }),
   });
-  // Strongly consistent: the conflict check reads what concurrent batches have just written.
+  // Strongly consistent: the conflict check reads what concurrent batches have just written. The recent
+  // store still takes `options.remainingMs` when built (docs/bundles.md, "Deadlines": not per call yet).
   const parts = recentParts(source, options, true, (props) => new DynamoRecentTelemetryStore(props));
   return new LakeMetricsWriter({ writer, ...parts, clock: systemClock });
 }
 
-function timestreamWriter(source: Source, options: MetricsStoreOptions): MetricsWrites {
+function timestreamWriter(source: Source): MetricsWrites {
   const env = timestreamEnv(source);
   const writer = new TimestreamMetricsWriter({
     // Retries belong to the adapter (bounded, jittered, deadline-aware), so the SDK makes one attempt.
@@ -70,7 +70,6 @@ function timestreamWriter(source: Source, options: MetricsStoreOptions): Metrics
     clock: systemClock,
     sleep,
     random: Math.random,
-    ...(options.remainingMs === undefined ? {} : { remainingMs: options.remainingMs }),
   });
   return writer;
 }

@@ -6,6 +6,7 @@
  * (`Work.failed`) so only they are redelivered; every step is idempotent.
  */
 import { versionOf } from '../domain/canonical-message.ts';
+import type { CallOptions } from '../domain/deadline.ts';
 import { errorName } from '../domain/error-name.ts';
 import { readingKey } from '../domain/identity.ts';
 import { type KpiSlotMarker, touchedKpiSlots } from '../domain/kpi-rollup.ts';
@@ -43,17 +44,20 @@ export interface ChunkDeps {
   readonly log: LogFn;
 }
 
-/** Processes chunks; remembers across invocations which plants are registered. */
-export function makeChunkProcessor(deps: ChunkDeps): (works: Work[]) => Promise<void> {
+/**
+ * Processes chunks; remembers across invocations which plants are registered.
+ * `options` carries the invocation's deadline to the metrics writes.
+ */
+export function makeChunkProcessor(deps: ChunkDeps): (works: Work[], options?: CallOptions) => Promise<void> {
   const registered = new Set<string>();
-  return async (works) => {
+  return async (works, options) => {
     await registerPlants(deps, registered, works);
     // The marks of the chunk's readings and tickets go out while the ledger records the tickets: both
     // must precede the writes, neither needs the other (a message that then fails was marked for nothing).
     const marked = markSlots(deps, works);
     const moved = await recordTickets(deps, works);
     const live = works.filter((w) => !w.failed);
-    await writeItems(deps, live, moved, await marked);
+    await writeItems(deps, live, moved, await marked, options);
     await quarantineRefused(deps, live);
   };
 }
@@ -133,7 +137,7 @@ async function recordTickets(deps: ChunkDeps, works: readonly Work[]): Promise<F
     }
   });
   if (failure !== undefined && !(failure instanceof UnavailableError))
-    deps.log('error', 'ledger write failed', { error: String(failure) });
+    deps.log('error', 'ledger write failed', { error: errorName(failure) });
   const moved: FormerPlace[] = [];
   for (const r of results) {
     if (r.outcome === 'corrected') moved.push(r.previous);
@@ -171,6 +175,7 @@ async function writeItems(
   live: readonly Work[],
   moved: readonly FormerPlace[],
   markError: unknown,
+  options: CallOptions | undefined,
 ): Promise<void> {
   try {
     // The slots tickets moved from first, even when the other marks failed: one fewer redelivery
@@ -181,8 +186,11 @@ async function writeItems(
     }
     if (markError !== undefined) throw markError;
     const readings = concat(live, (w) => w.readings);
-    const readingResult = await deps.metrics.writeReadings(readings);
-    const movementResult = await deps.metrics.writeMovements(concat(live, (w) => w.movements));
+    const readingResult = await deps.metrics.writeReadings(readings, options);
+    const movementResult = await deps.metrics.writeMovements(
+      concat(live, (w) => w.movements),
+      options,
+    );
     assignRefusals(deps, live, readingResult.rejected, {
       kind: 'reading',
       itemsOf: (w) => w.readings,
@@ -199,7 +207,7 @@ async function writeItems(
     });
   } catch (error) {
     if (!(error instanceof UnavailableError))
-      deps.log('error', 'metrics write failed', { error: String(error) });
+      deps.log('error', 'metrics write failed', { error: errorName(error) });
     for (const work of live) work.failed = true;
   }
 }

@@ -13,9 +13,10 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mapLimited } from '../adapters/map-limited.ts';
+import { type CallOptions, deadlineIn } from '../domain/deadline.ts';
 import { errorName } from '../domain/error-name.ts';
 import type { KpiSlotMarker } from '../domain/kpi-rollup.ts';
-import type { MetricsStore, RejectionPublisher, StateStore, TicketLedger } from '../domain/ports.ts';
+import type { Clock, MetricsStore, RejectionPublisher, StateStore, TicketLedger } from '../domain/ports.ts';
 import { decodeQueued } from '../domain/queue-codec.ts';
 import type { TouchedPlant } from '../domain/touched-plants.ts';
 import { makeChunkProcessor } from './processor-chunk.ts';
@@ -32,6 +33,8 @@ export interface ProcessorDeps {
   readonly rejections: RejectionPublisher;
   /** Stop taking new messages when less than this remains before the Lambda deadline (default 5 s). */
   readonly deadlineMarginMs?: number;
+  /** Turns the invocation's remaining time into the deadline its writes carry. @default Date.now */
+  readonly clock?: Clock;
   readonly log?: LogFn;
   /** Adds to a metric (Powertools Metrics in production). */
   readonly count?: (name: string, value: number) => void;
@@ -74,6 +77,7 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
   const log = deps.log ?? (() => {});
   const margin = deps.deadlineMarginMs ?? 5_000;
   const count = deps.count ?? (() => {});
+  const clock = deps.clock ?? { now: Date.now };
   const chunkLimit = deps.writeChunkReadings ?? WRITE_CHUNK_READINGS;
   const notices = makeNotices(deps.rejections, log);
   const processChunk = makeChunkProcessor({
@@ -86,6 +90,9 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
   });
 
   return async (event: Pick<SQSEvent, 'Records'>, context?: Pick<Context, 'getRemainingTimeInMillis'>) => {
+    // This invocation's deadline goes with each write: the stores serve every invocation of the process.
+    const deadline = context && deadlineIn(clock.now(), context.getRemainingTimeInMillis());
+    const calls: CallOptions = deadline === undefined ? {} : { deadline };
     const failures: string[] = [];
     const outcomes: Outcome[] = [];
     // Messages go through in chunks of about WRITE_CHUNK_READINGS readings: records still pack across
@@ -98,7 +105,7 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
       const works = chunk;
       chunk = [];
       chunkReadings = 0;
-      await processChunk(works);
+      await processChunk(works, calls);
       for (const work of works) outcomes.push(outcomeOf(work));
     };
 

@@ -13,7 +13,7 @@
  * - Packs records into calls of at most 500 records and 4 MiB; retries only
  *   the entries a call reports failed (RequestResponses[i].ErrorCode), in
  *   their order, with capped exponential backoff and full jitter, bounded by
- *   attempts and by the deadline minus a margin; then `UnavailableError`, so
+ *   attempts and by the call's deadline minus a margin; then `UnavailableError`, so
  *   only this chunk's messages are redelivered. A resend of a record that did
  *   arrive is an exact copy, which readers collapse.
  * - Throttling, server faults and network faults are transient; anything else
@@ -25,6 +25,7 @@
  * belong here, where they are bounded by the Lambda deadline.
  */
 import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { type CallOptions, timeLeft } from '../../domain/deadline.ts';
 import { movementFingerprint, movementKey, readingFingerprint, readingKey } from '../../domain/identity.ts';
 import {
   type Clock,
@@ -36,6 +37,7 @@ import {
   type WriteResult,
 } from '../../domain/ports.ts';
 import { isTransientAwsError } from '../aws-errors.ts';
+import { FIREHOSE_LIMITS, type FirehoseLimits, packCalls } from './firehose-calls.ts';
 import {
   checkMovement,
   checkReading,
@@ -46,15 +48,7 @@ import {
   readingRow,
 } from './lake-rows.ts';
 
-/** PutRecordBatch limits (docs/reference/lake-on-aws.md): records and bytes per call, bytes per record. */
-export const FIREHOSE_LIMITS = {
-  maxRecordsPerCall: 500,
-  maxBytesPerCall: 4 * 1024 * 1024,
-  maxRecordBytes: 1000 * 1024,
-} as const;
-
-export type FirehoseLimits = { -readonly [K in keyof typeof FIREHOSE_LIMITS]: number };
-
+export { FIREHOSE_LIMITS, type FirehoseLimits, packCalls } from './firehose-calls.ts';
 export { FUTURE_TOLERANCE_MS } from './lake-rows.ts';
 
 export interface FirehoseMetricsWriterProps {
@@ -66,9 +60,7 @@ export interface FirehoseMetricsWriterProps {
   readonly sleep: (ms: number) => Promise<void>;
   /** Uniform in [0, 1), for backoff jitter. */
   readonly random: () => number;
-  /** Milliseconds left before the caller's deadline (Lambda: `context.getRemainingTimeInMillis`). */
-  readonly remainingMs?: () => number;
-  /** Stop retrying when less than this would remain. @default 2000 */
+  /** Stop retrying when less than this would remain before the call's deadline. @default 2000 */
   readonly deadlineMarginMs?: number;
   /** Calls in flight at once. @default 4 */
   readonly concurrency?: number;
@@ -157,31 +149,6 @@ function checkProps(props: FirehoseMetricsWriterProps): void {
   }
 }
 
-/** Consecutive runs of `records` within the call limits, in order. */
-export function packCalls<R extends { readonly data: Uint8Array }>(
-  records: readonly R[],
-  limits: Pick<FirehoseLimits, 'maxRecordsPerCall' | 'maxBytesPerCall'>,
-): R[][] {
-  const calls: R[][] = [];
-  let current: R[] = [];
-  let bytes = 0;
-  for (const record of records) {
-    const size = record.data.byteLength;
-    if (
-      current.length > 0 &&
-      (current.length >= limits.maxRecordsPerCall || bytes + size > limits.maxBytesPerCall)
-    ) {
-      calls.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(record);
-    bytes += size;
-  }
-  if (current.length > 0) calls.push(current);
-  return calls;
-}
-
 export class FirehoseMetricsWriter implements Pick<MetricsStore, 'writeReadings' | 'writeMovements'> {
   private readonly limits: FirehoseLimits;
   private readonly readings: Kind<StoredReading>;
@@ -206,17 +173,24 @@ export class FirehoseMetricsWriter implements Pick<MetricsStore, 'writeReadings'
     };
   }
 
-  writeReadings(readings: readonly StoredReading[]): Promise<WriteResult<StoredReading>> {
-    return this.write(readings, this.readings);
+  writeReadings(
+    readings: readonly StoredReading[],
+    options?: CallOptions,
+  ): Promise<WriteResult<StoredReading>> {
+    return this.write(readings, this.readings, options);
   }
 
-  writeMovements(movements: readonly StoredMovement[]): Promise<WriteResult<StoredMovement>> {
-    return this.write(movements, this.movements);
+  writeMovements(
+    movements: readonly StoredMovement[],
+    options?: CallOptions,
+  ): Promise<WriteResult<StoredMovement>> {
+    return this.write(movements, this.movements, options);
   }
 
   private async write<T extends { readonly ts: number; readonly version: number }>(
     items: readonly T[],
     kind: Kind<T>,
+    options: CallOptions | undefined,
   ): Promise<WriteResult<T>> {
     const latest = this.props.clock.now() + (this.props.futureToleranceMs ?? FUTURE_TOLERANCE_MS);
     // One slot per item, so rejections come back in the items' order.
@@ -231,7 +205,7 @@ export class FirehoseMetricsWriter implements Pick<MetricsStore, 'writeReadings'
         : kind.check(item),
     );
     const records = this.distinctRecords(items, refusals, kind);
-    await this.runBounded(packCalls(records, this.limits), kind.stream);
+    await this.runBounded(packCalls(records, this.limits), kind.stream, options);
     const rejected: StoreRejection<T>[] = [];
     for (const [index, refusal] of refusals.entries())
       if (refusal) rejected.push({ item: items[index] as T, ...refusal });
@@ -289,14 +263,18 @@ export class FirehoseMetricsWriter implements Pick<MetricsStore, 'writeReadings'
   }
 
   /** Sends the calls, at most `concurrency` at once; after a failure, starts no new call and throws it. */
-  private async runBounded(calls: readonly Outgoing[][], stream: string): Promise<void> {
+  private async runBounded(
+    calls: readonly Outgoing[][],
+    stream: string,
+    options: CallOptions | undefined,
+  ): Promise<void> {
     let next = 0;
     let failure: { error: unknown } | undefined;
     const worker = async () => {
       while (failure === undefined && next < calls.length) {
         const call = calls[next++] as Outgoing[];
         try {
-          await this.send(call, stream);
+          await this.send(call, stream, options);
         } catch (error) {
           failure ??= { error };
         }
@@ -307,17 +285,18 @@ export class FirehoseMetricsWriter implements Pick<MetricsStore, 'writeReadings'
     if (failure !== undefined) throw failure.error;
   }
 
-  private remaining(): number {
-    return this.props.remainingMs?.() ?? Number.POSITIVE_INFINITY;
-  }
-
   /** Sends `records` until every one is accepted; resends only the failed entries, in their order. */
-  private async send(records: readonly Outgoing[], stream: string): Promise<void> {
+  private async send(
+    records: readonly Outgoing[],
+    stream: string,
+    options: CallOptions | undefined,
+  ): Promise<void> {
+    const remaining = () => timeLeft(options, this.props.clock.now());
     const maxAttempts = this.props.maxAttempts ?? 6;
     const margin = this.props.deadlineMarginMs ?? 2000;
     let pending = records;
     for (let attempt = 1; ; attempt++) {
-      const budget = this.remaining() - margin;
+      const budget = remaining() - margin;
       if (budget <= 0)
         throw new UnavailableError(
           `Firehose ${stream}: no time left before the deadline (${pending.length} records unsent)`,
@@ -358,7 +337,7 @@ export class FirehoseMetricsWriter implements Pick<MetricsStore, 'writeReadings'
         (this.props.baseDelayMs ?? 100) * 2 ** (attempt - 1),
       );
       const delay = Math.floor(this.props.random() * ceiling);
-      if (this.remaining() - delay - margin <= 0)
+      if (remaining() - delay - margin <= 0)
         throw new UnavailableError(`Firehose ${stream}: deadline reached after ${attempt} attempts`, 5, {
           cause: failure,
         });

@@ -19,6 +19,7 @@
  * readers resolve them (docs/lake.md). Tickets need no check here: the
  * ticket ledger refuses their conflicts before any metrics store.
  */
+import type { CallOptions } from '../../domain/deadline.ts';
 import { readingFingerprint, readingKey } from '../../domain/identity.ts';
 import type {
   MetricsStore,
@@ -68,7 +69,10 @@ export class LakeMetricsWriter implements Pick<MetricsStore, 'writeReadings' | '
    * fingerprint order, against what the recent store holds. Only the
    * content that ends up current for an identity is sent, once.
    */
-  async writeReadings(readings: readonly StoredReading[]): Promise<WriteResult<StoredReading>> {
+  async writeReadings(
+    readings: readonly StoredReading[],
+    options?: CallOptions,
+  ): Promise<WriteResult<StoredReading>> {
     const now = this.props.clock.now();
     const latest = now + (this.props.futureToleranceMs ?? FUTURE_TOLERANCE_MS);
     const refused = readings.map((r) => r.ts > latest || checkReading(r) !== undefined);
@@ -107,7 +111,7 @@ export class LakeMetricsWriter implements Pick<MetricsStore, 'writeReadings' | '
     const toSend = [...changed.values()].map((c) => c.item);
     const outOfWriter = readings.filter((_, index) => refused[index]);
     if (toSend.length + outOfWriter.length === 0) return result(stored, rejections);
-    const written = await this.props.writer.writeReadings([...toSend, ...outOfWriter]);
+    const written = await this.props.writer.writeReadings([...toSend, ...outOfWriter], options);
     const writerRefused = new Map(written.rejected.map((r) => [r.item, r]));
     for (const [index, out] of refused.entries()) {
       const item = readings[index] as StoredReading;
@@ -126,8 +130,11 @@ export class LakeMetricsWriter implements Pick<MetricsStore, 'writeReadings' | '
     return result(stored, rejections);
   }
 
-  async writeMovements(movements: readonly StoredMovement[]): Promise<WriteResult<StoredMovement>> {
-    const result = await this.props.writer.writeMovements(movements);
+  async writeMovements(
+    movements: readonly StoredMovement[],
+    options?: CallOptions,
+  ): Promise<WriteResult<StoredMovement>> {
+    const result = await this.props.writer.writeMovements(movements, options);
     const accepted = this.forRecent(acceptedOf(movements, result));
     if (accepted.length > 0) await this.props.recent.writeMovements(accepted);
     return result;

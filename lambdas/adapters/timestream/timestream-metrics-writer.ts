@@ -6,7 +6,7 @@
  * - Sends the calls of each round with bounded concurrency.
  * - Retries a call on ThrottlingException, InternalServerException, any 5xx
  *   and network faults, with capped exponential backoff and full jitter, for
- *   a bounded number of attempts and never past the deadline minus a margin;
+ *   a bounded number of attempts and never past the call's deadline minus a margin;
  *   then throws the domain `UnavailableError` (the SQS message is redelivered).
  * - Handles RejectedRecordsException record by record: the other records of
  *   the call were ingested and are not resent; a rejected record is never
@@ -26,6 +26,7 @@
  * attempts and by the Lambda deadline; SDK retries would multiply them.
  */
 import { type TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
+import { type CallOptions, timeLeft } from '../../domain/deadline.ts';
 import {
   type Clock,
   type MetricsStore,
@@ -57,9 +58,7 @@ export interface TimestreamMetricsWriterProps {
   readonly sleep: (ms: number) => Promise<void>;
   /** Uniform in [0, 1), for backoff jitter. */
   readonly random: () => number;
-  /** Milliseconds left before the caller's deadline (Lambda: `context.getRemainingTimeInMillis`). */
-  readonly remainingMs?: () => number;
-  /** Stop retrying when less than this would remain. @default 2000 */
+  /** Stop retrying when less than this would remain before the call's deadline. @default 2000 */
   readonly deadlineMarginMs?: number;
   /** Calls in flight at once. @default 4 */
   readonly concurrency?: number;
@@ -209,18 +208,22 @@ export class TimestreamMetricsWriter implements Pick<MetricsStore, 'writeReading
     this.futureToleranceMs = props.futureToleranceMs ?? FUTURE_TOLERANCE_MS;
   }
 
-  async writeReadings(readings: readonly StoredReading[]): Promise<WriteResult<StoredReading>> {
+  async writeReadings(
+    readings: readonly StoredReading[],
+    options?: CallOptions,
+  ): Promise<WriteResult<StoredReading>> {
     const { inside, outside } = this.splitByWindow(readings);
-    return this.execute(planReadingWrites(inside, this.props.limits), outside, this.props.readingsTableName);
+    const plan = planReadingWrites(inside, this.props.limits);
+    return this.execute(plan, outside, this.props.readingsTableName, options);
   }
 
-  async writeMovements(movements: readonly StoredMovement[]): Promise<WriteResult<StoredMovement>> {
+  async writeMovements(
+    movements: readonly StoredMovement[],
+    options?: CallOptions,
+  ): Promise<WriteResult<StoredMovement>> {
     const { inside, outside } = this.splitByWindow(movements);
-    return this.execute(
-      planMovementWrites(inside, this.props.limits),
-      outside,
-      this.props.movementsTableName,
-    );
+    const plan = planMovementWrites(inside, this.props.limits);
+    return this.execute(plan, outside, this.props.movementsTableName, options);
   }
 
   /** Items Timestream would refuse for their timestamp alone never go into a call. */
@@ -259,6 +262,7 @@ export class TimestreamMetricsWriter implements Pick<MetricsStore, 'writeReading
     plan: WritePlan<T>,
     refused: readonly StoreRejection<T>[],
     tableName: string,
+    options: CallOptions | undefined,
   ): Promise<WriteResult<T>> {
     const rejected: StoreRejection<T>[] = [...refused, ...plan.rejected];
     let carried = 0;
@@ -267,7 +271,7 @@ export class TimestreamMetricsWriter implements Pick<MetricsStore, 'writeReading
     const refusedItems: T[] = [];
     const fate = new Map<T, RecordOutcome>();
     for (const round of plan.rounds) {
-      const outcomes = await this.runBounded(round, (call) => this.send(call, tableName));
+      const outcomes = await this.runBounded(round, (call) => this.send(call, tableName, options));
       for (const [c, call] of round.entries()) {
         const perRecord = outcomes[c] as ReadonlyArray<RecordOutcome>;
         for (const [r, items] of call.items.entries()) {
@@ -313,16 +317,17 @@ export class TimestreamMetricsWriter implements Pick<MetricsStore, 'writeReading
     return results;
   }
 
-  private remaining(): number {
-    return this.props.remainingMs?.() ?? Number.POSITIVE_INFINITY;
-  }
-
   /** One call with bounded retries; resolves to the outcome of each record. */
-  private async send<T>(call: PlannedCall<T>, tableName: string): Promise<RecordOutcome[]> {
+  private async send<T>(
+    call: PlannedCall<T>,
+    tableName: string,
+    options: CallOptions | undefined,
+  ): Promise<RecordOutcome[]> {
     const { databaseName } = this.props;
+    const remaining = () => timeLeft(options, this.props.clock.now());
     const where = `${databaseName}.${tableName}`;
     for (let attempt = 1; ; attempt++) {
-      const budget = this.remaining() - this.marginMs;
+      const budget = remaining() - this.marginMs;
       if (budget <= 0) throw new UnavailableError(`Timestream ${where}: no time left before the deadline`);
       try {
         const command = new WriteRecordsCommand({
@@ -350,7 +355,7 @@ export class TimestreamMetricsWriter implements Pick<MetricsStore, 'writeReading
           });
         const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
         const delay = Math.floor(this.props.random() * ceiling);
-        if (this.remaining() - delay - this.marginMs <= 0)
+        if (remaining() - delay - this.marginMs <= 0)
           throw new UnavailableError(`Timestream ${where}: deadline reached after ${attempt} attempts`, 5, {
             cause: error,
           });

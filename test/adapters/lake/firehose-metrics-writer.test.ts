@@ -237,17 +237,18 @@ describe('FirehoseMetricsWriter', () => {
     firehose
       .on(PutRecordBatchCommand)
       .rejects(new ServiceUnavailableException({ message: 'Slow down.', $metadata: {} }));
-    let left = 3_000;
+    const clock = new FixedClock(NOW);
+    const deadline = NOW + 3_000;
     const { w } = writer({
-      remainingMs: () => left,
+      clock,
       sleep: async (ms) => {
-        left -= ms + 300;
+        clock.current += ms + 300;
       },
       random: () => 0.99,
     });
-    await expect(w.writeReadings([reading()])).rejects.toBeInstanceOf(UnavailableError);
+    await expect(w.writeReadings([reading()], { deadline })).rejects.toBeInstanceOf(UnavailableError);
     expect(firehose.commandCalls(PutRecordBatchCommand).length).toBeGreaterThanOrEqual(2);
-    expect(left).toBeGreaterThan(0);
+    expect(clock.now()).toBeLessThan(deadline);
   });
 
   it('raises UnavailableError when entries still fail after the attempts', async () => {
@@ -263,9 +264,26 @@ describe('FirehoseMetricsWriter', () => {
   });
 
   it('sends nothing and raises UnavailableError when no time is left', async () => {
-    const { w } = writer({ remainingMs: () => 1_000 });
-    await expect(w.writeReadings([reading()])).rejects.toBeInstanceOf(UnavailableError);
+    const { w } = writer();
+    await expect(w.writeReadings([reading()], { deadline: NOW + 1_000 })).rejects.toBeInstanceOf(
+      UnavailableError,
+    );
     expect(firehose.commandCalls(PutRecordBatchCommand)).toHaveLength(0);
+  });
+
+  it('holds each call to its own deadline when two invocations write through one writer at once', async () => {
+    firehose
+      .on(PutRecordBatchCommand)
+      .callsFake((input: PutRecordBatchCommandInput) => ok(input.Records?.length ?? 0));
+    const { w } = writer();
+    const [late, soon] = await Promise.allSettled([
+      w.writeMovements([movement()], { deadline: NOW + 600_000 }),
+      w.writeReadings([reading()], { deadline: NOW + 1_000 }),
+    ]);
+    // Only the call inside its 2 s margin is refused; the other is sent and stored.
+    expect(late).toEqual({ status: 'fulfilled', value: { stored: 1, rejected: [] } });
+    expect(soon).toMatchObject({ status: 'rejected', reason: expect.any(UnavailableError) });
+    expect(sentCalls().map((c) => c.stream)).toEqual(['movements-stream']);
   });
 
   it.each([

@@ -214,16 +214,8 @@ describe('TimestreamMetricsWriter.writeReadings', () => {
 
   it('stops retrying before the deadline minus the margin, with UnavailableError', async () => {
     const deadline = NOW + 1_500;
-    const h = harness(
-      { throttleRate: 1 },
-      {
-        remainingMs: () => deadline - h.clock.now(),
-        deadlineMarginMs: 1_000,
-        baseDelayMs: 400,
-        maxDelayMs: 400,
-      },
-    );
-    const error = await h.writer.writeReadings([reading()]).catch((e: unknown) => e);
+    const h = harness({ throttleRate: 1 }, { deadlineMarginMs: 1_000, baseDelayMs: 400, maxDelayMs: 400 });
+    const error = await h.writer.writeReadings([reading()], { deadline }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnavailableError);
     expect(h.fake.calls).toBeGreaterThanOrEqual(1);
     expect(h.fake.calls).toBeLessThan(6);
@@ -231,9 +223,23 @@ describe('TimestreamMetricsWriter.writeReadings', () => {
   });
 
   it('sends nothing when the deadline is already within the margin', async () => {
-    const h = harness({}, { remainingMs: () => 500, deadlineMarginMs: 1_000 });
-    await expect(h.writer.writeReadings([reading()])).rejects.toBeInstanceOf(UnavailableError);
+    const h = harness({}, { deadlineMarginMs: 1_000 });
+    await expect(h.writer.writeReadings([reading()], { deadline: NOW + 500 })).rejects.toBeInstanceOf(
+      UnavailableError,
+    );
     expect(h.fake.calls).toBe(0);
+  });
+
+  it('holds each call to its own deadline when two invocations write through one writer at once', async () => {
+    const h = harness({ throttleRate: 1 }, { deadlineMarginMs: 1_000 });
+    const [late, soon] = await Promise.all([
+      h.writer.writeMovements([movement()], { deadline: NOW + 600_000 }).catch((e: unknown) => e),
+      h.writer.writeReadings([reading()], { deadline: NOW + 500 }).catch((e: unknown) => e),
+    ]);
+    // The call already inside its margin sends nothing; the other retries to its attempt limit.
+    expect((soon as Error).message).toMatch(/readings: no time left before the deadline/);
+    expect((late as Error).message).toMatch(/movements still failing after 6 attempts/);
+    expect(h.fake.calls).toBe(6);
   });
 
   it('throws TimestreamWriteError without retrying on a configuration error', async () => {
