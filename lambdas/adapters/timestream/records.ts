@@ -207,6 +207,23 @@ function resolveLimits(limits: Partial<RecordLimits> | undefined): RecordLimits 
   return out;
 }
 
+/** No lone surrogate in a plant id or line; readings come a line at a time, so each run of them is checked once. */
+function wellFormedTexts(readings: readonly StoredReading[]): boolean {
+  let plantId: string | undefined;
+  let line: string | undefined;
+  for (const r of readings) {
+    if (r.plantId !== plantId) {
+      if (!isWellFormedText(r.plantId)) return false;
+      plantId = r.plantId;
+    }
+    if (r.line !== line) {
+      if (!isWellFormedText(r.line)) return false;
+      line = r.line;
+    }
+  }
+  return true;
+}
+
 /**
  * Plans the WriteRecords calls for readings. Deterministic: any permutation
  * of the same readings (and any number of identical copies) gives the same
@@ -218,8 +235,7 @@ export function planReadingWrites(
 ): WritePlan<StoredReading> {
   const resolved = resolveLimits(limits);
   // The shortcut skips the checks; a text the checks would refuse goes to the general planner.
-  const wellFormed = readings.every((r) => isWellFormedText(r.plantId) && isWellFormedText(r.line));
-  const common = wellFormed ? fastReadingRecords(readings, resolved) : undefined;
+  const common = wellFormedTexts(readings) ? fastReadingRecords(readings, resolved) : undefined;
   if (common === undefined) return planReadingWritesInGeneral(readings, resolved);
   // One version per place: every record identity is unique, so there is a single round.
   const rounds =
