@@ -5,6 +5,7 @@
  * functions the handlers take (so handlers stay free of Powertools and tests
  * pass a recorder instead). Why no Powertools Tracer: docs/bundles.md.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
@@ -26,8 +27,9 @@ export interface LoggedEntry {
   readonly logger: Logger;
   readonly log: LogFn;
   /**
-   * Milliseconds left in the running invocation (+Infinity outside one): stores built once per cold
-   * start stop waiting before the function times out.
+   * Milliseconds left in the invocation this call runs in (+Infinity outside one), for the stores
+   * that do not take the deadline per call yet (docs/bundles.md, "Deadlines"). Scoped to the
+   * invocation, not kept in a variable: two invocations in flight at once each see their own.
    */
   readonly remainingMs: () => number;
   /**
@@ -53,34 +55,34 @@ interface Hooks {
 }
 
 function entry(functionName: string, logger: Logger, hooks: Hooks): LoggedEntry {
-  let current: Context | undefined;
+  const invocation = new AsyncLocalStorage<Context | undefined>();
   const log: LogFn = (level, message, fields) => logger[level](message, fields);
   return {
     logger,
     log,
-    remainingMs: () => current?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY,
+    remainingMs: () => invocation.getStore()?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY,
     handler:
       <E, R>(
         run: Handler<E, R>,
         options?: { readonly expected?: (error: unknown) => boolean },
       ): Handler<E, R> =>
-      async (event, context) => {
-        current = context;
-        // Request id, cold start, function name and version on every line of this invocation.
-        if (context) logger.addContext(context);
-        hooks.before?.();
-        try {
-          const result = await run(event, context);
-          hooks.outcome?.(result);
-          return result;
-        } catch (error) {
-          if (!options?.expected?.(error)) logger.error(`${functionName} invocation failed`, error as Error);
-          throw error;
-        } finally {
-          current = undefined;
-          hooks.after?.();
-        }
-      },
+      (event, context) =>
+        invocation.run(context, async () => {
+          // Request id, cold start, function name and version on every line of this invocation.
+          if (context) logger.addContext(context);
+          hooks.before?.();
+          try {
+            const result = await run(event, context);
+            hooks.outcome?.(result);
+            return result;
+          } catch (error) {
+            if (!options?.expected?.(error))
+              logger.error(`${functionName} invocation failed`, error as Error);
+            throw error;
+          } finally {
+            hooks.after?.();
+          }
+        }),
   };
 }
 

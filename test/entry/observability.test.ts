@@ -91,6 +91,26 @@ describe('measuredEntry', () => {
     expect(remainingMs()).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it('gives each of two invocations in flight at once its own remaining time, also after the other ended', async () => {
+    captureStdout();
+    const { remainingMs, handler: wrap } = measuredEntry('query-api');
+    let releaseA!: () => void;
+    const aMayFinish = new Promise<void>((resolve) => {
+      releaseA = resolve;
+    });
+    const handler = wrap(async (name: string) => {
+      const before = remainingMs();
+      if (name === 'a') await aMayFinish;
+      return [name, before, remainingMs()];
+    });
+    const a = handler('a', lambdaContext('req-a', 20_000));
+    // B starts and ends while A waits: neither its context nor its end may reach A.
+    const b = await handler('b', lambdaContext('req-b', 900));
+    releaseA();
+    expect(b).toEqual(['b', 900, 900]);
+    expect(await a).toEqual(['a', 20_000, 20_000]);
+  });
+
   it('logs and counts an answer of 503 with its problem type, and leaves 4xx answers alone', async () => {
     const lines = captureStdout();
     const { handler: wrap } = measuredEntry('query-api');
