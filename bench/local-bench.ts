@@ -176,7 +176,10 @@ function prepareGateways(params: LocalParams, now: number): Gateway[] {
 export async function runLocalPhase(scratch: Scratch, params: LocalParams): Promise<LocalFigures> {
   const token = 'wte-bench-dev-token';
   const gateways = prepareGateways(params, Date.now());
-  const { child, url } = await startServer(join(scratch.dir, 'local'), token);
+  // A data directory per phase: the phases' prepared messages share identities (the same minute grid,
+  // other values), so a phase on the one before's data was a storm of conflicts, each quarantined.
+  const dir = params.offeredReadingsPerSec === undefined ? 'local-saturated' : 'local-paced';
+  const { child, url } = await startServer(join(scratch.dir, dir), token);
   const agent = new Agent({ keepAlive: true, maxSockets: params.concurrency * 2 });
   const base = new URL(url);
   const postLatencies: number[] = [];
