@@ -197,15 +197,17 @@ export function counterReadingsSql(query: CounterSqlQuery, options: MetricsSqlOp
 
 /**
  * lastGoodBeforeSql for every KPI counter at once: the last GOOD reading of
- * each counter and line strictly before `before`; by metric, line.
+ * each counter and line strictly before `before` and at or after `since`; by
+ * metric, line.
  */
-export function counterLastGoodBeforeSql(query: { plantId: string; before: number }): string {
+export function counterLastGoodBeforeSql(query: { plantId: string; before: number; since: number }): string {
   const plant = textLiteral('plantId', query.plantId);
   const before = timeBound('before', query.before);
+  const since = timeBound('since', query.since);
   const metrics = KPI_COUNTER_METRICS.map(metricLiteral).join(', ');
   const latest =
     `SELECT ${READING_SELECT} FROM readings ` +
-    `WHERE plant_id = ${plant} AND metric IN (${metrics}) AND ts < ${before} ${LATEST_READING}`;
+    `WHERE plant_id = ${plant} AND metric IN (${metrics}) AND ts >= ${since} AND ts < ${before} ${LATEST_READING}`;
   return (
     `SELECT ${READING_SELECT} FROM (${latest}) AS latest WHERE quality = 'GOOD' ` +
     'QUALIFY row_number() OVER (PARTITION BY metric, line ORDER BY ts DESC) = 1 ORDER BY metric, line'

@@ -332,3 +332,20 @@ export function kpisFromDays(
     return kpiPoint(bucket, totals, now);
   });
 }
+
+/**
+ * Each counter's last readings before a range, then its readings in it,
+ * counter by counter in KPI_COUNTER_METRICS order: the order the raw KPI path
+ * reads them one counter at a time (both inputs come ordered by metric).
+ */
+export function inCounterOrder<T extends { readonly metric: string }>(
+  before: readonly T[],
+  within: readonly T[],
+): T[] {
+  const out: T[] = [];
+  for (const metric of KPI_COUNTER_METRICS) {
+    for (const r of before) if (r.metric === metric) out.push(r);
+    for (const r of within) if (r.metric === metric) out.push(r);
+  }
+  return out;
+}

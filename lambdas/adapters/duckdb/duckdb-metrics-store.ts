@@ -16,7 +16,7 @@ import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { MetricName } from '../../domain/catalog.ts';
 import { SLOT_MS, type TouchedSlots } from '../../domain/kpi-rollup.ts';
-import { KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
+import { inCounterOrder, KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
 import type {
   Clock,
   GoodHour,
@@ -83,6 +83,9 @@ export interface DuckDbMetricsStoreProps {
 
 /** No correction moves a ticket locally (one row per ticket), so the horizon only has to be valid. */
 const LOCAL_TICKET_HORIZON_MS = 0;
+/** readLastBefore looks back a week, as the Timestream and lake readers do, so local answers equal theirs. */
+export const LAST_BEFORE_LOOKBACK_MS = 7 * 86_400_000;
+const lookbackFrom = (before: number) => Math.max(0, before - LAST_BEFORE_LOOKBACK_MS);
 
 export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
   private closing: Promise<void> | undefined;
@@ -246,7 +249,15 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
     const reads: MetricsReads = {
       readReadings,
       readLastBefore: (plantId, metric, before) =>
-        read(lastGoodBeforeSql({ plantId, metric, before }), readingOfRow),
+        read(
+          lastGoodBeforeSql({
+            plantId,
+            metric,
+            before,
+            since: Math.max(0, before - LAST_BEFORE_LOOKBACK_MS),
+          }),
+          readingOfRow,
+        ),
       readMovements: movements,
       readCounterReadings: (plantId, from, to) =>
         !(to > from) ? Promise.resolve([]) : read(counterReadingsSql({ plantId, from, to }), readingOfRow),
@@ -263,10 +274,13 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
         ...reads,
         readKpiCounterReadings: async (plantId, from, to) => {
           const [before, within] = await Promise.all([
-            read(counterLastGoodBeforeSql({ plantId, before: from }), readingOfRow),
+            read(
+              counterLastGoodBeforeSql({ plantId, before: from, since: lookbackFrom(from) }),
+              readingOfRow,
+            ),
             to > from ? read(counterReadingsSql({ plantId, from, to }), readingOfRow) : [],
           ]);
-          return counterByCounter(before, within);
+          return inCounterOrder(before, within);
         },
       };
       if (!kept) return queryReads;
@@ -380,18 +394,4 @@ function checkProps(props: DuckDbMetricsStoreProps): void {
     throw new RangeError(`futureToleranceMs must be a finite number >= 0, got ${futureToleranceMs}`);
   if (retentionMs !== undefined && !(Number.isFinite(retentionMs) && retentionMs > 0))
     throw new RangeError(`retentionMs must be a finite number > 0, got ${retentionMs}`);
-}
-
-/**
- * Each counter's last readings before a range, then its readings in it,
- * counter by counter in KPI_COUNTER_METRICS order: the order the raw KPI path
- * reads them one counter at a time (both inputs come ordered by metric).
- */
-function counterByCounter(before: StoredReading[], within: StoredReading[]): StoredReading[] {
-  const out: StoredReading[] = [];
-  for (const metric of KPI_COUNTER_METRICS) {
-    for (const r of before) if (r.metric === metric) out.push(r);
-    for (const r of within) if (r.metric === metric) out.push(r);
-  }
-  return out;
 }

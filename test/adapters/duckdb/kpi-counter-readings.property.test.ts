@@ -17,6 +17,8 @@ const METRICS: MetricName[] = [...KPI_COUNTER_METRICS, 'furnace_temperature'];
 const LINES = ['L1', 'L2', 'turbine'];
 const QUALITIES = ['GOOD', 'GOOD', 'BAD', 'UNCERTAIN'] as const;
 const SPAN = 120; // minutes before NOW the readings lie in
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 const stored = fc
   .record({
@@ -75,5 +77,32 @@ describe('readKpiCounterReadings (DuckDB query reads)', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('the last reading before a range, on DuckDB', () => {
+  it('looks back a week, as the Timestream and lake readers do', async () => {
+    const store = await DuckDbMetricsStore.open({ path: ':memory:', clock: new FixedClock(NOW) });
+    try {
+      const from = NOW - 2 * DAY;
+      const counter = (ts: number, value: number) =>
+        reading({ plantId: 'kz-week-01', metric: 'waste_fed', line: 'L1', ts, value });
+      await store.writeReadings([counter(from - 8 * DAY, 100), counter(from + HOUR, 610)]);
+      const reads = store.queries();
+      // Eight days back: outside the look back, so the range's first reading has no step before it.
+      expect(await reads.readLastBefore('kz-week-01', 'waste_fed', from)).toEqual([]);
+      expect(view((await reads.readKpiCounterReadings?.('kz-week-01', from, NOW)) ?? [])).toEqual(
+        view([counter(from + HOUR, 610)]),
+      );
+      await store.writeReadings([counter(from - 6 * DAY, 600)]);
+      expect(view(await reads.readLastBefore('kz-week-01', 'waste_fed', from))).toEqual(
+        view([counter(from - 6 * DAY, 600)]),
+      );
+      expect(view((await reads.readKpiCounterReadings?.('kz-week-01', from, NOW)) ?? [])).toEqual(
+        view([counter(from - 6 * DAY, 600), counter(from + HOUR, 610)]),
+      );
+    } finally {
+      await store.close();
+    }
   });
 });
