@@ -149,12 +149,19 @@ export function lastGoodBeforeSql(query: LastGoodSqlQuery, options: MetricsSqlOp
     since === undefined
       ? `ts < ${before}${options.dayPartitions ? dayPredicate(0, before) : ''}`
       : timeRange(since, before, options);
-  const latest =
-    `SELECT ${READING_SELECT} FROM readings ` +
-    `WHERE plant_id = ${plant} AND metric = ${metric} AND ${range} ${LATEST_READING}`;
+  return lastGoodSql(`plant_id = ${plant} AND metric = ${metric} AND ${range}`, 'line');
+}
+
+/**
+ * The last GOOD reading of each `partition` among the readings `where`
+ * selects, ordered by `partition`: versions resolved first, so a BAD
+ * correction of a GOOD reading hides it.
+ */
+function lastGoodSql(where: string, partition: string): string {
+  const latest = `SELECT ${READING_SELECT} FROM readings WHERE ${where} ${LATEST_READING}`;
   return (
     `SELECT ${READING_SELECT} FROM (${latest}) AS latest WHERE quality = 'GOOD' ` +
-    'QUALIFY row_number() OVER (PARTITION BY line ORDER BY ts DESC) = 1 ORDER BY line'
+    `QUALIFY row_number() OVER (PARTITION BY ${partition} ORDER BY ts DESC) = 1 ORDER BY ${partition}`
   );
 }
 
@@ -205,12 +212,9 @@ export function counterLastGoodBeforeSql(query: { plantId: string; before: numbe
   const before = timeBound('before', query.before);
   const since = timeBound('since', query.since);
   const metrics = KPI_COUNTER_METRICS.map(metricLiteral).join(', ');
-  const latest =
-    `SELECT ${READING_SELECT} FROM readings ` +
-    `WHERE plant_id = ${plant} AND metric IN (${metrics}) AND ts >= ${since} AND ts < ${before} ${LATEST_READING}`;
-  return (
-    `SELECT ${READING_SELECT} FROM (${latest}) AS latest WHERE quality = 'GOOD' ` +
-    'QUALIFY row_number() OVER (PARTITION BY metric, line ORDER BY ts DESC) = 1 ORDER BY metric, line'
+  return lastGoodSql(
+    `plant_id = ${plant} AND metric IN (${metrics}) AND ts >= ${since} AND ts < ${before}`,
+    'metric, line',
   );
 }
 

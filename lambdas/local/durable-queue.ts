@@ -326,14 +326,15 @@ export class DurableQueue implements TelemetryQueue {
     return async (event) => {
       // Wall time, as the batch consumer's cap: the queue's clock may be a test's.
       const started = Date.now();
-      let bytes = 0;
-      for (const record of event.Records) bytes += this.messages.get(record.messageId)?.bytes ?? 0;
+      const sizes = event.Records.map((r) => this.messages.get(r.messageId)?.bytes ?? 0);
+      const bytes = sizes.reduce((sum, size) => sum + size, 0);
       let processed = 0;
       try {
         const response = await handler(event);
         const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-        for (const record of event.Records)
-          if (!failed.has(record.messageId)) processed += this.messages.get(record.messageId)?.bytes ?? 0;
+        event.Records.forEach((record, i) => {
+          if (!failed.has(record.messageId)) processed += sizes[i] ?? 0;
+        });
         return response;
       } finally {
         drain.finished(event.Records.length, bytes, processed, Date.now() - started);

@@ -14,7 +14,11 @@
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DuckDbMetricsStore, MetricsReads } from '../adapters/duckdb/duckdb-metrics-store.ts';
+import {
+  type DuckDbMetricsStore,
+  LAST_BEFORE_LOOKBACK_MS,
+  type MetricsReads,
+} from '../adapters/duckdb/duckdb-metrics-store.ts';
 import { createKpiRollupTable, DynamoKpiRollupStore } from '../adapters/dynamo/dynamo-kpi-rollup-store.ts';
 import { DEFAULT_MAX_RAW_RANGES, misplacedSlotBound, readKpiCounterSlots } from '../app/kpi-counter-slots.ts';
 import type { KpiRollupRun } from '../app/kpi-query.ts';
@@ -27,8 +31,11 @@ import { makeKpiRollupHandler } from '../handlers/kpi-rollup.ts';
 export const LOCAL_KPI_ROLLUP_TABLE = 'wte-local-kpi-rollup';
 /** Written once every slot holding data before the rollup has been marked. */
 export const READY_FILE = 'kpi-rollup-ready';
-/** The look back for the predecessor of a range's first reading, as on AWS (entry/metrics-reads.ts). */
-export const LOCAL_LOOKBACK_MS = 7 * DAY_MS;
+/**
+ * The look back for the predecessor of a range's first reading, as on AWS (entry/metrics-reads.ts):
+ * the DuckDB store's own, so months from the rollup and days read raw find the same predecessor.
+ */
+export const LOCAL_LOOKBACK_MS = LAST_BEFORE_LOOKBACK_MS;
 /** How often the rollup job runs. @default 1 minute, like the local scheduler */
 export const DEFAULT_LOCAL_ROLLUP_INTERVAL_MS = MINUTE_MS;
 

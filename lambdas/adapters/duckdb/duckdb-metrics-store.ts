@@ -29,6 +29,7 @@ import type {
   TicketLedger,
   WriteResult,
 } from '../../domain/ports.ts';
+import { DAY_MS } from '../../domain/time.ts';
 
 /**
  * The reads of the query API and the alert rules, the annual report's hourly
@@ -83,8 +84,11 @@ export interface DuckDbMetricsStoreProps {
 
 /** No correction moves a ticket locally (one row per ticket), so the horizon only has to be valid. */
 const LOCAL_TICKET_HORIZON_MS = 0;
-/** readLastBefore looks back a week, as the Timestream and lake readers do, so local answers equal theirs. */
-export const LAST_BEFORE_LOOKBACK_MS = 7 * 86_400_000;
+/**
+ * readLastBefore looks back a week, as the Timestream and lake readers do, so local answers equal
+ * theirs; the local KPI rollup reads with the same look back (local-kpi-rollup.ts).
+ */
+export const LAST_BEFORE_LOOKBACK_MS = 7 * DAY_MS;
 const lookbackFrom = (before: number) => Math.max(0, before - LAST_BEFORE_LOOKBACK_MS);
 
 export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
@@ -249,15 +253,7 @@ export class DuckDbMetricsStore implements MetricsStore, TicketLedger {
     const reads: MetricsReads = {
       readReadings,
       readLastBefore: (plantId, metric, before) =>
-        read(
-          lastGoodBeforeSql({
-            plantId,
-            metric,
-            before,
-            since: Math.max(0, before - LAST_BEFORE_LOOKBACK_MS),
-          }),
-          readingOfRow,
-        ),
+        read(lastGoodBeforeSql({ plantId, metric, before, since: lookbackFrom(before) }), readingOfRow),
       readMovements: movements,
       readCounterReadings: (plantId, from, to) =>
         !(to > from) ? Promise.resolve([]) : read(counterReadingsSql({ plantId, from, to }), readingOfRow),
