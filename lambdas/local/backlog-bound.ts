@@ -56,7 +56,7 @@ export function overload(backlog: Backlog, bound: BacklogBound): Overload | unde
   if (waitMs > bound.maxAgeMs) {
     // The consumers take up to 500 messages a batch, so a backlog N seconds over may clear in one batch:
     // ask again after a fifth of the overshoot, soon while the pipeline is close, later when far behind.
-    const over = Number.isFinite(waitMs) ? Math.ceil((waitMs - bound.maxAgeMs) / 1000) : Infinity;
+    const over = Math.ceil((waitMs - bound.maxAgeMs) / 1000); // Infinity when nothing was processed: the cap
     const behind = !Number.isFinite(drainMs)
       ? 'its recent batches processed nothing'
       : drainMs > backlog.oldestAgeMs
