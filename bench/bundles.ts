@@ -196,7 +196,8 @@ export interface Built {
 
 /**
  * Bundles an entry file, or source text resolved from the repository root;
- * `metricsStore` as lib/constructs/wte-function.ts defines it.
+ * `metricsStore` as lib/constructs/wte-function.ts defines it, without the
+ * Powertools Tracer (the default; docs/tracing.md).
  */
 export async function bundle(
   entry: string | { readonly source: string },
@@ -207,7 +208,10 @@ export async function bundle(
   const result = await build({
     ...CDK_BUNDLING,
     mainFields: [...CDK_BUNDLING.mainFields],
-    define: metricsStore === undefined ? {} : { __WTE_METRICS_STORE__: JSON.stringify(metricsStore) },
+    define: {
+      __WTE_TRACER__: 'false',
+      ...(metricsStore === undefined ? {} : { __WTE_METRICS_STORE__: JSON.stringify(metricsStore) }),
+    },
     ...(typeof entry === 'string'
       ? { entryPoints: [entry] }
       : {
