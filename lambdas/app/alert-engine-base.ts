@@ -15,15 +15,9 @@ import {
   DEFAULT_ALERT_RULES,
   type Evaluation,
 } from '../domain/alerts/model.ts';
+import type { MetricsStore } from '../domain/metrics-ports.ts';
 import { defaultPlantConfig, type PlantConfig } from '../domain/plant.ts';
-import type {
-  AlertStore,
-  Clock,
-  DayProgressStore,
-  MetricsStore,
-  StateStore,
-  StoredReading,
-} from '../domain/ports.ts';
+import type { AlertStore, Clock, DayProgressStore, StateStore, StoredReading } from '../domain/ports.ts';
 import { MINUTE_MS } from '../domain/time.ts';
 import { type ApplyResult, applyEvaluations } from './alert-apply.ts';
 

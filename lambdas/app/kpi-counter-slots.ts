@@ -25,7 +25,8 @@ import {
   slotStartsIn,
   summarizeSlots,
 } from '../domain/kpi-rollup.ts';
-import type { MetricsStore, StoredReading } from '../domain/ports.ts';
+import type { MetricsStore } from '../domain/metrics-ports.ts';
+import type { StoredReading } from '../domain/ports.ts';
 
 /** Raw reads one KPI counter read makes at most. */
 export const DEFAULT_MAX_RAW_RANGES = 4;

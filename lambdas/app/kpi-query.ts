@@ -41,7 +41,8 @@ import {
   kpiValues,
   withRatiosFor,
 } from '../domain/kpis.ts';
-import type { Clock, MetricsStore, StoredReading } from '../domain/ports.ts';
+import type { MetricsStore } from '../domain/metrics-ports.ts';
+import type { Clock, StoredReading } from '../domain/ports.ts';
 import type { KpiInterval } from '../domain/time.ts';
 
 export type KpiSource = Pick<

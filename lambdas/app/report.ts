@@ -9,8 +9,9 @@ import type { AlertType } from '../domain/alerts/model.ts';
 import type { MetricName } from '../domain/catalog.ts';
 import { bucketsAlignWithSlots, SLOT_MS } from '../domain/kpi-rollup.ts';
 import { DIVERSION_POLICY, isKpiCounter, type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
+import type { GoodHour, MetricsStore } from '../domain/metrics-ports.ts';
 import type { PlantConfig } from '../domain/plant.ts';
-import type { AlertStore, GoodHour, MetricsStore } from '../domain/ports.ts';
+import type { AlertStore } from '../domain/ports.ts';
 import {
   alertCountsOf,
   coverageOf,

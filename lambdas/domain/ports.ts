@@ -7,12 +7,12 @@
  * call may be repeated, and calls may arrive in any order.
  */
 import type { Alert, AlertState, AlertTransition, AlertType } from './alerts/model.ts';
-import type { MetricName } from './catalog.ts';
-import type { CallOptions } from './deadline.ts';
-import type { KpiCounterSlots } from './kpi-rollup.ts';
 import type { PlantConfig } from './plant.ts';
 import type { Problem, ProblemTypeUri } from './problem.ts';
 import type { Movement, Reading, TelemetryMessage } from './telemetry.ts';
+
+// The metrics store's ports moved to metrics-ports.ts; these names stay here for the modules that still import them from ports.ts.
+export type { GoodHour, MetricsStore, SeriesQuery, WriteResult } from './metrics-ports.ts';
 
 /** The injected clock. */
 export interface Clock {
@@ -68,74 +68,6 @@ export interface StoreRejection<T> {
   readonly kind: RejectionKind;
   /** The store's own words, for the quarantine. */
   readonly reason: string;
-}
-
-export interface WriteResult<T> {
-  /** Items now stored (including identical rewrites and items a higher version already superseded). */
-  readonly stored: number;
-  /** Items refused for good; the caller quarantines them. */
-  readonly rejected: ReadonlyArray<StoreRejection<T>>;
-}
-
-export interface SeriesQuery {
-  readonly plantId: string;
-  readonly metric: MetricName;
-  /** Epoch ms, inclusive. */
-  readonly from: number;
-  /** Epoch ms, exclusive. */
-  readonly to: number;
-  readonly line?: string;
-}
-
-/**
- * Metrics store (Timestream or the lake on AWS, DuckDB locally). Writes retry transient faults within
- * bounds and the call's deadline, then reject with `UnavailableError`; refusals come back in `rejected`.
- */
-export interface MetricsStore {
-  writeReadings(
-    readings: readonly StoredReading[],
-    options?: CallOptions,
-  ): Promise<WriteResult<StoredReading>>;
-  writeMovements(
-    movements: readonly StoredMovement[],
-    options?: CallOptions,
-  ): Promise<WriteResult<StoredMovement>>;
-  /** Readings of one metric in [from, to), every quality, latest version only, in time order. */
-  readReadings(query: SeriesQuery): Promise<StoredReading[]>;
-  /** The last GOOD reading of each series (line) of `metric` strictly before `before`. */
-  readLastBefore(plantId: string, metric: MetricName, before: number): Promise<StoredReading[]>;
-  /** Movements with ts in [from, to), latest version of each ticket. */
-  readMovements(plantId: string, from: number, to: number): Promise<StoredMovement[]>;
-  /**
-   * Optional, for stores that keep the KPI rollup (kpi-rollup.ts): the KPI
-   * counters of [from, to), both multiples of SLOT_MS, as summaries of every
-   * slot with GOOD counter readings plus the readings `readLastBefore(from)`
-   * would give. Must describe exactly the readings `readReadings` and
-   * `readLastBefore` return, so KPIs come out identical either way; stores
-   * without it are read raw (lambdas/app/kpi-query.ts decides).
-   */
-  readKpiCounterSlots?(plantId: string, from: number, to: number): Promise<KpiCounterSlots>;
-  /**
-   * Optional, for the annual report's coverage: the UTC hours of [from, to)
-   * in which each series (metric, line) of `metrics` has at least one GOOD
-   * reading, versions resolved as `readReadings` does, in any order. An
-   * aggregate query, so a year costs no raw scan; stores without it are read
-   * raw, month by month (lambdas/app/report.ts).
-   */
-  readGoodHours?(
-    plantId: string,
-    metrics: readonly MetricName[],
-    from: number,
-    to: number,
-  ): Promise<GoodHour[]>;
-}
-
-/** One hour in which a series had at least one GOOD reading. */
-export interface GoodHour {
-  readonly metric: MetricName;
-  readonly line: string;
-  /** Start of the UTC hour, epoch ms. */
-  readonly hour: number;
 }
 
 /** An outcome about a ticket the ledger holds. */

@@ -5,7 +5,8 @@
  */
 import * as z from 'zod/mini';
 import type { KpiRollupReader } from '../domain/kpi-rollup.ts';
-import type { MetricsStore, StoredReading } from '../domain/ports.ts';
+import type { MetricsStore } from '../domain/metrics-ports.ts';
+import type { StoredReading } from '../domain/ports.ts';
 import { EnvironmentError, readEnv } from './env.ts';
 
 export type Source = Record<string, string | undefined>;

@@ -10,10 +10,10 @@ import type { CallOptions } from '../domain/deadline.ts';
 import { errorName } from '../domain/error-name.ts';
 import { readingKey } from '../domain/identity.ts';
 import { type KpiSlotMarker, touchedKpiSlots } from '../domain/kpi-rollup.ts';
+import type { MetricsStore } from '../domain/metrics-ports.ts';
 import { defaultPlantConfig } from '../domain/plant.ts';
 import {
   type LedgerResult,
-  type MetricsStore,
   type StateStore,
   type StoredMovement,
   type StoredReading,

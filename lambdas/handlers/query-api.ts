@@ -19,7 +19,8 @@
  * page, until an answer comes without one (query-paging.ts).
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import type { Clock, MetricsStore, StateStore } from '../domain/ports.ts';
+import type { MetricsStore } from '../domain/metrics-ports.ts';
+import type { Clock, StateStore } from '../domain/ports.ts';
 import type { QueryEvent } from './query-parameters.ts';
 
 export { KPI_INTERVALS, MAX_KPI_RANGE_DAYS, makeKpisHandler } from './kpis-handler.ts';

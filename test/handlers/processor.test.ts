@@ -4,12 +4,8 @@ import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics
 import { createStateTable, DynamoStateStore } from '../../lambdas/adapters/dynamo/dynamo-state-store.ts';
 import { METRIC_NAMES } from '../../lambdas/domain/catalog.ts';
 import { computeKpis, KPI_COUNTER_METRICS } from '../../lambdas/domain/kpis.ts';
-import {
-  type MetricsStore,
-  type StoredMovement,
-  type StoredReading,
-  UnavailableError,
-} from '../../lambdas/domain/ports.ts';
+import type { MetricsStore } from '../../lambdas/domain/metrics-ports.ts';
+import { type StoredMovement, type StoredReading, UnavailableError } from '../../lambdas/domain/ports.ts';
 import { makeProcessorHandler } from '../../lambdas/handlers/processor.ts';
 import { prng } from '../../lambdas/sim/fleet.ts';
 import { type RunningDynalite, startDynalite } from '../support/dynalite.ts';

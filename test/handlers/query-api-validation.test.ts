@@ -6,8 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../lambdas/domain/catalog.ts';
+import type { MetricsStore } from '../../lambdas/domain/metrics-ports.ts';
 import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
-import type { MetricsStore, StateStore, StoredReading } from '../../lambdas/domain/ports.ts';
+import type { StateStore, StoredReading } from '../../lambdas/domain/ports.ts';
 import { QueryRefusedError, UnavailableError } from '../../lambdas/domain/ports.ts';
 import {
   makeKpisHandler,

@@ -17,17 +17,14 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { MetricName } from '../../domain/catalog.ts';
 import { SLOT_MS, type TouchedSlots } from '../../domain/kpi-rollup.ts';
 import { inCounterOrder, KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
+import type { GoodHour, MetricsStore, SeriesQuery, WriteResult } from '../../domain/metrics-ports.ts';
 import type {
   Clock,
-  GoodHour,
   LedgerResult,
-  MetricsStore,
-  SeriesQuery,
   StoredMovement,
   StoredReading,
   StoreRejection,
   TicketLedger,
-  WriteResult,
 } from '../../domain/ports.ts';
 import { DAY_MS } from '../../domain/time.ts';
 

@@ -13,7 +13,9 @@
  * afterwards (the highest version of a (line, ts) wins, so applying one the
  * answer already holds changes nothing).
  */
-import type { SeriesQuery, StoredReading } from '../../domain/ports.ts';
+
+import type { SeriesQuery } from '../../domain/metrics-ports.ts';
+import type { StoredReading } from '../../domain/ports.ts';
 import { readingOfRow, storedDouble } from '../metrics-rows.ts';
 import { firstAtOrAfter } from './time-ordered.ts';
 

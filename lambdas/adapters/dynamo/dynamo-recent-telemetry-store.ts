@@ -35,13 +35,8 @@ import {
 import type { MetricName } from '../../domain/catalog.ts';
 import { readingFingerprint, readingKey } from '../../domain/identity.ts';
 import { KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
-import {
-  type Clock,
-  type SeriesQuery,
-  type StoredMovement,
-  type StoredReading,
-  UnavailableError,
-} from '../../domain/ports.ts';
+import type { SeriesQuery } from '../../domain/metrics-ports.ts';
+import { type Clock, type StoredMovement, type StoredReading, UnavailableError } from '../../domain/ports.ts';
 import { checkMovement, checkReading, MAX_LAKE_TS } from '../lake/lake-rows.ts';
 import { lastGoodPerLine, latestMovements, latestReadings } from '../latest-versions.ts';
 import { mapLimited } from '../map-limited.ts';

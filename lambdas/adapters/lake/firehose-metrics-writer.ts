@@ -27,14 +27,13 @@
 import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { type CallOptions, timeLeft } from '../../domain/deadline.ts';
 import { movementFingerprint, movementKey, readingFingerprint, readingKey } from '../../domain/identity.ts';
+import type { MetricsStore, WriteResult } from '../../domain/metrics-ports.ts';
 import {
   type Clock,
-  type MetricsStore,
   type StoredMovement,
   type StoredReading,
   type StoreRejection,
   UnavailableError,
-  type WriteResult,
 } from '../../domain/ports.ts';
 import { isTransientAwsError } from '../aws-errors.ts';
 import { FIREHOSE_LIMITS, type FirehoseLimits, packCalls } from './firehose-calls.ts';

@@ -32,13 +32,8 @@ import {
 import { isMetricName, type MetricName } from '../../domain/catalog.ts';
 import type { KpiCounterSlots, KpiRollupReader } from '../../domain/kpi-rollup.ts';
 import { KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
-import type {
-  GoodHour,
-  MetricsStore,
-  SeriesQuery,
-  StoredMovement,
-  StoredReading,
-} from '../../domain/ports.ts';
+import type { GoodHour, MetricsStore, SeriesQuery } from '../../domain/metrics-ports.ts';
+import type { StoredMovement, StoredReading } from '../../domain/ports.ts';
 import { LINE_PATTERN, PLANT_ID_PATTERN } from '../../domain/telemetry.ts';
 import { goodHourOfRow, type MetricsRow, movementOfRow, readingOfRow } from '../metrics-rows.ts';
 import {

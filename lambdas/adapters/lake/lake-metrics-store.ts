@@ -10,7 +10,8 @@
  * KPI rollup); this store offers the raw `readCounterReadings` it is built on.
  */
 import type { MetricName } from '../../domain/catalog.ts';
-import type { MetricsStore, SeriesQuery, StoredMovement, StoredReading } from '../../domain/ports.ts';
+import type { MetricsStore, SeriesQuery } from '../../domain/metrics-ports.ts';
+import type { StoredMovement, StoredReading } from '../../domain/ports.ts';
 import type { DynamoRecentTelemetryStore } from '../dynamo/dynamo-recent-telemetry-store.ts';
 import { LakeMetricsWriter, type LakeMetricsWriterProps } from './lake-metrics-writer.ts';
 import { type LakeReads, type RecentReads, TieredMetricsReader } from './tiered-metrics-reader.ts';

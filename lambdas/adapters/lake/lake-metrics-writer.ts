@@ -21,13 +21,8 @@
  */
 import type { CallOptions } from '../../domain/deadline.ts';
 import { readingFingerprint, readingKey } from '../../domain/identity.ts';
-import type {
-  MetricsStore,
-  StoredMovement,
-  StoredReading,
-  StoreRejection,
-  WriteResult,
-} from '../../domain/ports.ts';
+import type { MetricsStore, WriteResult } from '../../domain/metrics-ports.ts';
+import type { StoredMovement, StoredReading, StoreRejection } from '../../domain/ports.ts';
 import type { DynamoRecentTelemetryStore, StoredVersion } from '../dynamo/dynamo-recent-telemetry-store.ts';
 import { conflictReason, pendingContents } from '../write-rules.ts';
 import { checkReading, FUTURE_TOLERANCE_MS } from './lake-rows.ts';

@@ -33,13 +33,8 @@
  * reader's lookback must be at least this reader's (both default 7 days).
  */
 import type { MetricName } from '../../domain/catalog.ts';
-import type {
-  GoodHour,
-  MetricsStore,
-  SeriesQuery,
-  StoredMovement,
-  StoredReading,
-} from '../../domain/ports.ts';
+import type { GoodHour, MetricsStore, SeriesQuery } from '../../domain/metrics-ports.ts';
+import type { StoredMovement, StoredReading } from '../../domain/ports.ts';
 import type { DynamoRecentTelemetryStore } from '../dynamo/dynamo-recent-telemetry-store.ts';
 import { lastGoodPerLine, latestMovements, latestReadings } from '../latest-versions.ts';
 import { RecentCut, type RecentCutProps } from './recent-cut.ts';

@@ -23,13 +23,8 @@ import {
 import type { MetricName } from '../../domain/catalog.ts';
 import type { KpiCounterSlots, KpiRollupReader } from '../../domain/kpi-rollup.ts';
 import { KPI_COUNTER_METRICS, type KpiCounterMetric } from '../../domain/kpis.ts';
-import {
-  type MetricsStore,
-  type SeriesQuery,
-  type StoredMovement,
-  type StoredReading,
-  UnavailableError,
-} from '../../domain/ports.ts';
+import type { MetricsStore, SeriesQuery } from '../../domain/metrics-ports.ts';
+import { type StoredMovement, type StoredReading, UnavailableError } from '../../domain/ports.ts';
 import { lastGoodPerLine, latestMovements, latestReadings } from '../latest-versions.ts';
 import { positiveOption } from '../options.ts';
 import { METRIC_CODES, MOVEMENT_MEASURES, QUALITY_MEASURE, VERSION_MEASURE } from '../timestream/records.ts';

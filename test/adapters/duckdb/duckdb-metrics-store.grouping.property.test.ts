@@ -27,7 +27,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DuckDbMetricsStore } from '../../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
 import { readingFingerprint, readingKey } from '../../../lambdas/domain/identity.ts';
-import { BASE_VERSION, type StoredReading, type WriteResult } from '../../../lambdas/domain/ports.ts';
+import type { WriteResult } from '../../../lambdas/domain/metrics-ports.ts';
+import { BASE_VERSION, type StoredReading } from '../../../lambdas/domain/ports.ts';
 import { FixedClock } from '../../support/memory-ports.ts';
 import { ALL_TIME, MINUTE, NOW, reading } from './fixtures.ts';
 

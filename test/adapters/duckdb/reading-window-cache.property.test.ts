@@ -8,7 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DuckDbMetricsStore } from '../../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
-import { BASE_VERSION, type SeriesQuery, type StoredReading } from '../../../lambdas/domain/ports.ts';
+import type { SeriesQuery } from '../../../lambdas/domain/metrics-ports.ts';
+import { BASE_VERSION, type StoredReading } from '../../../lambdas/domain/ports.ts';
 import { QUALITIES } from '../../../lambdas/domain/telemetry.ts';
 import { FixedClock } from '../../support/memory-ports.ts';
 import { MINUTE, NOW, PLANT, reading } from './fixtures.ts';

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DuckDbMetricsStore } from '../../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
-import { BASE_VERSION, type SeriesQuery } from '../../../lambdas/domain/ports.ts';
+import type { SeriesQuery } from '../../../lambdas/domain/metrics-ports.ts';
+import { BASE_VERSION } from '../../../lambdas/domain/ports.ts';
 import { FixedClock } from '../../support/memory-ports.ts';
 import { MINUTE, NOW, PLANT, reading } from './fixtures.ts';
 

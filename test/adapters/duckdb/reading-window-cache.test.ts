@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ReadingWindowCache, textBefore } from '../../../lambdas/adapters/duckdb/reading-window-cache.ts';
-import { BASE_VERSION, type SeriesQuery, type StoredReading } from '../../../lambdas/domain/ports.ts';
+import type { SeriesQuery } from '../../../lambdas/domain/metrics-ports.ts';
+import { BASE_VERSION, type StoredReading } from '../../../lambdas/domain/ports.ts';
 import { MINUTE, NOW, PLANT, reading } from './fixtures.ts';
 
 const METRIC = 'furnace_temperature' as const;

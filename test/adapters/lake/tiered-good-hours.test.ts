@@ -16,7 +16,8 @@ import {
 import { type LakeReads, TieredMetricsReader } from '../../../lambdas/adapters/lake/tiered-metrics-reader.ts';
 import { counterReadingsOf } from '../../../lambdas/app/kpi-query.ts';
 import type { MetricName } from '../../../lambdas/domain/catalog.ts';
-import type { GoodHour, StoredReading } from '../../../lambdas/domain/ports.ts';
+import type { GoodHour } from '../../../lambdas/domain/metrics-ports.ts';
+import type { StoredReading } from '../../../lambdas/domain/ports.ts';
 import { type RunningDynalite, startDynalite } from '../../support/dynalite.ts';
 import { FixedClock } from '../../support/memory-ports.ts';
 import { MINUTE, NOW, PLANT, reading } from '../../support/stored-items.ts';

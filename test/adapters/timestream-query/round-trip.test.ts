@@ -17,7 +17,8 @@ import {
 } from '../../../lambdas/adapters/timestream-query/timestream-metrics-reader.ts';
 import type { MetricName } from '../../../lambdas/domain/catalog.ts';
 import { movementKey, readingKey } from '../../../lambdas/domain/identity.ts';
-import type { SeriesQuery, StoredMovement, StoredReading } from '../../../lambdas/domain/ports.ts';
+import type { SeriesQuery } from '../../../lambdas/domain/metrics-ports.ts';
+import type { StoredMovement, StoredReading } from '../../../lambdas/domain/ports.ts';
 import { QUALITIES } from '../../../lambdas/domain/telemetry.ts';
 import { FixedClock } from '../../support/memory-ports.ts';
 import { TimestreamFake } from '../timestream/timestream-fake.ts';
