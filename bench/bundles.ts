@@ -196,20 +196,21 @@ export interface Built {
 
 /**
  * Bundles an entry file, or source text resolved from the repository root;
- * `metricsStore` as lib/constructs/wte-function.ts defines it, without the
- * Powertools Tracer (the default; docs/tracing.md).
+ * `metricsStore` and `tracer` (Powertools Tracer, off by default; docs/tracing.md)
+ * as lib/constructs/wte-function.ts defines them.
  */
 export async function bundle(
   entry: string | { readonly source: string },
   outDir: string,
   metricsStore?: MetricsStoreKind,
+  tracer = false,
 ): Promise<Built> {
   const file = join(outDir, 'index.mjs');
   const result = await build({
     ...CDK_BUNDLING,
     mainFields: [...CDK_BUNDLING.mainFields],
     define: {
-      __WTE_TRACER__: 'false',
+      __WTE_TRACER__: JSON.stringify(tracer),
       ...(metricsStore === undefined ? {} : { __WTE_METRICS_STORE__: JSON.stringify(metricsStore) }),
     },
     ...(typeof entry === 'string'

@@ -112,6 +112,12 @@ export interface WteConfig extends StoreConfig {
    * minutes, docs/kpi-rollup.md); unset, it is `kpiRollupSince`.
    */
   readonly kpiRollupMovementsSince?: string;
+  /**
+   * Bundle Powertools Tracer into every function (docs/tracing.md): a subsegment
+   * per invocation and per AWS call, at about 124 KiB and a slower cold start
+   * per function. Off: X-Ray still traces each invocation (Lambda's segments).
+   */
+  readonly powertoolsTracer: boolean;
 }
 
 /** The context keys this app reads; `cdk.json` or `-c key=value`. */
@@ -139,6 +145,7 @@ export const CONTEXT_KEYS = [
   'retainData',
   'kpiRollupSince',
   'kpiRollupMovementsSince',
+  'powertoolsTracer',
   ...STORE_CONTEXT_KEYS,
 ] as const;
 
@@ -174,6 +181,7 @@ export const DEFAULTS = {
   logRetentionDays: 30,
   retainData: true,
   kpiRollupSince: '2026-01-01T00:00:00Z',
+  powertoolsTracer: false,
 } as const;
 
 /** Reads the keys this app knows from the CDK context of `node` (the app). */
@@ -311,6 +319,7 @@ export function parseConfig(context: RawContext): WteConfig {
     schedulerIntervalMinutes: integer(context, 'schedulerIntervalMinutes', 1, 60),
     logRetentionDays,
     retainData: boolean(context, 'retainData'),
+    powertoolsTracer: boolean(context, 'powertoolsTracer'),
     ...(context.kpiRollupMovementsSince === undefined
       ? {}
       : {

@@ -11,7 +11,7 @@ import { PlantKpiWidget } from './constructs/plant-kpi-widget.ts';
 import { PlantRegistry } from './constructs/plant-registry.ts';
 import { TelemetryApi } from './constructs/telemetry-api.ts';
 import { TelemetryProcessing } from './constructs/telemetry-processing.ts';
-import type { WteFunction } from './constructs/wte-function.ts';
+import { POWERTOOLS_TRACER_CONTEXT, type WteFunction } from './constructs/wte-function.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export interface StatelessStackProps extends StackProps {
@@ -52,6 +52,8 @@ export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { config, stateful } = props;
+    // Read by every WteFunction below: one choice for the whole stack.
+    this.node.setContext(POWERTOOLS_TRACER_CONTEXT, config.powertoolsTracer);
     const { logRetentionDays } = config;
     const { opsTopic, alertsTopic } = stateful.notifications;
 

@@ -3,12 +3,18 @@
  * Logger with the invocation's Lambda context, Metrics (embedded metric
  * format) flushed after every invocation, and the small `log`/`count`
  * functions the handlers take (so handlers stay free of Powertools and tests
- * pass a recorder instead). Why no Powertools Tracer: docs/bundles.md.
+ * pass a recorder instead). Powertools Tracer only in a stack deployed with
+ * `-c powertoolsTracer=true` (docs/tracing.md: it costs 124 KiB a bundle).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+
+/** Set by lib/constructs/wte-function.ts for every bundle; esbuild folds the import away when false. */
+declare const __WTE_TRACER__: boolean | undefined;
+const tracing =
+  typeof __WTE_TRACER__ !== 'undefined' && __WTE_TRACER__ ? await import('./tracing.ts') : undefined;
 
 export type LogFn = (
   level: 'info' | 'warn' | 'error',
@@ -56,6 +62,7 @@ interface Hooks {
 
 function entry(functionName: string, logger: Logger, hooks: Hooks): LoggedEntry {
   const invocation = new AsyncLocalStorage<Context | undefined>();
+  const tracer = tracing?.invocationTracer(SERVICE_NAME, functionName);
   const log: LogFn = (level, message, fields) => logger[level](message, fields);
   return {
     logger,
@@ -72,7 +79,9 @@ function entry(functionName: string, logger: Logger, hooks: Hooks): LoggedEntry 
           if (context) logger.addContext(context);
           hooks.before?.();
           try {
-            const result = await run(event, context);
+            const result = tracer
+              ? await tracer.traced(() => run(event, context))
+              : await run(event, context);
             hooks.outcome?.(result);
             return result;
           } catch (error) {

@@ -85,9 +85,24 @@ export function metricsStoreOf(binding: Binding): MetricsStoreKind | undefined {
   return TIMESTREAM_DATABASE === undefined ? undefined : 'timestream';
 }
 
-/** The esbuild `define`s of a bundle: the metrics store it holds, if one (bench/bundles.ts mirrors this). */
-function bundlingDefines(metricsStore: MetricsStoreKind | undefined): Record<string, string> {
-  return metricsStore === undefined ? {} : { __WTE_METRICS_STORE__: JSON.stringify(metricsStore) };
+/**
+ * Construct context the stateless stack sets from the `powertoolsTracer`
+ * setting, so every function of the stack is built with or without the Tracer.
+ */
+export const POWERTOOLS_TRACER_CONTEXT = 'wte:powertoolsTracer';
+
+/**
+ * The esbuild `define`s of a bundle: the metrics store it holds, if one, and
+ * whether it holds Powertools Tracer (bench/bundles.ts mirrors this).
+ */
+function bundlingDefines(
+  metricsStore: MetricsStoreKind | undefined,
+  tracer: boolean,
+): Record<string, string> {
+  return {
+    __WTE_TRACER__: JSON.stringify(tracer),
+    ...(metricsStore === undefined ? {} : { __WTE_METRICS_STORE__: JSON.stringify(metricsStore) }),
+  };
 }
 
 /**
@@ -106,6 +121,8 @@ export class WteFunction extends Construct {
   readonly handlerName: string;
   /** The one metrics store the bundle holds, if it was built for one. */
   readonly metricsStore?: MetricsStoreKind;
+  /** Whether the bundle holds Powertools Tracer (docs/tracing.md). */
+  readonly powertoolsTracer: boolean;
   private accessPolicy?: iam.Policy;
 
   constructor(scope: Construct, id: string, props: WteFunctionProps) {
@@ -113,6 +130,7 @@ export class WteFunction extends Construct {
     this.entry = props.entry;
     this.handlerName = props.handler ?? 'handler';
     if (props.metricsStore !== undefined) this.metricsStore = props.metricsStore;
+    this.powertoolsTracer = this.node.tryGetContext(POWERTOOLS_TRACER_CONTEXT) === true;
     if (props.invocation === 'async' && !props.deadLetterQueue) {
       throw new Error(`function ${id} is invoked asynchronously and needs a deadLetterQueue`);
     }
@@ -161,7 +179,7 @@ export class WteFunction extends Construct {
         // Bundled SDK clients start faster than the runtime's copy and are the versions we test.
         externalModules: [],
         banner: REQUIRE_BANNER,
-        define: bundlingDefines(props.metricsStore),
+        define: bundlingDefines(props.metricsStore, this.powertoolsTracer),
         logLevel: nodejs.LogLevel.WARNING,
       },
     });

@@ -70,6 +70,19 @@ describe('Lambda bundles', () => {
     );
   });
 
+  it('holds Powertools Tracer and the X-Ray SDK only when the stack asks for the Tracer', async () => {
+    const tracerModules =
+      /(lambdas\/entry\/tracing\.ts|@aws-lambda-powertools\/tracer\/|aws-xray-sdk-core\/)/;
+    const plain = await built('ingest');
+    const traced = await bundle(entryFile('ingest'), join(dir, 'ingest-traced'), undefined, true);
+    expect(holds(plain, tracerModules)).toBe(false);
+    for (const module of ['lambdas/entry/tracing.ts', '@aws-lambda-powertools/tracer/', 'aws-xray-sdk-core/'])
+      expect(
+        inputs(traced).some((input) => input.includes(module)),
+        module,
+      ).toBe(true);
+  });
+
   it("holds only the chosen store's adapters and SDK clients when built for one", async () => {
     const timestream = await bundle(entryFile('processor'), join(dir, 'p-timestream'), 'timestream');
     const lake = await bundle(entryFile('processor'), join(dir, 'p-lake'), 'lake');

@@ -33,6 +33,7 @@ describe('parseConfig', () => {
       schedulerIntervalMinutes: 5,
       logRetentionDays: 30,
       retainData: true,
+      powertoolsTracer: false,
       kpiRollupSince: '2026-01-01T00:00:00.000Z',
       metricsStore: 'timestream',
       lake: { bufferIntervalSeconds: 60, bufferSizeMiB: 64, queryScanLimitGb: 10, recentHorizonDays: 40 },
@@ -68,6 +69,7 @@ describe('parseConfig', () => {
       apiRateLimit: '200',
       authorizerCacheTtlSeconds: '0',
       retainData: 'false',
+      powertoolsTracer: 'true',
       opsEmails: 'ops@example.com, oncall@example.com',
       plants: '[{"plantId":"kz-ast-01","timeZone":"Asia/Almaty","diversionTarget":0.45}]',
       alertEmails: '["alerts@example.com"]',
@@ -75,6 +77,7 @@ describe('parseConfig', () => {
     expect(config.api.rateLimit).toBe(200);
     expect(config.api.authorizerCacheTtlSeconds).toBe(0);
     expect(config.retainData).toBe(false);
+    expect(config.powertoolsTracer).toBe(true);
     expect(config.opsEmails).toEqual(['ops@example.com', 'oncall@example.com']);
     expect(config.alertSubscriptions).toEqual([{ email: 'alerts@example.com' }]);
     expect(config.plants).toEqual([
@@ -130,6 +133,7 @@ describe('parseConfig', () => {
     ],
     ['a log retention CloudWatch does not offer', { logRetentionDays: 10 }, ['"logRetentionDays"', '10']],
     ['retainData that is not a boolean', { retainData: 'yes' }, ['"retainData"', '"yes"']],
+    ['powertoolsTracer that is not a boolean', { powertoolsTracer: 'on' }, ['"powertoolsTracer"', '"on"']],
     [
       'a processor timeout over 15 minutes',
       { processorTimeoutSeconds: 1000 },
