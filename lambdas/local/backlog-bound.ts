@@ -1,8 +1,8 @@
 /**
  * Backpressure for local mode: a bound on what was accepted (202, PUBACK) but
  * not yet processed, by how long it waits (the age of the oldest message the
- * processor has not taken up, or the time the queued bytes take to work off
- * at the recent rate, whichever is longer) and by the bytes still queued.
+ * processor has not taken up, or the time the queued messages take to work
+ * off at the recent pace, whichever is longer) and by the bytes still queued.
  * Over the bound, ingest refuses before journaling anything, so the journal
  * and the answer time stay bounded (docs/backpressure.md).
  */
@@ -30,15 +30,19 @@ export const DEFAULT_MQTT_HOLD_MS = 10_000;
 export interface Backlog {
   /** Age of the oldest message not yet received by the processor; 0 when none waits. */
   readonly oldestAgeMs: number;
-  /** About how long the queued bytes take to process at the recent rate; undefined before it is known. */
+  /** About how long the queued messages take to process at the recent pace (drain-rate.ts); undefined before it is known. */
   readonly drainMs?: number | undefined;
   readonly bytes: number;
   readonly messages: number;
 }
 
-/** Why ingest is refused now, and when to try again. */
+/**
+ * Why ingest is refused now, and when to try again. The reason is for logs:
+ * `age` (the oldest waiting message waited longer than the bound), `drain`
+ * (what is queued would take longer than the bound to process), `bytes`.
+ */
 export interface Overload {
-  readonly reason: 'age' | 'bytes';
+  readonly reason: 'age' | 'drain' | 'bytes';
   readonly retryAfterSeconds: number;
   /** For the problem's `detail`: how far behind the pipeline is. */
   readonly detail: string;
@@ -52,18 +56,19 @@ export const BYTES_RETRY_AFTER_SECONDS = 5;
 /** `undefined` when there is room; otherwise the refusal. O(1). */
 export function overload(backlog: Backlog, bound: BacklogBound): Overload | undefined {
   const drainMs = backlog.drainMs ?? 0;
-  const waitMs = Math.max(backlog.oldestAgeMs, drainMs);
+  const byDrain = drainMs > backlog.oldestAgeMs;
+  const waitMs = byDrain ? drainMs : backlog.oldestAgeMs;
   if (waitMs > bound.maxAgeMs) {
     // The consumers take up to 500 messages a batch, so a backlog N seconds over may clear in one batch:
     // ask again after a fifth of the overshoot, soon while the pipeline is close, later when far behind.
     const over = Math.ceil((waitMs - bound.maxAgeMs) / 1000); // Infinity when nothing was processed: the cap
     const behind = !Number.isFinite(drainMs)
       ? 'its recent batches processed nothing'
-      : drainMs > backlog.oldestAgeMs
+      : byDrain
         ? `the queued messages would take about ${seconds(drainMs)} s to process`
         : `the oldest queued message has waited ${seconds(backlog.oldestAgeMs)} s`;
     return {
-      reason: 'age',
+      reason: byDrain ? 'drain' : 'age',
       retryAfterSeconds: clamp(Math.ceil(over / 5), 1, MAX_RETRY_AFTER_SECONDS),
       detail: `The pipeline is behind: ${behind} (bound ${seconds(bound.maxAgeMs)} s; ${backlog.messages} messages, ${mebibytes(backlog.bytes)} MiB queued). Nothing was stored; send the message again after Retry-After.`,
     };

@@ -28,9 +28,10 @@ describe('DrainRate', () => {
     const rate = new DrainRate(limits);
     for (let i = 0; i < 50; i++) rate.finished(3, 30_000, 30_000, 150); // 0.2 MB/s: overhead, not speed
     expect(rate.drainMs(1_000, 8 * MIB)).toBeUndefined();
-    rate.finished(500, MIB - 1, MIB - 1, 500); // full by count
-    rate.finished(100, MIB, MIB, 500); // full by bytes (half the limit)
-    expect(rate.drainMs(1_000, 8 * MIB)).toBeCloseTo(2_000, 0);
+    rate.finished(500, MIB - 1, MIB - 1, 500); // full by count: one batch
+    rate.finished(100, MIB, MIB, 500); // full by bytes (half the limit): half a batch
+    // 1,000 ms for 1.5 batches; 8 MiB are 4 batches, two at a time.
+    expect(rate.drainMs(1_000, 8 * MIB)).toBeCloseTo((4 * (1_000 / 1.5)) / 2, 6);
   });
 
   it('leaves at most a full batch to the age bound', () => {
@@ -43,7 +44,7 @@ describe('DrainRate', () => {
   });
 
   it('slows with failing batches, and is unbounded when full batches process nothing', () => {
-    const rate = new DrainRate({ ...limits, tauMs: 1_000 });
+    const rate = new DrainRate(limits);
     rate.finished(180, 2 * MIB, 2 * MIB, 1_000);
     rate.finished(180, 2 * MIB, 2 * MIB, 1_000);
     const before = rate.drainMs(1_000, 8 * MIB) as number;
