@@ -42,14 +42,23 @@ export interface MetricsWriter {
   ): Promise<WriteResult<StoredMovement>>;
 }
 
-/** The metrics store's reads. */
+/**
+ * The metrics store's reads. Each takes the caller's deadline last: a store
+ * that can wait (Athena's polling, Timestream's pages, the recent table's
+ * pages) stops before it with `UnavailableError`.
+ */
 export interface MetricsReader {
   /** Readings of one metric in [from, to), every quality, latest version only, in time order. */
-  readReadings(query: SeriesQuery): Promise<StoredReading[]>;
+  readReadings(query: SeriesQuery, options?: CallOptions): Promise<StoredReading[]>;
   /** The last GOOD reading of each series (line) of `metric` strictly before `before`. */
-  readLastBefore(plantId: string, metric: MetricName, before: number): Promise<StoredReading[]>;
+  readLastBefore(
+    plantId: string,
+    metric: MetricName,
+    before: number,
+    options?: CallOptions,
+  ): Promise<StoredReading[]>;
   /** Movements with ts in [from, to), latest version of each ticket. */
-  readMovements(plantId: string, from: number, to: number): Promise<StoredMovement[]>;
+  readMovements(plantId: string, from: number, to: number, options?: CallOptions): Promise<StoredMovement[]>;
   /**
    * Optional, for stores that keep the KPI rollup (kpi-rollup.ts): the KPI
    * counters of [from, to), both multiples of SLOT_MS, as summaries of every
@@ -58,7 +67,12 @@ export interface MetricsReader {
    * `readLastBefore` return, so KPIs come out identical either way; stores
    * without it are read raw (lambdas/app/kpi-query.ts decides).
    */
-  readKpiCounterSlots?(plantId: string, from: number, to: number): Promise<KpiCounterSlots>;
+  readKpiCounterSlots?(
+    plantId: string,
+    from: number,
+    to: number,
+    options?: CallOptions,
+  ): Promise<KpiCounterSlots>;
   /**
    * Optional, for the annual report's coverage: the UTC hours of [from, to)
    * in which each series (metric, line) of `metrics` has at least one GOOD
@@ -71,6 +85,7 @@ export interface MetricsReader {
     metrics: readonly MetricName[],
     from: number,
     to: number,
+    options?: CallOptions,
   ): Promise<GoodHour[]>;
 }
 

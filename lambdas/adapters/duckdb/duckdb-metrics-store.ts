@@ -9,7 +9,8 @@
  * the lake's SQL (../metrics-sql.ts) on their own connections; every
  * committed write is reported to the pipeline's two read caches
  * (movement-read-cache.ts, reading-window-cache.ts), which only this
- * process's writes can change.
+ * process's writes can change. Calls take the caller's deadline
+ * (`CallOptions`) like every store and ignore it: nothing times out locally.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';

@@ -6,8 +6,8 @@
  * GetQueryExecution with capped exponential backoff, then pages
  * GetQueryResults into rows (docs/lake.md, "Athena client").
  *
- * - Bounded: the wait by `maxWaitMs` and by the invocation's remaining time
- *   minus a margin (then StopQueryExecution, best effort, and
+ * - Bounded: the wait by `maxWaitMs` and by the deadline each `run` carries
+ *   (`CallOptions`), minus a margin (then StopQueryExecution, best effort, and
  *   `UnavailableError`, so a caller retries later instead of a Lambda timing
  *   out); the results by `maxPages` pages of 1,000 rows.
  * - Transient (`UnavailableError`): throttling, server faults, network
@@ -33,8 +33,9 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
+import { type CallOptions, timeLeft } from '../../domain/deadline.ts';
 import { errorName } from '../../domain/error-name.ts';
-import { UnavailableError } from '../../domain/ports.ts';
+import { type Clock, UnavailableError } from '../../domain/ports.ts';
 import { isTransientAwsError } from '../aws-errors.ts';
 import { positiveOption } from '../options.ts';
 import type { SqlRow, SqlRunner, SqlValue } from '../sql-runner.ts';
@@ -50,9 +51,9 @@ export interface AthenaQueryRunnerProps {
   /** The table bucket's namespace, e.g. `metrics`. */
   readonly database: string;
   readonly sleep?: (ms: number) => Promise<void>;
-  /** Milliseconds left before the caller's deadline (Lambda: `context.getRemainingTimeInMillis`). */
-  readonly remainingMs?: () => number;
-  /** Give up when less than this would remain. @default 2000 */
+  /** Against which each call's deadline is measured. @default the system clock */
+  readonly clock?: Clock;
+  /** Give up when less than this would remain before the call's deadline. @default 2000 */
   readonly deadlineMarginMs?: number;
   /** Longest total wait between polls for one query. @default 60000 */
   readonly maxWaitMs?: number;
@@ -102,9 +103,17 @@ const INTEGER_TYPES: ReadonlySet<string> = new Set([
 const FRACTION_TYPES: ReadonlySet<string> = new Set(['double', 'float', 'real', 'decimal']);
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const systemClock: Clock = { now: () => Date.now() };
 
-export class AthenaQueryRunner implements SqlRunner {
+/** The SQL runner's port with the call's deadline (`SqlRunner` in ../sql-runner.ts takes none yet). */
+export interface DeadlineSqlRunner extends SqlRunner {
+  /** All rows of `sql`; rejects with `UnavailableError` on a transient fault or at the deadline. */
+  run(sql: string, options?: CallOptions): Promise<SqlRow[]>;
+}
+
+export class AthenaQueryRunner implements DeadlineSqlRunner {
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly clock: Clock;
   private readonly margin: number;
   private readonly maxWaitMs: number;
   private readonly firstPollMs: number;
@@ -117,6 +126,7 @@ export class AthenaQueryRunner implements SqlRunner {
         throw new RangeError(`${name} must be a non-empty string, got ${JSON.stringify(props[name])}`);
     }
     this.sleep = props.sleep ?? defaultSleep;
+    this.clock = props.clock ?? systemClock;
     this.margin = props.deadlineMarginMs ?? 2000;
     if (!(this.margin >= 0))
       throw new RangeError(`deadlineMarginMs must be >= 0, got ${props.deadlineMarginMs}`);
@@ -126,29 +136,26 @@ export class AthenaQueryRunner implements SqlRunner {
     this.maxPages = positiveOption('maxPages', props.maxPages, 100, true);
   }
 
-  async run(sql: string): Promise<SqlRow[]> {
-    if (this.budget() <= 0)
+  /** The rows of `sql`, within the deadline `options` carries (the runner serves every invocation at once). */
+  async run(sql: string, options?: CallOptions): Promise<SqlRow[]> {
+    const budget = () => timeLeft(options, this.clock.now()) - this.margin;
+    if (budget() <= 0)
       throw new UnavailableError('Athena: no time left before the deadline to start a query');
-    const id = await this.start(sql);
-    await this.waitForSuccess(id);
-    return this.results(id);
-  }
-
-  /** Milliseconds this query may still use. */
-  private budget(): number {
-    return (this.props.remainingMs?.() ?? Number.POSITIVE_INFINITY) - this.margin;
+    const id = await this.start(sql, budget);
+    await this.waitForSuccess(id, budget);
+    return this.results(id, budget);
   }
 
   /** One SDK call, aborted at the deadline; transient faults become `UnavailableError`, others `LakeQueryError`. */
   private async call<T>(
     what: string,
     id: string | undefined,
+    budgetMs: number,
     send: (options?: { abortSignal: AbortSignal }) => Promise<T>,
   ): Promise<T> {
-    const budget = this.budget();
     try {
       return await send(
-        Number.isFinite(budget) ? { abortSignal: AbortSignal.timeout(Math.max(1, budget)) } : undefined,
+        Number.isFinite(budgetMs) ? { abortSignal: AbortSignal.timeout(Math.max(1, budgetMs)) } : undefined,
       );
     } catch (error) {
       const name = errorName(error);
@@ -168,9 +175,9 @@ export class AthenaQueryRunner implements SqlRunner {
     }
   }
 
-  private async start(sql: string): Promise<string> {
+  private async start(sql: string, budget: () => number): Promise<string> {
     const { client, workGroup, catalog, database, clientRequestToken } = this.props;
-    const output = await this.call('StartQueryExecution', undefined, (options) =>
+    const output = await this.call('StartQueryExecution', undefined, budget(), (options) =>
       client.send(
         new StartQueryExecutionCommand({
           QueryString: sql,
@@ -187,11 +194,11 @@ export class AthenaQueryRunner implements SqlRunner {
   }
 
   /** Polls until the query succeeds; throws on failure, cancellation or the deadline. */
-  private async waitForSuccess(id: string): Promise<void> {
+  private async waitForSuccess(id: string, left: () => number): Promise<void> {
     let delay = this.firstPollMs;
     let waited = 0;
     for (;;) {
-      const budget = Math.min(this.maxWaitMs - waited, this.budget());
+      const budget = Math.min(this.maxWaitMs - waited, left());
       if (budget <= 0) {
         await this.stop(id);
         throw new UnavailableError(
@@ -203,7 +210,7 @@ export class AthenaQueryRunner implements SqlRunner {
       await this.sleep(pause);
       waited += pause;
       delay = Math.min(delay * 2, this.maxPollMs);
-      const status = await this.status(id);
+      const status = await this.status(id, left());
       switch (status?.State) {
         case 'SUCCEEDED':
           return;
@@ -217,9 +224,9 @@ export class AthenaQueryRunner implements SqlRunner {
   }
 
   /** The query's status, or undefined when the poll itself hit a transient fault (the query runs on). */
-  private async status(id: string): Promise<QueryExecutionStatus | undefined> {
+  private async status(id: string, budgetMs: number): Promise<QueryExecutionStatus | undefined> {
     try {
-      const output = await this.call('GetQueryExecution', id, (options) =>
+      const output = await this.call('GetQueryExecution', id, budgetMs, (options) =>
         this.props.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }), options),
       );
       return output.QueryExecution?.Status;
@@ -240,20 +247,24 @@ export class AthenaQueryRunner implements SqlRunner {
     }
   }
 
-  private async results(id: string): Promise<SqlRow[]> {
+  private async results(id: string, budget: () => number): Promise<SqlRow[]> {
     const rows: SqlRow[] = [];
     let columns: readonly Column[] | undefined;
     let token: string | undefined;
     for (let page = 1; page <= this.maxPages; page++) {
-      const output: GetQueryResultsCommandOutput = await this.call('GetQueryResults', id, (options) =>
-        this.props.client.send(
-          new GetQueryResultsCommand({
-            QueryExecutionId: id,
-            MaxResults: ATHENA_PAGE_SIZE,
-            NextToken: token,
-          }),
-          options,
-        ),
+      const output: GetQueryResultsCommandOutput = await this.call(
+        'GetQueryResults',
+        id,
+        budget(),
+        (options) =>
+          this.props.client.send(
+            new GetQueryResultsCommand({
+              QueryExecutionId: id,
+              MaxResults: ATHENA_PAGE_SIZE,
+              NextToken: token,
+            }),
+            options,
+          ),
       );
       columns ??= columnsOf(id, output);
       const pageRows = output.ResultSet?.Rows ?? [];

@@ -30,6 +30,7 @@ import {
   readKpiCounterSlots,
 } from '../../app/kpi-counter-slots.ts';
 import { isMetricName, type MetricName } from '../../domain/catalog.ts';
+import type { CallOptions } from '../../domain/deadline.ts';
 import type { KpiCounterSlots, KpiRollupReader } from '../../domain/kpi-rollup.ts';
 import { KPI_COUNTER_METRICS } from '../../domain/kpis.ts';
 import type { GoodHour, MetricsStore, SeriesQuery } from '../../domain/metrics-ports.ts';
@@ -46,8 +47,8 @@ import {
 } from '../metrics-sql.ts';
 import { once } from '../once.ts';
 import { positiveOption } from '../options.ts';
-import type { SqlRunner } from '../sql-runner.ts';
 import { InvalidMetricsQueryError } from '../timestream-query/errors.ts';
+import type { DeadlineSqlRunner } from './athena-query-runner.ts';
 import { LakeQueryError } from './lake-query-error.ts';
 import { MAX_LAKE_TS } from './lake-rows.ts';
 
@@ -59,8 +60,8 @@ export const DEFAULT_LAST_BEFORE_LOOKBACK_MS = 7 * DAY_MS;
 export const DEFAULT_TICKET_SHIFT_HORIZON_MS = 7 * DAY_MS;
 
 export interface LakeMetricsReaderProps {
-  /** Runs DuckDB SQL on the lake (AthenaQueryRunner), tables named unqualified. */
-  readonly runner: SqlRunner;
+  /** Runs DuckDB SQL on the lake (AthenaQueryRunner), tables named unqualified, within each call's deadline. */
+  readonly runner: DeadlineSqlRunner;
   /** readLastBefore ignores readings older than `before` minus this. @default 7 days */
   readonly lastBeforeLookbackMs?: number;
   /** readMovements sees ticket corrections that moved the ts by at most this. @default 7 days */
@@ -91,8 +92,13 @@ export class LakeMetricsReader
     >
 {
   /** Present only with a rollup: kpi-query.ts reads raw readings otherwise. */
-  readonly readKpiCounterSlots?: (plantId: string, from: number, to: number) => Promise<KpiCounterSlots>;
-  private readonly runner: SqlRunner;
+  readonly readKpiCounterSlots?: (
+    plantId: string,
+    from: number,
+    to: number,
+    options?: CallOptions,
+  ) => Promise<KpiCounterSlots>;
+  private readonly runner: DeadlineSqlRunner;
   private readonly lookbackMs: number;
   private readonly horizonMs: number;
   private readonly maxRawRanges: number;
@@ -116,11 +122,12 @@ export class LakeMetricsReader
     const rollup = props.rollup;
     if (rollup !== undefined) {
       checkRollupLookback(this.lookbackMs);
-      this.readKpiCounterSlots = (plantId, from, to) => this.counterSlots(rollup, plantId, from, to);
+      this.readKpiCounterSlots = (plantId, from, to, options) =>
+        this.counterSlots(rollup, plantId, from, to, options);
     }
   }
 
-  async readReadings(query: SeriesQuery): Promise<StoredReading[]> {
+  async readReadings(query: SeriesQuery, options?: CallOptions): Promise<StoredReading[]> {
     const plantId = checkPlant(query.plantId);
     const metric = checkMetric(query.metric);
     const line = query.line === undefined ? undefined : checkLine(query.line);
@@ -128,10 +135,15 @@ export class LakeMetricsReader
     const to = bound('to', query.to);
     if (from >= to) return [];
     const sql = seriesSql({ plantId, metric, from, to, ...(line === undefined ? {} : { line }) }, LAKE);
-    return this.rows(sql, readingOfRow);
+    return this.rows(sql, readingOfRow, options);
   }
 
-  async readLastBefore(plantId: string, metric: MetricName, before: number): Promise<StoredReading[]> {
+  async readLastBefore(
+    plantId: string,
+    metric: MetricName,
+    before: number,
+    options?: CallOptions,
+  ): Promise<StoredReading[]> {
     const plant = checkPlant(plantId);
     const checked = checkMetric(metric);
     const to = bound('before', before);
@@ -140,16 +152,22 @@ export class LakeMetricsReader
     return this.rows(
       lastGoodBeforeSql({ plantId: plant, metric: checked, before: to, since }, LAKE),
       readingOfRow,
+      options,
     );
   }
 
-  async readMovements(plantId: string, from: number, to: number): Promise<StoredMovement[]> {
+  async readMovements(
+    plantId: string,
+    from: number,
+    to: number,
+    options?: CallOptions,
+  ): Promise<StoredMovement[]> {
     const plant = checkPlant(plantId);
     const lo = bound('from', from);
     const hi = bound('to', to);
     if (lo >= hi) return [];
     const sql = movementsSql({ plantId: plant, from: lo, to: hi, horizonMs: this.horizonMs }, LAKE);
-    return this.rows(sql, movementOfRow);
+    return this.rows(sql, movementOfRow, options);
   }
 
   /** The report's coverage in one aggregate query (goodHoursSql): hours, not readings, cross the wire. */
@@ -158,6 +176,7 @@ export class LakeMetricsReader
     metrics: readonly MetricName[],
     from: number,
     to: number,
+    options?: CallOptions,
   ): Promise<GoodHour[]> {
     const plant = checkPlant(plantId);
     const checked = metrics.map(checkMetric);
@@ -167,6 +186,7 @@ export class LakeMetricsReader
     return this.rows(
       goodHoursSql({ plantId: plant, metrics: checked, from: lo, to: hi }, LAKE),
       goodHourOfRow,
+      options,
     );
   }
 
@@ -176,7 +196,12 @@ export class LakeMetricsReader
    * by counter in KPI_COUNTER_METRICS order, then by ts and line, as the
    * Timestream reader answers.
    */
-  async readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]> {
+  async readCounterReadings(
+    plantId: string,
+    from: number,
+    to: number,
+    options?: CallOptions,
+  ): Promise<StoredReading[]> {
     const plant = checkPlant(plantId);
     const lo = bound('from', from);
     const hi = bound('to', to);
@@ -184,6 +209,7 @@ export class LakeMetricsReader
     const readings = await this.rows(
       counterReadingsSql({ plantId: plant, from: lo, to: hi }, LAKE),
       readingOfRow,
+      options,
     );
     const order = counterOrder();
     const rank = (r: StoredReading) => order.get(r.metric) ?? Number.MAX_SAFE_INTEGER;
@@ -196,6 +222,7 @@ export class LakeMetricsReader
     plantId: string,
     from: number,
     to: number,
+    options: CallOptions | undefined,
   ): Promise<KpiCounterSlots> {
     checkPlant(plantId);
     const misplaced = misplacedSlotBound(from, to, LAKE_END);
@@ -203,7 +230,7 @@ export class LakeMetricsReader
     return readKpiCounterSlots(
       {
         rollup,
-        readCounterReadings: (p, lo, hi) => this.readCounterReadings(p, lo, hi),
+        readCounterReadings: (p, lo, hi) => this.readCounterReadings(p, lo, hi, options),
         lookbackMs: this.lookbackMs,
         maxRawRanges: this.maxRawRanges,
       },
@@ -213,8 +240,12 @@ export class LakeMetricsReader
     );
   }
 
-  private async rows<T>(sql: string, decode: (row: MetricsRow) => T): Promise<T[]> {
-    const rows = await this.runner.run(sql);
+  private async rows<T>(
+    sql: string,
+    decode: (row: MetricsRow) => T,
+    options: CallOptions | undefined,
+  ): Promise<T[]> {
+    const rows = await this.runner.run(sql, options);
     return rows.map((row, index) => {
       try {
         return decode(row);

@@ -10,6 +10,7 @@
  * KPI rollup); this store offers the raw `readCounterReadings` it is built on.
  */
 import type { MetricName } from '../../domain/catalog.ts';
+import type { CallOptions } from '../../domain/deadline.ts';
 import type { MetricsStore, SeriesQuery } from '../../domain/metrics-ports.ts';
 import type { StoredMovement, StoredReading } from '../../domain/ports.ts';
 import type { DynamoRecentTelemetryStore } from '../dynamo/dynamo-recent-telemetry-store.ts';
@@ -39,19 +40,29 @@ export class LakeMetricsStore
     this.reader = new TieredMetricsReader(props);
   }
 
-  readReadings(query: SeriesQuery): Promise<StoredReading[]> {
-    return this.reader.readReadings(query);
+  readReadings(query: SeriesQuery, options?: CallOptions): Promise<StoredReading[]> {
+    return this.reader.readReadings(query, options);
   }
 
-  readLastBefore(plantId: string, metric: MetricName, before: number): Promise<StoredReading[]> {
-    return this.reader.readLastBefore(plantId, metric, before);
+  readLastBefore(
+    plantId: string,
+    metric: MetricName,
+    before: number,
+    options?: CallOptions,
+  ): Promise<StoredReading[]> {
+    return this.reader.readLastBefore(plantId, metric, before, options);
   }
 
-  readMovements(plantId: string, from: number, to: number): Promise<StoredMovement[]> {
-    return this.reader.readMovements(plantId, from, to);
+  readMovements(plantId: string, from: number, to: number, options?: CallOptions): Promise<StoredMovement[]> {
+    return this.reader.readMovements(plantId, from, to, options);
   }
 
-  readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]> {
-    return this.reader.readCounterReadings(plantId, from, to);
+  readCounterReadings(
+    plantId: string,
+    from: number,
+    to: number,
+    options?: CallOptions,
+  ): Promise<StoredReading[]> {
+    return this.reader.readCounterReadings(plantId, from, to, options);
   }
 }

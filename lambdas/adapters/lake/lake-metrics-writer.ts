@@ -83,7 +83,7 @@ export class LakeMetricsWriter implements Pick<MetricsStore, 'writeReadings' | '
     const cut = this.span.cut();
     const checkable = versions.filter((v) => v.item.ts >= cut).map((v) => v.item);
     const current: Map<string, StoredVersion> =
-      checkable.length > 0 ? await this.props.recent.current(checkable) : new Map();
+      checkable.length > 0 ? await this.props.recent.current(checkable, options) : new Map();
 
     const changed = new Map<string, { item: StoredReading; copies: readonly number[] }>();
     let stored = 0;
@@ -121,7 +121,7 @@ export class LakeMetricsWriter implements Pick<MetricsStore, 'writeReadings' | '
       for (const index of copies) rejections[index] = { ...refusal, item: readings[index] as StoredReading };
     }
     const accepted = this.forRecent([...toSend, ...outOfWriter].filter((item) => !writerRefused.has(item)));
-    if (accepted.length > 0) await this.props.recent.writeReadings(accepted);
+    if (accepted.length > 0) await this.props.recent.writeReadings(accepted, options);
     return result(stored, rejections);
   }
 
@@ -131,7 +131,7 @@ export class LakeMetricsWriter implements Pick<MetricsStore, 'writeReadings' | '
   ): Promise<WriteResult<StoredMovement>> {
     const result = await this.props.writer.writeMovements(movements, options);
     const accepted = this.forRecent(acceptedOf(movements, result));
-    if (accepted.length > 0) await this.props.recent.writeMovements(accepted);
+    if (accepted.length > 0) await this.props.recent.writeMovements(accepted, options);
     return result;
   }
 

@@ -33,6 +33,7 @@
  * reader's lookback must be at least this reader's (both default 7 days).
  */
 import type { MetricName } from '../../domain/catalog.ts';
+import type { CallOptions } from '../../domain/deadline.ts';
 import type { GoodHour, MetricsStore, SeriesQuery } from '../../domain/metrics-ports.ts';
 import type { StoredMovement, StoredReading } from '../../domain/ports.ts';
 import type { DynamoRecentTelemetryStore } from '../dynamo/dynamo-recent-telemetry-store.ts';
@@ -45,7 +46,12 @@ export { DEFAULT_SAFETY_MARGIN_MS } from './recent-cut.ts';
 export interface LakeReads
   extends Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements' | 'readGoodHours'> {
   /** Every reading of the KPI counters in [from, to), every quality, latest version of each. */
-  readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]>;
+  readCounterReadings(
+    plantId: string,
+    from: number,
+    to: number,
+    options?: CallOptions,
+  ): Promise<StoredReading[]>;
 }
 
 /** What the tiered reader uses of the recent store. */
@@ -65,12 +71,14 @@ export class TieredMetricsReader implements LakeReads {
     metrics: readonly MetricName[],
     from: number,
     to: number,
+    options?: CallOptions,
   ) => Promise<GoodHour[]>;
 
   constructor(private readonly props: TieredMetricsReaderProps) {
     this.span = new RecentCut(props);
     const lakeHours = props.lake.readGoodHours?.bind(props.lake);
-    if (lakeHours) this.readGoodHours = (p, m, from, to) => goodHoursOf(this, lakeHours, p, m, from, to);
+    if (lakeHours)
+      this.readGoodHours = (p, m, from, to, options) => goodHoursOf(this, lakeHours, p, m, from, to, options);
   }
 
   /** The two stores, for the coverage aggregate below. */
@@ -83,31 +91,36 @@ export class TieredMetricsReader implements LakeReads {
     return this.span.cut();
   }
 
-  async readReadings(query: SeriesQuery): Promise<StoredReading[]> {
+  async readReadings(query: SeriesQuery, options?: CallOptions): Promise<StoredReading[]> {
     const { recent, lake } = this.props;
     const cut = this.cut();
     if (!(query.to > query.from)) return [];
-    if (query.from >= cut) return recent.readReadings(query);
+    if (query.from >= cut) return recent.readReadings(query, options);
     const [old, fresh] = await Promise.all([
-      lake.readReadings({ ...query, to: Math.min(query.to, cut) }),
-      recent.readReadings(query),
+      lake.readReadings({ ...query, to: Math.min(query.to, cut) }, options),
+      recent.readReadings(query, options),
     ]);
     return latestReadings([...old, ...fresh]);
   }
 
-  async readLastBefore(plantId: string, metric: MetricName, before: number): Promise<StoredReading[]> {
+  async readLastBefore(
+    plantId: string,
+    metric: MetricName,
+    before: number,
+    options?: CallOptions,
+  ): Promise<StoredReading[]> {
     const { recent, lake } = this.props;
     const cut = this.cut();
     const from = before - recent.lookbackMs;
-    if (from >= cut) return recent.readLastBefore(plantId, metric, before);
+    if (from >= cut) return recent.readLastBefore(plantId, metric, before, options);
     const oldEnd = Math.min(before, cut);
-    const rows = await recent.readingRows(plantId, metric, from, before);
+    const rows = await recent.readingRows(plantId, metric, from, before, options);
     const recentOld = rows.filter((r) => r.ts < oldEnd);
     const old =
       recentOld.length === 0
-        ? (await lake.readLastBefore(plantId, metric, oldEnd)).filter((r) => r.ts >= from)
+        ? (await lake.readLastBefore(plantId, metric, oldEnd, options)).filter((r) => r.ts >= from)
         : lastGoodPerLine([
-            ...(await lake.readReadings({ plantId, metric, from, to: oldEnd })),
+            ...(await lake.readReadings({ plantId, metric, from, to: oldEnd }, options)),
             ...recentOld,
           ]);
     const last = new Map(old.map((r) => [r.line, r]));
@@ -116,29 +129,39 @@ export class TieredMetricsReader implements LakeReads {
     return [...last.values()].sort((a, b) => (a.line < b.line ? -1 : a.line > b.line ? 1 : 0));
   }
 
-  async readMovements(plantId: string, from: number, to: number): Promise<StoredMovement[]> {
+  async readMovements(
+    plantId: string,
+    from: number,
+    to: number,
+    options?: CallOptions,
+  ): Promise<StoredMovement[]> {
     const { recent, lake } = this.props;
     const cut = this.cut();
     if (!(to > from)) return [];
     const wideFrom = from - recent.shiftMs;
     const wideTo = to + recent.shiftMs;
-    if (wideFrom >= cut) return recent.readMovements(plantId, from, to);
+    if (wideFrom >= cut) return recent.readMovements(plantId, from, to, options);
     // The lake's latest of each ticket before cut, and every recent version around the range.
     const [old, fresh] = await Promise.all([
-      lake.readMovements(plantId, wideFrom, Math.min(wideTo, cut)),
-      recent.movementRows(plantId, wideFrom, wideTo),
+      lake.readMovements(plantId, wideFrom, Math.min(wideTo, cut), options),
+      recent.movementRows(plantId, wideFrom, wideTo, options),
     ]);
     return latestMovements([...old, ...fresh]).filter((m) => m.ts >= from && m.ts < to);
   }
 
-  async readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]> {
+  async readCounterReadings(
+    plantId: string,
+    from: number,
+    to: number,
+    options?: CallOptions,
+  ): Promise<StoredReading[]> {
     const { recent, lake } = this.props;
     const cut = this.cut();
     if (!(to > from)) return [];
-    if (from >= cut) return recent.readCounterReadings(plantId, from, to);
+    if (from >= cut) return recent.readCounterReadings(plantId, from, to, options);
     const [old, fresh] = await Promise.all([
-      lake.readCounterReadings(plantId, from, Math.min(to, cut)),
-      recent.readCounterReadings(plantId, from, to),
+      lake.readCounterReadings(plantId, from, Math.min(to, cut), options),
+      recent.readCounterReadings(plantId, from, to, options),
     ]);
     const perMetric = new Map<MetricName, StoredReading[]>();
     for (const r of [...old, ...fresh]) {
@@ -182,6 +205,7 @@ async function goodHoursOf(
   metrics: readonly MetricName[],
   from: number,
   to: number,
+  options: CallOptions | undefined,
 ): Promise<GoodHour[]> {
   const { recent, lake } = tiered.stores;
   if (!(to > from) || metrics.length === 0) return [];
@@ -197,12 +221,12 @@ async function goodHoursOf(
   const freshFrom = Math.max(from, cut);
   if (to > freshFrom)
     for (const metric of metrics)
-      add(metric, await recent.readReadings({ plantId, metric, from: freshFrom, to }));
+      add(metric, await recent.readReadings({ plantId, metric, from: freshFrom, to }, options));
   if (from >= cut) return [...found.values()];
   const oldTo = Math.min(to, cut);
   const redo = new Map<MetricName, Array<{ from: number; to: number }>>();
   for (const metric of metrics) {
-    const rows = await recent.readingRows(plantId, metric, from, oldTo);
+    const rows = await recent.readingRows(plantId, metric, from, oldTo, options);
     if (rows.length === 0) continue;
     const runs = hourRuns(rows.map((r) => hourOf(r.ts)));
     redo.set(metric, runs);
@@ -212,11 +236,14 @@ async function goodHoursOf(
       const own = rows.filter((r) => r.ts >= lo && r.ts < hi);
       add(
         metric,
-        latestReadings([...(await lake.readReadings({ plantId, metric, from: lo, to: hi })), ...own]),
+        latestReadings([
+          ...(await lake.readReadings({ plantId, metric, from: lo, to: hi }, options)),
+          ...own,
+        ]),
       );
     }
   }
-  for (const h of await lakeHours(plantId, metrics, from, oldTo))
+  for (const h of await lakeHours(plantId, metrics, from, oldTo, options))
     if (!(redo.get(h.metric) ?? []).some((run) => h.hour >= run.from && h.hour < run.to))
       found.set(`${h.metric}\u0000${h.line}\u0000${h.hour}`, h);
   return [...found.values()];

@@ -8,12 +8,13 @@
  * call), sends one query for one plant and a closed time range, follows its
  * pages, and reruns it without a measure column the table does not have yet.
  * Throttling, 5xx, network faults and timeouts are the domain's
- * `UnavailableError`, any other refusal a `TimestreamQueryError`.
+ * `UnavailableError`, any other refusal a `TimestreamQueryError`; so is a
+ * page not sent, or aborted, at the deadline the call carries (`CallOptions`).
  * SQL parts: ./query-parts.ts; rows to items: ./row-decoders.ts; errors:
  * ./errors.ts. Record design, cost, and where answers differ from DuckDB's:
  * docs/timestream-reads.md.
  */
-import { QueryCommand, type TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import type { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import {
   checkRollupLookback,
   DEFAULT_MAX_RAW_RANGES,
@@ -21,27 +22,21 @@ import {
   readKpiCounterSlots,
 } from '../../app/kpi-counter-slots.ts';
 import type { MetricName } from '../../domain/catalog.ts';
+import type { CallOptions } from '../../domain/deadline.ts';
 import type { KpiCounterSlots, KpiRollupReader } from '../../domain/kpi-rollup.ts';
 import { KPI_COUNTER_METRICS, type KpiCounterMetric } from '../../domain/kpis.ts';
 import type { MetricsStore, SeriesQuery } from '../../domain/metrics-ports.ts';
-import { type StoredMovement, type StoredReading, UnavailableError } from '../../domain/ports.ts';
+import type { Clock, StoredMovement, StoredReading } from '../../domain/ports.ts';
 import { lastGoodPerLine, latestMovements, latestReadings } from '../latest-versions.ts';
 import { positiveOption } from '../options.ts';
 import { METRIC_CODES, MOVEMENT_MEASURES, QUALITY_MEASURE, VERSION_MEASURE } from '../timestream/records.ts';
-import {
-  InvalidMetricsQueryError,
-  isUnavailable,
-  missingColumnOf,
-  shapeOf,
-  TimestreamQueryError,
-} from './errors.ts';
+import { InvalidMetricsQueryError, TimestreamQueryError } from './errors.ts';
 import {
   BASE,
   bound,
   buildSqlParts,
   COMMA,
   COUNTER_CODES,
-  type ColumnRoles,
   checkMetric,
   entriesOf,
   FAMILY_PATTERN,
@@ -59,7 +54,7 @@ import {
   timeFilter,
   V,
 } from './query-parts.ts';
-import { columnsOf, type ResultRow, resultRows } from './result-rows.ts';
+import type { ResultRow } from './result-rows.ts';
 import { counterReadingsOfRow, movementOf, readingOf } from './row-decoders.ts';
 import {
   checkResourceName,
@@ -74,6 +69,7 @@ import {
   tableRef,
   textConstant,
 } from './sql.ts';
+import { TimestreamQueryRunner } from './timestream-query-runner.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -114,18 +110,27 @@ export interface TimestreamMetricsReaderProps {
   readonly rollup?: KpiRollupReader;
   /** Raw reads (queries) one `readKpiCounterSlots` may make at most; nearby slot ranges merge. @default 4 */
   readonly maxRawRanges?: number;
+  /** Against which each call's deadline is measured. @default the system clock */
+  readonly clock?: Clock;
 }
+
+const systemClock: Clock = { now: () => Date.now() };
 
 export class TimestreamMetricsReader
   implements Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements' | 'readKpiCounterSlots'>
 {
   /** Present only with a rollup (docs/timestream-reads.md): kpi-query.ts reads raw readings otherwise. */
-  readonly readKpiCounterSlots?: (plantId: string, from: number, to: number) => Promise<KpiCounterSlots>;
+  readonly readKpiCounterSlots?: (
+    plantId: string,
+    from: number,
+    to: number,
+    options?: CallOptions,
+  ) => Promise<KpiCounterSlots>;
   private readonly readings: Sql;
   private readonly movements: Sql;
   private readonly lookbackMs: number;
   private readonly horizonMs: number;
-  private readonly maxPages: number;
+  private readonly runner: TimestreamQueryRunner;
   private readonly maxRawRanges: number;
 
   constructor(private readonly props: TimestreamMetricsReaderProps) {
@@ -147,12 +152,18 @@ export class TimestreamMetricsReader
       DEFAULT_TICKET_SHIFT_HORIZON_MS,
       true,
     );
-    this.maxPages = positiveOption('maxPages', props.maxPages, DEFAULT_MAX_PAGES, true);
+    this.runner = new TimestreamQueryRunner({
+      client: props.client,
+      databaseName: props.databaseName,
+      maxPages: positiveOption('maxPages', props.maxPages, DEFAULT_MAX_PAGES, true),
+      clock: props.clock ?? systemClock,
+    });
     this.maxRawRanges = positiveOption('maxRawRanges', props.maxRawRanges, DEFAULT_MAX_RAW_RANGES, true);
     const rollup = props.rollup;
     if (rollup !== undefined) {
       checkRollupLookback(this.lookbackMs);
-      this.readKpiCounterSlots = (plantId, from, to) => this.counterSlots(rollup, plantId, from, to);
+      this.readKpiCounterSlots = (plantId, from, to, options) =>
+        this.counterSlots(rollup, plantId, from, to, options);
     }
   }
 
@@ -160,12 +171,17 @@ export class TimestreamMetricsReader
    * Every reading of the KPI counters in [from, to) (every quality, latest
    * version of each), in one query: the raw side of the KPI rollup.
    */
-  async readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]> {
+  async readCounterReadings(
+    plantId: string,
+    from: number,
+    to: number,
+    options?: CallOptions,
+  ): Promise<StoredReading[]> {
     const plant = plantIdLiteral(plantId);
     const lo = bound('from', from);
     const hi = bound('to', to);
     if (lo >= hi) return [];
-    const rows = await this.select(
+    const rows = await this.runner.select(
       this.props.readingsTableName,
       { required: READING_DIMENSIONS, optional: [QUALITY_MEASURE, VERSION_MEASURE], anyOf: COUNTER_CODES },
       (absent) => {
@@ -187,6 +203,7 @@ export class TimestreamMetricsReader
         );
         return sql`SELECT ${columns} FROM ${this.readings} WHERE ${timeFilter(epochMsLiteral('from', lo), epochMsLiteral('to', hi))} AND ${PLANT} = ${plant} AND measure_name LIKE ${FAMILY_PATTERN} AND (${anyCounter})`;
       },
+      options,
     );
     const perMetric = new Map<KpiCounterMetric, StoredReading[]>(KPI_COUNTER_METRICS.map((m) => [m, []]));
     for (const reading of this.convert(rows, (row) => counterReadingsOfRow(row, plantId)).flat())
@@ -200,6 +217,7 @@ export class TimestreamMetricsReader
     plantId: string,
     from: number,
     to: number,
+    options: CallOptions | undefined,
   ): Promise<KpiCounterSlots> {
     plantIdLiteral(plantId);
     const misplaced = misplacedSlotBound(from, to, MAX_QUERY_TIME_MS);
@@ -207,8 +225,8 @@ export class TimestreamMetricsReader
     return readKpiCounterSlots(
       {
         rollup,
-        readCounterReadings: (p, lo, hi) => this.readCounterReadings(p, lo, hi),
-        readMovements: (p, lo, hi) => this.readMovements(p, lo, hi),
+        readCounterReadings: (p, lo, hi) => this.readCounterReadings(p, lo, hi, options),
+        readMovements: (p, lo, hi) => this.readMovements(p, lo, hi, options),
         ticketHorizonMs: this.horizonMs,
         lookbackMs: this.lookbackMs,
         maxRawRanges: this.maxRawRanges,
@@ -219,7 +237,7 @@ export class TimestreamMetricsReader
     );
   }
 
-  async readReadings(query: SeriesQuery): Promise<StoredReading[]> {
+  async readReadings(query: SeriesQuery, options?: CallOptions): Promise<StoredReading[]> {
     const plant = plantIdLiteral(query.plantId);
     const line = query.line === undefined ? undefined : lineLiteral(query.line);
     const metric = checkMetric(query.metric);
@@ -228,16 +246,22 @@ export class TimestreamMetricsReader
     if (from >= to) return [];
     const code = METRIC_CODES[metric].code;
     const lineFilter = line === undefined ? sql`` : sql` AND ${LINE} = ${line}`;
-    const rows = await this.select(
+    const rows = await this.runner.select(
       this.props.readingsTableName,
       { required: [...READING_DIMENSIONS, code], optional: [QUALITY_MEASURE, VERSION_MEASURE] },
       (absent) =>
         sql`SELECT ${readingColumns(code, absent)} FROM ${this.readings} WHERE ${timeFilter(epochMsLiteral('from', from), epochMsLiteral('to', to))} AND ${PLANT} = ${plant}${lineFilter} AND measure_name LIKE ${FAMILY_PATTERN} AND ${identifier(code)} IS NOT NULL`,
+      options,
     );
     return latestReadings(this.convert(rows, (row) => readingOf(row, query.plantId, metric)));
   }
 
-  async readLastBefore(plantId: string, metric: MetricName, before: number): Promise<StoredReading[]> {
+  async readLastBefore(
+    plantId: string,
+    metric: MetricName,
+    before: number,
+    options?: CallOptions,
+  ): Promise<StoredReading[]> {
     const plant = plantIdLiteral(plantId);
     const checked = checkMetric(metric);
     const to = bound('before', before);
@@ -247,7 +271,7 @@ export class TimestreamMetricsReader
     const value = identifier(code);
     const { BAD, UNCERTAIN } = entriesOf(checked);
     const plain = joinSql([LINE, sql`measure_name`, sql`time`, value, Q, V], COMMA);
-    const rows = await this.select(
+    const rows = await this.runner.select(
       this.props.readingsTableName,
       { required: [...READING_DIMENSIONS, code], optional: [QUALITY_MEASURE, VERSION_MEASURE] },
       (absent) => {
@@ -259,35 +283,46 @@ export class TimestreamMetricsReader
         const good = sql`SELECT ${plain}, row_number() OVER (PARTITION BY ${LINE} ORDER BY time DESC) AS recency FROM (${versions}) AS versions WHERE pick = 1 AND NOT coalesce(regexp_like(${Q}, ${textConstant(qualityPattern(BAD, UNCERTAIN))}), false)`;
         return sql`SELECT ${plain} FROM (${good}) AS good WHERE recency = 1`;
       },
+      options,
     );
     // The SQL already did this; doing it again makes the answer independent of how far the engine went.
     return lastGoodPerLine(this.convert(rows, (row) => readingOf(row, plantId, checked)));
   }
 
-  async readMovements(plantId: string, from: number, to: number): Promise<StoredMovement[]> {
+  async readMovements(
+    plantId: string,
+    from: number,
+    to: number,
+    options?: CallOptions,
+  ): Promise<StoredMovement[]> {
     const plant = plantIdLiteral(plantId);
     const lo = bound('from', from);
     const hi = bound('to', to);
     if (lo >= hi) return [];
     const wideFrom = Math.max(0, lo - this.horizonMs);
     const wideTo = Math.min(MAX_QUERY_TIME_MS, hi + this.horizonMs);
-    const rows = await this.select(this.props.movementsTableName, MOVEMENT_ROLES, (absent) => {
-      const columns = joinSql(
-        [
-          TICKET,
-          sql`time`,
-          identifier(MOVEMENT_MEASURES.netTonnes),
-          identifier(MOVEMENT_MEASURES.direction),
-          identifier(MOVEMENT_MEASURES.material),
-          measureColumn(MOVEMENT_MEASURES.destination, 'VARCHAR', absent),
-          measureColumn(MOVEMENT_MEASURES.operationCode, 'VARCHAR', absent),
-          measureColumn(VERSION_MEASURE, 'BIGINT', absent),
-        ],
-        COMMA,
-      );
-      const inRange = sql`SELECT ${TICKET} FROM ${this.movements} WHERE ${timeFilter(epochMsLiteral('from', lo), epochMsLiteral('to', hi))} AND ${PLANT} = ${plant} AND measure_name = ${MOVEMENT_NAME}`;
-      return sql`SELECT ${columns} FROM ${this.movements} WHERE ${timeFilter(epochMsLiteral('from', wideFrom), epochMsLiteral('to', wideTo))} AND ${PLANT} = ${plant} AND measure_name = ${MOVEMENT_NAME} AND ${TICKET} IN (${inRange})`;
-    });
+    const rows = await this.runner.select(
+      this.props.movementsTableName,
+      MOVEMENT_ROLES,
+      (absent) => {
+        const columns = joinSql(
+          [
+            TICKET,
+            sql`time`,
+            identifier(MOVEMENT_MEASURES.netTonnes),
+            identifier(MOVEMENT_MEASURES.direction),
+            identifier(MOVEMENT_MEASURES.material),
+            measureColumn(MOVEMENT_MEASURES.destination, 'VARCHAR', absent),
+            measureColumn(MOVEMENT_MEASURES.operationCode, 'VARCHAR', absent),
+            measureColumn(VERSION_MEASURE, 'BIGINT', absent),
+          ],
+          COMMA,
+        );
+        const inRange = sql`SELECT ${TICKET} FROM ${this.movements} WHERE ${timeFilter(epochMsLiteral('from', lo), epochMsLiteral('to', hi))} AND ${PLANT} = ${plant} AND measure_name = ${MOVEMENT_NAME}`;
+        return sql`SELECT ${columns} FROM ${this.movements} WHERE ${timeFilter(epochMsLiteral('from', wideFrom), epochMsLiteral('to', wideTo))} AND ${PLANT} = ${plant} AND measure_name = ${MOVEMENT_NAME} AND ${TICKET} IN (${inRange})`;
+      },
+      options,
+    );
     return latestMovements(this.convert(rows, (row) => movementOf(row, plantId))).filter(
       (m) => m.ts >= lo && m.ts < hi,
     );
@@ -307,71 +342,6 @@ export class TimestreamMetricsReader
           },
         );
       }
-    });
-  }
-
-  /**
-   * Runs the query `build` makes, rebuilding it without a measure column the
-   * table turns out not to have (docs/timestream-reads.md); while a required column
-   * is missing, the answer is no rows, without a query.
-   */
-  private async select(
-    tableName: string,
-    roles: ColumnRoles,
-    build: (absent: ReadonlySet<string>) => Sql,
-  ): Promise<ResultRow[]> {
-    const absent = new Set<string>();
-    for (;;) {
-      if (roles.required.some((column) => absent.has(column))) return [];
-      if (roles.anyOf?.every((column) => absent.has(column))) return [];
-      const query = build(absent);
-      try {
-        return await this.pages(query);
-      } catch (error) {
-        const column = missingColumnOf(error);
-        const known =
-          column !== undefined &&
-          [...roles.required, ...roles.optional, ...(roles.anyOf ?? [])].includes(column);
-        if (column === undefined || !known || absent.has(column))
-          throw this.translate(error, query, tableName);
-        absent.add(column);
-      }
-    }
-  }
-
-  /** Every page of one query run, following NextToken with the same query text. */
-  private async pages(query: Sql): Promise<ResultRow[]> {
-    const rows: ResultRow[] = [];
-    let columns: ReturnType<typeof columnsOf> | undefined;
-    let nextToken: string | undefined;
-    for (let page = 1; ; page++) {
-      if (page > this.maxPages)
-        throw new TimestreamQueryError(`the query returned more than ${this.maxPages} pages`, query.text);
-      const output = await this.props.client.send(
-        new QueryCommand(
-          nextToken === undefined
-            ? { QueryString: query.text }
-            : { QueryString: query.text, NextToken: nextToken },
-        ),
-      );
-      if (output.ColumnInfo !== undefined) columns = columnsOf(output.ColumnInfo);
-      rows.push(...resultRows(columns, output.Rows ?? []));
-      nextToken = output.NextToken;
-      if (nextToken === undefined || nextToken === '') return rows;
-    }
-  }
-
-  private translate(error: unknown, query: Sql, tableName: string): Error {
-    if (error instanceof TimestreamQueryError || error instanceof UnavailableError) return error;
-    const e = shapeOf(error);
-    const where = `${this.props.databaseName}.${tableName}`;
-    const what = `${String(e.name)}: ${String(e.message)}`;
-    if (isUnavailable(error))
-      return new UnavailableError(`Timestream query on ${where} is unavailable (${what})`, 5, {
-        cause: error,
-      });
-    return new TimestreamQueryError(`Timestream refused the query on ${where} (${what})`, query.text, {
-      cause: error,
     });
   }
 }

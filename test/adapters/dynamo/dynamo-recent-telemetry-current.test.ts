@@ -167,7 +167,7 @@ describe('DynamoRecentTelemetryStore.current requests', () => {
     expect(mock.commandCalls(QueryCommand)).toHaveLength(3);
     mock.reset();
     await expect(
-      new DynamoRecentTelemetryStore(props({ remainingMs: () => 500 })).current([reading()]),
+      new DynamoRecentTelemetryStore(props()).current([reading()], { deadline: NOW + 500 }),
     ).rejects.toBeInstanceOf(UnavailableError);
     expect(mock.commandCalls(QueryCommand)).toHaveLength(0);
   });

@@ -370,15 +370,15 @@ describe('AthenaQueryRunner bounds', () => {
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: ID });
     athena.on(GetQueryExecutionCommand).resolves(STATE.running);
     athena.on(StopQueryExecutionCommand).resolves({});
-    let remaining = 5000;
+    let now = 0;
     const { r, sleeps } = runner({
-      remainingMs: () => remaining,
+      clock: { now: () => now },
       sleep: async (ms) => {
         sleeps.push(ms);
-        remaining -= ms;
+        now += ms;
       },
     });
-    const thrown = await rejection(r.run('SELECT 1'));
+    const thrown = await rejection(r.run('SELECT 1', { deadline: 5000 }));
     expect(thrown).toBeInstanceOf(UnavailableError);
     // 3 s of budget (5 s minus the 2 s margin): 200 + 400 + 800 + 1600 = 3000.
     expect(sleeps).toEqual([200, 400, 800, 1600]);
@@ -403,7 +403,9 @@ describe('AthenaQueryRunner bounds', () => {
   });
 
   it('starts nothing when the deadline leaves no time', async () => {
-    const thrown = await rejection(runner({ remainingMs: () => 1500 }).r.run('SELECT 1'));
+    const thrown = await rejection(
+      runner({ clock: { now: () => 10_000 } }).r.run('SELECT 1', { deadline: 11_500 }),
+    );
     expect(thrown).toBeInstanceOf(UnavailableError);
     expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(0);
   });
