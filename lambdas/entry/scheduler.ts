@@ -7,7 +7,8 @@ import { alertPublisher } from './aws-stores.ts';
 import { metricsReader, scheduledAlertStores } from './metrics-stores.ts';
 import { loggedEntry } from './observability.ts';
 
-// Logs only: its figures are in the 'scheduled run' line, and a Metrics it never fills costs 10.7 KiB.
+// Logs only: metric filters read its figures from the 'scheduled run' line
+// (lib/constructs/scheduler-metrics.ts); Powertools Metrics would cost 10.7 KiB.
 const { log, remainingMs, handler: wrap } = loggedEntry('scheduler');
 
 const { alerts, relayLease, deps } = scheduledAlertStores(

@@ -31,13 +31,26 @@ export const ALERT_STEP_METRICS = [
   'AlertsPublished',
 ] as const;
 
+/**
+ * Metrics of the scheduler, from the fields of its `scheduled run` log line
+ * (lib/constructs/scheduler-metrics.ts: its bundle holds no Powertools Metrics).
+ */
+export const SCHEDULER_METRICS = {
+  ScheduledEvaluations: 'evaluations',
+  ScheduledTransitions: 'transitions',
+  AlertsPublished: 'published',
+  OutboxLeft: 'left',
+} as const;
+
 export type PipelineMetricName =
   | (typeof INGEST_METRICS)[number]
   | (typeof PROCESSOR_METRICS)[number]
-  | (typeof ALERT_STEP_METRICS)[number];
+  | (typeof ALERT_STEP_METRICS)[number]
+  | keyof typeof SCHEDULER_METRICS
+  | 'ScheduledRunsFailed';
 
 /** The `function` dimension of each publishing function (lambdas/entry/observability.ts callers). */
-export type PipelineFunctionName = 'ingest' | 'processor' | 'alert-step';
+export type PipelineFunctionName = 'ingest' | 'processor' | 'alert-step' | 'scheduler';
 
 /**
  * The sum of one pipeline metric over the two dimension sets it is

@@ -10,6 +10,7 @@ import { AlertStep } from './alert-step.ts';
 import type { DataAccess } from './data-access.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { consumeQueue } from './queue-consumer.ts';
+import { SchedulerMetrics } from './scheduler-metrics.ts';
 import { WteFunction } from './wte-function.ts';
 
 export interface TelemetryProcessingProps {
@@ -120,6 +121,7 @@ export class TelemetryProcessing extends Construct {
       access.metrics({ write: false }),
       access.alertsTopic(),
     );
+    new SchedulerMetrics(this, 'SchedulerMetrics', this.scheduler.logGroup);
     this.schedule = new events.Rule(this, 'Schedule', {
       description: 'Runs the scheduled alert rules and the outbox relay',
       schedule: events.Schedule.rate(interval),
