@@ -31,7 +31,7 @@ async function runLine(failing: boolean): Promise<Record<string, unknown>> {
         return { evaluations: 7, transitions: 2 };
       },
     },
-    relay: async () => ({ published: 2, left: 0, stoppedBy: 'empty' as const }),
+    relay: async () => ({ published: 2, left: 0, stoppedBy: 'done' as const }),
     clock: { now: () => 0 },
     log: (level, message, fields) => lines.push({ level: level.toUpperCase(), message, ...fields }),
   });
