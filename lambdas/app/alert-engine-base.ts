@@ -26,8 +26,11 @@ import { type ApplyResult, applyEvaluations } from './alert-apply.ts';
  * (BatchAlertDeps, ScheduledAlertDeps), so a Lambda can be given stores that
  * hold only those (a class keeps every method it has: docs/bundles.md).
  */
+/** The metrics reads the rules make; each call binds its deadline to them (reads-within.ts). */
+export type AlertReads = Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
+
 export interface AlertEngineBaseDeps {
-  readonly metrics: Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
+  readonly metrics: AlertReads;
   readonly alerts: Pick<AlertStore, 'getCurrent' | 'applyTransition'>;
   readonly plants: Pick<StateStore, 'getPlant' | 'listPlants'>;
   /** Per-plant rule settings; defaults from docs/contract.md section 6, diversion and combustion from the plant config. */
@@ -108,6 +111,7 @@ export abstract class AlertEngineBase<D extends AlertEngineBaseDeps = AlertEngin
    * the lines (the alert step of a batch runs for every plant at once).
    */
   protected async combustion(
+    metrics: AlertReads,
     plant: PlantConfig,
     settings: AlertRuleSettings,
     lines: readonly string[],
@@ -120,7 +124,7 @@ export abstract class AlertEngineBase<D extends AlertEngineBaseDeps = AlertEngin
       (settings.combustion.onDelayMinutes + settings.combustion.offDelayMinutes + 5) * MINUTE_MS;
     const last = Math.min(to + lookback - 1, upTo);
     if (from > last || lines.length === 0) return [];
-    const readings = await this.deps.metrics.readReadings({
+    const readings = await metrics.readReadings({
       plantId: plant.plantId,
       metric: 'furnace_temperature',
       ...(lines.length === 1 ? { line: lines[0] } : {}),
@@ -141,6 +145,7 @@ export abstract class AlertEngineBase<D extends AlertEngineBaseDeps = AlertEngin
    * ticket instants from `from`, up to `now - settleMinutes`.
    */
   protected async diversion(
+    metrics: AlertReads,
     plant: PlantConfig,
     settings: AlertRuleSettings,
     day: { readonly start: number; readonly end: number },
@@ -149,7 +154,7 @@ export abstract class AlertEngineBase<D extends AlertEngineBaseDeps = AlertEngin
   ): Promise<Evaluation[]> {
     const upTo = now - settings.settleMinutes * MINUTE_MS;
     if (Math.max(from, day.start) > upTo) return [];
-    const movements = await this.deps.metrics.readMovements(plant.plantId, day.start, day.end);
+    const movements = await metrics.readMovements(plant.plantId, day.start, day.end);
     return evaluateDiversionCheckpoints(
       plant.plantId,
       day,

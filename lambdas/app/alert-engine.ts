@@ -20,6 +20,7 @@
  *   failed batch evaluation left owed, SENSOR_STALE, SENSOR_STUCK, reminders.
  */
 import type { AlertRuleSettings, Evaluation } from '../domain/alerts/model.ts';
+import type { CallOptions } from '../domain/deadline.ts';
 import type { ApplyResult } from './alert-apply.ts';
 import type { AlertEngineDeps, EngineResult } from './alert-engine-base.ts';
 import { BatchAlertEngine, type TouchedPlant } from './batch-alert-engine.ts';
@@ -59,13 +60,13 @@ export class AlertEngine {
   }
 
   /** @see BatchAlertEngine.afterBatch */
-  afterBatch(touched: readonly TouchedPlant[], now: number): Promise<EngineResult> {
-    return this.batch.afterBatch(touched, now);
+  afterBatch(touched: readonly TouchedPlant[], now: number, options?: CallOptions): Promise<EngineResult> {
+    return this.batch.afterBatch(touched, now, options);
   }
 
   /** @see ScheduledAlertEngine.scheduled */
-  scheduled(now: number): Promise<EngineResult> {
-    return this.timer.scheduled(now);
+  scheduled(now: number, options?: CallOptions): Promise<EngineResult> {
+    return this.timer.scheduled(now, options);
   }
 
   /** @see AlertEngineBase.apply */

@@ -7,6 +7,7 @@
  * run (scheduled-alert-engine.ts) judges them once complete.
  */
 import { isLive } from '../domain/alerts/completeness.ts';
+import type { CallOptions } from '../domain/deadline.ts';
 import { kpiBuckets } from '../domain/kpis.ts';
 import { QueryRefusedError, UnavailableError } from '../domain/ports.ts';
 import type { TouchedPlant } from '../domain/touched-plants.ts';
@@ -16,6 +17,7 @@ import {
   completeness,
   type EngineResult,
 } from './alert-engine-base.ts';
+import { readsWithin } from './reads-within.ts';
 
 export type { TouchedPlant } from '../domain/touched-plants.ts';
 
@@ -25,9 +27,15 @@ export class BatchAlertEngine extends AlertEngineBase<BatchAlertDeps> {
    * receive time. The days the data belongs to are recorded first (a failure
    * there is thrown: the batch is redelivered). A failure while evaluating
    * leaves those days owed to the scheduled run and is not thrown, because
-   * the data is stored: the plant is reported in `deferred`.
+   * the data is stored: the plant is reported in `deferred`. Every read
+   * carries `options` (the invocation's deadline).
    */
-  async afterBatch(touched: readonly TouchedPlant[], now: number): Promise<EngineResult> {
+  async afterBatch(
+    touched: readonly TouchedPlant[],
+    now: number,
+    options?: CallOptions,
+  ): Promise<EngineResult> {
+    const metrics = readsWithin(this.deps.metrics, options);
     let evaluations = 0;
     let transitions = 0;
     const deferred: string[] = [];
@@ -49,8 +57,10 @@ export class BatchAlertEngine extends AlertEngineBase<BatchAlertDeps> {
       // are applied once it is recorded, so a batch whose arrival fails is redelivered before any change.
       const recorded = this.deps.days.recordArrival(t.plantId, days, this.deps.clock.now(), frontier, live);
       const reading = Promise.all([
-        ...days.filter((d) => !d.late).map((day) => this.diversion(plant, settings, day, t.from, now)),
-        this.combustion(plant, settings, t.furnaceLines, t.from, t.to, now),
+        ...days
+          .filter((d) => !d.late)
+          .map((day) => this.diversion(metrics, plant, settings, day, t.from, now)),
+        this.combustion(metrics, plant, settings, t.furnaceLines, t.from, t.to, now),
       ]);
       const [arrival, found] = await Promise.allSettled([recorded, reading]);
       if (arrival.status === 'rejected') throw arrival.reason;

@@ -18,6 +18,8 @@
  * kpi-movement-slots.ts).
  * Hourly answers leave out the movement ratios on either path (docs/kpis.md).
  */
+
+import { type CallOptions, timeLeft } from '../domain/deadline.ts';
 import { summarizeMovementSlots, withMovementTotals } from '../domain/kpi-movement-slots.ts';
 import {
   bucketsAlignWithSlots,
@@ -184,7 +186,12 @@ export function loadKpis(
 
 /** Raw KPI counter readings of a range (every quality, latest version of each), and its tickets. */
 export interface CounterReadingSource extends Pick<MetricsStore, 'readMovements'> {
-  readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]>;
+  readCounterReadings(
+    plantId: string,
+    from: number,
+    to: number,
+    options?: CallOptions,
+  ): Promise<StoredReading[]>;
 }
 
 /** A counter reading source over any metrics store: one `readReadings` per KPI counter. */
@@ -192,11 +199,11 @@ export function counterReadingsOf(
   store: Pick<MetricsStore, 'readReadings' | 'readMovements'>,
 ): CounterReadingSource {
   return {
-    readMovements: (plantId, from, to) => store.readMovements(plantId, from, to),
-    async readCounterReadings(plantId, from, to) {
+    readMovements: (plantId, from, to, options) => store.readMovements(plantId, from, to, options),
+    async readCounterReadings(plantId, from, to, options) {
       const readings: StoredReading[] = [];
       for (const metric of KPI_COUNTER_METRICS)
-        for (const r of await store.readReadings({ plantId, metric, from, to })) readings.push(r);
+        for (const r of await store.readReadings({ plantId, metric, from, to }, options)) readings.push(r);
       return readings;
     },
   };
@@ -212,8 +219,12 @@ export interface KpiRollupJobDeps {
   readonly mergeGapSlots?: number;
   /** Slots one query covers at most, so a backfill never reads a year at once. @default 96 (1 day) */
   readonly maxRangeSlots?: number;
-  /** Milliseconds left before the deadline; the run stops taking new ranges below `deadlineMarginMs`. */
-  readonly remainingMs?: () => number;
+  /**
+   * When this run must be done, epoch ms (the invocation's, per run: the job's
+   * dependencies outlive it). Every read carries it, and the run takes no new
+   * range once less than `deadlineMarginMs` is left. Absent: no deadline.
+   */
+  readonly deadline?: number;
   /** @default 10000 */
   readonly deadlineMarginMs?: number;
 }
@@ -268,7 +279,7 @@ export async function rollUpPendingSlots(deps: KpiRollupJobDeps): Promise<KpiRol
   const mergeGap = deps.mergeGapSlots ?? 4;
   const maxRange = deps.maxRangeSlots ?? 96;
   const margin = deps.deadlineMarginMs ?? 10_000;
-  const remaining = deps.remainingMs ?? (() => Number.POSITIVE_INFINITY);
+  const options: CallOptions = deps.deadline === undefined ? {} : { deadline: deps.deadline };
   const pending = await deps.rollup.pendingSlots(deps.clock.now(), limit);
   const byPlant = new Map<string, PendingSlot[]>();
   for (const slot of pending) byPlant.set(slot.plantId, [...(byPlant.get(slot.plantId) ?? []), slot]);
@@ -281,12 +292,12 @@ export async function rollUpPendingSlots(deps: KpiRollupJobDeps): Promise<KpiRol
     for (const range of rangesOf(slots, mergeGap, maxRange)) {
       const from = (range[0] as PendingSlot).start;
       const to = (range.at(-1) as PendingSlot).start + SLOT_MS;
-      if (remaining() < margin) {
+      if (timeLeft(options, deps.clock.now()) < margin) {
         deferred += range.length;
         continue;
       }
-      const readings = await deps.readings.readCounterReadings(plantId, from, to);
-      const tickets = await deps.readings.readMovements(plantId, from, to);
+      const readings = await deps.readings.readCounterReadings(plantId, from, to, options);
+      const tickets = await deps.readings.readMovements(plantId, from, to, options);
       reads++;
       const summaries = new Map(summarizeSlots(readings).map((slot) => [slot.start, slot.series]));
       const tonnages = new Map(summarizeMovementSlots(tickets, slotStartOf).map((s) => [s.start, s.parts]));

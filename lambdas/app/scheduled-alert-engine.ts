@@ -15,6 +15,7 @@ import {
 } from '../domain/alerts/history-rules.ts';
 import { remind } from '../domain/alerts/lifecycle.ts';
 import type { Alert, AlertRuleSettings, Evaluation } from '../domain/alerts/model.ts';
+import type { CallOptions } from '../domain/deadline.ts';
 import { computeKpisForBuckets, type KpiPoint } from '../domain/kpis.ts';
 import type { PlantConfig } from '../domain/plant.ts';
 import { type AlertStore, type DayArrival, QueryRefusedError, UnavailableError } from '../domain/ports.ts';
@@ -22,12 +23,14 @@ import { bucketStart, DAY_MS, MINUTE_MS } from '../domain/time.ts';
 import type { ApplyResult } from './alert-apply.ts';
 import {
   AlertEngineBase,
+  type AlertReads,
   completeness,
   type EngineResult,
   type OpenAlerts,
   type ScheduledAlertDeps,
 } from './alert-engine-base.ts';
 import { loadKpis } from './kpi-query.ts';
+import { readsWithin } from './reads-within.ts';
 import { sensorEvaluations } from './sensor-evaluations.ts';
 
 /** The scheduled run re-judges this much settled data time: more than any schedule interval. */
@@ -35,25 +38,32 @@ const CATCH_UP_MS = 60 * MINUTE_MS;
 
 export class ScheduledAlertEngine extends AlertEngineBase<ScheduledAlertDeps> {
   /** KPIs of the plant-local days covering [from, to). */
-  private dailyKpis(plant: PlantConfig, from: number, to: number, now: number): Promise<KpiPoint[]> {
-    return loadKpis(this.deps.metrics, plant.plantId, '1d', plant.timeZone, from, to, now);
+  private dailyKpis(
+    metrics: AlertReads,
+    plant: PlantConfig,
+    from: number,
+    to: number,
+    now: number,
+  ): Promise<KpiPoint[]> {
+    return loadKpis(metrics, plant.plantId, '1d', plant.timeZone, from, to, now);
   }
 
   /** COMBUSTION_TEMPERATURE_LOW on every furnace line with readings in the day: what a failed batch left owed. */
   private async combustionOfDay(
+    metrics: AlertReads,
     plant: PlantConfig,
     settings: AlertRuleSettings,
     day: DayArrival,
     now: number,
   ): Promise<Evaluation[]> {
-    const readings = await this.deps.metrics.readReadings({
+    const readings = await metrics.readReadings({
       plantId: plant.plantId,
       metric: 'furnace_temperature',
       from: day.start,
       to: day.end,
     });
     const lines = [...new Set(readings.map((r) => r.line))];
-    return this.combustion(plant, settings, lines, day.start, day.end, now);
+    return this.combustion(metrics, plant, settings, lines, day.start, day.end, now);
   }
 
   /**
@@ -62,12 +72,13 @@ export class ScheduledAlertEngine extends AlertEngineBase<ScheduledAlertDeps> {
    * trailing history.
    */
   private async completeDay(
+    metrics: AlertReads,
     plant: PlantConfig,
     settings: AlertRuleSettings,
     day: DayArrival,
     now: number,
   ): Promise<Evaluation[]> {
-    const movements = await this.deps.metrics.readMovements(plant.plantId, day.start, day.end);
+    const movements = await metrics.readMovements(plant.plantId, day.start, day.end);
     const [point] = computeKpisForBuckets([{ start: day.start, end: day.end }], now, [], movements);
     const evaluations: Evaluation[] = point
       ? [evaluateDiversion(plant.plantId, { ...point, complete: true }, settings, plant.timeZone)]
@@ -75,6 +86,7 @@ export class ScheduledAlertEngine extends AlertEngineBase<ScheduledAlertDeps> {
     const today = bucketStart(now, '1d', plant.timeZone);
     if (day.end !== today) return evaluations;
     const history = await this.dailyKpis(
+      metrics,
       plant,
       today - (settings.landfillSpike.trailingDays + 1) * DAY_MS,
       today,
@@ -97,13 +109,15 @@ export class ScheduledAlertEngine extends AlertEngineBase<ScheduledAlertDeps> {
   }
 
   /** Scheduled rules for every plant; a plant whose store is unavailable or refuses a query does not stop the others. */
-  async scheduled(now: number): Promise<EngineResult> {
+  /** Every read carries `options` (the invocation's deadline). */
+  async scheduled(now: number, options?: CallOptions): Promise<EngineResult> {
+    const metrics = readsWithin(this.deps.metrics, options);
     let evaluations = 0;
     let transitions = 0;
     let failure: Error | undefined;
     for (const plant of await this.deps.plants.listPlants()) {
       try {
-        const result = await this.scheduledFor(plant, now);
+        const result = await this.scheduledFor(metrics, plant, now);
         evaluations += result.evaluations;
         transitions += result.transitions;
       } catch (error) {
@@ -115,11 +129,11 @@ export class ScheduledAlertEngine extends AlertEngineBase<ScheduledAlertDeps> {
     return { evaluations, transitions };
   }
 
-  private async scheduledFor(plant: PlantConfig, now: number): Promise<ApplyResult> {
+  private async scheduledFor(metrics: AlertReads, plant: PlantConfig, now: number): Promise<ApplyResult> {
     const settings = this.settingsFor(plant);
     const progress = await this.deps.days.progress(plant.plantId);
     const { evaluations, furnaceLines } = await sensorEvaluations(
-      this.deps.metrics,
+      metrics,
       plant,
       settings,
       progress.liveFrontier,
@@ -128,14 +142,15 @@ export class ScheduledAlertEngine extends AlertEngineBase<ScheduledAlertDeps> {
     // Furnace readings that have settled since the last runs (real-time data is judged here).
     const settled = now - settings.settleMinutes * MINUTE_MS;
     evaluations.push(
-      ...(await this.combustion(plant, settings, furnaceLines, settled - CATCH_UP_MS, now + 1, now)),
+      ...(await this.combustion(metrics, plant, settings, furnaceLines, settled - CATCH_UP_MS, now + 1, now)),
     );
     const complete: DayArrival[] = [];
     for (const day of progress.days) {
-      if (!day.late) evaluations.push(...(await this.diversion(plant, settings, day, day.start, now)));
-      if (day.owed > 0) evaluations.push(...(await this.combustionOfDay(plant, settings, day, now)));
+      if (!day.late)
+        evaluations.push(...(await this.diversion(metrics, plant, settings, day, day.start, now)));
+      if (day.owed > 0) evaluations.push(...(await this.combustionOfDay(metrics, plant, settings, day, now)));
       if (isComplete(day, progress, now, completeness(settings))) {
-        evaluations.push(...(await this.completeDay(plant, settings, day, now)));
+        evaluations.push(...(await this.completeDay(metrics, plant, settings, day, now)));
         complete.push(day);
       }
     }

@@ -14,7 +14,7 @@ import { metricsReader } from './metrics-stores.ts';
 import { measuredEntry } from './observability.ts';
 
 const env = readEnv({ KPI_ROLLUP_TABLE: z.string().check(z.minLength(3)) }, process.env);
-const { log, count, remainingMs, handler: wrap } = measuredEntry('kpi-rollup');
+const { log, count, handler: wrap } = measuredEntry('kpi-rollup');
 
 const store = new DynamoKpiRollupStore({
   client: sharedDynamoClient(),
@@ -24,7 +24,7 @@ const store = new DynamoKpiRollupStore({
 const run = makeKpiRollupHandler({
   rollup: store,
   marker: store,
-  readings: metricsReader(process.env, { remainingMs }),
+  readings: metricsReader(process.env),
   clock: systemClock,
   log,
 });

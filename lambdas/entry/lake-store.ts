@@ -18,6 +18,7 @@ import { DEFAULT_TICKET_SHIFT_HORIZON_MS, LakeMetricsReader } from '../adapters/
 import { type LakeReads, TieredMetricsReader } from '../adapters/lake/tiered-metrics-reader.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { DEFAULT_MAX_RAW_RANGES, readKpiCounterSlots } from '../app/kpi-counter-slots.ts';
+import type { CallOptions } from '../domain/deadline.ts';
 import type { KpiCounterSlots } from '../domain/kpi-rollup.ts';
 import { sharedDynamoClient } from './dynamo-client.ts';
 import { readEnv } from './env.ts';
@@ -36,7 +37,6 @@ import {
  */
 export function recentParts<R>(
   source: Source,
-  options: MetricsStoreOptions,
   /** The alert step reads what the processor has just written; other readers read eventually consistent, at half the cost. */
   consistentRead: boolean,
   recentStore: (props: DynamoRecentTelemetryStoreProps) => R,
@@ -56,7 +56,6 @@ export function recentParts<R>(
     horizonMs: env.RECENT_TELEMETRY_HORIZON_DAYS * DAY_MS,
     lastBeforeLookbackMs: LOOKBACK_MS,
     consistentRead,
-    ...(options.remainingMs === undefined ? {} : { remainingMs: options.remainingMs }),
   });
   const since = env.RECENT_TELEMETRY_COMPLETE_SINCE;
   return { recent, ...(since === undefined ? {} : { completeSince: since }) };
@@ -83,12 +82,11 @@ export function lakeParts<R>(
       workGroup: env.ATHENA_WORKGROUP,
       catalog: env.LAKE_CATALOG,
       database: env.LAKE_DATABASE,
-      ...(options.remainingMs === undefined ? {} : { remainingMs: options.remainingMs }),
       ...(options.athenaMaxWaitMs === undefined ? {} : { maxWaitMs: options.athenaMaxWaitMs }),
     }),
     lastBeforeLookbackMs: LOOKBACK_MS,
   });
-  return { ...recentParts(source, options, consistentRead, recentStore), lake };
+  return { ...recentParts(source, consistentRead, recentStore), lake };
 }
 
 /** The readers' view of the lake: the tiered reader over the recent store and Athena. */
@@ -113,10 +111,12 @@ function tieredReader(source: Source, options: MetricsStoreOptions): TieredMetri
 
 function tieredReads(tiered: LakeReads): MetricsReads {
   return {
-    readReadings: (query) => tiered.readReadings(query),
-    readLastBefore: (plantId, metric, before) => tiered.readLastBefore(plantId, metric, before),
-    readMovements: (plantId, from, to) => tiered.readMovements(plantId, from, to),
-    readCounterReadings: (plantId, from, to) => tiered.readCounterReadings(plantId, from, to),
+    readReadings: (query, options) => tiered.readReadings(query, options),
+    readLastBefore: (plantId, metric, before, options) =>
+      tiered.readLastBefore(plantId, metric, before, options),
+    readMovements: (plantId, from, to, options) => tiered.readMovements(plantId, from, to, options),
+    readCounterReadings: (plantId, from, to, options) =>
+      tiered.readCounterReadings(plantId, from, to, options),
     ...(tiered.readGoodHours ? { readGoodHours: tiered.readGoodHours.bind(tiered) } : {}),
   };
 }
@@ -129,12 +129,17 @@ export function lakeReads(tiered: LakeReads, options: MetricsStoreOptions): Metr
     ...(rollup === undefined
       ? {}
       : {
-          readKpiCounterSlots: (plantId: string, from: number, to: number): Promise<KpiCounterSlots> =>
+          readKpiCounterSlots: (
+            plantId: string,
+            from: number,
+            to: number,
+            calls?: CallOptions,
+          ): Promise<KpiCounterSlots> =>
             readKpiCounterSlots(
               {
                 rollup,
-                readCounterReadings: (p, f, t) => tiered.readCounterReadings(p, f, t),
-                readMovements: (p, f, t) => tiered.readMovements(p, f, t),
+                readCounterReadings: (p, f, t) => tiered.readCounterReadings(p, f, t, calls),
+                readMovements: (p, f, t) => tiered.readMovements(p, f, t, calls),
                 ticketHorizonMs: DEFAULT_TICKET_SHIFT_HORIZON_MS,
                 lookbackMs: LOOKBACK_MS,
                 maxRawRanges: DEFAULT_MAX_RAW_RANGES,

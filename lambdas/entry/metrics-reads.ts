@@ -4,6 +4,7 @@
  * the stores' adapters so that importing it adds no adapter to a bundle.
  */
 import * as z from 'zod/mini';
+import type { CallOptions } from '../domain/deadline.ts';
 import type { KpiRollupReader } from '../domain/kpi-rollup.ts';
 import type { MetricsStore } from '../domain/metrics-ports.ts';
 import type { StoredReading } from '../domain/ports.ts';
@@ -28,14 +29,18 @@ export type MetricsReads = Pick<
   'readReadings' | 'readLastBefore' | 'readMovements' | 'readKpiCounterSlots' | 'readGoodHours'
 > & {
   /** Every reading of the KPI counters in [from, to), latest version of each: the rollup's raw side. */
-  readCounterReadings(plantId: string, from: number, to: number): Promise<StoredReading[]>;
+  readCounterReadings(
+    plantId: string,
+    from: number,
+    to: number,
+    options?: CallOptions,
+  ): Promise<StoredReading[]>;
 };
 
 export type MetricsWrites = Pick<MetricsStore, 'writeReadings' | 'writeMovements'>;
 
+/** How a store is built, once per cold start: the invocation's deadline comes with each call instead. */
 export interface MetricsStoreOptions {
-  /** Milliseconds left in the current invocation; adapters stop retrying and waiting before it. */
-  readonly remainingMs?: () => number;
   /** The KPI rollup, for readers that answer KPIs from it. */
   readonly rollup?: KpiRollupReader;
   /** How long one Athena query may take (the query API answers within API Gateway's 29 s). */

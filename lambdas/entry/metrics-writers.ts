@@ -17,7 +17,6 @@ import { readEnv } from './env.ts';
 import { recentParts } from './lake-store.ts';
 import {
   type MetricsStoreKind,
-  type MetricsStoreOptions,
   type MetricsWrites,
   metricsStoreKind,
   type Source,
@@ -28,15 +27,16 @@ import { timestreamEnv } from './timestream-store.ts';
 /** @see metrics-reads.ts */
 declare const __WTE_METRICS_STORE__: MetricsStoreKind;
 
-export function metricsWriter(source: Source, options: MetricsStoreOptions = {}): MetricsWrites {
+/** The processor's writes; each carries its invocation's deadline, so nothing of it is kept here. */
+export function metricsWriter(source: Source): MetricsWrites {
   const kind = metricsStoreKind(source);
   // A conditional, not an early return: esbuild drops the branch it folds away, not code after a return.
   return (typeof __WTE_METRICS_STORE__ === 'undefined' ? kind : __WTE_METRICS_STORE__) === 'lake'
-    ? lakeWriter(source, options)
+    ? lakeWriter(source)
     : timestreamWriter(source);
 }
 
-function lakeWriter(source: Source, options: MetricsStoreOptions): MetricsWrites {
+function lakeWriter(source: Source): MetricsWrites {
   const env = readEnv(
     {
       LAKE_READINGS_STREAM: z.string().check(z.minLength(1)),
@@ -53,9 +53,8 @@ function lakeWriter(source: Source, options: MetricsStoreOptions): MetricsWrites
     sleep,
     random: Math.random,
   });
-  // Strongly consistent: the conflict check reads what concurrent batches have just written. The recent
-  // store still takes `options.remainingMs` when built (docs/bundles.md, "Deadlines": not per call yet).
-  const parts = recentParts(source, options, true, (props) => new DynamoRecentTelemetryStore(props));
+  // Strongly consistent: the conflict check reads what concurrent batches have just written.
+  const parts = recentParts(source, true, (props) => new DynamoRecentTelemetryStore(props));
   return new LakeMetricsWriter({ writer, ...parts, clock: systemClock });
 }
 

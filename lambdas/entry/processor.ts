@@ -19,13 +19,13 @@ const env = readEnv(
   },
   process.env,
 );
-const { log, count, remainingMs, handler: wrap } = measuredEntry('processor');
+const { log, count, handler: wrap } = measuredEntry('processor');
 
 const kpiSlots = kpiSlotMarker(process.env);
 const iot = new IoTDataPlaneClient({ endpoint: env.IOT_DATA_ENDPOINT });
 
 const processBatch = makeProcessorHandler({
-  metrics: metricsWriter(process.env, { remainingMs }),
+  metrics: metricsWriter(process.env),
   state: stateStore(process.env),
   // The alert rules run in their own function, on what this batch stored (docs/alert-step.md).
   alerts: new SqsAlertStepQueue({ client: new SQSClient({}), queueUrl: env.ALERT_STEP_QUEUE_URL }),

@@ -36,10 +36,12 @@ export function timestreamReader(source: Source, options: MetricsStoreOptions): 
     ...(options.rollup === undefined ? {} : { rollup: options.rollup }),
   });
   return {
-    readReadings: (query) => reader.readReadings(query),
-    readLastBefore: (plantId, metric, before) => reader.readLastBefore(plantId, metric, before),
-    readMovements: (plantId, from, to) => reader.readMovements(plantId, from, to),
-    readCounterReadings: (plantId, from, to) => reader.readCounterReadings(plantId, from, to),
+    readReadings: (query, options) => reader.readReadings(query, options),
+    readLastBefore: (plantId, metric, before, options) =>
+      reader.readLastBefore(plantId, metric, before, options),
+    readMovements: (plantId, from, to, options) => reader.readMovements(plantId, from, to, options),
+    readCounterReadings: (plantId, from, to, options) =>
+      reader.readCounterReadings(plantId, from, to, options),
     ...(reader.readKpiCounterSlots === undefined ? {} : { readKpiCounterSlots: reader.readKpiCounterSlots }),
   };
 }

@@ -11,15 +11,21 @@
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mapLimited } from '../adapters/map-limited.ts';
+import type { CallOptions } from '../domain/deadline.ts';
 import { errorName } from '../domain/error-name.ts';
-import { UnavailableError } from '../domain/ports.ts';
+import { type Clock, UnavailableError } from '../domain/ports.ts';
 import { decodeAlertStep, encodeAlertStep, type TouchedPlant } from '../domain/touched-plants.ts';
+import { type InvocationContext, invocationCalls } from './invocation-deadline.ts';
 import { type RelayAfterBatchDeps, relayAfterBatch } from './relay-after-batch.ts';
 
 export interface AlertStepDeps {
   /** BatchAlertEngine (AlertEngine in local mode). */
   readonly engine: {
-    afterBatch(touched: readonly TouchedPlant[], now: number): Promise<{ deferred?: readonly string[] }>;
+    afterBatch(
+      touched: readonly TouchedPlant[],
+      now: number,
+      options?: CallOptions,
+    ): Promise<{ deferred?: readonly string[] }>;
   };
   /** Publishes what the step queued, after the batch (relay-after-batch.ts: logged and counted, fails nothing).
    * Local mode leaves it out and relays beside its consumers instead. */
@@ -28,17 +34,20 @@ export interface AlertStepDeps {
   readonly concurrency?: number;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
   readonly count?: (name: string, value: number) => void;
+  /** Turns the invocation's remaining time into the deadline its reads and relay carry. @default Date.now */
+  readonly clock?: Clock;
 }
 
-export type AlertStepHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+export type AlertStepHandler = (event: SQSEvent, context?: InvocationContext) => Promise<SQSBatchResponse>;
 
 export function makeAlertStepHandler(deps: AlertStepDeps): AlertStepHandler {
   const log = deps.log ?? (() => {});
   const count = deps.count ?? (() => {});
   const concurrency = deps.concurrency ?? 8;
   const relay = deps.relay && relayAfterBatch({ relay: deps.relay, log, count });
+  const clock = deps.clock ?? { now: () => Date.now() };
 
-  const judge = async (record: SQSRecord): Promise<boolean> => {
+  const judge = async (record: SQSRecord, calls: CallOptions): Promise<boolean> => {
     const decoded = decodeAlertStep(record.body);
     if (!decoded.ok) {
       // Only the processor writes this queue: a body it did not write is kept in the DLQ to look at.
@@ -51,7 +60,7 @@ export function makeAlertStepHandler(deps: AlertStepDeps): AlertStepHandler {
     }
     const { touched, now } = decoded.message;
     try {
-      const result = await deps.engine.afterBatch([touched], now);
+      const result = await deps.engine.afterBatch([touched], now, calls);
       if ((result.deferred?.length ?? 0) > 0) {
         log('warn', 'alert evaluation failed; the scheduled run evaluates the plant', {
           plantId: touched.plantId,
@@ -69,13 +78,15 @@ export function makeAlertStepHandler(deps: AlertStepDeps): AlertStepHandler {
     }
   };
 
-  return async (event) => {
-    const judged = await mapLimited(event.Records, concurrency, judge);
+  return async (event, context) => {
+    // One deadline for the invocation, carried by every read and the relay: the engine serves them all at once.
+    const calls = invocationCalls(clock, context);
+    const judged = await mapLimited(event.Records, concurrency, (record) => judge(record, calls));
     const batchItemFailures = event.Records.filter((_, i) => !judged[i]).map((r) => ({
       itemIdentifier: r.messageId,
     }));
     count('AlertStepPlants', event.Records.length);
-    if (relay) await relay();
+    if (relay) await relay(calls);
     return { batchItemFailures };
   };
 }

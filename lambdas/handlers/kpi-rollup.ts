@@ -13,6 +13,7 @@ import {
   type KpiRollupRun,
   rollUpPendingSlots,
 } from '../app/kpi-query.ts';
+import { deadlineIn } from '../domain/deadline.ts';
 import type { KpiSlotMarker } from '../domain/kpi-rollup.ts';
 import { PLANT_ID_PATTERN } from '../domain/telemetry.ts';
 import { DAY_MS, parseTimestamp } from '../domain/time.ts';
@@ -20,7 +21,7 @@ import { DAY_MS, parseTimestamp } from '../domain/time.ts';
 /** Longest range one backfill event may mark (about 36,000 slots). */
 export const MAX_BACKFILL_DAYS = 370;
 
-export interface KpiRollupHandlerDeps extends Omit<KpiRollupJobDeps, 'remainingMs'> {
+export interface KpiRollupHandlerDeps extends Omit<KpiRollupJobDeps, 'deadline'> {
   readonly marker: KpiSlotMarker;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
@@ -62,13 +63,15 @@ export function makeKpiRollupHandler(deps: KpiRollupHandlerDeps) {
     event: unknown,
     context?: Pick<Context, 'getRemainingTimeInMillis'>,
   ): Promise<KpiRollupRun & { marked: number }> => {
+    // This invocation's deadline goes with each read: the readers serve every invocation of the process.
+    const deadline = context && deadlineIn(deps.clock.now(), context.getRemainingTimeInMillis());
     const backfill = backfillOf(event);
     const marked = backfill
       ? await backfillKpiSlots(deps.marker, backfill.plantId, backfill.from, backfill.to)
       : 0;
     const run = await rollUpPendingSlots({
       ...deps,
-      ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
+      ...(deadline === undefined ? {} : { deadline }),
     });
     log(run.superseded > 0 || run.deferred > 0 ? 'warn' : 'info', 'kpi rollup run', { ...run, marked });
     return { ...run, marked };

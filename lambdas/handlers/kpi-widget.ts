@@ -15,11 +15,13 @@
  */
 import { mapLimited } from '../adapters/map-limited.ts';
 import { type KpiSource, loadKpisOfInterval } from '../app/kpi-query.ts';
+import { readsWithin } from '../app/reads-within.ts';
 import { errorName } from '../domain/error-name.ts';
 import { type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
 import type { PlantConfig } from '../domain/plant.ts';
 import type { Clock, StateStore } from '../domain/ports.ts';
 import { DAY_MS, localDate } from '../domain/time.ts';
+import { type InvocationContext, invocationCalls } from './invocation-deadline.ts';
 
 export const MAX_WIDGET_DAYS = 31;
 export const DEFAULT_WIDGET_DAYS = 7;
@@ -58,8 +60,12 @@ interface PlantRow {
 }
 
 export function makeKpiWidgetHandler(deps: KpiWidgetDeps) {
-  return async (event: KpiWidgetEvent = {}): Promise<string | { markdown: string }> => {
+  return async (
+    event: KpiWidgetEvent = {},
+    context?: InvocationContext,
+  ): Promise<string | { markdown: string }> => {
     if (event.describe === true) return { markdown: KPI_WIDGET_DESCRIPTION };
+    const metrics = readsWithin(deps.metrics, invocationCalls(deps.clock, context));
     const now = deps.clock.now();
     const { from, to } = rangeOf(event, now);
     const plants = [...(await deps.plants.listPlants())]
@@ -71,7 +77,7 @@ export function makeKpiWidgetHandler(deps: KpiWidgetDeps) {
         const buckets = kpiBuckets('1d', plant.timeZone, from, to);
         return {
           plant,
-          points: await loadKpisOfInterval(deps.metrics, plant.plantId, '1d', plant.timeZone, buckets, now),
+          points: await loadKpisOfInterval(metrics, plant.plantId, '1d', plant.timeZone, buckets, now),
         };
       } catch (error) {
         deps.log?.('warn', 'plant KPIs unavailable for the dashboard widget', {

@@ -10,10 +10,12 @@
 
 import * as z from 'zod/mini';
 import { loadKpisOfInterval } from '../app/kpi-query.ts';
+import { readsWithin } from '../app/reads-within.ts';
 import { DIVERSION_POLICY, type KpiPoint, kpiBuckets } from '../domain/kpis.ts';
 import { targetsFor } from '../domain/targets.ts';
 import { DAY_MS, type KpiInterval, toIso } from '../domain/time.ts';
 import { errorResponse, json } from './http.ts';
+import { invocationCalls } from './invocation-deadline.ts';
 import type { QueryApiDeps, QueryHandler } from './query-api.ts';
 import { laterThanFrom, queryChoice, queryTime } from './query-fields.ts';
 import { cursorOfThisQuery, encodeCursor, pageSizeOf, queryCursor, queryHash } from './query-paging.ts';
@@ -77,7 +79,8 @@ function kpiJson(point: KpiPoint) {
 
 export function makeKpisHandler(deps: QueryApiDeps): QueryHandler {
   const pageSize = pageSizeOf(deps.maxPointsPerPage);
-  return async (event) => {
+  return async (event, context) => {
+    const metrics = readsWithin(deps.metrics, invocationCalls(deps.clock, context));
     try {
       const plantId = plantIdOf(event);
       if (typeof plantId !== 'string') return plantId;
@@ -93,7 +96,7 @@ export function makeKpisHandler(deps: QueryApiDeps): QueryHandler {
       const page = buckets.slice(0, pageSize);
       const following = buckets[pageSize];
       const points = await loadKpisOfInterval(
-        deps.metrics,
+        metrics,
         plantId,
         interval,
         plant.timeZone,

@@ -21,6 +21,7 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { MetricsStore } from '../domain/metrics-ports.ts';
 import type { Clock, StateStore } from '../domain/ports.ts';
+import type { InvocationContext } from './invocation-deadline.ts';
 import type { QueryEvent } from './query-parameters.ts';
 
 export { KPI_INTERVALS, MAX_KPI_RANGE_DAYS, makeKpisHandler } from './kpis-handler.ts';
@@ -36,4 +37,5 @@ export interface QueryApiDeps {
   readonly maxPointsPerPage?: number;
 }
 
-export type QueryHandler = (event: QueryEvent) => Promise<APIGatewayProxyResult>;
+/** On AWS the Lambda context gives the invocation's deadline, which every store call carries. */
+export type QueryHandler = (event: QueryEvent, context?: InvocationContext) => Promise<APIGatewayProxyResult>;

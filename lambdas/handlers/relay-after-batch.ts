@@ -6,6 +6,7 @@
  * publishes what is left (docs/alert-delivery.md), but it is logged and the
  * transitions published are counted.
  */
+import type { CallOptions } from '../domain/deadline.ts';
 import { errorName } from '../domain/error-name.ts';
 
 /** What a relay run reports (LeasedRelayReport has more; these are what is logged and counted). */
@@ -16,18 +17,19 @@ export interface RelayOutcome {
 }
 
 export interface RelayAfterBatchDeps {
-  readonly relay: () => Promise<RelayOutcome>;
+  /** Runs the relay within the invocation's deadline (`options`; none in local mode). */
+  readonly relay: (options?: CallOptions) => Promise<RelayOutcome>;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
   readonly count?: (name: string, value: number) => void;
 }
 
 /** One relay run that never rejects: what went wrong is logged, what was published counted (`AlertsPublished`). */
-export function relayAfterBatch(deps: RelayAfterBatchDeps): () => Promise<void> {
+export function relayAfterBatch(deps: RelayAfterBatchDeps): (options?: CallOptions) => Promise<void> {
   const log = deps.log ?? (() => {});
   const count = deps.count ?? (() => {});
-  return async () => {
+  return async (options) => {
     try {
-      const report = await deps.relay();
+      const report = await deps.relay(options);
       count('AlertsPublished', report.published);
       if (report.stoppedBy !== 'done' && report.stoppedBy !== 'held') {
         log('warn', 'outbox relay stopped; the next relay retries', {

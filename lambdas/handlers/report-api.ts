@@ -6,10 +6,12 @@
  * as on the KPI and series routes.
  */
 import * as z from 'zod/mini';
+import { readsWithin } from '../app/reads-within.ts';
 import { loadPlantReport, type ReportSources } from '../app/report.ts';
 import type { Clock, StateStore } from '../domain/ports.ts';
 import { localParts } from '../domain/time.ts';
 import { errorResponse, json } from './http.ts';
+import { invocationCalls } from './invocation-deadline.ts';
 import type { QueryHandler } from './query-api.ts';
 import { readQuery } from './query-parameters.ts';
 import { invalidQuery, plantConfig, plantIdOf } from './query-request.ts';
@@ -42,7 +44,8 @@ export const REPORT_QUERY = {
 };
 
 export function makeReportHandler(deps: ReportApiDeps): QueryHandler {
-  return async (event) => {
+  return async (event, context) => {
+    const metrics = readsWithin(deps.metrics, invocationCalls(deps.clock, context));
     try {
       const plantId = plantIdOf(event);
       if (typeof plantId !== 'string') return plantId;
@@ -61,7 +64,7 @@ export function makeReportHandler(deps: ReportApiDeps): QueryHandler {
             detail: `must be from ${EARLIEST_REPORT_YEAR} to ${thisYear}, the plant's current year`,
           },
         ]);
-      return json(200, await loadPlantReport(deps, plant, year, now));
+      return json(200, await loadPlantReport({ ...deps, metrics }, plant, year, now));
     } catch (error) {
       return errorResponse(error);
     }

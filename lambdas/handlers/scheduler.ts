@@ -6,28 +6,39 @@
  * (under the relay lease: docs/alert-delivery.md).
  */
 import type { LeasedRelayReport } from '../adapters/alerts/leased-relay.ts';
+import type { CallOptions } from '../domain/deadline.ts';
 import { errorName } from '../domain/error-name.ts';
 import type { Clock } from '../domain/ports.ts';
+import { type InvocationContext, invocationCalls } from './invocation-deadline.ts';
 
 export interface SchedulerDeps {
-  readonly engine: { scheduled(now: number): Promise<{ evaluations: number; transitions: number }> };
-  readonly relay: () => Promise<Pick<LeasedRelayReport, 'published' | 'left' | 'stoppedBy'>>;
+  readonly engine: {
+    scheduled(now: number, options?: CallOptions): Promise<{ evaluations: number; transitions: number }>;
+  };
+  /** Runs the relay within the invocation's deadline (`options`; none in local mode). */
+  readonly relay: (
+    options?: CallOptions,
+  ) => Promise<Pick<LeasedRelayReport, 'published' | 'left' | 'stoppedBy'>>;
   readonly clock: Clock;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
 
 export function makeSchedulerHandler(deps: SchedulerDeps) {
   const log = deps.log ?? (() => {});
-  return async (): Promise<{ evaluations: number; transitions: number; published: number }> => {
+  return async (
+    context?: InvocationContext,
+  ): Promise<{ evaluations: number; transitions: number; published: number }> => {
+    // One deadline for the invocation, carried by every read and the relay.
+    const calls = invocationCalls(deps.clock, context);
     let result = { evaluations: 0, transitions: 0 };
     let failure: unknown;
     try {
-      result = await deps.engine.scheduled(deps.clock.now());
+      result = await deps.engine.scheduled(deps.clock.now(), calls);
     } catch (error) {
       failure = error;
     }
     // Publish whatever is queued even when the evaluation failed part-way.
-    const report = await deps.relay();
+    const report = await deps.relay(calls);
     log(failure ? 'error' : 'info', 'scheduled run', {
       ...result,
       published: report.published,

@@ -8,6 +8,7 @@
  * answer next to `plantId`, `metric`, `unit`, `points`.
  */
 import * as z from 'zod/mini';
+import { readsWithin } from '../app/reads-within.ts';
 import { canonicalUnitOf, METRIC_NAMES, type MetricName } from '../domain/catalog.ts';
 import {
   aggregateSeries,
@@ -23,6 +24,7 @@ import {
 import { LINE_PATTERN } from '../domain/telemetry.ts';
 import { toIso } from '../domain/time.ts';
 import { errorResponse, json } from './http.ts';
+import { invocationCalls } from './invocation-deadline.ts';
 import type { QueryApiDeps, QueryHandler } from './query-api.ts';
 import { laterThanFrom, optionalChoice, queryChoice, queryTime } from './query-fields.ts';
 import { cursorOfThisQuery, encodeCursor, pageSizeOf, queryCursor, queryHash } from './query-paging.ts';
@@ -142,7 +144,8 @@ async function seriesPage(
 
 export function makeSeriesHandler(deps: QueryApiDeps): QueryHandler {
   const pageSize = pageSizeOf(deps.maxPointsPerPage);
-  return async (event) => {
+  return async (event, context) => {
+    const metrics = readsWithin(deps.metrics, invocationCalls(deps.clock, context));
     try {
       const plantId = plantIdOf(event);
       if (typeof plantId !== 'string') return plantId;
@@ -152,7 +155,7 @@ export function makeSeriesHandler(deps: QueryApiDeps): QueryHandler {
 
       const plant = await plantConfig(deps, plantId);
       if (!('timeZone' in plant)) return plant;
-      const { points, following } = await seriesPage(deps, query, plant.timeZone, pageSize);
+      const { points, following } = await seriesPage({ ...deps, metrics }, query, plant.timeZone, pageSize);
       return json(200, {
         plantId,
         metric: query.metric,

@@ -207,8 +207,8 @@ describe('rollUpPendingSlots', () => {
     const late = await rollUpPendingSlots({
       rollup: store,
       readings: raw,
-      clock: new FixedClock(Number.MAX_SAFE_INTEGER),
-      remainingMs: () => 1_000,
+      clock: new FixedClock(Number.MAX_SAFE_INTEGER - 1_000),
+      deadline: Number.MAX_SAFE_INTEGER,
     });
     expect(late).toMatchObject({ pending: 1, rolled: 0, deferred: 1, reads: 0 });
   });
