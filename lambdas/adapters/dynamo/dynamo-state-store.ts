@@ -46,6 +46,7 @@ import { dynamoCall, isConditionalCheckFailed } from './dynamo-errors.ts';
 import { COLLECTION, DynamoPlantReader, plantKey } from './dynamo-plant-reader.ts';
 import { decodeHeldTicket, replaceCondition, ticketItem } from './ledger-ticket-item.ts';
 import { checkLimit, collectionListing, type ListedRecords, plantListing, queryPage } from './listing.ts';
+import { putQuarantineItems } from './quarantine-writes.ts';
 import { COLLECTION_INDEX, COLLECTION_PK, COLLECTION_SK, PK, PLANT_PK, PLANT_SK } from './state-table.ts';
 import { key, type StateTableProps } from './state-table-store.ts';
 import { decodeMovement, decodeQuarantine, decodeToken } from './stored-items.ts';
@@ -63,8 +64,6 @@ export { StoredItemError } from './stored-items.ts';
 const MAX_LEDGER_ATTEMPTS = 6;
 /** Tickets written at once per recordMovements call (a batch of 25 messages may carry 12,500). */
 const LEDGER_CONCURRENCY = 16;
-/** Parallel conditional puts per putQuarantine call. */
-const QUARANTINE_CONCURRENCY = 8;
 /** The largest quarantine page; a cursor continues past it. */
 export const MAX_QUARANTINE_PAGE = 1000;
 
@@ -256,33 +255,25 @@ export class DynamoStateStore extends DynamoPlantReader implements StateStore {
   // Quarantine
 
   async putQuarantine(entries: readonly QuarantineEntry[]): Promise<void> {
-    await mapLimited(entries, QUARANTINE_CONCURRENCY, async (entry) => {
-      const at = timeKey(entry.quarantinedAt);
-      const sortKey = `${at}#${entry.quarantineId}`;
-      const item = {
-        ...toItem({ ...entry, item: JSON.stringify(entry.item) }),
-        ...quarantineKey(entry.quarantineId),
-        [COLLECTION_PK]: { S: COLLECTION.quarantine },
-        [COLLECTION_SK]: { S: sortKey },
-        [PLANT_PK]: { S: `PLANT#${entry.plantId}` },
-        [PLANT_SK]: { S: `${QUARANTINE_PREFIX}${sortKey}` },
-        entity: { S: 'quarantine' },
-      };
-      try {
-        // The id is deterministic per (message, item, version): the first entry stays where it was listed.
-        await dynamoCall('putQuarantine', () =>
-          this.client.send(
-            new PutItemCommand({
-              TableName: this.tableName,
-              Item: item,
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          ),
-        );
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
-    });
+    // Batched (quarantine-writes.ts): a held id keeps its entry, where it was listed.
+    await putQuarantineItems(
+      this.client,
+      this.tableName,
+      entries.map((entry) => {
+        const sortKey = `${timeKey(entry.quarantinedAt)}#${entry.quarantineId}`;
+        const entryKey = quarantineKey(entry.quarantineId);
+        const item = {
+          ...toItem({ ...entry, item: JSON.stringify(entry.item) }),
+          ...entryKey,
+          [COLLECTION_PK]: { S: COLLECTION.quarantine },
+          [COLLECTION_SK]: { S: sortKey },
+          [PLANT_PK]: { S: `PLANT#${entry.plantId}` },
+          [PLANT_SK]: { S: `${QUARANTINE_PREFIX}${sortKey}` },
+          entity: { S: 'quarantine' },
+        };
+        return { key: entryKey, item };
+      }),
+    );
   }
 
   async listQuarantine(
