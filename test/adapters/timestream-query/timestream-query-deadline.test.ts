@@ -40,8 +40,9 @@ describe('TimestreamMetricsReader deadlines per call', () => {
     const thrown = await reader.readReadings(query, { deadline: NOW + 5_000 }).catch((e: unknown) => e);
     expect(thrown).toBeInstanceOf(UnavailableError);
     expect((thrown as Error).message).toContain('deadline');
-    const signal = (mock.commandCalls(QueryCommand)[0]?.args[1] as { abortSignal?: AbortSignal } | undefined)
-      ?.abortSignal;
+    // The SDK's second argument: aws-sdk-client-mock records it, though its types know the command only.
+    const sent = mock.commandCalls(QueryCommand)[0]?.args as unknown[] | undefined;
+    const signal = (sent?.[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
     expect(signal).toBeInstanceOf(AbortSignal);
   });
 });
