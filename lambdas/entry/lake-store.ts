@@ -12,7 +12,7 @@ import * as z from 'zod/mini';
 import {
   DynamoRecentTelemetryReader,
   type DynamoRecentTelemetryStoreProps,
-} from '../adapters/dynamo/dynamo-recent-telemetry-store.ts';
+} from '../adapters/dynamo/dynamo-recent-telemetry-reader.ts';
 import { AthenaQueryRunner } from '../adapters/lake/athena-query-runner.ts';
 import { DEFAULT_TICKET_SHIFT_HORIZON_MS, LakeMetricsReader } from '../adapters/lake/lake-metrics-reader.ts';
 import { type LakeReads, TieredMetricsReader } from '../adapters/lake/tiered-metrics-reader.ts';
