@@ -23,11 +23,9 @@ const T0 = Date.parse('2026-12-01T00:00:00Z');
 /** Athena as the two queries see it: `long` finishes at its third poll, `short` at its sixth, if polled that long. */
 function athenaAnswers() {
   const polls = new Map<string, number>();
-  athena
-    .on(StartQueryExecutionCommand)
-    .callsFake((input: { QueryString: string }) => ({
-      QueryExecutionId: `qe-${input.QueryString.slice(7)}`,
-    }));
+  athena.on(StartQueryExecutionCommand).callsFake((input: { QueryString: string }) => ({
+    QueryExecutionId: `qe-${input.QueryString.slice(7)}`,
+  }));
   athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => {
     const id = input.QueryExecutionId;
     const seen = (polls.get(id) ?? 0) + 1;
