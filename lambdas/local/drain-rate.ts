@@ -56,8 +56,9 @@ export class DrainRate {
     const { batchMaxBytes, batchSize } = this.options;
     const full = batchBytes >= batchMaxBytes / 2 || messages >= batchSize;
     if (!full || !(durationMs >= 0)) return;
-    // At least half a batch by the test above; one body over batchMaxBytes is more than one.
-    const batches = this.batches(messages, batchBytes);
+    // A batch's cost is mostly fixed: a partial one (half full or more) counts as one, never less;
+    // one body over batchMaxBytes is more than one.
+    const batches = Math.max(1, this.batches(messages, batchBytes));
     const elapsed = Math.max(1, durationMs); // at least 1 ms, so the average can never lock at 0
     const share = batchBytes > 0 ? Math.min(Math.max(processedBytes, 0), batchBytes) / batchBytes : 1;
     this.timed++;

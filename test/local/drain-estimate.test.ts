@@ -41,6 +41,16 @@ describe('the drain estimate counts batches, not bytes', () => {
     const msPerBatch = 600 / ((178 * HEAVY) / (2 * MIB)); // the batch was a hair over 2 MiB
     expect(rate.drainMs(1_500, 1_500 * ENVELOPE)).toBeCloseTo((3 * msPerBatch) / 2, 6);
   });
+
+  it('counts a batch cut short (1.1 MiB) as one batch, not half of one', () => {
+    // Batches of 1.1 MiB at 600 ms: a batch costs mostly its fixed part, so 4 batches queued take 1.2 s.
+    const rate = learned(8, 100, (1.1 * MIB) / 100, 600);
+    const bytes = 8 * MIB;
+    expect(rate.drainMs(400, bytes)).toBeCloseTo((4 * 600) / 2, 6);
+    expect(
+      overload({ oldestAgeMs: 100, drainMs: rate.drainMs(400, bytes), bytes, messages: 400 }, BOUND),
+    ).toBeUndefined();
+  });
 });
 
 /** A full batch: 500 messages, or at least half of 2 MiB; any duration, any share processed. */

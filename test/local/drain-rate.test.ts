@@ -29,9 +29,9 @@ describe('DrainRate', () => {
     for (let i = 0; i < 50; i++) rate.finished(3, 30_000, 30_000, 150); // 0.2 MB/s: overhead, not speed
     expect(rate.drainMs(1_000, 8 * MIB)).toBeUndefined();
     rate.finished(500, MIB - 1, MIB - 1, 500); // full by count: one batch
-    rate.finished(100, MIB, MIB, 500); // full by bytes (half the limit): half a batch
-    // 1,000 ms for 1.5 batches; 8 MiB are 4 batches, two at a time.
-    expect(rate.drainMs(1_000, 8 * MIB)).toBeCloseTo((4 * (1_000 / 1.5)) / 2, 6);
+    rate.finished(100, MIB, MIB, 500); // full by bytes (half the limit): timed, as one batch
+    // 1,000 ms for 2 batches; 8 MiB are 4 batches, two at a time.
+    expect(rate.drainMs(1_000, 8 * MIB)).toBeCloseTo((4 * (1_000 / 2)) / 2, 6);
   });
 
   it('leaves at most a full batch to the age bound', () => {

@@ -60,7 +60,9 @@ export async function putQuarantineItems(
   const fresh = [...byKey.entries()].filter(([id]) => !held.has(id)).map(([, write]) => write);
   await mapLimited(chunks(fresh, WRITE_ITEMS), CONCURRENCY, (chunk) =>
     rounds('putQuarantine', options, chunk.map(putRequest), async (pending) => {
-      const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: [...pending] } }));
+      const out = await client.send(
+        new BatchWriteItemCommand({ RequestItems: { [tableName]: [...pending] } }),
+      );
       return out.UnprocessedItems?.[tableName] ?? [];
     }),
   );
