@@ -5,6 +5,8 @@
  * Powertools metrics of the other functions, without the 10.7 KiB of
  * Powertools Metrics in a bundle at the edge of its size goal (docs/bundles.md).
  */
+
+import { Unit } from 'aws-cdk-lib/aws-cloudwatch';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -27,16 +29,25 @@ export class SchedulerMetrics extends Construct {
         metricName,
         metricValue: `$.${field}`,
         dimensions: DIMENSIONS,
+        unit: Unit.COUNT,
       });
     }
-    // A run that failed part-way logs the same line at ERROR (after relaying what it could).
+    // A run that failed part-way logs the same line at ERROR (after relaying what it could); a relay
+    // that found the store or SNS unavailable logs it at INFO with stoppedBy "unavailable".
     new MetricFilter(this, 'ScheduledRunsFailed', {
       logGroup,
-      filterPattern: FilterPattern.all(RUN_LINE, FilterPattern.stringValue('$.level', '=', 'ERROR')),
+      filterPattern: FilterPattern.all(
+        RUN_LINE,
+        FilterPattern.any(
+          FilterPattern.stringValue('$.level', '=', 'ERROR'),
+          FilterPattern.stringValue('$.stoppedBy', '=', 'unavailable'),
+        ),
+      ),
       metricNamespace: METRICS_NAMESPACE,
       metricName: 'ScheduledRunsFailed',
       metricValue: '1',
       dimensions: DIMENSIONS,
+      unit: Unit.COUNT,
     });
   }
 }

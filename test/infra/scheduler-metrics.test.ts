@@ -16,6 +16,7 @@ const filters = Object.values(app.stateless.findResources('AWS::Logs::MetricFilt
       MetricName: string;
       MetricNamespace: string;
       MetricValue: string;
+      Unit: string;
       Dimensions: { Key: string; Value: string }[];
     }[];
   };
@@ -59,6 +60,7 @@ describe('scheduler metrics', () => {
       expect(JSON.stringify(props.LogGroupName)).toMatch(/"Ref":"ProcessingSchedulerLogs/);
       const [t] = props.MetricTransformations;
       expect(t?.MetricNamespace).toBe('WteTelemetry');
+      expect(t?.Unit).toBe('Count');
       expect(t?.Dimensions).toEqual([
         { Key: 'service', Value: '$.service' },
         { Key: 'function', Value: '$.function' },
