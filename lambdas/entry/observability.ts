@@ -4,9 +4,8 @@
  * format) flushed after every invocation, and the small `log`/`count`
  * functions the handlers take (so handlers stay free of Powertools and tests
  * pass a recorder instead). Powertools Tracer only in a stack deployed with
- * `-c powertoolsTracer=true` (docs/tracing.md: it costs 124 KiB a bundle).
+ * `-c powertoolsTracer=true` (docs/tracing.md: it costs 122 KiB a bundle).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
@@ -16,6 +15,15 @@ declare const __WTE_TRACER__: boolean | undefined;
 const tracing =
   typeof __WTE_TRACER__ !== 'undefined' && __WTE_TRACER__ ? await import('./tracing.ts') : undefined;
 
+export const SERVICE_NAME = 'wte-telemetry';
+/** One Tracer per process, for the invocations and the SDK clients. */
+const tracer = tracing && new tracing.Tracer({ serviceName: SERVICE_NAME });
+
+/** An AWS SDK client whose calls are traced when the stack asked for the Tracer; else the client itself. */
+export function tracedClient<C>(client: C): C {
+  return tracing && tracer ? tracing.captureClient(tracer, client) : client;
+}
+
 export type LogFn = (
   level: 'info' | 'warn' | 'error',
   message: string,
@@ -24,7 +32,6 @@ export type LogFn = (
 /** Adds to a CloudWatch metric (embedded metric format), flushed at the end of the invocation. */
 export type CountFn = (name: string, value: number) => void;
 
-export const SERVICE_NAME = 'wte-telemetry';
 export const METRICS_NAMESPACE = 'WteTelemetry';
 
 type Handler<E, R> = (event: E, context?: Context) => Promise<R>;
@@ -32,12 +39,6 @@ type Handler<E, R> = (event: E, context?: Context) => Promise<R>;
 export interface LoggedEntry {
   readonly logger: Logger;
   readonly log: LogFn;
-  /**
-   * Milliseconds left in the invocation this call runs in (+Infinity outside one), for the stores
-   * that do not take the deadline per call yet (docs/bundles.md, "Deadlines"). Scoped to the
-   * invocation, not kept in a variable: two invocations in flight at once each see their own.
-   */
-  readonly remainingMs: () => number;
   /**
    * Wraps the handler: the logger gets each invocation's context, and a failure is logged with it
    * unless `expected` says it is an answer (the authorizer's 401), logged by the handler itself.
@@ -61,37 +62,36 @@ interface Hooks {
 }
 
 function entry(functionName: string, logger: Logger, hooks: Hooks): LoggedEntry {
-  const invocation = new AsyncLocalStorage<Context | undefined>();
-  const tracer = tracing?.invocationTracer(SERVICE_NAME, functionName);
+  const traces = tracing && tracer ? tracing.invocationTracer(functionName, tracer) : undefined;
   const log: LogFn = (level, message, fields) => logger[level](message, fields);
   return {
     logger,
     log,
-    remainingMs: () => invocation.getStore()?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY,
     handler:
       <E, R>(
         run: Handler<E, R>,
         options?: { readonly expected?: (error: unknown) => boolean },
       ): Handler<E, R> =>
-      (event, context) =>
-        invocation.run(context, async () => {
-          // Request id, cold start, function name and version on every line of this invocation.
-          if (context) logger.addContext(context);
-          hooks.before?.();
-          try {
-            const result = tracer
-              ? await tracer.traced(() => run(event, context))
-              : await run(event, context);
-            hooks.outcome?.(result);
-            return result;
-          } catch (error) {
-            if (!options?.expected?.(error))
-              logger.error(`${functionName} invocation failed`, error as Error);
-            throw error;
-          } finally {
-            hooks.after?.();
-          }
-        }),
+      async (event, context) => {
+        // Request id, cold start, function name and version on every line of this invocation.
+        if (context) logger.addContext(context);
+        hooks.before?.();
+        try {
+          const result = traces
+            ? await traces.traced(
+                () => run(event, context),
+                (answer) => (statusOf(answer) ?? 0) >= 500,
+              )
+            : await run(event, context);
+          hooks.outcome?.(result);
+          return result;
+        } catch (error) {
+          if (!options?.expected?.(error)) logger.error(`${functionName} invocation failed`, error as Error);
+          throw error;
+        } finally {
+          hooks.after?.();
+        }
+      },
   };
 }
 
