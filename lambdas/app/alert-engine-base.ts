@@ -15,7 +15,7 @@ import {
   DEFAULT_ALERT_RULES,
   type Evaluation,
 } from '../domain/alerts/model.ts';
-import type { MetricsStore } from '../domain/metrics-ports.ts';
+import type { MetricsReader } from '../domain/metrics-ports.ts';
 import { defaultPlantConfig, type PlantConfig } from '../domain/plant.ts';
 import type { AlertStore, Clock, DayProgressStore, StateStore, StoredReading } from '../domain/ports.ts';
 import { MINUTE_MS } from '../domain/time.ts';
@@ -27,7 +27,7 @@ import { type ApplyResult, applyEvaluations } from './alert-apply.ts';
  * hold only those (a class keeps every method it has: docs/bundles.md).
  */
 /** The metrics reads the rules make; each call binds its deadline to them (reads-within.ts). */
-export type AlertReads = Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
+export type AlertReads = Pick<MetricsReader, 'readReadings' | 'readLastBefore' | 'readMovements'>;
 
 export interface AlertEngineBaseDeps {
   readonly metrics: AlertReads;

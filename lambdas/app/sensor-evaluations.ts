@@ -6,13 +6,13 @@
 import type { AlertRuleSettings, Evaluation } from '../domain/alerts/model.ts';
 import { evaluateStale, evaluateStuck } from '../domain/alerts/rules.ts';
 import { METRIC_NAMES, type MetricName } from '../domain/catalog.ts';
-import type { MetricsStore } from '../domain/metrics-ports.ts';
+import type { MetricsReader } from '../domain/metrics-ports.ts';
 import type { PlantConfig } from '../domain/plant.ts';
 import type { StoredReading } from '../domain/ports.ts';
 import { DAY_MS, MINUTE_MS } from '../domain/time.ts';
 
 export async function sensorEvaluations(
-  metrics: Pick<MetricsStore, 'readReadings'>,
+  metrics: Pick<MetricsReader, 'readReadings'>,
   plant: PlantConfig,
   settings: AlertRuleSettings,
   liveFrontier: number | undefined,

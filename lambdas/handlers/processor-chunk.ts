@@ -10,7 +10,7 @@ import type { CallOptions } from '../domain/deadline.ts';
 import { errorName } from '../domain/error-name.ts';
 import { readingKey } from '../domain/identity.ts';
 import { type KpiSlotMarker, touchedKpiSlots } from '../domain/kpi-rollup.ts';
-import type { MetricsStore } from '../domain/metrics-ports.ts';
+import type { MetricsWriter } from '../domain/metrics-ports.ts';
 import { defaultPlantConfig } from '../domain/plant.ts';
 import {
   type LedgerResult,
@@ -36,7 +36,7 @@ import {
 } from './processor-work.ts';
 
 export interface ChunkDeps {
-  readonly metrics: Pick<MetricsStore, 'writeReadings' | 'writeMovements'>;
+  readonly metrics: MetricsWriter;
   readonly state: StateStore;
   readonly ledger: TicketLedger;
   readonly kpiSlots?: KpiSlotMarker | undefined;

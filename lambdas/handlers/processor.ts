@@ -16,7 +16,7 @@ import { mapLimited } from '../adapters/map-limited.ts';
 import { type CallOptions, deadlineIn } from '../domain/deadline.ts';
 import { errorName } from '../domain/error-name.ts';
 import type { KpiSlotMarker } from '../domain/kpi-rollup.ts';
-import type { MetricsStore } from '../domain/metrics-ports.ts';
+import type { MetricsWriter } from '../domain/metrics-ports.ts';
 import type { Clock, RejectionPublisher, StateStore, TicketLedger } from '../domain/ports.ts';
 import { decodeQueued } from '../domain/queue-codec.ts';
 import type { TouchedPlant } from '../domain/touched-plants.ts';
@@ -27,7 +27,7 @@ import { type LogFn, type Outcome, outcomeOf, type Work, workOf } from './proces
 export { quarantineId } from './processor-work.ts';
 
 export interface ProcessorDeps {
-  readonly metrics: Pick<MetricsStore, 'writeReadings' | 'writeMovements'>;
+  readonly metrics: MetricsWriter;
   readonly state: StateStore;
   /** Where the ticket ledger lives when not in the state store (local mode: DuckDB). @default state */
   readonly ledger?: TicketLedger;

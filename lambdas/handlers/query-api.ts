@@ -19,7 +19,7 @@
  * page, until an answer comes without one (query-paging.ts).
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import type { MetricsStore } from '../domain/metrics-ports.ts';
+import type { MetricsReader } from '../domain/metrics-ports.ts';
 import type { Clock, StateStore } from '../domain/ports.ts';
 import type { InvocationContext } from './invocation-deadline.ts';
 import type { QueryEvent } from './query-parameters.ts';
@@ -30,7 +30,7 @@ export { EARLIEST_QUERY_TIME, LATEST_QUERY_TIME, type QueryEvent } from './query
 export { MAX_SERIES_BUCKETS, makeSeriesHandler } from './series-handler.ts';
 
 export interface QueryApiDeps {
-  readonly metrics: Pick<MetricsStore, 'readReadings' | 'readLastBefore' | 'readMovements'>;
+  readonly metrics: Pick<MetricsReader, 'readReadings' | 'readLastBefore' | 'readMovements'>;
   readonly plants: Pick<StateStore, 'getPlant'>;
   readonly clock: Clock;
   /** Points per page. @default MAX_POINTS_PER_PAGE */
