@@ -23,6 +23,7 @@ import { systemClock } from '../adapters/system-clock.ts';
 import { DEFAULT_SETTLE_POLICY } from '../domain/kpi-rollup.ts';
 import { sharedDynamoClient } from './dynamo-client.ts';
 import { readEnv } from './env.ts';
+import { tracedClient } from './observability.ts';
 
 type Source = Record<string, string | undefined>;
 
@@ -107,5 +108,5 @@ export function kpiSlotMarker(source: Source) {
 
 export function alertPublisher(source: Source) {
   const env = readEnv({ ALERTS_TOPIC_ARN: z.string().check(z.startsWith('arn:')) }, source);
-  return new SnsAlertPublisher({ client: new SNSClient({}), topicArn: env.ALERTS_TOPIC_ARN });
+  return new SnsAlertPublisher({ client: tracedClient(new SNSClient({})), topicArn: env.ALERTS_TOPIC_ARN });
 }

@@ -4,10 +4,11 @@
  * credentials, and a cold start constructs it once.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { tracedClient } from './observability.ts';
 
 let client: DynamoDBClient | undefined;
 
 export function sharedDynamoClient(): DynamoDBClient {
-  client ??= new DynamoDBClient({});
+  client ??= tracedClient(new DynamoDBClient({}));
   return client;
 }

@@ -5,11 +5,11 @@ import { SqsTelemetryQueue } from '../adapters/sqs-telemetry-queue.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { makeIngestHandler } from '../handlers/ingest.ts';
 import { readEnv } from './env.ts';
-import { measuredEntry } from './observability.ts';
+import { measuredEntry, tracedClient } from './observability.ts';
 
 const env = readEnv({ TELEMETRY_QUEUE_URL: z.url() }, process.env);
 const { log, count, handler: wrap } = measuredEntry('ingest');
-const sqs = new SQSClient({});
+const sqs = tracedClient(new SQSClient({}));
 
 export const handler = wrap(
   makeIngestHandler({

@@ -29,6 +29,7 @@ import {
   type MetricsStoreOptions,
   type Source,
 } from './metrics-reads.ts';
+import { tracedClient } from './observability.ts';
 
 /**
  * The recent store (built by `recentStore` from its settings: the readers
@@ -78,7 +79,7 @@ export function lakeParts<R>(
   );
   const lake = new LakeMetricsReader({
     runner: new AthenaQueryRunner({
-      client: new AthenaClient({}),
+      client: tracedClient(new AthenaClient({})),
       workGroup: env.ATHENA_WORKGROUP,
       catalog: env.LAKE_CATALOG,
       database: env.LAKE_DATABASE,

@@ -22,6 +22,7 @@ import {
   type Source,
   sleep,
 } from './metrics-reads.ts';
+import { tracedClient } from './observability.ts';
 import { timestreamEnv } from './timestream-store.ts';
 
 /** @see metrics-reads.ts */
@@ -46,7 +47,7 @@ function lakeWriter(source: Source): MetricsWrites {
   );
   const writer = new FirehoseMetricsWriter({
     // Retries belong to the writer (bounded by the deadline each write carries), so the SDK makes one attempt.
-    client: new FirehoseClient({ maxAttempts: 1 }),
+    client: tracedClient(new FirehoseClient({ maxAttempts: 1 })),
     readingsStreamName: env.LAKE_READINGS_STREAM,
     movementsStreamName: env.LAKE_MOVEMENTS_STREAM,
     clock: systemClock,
@@ -62,7 +63,7 @@ function timestreamWriter(source: Source): MetricsWrites {
   const env = timestreamEnv(source);
   const writer = new TimestreamMetricsWriter({
     // Retries belong to the adapter (bounded, jittered, deadline-aware), so the SDK makes one attempt.
-    client: new TimestreamWriteClient({ maxAttempts: 1 }),
+    client: tracedClient(new TimestreamWriteClient({ maxAttempts: 1 })),
     databaseName: env.TIMESTREAM_DATABASE,
     readingsTableName: env.TIMESTREAM_READINGS_TABLE,
     movementsTableName: env.TIMESTREAM_MOVEMENTS_TABLE,

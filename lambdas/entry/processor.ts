@@ -9,7 +9,7 @@ import { makeProcessorHandler } from '../handlers/processor.ts';
 import { kpiSlotMarker, stateStore } from './aws-stores.ts';
 import { readEnv } from './env.ts';
 import { metricsWriter } from './metrics-writers.ts';
-import { measuredEntry } from './observability.ts';
+import { measuredEntry, tracedClient } from './observability.ts';
 
 const env = readEnv(
   {
@@ -22,13 +22,16 @@ const env = readEnv(
 const { log, count, handler: wrap } = measuredEntry('processor');
 
 const kpiSlots = kpiSlotMarker(process.env);
-const iot = new IoTDataPlaneClient({ endpoint: env.IOT_DATA_ENDPOINT });
+const iot = tracedClient(new IoTDataPlaneClient({ endpoint: env.IOT_DATA_ENDPOINT }));
 
 const processBatch = makeProcessorHandler({
   metrics: metricsWriter(process.env),
   state: stateStore(process.env),
   // The alert rules run in their own function, on what this batch stored (docs/alert-step.md).
-  alerts: new SqsAlertStepQueue({ client: new SQSClient({}), queueUrl: env.ALERT_STEP_QUEUE_URL }),
+  alerts: new SqsAlertStepQueue({
+    client: tracedClient(new SQSClient({})),
+    queueUrl: env.ALERT_STEP_QUEUE_URL,
+  }),
   // Every plant of a batch at once: their messages go out in SendMessageBatch calls of ten.
   alertConcurrency: 100,
   rejections: new IotRejectionPublisher(iot),

@@ -8,6 +8,7 @@ import * as z from 'zod/mini';
 import { TimestreamMetricsReader } from '../adapters/timestream-query/timestream-metrics-reader.ts';
 import { readEnv } from './env.ts';
 import { LOOKBACK_MS, type MetricsReads, type MetricsStoreOptions, type Source } from './metrics-reads.ts';
+import { tracedClient } from './observability.ts';
 
 /**
  * The Timestream tables the stack binds (lib/constructs/data-access.ts).
@@ -28,7 +29,7 @@ export function timestreamEnv(source: Source) {
 export function timestreamReader(source: Source, options: MetricsStoreOptions): MetricsReads {
   const env = timestreamEnv(source);
   const reader = new TimestreamMetricsReader({
-    client: new TimestreamQueryClient({}),
+    client: tracedClient(new TimestreamQueryClient({})),
     databaseName: env.TIMESTREAM_DATABASE,
     readingsTableName: env.TIMESTREAM_READINGS_TABLE,
     movementsTableName: env.TIMESTREAM_MOVEMENTS_TABLE,
