@@ -95,7 +95,7 @@ export const POWERTOOLS_TRACER_CONTEXT = 'wte:powertoolsTracer';
  * The esbuild `define`s of a bundle: the metrics store it holds, if one, and
  * whether it holds Powertools Tracer (bench/bundles.ts mirrors this).
  */
-function bundlingDefines(
+export function bundlingDefines(
   metricsStore: MetricsStoreKind | undefined,
   tracer: boolean,
 ): Record<string, string> {

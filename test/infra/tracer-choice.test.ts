@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RawContext } from '../../lib/config.ts';
-import { WteFunction } from '../../lib/constructs/wte-function.ts';
+import { bundlingDefines, WteFunction } from '../../lib/constructs/wte-function.ts';
 import { buildTestApp } from './support.ts';
 
 function tracerChoices(context: RawContext): boolean[] {
@@ -26,5 +26,13 @@ describe('powertoolsTracer', () => {
 
   it('bundles it into every function of the stack when set', () => {
     expect(new Set(tracerChoices({ powertoolsTracer: 'true' }))).toEqual(new Set([true]));
+  });
+
+  it('reaches esbuild as the __WTE_TRACER__ define, which observability.ts reads', () => {
+    expect(bundlingDefines(undefined, false)).toEqual({ __WTE_TRACER__: 'false' });
+    expect(bundlingDefines('lake', true)).toEqual({
+      __WTE_TRACER__: 'true',
+      __WTE_METRICS_STORE__: '"lake"',
+    });
   });
 });
