@@ -49,7 +49,7 @@ export function toItem(value: object, path = '$'): Item {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
     // A Set, Map, Date, typed array or class instance would otherwise be stored as a map of its own fields.
-    const kind = Object.prototype.toString.call(value).slice(8, -1);
+    const kind = (proto as { constructor?: { name?: string } }).constructor?.name || 'object';
     throw new UnsupportedValueError(`${path} has a type DynamoDB items do not hold here: ${kind}`);
   }
   // fromEntries defines own properties, so a key named __proto__ stays data.

@@ -3,7 +3,7 @@
  * per 100 ids finds the entries already held, one BatchWriteItem per 25
  * writes the others. A conditional PutItem per entry cost a round trip each
  * (about 460 entries/s on local mode's dynalite), so a storm of conflicting
- * re-sends set the whole pipeline's pace (docs/ticket-ledger.md, Quarantine).
+ * re-sends set the whole pipeline's pace (docs/pipeline.md, Quarantine).
  * Ids are deterministic per (message, item, version): a held entry keeps its
  * place in the listing. Two deliveries racing on the same new id both write
  * it, and the later one's `quarantinedAt` stands: still one entry.

@@ -92,7 +92,7 @@ describe('attribute values', () => {
     ['a map', new Map([['a', 1]]), 'Map'],
     ['a date', new Date(0), 'Date'],
     ['binary', new Uint8Array([1]), 'Uint8Array'],
-    ['a class instance', new Reading(), 'Object'],
+    ['a class instance', new Reading(), 'Reading'],
   ])('refuses %s, which it once stored as a map of its own fields, naming the path', (_what, value, kind) => {
     expect(() => toItem({ reading: { value } })).toThrow(
       new UnsupportedValueError(`$.reading.value has a type DynamoDB items do not hold here: ${kind}`),
