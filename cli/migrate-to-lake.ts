@@ -19,8 +19,8 @@
  */
 import { LAKE_PRICES } from '../bench/lake-cost.ts';
 import { METRIC_NAMES, type MetricName } from '../lambdas/domain/catalog.ts';
+import type { MetricsStore } from '../lambdas/domain/metrics-ports.ts';
 import {
-  type MetricsStore,
   type RejectionKind,
   type StoredMovement,
   type StoredReading,

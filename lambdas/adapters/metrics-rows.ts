@@ -10,7 +10,8 @@
  * never turn a corrupt row into a plausible figure.
  */
 import { isMetricName, METRICS } from '../domain/catalog.ts';
-import { BASE_VERSION, type GoodHour, type StoredMovement, type StoredReading } from '../domain/ports.ts';
+import type { GoodHour } from '../domain/metrics-ports.ts';
+import { BASE_VERSION, type StoredMovement, type StoredReading } from '../domain/ports.ts';
 import { DESTINATIONS, DIRECTIONS, MATERIALS, QUALITIES } from '../domain/telemetry.ts';
 import { isUnit } from '../domain/units.ts';
 

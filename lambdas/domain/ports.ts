@@ -11,9 +11,6 @@ import type { PlantConfig } from './plant.ts';
 import type { Problem, ProblemTypeUri } from './problem.ts';
 import type { Movement, Reading, TelemetryMessage } from './telemetry.ts';
 
-// The metrics store's ports moved to metrics-ports.ts; these names stay here for the modules that still import them from ports.ts.
-export type { GoodHour, MetricsStore, SeriesQuery, WriteResult } from './metrics-ports.ts';
-
 /** The injected clock. */
 export interface Clock {
   /** Current time, epoch milliseconds. */

@@ -7,8 +7,8 @@
 import { ALERT_TYPES, type Alert, type AlertType } from './alerts/model.ts';
 import type { MetricName } from './catalog.ts';
 import { kpiBuckets } from './kpis.ts';
+import type { GoodHour } from './metrics-ports.ts';
 import type { R1Settings } from './plant.ts';
-import type { GoodHour } from './ports.ts';
 import { MWH_TO_GJ, type R1Result, r1EnergyEfficiency } from './r1.ts';
 import { HOUR_MS, localDate } from './time.ts';
 

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics-store.ts';
-import type { MetricsStore, WriteResult } from '../../lambdas/domain/ports.ts';
+import type { MetricsStore, WriteResult } from '../../lambdas/domain/metrics-ports.ts';
 import { FixedClock } from '../support/memory-ports.ts';
 import { MINUTE, movement, NOW, reading } from '../support/stored-items.ts';
 import { harness } from './timestream/fixtures.ts';

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { BENCH_START, fleetQueue, HOUR_MS, sqsEvents } from '../../bench/fleet-data.ts';
 import { MemoryStateStore, NullRejections } from '../../bench/memory-sinks.ts';
-import { type MetricsStore, type StoredReading, UnavailableError } from '../../lambdas/domain/ports.ts';
+import type { MetricsStore } from '../../lambdas/domain/metrics-ports.ts';
+import { type StoredReading, UnavailableError } from '../../lambdas/domain/ports.ts';
 import {
   type AlertEvaluator,
   makeProcessorHandler,

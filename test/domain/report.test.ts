@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { GoodHour } from '../../lambdas/domain/ports.ts';
+import type { GoodHour } from '../../lambdas/domain/metrics-ports.ts';
 import { MWH_TO_GJ, r1EnergyEfficiency } from '../../lambdas/domain/r1.ts';
 import { alertCountsOf, coverageOf, reportR1 } from '../../lambdas/domain/report.ts';
 

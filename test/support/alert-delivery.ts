@@ -7,9 +7,9 @@ import { DuckDbMetricsStore } from '../../lambdas/adapters/duckdb/duckdb-metrics
 import { MemoryAlertStore } from '../../lambdas/adapters/memory-alert-store.ts';
 import { MemoryDayProgressStore } from '../../lambdas/adapters/memory-day-progress-store.ts';
 import { AlertEngine, type AlertEngineDeps } from '../../lambdas/app/alert-engine.ts';
+import type { MetricsStore } from '../../lambdas/domain/metrics-ports.ts';
 import { parseTelemetry } from '../../lambdas/domain/parse-telemetry.ts';
 import { defaultPlantConfig } from '../../lambdas/domain/plant.ts';
-import type { MetricsStore } from '../../lambdas/domain/ports.ts';
 import type { TelemetryMessage } from '../../lambdas/domain/telemetry.ts';
 import { FixedClock } from './memory-ports.ts';
 

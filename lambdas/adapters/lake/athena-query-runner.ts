@@ -105,13 +105,7 @@ const FRACTION_TYPES: ReadonlySet<string> = new Set(['double', 'float', 'real', 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const systemClock: Clock = { now: () => Date.now() };
 
-/** The SQL runner's port with the call's deadline (`SqlRunner` in ../sql-runner.ts takes none yet). */
-export interface DeadlineSqlRunner extends SqlRunner {
-  /** All rows of `sql`; rejects with `UnavailableError` on a transient fault or at the deadline. */
-  run(sql: string, options?: CallOptions): Promise<SqlRow[]>;
-}
-
-export class AthenaQueryRunner implements DeadlineSqlRunner {
+export class AthenaQueryRunner implements SqlRunner {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly clock: Clock;
   private readonly margin: number;

@@ -47,8 +47,8 @@ import {
 } from '../metrics-sql.ts';
 import { once } from '../once.ts';
 import { positiveOption } from '../options.ts';
+import type { SqlRunner } from '../sql-runner.ts';
 import { InvalidMetricsQueryError } from '../timestream-query/errors.ts';
-import type { DeadlineSqlRunner } from './athena-query-runner.ts';
 import { LakeQueryError } from './lake-query-error.ts';
 import { MAX_LAKE_TS } from './lake-rows.ts';
 
@@ -61,7 +61,7 @@ export const DEFAULT_TICKET_SHIFT_HORIZON_MS = 7 * DAY_MS;
 
 export interface LakeMetricsReaderProps {
   /** Runs DuckDB SQL on the lake (AthenaQueryRunner), tables named unqualified, within each call's deadline. */
-  readonly runner: DeadlineSqlRunner;
+  readonly runner: SqlRunner;
   /** readLastBefore ignores readings older than `before` minus this. @default 7 days */
   readonly lastBeforeLookbackMs?: number;
   /** readMovements sees ticket corrections that moved the ts by at most this. @default 7 days */
@@ -98,7 +98,7 @@ export class LakeMetricsReader
     to: number,
     options?: CallOptions,
   ) => Promise<KpiCounterSlots>;
-  private readonly runner: DeadlineSqlRunner;
+  private readonly runner: SqlRunner;
   private readonly lookbackMs: number;
   private readonly horizonMs: number;
   private readonly maxRawRanges: number;

@@ -27,15 +27,14 @@
  */
 import { type TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { type CallOptions, timeLeft } from '../../domain/deadline.ts';
+import type { MetricsStore, WriteResult } from '../../domain/metrics-ports.ts';
 import {
   type Clock,
-  type MetricsStore,
   type RejectionKind,
   type StoredMovement,
   type StoredReading,
   type StoreRejection,
   UnavailableError,
-  type WriteResult,
 } from '../../domain/ports.ts';
 import {
   type PlannedCall,

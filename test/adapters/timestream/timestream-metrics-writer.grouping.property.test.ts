@@ -28,7 +28,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readingsOfRow } from '../../../lambdas/adapters/timestream/records.ts';
 import { readingFingerprint, readingKey } from '../../../lambdas/domain/identity.ts';
-import { BASE_VERSION, type StoredReading, type WriteResult } from '../../../lambdas/domain/ports.ts';
+import type { WriteResult } from '../../../lambdas/domain/metrics-ports.ts';
+import { BASE_VERSION, type StoredReading } from '../../../lambdas/domain/ports.ts';
 import { harness, MINUTE, NOW, reading } from './fixtures.ts';
 import type { TimestreamFake } from './timestream-fake.ts';
 

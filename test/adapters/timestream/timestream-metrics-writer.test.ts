@@ -18,12 +18,8 @@ import {
   TimestreamWriteError,
 } from '../../../lambdas/adapters/timestream/timestream-metrics-writer.ts';
 import { readingKey } from '../../../lambdas/domain/identity.ts';
-import {
-  type StoredMovement,
-  type StoredReading,
-  UnavailableError,
-  type WriteResult,
-} from '../../../lambdas/domain/ports.ts';
+import type { WriteResult } from '../../../lambdas/domain/metrics-ports.ts';
+import { type StoredMovement, type StoredReading, UnavailableError } from '../../../lambdas/domain/ports.ts';
 import {
   correction,
   harness,

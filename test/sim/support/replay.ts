@@ -20,15 +20,10 @@ import {
   readingKey,
 } from '../../../lambdas/domain/identity.ts';
 import { computeKpis, type KpiPoint } from '../../../lambdas/domain/kpis.ts';
+import type { MetricsStore, SeriesQuery } from '../../../lambdas/domain/metrics-ports.ts';
 import { parseTelemetry } from '../../../lambdas/domain/parse-telemetry.ts';
 import { defaultPlantConfig, type PlantConfig } from '../../../lambdas/domain/plant.ts';
-import {
-  BASE_VERSION,
-  type MetricsStore,
-  type SeriesQuery,
-  type StoredMovement,
-  type StoredReading,
-} from '../../../lambdas/domain/ports.ts';
+import { BASE_VERSION, type StoredMovement, type StoredReading } from '../../../lambdas/domain/ports.ts';
 import type { Movement, Reading } from '../../../lambdas/domain/telemetry.ts';
 import { MINUTE_MS } from '../../../lambdas/domain/time.ts';
 import type { OutgoingMessage } from '../../../lambdas/sim/simulator.ts';
