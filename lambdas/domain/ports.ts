@@ -6,7 +6,9 @@
  * Every write port is idempotent: the pipeline delivers at least once, so any
  * call may be repeated, and calls may arrive in any order.
  */
+
 import type { Alert, AlertState, AlertTransition, AlertType } from './alerts/model.ts';
+import type { CallOptions } from './deadline.ts';
 import type { PlantConfig } from './plant.ts';
 import type { Problem, ProblemTypeUri } from './problem.ts';
 import type { Movement, Reading, TelemetryMessage } from './telemetry.ts';
@@ -166,8 +168,8 @@ export interface StateStore extends TicketLedger {
   /** Idempotent; `false` when no such token exists. */
   revokeToken(tokenId: string, at: number): Promise<boolean>;
 
-  /** Idempotent by `quarantineId`. */
-  putQuarantine(entries: readonly QuarantineEntry[]): Promise<void>;
+  /** Idempotent by `quarantineId`; retries of throttled writes stop short of the call's deadline. */
+  putQuarantine(entries: readonly QuarantineEntry[], options?: CallOptions): Promise<void>;
   listQuarantine(plantId: string | undefined, limit: number, cursor?: string): Promise<Page<QuarantineEntry>>;
   getQuarantine(quarantineId: string): Promise<QuarantineEntry | undefined>;
   deleteQuarantine(quarantineId: string): Promise<void>;

@@ -58,7 +58,7 @@ export function makeChunkProcessor(deps: ChunkDeps): (works: Work[], options?: C
     const moved = await recordTickets(deps, works);
     const live = works.filter((w) => !w.failed);
     await writeItems(deps, live, moved, await marked, options);
-    await quarantineRefused(deps, live);
+    await quarantineRefused(deps, live, options);
   };
 }
 
@@ -252,11 +252,33 @@ function assignRefusals<T extends StoredReading | StoredMovement>(
   }
 }
 
-/** Stores each message's quarantine, then tells a gateway on MQTT what the store refused. */
-async function quarantineRefused(deps: ChunkDeps, live: readonly Work[]): Promise<void> {
-  for (const work of live.filter((w) => !w.failed && w.quarantine.length > 0)) {
+/**
+ * Stores the chunk's quarantine in one call (batched by the store), then tells
+ * a gateway on MQTT what the store refused. When that call fails, each
+ * message's entries are stored on their own, so one entry the store cannot
+ * take fails its message only, not the chunk.
+ */
+async function quarantineRefused(
+  deps: ChunkDeps,
+  live: readonly Work[],
+  options: CallOptions | undefined,
+): Promise<void> {
+  const works = live.filter((w) => !w.failed && w.quarantine.length > 0);
+  let storedAll = false;
+  if (works.length > 1) {
     try {
-      await deps.state.putQuarantine(work.quarantine);
+      await deps.state.putQuarantine(
+        works.flatMap((w) => w.quarantine),
+        options,
+      );
+      storedAll = true;
+    } catch {
+      // Each message below, on its own.
+    }
+  }
+  for (const work of works) {
+    try {
+      if (!storedAll) await deps.state.putQuarantine(work.quarantine, options);
       deps.log('warn', 'items quarantined', {
         plantId: work.message.plantId,
         messageId: work.message.messageId,

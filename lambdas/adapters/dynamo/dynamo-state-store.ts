@@ -27,6 +27,7 @@
  * after a write may miss it for a moment; point reads are strongly consistent.
  */
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { CallOptions } from '../../domain/deadline.ts';
 import { movementKey } from '../../domain/identity.ts';
 import type { PlantConfig } from '../../domain/plant.ts';
 import {
@@ -254,7 +255,7 @@ export class DynamoStateStore extends DynamoPlantReader implements StateStore {
 
   // Quarantine
 
-  async putQuarantine(entries: readonly QuarantineEntry[]): Promise<void> {
+  async putQuarantine(entries: readonly QuarantineEntry[], options?: CallOptions): Promise<void> {
     // Batched (quarantine-writes.ts): a held id keeps its entry, where it was listed.
     await putQuarantineItems(
       this.client,
@@ -273,6 +274,7 @@ export class DynamoStateStore extends DynamoPlantReader implements StateStore {
         };
         return { key: entryKey, item };
       }),
+      options,
     );
   }
 

@@ -15,6 +15,7 @@ import {
   type KeysAndAttributes,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { type CallOptions, timeLeft } from '../../domain/deadline.ts';
 import { UnavailableError } from '../../domain/ports.ts';
 import { mapLimited } from '../map-limited.ts';
 import type { Item } from './attribute-values.ts';
@@ -36,10 +37,15 @@ export interface QuarantineWrite {
   readonly item: Item;
 }
 
-export interface QuarantineWriteOptions {
+export interface QuarantineWriteOptions extends CallOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** Epoch ms, for the deadline. @default Date.now */
+  readonly now?: () => number;
 }
+
+/** No retry sleeps into the last second before the call's deadline. */
+const DEADLINE_MARGIN_MS = 1000;
 
 export async function putQuarantineItems(
   client: DynamoDBClient,
@@ -106,12 +112,14 @@ async function rounds<T>(
     const current = pending;
     pending = await dynamoCall(operation, () => call(current));
     if (pending.length === 0) return;
-    if (round >= MAX_ROUNDS)
+    const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (round - 1));
+    const delay = Math.floor((options.random ?? Math.random)() * ceiling);
+    const remaining = timeLeft(options, (options.now ?? Date.now)());
+    if (round >= MAX_ROUNDS || remaining - delay < DEADLINE_MARGIN_MS)
       throw new UnavailableError(
         `state store unavailable: ${operation}: ${pending.length} left unprocessed after ${round} calls`,
       );
-    const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (round - 1));
-    await (options.sleep ?? sleepFor)(Math.floor((options.random ?? Math.random)() * ceiling));
+    await (options.sleep ?? sleepFor)(delay);
   }
 }
 

@@ -97,6 +97,22 @@ describe('putQuarantineItems against throttling', () => {
     }
   });
 
+  it('sends nothing again into the last second before the call deadline', async () => {
+    const dynamo = mockClient(client);
+    try {
+      dynamo.on(BatchGetItemCommand).resolves({ Responses: { t: [] } });
+      dynamo.on(BatchWriteItemCommand).callsFake((input) => ({ UnprocessedItems: input.RequestItems }));
+      const now = 1_000_000;
+      await expect(
+        putQuarantineItems(client, 't', writes, { ...noWait, now: () => now, deadline: now + 1_020 }),
+      ).rejects.toBeInstanceOf(UnavailableError);
+      // One call per batch of 25: the first retry would sleep 25 ms and leave under a second.
+      expect(dynamo.commandCalls(BatchWriteItemCommand)).toHaveLength(2);
+    } finally {
+      dynamo.restore();
+    }
+  });
+
   it('gives up with UnavailableError when DynamoDB keeps leaving items unprocessed or throttles', async () => {
     const dynamo = mockClient(client);
     try {
