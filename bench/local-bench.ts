@@ -120,7 +120,25 @@ export interface Answer {
   readonly retryAfterMs?: number;
 }
 
-export function call(
+export async function call(
+  agent: Agent,
+  url: URL,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Answer> {
+  try {
+    return await callOnce(agent, url, method, headers, body);
+  } catch (error) {
+    // A kept-alive socket the server closed as it was reused (Node's documented race): send once more.
+    // Every send of the bench is idempotent (messageIds), and a fresh socket cannot meet the race.
+    if ((error as { reusedSocket?: boolean }).reusedSocket)
+      return callOnce(agent, url, method, headers, body);
+    throw error;
+  }
+}
+
+function callOnce(
   agent: Agent,
   url: URL,
   method: 'GET' | 'POST',
@@ -143,7 +161,13 @@ export function call(
       );
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        Object.assign(error, {
+          reusedSocket: req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE'),
+        }),
+      ),
+    );
     req.end(body);
   });
 }
