@@ -2,7 +2,7 @@
  * Runs one Timestream query for the reader (timestream-metrics-reader.ts):
  * follows its pages, reruns it without a measure column the table turns out
  * not to have (docs/timestream-reads.md), keeps every page within the
- * deadline the call carries, and turns SDK errors into the domain's:
+ * deadline the call carries (less a margin), and turns SDK errors into the domain's:
  * `UnavailableError` for throttling, faults, timeouts and the deadline,
  * `TimestreamQueryError` for any other refusal.
  */
@@ -21,7 +21,15 @@ export interface TimestreamQueryRunnerProps {
   readonly maxPages: number;
   /** Against which each call's deadline is measured. */
   readonly clock: Clock;
+  /**
+   * Time kept before the deadline, so the caller still answers 503 with
+   * Retry-After before Lambda ends the invocation (as the Athena runner does).
+   * @default 2000
+   */
+  readonly deadlineMarginMs?: number;
 }
+
+const DEFAULT_MARGIN_MS = 2000;
 
 export class TimestreamQueryRunner {
   constructor(private readonly props: TimestreamQueryRunnerProps) {}
@@ -65,7 +73,8 @@ export class TimestreamQueryRunner {
     for (let page = 1; ; page++) {
       if (page > maxPages)
         throw new TimestreamQueryError(`the query returned more than ${maxPages} pages`, query.text);
-      const left = timeLeft(options, clock.now());
+      const margin = this.props.deadlineMarginMs ?? DEFAULT_MARGIN_MS;
+      const left = timeLeft(options, clock.now()) - margin;
       if (left <= 0) throw new UnavailableError('Timestream query: no time left before the deadline');
       const command = new QueryCommand(
         nextToken === undefined
@@ -75,7 +84,7 @@ export class TimestreamQueryRunner {
       const output = await this.props.client
         .send(command, Number.isFinite(left) ? { abortSignal: AbortSignal.timeout(left) } : undefined)
         .catch((error: unknown) => {
-          if (timeLeft(options, clock.now()) > 0) throw error;
+          if (timeLeft(options, clock.now()) - margin > 0) throw error;
           throw new UnavailableError('Timestream query: stopped at the deadline', 5, { cause: error });
         });
       if (output.ColumnInfo !== undefined) columns = columnsOf(output.ColumnInfo);

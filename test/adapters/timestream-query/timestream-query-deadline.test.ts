@@ -45,4 +45,15 @@ describe('TimestreamMetricsReader deadlines per call', () => {
     const signal = (sent?.[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
     expect(signal).toBeInstanceOf(AbortSignal);
   });
+
+  it('keeps a 2 s margin: a call with 1.9 s left sends no query, one with 2.1 s left does', async () => {
+    mock.on(QueryCommand).resolves({ Rows: [], ColumnInfo: [] });
+    const reader = makeReader(client, { clock: { now: () => NOW } });
+    await expect(reader.readReadings(query, { deadline: NOW + 1_900 })).rejects.toBeInstanceOf(
+      UnavailableError,
+    );
+    expect(mock.commandCalls(QueryCommand)).toHaveLength(0);
+    await expect(reader.readReadings(query, { deadline: NOW + 2_100 })).resolves.toEqual([]);
+    expect(mock.commandCalls(QueryCommand)).toHaveLength(1);
+  });
 });
