@@ -49,6 +49,8 @@ export const DAY_MS = 86_400_000;
 export const DEFAULT_RECENT_HORIZON_MS = 40 * DAY_MS;
 export const DEFAULT_RECEIPT_RETENTION_MS = DAY_MS;
 export const DEFAULT_LOOKBACK_MS = 7 * DAY_MS;
+/** Time kept before a call's deadline: no page starts within it, and a page running into it is cut off. */
+const PAGE_MARGIN_MS = 1000;
 
 /** The table's shape, for the CDK construct, local tools and tests alike. */
 export function recentTelemetryTableDefinition(tableName: string): CreateTableCommandInput {
@@ -256,8 +258,13 @@ export class DynamoRecentTelemetryReader {
     for (let page = 1; ; page++) {
       if (page > maxPages)
         throw new RangeError(`recent telemetry: a read of ${pk} took more than ${maxPages} pages`);
-      if (timeLeft(options, this.props.clock.now()) < 1000)
+      const left = timeLeft(options, this.props.clock.now()) - PAGE_MARGIN_MS;
+      if (left < 0)
         throw new UnavailableError(`recent telemetry: no time left to read ${pk} before the deadline`);
+      // A page (with the SDK's retries) is cut off when only the margin is left, so the caller still answers.
+      const abort = Number.isFinite(left)
+        ? { abortSignal: AbortSignal.timeout(Math.max(1, left)) }
+        : undefined;
       const output: QueryCommandOutput = await dynamoCall('read recent telemetry', () =>
         this.props.client.send(
           new QueryCommand({
@@ -270,8 +277,14 @@ export class DynamoRecentTelemetryReader {
             ...(this.props.pageSize ? { Limit: this.props.pageSize } : {}),
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
           }),
+          abort,
         ),
-      );
+      ).catch((error: unknown) => {
+        if (abort === undefined || timeLeft(options, this.props.clock.now()) > PAGE_MARGIN_MS) throw error;
+        throw new UnavailableError(`recent telemetry: a read of ${pk} stopped at the deadline`, 5, {
+          cause: error,
+        });
+      });
       for (const item of output.Items ?? [])
         bodies.push(
           bodyText({ ...(item.j?.S ? { j: item.j.S } : {}), ...(item.z?.B ? { z: item.z.B } : {}) }),
