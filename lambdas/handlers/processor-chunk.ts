@@ -254,7 +254,8 @@ function assignRefusals<T extends StoredReading | StoredMovement>(
 
 /**
  * Stores the chunk's quarantine in one call (batched by the store), then tells
- * a gateway on MQTT what the store refused. When that call fails, each
+ * a gateway on MQTT what the store refused. When the store refuses that call
+ * (not an outage or the deadline, which every message would meet), each
  * message's entries are stored on their own, so one entry the store cannot
  * take fails its message only, not the chunk.
  */
@@ -272,8 +273,12 @@ async function quarantineRefused(
         options,
       );
       storedAll = true;
-    } catch {
-      // Each message below, on its own.
+    } catch (error) {
+      if (error instanceof UnavailableError) {
+        for (const work of works) work.failed = true;
+        return;
+      }
+      // Otherwise each message below, on its own.
     }
   }
   for (const work of works) {

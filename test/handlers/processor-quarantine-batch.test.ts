@@ -47,7 +47,7 @@ let sqs = 0;
 const record = (body: string) => ({ messageId: `sqs-${++sqs}`, body }) as SQSRecord;
 
 /** The real state store on dynalite, its putQuarantine calls recorded and optionally refused. */
-async function pipeline(refuse: (entries: readonly QuarantineEntry[]) => boolean) {
+async function pipeline(refuse: (entries: readonly QuarantineEntry[]) => Error | undefined) {
   const tableName = `quarantine-batch-${++tables}`;
   await createStateTable(dynalite.client, tableName);
   const store = new DynamoStateStore({ client: dynalite.client, tableName });
@@ -55,7 +55,8 @@ async function pipeline(refuse: (entries: readonly QuarantineEntry[]) => boolean
   const state: StateStore = Object.assign(Object.create(store) as StateStore, {
     putQuarantine: async (entries: readonly QuarantineEntry[]) => {
       calls.push(entries.map((e) => e.messageId));
-      if (refuse(entries)) throw new UnavailableError('refused (test)');
+      const refusal = refuse(entries);
+      if (refusal) throw refusal;
       return store.putQuarantine(entries);
     },
   });
@@ -72,7 +73,7 @@ const conflicts = () => [
 
 describe('processor quarantine in one call', () => {
   it("stores the conflicts of a chunk's messages in one call", async () => {
-    const p = await pipeline(() => false);
+    const p = await pipeline(() => undefined);
     const { batchItemFailures } = await p.process({ Records: conflicts() });
     expect(batchItemFailures).toEqual([]);
     expect(p.calls).toEqual([['m2', 'm3']]);
@@ -81,12 +82,23 @@ describe('processor quarantine in one call', () => {
   });
 
   it('fails only the message whose entries the store refuses', async () => {
-    const p = await pipeline((entries) => entries.some((e) => e.messageId === 'm3'));
+    // As DynamoDB refuses an item over 400 KB: a validation error, not an outage.
+    const p = await pipeline((entries) =>
+      entries.some((e) => e.messageId === 'm3') ? new Error('item too large (test)') : undefined,
+    );
     const records = conflicts();
     const { batchItemFailures } = await p.process({ Records: records });
     expect(batchItemFailures).toEqual([{ itemIdentifier: records[1]?.messageId }]);
     expect(p.calls).toEqual([['m2', 'm3'], ['m2'], ['m3']]);
     const listed = await p.store.listQuarantine('kz-ast-01', 10);
     expect(listed.items.map((e) => e.messageId)).toEqual(['m2']);
+  });
+
+  it('fails every message at once, without a call per message, when the store is unavailable', async () => {
+    const p = await pipeline(() => new UnavailableError('throttled (test)'));
+    const records = conflicts();
+    const { batchItemFailures } = await p.process({ Records: records });
+    expect(batchItemFailures.map((f) => f.itemIdentifier)).toEqual(records.map((r) => r.messageId));
+    expect(p.calls).toEqual([['m2', 'm3']]);
   });
 });
