@@ -108,8 +108,11 @@ export class ScheduledAlertEngine extends AlertEngineBase<ScheduledAlertDeps> {
     return evaluations;
   }
 
-  /** Scheduled rules for every plant; a plant whose store is unavailable or refuses a query does not stop the others. */
-  /** Every read carries `options` (the invocation's deadline). */
+  /**
+   * Scheduled rules for every plant; a plant whose store is unavailable or
+   * refuses a query does not stop the others. Every read carries `options`
+   * (the invocation's deadline).
+   */
   async scheduled(now: number, options?: CallOptions): Promise<EngineResult> {
     const metrics = readsWithin(this.deps.metrics, options);
     let evaluations = 0;

@@ -13,10 +13,10 @@ import {
   type KpiRollupRun,
   rollUpPendingSlots,
 } from '../app/kpi-query.ts';
-import { deadlineIn } from '../domain/deadline.ts';
 import type { KpiSlotMarker } from '../domain/kpi-rollup.ts';
 import { PLANT_ID_PATTERN } from '../domain/telemetry.ts';
 import { DAY_MS, parseTimestamp } from '../domain/time.ts';
+import { invocationCalls } from './invocation-deadline.ts';
 
 /** Longest range one backfill event may mark (about 36,000 slots). */
 export const MAX_BACKFILL_DAYS = 370;
@@ -64,14 +64,14 @@ export function makeKpiRollupHandler(deps: KpiRollupHandlerDeps) {
     context?: Pick<Context, 'getRemainingTimeInMillis'>,
   ): Promise<KpiRollupRun & { marked: number }> => {
     // This invocation's deadline goes with each read: the readers serve every invocation of the process.
-    const deadline = context && deadlineIn(deps.clock.now(), context.getRemainingTimeInMillis());
+    const calls = invocationCalls(deps.clock, context);
     const backfill = backfillOf(event);
     const marked = backfill
       ? await backfillKpiSlots(deps.marker, backfill.plantId, backfill.from, backfill.to)
       : 0;
     const run = await rollUpPendingSlots({
       ...deps,
-      ...(deadline === undefined ? {} : { deadline }),
+      ...calls,
     });
     log(run.superseded > 0 || run.deferred > 0 ? 'warn' : 'info', 'kpi rollup run', { ...run, marked });
     return { ...run, marked };

@@ -13,13 +13,13 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mapLimited } from '../adapters/map-limited.ts';
-import { type CallOptions, deadlineIn } from '../domain/deadline.ts';
 import { errorName } from '../domain/error-name.ts';
 import type { KpiSlotMarker } from '../domain/kpi-rollup.ts';
 import type { MetricsWriter } from '../domain/metrics-ports.ts';
 import type { Clock, RejectionPublisher, StateStore, TicketLedger } from '../domain/ports.ts';
 import { decodeQueued } from '../domain/queue-codec.ts';
 import type { TouchedPlant } from '../domain/touched-plants.ts';
+import { invocationCalls } from './invocation-deadline.ts';
 import { makeChunkProcessor } from './processor-chunk.ts';
 import { makeNotices, type Notices } from './processor-notices.ts';
 import { type LogFn, type Outcome, outcomeOf, type Work, workOf } from './processor-work.ts';
@@ -92,8 +92,7 @@ export function makeProcessorHandler(deps: ProcessorDeps) {
 
   return async (event: Pick<SQSEvent, 'Records'>, context?: Pick<Context, 'getRemainingTimeInMillis'>) => {
     // This invocation's deadline goes with each write: the stores serve every invocation of the process.
-    const deadline = context && deadlineIn(clock.now(), context.getRemainingTimeInMillis());
-    const calls: CallOptions = deadline === undefined ? {} : { deadline };
+    const calls = invocationCalls(clock, context);
     const failures: string[] = [];
     const outcomes: Outcome[] = [];
     // Messages go through in chunks of about WRITE_CHUNK_READINGS readings: records still pack across
