@@ -175,6 +175,9 @@ export interface StateStore extends TicketLedger {
   deleteQuarantine(quarantineId: string): Promise<void>;
 }
 
+/** What the processor writes to the state store (its bundle holds no more of it: docs/bundles.md). */
+export type PipelineState = Pick<StateStore, 'registerPlant' | 'putQuarantine'> & TicketLedger;
+
 /**
  * What has arrived of each plant-local day, so a day is judged once it is
  * complete (docs/alert-completeness.md). One record per (plant, day) that has

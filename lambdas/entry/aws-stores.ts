@@ -16,6 +16,7 @@ import {
   DynamoKpiSlotMarker,
 } from '../adapters/dynamo/dynamo-kpi-rollup-store.ts';
 import { DynamoOpenAlerts } from '../adapters/dynamo/dynamo-open-alerts.ts';
+import { DynamoPipelineState } from '../adapters/dynamo/dynamo-pipeline-state.ts';
 import { DynamoPlantReader } from '../adapters/dynamo/dynamo-plant-reader.ts';
 import { DynamoRelayLease } from '../adapters/dynamo/dynamo-relay-lease.ts';
 import { DynamoStateStore } from '../adapters/dynamo/dynamo-state-store.ts';
@@ -36,6 +37,8 @@ const stateTable = (source: Source) => ({
 
 /** Plants, tokens, quarantine, the ticket ledger. */
 export const stateStore = (source: Source) => new DynamoStateStore(stateTable(source));
+/** The processor's writes: plants on first sight, the ticket ledger, quarantine entries. */
+export const pipelineState = (source: Source) => new DynamoPipelineState(stateTable(source));
 /** Plants, read only (getPlant, listPlants). */
 export const plantReader = (source: Source) => new DynamoPlantReader(stateTable(source));
 /** Alerts and their outbox, every method (the alerts API). */

@@ -6,7 +6,7 @@ import * as z from 'zod/mini';
 import { IotRejectionPublisher } from '../adapters/iot-rejection-publisher.ts';
 import { SqsAlertStepQueue } from '../adapters/sqs-alert-step-queue.ts';
 import { makeProcessorHandler } from '../handlers/processor.ts';
-import { kpiSlotMarker, stateStore } from './aws-stores.ts';
+import { kpiSlotMarker, pipelineState } from './aws-stores.ts';
 import { readEnv } from './env.ts';
 import { metricsWriter } from './metrics-writers.ts';
 import { measuredEntry, tracedClient } from './observability.ts';
@@ -26,7 +26,7 @@ const iot = tracedClient(new IoTDataPlaneClient({ endpoint: env.IOT_DATA_ENDPOIN
 
 const processBatch = makeProcessorHandler({
   metrics: metricsWriter(process.env),
-  state: stateStore(process.env),
+  state: pipelineState(process.env),
   // The alert rules run in their own function, on what this batch stored (docs/alert-step.md).
   alerts: new SqsAlertStepQueue({
     client: tracedClient(new SQSClient({})),

@@ -14,7 +14,7 @@ import type { MetricsWriter } from '../domain/metrics-ports.ts';
 import { defaultPlantConfig } from '../domain/plant.ts';
 import {
   type LedgerResult,
-  type StateStore,
+  type PipelineState,
   type StoredMovement,
   type StoredReading,
   type StoreRejection,
@@ -37,7 +37,7 @@ import {
 
 export interface ChunkDeps {
   readonly metrics: MetricsWriter;
-  readonly state: StateStore;
+  readonly state: PipelineState;
   readonly ledger: TicketLedger;
   readonly kpiSlots?: KpiSlotMarker | undefined;
   readonly notices: Notices;

@@ -16,7 +16,7 @@ import { mapLimited } from '../adapters/map-limited.ts';
 import { errorName } from '../domain/error-name.ts';
 import type { KpiSlotMarker } from '../domain/kpi-rollup.ts';
 import type { MetricsWriter } from '../domain/metrics-ports.ts';
-import type { Clock, RejectionPublisher, StateStore, TicketLedger } from '../domain/ports.ts';
+import type { Clock, PipelineState, RejectionPublisher, TicketLedger } from '../domain/ports.ts';
 import { decodeQueued } from '../domain/queue-codec.ts';
 import type { TouchedPlant } from '../domain/touched-plants.ts';
 import { invocationCalls } from './invocation-deadline.ts';
@@ -28,7 +28,7 @@ export { quarantineId } from './processor-work.ts';
 
 export interface ProcessorDeps {
   readonly metrics: MetricsWriter;
-  readonly state: StateStore;
+  readonly state: PipelineState;
   /** Where the ticket ledger lives when not in the state store (local mode: DuckDB). @default state */
   readonly ledger?: TicketLedger;
   readonly rejections: RejectionPublisher;
