@@ -19,20 +19,15 @@
  * identical packs rewrite the same items). `current` answers the lake
  * store's conflict check from the minutes a call touches.
  */
-import {
-  BatchWriteItemCommand,
-  type BatchWriteItemCommandOutput,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { MetricName } from '../../domain/catalog.ts';
-import { type CallOptions, timeLeft } from '../../domain/deadline.ts';
+import type { CallOptions } from '../../domain/deadline.ts';
 import { readingFingerprint, readingKey } from '../../domain/identity.ts';
-import { type StoredMovement, type StoredReading, UnavailableError } from '../../domain/ports.ts';
+import type { StoredMovement, StoredReading } from '../../domain/ports.ts';
 import { checkMovement, checkReading } from '../lake/lake-rows.ts';
 import { latestReadings } from '../latest-versions.ts';
 import { mapLimited } from '../map-limited.ts';
 import type { Item } from './attribute-values.ts';
-import { dynamoCall } from './dynamo-errors.ts';
 import {
   DAY_MS,
   DynamoRecentTelemetryReader,
@@ -50,6 +45,7 @@ import {
   unpackReadings,
   utcMinute,
 } from './recent-telemetry-packs.ts';
+import { unprocessedRounds } from './unprocessed-rounds.ts';
 
 export {
   createRecentTelemetryTable,
@@ -67,7 +63,6 @@ export {
 
 const MINUTE_MS = 60_000;
 const BATCH_ITEMS = 25;
-const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The recent store of the processor: the reads, the writes of what the lake accepted, and `current`. */
 export class DynamoRecentTelemetryStore extends DynamoRecentTelemetryReader {
@@ -107,28 +102,28 @@ export class DynamoRecentTelemetryStore extends DynamoRecentTelemetryReader {
 
   /** One batch until DynamoDB has processed every item, within the attempts and the deadline. */
   private async writeBatch(batch: readonly WriteRequest[], options: CallOptions | undefined): Promise<void> {
-    const { tableName } = this.props;
-    const maxAttempts = this.props.maxAttempts ?? 8;
-    let pending = [...batch];
-    for (let attempt = 1; ; attempt++) {
-      const output: BatchWriteItemCommandOutput = await dynamoCall('write recent telemetry', () =>
-        this.props.client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } })),
-      );
-      const left = output.UnprocessedItems?.[tableName] ?? [];
-      if (left.length === 0) return;
-      pending = left;
-      const ceiling = Math.min(
-        this.props.maxDelayMs ?? 2000,
-        (this.props.baseDelayMs ?? 50) * 2 ** (attempt - 1),
-      );
-      const delay = Math.floor((this.props.random ?? Math.random)() * ceiling);
-      const remaining = timeLeft(options, this.props.clock.now());
-      if (attempt >= maxAttempts || remaining - delay < 1000)
-        throw new UnavailableError(
-          `recent telemetry: ${left.length} items still unprocessed (throttled) after ${attempt} attempts`,
+    const { tableName, client, maxAttempts, baseDelayMs, maxDelayMs, sleep, random, clock } = this.props;
+    await unprocessedRounds(
+      'write recent telemetry',
+      {
+        ...options,
+        now: () => clock.now(),
+        ...(maxAttempts === undefined ? {} : { maxRounds: maxAttempts }),
+        ...(baseDelayMs === undefined ? {} : { baseDelayMs }),
+        ...(maxDelayMs === undefined ? {} : { maxDelayMs }),
+        ...(sleep === undefined ? {} : { sleep }),
+        ...(random === undefined ? {} : { random }),
+      },
+      batch,
+      async (pending) => {
+        const output = await client.send(
+          new BatchWriteItemCommand({ RequestItems: { [tableName]: [...pending] } }),
         );
-      await (this.props.sleep ?? sleepFor)(delay);
-    }
+        return output.UnprocessedItems?.[tableName] ?? [];
+      },
+      (left, attempts) =>
+        `recent telemetry: ${left} items still unprocessed (throttled) after ${attempts} attempts`,
+    );
   }
 
   /**

@@ -15,21 +15,16 @@ import {
   type KeysAndAttributes,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { type CallOptions, timeLeft } from '../../domain/deadline.ts';
-import { UnavailableError } from '../../domain/ports.ts';
+import type { CallOptions } from '../../domain/deadline.ts';
 import { mapLimited } from '../map-limited.ts';
 import type { Item } from './attribute-values.ts';
-import { dynamoCall } from './dynamo-errors.ts';
+import { unprocessedRounds } from './unprocessed-rounds.ts';
 
 /** DynamoDB's limits per call. */
 const GET_KEYS = 100;
 const WRITE_ITEMS = 25;
 /** Calls in flight per putQuarantine. */
 const CONCURRENCY = 4;
-/** Rounds for what DynamoDB left unprocessed (throttling), with jittered exponential backoff. */
-const MAX_ROUNDS = 8;
-const BASE_DELAY_MS = 50;
-const MAX_DELAY_MS = 2000;
 
 export interface QuarantineWrite {
   /** The entry's key (`pk`, `sk`). */
@@ -43,9 +38,6 @@ export interface QuarantineWriteOptions extends CallOptions {
   /** Epoch ms, for the deadline. @default Date.now */
   readonly now?: () => number;
 }
-
-/** No retry sleeps into the last second before the call's deadline. */
-const DEADLINE_MARGIN_MS = 1000;
 
 export async function putQuarantineItems(
   client: DynamoDBClient,
@@ -100,32 +92,24 @@ async function getHeld(
   return found;
 }
 
-/** Calls `call` until nothing is left, at most MAX_ROUNDS times; then the store is unavailable. */
-async function rounds<T>(
+/** Each batch call's unprocessed items again, within the bound and the deadline. */
+function rounds<T>(
   operation: string,
   options: QuarantineWriteOptions,
   first: readonly T[],
   call: (pending: readonly T[]) => Promise<readonly T[]>,
 ): Promise<void> {
-  let pending = first;
-  for (let round = 1; pending.length > 0; round++) {
-    const current = pending;
-    pending = await dynamoCall(operation, () => call(current));
-    if (pending.length === 0) return;
-    const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (round - 1));
-    const delay = Math.floor((options.random ?? Math.random)() * ceiling);
-    const remaining = timeLeft(options, (options.now ?? Date.now)());
-    if (round >= MAX_ROUNDS || remaining - delay < DEADLINE_MARGIN_MS)
-      throw new UnavailableError(
-        `state store unavailable: ${operation}: ${pending.length} left unprocessed after ${round} calls`,
-      );
-    await (options.sleep ?? sleepFor)(delay);
-  }
+  return unprocessedRounds(
+    operation,
+    { ...options, now: options.now ?? Date.now },
+    first,
+    call,
+    (left, calls) => `state store unavailable: ${operation}: ${left} left unprocessed after ${calls} calls`,
+  );
 }
 
 const putRequest = (write: QuarantineWrite): WriteRequest => ({ PutRequest: { Item: write.item } });
 const keyText = (key: Item): string => `${key.pk?.S}\u0000${key.sk?.S}`;
-const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
