@@ -4,35 +4,17 @@
  * once per cold start and serve every invocation of the process at once, so
  * the deadline is bound here, per invocation, never kept by a store.
  */
-import type { MetricName } from '../domain/catalog.ts';
 import type { CallOptions } from '../domain/deadline.ts';
-import type { KpiCounterSlots } from '../domain/kpi-rollup.ts';
-import type { GoodHour, SeriesQuery } from '../domain/metrics-ports.ts';
-import type { StoredMovement, StoredReading } from '../domain/ports.ts';
+import type { MetricsReader } from '../domain/metrics-ports.ts';
+import type { StoredReading } from '../domain/ports.ts';
 
-/** Every read a reader of the metrics store may offer (MetricsReader and the KPI paths' extras). */
-export interface DeadlineReads {
-  readReadings?(query: SeriesQuery, options?: CallOptions): Promise<StoredReading[]>;
-  readLastBefore?(
-    plantId: string,
-    metric: MetricName,
-    before: number,
-    options?: CallOptions,
-  ): Promise<StoredReading[]>;
-  readMovements?(plantId: string, from: number, to: number, options?: CallOptions): Promise<StoredMovement[]>;
-  readKpiCounterSlots?(
-    plantId: string,
-    from: number,
-    to: number,
-    options?: CallOptions,
-  ): Promise<KpiCounterSlots>;
-  readGoodHours?(
-    plantId: string,
-    metrics: readonly MetricName[],
-    from: number,
-    to: number,
-    options?: CallOptions,
-  ): Promise<GoodHour[]>;
+/** Every read a reader of the metrics store may offer: MetricsReader's and the KPI paths' extras. */
+export type DeadlineReads = Partial<
+  Pick<
+    MetricsReader,
+    'readReadings' | 'readLastBefore' | 'readMovements' | 'readKpiCounterSlots' | 'readGoodHours'
+  >
+> & {
   readCounterReadings?(
     plantId: string,
     from: number,
@@ -46,7 +28,7 @@ export interface DeadlineReads {
     options?: CallOptions,
   ): Promise<StoredReading[]>;
   readonly rawRangeMaxMs?: number;
-}
+};
 
 /**
  * The reads `reads` offers, each passing `options` on (the other members of
